@@ -1,0 +1,56 @@
+/* The broker: sessions by ClientId, the connection it holds for each
+ * client slot, the retained messages, and the subscription index. Driven by
+ * packets arriving, connections closing and its own timers (keep alive,
+ * session expiry, will delay). */
+#pragma once
+
+#include <glib.h>
+#include "packet.h"
+#include "session.h"
+#include "mqtt.h"
+#include "world.h"
+
+/* The broker's view of the connection on one client slot. */
+typedef struct {
+  guint32 gen;          /* generation it believes in; 0 = none yet */
+  guint8 up;            /* believes the connection is open */
+  guint8 connected;     /* CONNECT accepted on it */
+  guint8 version;
+  guint8 expiry_was_zero; /* 5.0: CONNECT carried expiry 0 (or none) */
+  guint32 session;      /* attached session, SES_NONE */
+  guint16 keep_alive_s; /* in force, after Server Keep Alive */
+  guint16 quota;        /* send quota toward the client [MQTT-4.9.0-1] */
+  guint16 quota_max;    /* the client's Receive Maximum */
+  guint8 ka_armed;      /* a keep-alive check is pending */
+  guint8 pad;
+  SesTime last_rx_us;
+  guint32 will;         /* 3.1.1: will stored with the connection */
+} SesBrokerConn;
+
+typedef struct {
+  guint32 n_sessions;
+  guint32 n_slots;
+  SesSession *sessions;  /* by session index */
+  SesBrokerConn *conns;  /* by client slot */
+  GArray *retained;      /* (element-type SesMessage) sorted by topic */
+  /* filter id -> (element-type guint32) session indices, ascending; NULL
+   * entries for filters nobody holds. Lookup only; iteration goes through
+   * the sorted arrays. */
+  GPtrArray *subscribers;
+  /* Set only inside ses_broker_restart(), never between events. */
+  gboolean down;
+} SesBroker;
+
+void ses_broker_init (SesBroker *broker, guint32 n_sessions, guint32 n_slots);
+void ses_broker_clear (SesBroker *broker);
+void ses_broker_copy_into (SesBroker *dest, const SesBroker *src);
+void ses_broker_encode (const SesBroker *broker, SesTime now, GByteArray *out);
+
+void ses_broker_on_packet (SesMqtt *m, SesWorld *w, guint32 slot, guint32 gen,
+                           const SesPacket *pkt);
+void ses_broker_on_closed (SesMqtt *m, SesWorld *w, guint32 slot, guint32 gen,
+                           SesCloseCause cause);
+void ses_broker_on_timer (SesMqtt *m, SesWorld *w, const SesEvent *ev);
+gboolean ses_broker_timer_live (const SesMqtt *m, const SesEvent *ev);
+/* Restart: connections drop; sessions survive only with persistence. */
+void ses_broker_restart (SesMqtt *m, SesWorld *w);

@@ -1,0 +1,758 @@
+/* The client's state machine. It keeps its own half of the session: every
+ * QoS 1/2 message it published stays in `outgoing` until PUBACK or PUBCOMP,
+ * in publication order, and every QoS 2 id it received stays in `incoming`
+ * until PUBREL, so a redelivered QoS 2 PUBLISH reaches the application
+ * once. */
+#include "mqtt-private.h"
+
+#include <string.h>
+
+void
+ses_client_init (SesClient *c)
+{
+  memset (c, 0, sizeof *c);
+  c->outgoing = g_array_new (FALSE, FALSE, sizeof (SesFlight));
+  c->incoming = g_array_new (FALSE, FALSE, sizeof (guint16));
+  c->pending = g_array_new (FALSE, FALSE, sizeof (guint16));
+  c->held = g_array_new (FALSE, FALSE, sizeof (SesPacket));
+}
+
+void
+ses_client_clear (SesClient *c)
+{
+  g_clear_pointer (&c->outgoing, g_array_unref);
+  g_clear_pointer (&c->incoming, g_array_unref);
+  g_clear_pointer (&c->pending, g_array_unref);
+  g_clear_pointer (&c->held, g_array_unref);
+}
+
+void
+ses_client_copy_into (SesClient *dest, const SesClient *src)
+{
+  *dest = *src;
+  dest->outgoing = g_array_copy (src->outgoing);
+  dest->incoming = g_array_copy (src->incoming);
+  dest->pending = g_array_copy (src->pending);
+  dest->held = g_array_copy (src->held);
+}
+
+void
+ses_client_encode (const SesClient *c, SesTime now, GByteArray *out)
+{
+  guint8 f[10] = { c->state, c->clean, c->has_expiry, c->has_session,
+                   c->lost_state, c->force_clean, c->hold_acks, c->ping_out,
+                   c->ka_armed, c->user_disconnect };
+  g_byte_array_append (out, f, sizeof f);
+  ses_encode_u32 (out, c->keep_alive_s);
+  ses_encode_u32 (out, c->quota);
+  ses_encode_u32 (out, c->quota_max);
+  ses_encode_u32 (out, c->next_id);
+  ses_encode_u32 (out, c->gen);
+  ses_encode_u32 (out, c->expiry_s);
+  ses_encode_u32 (out, c->will);
+  ses_encode_u32 (out, c->next_seq);
+  ses_encode_u32 (out, c->timer_gen);
+  ses_encode_time (out, c->last_tx_us, now);
+  ses_encode_u32 (out, c->outgoing->len);
+  for (guint i = 0; i < c->outgoing->len; i++)
+    {
+      const SesFlight *fl = &g_array_index (c->outgoing, SesFlight, i);
+      ses_encode_message (out, &fl->msg, now);
+      guint8 b[5] = { (guint8) fl->packet_id, (guint8) (fl->packet_id >> 8),
+                      fl->state, fl->transmitted, fl->on_wire };
+      g_byte_array_append (out, b, sizeof b);
+    }
+  ses_encode_u32 (out, c->incoming->len);
+  g_byte_array_append (out, (const guint8 *) c->incoming->data,
+                       c->incoming->len * sizeof (guint16));
+  ses_encode_u32 (out, c->pending->len);
+  g_byte_array_append (out, (const guint8 *) c->pending->data,
+                       c->pending->len * sizeof (guint16));
+  ses_encode_u32 (out, c->held->len);
+  g_byte_array_append (out, (const guint8 *) c->held->data,
+                       c->held->len * sizeof (SesPacket));
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static const SesClientConfig *
+config_of (SesMqtt *m, guint32 client)
+{
+  return ses_mqtt_config_client (m->cfg, client);
+}
+
+static const SesProfile *
+profile_of (SesMqtt *m, guint32 client)
+{
+  return ses_profile_get (config_of (m, client)->version);
+}
+
+static guint32
+session_of (SesMqtt *m, guint32 client)
+{
+  return g_array_index (m->cfg->client_session, guint32, client);
+}
+
+static void
+send (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
+{
+  SesClient *c = &m->clients[client];
+  c->last_tx_us = ses_world_now (w);
+  ses_mqtt_send (m, w, client, c->gen, FALSE, pkt);
+}
+
+/* Sends an acknowledgement, or holds it while the application withholds
+ * them (a slow consumer). */
+static void
+send_ack (SesMqtt *m, SesWorld *w, guint32 client, SesPacketType type,
+          guint16 id, guint8 reason)
+{
+  SesClient *c = &m->clients[client];
+  SesPacket ack;
+  ses_packet_init (&ack, type);
+  ack.packet_id = id;
+  ack.reason = reason;
+  if (c->hold_acks && type != SES_PKT_PUBREL)
+    {
+      g_array_append_val (c->held, ack);
+      return;
+    }
+  send (m, w, client, &ack);
+}
+
+static void
+discard_state (SesMqtt *m, SesWorld *w, guint32 client, SesCause why,
+               const char *rule)
+{
+  SesClient *c = &m->clients[client];
+  if (c->outgoing->len == 0 && c->incoming->len == 0 && !c->has_session)
+    return;
+  guint32 dropped = c->outgoing->len;
+  g_array_set_size (c->outgoing, 0);
+  g_array_set_size (c->incoming, 0);
+  c->has_session = 0;
+  ses_mqtt_observe (m, w, SES_OBS_CLIENT_DISCARDED, why, client,
+                    session_of (m, client), NULL, dropped, rule);
+}
+
+/* Sends what the client may send now, in publication order: PUBLISH or
+ * PUBREL for messages not yet sent on this connection, while the broker's
+ * Receive Maximum allows (5.0 [MQTT-3.3.4-7], [MQTT-4.9.0-2]). */
+static void
+pump (SesMqtt *m, SesWorld *w, guint32 client)
+{
+  SesClient *c = &m->clients[client];
+  if (c->state != SES_CLIENT_ONLINE)
+    return;
+  const SesProfile *p = profile_of (m, client);
+  for (guint i = 0; i < c->outgoing->len && c->quota > 0; i++)
+    {
+      SesFlight *f = &g_array_index (c->outgoing, SesFlight, i);
+      if (f->on_wire)
+        continue;
+      SesPacket pkt;
+      if (f->state == SES_FLIGHT_AWAIT_PUBCOMP)
+        {
+          /* Never the PUBLISH again once PUBREL went out
+           * (3.1.1 [MQTT-4.3.3-1], 5.0 [MQTT-4.3.3-6]). */
+          ses_packet_init (&pkt, SES_PKT_PUBREL);
+          pkt.packet_id = f->packet_id;
+        }
+      else
+        {
+          if (f->packet_id == 0)
+            {
+              /* both: a new message gets an id not in use (3.1.1
+               * [MQTT-2.3.1-2], 5.0 [MQTT-2.2.1-3]) */
+              f->packet_id = ses_packet_id_next (&c->next_id, c->outgoing,
+                                                 c->pending);
+              if (f->packet_id == 0)
+                break;
+            }
+          ses_mqtt_publish_packet (&f->msg, ses_world_now (w), &pkt);
+          if (!p->has_message_expiry)
+            pkt.flags &= (guint8) ~SES_PKT_F_HAS_EXPIRY;
+          pkt.packet_id = f->packet_id;
+          if (f->transmitted)
+            pkt.flags |= SES_PKT_F_DUP; /* both [MQTT-3.3.1-1] */
+          f->state = f->msg.qos == 1 ? SES_FLIGHT_AWAIT_PUBACK
+                                     : SES_FLIGHT_AWAIT_PUBREC;
+        }
+      f->transmitted = 1;
+      f->on_wire = 1;
+      c->quota--;
+      send (m, w, client, &pkt);
+      /* `send` may not touch outgoing, so f stays valid. */
+    }
+}
+
+static void
+start_keep_alive (SesMqtt *m, SesWorld *w, guint32 client)
+{
+  SesClient *c = &m->clients[client];
+  if (c->keep_alive_s == 0 || c->ka_armed || c->state == SES_CLIENT_OFFLINE)
+    return;
+  c->ka_armed = 1;
+  ses_world_schedule (w, c->last_tx_us + ses_time_from_s (c->keep_alive_s),
+                      SES_MQTT_EV_CLIENT_KEEP_ALIVE, client, c->gen);
+}
+
+static void
+schedule_reconnect (SesMqtt *m, SesWorld *w, guint32 client)
+{
+  SesClient *c = &m->clients[client];
+  const SesClientConfig *cc = config_of (m, client);
+  if (cc->reconnect_delay_us <= 0 || c->user_disconnect)
+    return;
+  c->timer_gen++;
+  ses_world_schedule (w, ses_world_now (w) + cc->reconnect_delay_us,
+                      SES_MQTT_EV_CLIENT_RECONNECT, client, c->timer_gen);
+}
+
+/* The connection is gone, however it went. */
+static void
+went_offline (SesMqtt *m, SesWorld *w, guint32 client, SesCause why)
+{
+  SesClient *c = &m->clients[client];
+  const SesProfile *p = profile_of (m, client);
+  c->state = SES_CLIENT_OFFLINE;
+  c->ka_armed = 0;
+  c->ping_out = 0;
+  g_array_set_size (c->held, 0);
+  g_array_set_size (c->pending, 0);
+  for (guint i = 0; i < c->outgoing->len; i++)
+    g_array_index (c->outgoing, SesFlight, i).on_wire = 0;
+  ses_mqtt_observe_lost (m, w, client, FALSE, why);
+  /* The session ends with the connection when its expiry is 0 (5.0) or it
+   * began clean (3.1.1 [MQTT-3.1.2-6]); the client's half ends too. */
+  gboolean ends = p->has_session_expiry ? c->expiry_s == 0 : c->clean;
+  if (ends)
+    discard_state (m, w, client, SES_CAUSE_CONNECTION_END,
+                   p->has_session_expiry ? "5.0 §3.1.2.11.2"
+                                         : "3.1.1 [MQTT-3.1.2-6]");
+  schedule_reconnect (m, w, client);
+}
+
+/* ---- application requests ---------------------------------------------- */
+
+static void
+do_connect (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
+{
+  SesClient *c = &m->clients[client];
+  const SesClientConfig *cc = config_of (m, client);
+  const SesProfile *p = profile_of (m, client);
+  if (c->state != SES_CLIENT_OFFLINE)
+    {
+      ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client,
+                        session_of (m, client), NULL, 0,
+                        "already connected: CONNECT not sent (both "
+                        "[MQTT-3.1.0-2])");
+      return;
+    }
+  c->timer_gen++; /* a scripted connect replaces a pending reconnect */
+  c->user_disconnect = 0;
+  c->clean = (a != NULL && a->override_clean) ? a->clean : cc->clean;
+  if (c->force_clean)
+    c->clean = 1;
+  c->force_clean = 0;
+  c->has_expiry = cc->has_expiry;
+  c->expiry_s = cc->expiry_s;
+  if (a != NULL && a->override_expiry)
+    {
+      c->has_expiry = a->has_expiry;
+      c->expiry_s = a->expiry_s;
+    }
+  if (!p->has_session_expiry || !c->has_expiry)
+    c->expiry_s = p->has_session_expiry ? 0 : c->expiry_s;
+  c->will = (a != NULL && a->override_will) ? a->will : cc->will;
+
+  if (c->clean)
+    /* 3.1.1 [MQTT-3.1.2-6] / 5.0 [MQTT-3.1.2-4]: the client drops its
+     * previous session state too. */
+    discard_state (m, w, client, SES_CAUSE_CLEAN_START, p->rule_clean);
+
+  c->gen = ses_world_open (w, client);
+  c->state = SES_CLIENT_CONNECTING;
+  c->ping_out = 0;
+  c->ka_armed = 0;
+  SesPacket pkt;
+  ses_packet_init (&pkt, SES_PKT_CONNECT);
+  pkt.version = (guint8) cc->version;
+  pkt.client_id = cc->client_id;
+  if (c->clean)
+    pkt.flags |= SES_PKT_F_CLEAN;
+  if (p->has_session_expiry && c->has_expiry)
+    {
+      pkt.flags |= SES_PKT_F_HAS_EXPIRY;
+      pkt.expiry_s = c->expiry_s;
+    }
+  pkt.keep_alive_s = cc->keep_alive_s;
+  if (p->has_receive_max)
+    pkt.receive_max = cc->receive_max;
+  pkt.will = c->will;
+  send (m, w, client, &pkt);
+}
+
+static void
+do_publish (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
+{
+  SesClient *c = &m->clients[client];
+  SesMessage msg = {
+    .origin = client, .seq = ++c->next_seq, .topic = a->topic,
+    .payload = a->payload, .qos = a->qos, .retain = a->retain ? 1 : 0,
+    .expiry_at_us = SES_TIME_NONE,
+  };
+  if (a->has_expiry)
+    msg.expiry_at_us = ses_world_now (w) + ses_time_from_s (a->expiry_s);
+  if (a->qos == 0)
+    {
+      SesPacket pkt;
+      ses_mqtt_publish_packet (&msg, ses_world_now (w), &pkt);
+      if (c->state != SES_CLIENT_ONLINE)
+        {
+          /* QoS 0 is never stored (both [MQTT-4.3.1-1]): offline, it is
+           * simply not sent. */
+          ses_mqtt_observe (m, w, SES_OBS_POLICY_DROP, SES_CAUSE_QOS0_OFFLINE,
+                            client, session_of (m, client), &pkt, 0, NULL);
+          return;
+        }
+      if (!profile_of (m, client)->has_message_expiry)
+        pkt.flags &= (guint8) ~SES_PKT_F_HAS_EXPIRY;
+      send (m, w, client, &pkt);
+      return;
+    }
+  /* QoS 1/2 waits in the client's session until acknowledged, even if it
+   * cannot go out yet. */
+  SesFlight f = { .msg = msg, .state = SES_FLIGHT_UNSENT };
+  g_array_append_val (c->outgoing, f);
+  pump (m, w, client);
+}
+
+static void
+do_subscribe (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a,
+              SesPacketType type)
+{
+  SesClient *c = &m->clients[client];
+  if (c->state != SES_CLIENT_ONLINE)
+    {
+      ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client,
+                        session_of (m, client), NULL, 0,
+                        "offline: SUBSCRIBE/UNSUBSCRIBE not sent");
+      return;
+    }
+  SesPacket pkt;
+  ses_packet_init (&pkt, type);
+  pkt.packet_id = ses_packet_id_next (&c->next_id, c->outgoing, c->pending);
+  pkt.topic = a->topic;
+  pkt.qos = a->qos;
+  g_array_append_val (c->pending, pkt.packet_id);
+  send (m, w, client, &pkt);
+}
+
+static void
+do_disconnect (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
+{
+  SesClient *c = &m->clients[client];
+  const SesProfile *p = profile_of (m, client);
+  if (c->state == SES_CLIENT_OFFLINE)
+    return;
+  SesPacket pkt;
+  ses_packet_init (&pkt, SES_PKT_DISCONNECT);
+  pkt.reason = p->server_disconnect ? a->reason : 0;
+  if (p->has_session_expiry && a->has_expiry)
+    {
+      pkt.flags |= SES_PKT_F_HAS_EXPIRY;
+      pkt.expiry_s = a->expiry_s;
+      c->expiry_s = a->expiry_s;
+    }
+  send (m, w, client, &pkt);
+  guint32 gen = c->gen;
+  c->user_disconnect = 1;
+  /* both: after DISCONNECT, send nothing more and close
+   * (3.1.1 [MQTT-3.14.4-1], 5.0 [MQTT-3.14.4-1]) */
+  ses_world_close (w, client, gen, SES_NET_CLIENT);
+  went_offline (m, w, client, SES_CAUSE_DISCONNECT);
+}
+
+static void
+release_acks (SesMqtt *m, SesWorld *w, guint32 client)
+{
+  SesClient *c = &m->clients[client];
+  c->hold_acks = 0;
+  g_autoptr (GArray) held = g_array_copy (c->held);
+  g_array_set_size (c->held, 0);
+  for (guint i = 0; i < held->len; i++)
+    send (m, w, client, &g_array_index (held, SesPacket, i));
+}
+
+void
+ses_client_crash (SesMqtt *m, SesWorld *w, guint32 client)
+{
+  SesClient *c = &m->clients[client];
+  const SesClientConfig *cc = config_of (m, client);
+  ses_mqtt_observe (m, w, SES_OBS_FAULT, SES_FAULT_KIND_CRASH, client,
+                    session_of (m, client), NULL, 0, NULL);
+  gboolean was_connected = c->state != SES_CLIENT_OFFLINE;
+  c->state = SES_CLIENT_OFFLINE;
+  c->ka_armed = 0;
+  c->ping_out = 0;
+  c->hold_acks = 0;
+  g_array_set_size (c->held, 0);
+  g_array_set_size (c->pending, 0);
+  for (guint i = 0; i < c->outgoing->len; i++)
+    g_array_index (c->outgoing, SesFlight, i).on_wire = 0;
+  if (!cc->persistent_store)
+    {
+      /* Memory is gone: the client's half of the session with it. */
+      g_array_set_size (c->outgoing, 0);
+      g_array_set_size (c->incoming, 0);
+      c->next_id = 0;
+      c->has_session = 0;
+      c->lost_state = 1;
+    }
+  /* The operating system closes the socket of a dead process, so the
+   * broker sees the connection end without DISCONNECT. */
+  if (was_connected)
+    ses_world_cut (w, client);
+  c->user_disconnect = 0;
+  schedule_reconnect (m, w, client);
+}
+
+void
+ses_client_act (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
+{
+  SesClient *c = &m->clients[client];
+  switch (a->kind)
+    {
+    case SES_ACT_CONNECT:
+      do_connect (m, w, client, a);
+      break;
+    case SES_ACT_DISCONNECT:
+      do_disconnect (m, w, client, a);
+      break;
+    case SES_ACT_SUBSCRIBE:
+      do_subscribe (m, w, client, a, SES_PKT_SUBSCRIBE);
+      break;
+    case SES_ACT_UNSUBSCRIBE:
+      do_subscribe (m, w, client, a, SES_PKT_UNSUBSCRIBE);
+      break;
+    case SES_ACT_PUBLISH:
+      do_publish (m, w, client, a);
+      break;
+    case SES_ACT_CRASH:
+      ses_client_crash (m, w, client);
+      break;
+    case SES_ACT_HOLD_ACKS:
+      c->hold_acks = 1;
+      break;
+    case SES_ACT_RELEASE_ACKS:
+      release_acks (m, w, client);
+      break;
+    default:
+      g_return_if_reached ();
+    }
+}
+
+/* ---- packets from the broker ------------------------------------------- */
+
+static void
+on_connack (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
+{
+  SesClient *c = &m->clients[client];
+  const SesProfile *p = profile_of (m, client);
+  guint32 session = session_of (m, client);
+  if (c->state != SES_CLIENT_CONNECTING)
+    return;
+  if (pkt->reason != 0)
+    {
+      ses_world_close (w, client, c->gen, SES_NET_CLIENT);
+      went_offline (m, w, client, SES_CAUSE_PROTOCOL_ERROR);
+      return;
+    }
+  gboolean present = (pkt->flags & SES_PKT_F_SESSION_PRESENT) != 0;
+  if (present && c->lost_state && p->has_session_expiry)
+    {
+      /* 5.0 [MQTT-3.2.2-4]: it has no session state to continue, so it
+       * must close; it will start clean next time. */
+      ses_mqtt_observe (m, w, SES_OBS_PROTOCOL_ERROR,
+                        SES_CAUSE_SESSION_PRESENT_UNEXPECTED, client, session,
+                        pkt, 0, "5.0 [MQTT-3.2.2-4]");
+      c->force_clean = 1;
+      c->lost_state = 0;
+      SesPacket d;
+      ses_packet_init (&d, SES_PKT_DISCONNECT);
+      d.reason = SES_RC_PROTOCOL_ERROR;
+      send (m, w, client, &d);
+      ses_world_close (w, client, c->gen, SES_NET_CLIENT);
+      went_offline (m, w, client, SES_CAUSE_SESSION_PRESENT_UNEXPECTED);
+      return;
+    }
+  if (!present)
+    /* 5.0 [MQTT-3.2.2-5]: the broker has no session, so neither may the
+     * client. (3.1.1 only advises it; this client does the same.) */
+    discard_state (m, w, client, SES_CAUSE_SESSION_PRESENT_0,
+                   p->rule_client_discard);
+  c->state = SES_CLIENT_ONLINE;
+  c->lost_state = 0;
+  if (pkt->flags & SES_PKT_F_HAS_EXPIRY)
+    c->expiry_s = pkt->expiry_s; /* 5.0 §3.2.2.3.2: the broker's value wins */
+  c->has_session = p->has_session_expiry ? c->expiry_s != 0 : !c->clean;
+  c->quota_max = (p->has_receive_max && pkt->receive_max != 0)
+                   ? pkt->receive_max : 65535;
+  c->quota = c->quota_max;
+  const SesClientConfig *cc = config_of (m, client);
+  /* 5.0 [MQTT-3.1.2-21]: the Server Keep Alive replaces its own. */
+  c->keep_alive_s = pkt->keep_alive_s != 0 ? pkt->keep_alive_s
+                                           : cc->keep_alive_s;
+  ses_mqtt_observe (m, w, SES_OBS_CONNECTED, SES_CAUSE_NONE, client, session,
+                    pkt, 0, NULL);
+  if (present && c->outgoing->len > 0)
+    ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client, session,
+                      NULL, c->outgoing->len, p->rule_resend);
+  /* Resend unacknowledged PUBLISH/PUBREL in order, then anything new
+   * (both [MQTT-4.4.0-1], [MQTT-4.6.0-1]). */
+  pump (m, w, client);
+  start_keep_alive (m, w, client);
+}
+
+static void
+on_publish (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
+{
+  SesClient *c = &m->clients[client];
+  const SesProfile *p = profile_of (m, client);
+  guint32 session = session_of (m, client);
+  if (pkt->qos == 2)
+    {
+      for (guint i = 0; i < c->incoming->len; i++)
+        if (g_array_index (c->incoming, guint16, i) == pkt->packet_id)
+          {
+            /* Until PUBREL, a repeat is acknowledged, not delivered
+             * (3.1.1 [MQTT-4.3.3-2], 5.0 [MQTT-4.3.3-10]). */
+            ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client,
+                              session, pkt, 0, p->rule_qos2_dedup);
+            send_ack (m, w, client, SES_PKT_PUBREC, pkt->packet_id, 0);
+            return;
+          }
+      g_array_append_val (c->incoming, pkt->packet_id);
+    }
+  m->counters.delivered++;
+  ses_mqtt_observe (m, w, SES_OBS_DELIVER, SES_CAUSE_NONE, client, session,
+                    pkt, 0, NULL);
+  /* both [MQTT-4.5.0-2], [MQTT-3.3.4-1]: acknowledge per QoS */
+  if (pkt->qos == 1)
+    send_ack (m, w, client, SES_PKT_PUBACK, pkt->packet_id, 0);
+  else if (pkt->qos == 2)
+    send_ack (m, w, client, SES_PKT_PUBREC, pkt->packet_id, 0);
+}
+
+static void
+release_quota (SesClient *c)
+{
+  if (c->quota < c->quota_max)
+    c->quota++; /* 5.0 §4.9: never above where it started */
+}
+
+static void
+complete (SesMqtt *m, SesWorld *w, guint32 client, gint at,
+          const SesPacket *ack)
+{
+  SesClient *c = &m->clients[client];
+  SesFlight f = g_array_index (c->outgoing, SesFlight, at);
+  g_array_remove_index (c->outgoing, (guint) at);
+  release_quota (c);
+  SesPacket msg;
+  ses_mqtt_publish_packet (&f.msg, ses_world_now (w), &msg);
+  msg.packet_id = f.packet_id;
+  msg.reason = ack->reason;
+  ses_mqtt_observe (m, w, SES_OBS_ACKED, SES_CAUSE_NONE, client,
+                    session_of (m, client), &msg, ack->type, NULL);
+  pump (m, w, client);
+}
+
+static void
+on_ack (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
+{
+  SesClient *c = &m->clients[client];
+  const SesProfile *p = profile_of (m, client);
+  gint at = ses_flights_find (c->outgoing, pkt->packet_id);
+  SesFlight *f = at >= 0 ? &g_array_index (c->outgoing, SesFlight, at) : NULL;
+  switch (pkt->type)
+    {
+    case SES_PKT_PUBACK:
+      if (f != NULL && f->state == SES_FLIGHT_AWAIT_PUBACK)
+        complete (m, w, client, at, pkt);
+      break;
+    case SES_PKT_PUBREC:
+      if (f == NULL)
+        {
+          if (p->pubcomp_not_found_reason)
+            send (m, w, client, &(SesPacket) { .type = SES_PKT_PUBREL,
+                                               .packet_id = pkt->packet_id,
+                                               .reason = SES_RC_PACKET_ID_NOT_FOUND });
+          break;
+        }
+      if (pkt->reason >= 0x80)
+        {
+          complete (m, w, client, at, pkt); /* 5.0 [MQTT-4.3.3-4] */
+          break;
+        }
+      f->state = SES_FLIGHT_AWAIT_PUBCOMP;
+      send_ack (m, w, client, SES_PKT_PUBREL, pkt->packet_id, 0);
+      break;
+    case SES_PKT_PUBCOMP:
+      if (f != NULL && f->state == SES_FLIGHT_AWAIT_PUBCOMP)
+        complete (m, w, client, at, pkt);
+      break;
+    default:
+      break;
+    }
+}
+
+static void
+on_pubrel (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
+{
+  SesClient *c = &m->clients[client];
+  const SesProfile *p = profile_of (m, client);
+  guint8 reason = p->pubcomp_not_found_reason ? SES_RC_PACKET_ID_NOT_FOUND : 0;
+  for (guint i = 0; i < c->incoming->len; i++)
+    if (g_array_index (c->incoming, guint16, i) == pkt->packet_id)
+      {
+        g_array_remove_index (c->incoming, i);
+        reason = 0;
+        break;
+      }
+  /* Known or not, a PUBREL is answered (C6; 5.0 [MQTT-4.3.3-11]). */
+  send_ack (m, w, client, SES_PKT_PUBCOMP, pkt->packet_id, reason);
+}
+
+static void
+remove_pending (SesClient *c, guint16 id)
+{
+  for (guint i = 0; i < c->pending->len; i++)
+    if (g_array_index (c->pending, guint16, i) == id)
+      {
+        g_array_remove_index (c->pending, i);
+        return;
+      }
+}
+
+void
+ses_client_on_packet (SesMqtt *m, SesWorld *w, guint32 client, guint32 gen,
+                      const SesPacket *pkt)
+{
+  SesClient *c = &m->clients[client];
+  if (gen != c->gen || c->state == SES_CLIENT_OFFLINE)
+    return;
+  if (pkt->type == SES_PKT_CONNACK)
+    {
+      on_connack (m, w, client, pkt);
+      return;
+    }
+  if (c->state != SES_CLIENT_ONLINE)
+    return;
+  switch (pkt->type)
+    {
+    case SES_PKT_PUBLISH:
+      on_publish (m, w, client, pkt);
+      break;
+    case SES_PKT_PUBACK:
+    case SES_PKT_PUBREC:
+    case SES_PKT_PUBCOMP:
+      on_ack (m, w, client, pkt);
+      break;
+    case SES_PKT_PUBREL:
+      on_pubrel (m, w, client, pkt);
+      break;
+    case SES_PKT_SUBACK:
+    case SES_PKT_UNSUBACK:
+      remove_pending (c, pkt->packet_id);
+      break;
+    case SES_PKT_PINGRESP:
+      c->ping_out = 0;
+      break;
+    case SES_PKT_DISCONNECT:
+      {
+        /* 5.0: the broker says why it closes (0x8E taken over, 0x8D keep
+         * alive, ...); the client closes its end too. */
+        SesCause why = pkt->reason == SES_RC_SESSION_TAKEN_OVER
+                         ? SES_CAUSE_TAKEOVER
+                         : pkt->reason == SES_RC_KEEP_ALIVE_TIMEOUT
+                             ? SES_CAUSE_KEEP_ALIVE
+                             : SES_CAUSE_PROTOCOL_ERROR;
+        ses_world_close (w, client, c->gen, SES_NET_CLIENT);
+        went_offline (m, w, client, why);
+        break;
+      }
+    default:
+      break;
+    }
+}
+
+void
+ses_client_on_closed (SesMqtt *m, SesWorld *w, guint32 client, guint32 gen,
+                      SesCloseCause cause)
+{
+  SesClient *c = &m->clients[client];
+  if (gen != c->gen || c->state == SES_CLIENT_OFFLINE)
+    return;
+  went_offline (m, w, client,
+                cause == SES_CLOSE_CUT ? SES_CAUSE_CUT : SES_CAUSE_PEER_CLOSED);
+}
+
+/* ---- timers ------------------------------------------------------------ */
+
+gboolean
+ses_client_timer_live (const SesMqtt *m, const SesEvent *ev)
+{
+  const SesClient *c = &m->clients[ev->target];
+  switch (ev->kind)
+    {
+    case SES_MQTT_EV_CLIENT_KEEP_ALIVE:
+      return c->state != SES_CLIENT_OFFLINE && c->gen == ev->arg && c->ka_armed;
+    case SES_MQTT_EV_CLIENT_RECONNECT:
+      return c->state == SES_CLIENT_OFFLINE && c->timer_gen == ev->arg;
+    default:
+      return FALSE;
+    }
+}
+
+void
+ses_client_on_timer (SesMqtt *m, SesWorld *w, const SesEvent *ev)
+{
+  guint32 client = ev->target;
+  SesClient *c = &m->clients[client];
+  switch (ev->kind)
+    {
+    case SES_MQTT_EV_CLIENT_KEEP_ALIVE:
+      {
+        c->ka_armed = 0;
+        SesTime due = c->last_tx_us + ses_time_from_s (c->keep_alive_s);
+        if (ses_world_now (w) < due)
+          {
+            start_keep_alive (m, w, client);
+            break;
+          }
+        if (c->ping_out)
+          {
+            /* No PINGRESP within a keep-alive period: the connection is
+             * dead to this client (3.1.1 §3.1.2.10 SHOULD close). */
+            ses_world_close (w, client, c->gen, SES_NET_CLIENT);
+            went_offline (m, w, client, SES_CAUSE_KEEP_ALIVE);
+            break;
+          }
+        /* Nothing sent for a keep-alive period: PINGREQ
+         * (3.1.1 [MQTT-3.1.2-23], 5.0 [MQTT-3.1.2-20]). */
+        SesPacket ping;
+        ses_packet_init (&ping, SES_PKT_PINGREQ);
+        c->ping_out = 1;
+        send (m, w, client, &ping);
+        start_keep_alive (m, w, client);
+        break;
+      }
+    case SES_MQTT_EV_CLIENT_RECONNECT:
+      do_connect (m, w, client, NULL);
+      break;
+    default:
+      g_return_if_reached ();
+    }
+}

@@ -1,0 +1,54 @@
+/* A virtual client: the application's requests (connect, publish,
+ * subscribe, disconnect), its side of the session (unacknowledged outgoing
+ * QoS 1/2 messages, received QoS 2 ids awaiting PUBREL), keep alive, and
+ * automatic reconnection. */
+#pragma once
+
+#include <glib.h>
+#include "packet.h"
+#include "session.h"
+#include "mqtt.h"
+#include "world.h"
+
+typedef struct {
+  guint8 state;          /* SesClientState */
+  guint8 clean;          /* flag sent in the current CONNECT */
+  guint8 has_expiry;     /* 5.0: expiry sent */
+  guint8 has_session;    /* it holds session state worth resuming */
+  guint8 lost_state;     /* crashed without a store since it last connected */
+  guint8 force_clean;    /* next CONNECT must start clean */
+  guint8 hold_acks;      /* the application withholds acknowledgements */
+  guint8 ping_out;       /* PINGREQ sent, PINGRESP not yet seen */
+  guint8 ka_armed;
+  guint8 user_disconnect;/* the application closed: no auto reconnect */
+  guint16 keep_alive_s;  /* in force */
+  guint16 quota;         /* send quota toward the broker */
+  guint16 quota_max;     /* the broker's Receive Maximum */
+  guint16 next_id;
+  guint32 gen;           /* current connection generation */
+  guint32 expiry_s;      /* 5.0 Session Expiry Interval last sent */
+  guint32 will;          /* will sent in the current CONNECT */
+  guint32 next_seq;      /* ghost: numbers this client's messages */
+  guint32 timer_gen;     /* cancels a pending reconnect */
+  SesTime last_tx_us;
+  GArray *outgoing;      /* (element-type SesFlight) own QoS 1/2, in order */
+  GArray *incoming;      /* (element-type guint16) QoS 2 ids awaiting PUBREL */
+  GArray *pending;       /* (element-type guint16) SUBSCRIBE/UNSUBSCRIBE ids */
+  GArray *held;          /* (element-type SesPacket) withheld acks */
+} SesClient;
+
+void ses_client_init (SesClient *client);
+void ses_client_clear (SesClient *client);
+void ses_client_copy_into (SesClient *dest, const SesClient *src);
+void ses_client_encode (const SesClient *client, SesTime now, GByteArray *out);
+
+void ses_client_on_packet (SesMqtt *m, SesWorld *w, guint32 client,
+                           guint32 gen, const SesPacket *pkt);
+void ses_client_on_closed (SesMqtt *m, SesWorld *w, guint32 client,
+                           guint32 gen, SesCloseCause cause);
+void ses_client_on_timer (SesMqtt *m, SesWorld *w, const SesEvent *ev);
+gboolean ses_client_timer_live (const SesMqtt *m, const SesEvent *ev);
+/* Carries out one scripted action addressed to this client. */
+void ses_client_act (SesMqtt *m, SesWorld *w, guint32 client,
+                     const SesAction *action);
+void ses_client_crash (SesMqtt *m, SesWorld *w, guint32 client);

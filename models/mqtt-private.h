@@ -1,0 +1,63 @@
+/* Internals shared by the MQTT model's modules (mqtt.c, broker.c,
+ * client.c): the configuration and model structs, and the two helpers every
+ * handler uses to send a packet and to record an observation. Not part of
+ * the public interface. */
+#pragma once
+
+#include "broker.h"
+#include "client.h"
+#include "mqtt.h"
+
+struct _SesMqttConfig {
+  gint ref;
+  SesIntern *strings;
+  SesBrokerConfig broker;
+  GArray *clients;        /* (element-type SesClientConfig) */
+  GArray *client_session; /* (element-type guint32) session index per client */
+  GPtrArray *labels;      /* (element-type utf8) (owned) */
+  GArray *wills;          /* (element-type SesWill) */
+  GArray *actions;        /* (element-type SesAction) in script order */
+  GArray *session_ids;    /* (element-type guint32) ClientId per session */
+  GArray *filters;        /* (element-type guint32) every filter used */
+  /* topic id -> (element-type guint32) matching filter ids, filled lazily.
+   * A pure function of the strings, so sharing it between copies of a
+   * world cannot change any result. */
+  GPtrArray *match_cache;
+};
+
+struct _SesMqtt {
+  SesMqttConfig *cfg; /* (owned) */
+  SesBroker broker;
+  SesClient *clients; /* n_clients */
+  /* History, not state: neither encoded nor compared. */
+  GArray *log; /* (element-type SesObs) */
+  gboolean recording;
+  SesObserver observer;
+  gpointer observer_data;
+  SesMqttCounters counters;
+};
+
+/* Model event kinds. */
+enum {
+  SES_MQTT_EV_ACTION = SES_EVENT_MODEL, /* target = action index */
+  SES_MQTT_EV_SESSION_EXPIRY,           /* target = session, arg = timer gen */
+  SES_MQTT_EV_WILL_DELAY,               /* target = session, arg = timer gen */
+  SES_MQTT_EV_BROKER_KEEP_ALIVE,        /* target = slot, arg = conn gen */
+  SES_MQTT_EV_CLIENT_KEEP_ALIVE,        /* target = client, arg = conn gen */
+  SES_MQTT_EV_CLIENT_RECONNECT,         /* target = client, arg = timer gen */
+};
+
+void ses_mqtt_observe (SesMqtt *m, SesWorld *w, SesObsKind kind,
+                       guint cause /* SesCause, or SesObsFault for faults */, guint32 client, guint32 session,
+                       const SesPacket *pkt, guint32 arg, const char *rule);
+/* An end learned that its connection is gone. */
+void ses_mqtt_observe_lost (SesMqtt *m, SesWorld *w, guint32 client,
+                            gboolean by_broker, SesCause cause);
+/* Sends pkt over the client's connection and records it as sent or lost. */
+gboolean ses_mqtt_send (SesMqtt *m, SesWorld *w, guint32 client, guint32 gen,
+                        gboolean from_broker, const SesPacket *pkt);
+/* The message as a PUBLISH packet (no id, no DUP). */
+void ses_mqtt_publish_packet (const SesMessage *msg, SesTime now,
+                              SesPacket *out);
+/* Filter ids that match the topic (element-type guint32), ascending. */
+const GArray *ses_mqtt_matching_filters (SesMqttConfig *cfg, guint32 topic);

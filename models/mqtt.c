@@ -1,0 +1,636 @@
+/* The MQTT model behind the engine's SesModelClass: configuration building,
+ * dispatch of events, messages and closes to the broker or a client, the
+ * scripted actions, the faults offered to drivers, and the observation log.
+ * Everything the model does to the outside world goes through SesWorld. */
+#include "mqtt-private.h"
+#include "topic.h"
+
+#include <string.h>
+
+/* ---- configuration ------------------------------------------------------ */
+
+void
+ses_broker_config_init (SesBrokerConfig *b)
+{
+  memset (b, 0, sizeof *b);
+  b->queue_qos0_offline = FALSE;
+  b->queue_limit = 1000;
+  b->drop_policy = SES_DROP_NEWEST;
+  b->persistence = FALSE;
+  b->max_session_expiry_s = SES_EXPIRY_NEVER;
+  b->receive_max = 65535;
+  b->server_keep_alive_s = 0;
+  b->qos2_on_pubrel = FALSE;
+  b->max_qos = 2;
+}
+
+void
+ses_client_config_init (SesClientConfig *c, SesMqttVersion version)
+{
+  memset (c, 0, sizeof *c);
+  c->version = version;
+  c->clean = TRUE;
+  c->keep_alive_s = 60;
+}
+
+static void
+free_cache_entry (gpointer array)
+{
+  if (array != NULL)
+    g_array_unref (array);
+}
+
+SesMqttConfig *
+ses_mqtt_config_new (void)
+{
+  SesMqttConfig *cfg = g_new0 (SesMqttConfig, 1);
+  cfg->ref = 1;
+  cfg->strings = ses_intern_new ();
+  ses_broker_config_init (&cfg->broker);
+  cfg->clients = g_array_new (FALSE, FALSE, sizeof (SesClientConfig));
+  cfg->client_session = g_array_new (FALSE, FALSE, sizeof (guint32));
+  cfg->labels = g_ptr_array_new_with_free_func (g_free);
+  cfg->wills = g_array_new (FALSE, FALSE, sizeof (SesWill));
+  cfg->actions = g_array_new (FALSE, FALSE, sizeof (SesAction));
+  cfg->session_ids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  cfg->filters = g_array_new (FALSE, FALSE, sizeof (guint32));
+  cfg->match_cache = g_ptr_array_new_with_free_func (free_cache_entry);
+  return cfg;
+}
+
+SesMqttConfig *
+ses_mqtt_config_ref (SesMqttConfig *cfg)
+{
+  g_atomic_int_inc (&cfg->ref);
+  return cfg;
+}
+
+void
+ses_mqtt_config_unref (SesMqttConfig *cfg)
+{
+  if (cfg == NULL || !g_atomic_int_dec_and_test (&cfg->ref))
+    return;
+  ses_intern_free (cfg->strings);
+  g_array_unref (cfg->clients);
+  g_array_unref (cfg->client_session);
+  g_ptr_array_unref (cfg->labels);
+  g_array_unref (cfg->wills);
+  g_array_unref (cfg->actions);
+  g_array_unref (cfg->session_ids);
+  g_array_unref (cfg->filters);
+  g_ptr_array_unref (cfg->match_cache);
+  g_free (cfg);
+}
+
+SesIntern *
+ses_mqtt_config_strings (SesMqttConfig *cfg)
+{
+  return cfg->strings;
+}
+
+SesBrokerConfig *
+ses_mqtt_config_broker (SesMqttConfig *cfg)
+{
+  return &cfg->broker;
+}
+
+guint32
+ses_mqtt_config_intern (SesMqttConfig *cfg, const char *str)
+{
+  return ses_intern_add (cfg->strings, str);
+}
+
+guint
+ses_mqtt_config_add_client (SesMqttConfig *cfg, const char *label,
+                            const char *client_id,
+                            const SesClientConfig *client)
+{
+  SesClientConfig c = *client;
+  guint index = cfg->clients->len;
+  c.client_id = ses_intern_add (cfg->strings, client_id);
+  /* Clients with the same ClientId share one broker session (that is how
+   * takeover is modelled); an empty ClientId gets a session of its own, as
+   * if the broker had assigned a unique identifier (3.1.1 [MQTT-3.1.3-6],
+   * 5.0 [MQTT-3.1.3-6]). */
+  guint32 session = cfg->session_ids->len;
+  if (client_id != NULL && client_id[0] != '\0')
+    for (guint32 i = 0; i < cfg->session_ids->len; i++)
+      if (g_array_index (cfg->session_ids, guint32, i) == c.client_id)
+        {
+          session = i;
+          break;
+        }
+  if (session == cfg->session_ids->len)
+    g_array_append_val (cfg->session_ids, c.client_id);
+  g_array_append_val (cfg->clients, c);
+  g_array_append_val (cfg->client_session, session);
+  g_ptr_array_add (cfg->labels, g_strdup (label));
+  return index;
+}
+
+guint
+ses_mqtt_config_n_clients (const SesMqttConfig *cfg)
+{
+  return cfg->clients->len;
+}
+
+const SesClientConfig *
+ses_mqtt_config_client (const SesMqttConfig *cfg, guint index)
+{
+  g_return_val_if_fail (index < cfg->clients->len, NULL);
+  return &g_array_index (cfg->clients, SesClientConfig, index);
+}
+
+const GPtrArray *
+ses_mqtt_config_labels (const SesMqttConfig *cfg)
+{
+  return cfg->labels;
+}
+
+guint32
+ses_mqtt_config_add_will (SesMqttConfig *cfg, const SesWill *will)
+{
+  g_array_append_val (cfg->wills, *will);
+  return cfg->wills->len;
+}
+
+const SesWill *
+ses_mqtt_config_will (const SesMqttConfig *cfg, guint32 will)
+{
+  g_return_val_if_fail (will >= 1 && will <= cfg->wills->len, NULL);
+  return &g_array_index (cfg->wills, SesWill, will - 1);
+}
+
+static void
+note_filter (SesMqttConfig *cfg, guint32 filter)
+{
+  for (guint i = 0; i < cfg->filters->len; i++)
+    if (g_array_index (cfg->filters, guint32, i) == filter)
+      return;
+  g_array_append_val (cfg->filters, filter);
+  /* Cached matches were computed without this filter. */
+  g_ptr_array_set_size (cfg->match_cache, 0);
+}
+
+void
+ses_mqtt_config_add_action (SesMqttConfig *cfg, const SesAction *action)
+{
+  g_array_append_val (cfg->actions, *action);
+  if (action->kind == SES_ACT_SUBSCRIBE)
+    note_filter (cfg, action->topic);
+}
+
+guint32
+ses_mqtt_config_n_sessions (const SesMqttConfig *cfg)
+{
+  return cfg->session_ids->len;
+}
+
+static gint
+compare_u32 (gconstpointer a, gconstpointer b)
+{
+  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
+  return x < y ? -1 : x > y;
+}
+
+const GArray *
+ses_mqtt_matching_filters (SesMqttConfig *cfg, guint32 topic)
+{
+  if (topic >= cfg->match_cache->len)
+    g_ptr_array_set_size (cfg->match_cache, (guint) topic + 1);
+  GArray *hit = g_ptr_array_index (cfg->match_cache, topic);
+  if (hit != NULL)
+    return hit;
+  hit = g_array_new (FALSE, FALSE, sizeof (guint32));
+  const char *name = ses_intern_get (cfg->strings, topic);
+  for (guint i = 0; i < cfg->filters->len && name != NULL; i++)
+    {
+      guint32 f = g_array_index (cfg->filters, guint32, i);
+      const char *filter = ses_intern_get (cfg->strings, f);
+      if (ses_topic_filter_valid (filter) && ses_topic_matches (filter, name))
+        g_array_append_val (hit, f);
+    }
+  g_array_sort (hit, compare_u32);
+  g_ptr_array_index (cfg->match_cache, topic) = hit;
+  return hit;
+}
+
+/* ---- observations and sending ------------------------------------------ */
+
+static void
+record (SesMqtt *m, const SesObs *obs)
+{
+  m->counters.observations++;
+  if (m->recording)
+    g_array_append_val (m->log, *obs);
+  if (m->observer != NULL)
+    m->observer (obs, m->observer_data);
+}
+
+/* The first client declared with the session's ClientId: who a record about
+ * a disconnected session is shown against. */
+static guint32
+session_owner (const SesMqtt *m, guint32 session)
+{
+  for (guint i = 0; i < m->cfg->client_session->len; i++)
+    if (g_array_index (m->cfg->client_session, guint32, i) == session)
+      return i;
+  return SES_OBS_BROKER;
+}
+
+void
+ses_mqtt_observe (SesMqtt *m, SesWorld *w, SesObsKind kind, guint cause,
+                  guint32 client, guint32 session, const SesPacket *pkt,
+                  guint32 arg, const char *rule)
+{
+  SesObs obs;
+  memset (&obs, 0, sizeof obs);
+  obs.time_us = ses_world_now (w);
+  obs.kind = (guint16) kind;
+  obs.cause = (guint16) cause;
+  obs.client = client;
+  if (client == SES_NONE)
+    obs.client = session != SES_NONE ? session_owner (m, session)
+                                     : SES_OBS_BROKER;
+  obs.session = session;
+  obs.arg = arg;
+  obs.rule = rule;
+  if (pkt != NULL)
+    obs.pkt = *pkt;
+  else
+    obs.pkt.origin = G_MAXUINT32;
+  record (m, &obs);
+}
+
+void
+ses_mqtt_observe_lost (SesMqtt *m, SesWorld *w, guint32 client,
+                       gboolean by_broker, SesCause cause)
+{
+  SesObs obs;
+  memset (&obs, 0, sizeof obs);
+  obs.time_us = ses_world_now (w);
+  obs.kind = SES_OBS_CONNECTION_LOST;
+  obs.cause = (guint16) cause;
+  obs.client = client;
+  obs.session = g_array_index (m->cfg->client_session, guint32, client);
+  obs.by_broker = by_broker;
+  obs.pkt.origin = G_MAXUINT32;
+  record (m, &obs);
+}
+
+static void
+record_packet (SesMqtt *m, SesWorld *w, SesObsKind kind, guint32 client,
+               gboolean by_broker, const SesPacket *pkt)
+{
+  if (!m->recording && m->observer == NULL)
+    return;
+  SesObs obs;
+  memset (&obs, 0, sizeof obs);
+  obs.time_us = ses_world_now (w);
+  obs.kind = (guint16) kind;
+  obs.client = client;
+  obs.session = g_array_index (m->cfg->client_session, guint32, client);
+  obs.by_broker = by_broker;
+  obs.pkt = *pkt;
+  record (m, &obs);
+}
+
+gboolean
+ses_mqtt_send (SesMqtt *m, SesWorld *w, guint32 client, guint32 gen,
+               gboolean from_broker, const SesPacket *pkt)
+{
+  m->counters.packets++;
+  gboolean sent = ses_world_send (w, client, gen,
+                                  from_broker ? SES_NET_SERVER : SES_NET_CLIENT,
+                                  pkt);
+  record_packet (m, w, sent ? SES_OBS_SEND : SES_OBS_LOST, client,
+                 from_broker, pkt);
+  return sent;
+}
+
+void
+ses_mqtt_publish_packet (const SesMessage *msg, SesTime now, SesPacket *out)
+{
+  ses_packet_init (out, SES_PKT_PUBLISH);
+  out->qos = msg->qos;
+  out->topic = msg->topic;
+  out->payload = msg->payload;
+  out->origin = msg->origin;
+  out->seq = msg->seq;
+  if (msg->retain)
+    out->flags |= SES_PKT_F_RETAIN;
+  if (msg->will)
+    out->flags |= SES_PKT_F_WILL;
+  if (msg->expiry_at_us != SES_TIME_NONE)
+    {
+      out->flags |= SES_PKT_F_HAS_EXPIRY;
+      SesTime left = msg->expiry_at_us - now;
+      out->expiry_s = left <= 0 ? 0
+                                : (guint32) ((left + SES_US_PER_S - 1)
+                                             / SES_US_PER_S);
+    }
+}
+
+/* ---- the model class ---------------------------------------------------- */
+
+static SesMqtt *
+mqtt_new (SesMqttConfig *cfg)
+{
+  SesMqtt *m = g_new0 (SesMqtt, 1);
+  m->cfg = ses_mqtt_config_ref (cfg);
+  guint n = cfg->clients->len;
+  ses_broker_init (&m->broker, cfg->session_ids->len, n);
+  m->clients = g_new0 (SesClient, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    ses_client_init (&m->clients[i]);
+  m->log = g_array_new (FALSE, FALSE, sizeof (SesObs));
+  m->recording = TRUE;
+  return m;
+}
+
+static void
+mqtt_free (gpointer data)
+{
+  SesMqtt *m = data;
+  ses_broker_clear (&m->broker);
+  for (guint i = 0; i < m->cfg->clients->len; i++)
+    ses_client_clear (&m->clients[i]);
+  g_free (m->clients);
+  g_array_unref (m->log);
+  ses_mqtt_config_unref (m->cfg);
+  g_free (m);
+}
+
+static gpointer
+mqtt_copy (gconstpointer data)
+{
+  const SesMqtt *src = data;
+  SesMqtt *m = g_new0 (SesMqtt, 1);
+  *m = *src;
+  ses_mqtt_config_ref (m->cfg);
+  ses_broker_copy_into (&m->broker, &src->broker);
+  guint n = src->cfg->clients->len;
+  m->clients = g_new0 (SesClient, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    ses_client_copy_into (&m->clients[i], &src->clients[i]);
+  m->log = g_array_copy (src->log);
+  return m;
+}
+
+static void
+mqtt_encode (gconstpointer data, SesTime now, GByteArray *out)
+{
+  const SesMqtt *m = data;
+  ses_broker_encode (&m->broker, now, out);
+  for (guint i = 0; i < m->cfg->clients->len; i++)
+    ses_client_encode (&m->clients[i], now, out);
+}
+
+static void
+run_action (SesMqtt *m, SesWorld *w, const SesAction *a)
+{
+  switch (a->kind)
+    {
+    case SES_ACT_CUT:
+      ses_mqtt_observe (m, w, SES_OBS_FAULT, SES_FAULT_KIND_CUT, a->client,
+                        g_array_index (m->cfg->client_session, guint32,
+                                       a->client),
+                        NULL, 0, NULL);
+      ses_world_cut (w, a->client);
+      break;
+    case SES_ACT_HALF_OPEN_BROKER:
+    case SES_ACT_HALF_OPEN_CLIENT:
+      ses_mqtt_observe (m, w, SES_OBS_FAULT,
+                        a->kind == SES_ACT_HALF_OPEN_BROKER
+                          ? SES_FAULT_KIND_HALF_OPEN_BROKER
+                          : SES_FAULT_KIND_HALF_OPEN_CLIENT,
+                        a->client,
+                        g_array_index (m->cfg->client_session, guint32,
+                                       a->client),
+                        NULL, 0, NULL);
+      ses_world_half_open (w, a->client,
+                           a->kind == SES_ACT_HALF_OPEN_BROKER ? SES_NET_SERVER
+                                                               : SES_NET_CLIENT);
+      break;
+    case SES_ACT_RESTART:
+      ses_broker_restart (m, w);
+      break;
+    default:
+      ses_client_act (m, w, a->client, a);
+      break;
+    }
+}
+
+static void
+mqtt_on_event (SesWorld *w, gpointer data, const SesEvent *ev)
+{
+  SesMqtt *m = data;
+  switch (ev->kind)
+    {
+    case SES_MQTT_EV_ACTION:
+      run_action (m, w, &g_array_index (m->cfg->actions, SesAction, ev->target));
+      break;
+    case SES_MQTT_EV_SESSION_EXPIRY:
+    case SES_MQTT_EV_WILL_DELAY:
+    case SES_MQTT_EV_BROKER_KEEP_ALIVE:
+      ses_broker_on_timer (m, w, ev);
+      break;
+    case SES_MQTT_EV_CLIENT_KEEP_ALIVE:
+    case SES_MQTT_EV_CLIENT_RECONNECT:
+      ses_client_on_timer (m, w, ev);
+      break;
+    default:
+      g_return_if_reached ();
+    }
+}
+
+static gboolean
+mqtt_event_live (gconstpointer data, const SesEvent *ev)
+{
+  const SesMqtt *m = data;
+  switch (ev->kind)
+    {
+    case SES_MQTT_EV_ACTION:
+      return TRUE;
+    case SES_MQTT_EV_SESSION_EXPIRY:
+    case SES_MQTT_EV_WILL_DELAY:
+    case SES_MQTT_EV_BROKER_KEEP_ALIVE:
+      return ses_broker_timer_live (m, ev);
+    default:
+      return ses_client_timer_live (m, ev);
+    }
+}
+
+static void
+mqtt_on_message (SesWorld *w, gpointer data, guint slot, guint32 gen,
+                 SesNetEnd to, const void *msg)
+{
+  SesMqtt *m = data;
+  SesPacket pkt;
+  memcpy (&pkt, msg, sizeof pkt);
+  record_packet (m, w, SES_OBS_RECEIVE, slot, to == SES_NET_SERVER, &pkt);
+  if (to == SES_NET_SERVER)
+    ses_broker_on_packet (m, w, slot, gen, &pkt);
+  else
+    ses_client_on_packet (m, w, slot, gen, &pkt);
+}
+
+static void
+mqtt_on_closed (SesWorld *w, gpointer data, guint slot, guint32 gen,
+                SesNetEnd end, SesCloseCause cause)
+{
+  SesMqtt *m = data;
+  if (end == SES_NET_SERVER)
+    ses_broker_on_closed (m, w, slot, gen, cause);
+  else
+    ses_client_on_closed (m, w, slot, gen, cause);
+}
+
+static void
+mqtt_list_faults (gconstpointer data, const SesWorld *w, GArray *out)
+{
+  const SesMqtt *m = data;
+  for (guint i = 0; i < m->cfg->clients->len; i++)
+    {
+      SesFault f = { SES_MQTT_FAULT_CRASH, i };
+      g_array_append_val (out, f);
+    }
+  SesFault restart = { SES_MQTT_FAULT_RESTART, 0 };
+  g_array_append_val (out, restart);
+}
+
+static void
+mqtt_apply_fault (SesWorld *w, gpointer data, const SesFault *fault)
+{
+  SesMqtt *m = data;
+  switch (fault->kind)
+    {
+    case SES_MQTT_FAULT_CRASH:
+      ses_client_crash (m, w, fault->target);
+      break;
+    case SES_MQTT_FAULT_RESTART:
+      ses_broker_restart (m, w);
+      break;
+    default:
+      g_return_if_reached ();
+    }
+}
+
+static const SesModelClass mqtt_class = {
+  .name = "mqtt",
+  .on_event = mqtt_on_event,
+  .on_message = mqtt_on_message,
+  .on_closed = mqtt_on_closed,
+  .event_live = mqtt_event_live,
+  .list_faults = mqtt_list_faults,
+  .apply_fault = mqtt_apply_fault,
+  .encode = mqtt_encode,
+  .copy = mqtt_copy,
+  .free = mqtt_free,
+};
+
+SesWorld *
+ses_mqtt_world_new (SesMqttConfig *cfg, guint64 seed)
+{
+  SesMqtt *m = mqtt_new (cfg);
+  guint n = cfg->clients->len;
+  SesWorld *w = ses_world_new (&mqtt_class, m, n, sizeof (SesPacket), seed);
+  for (guint i = 0; i < n; i++)
+    ses_net_set_latency (ses_world_net (w), i,
+                         g_array_index (cfg->clients, SesClientConfig, i)
+                           .latency_us);
+  /* Actions go in by script order, so two at the same time keep it. */
+  for (guint i = 0; i < cfg->actions->len; i++)
+    ses_world_schedule (w, g_array_index (cfg->actions, SesAction, i).at_us,
+                        SES_MQTT_EV_ACTION, i, 0);
+  return w;
+}
+
+SesMqtt *
+ses_mqtt_from_world (SesWorld *world)
+{
+  return ses_world_model (world);
+}
+
+SesMqttConfig *
+ses_mqtt_config (SesMqtt *mqtt)
+{
+  return mqtt->cfg;
+}
+
+const GArray *
+ses_mqtt_log (SesMqtt *mqtt)
+{
+  return mqtt->log;
+}
+
+void
+ses_mqtt_set_recording (SesMqtt *mqtt, gboolean on)
+{
+  mqtt->recording = on;
+}
+
+void
+ses_mqtt_set_observer (SesMqtt *mqtt, SesObserver observer, gpointer data)
+{
+  mqtt->observer = observer;
+  mqtt->observer_data = data;
+}
+
+char *
+ses_mqtt_log_text (SesMqtt *mqtt)
+{
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; i < mqtt->log->len; i++)
+    {
+      g_autofree char *line = ses_obs_describe (
+          &g_array_index (mqtt->log, SesObs, i), mqtt->cfg->strings,
+          mqtt->cfg->labels);
+      g_string_append (out, line);
+      g_string_append_c (out, '\n');
+    }
+  return g_string_free (out, FALSE);
+}
+
+const SesSession *
+ses_mqtt_session (SesMqtt *mqtt, guint32 session)
+{
+  g_return_val_if_fail (session < mqtt->broker.n_sessions, NULL);
+  return &mqtt->broker.sessions[session];
+}
+
+guint32
+ses_mqtt_client_session (SesMqtt *mqtt, guint client)
+{
+  return g_array_index (mqtt->cfg->client_session, guint32, client);
+}
+
+SesClientState
+ses_mqtt_client_state (SesMqtt *mqtt, guint client)
+{
+  return (SesClientState) mqtt->clients[client].state;
+}
+
+const GArray *
+ses_mqtt_client_outgoing (SesMqtt *mqtt, guint client)
+{
+  return mqtt->clients[client].outgoing;
+}
+
+const GArray *
+ses_mqtt_client_incoming (SesMqtt *mqtt, guint client)
+{
+  return mqtt->clients[client].incoming;
+}
+
+const GArray *
+ses_mqtt_retained (SesMqtt *mqtt)
+{
+  return mqtt->broker.retained;
+}
+
+const SesMqttCounters *
+ses_mqtt_counters (SesMqtt *mqtt)
+{
+  return &mqtt->counters;
+}

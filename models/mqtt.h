@@ -1,0 +1,177 @@
+/* The MQTT model as a whole: its configuration (clients, wills, broker
+ * settings, the scripted timeline), its state (one broker, N clients) and
+ * its observation log, plugged into the engine as a SesModelClass.
+ *
+ * The configuration is immutable once a world is built from it and shared
+ * by every copy of that world; the state is copied and encoded. */
+#pragma once
+
+#include <glib.h>
+#include "intern.h"
+#include "observation.h"
+#include "packet.h"
+#include "profile.h"
+#include "session.h"
+#include "world.h"
+
+typedef enum {
+  SES_DROP_NEWEST = 0, /* a full queue refuses the new message */
+  SES_DROP_OLDEST = 1, /* a full queue drops its oldest message */
+} SesDropPolicy;
+
+/* Implementation-defined choices, as broker settings. The defaults and the
+ * reasons for them are in docs/broker-settings.md. */
+typedef struct {
+  gboolean queue_qos0_offline; /* default FALSE */
+  guint32 queue_limit;         /* messages waiting per session; 0 = none.
+                                  default 1000 */
+  SesDropPolicy drop_policy;   /* default SES_DROP_NEWEST */
+  gboolean persistence;        /* sessions survive a restart; default FALSE */
+  guint32 max_session_expiry_s;/* cap on 5.0 expiry, told in CONNACK;
+                                  default SES_EXPIRY_NEVER (no cap) */
+  guint16 receive_max;         /* told in CONNACK (5.0); default 65535 */
+  guint16 server_keep_alive_s; /* 0: use the client's; default 0 */
+  gboolean qos2_on_pubrel;     /* forward QoS 2 on PUBREL (Method A) rather
+                                  than on PUBLISH (Method B); default FALSE */
+  guint8 max_qos;              /* highest QoS granted; default 2 */
+} SesBrokerConfig;
+
+typedef struct {
+  guint32 topic;       /* interned */
+  guint32 payload;     /* interned */
+  guint8 qos;
+  gboolean retain;
+  guint32 delay_s;     /* 5.0 Will Delay Interval; ignored in 3.1.1 */
+  gboolean has_expiry; /* 5.0 will Message Expiry Interval */
+  guint32 expiry_s;
+} SesWill;
+
+typedef struct {
+  guint32 client_id;       /* interned ClientId */
+  SesMqttVersion version;
+  gboolean clean;          /* Clean Session (3.1.1) / Clean Start (5.0) */
+  gboolean has_expiry;     /* 5.0: send a Session Expiry Interval */
+  guint32 expiry_s;        /* 5.0: that interval (SES_EXPIRY_NEVER) */
+  guint16 keep_alive_s;    /* 0 disables keep alive */
+  guint16 receive_max;     /* 5.0: 0 = absent (65535) */
+  guint32 will;            /* will index + 1, 0 = none */
+  gboolean persistent_store; /* keeps its session state across a crash */
+  SesTime reconnect_delay_us; /* reconnect this long after losing the
+                                 connection; 0 = never on its own */
+  SesTime latency_us;      /* one-way network latency */
+} SesClientConfig;
+
+typedef enum {
+  SES_ACT_CONNECT = 1,
+  SES_ACT_DISCONNECT,
+  SES_ACT_SUBSCRIBE,
+  SES_ACT_UNSUBSCRIBE,
+  SES_ACT_PUBLISH,
+  SES_ACT_CUT,
+  SES_ACT_HALF_OPEN_BROKER, /* the broker does not notice */
+  SES_ACT_HALF_OPEN_CLIENT, /* the client does not notice */
+  SES_ACT_CRASH,
+  SES_ACT_RESTART,          /* broker restart; client is ignored */
+  SES_ACT_HOLD_ACKS,
+  SES_ACT_RELEASE_ACKS,
+} SesActionKind;
+
+/* One scripted step. Fields not used by a kind stay zero. */
+typedef struct {
+  SesTime at_us;
+  SesActionKind kind;
+  guint32 client;
+  guint32 topic;      /* PUBLISH topic, SUBSCRIBE/UNSUBSCRIBE filter */
+  guint32 payload;
+  guint8 qos;
+  gboolean retain;
+  gboolean has_expiry;/* PUBLISH message expiry; DISCONNECT new session
+                         expiry; CONNECT override of session expiry */
+  guint32 expiry_s;
+  guint8 reason;      /* DISCONNECT reason code */
+  gboolean override_clean;
+  gboolean clean;
+  gboolean override_expiry;
+  gboolean override_will;
+  guint32 will;
+} SesAction;
+
+typedef struct _SesMqttConfig SesMqttConfig;
+
+SesMqttConfig *ses_mqtt_config_new (void);
+SesMqttConfig *ses_mqtt_config_ref (SesMqttConfig *cfg);
+void ses_mqtt_config_unref (SesMqttConfig *cfg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesMqttConfig, ses_mqtt_config_unref)
+
+/* (transfer none) */
+SesIntern *ses_mqtt_config_strings (SesMqttConfig *cfg);
+SesBrokerConfig *ses_mqtt_config_broker (SesMqttConfig *cfg);
+void ses_broker_config_init (SesBrokerConfig *broker);
+void ses_client_config_init (SesClientConfig *client, SesMqttVersion version);
+/* Returns the new client's index. The label names it in traces. */
+guint ses_mqtt_config_add_client (SesMqttConfig *cfg, const char *label,
+                                  const char *client_id,
+                                  const SesClientConfig *client);
+guint ses_mqtt_config_n_clients (const SesMqttConfig *cfg);
+const SesClientConfig *ses_mqtt_config_client (const SesMqttConfig *cfg,
+                                               guint index);
+/* (transfer none) (element-type utf8) */
+const GPtrArray *ses_mqtt_config_labels (const SesMqttConfig *cfg);
+/* Returns the value for SesClientConfig.will / SesAction.will. */
+guint32 ses_mqtt_config_add_will (SesMqttConfig *cfg, const SesWill *will);
+const SesWill *ses_mqtt_config_will (const SesMqttConfig *cfg, guint32 will);
+void ses_mqtt_config_add_action (SesMqttConfig *cfg, const SesAction *action);
+/* Interns a string in the configuration's table. */
+guint32 ses_mqtt_config_intern (SesMqttConfig *cfg, const char *str);
+guint32 ses_mqtt_config_n_sessions (const SesMqttConfig *cfg);
+
+typedef struct _SesMqtt SesMqtt;
+
+typedef void (*SesObserver) (const SesObs *obs, gpointer user_data);
+
+/* Builds a world running this configuration, with every scripted action
+ * scheduled. */
+SesWorld *ses_mqtt_world_new (SesMqttConfig *cfg, guint64 seed);
+/* (transfer none) */
+SesMqtt *ses_mqtt_from_world (SesWorld *world);
+/* (transfer none) */
+SesMqttConfig *ses_mqtt_config (SesMqtt *mqtt);
+/* Observation log (element-type SesObs); recording is on by default. */
+const GArray *ses_mqtt_log (SesMqtt *mqtt);
+void ses_mqtt_set_recording (SesMqtt *mqtt, gboolean on);
+/* Called for every observation as it is made, recorded or not. */
+void ses_mqtt_set_observer (SesMqtt *mqtt, SesObserver observer,
+                            gpointer user_data);
+/* The whole log, one ses_obs_describe() line each. (transfer full) */
+char *ses_mqtt_log_text (SesMqtt *mqtt);
+
+/* Read access for tests, invariants and diagrams. (transfer none) */
+const SesSession *ses_mqtt_session (SesMqtt *mqtt, guint32 session);
+guint32 ses_mqtt_client_session (SesMqtt *mqtt, guint client);
+typedef enum {
+  SES_CLIENT_OFFLINE = 0,
+  SES_CLIENT_CONNECTING,
+  SES_CLIENT_ONLINE,
+} SesClientState;
+SesClientState ses_mqtt_client_state (SesMqtt *mqtt, guint client);
+/* The client's own unacknowledged outgoing messages (element-type
+ * SesFlight) and received QoS 2 ids awaiting PUBREL (element-type guint16). */
+const GArray *ses_mqtt_client_outgoing (SesMqtt *mqtt, guint client);
+const GArray *ses_mqtt_client_incoming (SesMqtt *mqtt, guint client);
+/* Retained messages (element-type SesMessage), sorted by topic id. */
+const GArray *ses_mqtt_retained (SesMqtt *mqtt);
+
+/* Model fault kinds offered to drivers (SesFault.kind). */
+enum {
+  SES_MQTT_FAULT_CRASH = SES_FAULT_MODEL,   /* target = client */
+  SES_MQTT_FAULT_RESTART,                   /* the broker */
+};
+
+/* Counters kept even when recording is off (for benchmarks). */
+typedef struct {
+  guint64 delivered;
+  guint64 published;
+  guint64 packets;
+  guint64 observations;
+} SesMqttCounters;
+const SesMqttCounters *ses_mqtt_counters (SesMqtt *mqtt);

@@ -1,0 +1,328 @@
+/* Connection slots with per-direction FIFO queues. Invariant: the entries of a
+ * queue have non-decreasing arrival times (each send arrives no earlier than
+ * the one before it), so delivering the head is always FIFO. */
+#include "net.h"
+
+#include <string.h>
+
+typedef struct {
+  guint8 *buf; /* entries of `stride` bytes: SesTime, close flag, message */
+  guint head;
+  guint len;
+  guint cap;
+  SesTime last_at;
+} Fifo;
+
+typedef struct {
+  guint32 gen;
+  guint8 up[2];   /* per end: believes it is connected */
+  guint8 wire_up; /* packets can cross */
+  SesTime latency_us;
+  Fifo toward[2]; /* toward[end]: messages travelling to that end */
+} Slot;
+
+struct _SesNet {
+  guint n_slots;
+  gsize msg_size;
+  gsize stride;
+  Slot *slots;
+};
+
+#define ENTRY_HEADER (sizeof (SesTime) + 8)
+
+SesNet *
+ses_net_new (guint n_slots, gsize msg_size)
+{
+  SesNet *net = g_new0 (SesNet, 1);
+  net->n_slots = n_slots;
+  net->msg_size = msg_size;
+  net->stride = ENTRY_HEADER + ((msg_size + 7) & ~(gsize) 7);
+  net->slots = g_new0 (Slot, MAX (n_slots, 1));
+  return net;
+}
+
+static void
+fifo_clear (Fifo *f)
+{
+  g_free (f->buf);
+  memset (f, 0, sizeof *f);
+}
+
+void
+ses_net_free (SesNet *net)
+{
+  if (net == NULL)
+    return;
+  for (guint i = 0; i < net->n_slots; i++)
+    for (int d = 0; d < 2; d++)
+      fifo_clear (&net->slots[i].toward[d]);
+  g_free (net->slots);
+  g_free (net);
+}
+
+SesNet *
+ses_net_copy (const SesNet *net)
+{
+  SesNet *copy = ses_net_new (net->n_slots, net->msg_size);
+  for (guint i = 0; i < net->n_slots; i++)
+    {
+      const Slot *s = &net->slots[i];
+      Slot *c = &copy->slots[i];
+      *c = *s;
+      for (int d = 0; d < 2; d++)
+        {
+          const Fifo *f = &s->toward[d];
+          Fifo *g = &c->toward[d];
+          memset (g, 0, sizeof *g);
+          g->last_at = f->last_at;
+          if (f->len == 0)
+            continue;
+          g->cap = f->len;
+          g->len = f->len;
+          g->buf = g_memdup2 (f->buf + (gsize) f->head * net->stride,
+                              (gsize) f->len * net->stride);
+        }
+    }
+  return copy;
+}
+
+guint
+ses_net_n_slots (const SesNet *net)
+{
+  return net->n_slots;
+}
+
+gsize
+ses_net_msg_size (const SesNet *net)
+{
+  return net->msg_size;
+}
+
+void
+ses_net_set_latency (SesNet *net, guint slot, SesTime latency_us)
+{
+  g_return_if_fail (slot < net->n_slots && latency_us >= 0);
+  net->slots[slot].latency_us = latency_us;
+}
+
+SesTime
+ses_net_get_latency (const SesNet *net, guint slot)
+{
+  g_return_val_if_fail (slot < net->n_slots, 0);
+  return net->slots[slot].latency_us;
+}
+
+guint32
+ses_net_open (SesNet *net, guint slot)
+{
+  g_return_val_if_fail (slot < net->n_slots, 0);
+  Slot *s = &net->slots[slot];
+  for (int d = 0; d < 2; d++)
+    fifo_clear (&s->toward[d]);
+  s->gen++;
+  s->up[0] = s->up[1] = 1;
+  s->wire_up = 1;
+  return s->gen;
+}
+
+guint32
+ses_net_generation (const SesNet *net, guint slot)
+{
+  g_return_val_if_fail (slot < net->n_slots, 0);
+  return net->slots[slot].gen;
+}
+
+static Slot *
+current (const SesNet *net, guint slot, guint32 gen)
+{
+  if (slot >= net->n_slots || gen == 0 || net->slots[slot].gen != gen)
+    return NULL;
+  return &net->slots[slot];
+}
+
+gboolean
+ses_net_is_up (const SesNet *net, guint slot, guint32 gen, SesNetEnd end)
+{
+  Slot *s = current (net, slot, gen);
+  return s != NULL && s->up[end];
+}
+
+gboolean
+ses_net_wire_up (const SesNet *net, guint slot, guint32 gen)
+{
+  Slot *s = current (net, slot, gen);
+  return s != NULL && s->wire_up;
+}
+
+guint
+ses_net_in_flight (const SesNet *net, guint slot, SesNetEnd toward)
+{
+  g_return_val_if_fail (slot < net->n_slots, 0);
+  return net->slots[slot].toward[toward].len;
+}
+
+static SesTime
+fifo_push (SesNet *net, Fifo *f, SesTime at, gboolean close, const void *msg)
+{
+  if (f->len > 0 && f->last_at > at)
+    at = f->last_at; /* FIFO: never overtake what is already in flight */
+  if (f->head + f->len == f->cap)
+    {
+      if (f->head > 0)
+        {
+          memmove (f->buf, f->buf + (gsize) f->head * net->stride,
+                   (gsize) f->len * net->stride);
+          f->head = 0;
+        }
+      if (f->len == f->cap)
+        {
+          f->cap = MAX (4, f->cap * 2);
+          f->buf = g_realloc (f->buf, (gsize) f->cap * net->stride);
+        }
+    }
+  guint8 *e = f->buf + (gsize) (f->head + f->len) * net->stride;
+  memset (e, 0, net->stride);
+  memcpy (e, &at, sizeof at);
+  e[sizeof (SesTime)] = close ? 1 : 0;
+  if (msg != NULL)
+    memcpy (e + ENTRY_HEADER, msg, net->msg_size);
+  f->len++;
+  f->last_at = at;
+  return at;
+}
+
+SesTime
+ses_net_send (SesNet *net, guint slot, guint32 gen, SesNetEnd from,
+              const void *msg, SesTime now)
+{
+  Slot *s = current (net, slot, gen);
+  if (s == NULL || !s->wire_up || !s->up[from])
+    return SES_TIME_NONE;
+  return fifo_push (net, &s->toward[SES_NET_PEER (from)],
+                    now + s->latency_us, FALSE, msg);
+}
+
+SesTime
+ses_net_close (SesNet *net, guint slot, guint32 gen, SesNetEnd from,
+               SesTime now)
+{
+  Slot *s = current (net, slot, gen);
+  if (s == NULL || !s->up[from])
+    return SES_TIME_NONE;
+  s->up[from] = 0;
+  /* The closing end reads nothing more. */
+  s->toward[from].head = 0;
+  s->toward[from].len = 0;
+  if (!s->wire_up)
+    return SES_TIME_NONE;
+  /* Nothing more can be sent after a close, from either side. */
+  s->wire_up = 0;
+  return fifo_push (net, &s->toward[SES_NET_PEER (from)],
+                    now + s->latency_us, TRUE, NULL);
+}
+
+SesNetArrival
+ses_net_arrive (SesNet *net, guint slot, guint32 gen, SesNetEnd to, void *out)
+{
+  Slot *s = current (net, slot, gen);
+  if (s == NULL)
+    return SES_NET_ARRIVAL_NONE;
+  Fifo *f = &s->toward[to];
+  if (f->len == 0)
+    return SES_NET_ARRIVAL_NONE;
+  const guint8 *e = f->buf + (gsize) f->head * net->stride;
+  gboolean close = e[sizeof (SesTime)] != 0;
+  if (!close && out != NULL)
+    memcpy (out, e + ENTRY_HEADER, net->msg_size);
+  f->head++;
+  f->len--;
+  if (f->len == 0)
+    f->head = 0;
+  if (close)
+    {
+      s->up[to] = 0;
+      return SES_NET_ARRIVAL_CLOSE;
+    }
+  return SES_NET_ARRIVAL_MESSAGE;
+}
+
+static void
+drop_in_flight (Slot *s)
+{
+  for (int d = 0; d < 2; d++)
+    {
+      s->toward[d].head = 0;
+      s->toward[d].len = 0;
+    }
+  s->wire_up = 0;
+}
+
+guint
+ses_net_cut (SesNet *net, guint slot, guint32 gen)
+{
+  Slot *s = current (net, slot, gen);
+  if (s == NULL)
+    return 0;
+  guint mask = (s->up[0] ? 1u << 0 : 0) | (s->up[1] ? 1u << 1 : 0);
+  drop_in_flight (s);
+  s->up[0] = s->up[1] = 0;
+  return mask;
+}
+
+gboolean
+ses_net_half_open (SesNet *net, guint slot, guint32 gen, SesNetEnd unaware)
+{
+  Slot *s = current (net, slot, gen);
+  if (s == NULL)
+    return FALSE;
+  SesNetEnd aware = SES_NET_PEER (unaware);
+  gboolean was_up = s->up[aware];
+  drop_in_flight (s);
+  s->up[aware] = 0;
+  return was_up;
+}
+
+void
+ses_net_abandon (SesNet *net, guint slot, guint32 gen, SesNetEnd end)
+{
+  Slot *s = current (net, slot, gen);
+  if (s == NULL)
+    return;
+  s->up[end] = 0;
+}
+
+static void
+put_u64 (GByteArray *out, guint64 v)
+{
+  guint8 b[8];
+  for (int i = 0; i < 8; i++)
+    b[i] = (guint8) (v >> (8 * i));
+  g_byte_array_append (out, b, 8);
+}
+
+void
+ses_net_encode (const SesNet *net, SesTime now, GByteArray *out)
+{
+  for (guint i = 0; i < net->n_slots; i++)
+    {
+      const Slot *s = &net->slots[i];
+      put_u64 (out, s->gen);
+      guint8 flags[3] = { s->up[0], s->up[1], s->wire_up };
+      g_byte_array_append (out, flags, 3);
+      put_u64 (out, (guint64) s->latency_us);
+      for (int d = 0; d < 2; d++)
+        {
+          const Fifo *f = &s->toward[d];
+          put_u64 (out, f->len);
+          for (guint k = 0; k < f->len; k++)
+            {
+              const guint8 *e = f->buf + (gsize) (f->head + k) * net->stride;
+              SesTime at;
+              memcpy (&at, e, sizeof at);
+              put_u64 (out, (guint64) (at - now));
+              g_byte_array_append (out, e + sizeof (SesTime), 1);
+              g_byte_array_append (out, e + ENTRY_HEADER, net->msg_size);
+            }
+        }
+    }
+}

@@ -1,0 +1,195 @@
+/* Binary min-heap of SesEvent keyed by (time_us, seq). The heap lives in one
+ * flat array that doubles as needed; seq is a strictly increasing counter, so
+ * no two events compare equal and the pop order is total and reproducible. */
+#include "queue.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct _SesQueue {
+  SesEvent *heap;
+  guint len;
+  guint cap;
+  guint64 next_seq;
+};
+
+static inline gboolean
+before (const SesEvent *a, const SesEvent *b)
+{
+  return a->time_us < b->time_us
+         || (a->time_us == b->time_us && a->seq < b->seq);
+}
+
+SesQueue *
+ses_queue_new (void)
+{
+  SesQueue *q = g_new0 (SesQueue, 1);
+  q->cap = 64;
+  q->heap = g_new (SesEvent, q->cap);
+  return q;
+}
+
+void
+ses_queue_free (SesQueue *queue)
+{
+  if (queue == NULL)
+    return;
+  g_free (queue->heap);
+  g_free (queue);
+}
+
+SesQueue *
+ses_queue_copy (const SesQueue *queue)
+{
+  SesQueue *q = g_new0 (SesQueue, 1);
+  q->cap = MAX (queue->cap, 1);
+  q->len = queue->len;
+  q->next_seq = queue->next_seq;
+  q->heap = g_new (SesEvent, q->cap);
+  memcpy (q->heap, queue->heap, sizeof (SesEvent) * queue->len);
+  return q;
+}
+
+static void
+sift_up (SesQueue *q, guint i)
+{
+  SesEvent ev = q->heap[i];
+  while (i > 0)
+    {
+      guint parent = (i - 1) / 2;
+      if (!before (&ev, &q->heap[parent]))
+        break;
+      q->heap[i] = q->heap[parent];
+      i = parent;
+    }
+  q->heap[i] = ev;
+}
+
+static void
+sift_down (SesQueue *q, guint i)
+{
+  SesEvent ev = q->heap[i];
+  for (;;)
+    {
+      guint child = 2 * i + 1;
+      if (child >= q->len)
+        break;
+      if (child + 1 < q->len && before (&q->heap[child + 1], &q->heap[child]))
+        child++;
+      if (!before (&q->heap[child], &ev))
+        break;
+      q->heap[i] = q->heap[child];
+      i = child;
+    }
+  q->heap[i] = ev;
+}
+
+guint64
+ses_queue_push (SesQueue *queue, SesTime time_us, guint32 kind,
+                guint32 target, guint64 arg)
+{
+  if (queue->len == queue->cap)
+    {
+      queue->cap *= 2;
+      queue->heap = g_renew (SesEvent, queue->heap, queue->cap);
+    }
+  SesEvent *ev = &queue->heap[queue->len];
+  ev->time_us = time_us;
+  ev->seq = queue->next_seq++;
+  ev->kind = kind;
+  ev->target = target;
+  ev->arg = arg;
+  sift_up (queue, queue->len++);
+  return queue->next_seq - 1;
+}
+
+gboolean
+ses_queue_peek (const SesQueue *queue, SesEvent *out)
+{
+  if (queue->len == 0)
+    return FALSE;
+  *out = queue->heap[0];
+  return TRUE;
+}
+
+static void
+remove_at (SesQueue *q, guint i)
+{
+  q->len--;
+  if (i == q->len)
+    return;
+  q->heap[i] = q->heap[q->len];
+  /* The moved event may belong above or below its new place. */
+  if (i > 0 && before (&q->heap[i], &q->heap[(i - 1) / 2]))
+    sift_up (q, i);
+  else
+    sift_down (q, i);
+}
+
+gboolean
+ses_queue_pop (SesQueue *queue, SesEvent *out)
+{
+  if (queue->len == 0)
+    return FALSE;
+  if (out != NULL)
+    *out = queue->heap[0];
+  remove_at (queue, 0);
+  return TRUE;
+}
+
+gboolean
+ses_queue_remove (SesQueue *queue, guint64 seq, SesEvent *out)
+{
+  for (guint i = 0; i < queue->len; i++)
+    if (queue->heap[i].seq == seq)
+      {
+        if (out != NULL)
+          *out = queue->heap[i];
+        remove_at (queue, i);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+guint
+ses_queue_length (const SesQueue *queue)
+{
+  return queue->len;
+}
+
+guint64
+ses_queue_next_seq (const SesQueue *queue)
+{
+  return queue->next_seq;
+}
+
+static gint
+compare_events (gconstpointer a, gconstpointer b)
+{
+  const SesEvent *x = a, *y = b;
+  if (before (x, y))
+    return -1;
+  return before (y, x) ? 1 : 0;
+}
+
+void
+ses_queue_sorted (const SesQueue *queue, GArray *out)
+{
+  guint start = out->len;
+  g_array_append_vals (out, queue->heap, queue->len);
+  qsort (&g_array_index (out, SesEvent, start), queue->len, sizeof (SesEvent),
+         compare_events);
+}
+
+void
+ses_queue_due_at (const SesQueue *queue, SesTime time_us, GArray *out)
+{
+  guint start = out->len;
+  /* Only the heap's top subtree can hold events at the earliest time, but a
+   * plain scan is simpler and the queues this is used on are small. */
+  for (guint i = 0; i < queue->len; i++)
+    if (queue->heap[i].time_us == time_us)
+      g_array_append_val (out, queue->heap[i]);
+  qsort (&g_array_index (out, SesEvent, start), out->len - start,
+         sizeof (SesEvent), compare_events);
+}

@@ -1,0 +1,40 @@
+/* Pending events: a binary min-heap ordered by (time, insertion counter).
+ *
+ * Events are plain values; what kind, target and arg mean is up to whoever
+ * pushes them. Ties in time go to the lower insertion counter, never to an
+ * address, so the order is the same on every run. Push and pop are O(log n). */
+#pragma once
+
+#include <glib.h>
+#include "clock.h"
+
+typedef struct {
+  SesTime time_us;
+  guint64 seq;    /* insertion counter, assigned by the queue */
+  guint32 kind;   /* owner-defined */
+  guint32 target; /* owner-defined, e.g. a client or connection index */
+  guint64 arg;    /* owner-defined, e.g. a generation number */
+} SesEvent;
+
+typedef struct _SesQueue SesQueue;
+
+SesQueue *ses_queue_new (void);
+void ses_queue_free (SesQueue *queue);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesQueue, ses_queue_free)
+SesQueue *ses_queue_copy (const SesQueue *queue);
+
+/* Returns the insertion counter given to the event. */
+guint64 ses_queue_push (SesQueue *queue, SesTime time_us, guint32 kind,
+                        guint32 target, guint64 arg);
+gboolean ses_queue_peek (const SesQueue *queue, SesEvent *out);
+gboolean ses_queue_pop (SesQueue *queue, SesEvent *out);
+/* Removes the event with this insertion counter, wherever it is. O(n). */
+gboolean ses_queue_remove (SesQueue *queue, guint64 seq, SesEvent *out);
+guint ses_queue_length (const SesQueue *queue);
+guint64 ses_queue_next_seq (const SesQueue *queue);
+
+/* Appends copies of every event to out (element-type SesEvent), sorted by
+ * (time, seq). For listing choices and for canonical encoding. */
+void ses_queue_sorted (const SesQueue *queue, GArray *out);
+/* Appends the events due at exactly time_us, in seq order. */
+void ses_queue_due_at (const SesQueue *queue, SesTime time_us, GArray *out);

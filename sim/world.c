@@ -1,0 +1,423 @@
+/* The world and its choice points. Invariant: the clock only moves when an
+ * event is taken, and only forward; every model action reaches time, chance
+ * and the network through this file, so a run is fixed by its seed and the
+ * choices taken. */
+#include "world.h"
+
+#include <string.h>
+
+struct _SesWorld {
+  const SesModelClass *klass;
+  gpointer model;
+  SesQueue *queue;
+  SesNet *net;
+  SesTime now;
+  guint64 seed;
+  guint64 steps;
+  SesRng rng[SES_RNG_STREAM_DEBUG + 1];
+};
+
+SesWorld *
+ses_world_new (const SesModelClass *klass, gpointer model, guint n_slots,
+               gsize msg_size, guint64 seed)
+{
+  SesWorld *w = g_new0 (SesWorld, 1);
+  w->klass = klass;
+  w->model = model;
+  w->queue = ses_queue_new ();
+  w->net = ses_net_new (n_slots, msg_size);
+  w->seed = seed;
+  for (int s = 0; s <= SES_RNG_STREAM_DEBUG; s++)
+    ses_rng_init (&w->rng[s], seed, (guint64) s);
+  return w;
+}
+
+void
+ses_world_free (SesWorld *world)
+{
+  if (world == NULL)
+    return;
+  if (world->model != NULL && world->klass->free != NULL)
+    world->klass->free (world->model);
+  ses_queue_free (world->queue);
+  ses_net_free (world->net);
+  g_free (world);
+}
+
+SesWorld *
+ses_world_copy (const SesWorld *world)
+{
+  SesWorld *w = g_new0 (SesWorld, 1);
+  *w = *world;
+  w->queue = ses_queue_copy (world->queue);
+  w->net = ses_net_copy (world->net);
+  w->model = world->klass->copy (world->model);
+  return w;
+}
+
+SesTime
+ses_world_now (const SesWorld *world)
+{
+  return world->now;
+}
+
+guint64
+ses_world_seed (const SesWorld *world)
+{
+  return world->seed;
+}
+
+gpointer
+ses_world_model (const SesWorld *world)
+{
+  return world->model;
+}
+
+SesNet *
+ses_world_net (const SesWorld *world)
+{
+  return world->net;
+}
+
+guint64
+ses_world_steps (const SesWorld *world)
+{
+  return world->steps;
+}
+
+guint64
+ses_world_rand (SesWorld *world, SesRngStream stream, guint64 bound)
+{
+  g_return_val_if_fail (stream >= 1 && stream <= SES_RNG_STREAM_DEBUG, 0);
+  return ses_rng_below (&world->rng[stream], bound);
+}
+
+guint64
+ses_world_schedule (SesWorld *world, SesTime at, guint32 kind, guint32 target,
+                    guint64 arg)
+{
+  g_return_val_if_fail (at >= world->now, 0);
+  return ses_queue_push (world->queue, at, kind, target, arg);
+}
+
+static guint64
+arrive_arg (guint32 gen, SesNetEnd to)
+{
+  return ((guint64) gen << 1) | (guint64) to;
+}
+
+guint32
+ses_world_open (SesWorld *world, guint slot)
+{
+  return ses_net_open (world->net, slot);
+}
+
+gboolean
+ses_world_send (SesWorld *world, guint slot, guint32 gen, SesNetEnd from,
+                const void *msg)
+{
+  SesTime at = ses_net_send (world->net, slot, gen, from, msg, world->now);
+  if (at == SES_TIME_NONE)
+    return FALSE;
+  ses_queue_push (world->queue, at, SES_EVENT_NET_ARRIVE, slot,
+                  arrive_arg (gen, SES_NET_PEER (from)));
+  return TRUE;
+}
+
+void
+ses_world_close (SesWorld *world, guint slot, guint32 gen, SesNetEnd from)
+{
+  SesTime at = ses_net_close (world->net, slot, gen, from, world->now);
+  if (at != SES_TIME_NONE)
+    ses_queue_push (world->queue, at, SES_EVENT_NET_ARRIVE, slot,
+                    arrive_arg (gen, SES_NET_PEER (from)));
+}
+
+void
+ses_world_cut (SesWorld *world, guint slot)
+{
+  guint32 gen = ses_net_generation (world->net, slot);
+  guint mask = ses_net_cut (world->net, slot, gen);
+  /* Both ends learn of a cut; the client first, by a fixed convention. */
+  for (int end = SES_NET_CLIENT; end <= SES_NET_SERVER; end++)
+    if (mask & (1u << end))
+      world->klass->on_closed (world, world->model, slot, gen, end,
+                               SES_CLOSE_CUT);
+}
+
+void
+ses_world_half_open (SesWorld *world, guint slot, SesNetEnd unaware)
+{
+  guint32 gen = ses_net_generation (world->net, slot);
+  if (ses_net_half_open (world->net, slot, gen, unaware))
+    world->klass->on_closed (world, world->model, slot, gen,
+                             SES_NET_PEER (unaware), SES_CLOSE_CUT);
+}
+
+static gboolean
+event_live (const SesWorld *world, const SesEvent *ev)
+{
+  if (ev->kind == SES_EVENT_NET_ARRIVE)
+    {
+      guint32 gen = (guint32) (ev->arg >> 1);
+      SesNetEnd to = (SesNetEnd) (ev->arg & 1);
+      return ses_net_generation (world->net, ev->target) == gen
+             && ses_net_in_flight (world->net, ev->target, to) > 0;
+    }
+  return world->klass->event_live == NULL
+         || world->klass->event_live (world->model, ev);
+}
+
+/* Drops stale events from the front of the queue. */
+static gboolean
+peek_live (SesWorld *world, SesEvent *out)
+{
+  while (ses_queue_peek (world->queue, out))
+    {
+      if (event_live (world, out))
+        return TRUE;
+      ses_queue_pop (world->queue, NULL);
+    }
+  return FALSE;
+}
+
+static void
+take_event (SesWorld *world, const SesEvent *ev)
+{
+  g_assert (ev->time_us >= world->now);
+  world->now = ev->time_us;
+  world->steps++;
+  if (ev->kind == SES_EVENT_NET_ARRIVE)
+    {
+      guint32 gen = (guint32) (ev->arg >> 1);
+      SesNetEnd to = (SesNetEnd) (ev->arg & 1);
+      gsize size = ses_net_msg_size (world->net);
+      guint8 *msg = g_alloca (MAX (size, 1));
+      switch (ses_net_arrive (world->net, ev->target, gen, to, msg))
+        {
+        case SES_NET_ARRIVAL_MESSAGE:
+          world->klass->on_message (world, world->model, ev->target, gen, to,
+                                    msg);
+          break;
+        case SES_NET_ARRIVAL_CLOSE:
+          world->klass->on_closed (world, world->model, ev->target, gen, to,
+                                   SES_CLOSE_PEER);
+          break;
+        case SES_NET_ARRIVAL_NONE:
+          break;
+        }
+      return;
+    }
+  world->klass->on_event (world, world->model, ev);
+}
+
+static void
+apply_fault (SesWorld *world, const SesFault *fault)
+{
+  world->steps++;
+  switch (fault->kind)
+    {
+    case SES_FAULT_CUT:
+      ses_world_cut (world, fault->target);
+      break;
+    case SES_FAULT_HALF_OPEN_SERVER:
+      ses_world_half_open (world, fault->target, SES_NET_SERVER);
+      break;
+    case SES_FAULT_HALF_OPEN_CLIENT:
+      ses_world_half_open (world, fault->target, SES_NET_CLIENT);
+      break;
+    default:
+      g_return_if_fail (fault->kind >= SES_FAULT_MODEL);
+      world->klass->apply_fault (world, world->model, fault);
+      break;
+    }
+}
+
+static void
+list_faults (SesWorld *world, GArray *out)
+{
+  guint n = ses_net_n_slots (world->net);
+  for (guint slot = 0; slot < n; slot++)
+    {
+      guint32 gen = ses_net_generation (world->net, slot);
+      if (!ses_net_wire_up (world->net, slot, gen))
+        continue;
+      static const guint32 kinds[] = { SES_FAULT_CUT,
+                                       SES_FAULT_HALF_OPEN_SERVER,
+                                       SES_FAULT_HALF_OPEN_CLIENT };
+      for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+        {
+          SesChoice c = { .kind = SES_CHOICE_FAULT,
+                          .fault = { kinds[k], slot } };
+          g_array_append_val (out, c);
+        }
+    }
+  if (world->klass->list_faults == NULL)
+    return;
+  g_autoptr (GArray) model_faults = g_array_new (FALSE, FALSE,
+                                                 sizeof (SesFault));
+  world->klass->list_faults (world->model, world, model_faults);
+  for (guint i = 0; i < model_faults->len; i++)
+    {
+      SesChoice c = { .kind = SES_CHOICE_FAULT,
+                      .fault = g_array_index (model_faults, SesFault, i) };
+      g_array_append_val (out, c);
+    }
+}
+
+void
+ses_world_list_choices (SesWorld *world, GArray *out)
+{
+  SesEvent first;
+  if (peek_live (world, &first))
+    {
+      g_autoptr (GArray) due = g_array_new (FALSE, FALSE, sizeof (SesEvent));
+      ses_queue_due_at (world->queue, first.time_us, due);
+      for (guint i = 0; i < due->len; i++)
+        {
+          const SesEvent *ev = &g_array_index (due, SesEvent, i);
+          if (!event_live (world, ev))
+            continue;
+          SesChoice c = { .kind = SES_CHOICE_EVENT, .event = *ev };
+          g_array_append_val (out, c);
+        }
+    }
+  list_faults (world, out);
+}
+
+void
+ses_world_apply (SesWorld *world, const SesChoice *choice)
+{
+  if (choice->kind == SES_CHOICE_FAULT)
+    {
+      apply_fault (world, &choice->fault);
+      return;
+    }
+  SesEvent ev;
+  if (!ses_queue_remove (world->queue, choice->event.seq, &ev))
+    g_return_if_reached ();
+  take_event (world, &ev);
+}
+
+gboolean
+ses_world_step (SesWorld *world, SesTime until)
+{
+  SesEvent ev;
+  if (!peek_live (world, &ev))
+    return FALSE;
+  if (until != SES_TIME_NONE && ev.time_us > until)
+    return FALSE;
+  ses_queue_pop (world->queue, NULL);
+  take_event (world, &ev);
+  return TRUE;
+}
+
+guint64
+ses_world_run (SesWorld *world, SesTime until)
+{
+  guint64 start = world->steps;
+  while (ses_world_step (world, until))
+    ;
+  return world->steps - start;
+}
+
+guint64
+ses_world_run_random (SesWorld *world, const SesRandomRun *opts)
+{
+  guint64 start = world->steps;
+  guint32 faults = 0;
+  g_autoptr (GArray) choices = g_array_new (FALSE, FALSE, sizeof (SesChoice));
+  for (;;)
+    {
+      if (faults < opts->max_faults
+          && ses_rng_chance_ppm (&world->rng[SES_RNG_STREAM_FAULTS],
+                                 opts->fault_ppm))
+        {
+          g_array_set_size (choices, 0);
+          list_faults (world, choices);
+          if (choices->len > 0)
+            {
+              guint64 pick = ses_rng_below (&world->rng[SES_RNG_STREAM_FAULTS],
+                                            choices->len);
+              apply_fault (world,
+                           &g_array_index (choices, SesChoice, pick).fault);
+              faults++;
+            }
+        }
+      if (!ses_world_step (world, opts->until))
+        break;
+    }
+  return world->steps - start;
+}
+
+static void
+put_u64 (GByteArray *out, guint64 v)
+{
+  guint8 b[8];
+  for (int i = 0; i < 8; i++)
+    b[i] = (guint8) (v >> (8 * i));
+  g_byte_array_append (out, b, 8);
+}
+
+void
+ses_world_encode (SesWorld *world, GByteArray *out)
+{
+  SesEvent first;
+  peek_live (world, &first);
+  g_autoptr (GArray) events = g_array_new (FALSE, FALSE, sizeof (SesEvent));
+  ses_queue_sorted (world->queue, events);
+  guint live = 0;
+  for (guint i = 0; i < events->len; i++)
+    live += event_live (world, &g_array_index (events, SesEvent, i)) ? 1 : 0;
+  put_u64 (out, live);
+  for (guint i = 0; i < events->len; i++)
+    {
+      const SesEvent *ev = &g_array_index (events, SesEvent, i);
+      if (!event_live (world, ev))
+        continue;
+      /* The insertion counter itself is left out: only the order it gives
+       * matters, and that order is the order of this list. */
+      put_u64 (out, (guint64) (ev->time_us - world->now));
+      put_u64 (out, ev->kind);
+      put_u64 (out, ev->target);
+      put_u64 (out, ev->arg);
+    }
+  ses_net_encode (world->net, world->now, out);
+  for (int s = 1; s <= SES_RNG_STREAM_DEBUG; s++)
+    for (int i = 0; i < 4; i++)
+      put_u64 (out, world->rng[s].s[i]);
+  world->klass->encode (world->model, world->now, out);
+}
+
+guint64
+ses_hash_bytes (const guint8 *data, gsize len)
+{
+  /* Word-at-a-time multiply-xorshift, finished with splitmix64's mixer.
+   * Bytes are read little-endian explicitly, so the value does not depend
+   * on the host. */
+  guint64 h = G_GUINT64_CONSTANT (0x243f6a8885a308d3) ^ (guint64) len;
+  gsize i = 0;
+  for (; i + 8 <= len; i += 8)
+    {
+      guint64 w = 0;
+      for (int b = 7; b >= 0; b--)
+        w = (w << 8) | data[i + (gsize) b];
+      h ^= w;
+      h *= G_GUINT64_CONSTANT (0x9fb21c651e98df25);
+      h ^= h >> 29;
+    }
+  guint64 tail = 0;
+  for (gsize b = len; b > i; b--)
+    tail = (tail << 8) | data[b - 1];
+  h ^= tail;
+  guint64 state = h;
+  return ses_splitmix64 (&state);
+}
+
+guint64
+ses_world_fingerprint (SesWorld *world)
+{
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+  ses_world_encode (world, bytes);
+  return ses_hash_bytes (bytes->data, bytes->len);
+}

@@ -1,0 +1,134 @@
+/* The world: virtual clock, pending events, network, seeded random streams
+ * and one model, behind explicit choice points.
+ *
+ * The engine knows nothing of MQTT. A model plugs in through SesModelClass:
+ * it handles its own events, the messages the net delivers and the closes it
+ * reports, says which faults it offers, and encodes, copies and frees its
+ * state. Drivers (the seeded random run here, the explorer later) ask the
+ * world for the enabled choices and apply one; a run is the sequence of
+ * choices taken, so replaying that sequence reproduces it exactly. */
+#pragma once
+
+#include <glib.h>
+#include "clock.h"
+#include "net.h"
+#include "queue.h"
+#include "rng.h"
+
+typedef struct _SesWorld SesWorld;
+
+/* Event kinds below SES_EVENT_MODEL belong to the engine. */
+enum {
+  SES_EVENT_NET_ARRIVE = 1, /* target = slot, arg = gen << 1 | receiving end */
+  SES_EVENT_MODEL = 16,
+};
+
+/* Fault kinds below SES_FAULT_MODEL belong to the engine. */
+enum {
+  SES_FAULT_CUT = 1,               /* target = slot */
+  SES_FAULT_HALF_OPEN_SERVER = 2,  /* the server end does not notice */
+  SES_FAULT_HALF_OPEN_CLIENT = 3,  /* the client end does not notice */
+  SES_FAULT_MODEL = 16,
+};
+
+typedef enum {
+  SES_CLOSE_PEER = 1, /* the peer closed cleanly and this end saw it */
+  SES_CLOSE_CUT = 2,  /* the network failed under this end */
+} SesCloseCause;
+
+typedef struct {
+  guint32 kind;
+  guint32 target;
+} SesFault;
+
+typedef enum {
+  SES_CHOICE_EVENT = 1, /* take this pending event */
+  SES_CHOICE_FAULT = 2, /* inject this fault now */
+} SesChoiceKind;
+
+typedef struct {
+  SesChoiceKind kind;
+  SesEvent event; /* SES_CHOICE_EVENT */
+  SesFault fault; /* SES_CHOICE_FAULT */
+} SesChoice;
+
+typedef struct {
+  const char *name;
+  void (*on_event) (SesWorld *world, gpointer model, const SesEvent *event);
+  void (*on_message) (SesWorld *world, gpointer model, guint slot,
+                      guint32 gen, SesNetEnd to, const void *msg);
+  void (*on_closed) (SesWorld *world, gpointer model, guint slot, guint32 gen,
+                     SesNetEnd end, SesCloseCause cause);
+  /* FALSE for a model event that has been superseded (a cancelled timer). */
+  gboolean (*event_live) (gconstpointer model, const SesEvent *event);
+  /* Appends the model's own faults (element-type SesFault). */
+  void (*list_faults) (gconstpointer model, const SesWorld *world, GArray *out);
+  void (*apply_fault) (SesWorld *world, gpointer model, const SesFault *fault);
+  /* Times relative to now, so states that differ only in when they
+   * happen encode alike. */
+  void (*encode) (gconstpointer model, SesTime now, GByteArray *out);
+  gpointer (*copy) (gconstpointer model);
+  void (*free) (gpointer model);
+} SesModelClass;
+
+/* Takes ownership of model. */
+SesWorld *ses_world_new (const SesModelClass *klass, gpointer model,
+                         guint n_slots, gsize msg_size, guint64 seed);
+void ses_world_free (SesWorld *world);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesWorld, ses_world_free)
+/* Deep copy, model included. */
+SesWorld *ses_world_copy (const SesWorld *world);
+
+SesTime ses_world_now (const SesWorld *world);
+guint64 ses_world_seed (const SesWorld *world);
+/* (transfer none) */
+gpointer ses_world_model (const SesWorld *world);
+/* (transfer none) */
+SesNet *ses_world_net (const SesWorld *world);
+guint64 ses_world_rand (SesWorld *world, SesRngStream stream, guint64 bound);
+guint64 ses_world_steps (const SesWorld *world);
+
+guint64 ses_world_schedule (SesWorld *world, SesTime at, guint32 kind,
+                            guint32 target, guint64 arg);
+
+/* Connection operations that schedule what they cause. */
+guint32 ses_world_open (SesWorld *world, guint slot);
+/* TRUE if the message is on its way, FALSE if the network lost it. */
+gboolean ses_world_send (SesWorld *world, guint slot, guint32 gen,
+                         SesNetEnd from, const void *msg);
+void ses_world_close (SesWorld *world, guint slot, guint32 gen,
+                      SesNetEnd from);
+/* Cut and half-open notify the model of the ends that noticed, at once. */
+void ses_world_cut (SesWorld *world, guint slot);
+void ses_world_half_open (SesWorld *world, guint slot, SesNetEnd unaware);
+
+/* Appends every enabled choice (element-type SesChoice): first the pending
+ * events due at the earliest time, in insertion order, then the faults
+ * (engine faults on open connections, then the model's). Stale events are
+ * dropped from the queue on the way. */
+void ses_world_list_choices (SesWorld *world, GArray *out);
+void ses_world_apply (SesWorld *world, const SesChoice *choice);
+/* Takes the next live event in (time, insertion) order. FALSE when none is
+ * left or the next one lies after `until` (SES_TIME_NONE: no limit). */
+gboolean ses_world_step (SesWorld *world, SesTime until);
+/* Steps until no event is left before `until`; returns the steps taken. */
+guint64 ses_world_run (SesWorld *world, SesTime until);
+
+typedef struct {
+  SesTime until;       /* stop before events after this time */
+  guint32 fault_ppm;   /* chance per step of injecting an enabled fault */
+  guint32 max_faults;  /* at most this many injected faults */
+} SesRandomRun;
+
+/* The seeded random driver: before each step, with probability fault_ppm
+ * (drawn from the faults stream), injects one enabled fault chosen
+ * uniformly; otherwise takes the next event. Returns the steps taken. */
+guint64 ses_world_run_random (SesWorld *world, const SesRandomRun *opts);
+
+/* Canonical bytes of the whole state: times relative to now, pending live
+ * events in order without their insertion counters, net, random streams,
+ * model. Two worlds with equal encodings behave the same from here on. */
+void ses_world_encode (SesWorld *world, GByteArray *out);
+guint64 ses_world_fingerprint (SesWorld *world);
+/* 64-bit hash of bytes, the same on every platform. */
+guint64 ses_hash_bytes (const guint8 *data, gsize len);
