@@ -1043,8 +1043,9 @@ handle_disconnect (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
       ses_mqtt_observe (m, w, SES_OBS_EXPIRY_CHANGED, SES_CAUSE_NONE, slot,
                         c->session, pkt, s->expiry_s, "5.0 §3.14.2.2.2");
     }
-  gboolean with_will = p->will_in_session
-                       && pkt->reason == SES_RC_DISCONNECT_WITH_WILL;
+  /* 5.0 [MQTT-3.1.2-8]: only reason 0x00 deletes the will; 0x04 asks for
+   * it, and any other reason leaves it due as well. */
+  gboolean with_will = p->will_in_session && pkt->reason != SES_RC_SUCCESS;
   if (!with_will)
     {
       /* 3.1.1 [MQTT-3.14.4-3], 5.0 [MQTT-3.14.4-3]: discard the will. */
@@ -1056,7 +1057,7 @@ handle_disconnect (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
       c->will = 0;
     }
   guint32 gen = c->gen;
-  /* 0x04 asks for the will: treat the end like an unclean one for it. */
+  /* With the will still due, the end counts as unclean for it. */
   connection_ended (m, w, slot, SES_CAUSE_DISCONNECT, !with_will);
   ses_world_close (w, slot, gen, SES_NET_SERVER);
 }
