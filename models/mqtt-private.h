@@ -18,6 +18,7 @@ struct _SesMqttConfig {
   GArray *wills;          /* (element-type SesWill) */
   GArray *actions;        /* (element-type SesAction) in script order */
   GArray *session_ids;    /* (element-type guint32) ClientId per session */
+  GArray *session_owner;  /* (element-type guint32) first client per session */
   GArray *filters;        /* (element-type guint32) every filter used */
   /* topic id -> (element-type guint32) matching filter ids, filled lazily.
    * A pure function of the strings, so sharing it between copies of a

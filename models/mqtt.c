@@ -53,6 +53,7 @@ ses_mqtt_config_new (void)
   cfg->wills = g_array_new (FALSE, FALSE, sizeof (SesWill));
   cfg->actions = g_array_new (FALSE, FALSE, sizeof (SesAction));
   cfg->session_ids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  cfg->session_owner = g_array_new (FALSE, FALSE, sizeof (guint32));
   cfg->filters = g_array_new (FALSE, FALSE, sizeof (guint32));
   cfg->match_cache = g_ptr_array_new_with_free_func (free_cache_entry);
   return cfg;
@@ -77,6 +78,7 @@ ses_mqtt_config_unref (SesMqttConfig *cfg)
   g_array_unref (cfg->wills);
   g_array_unref (cfg->actions);
   g_array_unref (cfg->session_ids);
+  g_array_unref (cfg->session_owner);
   g_array_unref (cfg->filters);
   g_ptr_array_unref (cfg->match_cache);
   g_free (cfg);
@@ -121,7 +123,10 @@ ses_mqtt_config_add_client (SesMqttConfig *cfg, const char *label,
           break;
         }
   if (session == cfg->session_ids->len)
-    g_array_append_val (cfg->session_ids, c.client_id);
+    {
+      g_array_append_val (cfg->session_ids, c.client_id);
+      g_array_append_val (cfg->session_owner, index);
+    }
   g_array_append_val (cfg->clients, c);
   g_array_append_val (cfg->client_session, session);
   g_ptr_array_add (cfg->labels, g_strdup (label));
@@ -232,10 +237,7 @@ record (SesMqtt *m, const SesObs *obs)
 static guint32
 session_owner (const SesMqtt *m, guint32 session)
 {
-  for (guint i = 0; i < m->cfg->client_session->len; i++)
-    if (g_array_index (m->cfg->client_session, guint32, i) == session)
-      return i;
-  return SES_OBS_BROKER;
+  return g_array_index (m->cfg->session_owner, guint32, session);
 }
 
 void
@@ -243,6 +245,11 @@ ses_mqtt_observe (SesMqtt *m, SesWorld *w, SesObsKind kind, guint cause,
                   guint32 client, guint32 session, const SesPacket *pkt,
                   guint32 arg, const char *rule)
 {
+  if (!m->recording && m->observer == NULL)
+    {
+      m->counters.observations++;
+      return;
+    }
   SesObs obs;
   memset (&obs, 0, sizeof obs);
   obs.time_us = ses_world_now (w);
