@@ -127,8 +127,21 @@ discard_state (SesMqtt *m, SesWorld *w, guint32 client, SesCause why,
   SesClient *c = &m->clients[client];
   if (c->outgoing->len == 0 && c->incoming->len == 0 && !c->has_session)
     return;
-  guint32 dropped = c->outgoing->len;
-  g_array_set_size (c->outgoing, 0);
+  /* Session state is what was sent and not completely acknowledged (3.1.1
+   * §3.1.2.4, 5.0 §4.1). Messages the application published that never
+   * went out are not part of it: they stay, to be sent as new ones. */
+  guint32 dropped = 0;
+  for (guint i = c->outgoing->len; i-- > 0;)
+    {
+      SesFlight *f = &g_array_index (c->outgoing, SesFlight, i);
+      if (f->transmitted)
+        {
+          g_array_remove_index (c->outgoing, i);
+          dropped++;
+        }
+      else
+        f->packet_id = 0;
+    }
   g_array_set_size (c->incoming, 0);
   c->has_session = 0;
   ses_mqtt_observe (m, w, SES_OBS_CLIENT_DISCARDED, why, client,
@@ -308,7 +321,7 @@ do_publish (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
     {
       SesPacket pkt;
       ses_mqtt_publish_packet (&msg, ses_world_now (w), &pkt);
-      if (c->state != SES_CLIENT_ONLINE)
+      if (c->state == SES_CLIENT_OFFLINE)
         {
           /* QoS 0 is never stored (both [MQTT-4.3.1-1]): offline, it is
            * simply not sent. */
@@ -333,7 +346,9 @@ do_subscribe (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a,
               SesPacketType type)
 {
   SesClient *c = &m->clients[client];
-  if (c->state != SES_CLIENT_ONLINE)
+  /* A client may send right after CONNECT, before CONNACK (3.1.1 §3.1.4,
+   * 5.0 §3.1.4); offline, it has nothing to send on. */
+  if (c->state == SES_CLIENT_OFFLINE)
     {
       ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client,
                         session_of (m, client), NULL, 0,

@@ -116,3 +116,99 @@ ses_obs_describe (const SesObs *obs, const SesIntern *strings,
     g_string_append_printf (out, " %s", obs->rule);
   return g_string_free (out, FALSE);
 }
+
+void
+ses_json_append_string (GString *out, const char *s)
+{
+  g_string_append_c (out, '"');
+  for (const char *p = s != NULL ? s : ""; *p; p++)
+    {
+      guchar c = (guchar) *p;
+      if (c == '"' || c == '\\')
+        g_string_append_printf (out, "\\%c", c);
+      else if (c == '\n')
+        g_string_append (out, "\\n");
+      else if (c < 0x20)
+        g_string_append_printf (out, "\\u%04x", c);
+      else
+        g_string_append_c (out, (char) c);
+    }
+  g_string_append_c (out, '"');
+}
+
+char *
+ses_obs_to_json (const SesObs *obs, const SesIntern *strings,
+                 const GPtrArray *client_names)
+{
+  GString *out = g_string_new (NULL);
+  g_autofree char *when = ses_time_format (obs->time_us);
+  g_string_append_printf (out, "{\"t_us\":%" G_GINT64_FORMAT ",\"time\":",
+                          obs->time_us);
+  ses_json_append_string (out, when);
+  g_string_append (out, ",\"actor\":");
+  if (obs->client != SES_OBS_BROKER && client_names != NULL
+      && obs->client < client_names->len)
+    ses_json_append_string (out, g_ptr_array_index (client_names, obs->client));
+  else
+    ses_json_append_string (out, "broker");
+  g_string_append (out, ",\"event\":");
+  ses_json_append_string (out, ses_obs_kind_name (obs->kind));
+  if (obs->kind == SES_OBS_SEND || obs->kind == SES_OBS_RECEIVE
+      || obs->kind == SES_OBS_LOST || obs->kind == SES_OBS_CONNECTION_LOST)
+    g_string_append_printf (out, ",\"side\":\"%s\"",
+                            obs->by_broker ? "broker" : "client");
+  if (obs->kind == SES_OBS_FAULT)
+    {
+      g_string_append (out, ",\"fault\":");
+      ses_json_append_string (out, fault_name (obs->cause));
+    }
+  else if (obs->cause != SES_CAUSE_NONE)
+    {
+      g_string_append (out, ",\"cause\":");
+      ses_json_append_string (out, ses_cause_name (obs->cause));
+    }
+  if (obs->arg != 0)
+    g_string_append_printf (out, ",\"arg\":%u", obs->arg);
+  if (obs->pkt.type != 0)
+    {
+      const SesPacket *p = &obs->pkt;
+      g_string_append (out, ",\"packet\":{\"type\":");
+      ses_json_append_string (out, ses_packet_type_name (p->type));
+      if (p->packet_id)
+        g_string_append_printf (out, ",\"id\":%u", p->packet_id);
+      if (p->type == SES_PKT_PUBLISH || p->type == SES_PKT_SUBSCRIBE
+          || p->type == SES_PKT_SUBACK)
+        g_string_append_printf (out, ",\"qos\":%u", p->qos);
+      if (p->flags & SES_PKT_F_DUP)
+        g_string_append (out, ",\"dup\":true");
+      if (p->flags & SES_PKT_F_RETAIN)
+        g_string_append (out, ",\"retain\":true");
+      if (p->type == SES_PKT_CONNACK)
+        g_string_append_printf (out, ",\"session_present\":%s",
+                                (p->flags & SES_PKT_F_SESSION_PRESENT)
+                                  ? "true" : "false");
+      if (p->reason)
+        g_string_append_printf (out, ",\"reason\":%u", p->reason);
+      if (p->topic)
+        {
+          g_string_append (out, ",\"topic\":");
+          ses_json_append_string (out, ses_intern_get (strings, p->topic));
+        }
+      if (p->payload)
+        {
+          g_string_append (out, ",\"payload\":");
+          ses_json_append_string (out, ses_intern_get (strings, p->payload));
+        }
+      if (p->type == SES_PKT_PUBLISH && p->origin != G_MAXUINT32)
+        g_string_append_printf (out, ",\"msg\":\"%u.%u\"", p->origin,
+                                p->seq);
+      g_string_append_c (out, '}');
+    }
+  if (obs->rule != NULL)
+    {
+      g_string_append (out, ",\"rule\":");
+      ses_json_append_string (out, obs->rule);
+    }
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
+}

@@ -98,3 +98,8 @@ const char *ses_cause_name (SesCause cause);
  * client_names: (element-type utf8) label per virtual client. */
 char *ses_obs_describe (const SesObs *obs, const SesIntern *strings,
                         const GPtrArray *client_names);
+/* The same facts as one JSON object on one line (no newline). */
+char *ses_obs_to_json (const SesObs *obs, const SesIntern *strings,
+                       const GPtrArray *client_names);
+/* Appends s as a JSON string literal, quotes included. */
+void ses_json_append_string (GString *out, const char *s);

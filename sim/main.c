@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "examples.h"
+#include "expect.h"
 #include "mqtt.h"
+#include "script.h"
 #include "world.h"
 
 enum {
@@ -105,6 +107,206 @@ cmd_example (int argc, char **argv)
   return EXIT_OK;
 }
 
+typedef struct {
+  char *name;
+  int status; /* EXIT_OK, EXIT_VIOLATION or EXIT_USAGE */
+  guint expectations;
+  guint failed;
+  guint64 deliveries;
+} RunResult;
+
+/* The scenario's name for its output folder: the file name without .scn. */
+static char *
+scenario_name (const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  if (g_str_has_suffix (base, ".scn"))
+    base[strlen (base) - 4] = '\0';
+  return g_strdup (base);
+}
+
+/* Writes each file whole (g_file_set_contents goes through a temporary
+ * name and a rename), so a failure never leaves half a file. */
+static gboolean
+write_outputs (const char *dir, const char *text, const char *jsonl,
+               const char *summary, const char *format, GError **error)
+{
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                   "cannot create %s", dir);
+      return FALSE;
+    }
+  g_autofree char *t = g_build_filename (dir, "trace.txt", NULL);
+  g_autofree char *j = g_build_filename (dir, "trace.jsonl", NULL);
+  g_autofree char *s = g_build_filename (dir, "summary.json", NULL);
+  if (strcmp (format, "jsonl") != 0
+      && !g_file_set_contents (t, text, -1, error))
+    return FALSE;
+  if (strcmp (format, "text") != 0
+      && !g_file_set_contents (j, jsonl, -1, error))
+    return FALSE;
+  return g_file_set_contents (s, summary, -1, error);
+}
+
+static RunResult
+run_one (const char *path, gint64 seed_override, const char *out_dir,
+         const char *format, gboolean quiet)
+{
+  RunResult r = { .name = scenario_name (path), .status = EXIT_OK };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SesScript) script = ses_script_load_file (path, &error);
+  if (script == NULL)
+    {
+      g_printerr ("%s\n", error->message);
+      r.status = EXIT_USAGE;
+      return r;
+    }
+  guint64 seed = seed_override >= 0 ? (guint64) seed_override
+                                    : ses_script_seed (script);
+  SesMqttConfig *cfg = ses_script_config (script);
+  g_autoptr (SesWorld) world = ses_mqtt_world_new (cfg, seed);
+  ses_world_run (world, ses_script_until (script));
+  SesMqtt *mqtt = ses_mqtt_from_world (world);
+
+  g_autoptr (GArray) failures = g_array_new (FALSE, FALSE,
+                                             sizeof (SesExpectFailure));
+  g_array_set_clear_func (failures, ses_expect_failure_clear);
+  guint held = ses_expect_check (script, mqtt, failures);
+  r.expectations = held + failures->len;
+  r.failed = failures->len;
+  r.deliveries = ses_mqtt_counters (mqtt)->delivered;
+
+  g_autofree char *header = g_strdup_printf (
+      "# sessim %s scenario %s seed %" G_GUINT64_FORMAT "\n", SESSIM_VERSION,
+      path, seed);
+  g_autofree char *log = ses_mqtt_log_text (mqtt);
+  g_autofree char *text = g_strconcat (header, log, NULL);
+  const GArray *obs = ses_mqtt_log (mqtt);
+  GString *jsonl = g_string_new (NULL);
+  for (guint i = 0; i < obs->len; i++)
+    {
+      g_autofree char *line = ses_obs_to_json (
+          &g_array_index (obs, SesObs, i), ses_mqtt_config_strings (cfg),
+          ses_mqtt_config_labels (cfg));
+      g_string_append (jsonl, line);
+      g_string_append_c (jsonl, '\n');
+    }
+  GString *summary = g_string_new ("{\"scenario\":");
+  ses_json_append_string (summary, path);
+  g_string_append (summary, ",\"title\":");
+  ses_json_append_string (summary, ses_script_title (script));
+  g_string_append_printf (summary,
+                          ",\"version\":\"%s\",\"seed\":%" G_GUINT64_FORMAT
+                          ",\"passed\":%s,\"expectations\":%u,\"failed\":["
+                          , SESSIM_VERSION, seed,
+                          failures->len == 0 ? "true" : "false",
+                          r.expectations);
+  for (guint i = 0; i < failures->len; i++)
+    {
+      const SesExpectFailure *f = &g_array_index (failures, SesExpectFailure, i);
+      g_string_append_printf (summary, "%s{\"line\":%u,\"message\":",
+                              i ? "," : "", f->line);
+      ses_json_append_string (summary, f->message);
+      g_string_append_c (summary, '}');
+    }
+  const SesMqttCounters *n = ses_mqtt_counters (mqtt);
+  g_string_append_printf (summary,
+                          "],\"steps\":%" G_GUINT64_FORMAT
+                          ",\"packets\":%" G_GUINT64_FORMAT
+                          ",\"accepted\":%" G_GUINT64_FORMAT
+                          ",\"delivered\":%" G_GUINT64_FORMAT
+                          ",\"state\":\"%016" G_GINT64_MODIFIER "x\"}\n",
+                          ses_world_steps (world), n->packets, n->published,
+                          n->delivered, ses_world_fingerprint (world));
+
+  if (!quiet)
+    fputs (text, stdout);
+  g_autofree char *dir = g_build_filename (out_dir, r.name, NULL);
+  g_autoptr (GError) werr = NULL;
+  gboolean written = write_outputs (dir, text, jsonl->str, summary->str,
+                                    format, &werr);
+  g_string_free (jsonl, TRUE);
+  g_string_free (summary, TRUE);
+  if (!written)
+    {
+      g_printerr ("sessim: %s\n", werr->message);
+      r.status = EXIT_USAGE;
+      return r;
+    }
+  for (guint i = 0; i < failures->len; i++)
+    {
+      const SesExpectFailure *f = &g_array_index (failures, SesExpectFailure, i);
+      g_printerr ("%s:%u: expectation failed: %s\n", path, f->line,
+                  f->message);
+    }
+  if (failures->len > 0)
+    r.status = EXIT_VIOLATION;
+  return r;
+}
+
+static int
+cmd_run (int argc, char **argv)
+{
+  gint64 seed = -1;
+  g_autofree char *out_dir = NULL;
+  g_autofree char *format = NULL;
+  gboolean quiet = FALSE;
+  GOptionEntry entries[] = {
+    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed,
+      "Seed (default: the scenario's `seed`, else 1)", "N" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
+      "Folder for output/<scenario>/ files (default: output)", "DIR" },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format,
+      "Trace files to write: text, jsonl or both (default both)", "FORMAT" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+      "Do not print the timeline", NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new (
+      "FILE... - run scenario files and judge their expectations");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return usage_error (ctx, error->message);
+  if (argc < 2)
+    return usage_error (ctx, "name at least one scenario file");
+  if (format == NULL)
+    format = g_strdup ("both");
+  if (strcmp (format, "text") != 0 && strcmp (format, "jsonl") != 0
+      && strcmp (format, "both") != 0)
+    return usage_error (ctx, "--format takes text, jsonl or both");
+  if (out_dir == NULL)
+    out_dir = g_strdup ("output");
+
+  int status = EXIT_OK;
+  g_autoptr (GArray) results = g_array_new (FALSE, FALSE, sizeof (RunResult));
+  for (int i = 1; i < argc; i++)
+    {
+      RunResult r = run_one (argv[i], seed, out_dir, format,
+                             quiet || argc > 2);
+      status = MAX (status, r.status);
+      g_array_append_val (results, r);
+    }
+  if (argc > 2)
+    {
+      g_print ("%-36s %-6s %12s %10s\n", "scenario", "result", "expectations",
+               "delivered");
+      for (guint i = 0; i < results->len; i++)
+        {
+          RunResult *r = &g_array_index (results, RunResult, i);
+          g_print ("%-36s %-6s %5u/%-6u %10" G_GUINT64_FORMAT "\n", r->name,
+                   r->status == EXIT_OK ? "ok"
+                   : r->status == EXIT_VIOLATION ? "FAIL" : "ERROR",
+                   r->expectations - r->failed, r->expectations,
+                   r->deliveries);
+        }
+    }
+  for (guint i = 0; i < results->len; i++)
+    g_free (g_array_index (results, RunResult, i).name);
+  return status;
+}
+
 static int
 cmd_version (int argc, char **argv)
 {
@@ -116,6 +318,7 @@ cmd_version (int argc, char **argv)
 static const Command commands[] = {
   { "example", "run a built-in example and print its timeline", cmd_example },
   { "examples", "list the built-in examples", cmd_examples },
+  { "run", "run scenario files and check their expectations", cmd_run },
   { "version", "print the program version", cmd_version },
 };
 

@@ -1,0 +1,1072 @@
+/* Interprets scenario statements (see sim/scenario.h for the surface
+ * syntax). Every check that can fail reports the exact token, and every
+ * misspelled keyword gets the nearest correct one as a suggestion. The
+ * configuration is built only once the whole file is known to be valid. */
+#include "script.h"
+
+#include <string.h>
+
+#include "error.h"
+#include "scenario.h"
+#include "topic.h"
+
+struct _SesScript {
+  SesMqttConfig *cfg;
+  guint64 seed;
+  SesTime until_us;
+  char *title;
+  GString *teaches;
+  GArray *expectations; /* (element-type SesExpectation) */
+  GArray *action_lines; /* (element-type guint) */
+};
+
+typedef struct {
+  SesScript *script;
+  const SesScenarioText *text;
+  const SesStatement *st;
+  GError **error;
+  SesMqttVersion version; /* the `mqtt` header, default 5 */
+  gboolean saw_client;
+  gboolean saw_timeline;
+  SesTime last_at;
+  GHashTable *clients; /* (element-type utf8 guint) name -> index + 1 */
+} Parser;
+
+static void
+clear_expectation (gpointer data)
+{
+  SesExpectation *e = data;
+  g_clear_pointer (&e->payloads, g_ptr_array_unref);
+}
+
+void
+ses_script_free (SesScript *script)
+{
+  if (script == NULL)
+    return;
+  ses_mqtt_config_unref (script->cfg);
+  g_free (script->title);
+  g_string_free (script->teaches, TRUE);
+  g_array_unref (script->expectations);
+  g_array_unref (script->action_lines);
+  g_free (script);
+}
+
+SesMqttConfig *
+ses_script_config (const SesScript *script)
+{
+  return script->cfg;
+}
+
+guint64
+ses_script_seed (const SesScript *script)
+{
+  return script->seed;
+}
+
+SesTime
+ses_script_until (const SesScript *script)
+{
+  return script->until_us;
+}
+
+const char *
+ses_script_title (const SesScript *script)
+{
+  return script->title != NULL ? script->title : "";
+}
+
+const char *
+ses_script_teaches (const SesScript *script)
+{
+  return script->teaches->str;
+}
+
+const GArray *
+ses_script_expectations (const SesScript *script)
+{
+  return script->expectations;
+}
+
+guint
+ses_script_action_line (const SesScript *script, guint action)
+{
+  g_return_val_if_fail (action < script->action_lines->len, 0);
+  return g_array_index (script->action_lines, guint, action);
+}
+
+/* ---- token helpers ------------------------------------------------------ */
+
+static const SesToken *
+tok (Parser *p, guint i)
+{
+  return i < p->st->tokens->len ? &g_array_index (p->st->tokens, SesToken, i)
+                                 : NULL;
+}
+
+static gboolean
+fail_at (Parser *p, guint col, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+
+static gboolean
+fail_at (Parser *p, guint col, const char *fmt, ...)
+{
+  va_list args;
+  va_start (args, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, args);
+  va_end (args);
+  ses_scenario_error (p->text, p->error, p->st->line, col, "%s", msg);
+  return FALSE;
+}
+
+/* Column just after the last token, for "missing ..." errors. */
+static guint
+end_col (Parser *p)
+{
+  const SesToken *last = tok (p, p->st->tokens->len - 1);
+  guint len = (guint) g_utf8_strlen (last->text, -1);
+  if (last->kind == SES_TOK_STRING)
+    len += 2;
+  if (last->kind == SES_TOK_OPTION)
+    return last->value_col + (guint) g_utf8_strlen (last->value, -1) + 1;
+  return last->col + len + 1;
+}
+
+static gboolean
+unknown_word (Parser *p, const SesToken *t, const char *what,
+              const char *const *known)
+{
+  const char *near = ses_nearest_word (t->text, known);
+  g_autofree char *list = g_strjoinv (", ", (char **) known);
+  if (near != NULL)
+    return fail_at (p, t->col, "unknown %s '%s'; did you mean '%s'?", what,
+                    t->text, near);
+  return fail_at (p, t->col, "unknown %s '%s' (expected one of: %s)", what,
+                  t->text, list);
+}
+
+static gboolean
+duration_value (Parser *p, const char *text, guint col, gboolean allow_never,
+                SesTime *out, gboolean *never)
+{
+  const char *why = NULL;
+  if (!ses_parse_duration (text, allow_never, out, never, &why))
+    return fail_at (p, col, "'%s': %s", text, why);
+  return TRUE;
+}
+
+/* Whole seconds, as MQTT intervals are; `never` gives SES_EXPIRY_NEVER. */
+static gboolean
+seconds_value (Parser *p, const SesToken *t, gboolean allow_never,
+               guint32 max, guint32 *out)
+{
+  SesTime us;
+  gboolean never = FALSE;
+  if (!duration_value (p, t->value, t->value_col, allow_never, &us, &never))
+    return FALSE;
+  if (never)
+    {
+      *out = SES_EXPIRY_NEVER;
+      return TRUE;
+    }
+  if (us % SES_US_PER_S != 0)
+    return fail_at (p, t->value_col,
+                    "'%s': MQTT counts this interval in whole seconds",
+                    t->value);
+  if (us / SES_US_PER_S > (SesTime) max)
+    return fail_at (p, t->value_col, "'%s' is out of range (at most %us)",
+                    t->value, max);
+  *out = (guint32) (us / SES_US_PER_S);
+  return TRUE;
+}
+
+static gboolean
+uint_value (Parser *p, const SesToken *t, guint64 min, guint64 max,
+            guint64 *out)
+{
+  if (!ses_parse_uint (t->value, max, out) || *out < min)
+    return fail_at (p, t->value_col,
+                    "'%s' for %s: expected a whole number from %" G_GUINT64_FORMAT
+                    " to %" G_GUINT64_FORMAT,
+                    t->value, t->text, min, max);
+  return TRUE;
+}
+
+static gboolean
+bool_value (Parser *p, const SesToken *t, gboolean *out)
+{
+  if (!ses_parse_bool (t->value, out))
+    return fail_at (p, t->value_col,
+                    "'%s' for %s: expected on or off (1/0, yes/no)", t->value,
+                    t->text);
+  return TRUE;
+}
+
+static gboolean
+expect_option (Parser *p, const SesToken *t, const char *const *known,
+               const char *where)
+{
+  if (t->kind != SES_TOK_OPTION)
+    {
+      const char *near = ses_nearest_word (t->text, known);
+      if (near != NULL)
+        return fail_at (p, t->col, "expected an option such as %s=…; did you "
+                        "mean '%s=…'?", known[0], near);
+      return fail_at (p, t->col, "unexpected '%s' in %s (options look like "
+                      "%s=…)", t->text, where, known[0]);
+    }
+  for (guint i = 0; known[i] != NULL; i++)
+    if (strcmp (t->text, known[i]) == 0)
+      return TRUE;
+  return unknown_word (p, t, "option", known);
+}
+
+static gboolean
+version_value (Parser *p, const char *text, guint col, SesMqttVersion *out)
+{
+  if (!ses_profile_parse_version (text, out))
+    return fail_at (p, col, "unknown MQTT version '%s' (use 3.1.1 or 5)",
+                    text);
+  return TRUE;
+}
+
+/* ---- header and declarations ------------------------------------------- */
+
+static gboolean
+parse_header (Parser *p, const char *kw)
+{
+  const SesToken *arg = tok (p, 1);
+  if (arg == NULL)
+    return fail_at (p, end_col (p), "'%s' needs a value", kw);
+  if (strcmp (kw, "teaches") != 0 && tok (p, 2) != NULL)
+    return fail_at (p, tok (p, 2)->col, "'%s' takes one value", kw);
+  if (strcmp (kw, "mqtt") == 0)
+    {
+      if (p->saw_client)
+        return fail_at (p, p->st->tokens->len ? tok (p, 0)->col : 1,
+                        "'mqtt' must come before the clients it applies to");
+      return version_value (p, arg->text, arg->col, &p->version);
+    }
+  if (strcmp (kw, "seed") == 0)
+    {
+      if (!ses_parse_uint (arg->text, G_MAXUINT64, &p->script->seed))
+        return fail_at (p, arg->col, "'%s': the seed is a whole number",
+                        arg->text);
+      return TRUE;
+    }
+  if (strcmp (kw, "until") == 0)
+    return duration_value (p, arg->text, arg->col, FALSE, &p->script->until_us,
+                           NULL);
+  if (strcmp (kw, "title") == 0)
+    {
+      if (arg->kind != SES_TOK_STRING)
+        return fail_at (p, arg->col, "the title is a quoted string");
+      g_free (p->script->title);
+      p->script->title = g_strdup (arg->text);
+      return TRUE;
+    }
+  /* teaches "line" ["line" …] */
+  for (guint i = 1; tok (p, i) != NULL; i++)
+    {
+      if (tok (p, i)->kind != SES_TOK_STRING)
+        return fail_at (p, tok (p, i)->col, "'teaches' takes quoted strings");
+      if (p->script->teaches->len > 0)
+        g_string_append_c (p->script->teaches, '\n');
+      g_string_append (p->script->teaches, tok (p, i)->text);
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_broker (Parser *p)
+{
+  static const char *const known[] = {
+    "queue-qos0", "queue-limit", "drop", "persistence", "max-session-expiry",
+    "receive-max", "server-keep-alive", "qos2", "max-qos", NULL,
+  };
+  SesBrokerConfig *b = ses_mqtt_config_broker (p->script->cfg);
+  if (tok (p, 1) == NULL)
+    return fail_at (p, end_col (p), "'broker' needs settings such as "
+                    "persistence=on");
+  for (guint i = 1; tok (p, i) != NULL; i++)
+    {
+      const SesToken *t = tok (p, i);
+      if (!expect_option (p, t, known, "broker settings"))
+        return FALSE;
+      guint64 n;
+      guint32 s;
+      if (strcmp (t->text, "queue-qos0") == 0)
+        {
+          if (!bool_value (p, t, &b->queue_qos0_offline))
+            return FALSE;
+        }
+      else if (strcmp (t->text, "persistence") == 0)
+        {
+          if (!bool_value (p, t, &b->persistence))
+            return FALSE;
+        }
+      else if (strcmp (t->text, "queue-limit") == 0)
+        {
+          if (!uint_value (p, t, 0, 1000000, &n))
+            return FALSE;
+          b->queue_limit = (guint32) n;
+        }
+      else if (strcmp (t->text, "drop") == 0)
+        {
+          if (strcmp (t->value, "newest") == 0)
+            b->drop_policy = SES_DROP_NEWEST;
+          else if (strcmp (t->value, "oldest") == 0)
+            b->drop_policy = SES_DROP_OLDEST;
+          else
+            return fail_at (p, t->value_col, "drop=%s: use newest or oldest",
+                            t->value);
+        }
+      else if (strcmp (t->text, "max-session-expiry") == 0)
+        {
+          if (!seconds_value (p, t, TRUE, G_MAXUINT32 - 1, &s))
+            return FALSE;
+          b->max_session_expiry_s = s;
+        }
+      else if (strcmp (t->text, "receive-max") == 0)
+        {
+          if (!uint_value (p, t, 1, 65535, &n))
+            return FALSE;
+          b->receive_max = (guint16) n;
+        }
+      else if (strcmp (t->text, "server-keep-alive") == 0)
+        {
+          if (!seconds_value (p, t, FALSE, 65535, &s))
+            return FALSE;
+          b->server_keep_alive_s = (guint16) s;
+        }
+      else if (strcmp (t->text, "qos2") == 0)
+        {
+          if (strcmp (t->value, "on-publish") == 0)
+            b->qos2_on_pubrel = FALSE;
+          else if (strcmp (t->value, "on-pubrel") == 0)
+            b->qos2_on_pubrel = TRUE;
+          else
+            return fail_at (p, t->value_col,
+                            "qos2=%s: use on-publish (Method B) or on-pubrel "
+                            "(Method A)", t->value);
+        }
+      else if (strcmp (t->text, "max-qos") == 0)
+        {
+          if (!uint_value (p, t, 0, 2, &n))
+            return FALSE;
+          b->max_qos = (guint8) n;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+valid_name (const char *name)
+{
+  if (!g_ascii_isalpha (name[0]))
+    return FALSE;
+  for (const char *c = name; *c; c++)
+    if (!g_ascii_isalnum (*c) && *c != '-' && *c != '_')
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+parse_client (Parser *p)
+{
+  static const char *const known[] = {
+    "id", "mqtt", "clean-start", "clean-session", "session-expiry",
+    "keep-alive", "receive-max", "will-topic", "will-payload", "will-qos",
+    "will-retain", "will-delay", "will-expiry", "store", "reconnect",
+    "latency", NULL,
+  };
+  static const char *const reserved[] = {
+    "broker", "at", "expect", "client", "all", NULL,
+  };
+  const SesToken *name = tok (p, 1);
+  if (name == NULL)
+    return fail_at (p, end_col (p), "'client' needs a name, as in "
+                    "client sensor id=s1");
+  if (name->kind != SES_TOK_WORD || !valid_name (name->text))
+    return fail_at (p, name->col, "a client name is a word of letters, digits, "
+                    "'-' and '_', starting with a letter");
+  for (guint i = 0; reserved[i] != NULL; i++)
+    if (strcmp (name->text, reserved[i]) == 0)
+      return fail_at (p, name->col, "'%s' is a keyword, not a client name",
+                      name->text);
+  if (g_hash_table_contains (p->clients, name->text))
+    return fail_at (p, name->col, "client '%s' is already declared",
+                    name->text);
+  if (p->saw_timeline)
+    return fail_at (p, tok (p, 0)->col,
+                    "declare clients before the timeline ('at …' lines)");
+
+  SesClientConfig c;
+  SesMqttVersion version = p->version;
+  /* The version first, since it decides which options make sense. */
+  for (guint i = 2; tok (p, i) != NULL; i++)
+    if (tok (p, i)->kind == SES_TOK_OPTION
+        && strcmp (tok (p, i)->text, "mqtt") == 0
+        && !version_value (p, tok (p, i)->value, tok (p, i)->value_col,
+                           &version))
+      return FALSE;
+  ses_client_config_init (&c, version);
+  c.latency_us = 10 * SES_US_PER_MS;
+  const char *id = name->text;
+  SesWill will = { 0 };
+  gboolean has_will = FALSE, will_topic = FALSE;
+  guint will_col = 0;
+  for (guint i = 2; tok (p, i) != NULL; i++)
+    {
+      const SesToken *t = tok (p, i);
+      if (!expect_option (p, t, known, "a client declaration"))
+        return FALSE;
+      guint64 n;
+      guint32 s;
+      gboolean flag;
+      if (strcmp (t->text, "id") == 0)
+        id = t->value;
+      else if (strcmp (t->text, "mqtt") == 0)
+        continue;
+      else if (strcmp (t->text, "clean-start") == 0
+               || strcmp (t->text, "clean-session") == 0)
+        {
+          gboolean v5_word = strcmp (t->text, "clean-start") == 0;
+          if (v5_word != (version == SES_MQTT_5))
+            return fail_at (p, t->col, "MQTT %s calls it %s",
+                            version == SES_MQTT_5 ? "5" : "3.1.1",
+                            version == SES_MQTT_5 ? "clean-start"
+                                                  : "clean-session");
+          if (!bool_value (p, t, &flag))
+            return FALSE;
+          c.clean = flag;
+        }
+      else if (strcmp (t->text, "session-expiry") == 0)
+        {
+          if (version != SES_MQTT_5)
+            return fail_at (p, t->col, "MQTT 3.1.1 has no session expiry; "
+                            "sessions live until a clean-session=1 connect");
+          if (!seconds_value (p, t, TRUE, G_MAXUINT32 - 1, &s))
+            return FALSE;
+          c.has_expiry = TRUE;
+          c.expiry_s = s;
+        }
+      else if (strcmp (t->text, "keep-alive") == 0)
+        {
+          if (!seconds_value (p, t, FALSE, 65535, &s))
+            return FALSE;
+          c.keep_alive_s = (guint16) s;
+        }
+      else if (strcmp (t->text, "receive-max") == 0)
+        {
+          if (version != SES_MQTT_5)
+            return fail_at (p, t->col, "receive-max is MQTT 5 only");
+          if (!uint_value (p, t, 1, 65535, &n))
+            return FALSE;
+          c.receive_max = (guint16) n;
+        }
+      else if (strcmp (t->text, "will-topic") == 0)
+        {
+          if (!ses_topic_name_valid (t->value))
+            return fail_at (p, t->value_col, "'%s' is not a valid topic name "
+                            "(no wildcards, not empty)", t->value);
+          will.topic = ses_mqtt_config_intern (p->script->cfg, t->value);
+          has_will = will_topic = TRUE;
+          will_col = t->col;
+        }
+      else if (strcmp (t->text, "will-payload") == 0)
+        {
+          will.payload = ses_mqtt_config_intern (p->script->cfg, t->value);
+          has_will = TRUE;
+          will_col = will_col ? will_col : t->col;
+        }
+      else if (strcmp (t->text, "will-qos") == 0)
+        {
+          if (!uint_value (p, t, 0, 2, &n))
+            return FALSE;
+          will.qos = (guint8) n;
+          has_will = TRUE;
+        }
+      else if (strcmp (t->text, "will-retain") == 0)
+        {
+          if (!bool_value (p, t, &will.retain))
+            return FALSE;
+          has_will = TRUE;
+        }
+      else if (strcmp (t->text, "will-delay") == 0)
+        {
+          if (version != SES_MQTT_5)
+            return fail_at (p, t->col, "will-delay is MQTT 5 only");
+          if (!seconds_value (p, t, FALSE, G_MAXUINT32 - 1, &s))
+            return FALSE;
+          will.delay_s = s;
+          has_will = TRUE;
+        }
+      else if (strcmp (t->text, "will-expiry") == 0)
+        {
+          if (version != SES_MQTT_5)
+            return fail_at (p, t->col, "will-expiry is MQTT 5 only");
+          if (!seconds_value (p, t, FALSE, G_MAXUINT32 - 1, &s))
+            return FALSE;
+          will.has_expiry = TRUE;
+          will.expiry_s = s;
+          has_will = TRUE;
+        }
+      else if (strcmp (t->text, "store") == 0)
+        {
+          if (strcmp (t->value, "persistent") == 0)
+            c.persistent_store = TRUE;
+          else if (strcmp (t->value, "memory") == 0)
+            c.persistent_store = FALSE;
+          else
+            return fail_at (p, t->value_col,
+                            "store=%s: use memory or persistent", t->value);
+        }
+      else if (strcmp (t->text, "reconnect") == 0)
+        {
+          if (strcmp (t->value, "off") == 0)
+            c.reconnect_delay_us = 0;
+          else if (!duration_value (p, t->value, t->value_col, FALSE,
+                                    &c.reconnect_delay_us, NULL))
+            return FALSE;
+          else if (c.reconnect_delay_us == 0)
+            return fail_at (p, t->value_col, "reconnect=0s would reconnect in "
+                            "the same instant forever; use off or a delay");
+        }
+      else if (strcmp (t->text, "latency") == 0)
+        {
+          if (!duration_value (p, t->value, t->value_col, FALSE, &c.latency_us,
+                               NULL))
+            return FALSE;
+          if (c.latency_us > 3600 * SES_US_PER_S)
+            return fail_at (p, t->value_col, "latency above an hour");
+        }
+    }
+  if (has_will && !will_topic)
+    return fail_at (p, will_col, "a will needs will-topic=…");
+  if (has_will)
+    c.will = ses_mqtt_config_add_will (p->script->cfg, &will);
+  guint index = ses_mqtt_config_add_client (p->script->cfg, name->text, id, &c);
+  g_hash_table_insert (p->clients, g_strdup (name->text),
+                       GUINT_TO_POINTER (index + 1));
+  p->saw_client = TRUE;
+  return TRUE;
+}
+
+/* ---- timeline ----------------------------------------------------------- */
+
+static gboolean
+lookup_client (Parser *p, const SesToken *t, guint32 *out)
+{
+  gpointer v = g_hash_table_lookup (p->clients, t->text);
+  if (v != NULL)
+    {
+      *out = GPOINTER_TO_UINT (v) - 1;
+      return TRUE;
+    }
+  /* Suggest among the declared names, in declaration order. */
+  const GPtrArray *labels = ses_mqtt_config_labels (p->script->cfg);
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  for (guint i = 0; i < labels->len; i++)
+    g_ptr_array_add (names, g_ptr_array_index (labels, i));
+  g_ptr_array_add (names, NULL);
+  const char *near = ses_nearest_word (t->text, (const char *const *) names->pdata);
+  if (near != NULL)
+    return fail_at (p, t->col, "undeclared client '%s'; did you mean '%s'?",
+                    t->text, near);
+  return fail_at (p, t->col, "undeclared client '%s' (declare it with "
+                  "'client %s …' first)", t->text, t->text);
+}
+
+static gboolean
+no_more (Parser *p, guint from, const char *what)
+{
+  if (tok (p, from) != NULL)
+    return fail_at (p, tok (p, from)->col, "unexpected '%s' after %s",
+                    tok (p, from)->text, what);
+  return TRUE;
+}
+
+static gboolean
+parse_at (Parser *p)
+{
+  static const char *const actions[] = {
+    "connect", "disconnect", "subscribe", "unsubscribe", "publish", "cut",
+    "half-open", "crash", "hold-acks", "release-acks", NULL,
+  };
+  const SesToken *when = tok (p, 1), *who = tok (p, 2), *what = tok (p, 3);
+  if (when == NULL)
+    return fail_at (p, end_col (p), "'at' needs a time, a client and an "
+                    "action, as in: at 5s sensor connect");
+  SesTime at;
+  if (!duration_value (p, when->text, when->col, FALSE, &at, NULL))
+    return FALSE;
+  if (at < p->last_at)
+    return fail_at (p, when->col, "time %s goes back: the timeline must be in "
+                    "order", when->text);
+  if (who == NULL)
+    return fail_at (p, end_col (p), "missing who acts: a client name or "
+                    "broker");
+  if (what == NULL && strcmp (who->text, "broker") != 0)
+    return fail_at (p, end_col (p), "missing action after '%s' (one of "
+                    "connect, disconnect, subscribe, publish, cut, …)",
+                    who->text);
+  SesAction a;
+  memset (&a, 0, sizeof a);
+  a.at_us = at;
+  if (strcmp (who->text, "broker") == 0)
+    {
+      static const char *const broker_actions[] = { "restart", NULL };
+      if (what == NULL)
+        return fail_at (p, end_col (p), "missing broker action (restart)");
+      if (strcmp (what->text, "restart") != 0)
+        return unknown_word (p, what, "broker action", broker_actions);
+      if (!no_more (p, 4, "restart"))
+        return FALSE;
+      a.kind = SES_ACT_RESTART;
+    }
+  else
+    {
+      if (!lookup_client (p, who, &a.client))
+        return FALSE;
+      SesMqttVersion version = ses_mqtt_config_client (p->script->cfg,
+                                                      a.client)->version;
+      const char *w = what->text;
+      if (what->kind != SES_TOK_WORD)
+        return fail_at (p, what->col, "expected an action (connect, publish, "
+                        "…) here");
+      if (strcmp (w, "connect") == 0)
+        {
+          static const char *const opts[] = { "clean-start", "clean-session",
+                                              "session-expiry", NULL };
+          a.kind = SES_ACT_CONNECT;
+          for (guint i = 4; tok (p, i) != NULL; i++)
+            {
+              const SesToken *t = tok (p, i);
+              if (!expect_option (p, t, opts, "connect"))
+                return FALSE;
+              if (strcmp (t->text, "session-expiry") == 0)
+                {
+                  if (version != SES_MQTT_5)
+                    return fail_at (p, t->col, "MQTT 3.1.1 has no session "
+                                    "expiry");
+                  guint32 s;
+                  if (!seconds_value (p, t, TRUE, G_MAXUINT32 - 1, &s))
+                    return FALSE;
+                  a.override_expiry = TRUE;
+                  a.has_expiry = TRUE;
+                  a.expiry_s = s;
+                }
+              else
+                {
+                  gboolean v5_word = strcmp (t->text, "clean-start") == 0;
+                  if (v5_word != (version == SES_MQTT_5))
+                    return fail_at (p, t->col, "MQTT %s calls it %s",
+                                    version == SES_MQTT_5 ? "5" : "3.1.1",
+                                    version == SES_MQTT_5 ? "clean-start"
+                                                          : "clean-session");
+                  if (!bool_value (p, t, &a.clean))
+                    return FALSE;
+                  a.override_clean = TRUE;
+                }
+            }
+        }
+      else if (strcmp (w, "disconnect") == 0)
+        {
+          static const char *const opts[] = { "reason", "session-expiry",
+                                              NULL };
+          a.kind = SES_ACT_DISCONNECT;
+          for (guint i = 4; tok (p, i) != NULL; i++)
+            {
+              const SesToken *t = tok (p, i);
+              if (!expect_option (p, t, opts, "disconnect"))
+                return FALSE;
+              if (version != SES_MQTT_5)
+                return fail_at (p, t->col, "an MQTT 3.1.1 DISCONNECT carries "
+                                "no %s", t->text);
+              if (strcmp (t->text, "reason") == 0)
+                {
+                  guint64 n;
+                  if (!uint_value (p, t, 0, 255, &n))
+                    return FALSE;
+                  a.reason = (guint8) n;
+                }
+              else
+                {
+                  guint32 s;
+                  if (!seconds_value (p, t, TRUE, G_MAXUINT32 - 1, &s))
+                    return FALSE;
+                  a.has_expiry = TRUE;
+                  a.expiry_s = s;
+                }
+            }
+        }
+      else if (strcmp (w, "subscribe") == 0 || strcmp (w, "unsubscribe") == 0)
+        {
+          gboolean sub = w[0] == 's';
+          a.kind = sub ? SES_ACT_SUBSCRIBE : SES_ACT_UNSUBSCRIBE;
+          const SesToken *f = tok (p, 4);
+          if (f == NULL || f->kind != SES_TOK_STRING)
+            return fail_at (p, f ? f->col : end_col (p),
+                            "%s needs a quoted topic filter, as in "
+                            "\"plant/+/temp\"", w);
+          if (!ses_topic_filter_valid (f->text))
+            return fail_at (p, f->col + 1, "'%s' is not a valid topic filter "
+                            "('#' only as the last level, '+' a whole level)",
+                            f->text);
+          a.topic = ses_mqtt_config_intern (p->script->cfg, f->text);
+          a.qos = 0;
+          for (guint i = 5; tok (p, i) != NULL; i++)
+            {
+              static const char *const opts[] = { "qos", NULL };
+              const SesToken *t = tok (p, i);
+              if (!sub)
+                return no_more (p, i, "the filter");
+              if (!expect_option (p, t, opts, "subscribe"))
+                return FALSE;
+              guint64 n;
+              if (!uint_value (p, t, 0, 2, &n))
+                return FALSE;
+              a.qos = (guint8) n;
+            }
+        }
+      else if (strcmp (w, "publish") == 0)
+        {
+          static const char *const opts[] = { "qos", "retain", "expiry", NULL };
+          a.kind = SES_ACT_PUBLISH;
+          const SesToken *topic = tok (p, 4), *payload = tok (p, 5);
+          if (topic == NULL || topic->kind != SES_TOK_STRING)
+            return fail_at (p, topic ? topic->col : end_col (p),
+                            "publish needs a quoted topic and payload, as in "
+                            "publish \"plant/a/temp\" \"21.5\" qos=1");
+          if (!ses_topic_name_valid (topic->text))
+            return fail_at (p, topic->col + 1, "'%s' is not a valid topic name "
+                            "(no wildcards, not empty)", topic->text);
+          if (payload == NULL || payload->kind != SES_TOK_STRING)
+            return fail_at (p, payload ? payload->col : end_col (p),
+                            "publish needs a quoted payload after the topic");
+          a.topic = ses_mqtt_config_intern (p->script->cfg, topic->text);
+          a.payload = ses_mqtt_config_intern (p->script->cfg, payload->text);
+          for (guint i = 6; tok (p, i) != NULL; i++)
+            {
+              const SesToken *t = tok (p, i);
+              if (!expect_option (p, t, opts, "publish"))
+                return FALSE;
+              guint64 n;
+              if (strcmp (t->text, "qos") == 0)
+                {
+                  if (!uint_value (p, t, 0, 2, &n))
+                    return FALSE;
+                  a.qos = (guint8) n;
+                }
+              else if (strcmp (t->text, "retain") == 0)
+                {
+                  if (!bool_value (p, t, &a.retain))
+                    return FALSE;
+                }
+              else
+                {
+                  if (version != SES_MQTT_5)
+                    return fail_at (p, t->col, "message expiry is MQTT 5 only");
+                  guint32 s;
+                  if (!seconds_value (p, t, FALSE, G_MAXUINT32 - 1, &s))
+                    return FALSE;
+                  a.has_expiry = TRUE;
+                  a.expiry_s = s;
+                }
+            }
+        }
+      else if (strcmp (w, "half-open") == 0)
+        {
+          static const char *const opts[] = { "unaware", NULL };
+          a.kind = SES_ACT_HALF_OPEN_BROKER;
+          for (guint i = 4; tok (p, i) != NULL; i++)
+            {
+              const SesToken *t = tok (p, i);
+              if (!expect_option (p, t, opts, "half-open"))
+                return FALSE;
+              if (strcmp (t->value, "broker") == 0)
+                a.kind = SES_ACT_HALF_OPEN_BROKER;
+              else if (strcmp (t->value, "client") == 0)
+                a.kind = SES_ACT_HALF_OPEN_CLIENT;
+              else
+                return fail_at (p, t->value_col, "unaware=%s: use broker or "
+                                "client", t->value);
+            }
+        }
+      else if (strcmp (w, "cut") == 0 || strcmp (w, "crash") == 0
+               || strcmp (w, "hold-acks") == 0
+               || strcmp (w, "release-acks") == 0)
+        {
+          a.kind = w[0] == 'c' ? (w[1] == 'u' ? SES_ACT_CUT : SES_ACT_CRASH)
+                               : (w[0] == 'h' ? SES_ACT_HOLD_ACKS
+                                              : SES_ACT_RELEASE_ACKS);
+          if (!no_more (p, 4, w))
+            return FALSE;
+        }
+      else
+        return unknown_word (p, what, "action", actions);
+    }
+  p->last_at = at;
+  p->saw_timeline = TRUE;
+  ses_mqtt_config_add_action (p->script->cfg, &a);
+  guint line = p->st->line;
+  g_array_append_val (p->script->action_lines, line);
+  return TRUE;
+}
+
+/* ---- expectations ------------------------------------------------------- */
+
+static gboolean
+payload_list (Parser *p, guint from, SesExpectation *e, guint *next)
+{
+  e->payloads = g_ptr_array_new_with_free_func (g_free);
+  guint i = from;
+  *next = from;
+  for (; tok (p, i) != NULL && tok (p, i)->kind == SES_TOK_STRING; i++)
+    g_ptr_array_add (e->payloads, g_strdup (tok (p, i)->text));
+  if (e->payloads->len == 0)
+    return fail_at (p, tok (p, i) ? tok (p, i)->col : end_col (p),
+                    "expected one or more quoted payloads");
+  *next = i;
+  return TRUE;
+}
+
+static gboolean
+parse_expect (Parser *p)
+{
+  static const char *const kinds[] = {
+    "connack", "receives", "never-receives", "deliveries", "will", "no-will",
+    "session", "disconnect", "policy-drops", NULL,
+  };
+  const SesToken *who = tok (p, 1), *what = tok (p, 2);
+  if (who == NULL || what == NULL)
+    return fail_at (p, end_col (p), "expect needs a client and what to expect, "
+                    "as in: expect sub receives \"21.5\"");
+  SesExpectation e = { .line = p->st->line, .cause = -1,
+                       .at_us = SES_TIME_NONE };
+  if (!lookup_client (p, who, &e.client))
+    return FALSE;
+  const char *w = what->text;
+  gboolean ok = TRUE;
+  if (what->kind == SES_TOK_OPTION && strcmp (w, "deliveries") == 0)
+    {
+      guint64 n;
+      e.kind = SES_EXPECT_DELIVERIES;
+      ok = uint_value (p, what, 0, 1000000, &n) && no_more (p, 3, "the count");
+      e.value = (gint) n;
+    }
+  else if (what->kind == SES_TOK_OPTION && strcmp (w, "policy-drops") == 0)
+    {
+      guint64 n;
+      e.kind = SES_EXPECT_POLICY_DROPS;
+      ok = uint_value (p, what, 0, 1000000, &n) && no_more (p, 3, "the count");
+      e.value = (gint) n;
+    }
+  else if (what->kind != SES_TOK_WORD)
+    return unknown_word (p, what, "expectation", kinds);
+  else if (strcmp (w, "connack") == 0)
+    {
+      static const char *const opts[] = { "session-present", "nth", NULL };
+      e.kind = SES_EXPECT_CONNACK;
+      e.value = -1;
+      for (guint i = 3; ok && tok (p, i) != NULL; i++)
+        {
+          const SesToken *t = tok (p, i);
+          guint64 n;
+          if (!expect_option (p, t, opts, "connack"))
+            return FALSE;
+          if (strcmp (t->text, "nth") == 0)
+            {
+              ok = uint_value (p, t, 1, 1000, &n);
+              e.nth = (gint) n;
+            }
+          else
+            {
+              ok = uint_value (p, t, 0, 1, &n);
+              e.value = (gint) n;
+            }
+        }
+      if (ok && e.value < 0)
+        return fail_at (p, end_col (p), "connack needs session-present=0|1");
+    }
+  else if (strcmp (w, "receives") == 0 || strcmp (w, "never-receives") == 0)
+    {
+      guint next = 3;
+      e.kind = w[0] == 'r' ? SES_EXPECT_RECEIVES : SES_EXPECT_NEVER_RECEIVES;
+      ok = payload_list (p, 3, &e, &next);
+      if (ok && tok (p, next) != NULL)
+        {
+          if (e.kind == SES_EXPECT_RECEIVES
+              && strcmp (tok (p, next)->text, "in-order") == 0)
+            {
+              e.in_order = TRUE;
+              next++;
+            }
+          ok = no_more (p, next, "the payloads");
+        }
+    }
+  else if (strcmp (w, "will") == 0)
+    {
+      static const char *const opts[] = { "by", NULL };
+      e.kind = SES_EXPECT_WILL;
+      for (guint i = 3; ok && tok (p, i) != NULL; i++)
+        {
+          if (!expect_option (p, tok (p, i), opts, "will"))
+            return FALSE;
+          ok = duration_value (p, tok (p, i)->value, tok (p, i)->value_col,
+                               FALSE, &e.at_us, NULL);
+        }
+    }
+  else if (strcmp (w, "no-will") == 0)
+    {
+      e.kind = SES_EXPECT_NO_WILL;
+      ok = no_more (p, 3, "no-will");
+    }
+  else if (strcmp (w, "session") == 0)
+    {
+      static const char *const states[] = { "exists", "ended", NULL };
+      static const char *const opts[] = { "at", "cause", NULL };
+      static const char *const causes[] = {
+        "clean-start", "expired", "connection-ended", "taken-over",
+        "broker-restart", NULL,
+      };
+      static const SesCause cause_values[] = {
+        SES_CAUSE_CLEAN_START, SES_CAUSE_EXPIRED, SES_CAUSE_CONNECTION_END,
+        SES_CAUSE_TAKEOVER, SES_CAUSE_RESTART,
+      };
+      const SesToken *state = tok (p, 3);
+      e.kind = SES_EXPECT_SESSION;
+      if (state == NULL)
+        return fail_at (p, end_col (p), "session needs exists or ended");
+      if (strcmp (state->text, "exists") == 0)
+        e.exists = TRUE;
+      else if (strcmp (state->text, "ended") != 0)
+        return unknown_word (p, state, "session state", states);
+      for (guint i = 4; ok && tok (p, i) != NULL; i++)
+        {
+          const SesToken *t = tok (p, i);
+          if (!expect_option (p, t, opts, "session"))
+            return FALSE;
+          if (strcmp (t->text, "at") == 0)
+            ok = duration_value (p, t->value, t->value_col, FALSE, &e.at_us,
+                                 NULL);
+          else
+            {
+              if (e.exists)
+                return fail_at (p, t->col, "cause= goes with 'ended'");
+              guint k = 0;
+              while (causes[k] != NULL && strcmp (causes[k], t->value) != 0)
+                k++;
+              if (causes[k] == NULL)
+                {
+                  SesToken as_word = *t;
+                  as_word.text = t->value;
+                  as_word.col = t->value_col;
+                  return unknown_word (p, &as_word, "cause", causes);
+                }
+              e.cause = (gint) cause_values[k];
+            }
+        }
+    }
+  else if (strcmp (w, "disconnect") == 0)
+    {
+      static const char *const opts[] = { "reason", NULL };
+      e.kind = SES_EXPECT_DISCONNECT;
+      const SesToken *t = tok (p, 3);
+      if (t == NULL)
+        return fail_at (p, end_col (p), "disconnect needs reason=0x…");
+      if (!expect_option (p, t, opts, "disconnect"))
+        return FALSE;
+      guint64 n;
+      ok = uint_value (p, t, 0, 255, &n) && no_more (p, 4, "the reason");
+      e.value = (gint) n;
+    }
+  else
+    return unknown_word (p, what, "expectation", kinds);
+  if (!ok)
+    {
+      clear_expectation (&e);
+      return FALSE;
+    }
+  g_array_append_val (p->script->expectations, e);
+  return TRUE;
+}
+
+/* ---- the file ----------------------------------------------------------- */
+
+static gboolean
+parse_statement (Parser *p)
+{
+  static const char *const keywords[] = {
+    "mqtt", "seed", "title", "teaches", "until", "broker", "client", "at",
+    "expect", NULL,
+  };
+  const SesToken *first = tok (p, 0);
+  if (first->kind != SES_TOK_WORD)
+    return fail_at (p, first->col, "a line starts with a keyword (%s, …)",
+                    "client, at, expect");
+  const char *kw = first->text;
+  if (strcmp (kw, "mqtt") == 0 || strcmp (kw, "seed") == 0
+      || strcmp (kw, "title") == 0 || strcmp (kw, "teaches") == 0
+      || strcmp (kw, "until") == 0)
+    return parse_header (p, kw);
+  if (strcmp (kw, "broker") == 0)
+    return parse_broker (p);
+  if (strcmp (kw, "client") == 0)
+    return parse_client (p);
+  if (strcmp (kw, "at") == 0)
+    return parse_at (p);
+  if (strcmp (kw, "expect") == 0)
+    return parse_expect (p);
+  return unknown_word (p, first, "keyword", keywords);
+}
+
+SesScript *
+ses_script_load (const char *path, const char *contents, gsize length,
+                 GError **error)
+{
+  g_autoptr (SesScenarioText) text = ses_scenario_text_parse (path, contents,
+                                                              length, error);
+  if (text == NULL)
+    return NULL;
+  g_autoptr (SesScript) script = g_new0 (SesScript, 1);
+  script->cfg = ses_mqtt_config_new ();
+  script->seed = 1;
+  script->until_us = SES_TIME_NONE;
+  script->teaches = g_string_new (NULL);
+  script->expectations = g_array_new (FALSE, FALSE, sizeof (SesExpectation));
+  g_array_set_clear_func (script->expectations, clear_expectation);
+  script->action_lines = g_array_new (FALSE, FALSE, sizeof (guint));
+  Parser p = {
+    .script = script, .text = text, .error = error, .version = SES_MQTT_5,
+    .clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
+  };
+  gboolean ok = TRUE;
+  for (guint i = 0; ok && i < ses_scenario_text_n_statements (text); i++)
+    {
+      p.st = ses_scenario_text_statement (text, i);
+      ok = parse_statement (&p);
+    }
+  g_hash_table_unref (p.clients);
+  if (!ok)
+    return NULL;
+  if (ses_mqtt_config_n_clients (script->cfg) == 0)
+    {
+      g_set_error (error, SES_ERROR, SES_ERROR_PARSE,
+                   "%s:1:1: error: the scenario declares no client", path);
+      return NULL;
+    }
+  if (script->until_us == SES_TIME_NONE)
+    script->until_us = p.last_at + 60 * SES_US_PER_S;
+  return g_steal_pointer (&script);
+}
+
+SesScript *
+ses_script_load_file (const char *path, GError **error)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  if (!g_file_get_contents (path, &contents, &length, error))
+    return NULL;
+  return ses_script_load (path, contents, length, error);
+}

@@ -1,0 +1,56 @@
+/* A scenario file's MQTT meaning: the header (version, seed, title, what it
+ * teaches), broker settings, client declarations, the timeline and the
+ * expectations, turned into a SesMqttConfig and a list of SesExpectation.
+ * The grammar is documented in docs/scenario-language.md. */
+#pragma once
+
+#include <glib.h>
+#include "mqtt.h"
+
+typedef enum {
+  SES_EXPECT_CONNACK = 1,   /* Session Present of a CONNACK */
+  SES_EXPECT_RECEIVES,      /* payloads delivered (optionally in order) */
+  SES_EXPECT_NEVER_RECEIVES,
+  SES_EXPECT_DELIVERIES,    /* number of deliveries to the application */
+  SES_EXPECT_WILL,          /* will published (by a time) */
+  SES_EXPECT_NO_WILL,
+  SES_EXPECT_SESSION,       /* session exists / ended at a time */
+  SES_EXPECT_DISCONNECT,    /* DISCONNECT reason received from the broker */
+  SES_EXPECT_POLICY_DROPS,  /* number of policy drops for the client */
+} SesExpectKind;
+
+typedef struct {
+  SesExpectKind kind;
+  guint line;            /* where it was written */
+  guint32 client;
+  gint nth;              /* CONNACK: 1-based, 0 = the last one */
+  gint value;            /* session-present, count, reason */
+  gboolean in_order;
+  gboolean exists;       /* SESSION */
+  gint cause;            /* SESSION: required cause of the end, -1 any */
+  SesTime at_us;         /* SESSION: when; WILL: by when (NONE: any time) */
+  GPtrArray *payloads;   /* (element-type utf8) (owned) RECEIVES... */
+} SesExpectation;
+
+typedef struct _SesScript SesScript;
+
+/* Parses a scenario; errors are located (file:line:col: error: …). */
+SesScript *ses_script_load (const char *path, const char *contents,
+                            gsize length, GError **error);
+SesScript *ses_script_load_file (const char *path, GError **error);
+void ses_script_free (SesScript *script);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesScript, ses_script_free)
+
+/* (transfer none) */
+SesMqttConfig *ses_script_config (const SesScript *script);
+guint64 ses_script_seed (const SesScript *script);
+/* When the run stops: the `until` statement, else 60 s after the last
+ * timeline step. */
+SesTime ses_script_until (const SesScript *script);
+const char *ses_script_title (const SesScript *script);
+/* What it teaches, lines joined with '\n'; may be empty. */
+const char *ses_script_teaches (const SesScript *script);
+/* (element-type SesExpectation) */
+const GArray *ses_script_expectations (const SesScript *script);
+/* The source line of a timeline action, by action index. */
+guint ses_script_action_line (const SesScript *script, guint action);
