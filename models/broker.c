@@ -321,6 +321,10 @@ deliver_to_session (SesMqtt *m, SesWorld *w, guint32 session,
                     const SesMessage *copy)
 {
   SesSession *s = &m->broker.sessions[session];
+  SesPacket routed;
+  ses_mqtt_publish_packet (copy, ses_world_now (w), &routed);
+  ses_mqtt_observe (m, w, SES_OBS_ROUTED, SES_CAUSE_NONE, s->client, session,
+                    &routed, 0, "both [MQTT-4.5.0-1]");
   if (connected (m, s))
     {
       /* A non-empty queue means the send quota is used up; a new copy

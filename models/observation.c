@@ -13,6 +13,7 @@ ses_obs_kind_name (SesObsKind kind)
     case SES_OBS_DELIVER: return "deliver";
     case SES_OBS_ACKED: return "acked";
     case SES_OBS_ACCEPTED: return "accepted";
+    case SES_OBS_ROUTED: return "routed";
     case SES_OBS_SESSION_CREATED: return "session-created";
     case SES_OBS_SESSION_RESUMED: return "session-resumed";
     case SES_OBS_SESSION_ENDED: return "session-ended";

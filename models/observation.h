@@ -20,6 +20,8 @@ typedef enum {
   SES_OBS_ACKED,             /* a publisher's message completed (PUBACK or
                                 PUBCOMP): it no longer holds it */
   SES_OBS_ACCEPTED,          /* the broker took ownership of a message */
+  SES_OBS_ROUTED,            /* a copy was added to a session's state
+                                (pkt: the copy, at its delivered QoS) */
   SES_OBS_SESSION_CREATED,   /* broker: a new session (reason: cause) */
   SES_OBS_SESSION_RESUMED,   /* broker: an existing session continues */
   SES_OBS_SESSION_ENDED,     /* broker: session discarded (reason: cause) */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "invariant.h"
 #include "scenario.h"
 #include "topic.h"
 
@@ -18,6 +19,8 @@ struct _SesScript {
   GString *teaches;
   GArray *expectations; /* (element-type SesExpectation) */
   GArray *action_lines; /* (element-type guint) */
+  guint32 disabled;     /* invariants switched off */
+  guint32 violations;   /* invariants expected to break */
 };
 
 typedef struct {
@@ -86,6 +89,18 @@ const GArray *
 ses_script_expectations (const SesScript *script)
 {
   return script->expectations;
+}
+
+guint32
+ses_script_disabled_invariants (const SesScript *script)
+{
+  return script->disabled;
+}
+
+guint32
+ses_script_expected_violations (const SesScript *script)
+{
+  return script->violations;
 }
 
 guint
@@ -380,7 +395,7 @@ parse_client (Parser *p)
     "latency", NULL,
   };
   static const char *const reserved[] = {
-    "broker", "at", "expect", "client", "all", NULL,
+    "broker", "at", "expect", "client", "all", "violation", NULL,
   };
   const SesToken *name = tok (p, 1);
   if (name == NULL)
@@ -816,6 +831,9 @@ parse_at (Parser *p)
 
 /* ---- expectations ------------------------------------------------------- */
 
+static gboolean invariant_id (Parser *p, const SesToken *t,
+                              SesInvariantId *out);
+
 static gboolean
 payload_list (Parser *p, guint from, SesExpectation *e, guint *next)
 {
@@ -839,6 +857,17 @@ parse_expect (Parser *p)
     "session", "disconnect", "policy-drops", NULL,
   };
   const SesToken *who = tok (p, 1), *what = tok (p, 2);
+  if (who != NULL && strcmp (who->text, "violation") == 0)
+    {
+      SesInvariantId id;
+      if (what == NULL)
+        return fail_at (p, end_col (p), "expect violation needs an invariant "
+                        "name");
+      if (!invariant_id (p, what, &id) || !no_more (p, 3, what->text))
+        return FALSE;
+      p->script->violations |= 1u << id;
+      return TRUE;
+    }
   if (who == NULL || what == NULL)
     return fail_at (p, end_col (p), "expect needs a client and what to expect, "
                     "as in: expect sub receives \"21.5\"");
@@ -992,6 +1021,42 @@ parse_expect (Parser *p)
   return TRUE;
 }
 
+/* `invariant NAME off` (or on) and `expect violation NAME`. */
+static gboolean
+invariant_id (Parser *p, const SesToken *t, SesInvariantId *out)
+{
+  if (t->kind == SES_TOK_WORD && ses_invariant_lookup (t->text, out))
+    return TRUE;
+  const char *names[SES_INV_COUNT + 1];
+  for (guint i = 0; i < SES_INV_COUNT; i++)
+    names[i] = ses_invariant_name ((SesInvariantId) i);
+  names[SES_INV_COUNT] = NULL;
+  return unknown_word (p, t, "invariant", names);
+}
+
+static gboolean
+parse_invariant (Parser *p)
+{
+  const SesToken *name = tok (p, 1), *state = tok (p, 2);
+  SesInvariantId id;
+  if (name == NULL)
+    return fail_at (p, end_col (p), "'invariant' needs a name and off or on");
+  if (!invariant_id (p, name, &id))
+    return FALSE;
+  gboolean on;
+  if (state == NULL || state->kind != SES_TOK_WORD
+      || !ses_parse_bool (state->text, &on))
+    return fail_at (p, state ? state->col : end_col (p),
+                    "expected off or on after the invariant's name");
+  if (!no_more (p, 3, state->text))
+    return FALSE;
+  if (on)
+    p->script->disabled &= ~(1u << id);
+  else
+    p->script->disabled |= 1u << id;
+  return TRUE;
+}
+
 /* ---- the file ----------------------------------------------------------- */
 
 static gboolean
@@ -999,7 +1064,7 @@ parse_statement (Parser *p)
 {
   static const char *const keywords[] = {
     "mqtt", "seed", "title", "teaches", "until", "broker", "client", "at",
-    "expect", NULL,
+    "expect", "invariant", NULL,
   };
   const SesToken *first = tok (p, 0);
   if (first->kind != SES_TOK_WORD)
@@ -1018,6 +1083,8 @@ parse_statement (Parser *p)
     return parse_at (p);
   if (strcmp (kw, "expect") == 0)
     return parse_expect (p);
+  if (strcmp (kw, "invariant") == 0)
+    return parse_invariant (p);
   return unknown_word (p, first, "keyword", keywords);
 }
 

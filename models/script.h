@@ -52,5 +52,10 @@ const char *ses_script_title (const SesScript *script);
 const char *ses_script_teaches (const SesScript *script);
 /* (element-type SesExpectation) */
 const GArray *ses_script_expectations (const SesScript *script);
+/* Invariants the scenario switched off: bit (1 << SesInvariantId). */
+guint32 ses_script_disabled_invariants (const SesScript *script);
+/* Invariant ids the scenario expects to see broken (`expect violation
+ * NAME`), as a bit mask; 0 when it expects none. */
+guint32 ses_script_expected_violations (const SesScript *script);
 /* The source line of a timeline action, by action index. */
 guint ses_script_action_line (const SesScript *script, guint action);

@@ -1,0 +1,57 @@
+/* Invariants: properties every run must keep, checked on every observation
+ * as it is made and, for the ones about loss, at quiescence (every client
+ * that still has a session is connected, the network has drained). A broken
+ * invariant is a result (SesViolation), never an error or an abort: the
+ * same code judges `run` and, later, `check`. docs/invariants.md lists each
+ * one with the rules it enforces. */
+#pragma once
+
+#include <glib.h>
+#include "mqtt.h"
+#include "world.h"
+
+typedef enum {
+  SES_INV_NO_LOSS = 0,          /* "no-loss": QoS 1/2 never lost while the
+                                   session lives */
+  SES_INV_QOS2_ONCE,            /* "qos2-once": QoS 2 delivered at most once */
+  SES_INV_QOS1_AT_LEAST_ONCE,   /* "qos1-at-least-once" */
+  SES_INV_ORDER,                /* "order": per publisher and topic */
+  SES_INV_SESSION_PRESENT,      /* "session-present": CONNACK flag correct */
+  SES_INV_PACKET_ID,            /* "packet-id": unique while in flight */
+  SES_INV_DUP,                  /* "dup": DUP set exactly on resends */
+  SES_INV_SESSION_EXPIRY,       /* "session-expiry": ended at expiry, never
+                                   resumed after */
+  SES_INV_WILL,                 /* "will": published when and only when due */
+  SES_INV_RECEIVE_MAXIMUM,      /* "receive-maximum" */
+  SES_INV_MESSAGE_EXPIRY,       /* "message-expiry": expired copies never
+                                   delivered */
+  SES_INV_COUNT,
+} SesInvariantId;
+
+typedef struct {
+  SesInvariantId id;
+  SesTime time_us;     /* when it broke */
+  guint64 obs_index;   /* index in the observation stream of the
+                          observation that showed it (for the trace) */
+  const char *rule;    /* "5.0 [MQTT-3.1.2-4]" or NULL */
+  char *message;       /* one sentence: what happened, to whom */
+} SesViolation;
+
+typedef struct _SesInvariants SesInvariants;
+
+/* Names, in SesInvariantId order, and lookup. */
+const char *ses_invariant_name (SesInvariantId id);
+/* One sentence saying what the invariant protects. */
+const char *ses_invariant_summary (SesInvariantId id);
+gboolean ses_invariant_lookup (const char *name, SesInvariantId *out);
+
+/* Watches one run. `disabled` has bit (1 << id) set for each invariant
+ * switched off. Installs itself as the model's observer. */
+SesInvariants *ses_invariants_new (SesWorld *world, guint32 disabled);
+void ses_invariants_free (SesInvariants *inv);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesInvariants, ses_invariants_free)
+/* The checks that need the end of the run: call once the run has stopped. */
+void ses_invariants_finish (SesInvariants *inv);
+/* (element-type SesViolation) in the order found; at most one per
+ * (invariant, message) so a broken rule does not flood the report. */
+const GArray *ses_invariants_violations (const SesInvariants *inv);
