@@ -213,3 +213,181 @@ ses_obs_to_json (const SesObs *obs, const SesIntern *strings,
   g_string_append_c (out, '}');
   return g_string_free (out, FALSE);
 }
+
+static const char *
+str (const SesIntern *strings, guint32 id)
+{
+  const char *s = strings != NULL ? ses_intern_get (strings, id) : NULL;
+  return s != NULL ? s : "";
+}
+
+static const char *
+name_of (const SesObs *obs, const GPtrArray *client_names)
+{
+  if (obs->client != SES_OBS_BROKER && client_names != NULL
+      && obs->client < client_names->len)
+    return g_ptr_array_index (client_names, obs->client);
+  return "the broker";
+}
+
+static char *
+message_words (const SesPacket *p, const SesIntern *strings)
+{
+  return g_strdup_printf ("\"%s\" on \"%s\" (QoS %u)", str (strings, p->payload),
+                          str (strings, p->topic), p->qos);
+}
+
+char *
+ses_obs_explain (const SesObs *obs, const SesIntern *strings,
+                 const GPtrArray *client_names)
+{
+  const char *who = name_of (obs, client_names);
+  const SesPacket *p = &obs->pkt;
+  g_autofree char *msg = p->type == SES_PKT_PUBLISH
+                           ? message_words (p, strings) : NULL;
+  g_autofree char *pkt = p->type != 0 ? ses_packet_describe (p, strings)
+                                      : NULL;
+  char *s = NULL;
+  switch ((SesObsKind) obs->kind)
+    {
+    case SES_OBS_SEND:
+      if (obs->by_broker)
+        s = g_strdup_printf ("The broker sends %s to %s.", pkt, who);
+      else
+        s = g_strdup_printf ("%s sends %s to the broker.", who, pkt);
+      break;
+    case SES_OBS_RECEIVE:
+      return NULL;
+    case SES_OBS_LOST:
+      s = g_strdup_printf ("%s %s is lost: the connection is already dead.",
+                           obs->by_broker ? "The broker's" : "The client's",
+                           pkt);
+      break;
+    case SES_OBS_DELIVER:
+      s = g_strdup_printf ("%s's application receives %s%s.", who, msg,
+                           (p->flags & SES_PKT_F_DUP) ? ", marked as a resend"
+                                                      : "");
+      break;
+    case SES_OBS_ACKED:
+      s = g_strdup_printf ("%s's message %s is fully acknowledged; the client "
+                           "forgets it.", who, msg);
+      break;
+    case SES_OBS_ACCEPTED:
+      s = g_strdup_printf ("The broker takes responsibility for %s from %s.",
+                           msg, who);
+      break;
+    case SES_OBS_ROUTED:
+      s = g_strdup_printf ("The broker adds a copy of %s to %s's session.",
+                           msg, who);
+      break;
+    case SES_OBS_SESSION_CREATED:
+      s = g_strdup_printf ("The broker creates a new session for %s%s.", who,
+                           obs->cause == SES_CAUSE_CLEAN_START
+                             ? ", discarding any old one (clean start)"
+                             : ": there was none to resume");
+      break;
+    case SES_OBS_SESSION_RESUMED:
+      s = g_strdup_printf ("The broker resumes %s's existing session, with its "
+                           "subscriptions and pending messages.", who);
+      break;
+    case SES_OBS_SESSION_ENDED:
+      s = g_strdup_printf ("%s's session ends (%s); %u pending message(s) go "
+                           "with it.", who, ses_cause_name (obs->cause),
+                           obs->arg);
+      break;
+    case SES_OBS_SESSION_KEPT:
+      if (obs->arg == SES_EXPIRY_NEVER)
+        s = g_strdup_printf ("%s is gone, but the broker keeps its session "
+                             "with no expiry.", who);
+      else
+        s = g_strdup_printf ("%s is gone, but the broker keeps its session for "
+                             "%u s.", who, obs->arg);
+      break;
+    case SES_OBS_CLIENT_DISCARDED:
+      s = g_strdup_printf ("%s discards its own session state (%s): %u "
+                           "unacknowledged message(s) forgotten.", who,
+                           ses_cause_name (obs->cause), obs->arg);
+      break;
+    case SES_OBS_CONNECTED:
+      s = g_strdup_printf ("%s is connected; the broker says Session Present "
+                           "%d.", who,
+                           (p->flags & SES_PKT_F_SESSION_PRESENT) ? 1 : 0);
+      break;
+    case SES_OBS_CONNECTION_LOST:
+      s = g_strdup_printf ("%s learns that %s's connection is gone (%s).",
+                           obs->by_broker ? "The broker" : who,
+                           obs->by_broker ? who : "its",
+                           ses_cause_name (obs->cause));
+      break;
+    case SES_OBS_WILL_PUBLISHED:
+      s = g_strdup_printf ("The broker publishes %s's will %s (%s).", who, msg,
+                           ses_cause_name (obs->cause));
+      break;
+    case SES_OBS_WILL_SCHEDULED:
+      s = g_strdup_printf ("%s's will waits %u s before it is published.", who,
+                           obs->arg);
+      break;
+    case SES_OBS_WILL_CANCELLED:
+      s = g_strdup_printf ("%s came back within the will delay: its will is "
+                           "not published.", who);
+      break;
+    case SES_OBS_WILL_DISCARDED:
+      s = g_strdup_printf ("%s's will is discarded unpublished (%s).", who,
+                           ses_cause_name (obs->cause));
+      break;
+    case SES_OBS_POLICY_DROP:
+      s = g_strdup_printf ("A setting drops the copy of %s for %s (%s); this "
+                           "is policy, not loss.", msg, who,
+                           ses_cause_name (obs->cause));
+      break;
+    case SES_OBS_EXPIRED:
+      s = g_strdup_printf ("The copy of %s for %s expired while it waited; it "
+                           "is never sent.", msg, who);
+      break;
+    case SES_OBS_QUEUED:
+      s = g_strdup_printf ("%s waits in %s's session until it can be sent.",
+                           msg, who);
+      break;
+    case SES_OBS_SUBSCRIBED:
+      s = g_strdup_printf ("The broker stores %s's subscription, granting QoS "
+                           "%u.", who, p->qos);
+      break;
+    case SES_OBS_UNSUBSCRIBED:
+      s = g_strdup_printf ("The broker removes %s's subscription to \"%s\".",
+                           who, str (strings, p->topic));
+      break;
+    case SES_OBS_KEEP_ALIVE_TIMEOUT:
+      s = g_strdup_printf ("Nothing heard from %s for 1.5 x %u s: the broker "
+                           "gives up on the connection.", who, obs->arg);
+      break;
+    case SES_OBS_TAKEOVER:
+      s = g_strdup_printf ("A new connection uses %s's ClientId: the broker "
+                           "closes the old one.", who);
+      break;
+    case SES_OBS_PROTOCOL_ERROR:
+      s = g_strdup_printf ("Protocol error on %s's connection (%s): it is "
+                           "closed.", who, ses_cause_name (obs->cause));
+      break;
+    case SES_OBS_FAULT:
+      s = g_strdup_printf ("Fault: %s%s%s.", fault_name (obs->cause),
+                           obs->client != SES_OBS_BROKER ? " at " : "",
+                           obs->client != SES_OBS_BROKER ? who : "");
+      break;
+    case SES_OBS_EXPIRY_CHANGED:
+      s = g_strdup_printf ("%s changes its session expiry to %u s on "
+                           "DISCONNECT.", who, obs->arg);
+      break;
+    case SES_OBS_NOTE:
+      s = pkt != NULL ? g_strdup_printf ("%s: %s.", who, pkt)
+                      : g_strdup_printf ("%s: %s.", who,
+                                         obs->rule ? obs->rule : "note");
+      break;
+    }
+  if (s != NULL && obs->rule != NULL && obs->kind != SES_OBS_NOTE)
+    {
+      char *with = g_strdup_printf ("%s [%s]", s, obs->rule);
+      g_free (s);
+      s = with;
+    }
+  return s;
+}

@@ -100,6 +100,11 @@ const char *ses_cause_name (SesCause cause);
  * client_names: (element-type utf8) label per virtual client. */
 char *ses_obs_describe (const SesObs *obs, const SesIntern *strings,
                         const GPtrArray *client_names);
+/* One plain-language sentence saying what happened and why, for teaching;
+ * NULL for records that only repeat a packet already explained (receive).
+ * (transfer full) */
+char *ses_obs_explain (const SesObs *obs, const SesIntern *strings,
+                       const GPtrArray *client_names);
 /* The same facts as one JSON object on one line (no newline). */
 char *ses_obs_to_json (const SesObs *obs, const SesIntern *strings,
                        const GPtrArray *client_names);

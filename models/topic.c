@@ -3,24 +3,36 @@
 
 #include <string.h>
 
+/* Both kinds: a UTF-8 string [MQTT-1.5.3-1] (5.0 [MQTT-1.5.4-1]), one
+ * character [MQTT-4.7.3-1] to 65,535 bytes [MQTT-4.7.3-3] long. */
+static gboolean
+string_valid (const char *s)
+{
+  return s != NULL && s[0] != '\0' && strlen (s) <= G_MAXUINT16
+         && g_utf8_validate (s, -1, NULL);
+}
+
 gboolean
 ses_topic_name_valid (const char *name)
 {
-  return name != NULL && name[0] != '\0' && strpbrk (name, "+#") == NULL;
+  /* 3.1.1 [MQTT-4.7.1-1], 5.0 [MQTT-4.7.0-1]: no wildcards in a name */
+  return string_valid (name) && strpbrk (name, "+#") == NULL;
 }
 
 gboolean
 ses_topic_filter_valid (const char *filter)
 {
-  if (filter == NULL || filter[0] == '\0')
+  if (!string_valid (filter))
     return FALSE;
   for (const char *p = filter; *p; p++)
     {
       gboolean level_start = p == filter || p[-1] == '/';
       gboolean level_end = p[1] == '\0' || p[1] == '/';
-      /* both 3.1.1 and 5.0 [MQTT-4.7.1-1] / [MQTT-4.7.1-2] */
+      /* 3.1.1 [MQTT-4.7.1-2], 5.0 [MQTT-4.7.1-1]: `#` is the whole last
+       * level */
       if (*p == '#' && !(level_start && p[1] == '\0'))
         return FALSE;
+      /* 3.1.1 [MQTT-4.7.1-3], 5.0 [MQTT-4.7.1-2]: `+` is a whole level */
       if (*p == '+' && !(level_start && level_end))
         return FALSE;
     }

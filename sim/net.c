@@ -196,7 +196,10 @@ ses_net_send (SesNet *net, guint slot, guint32 gen, SesNetEnd from,
               const void *msg, SesTime now)
 {
   Slot *s = current (net, slot, gen);
-  if (s == NULL || !s->wire_up || !s->up[from])
+  /* A peer that is down (abandoned: crashed) receives nothing, so what is
+   * sent to it is lost like on a half-open wire. */
+  if (s == NULL || !s->wire_up || !s->up[from]
+      || !s->up[SES_NET_PEER (from)])
     return SES_TIME_NONE;
   return fifo_push (net, &s->toward[SES_NET_PEER (from)],
                     now + s->latency_us, FALSE, msg);
@@ -213,10 +216,12 @@ ses_net_close (SesNet *net, guint slot, guint32 gen, SesNetEnd from,
   /* The closing end reads nothing more. */
   s->toward[from].head = 0;
   s->toward[from].len = 0;
-  if (!s->wire_up)
-    return SES_TIME_NONE;
+  /* A peer that is already down never learns of the close. */
+  gboolean deliver = s->wire_up && s->up[SES_NET_PEER (from)];
   /* Nothing more can be sent after a close, from either side. */
   s->wire_up = 0;
+  if (!deliver)
+    return SES_TIME_NONE;
   return fifo_push (net, &s->toward[SES_NET_PEER (from)],
                     now + s->latency_us, TRUE, NULL);
 }
@@ -289,6 +294,9 @@ ses_net_abandon (SesNet *net, guint slot, guint32 gen, SesNetEnd end)
   if (s == NULL)
     return;
   s->up[end] = 0;
+  /* A dead end reads nothing more, as after its own close. */
+  s->toward[end].head = 0;
+  s->toward[end].len = 0;
 }
 
 static void

@@ -175,6 +175,9 @@ compare_events (gconstpointer a, gconstpointer b)
 void
 ses_queue_sorted (const SesQueue *queue, GArray *out)
 {
+  /* An empty out may have no storage yet, and qsort must not get NULL. */
+  if (queue->len == 0)
+    return;
   guint start = out->len;
   g_array_append_vals (out, queue->heap, queue->len);
   qsort (&g_array_index (out, SesEvent, start), queue->len, sizeof (SesEvent),
@@ -190,6 +193,7 @@ ses_queue_due_at (const SesQueue *queue, SesTime time_us, GArray *out)
   for (guint i = 0; i < queue->len; i++)
     if (queue->heap[i].time_us == time_us)
       g_array_append_val (out, queue->heap[i]);
-  qsort (&g_array_index (out, SesEvent, start), out->len - start,
-         sizeof (SesEvent), compare_events);
+  if (out->len - start > 1)
+    qsort (&g_array_index (out, SesEvent, start), out->len - start,
+           sizeof (SesEvent), compare_events);
 }

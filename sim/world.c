@@ -96,7 +96,7 @@ guint64
 ses_world_schedule (SesWorld *world, SesTime at, guint32 kind, guint32 target,
                     guint64 arg)
 {
-  g_return_val_if_fail (at >= world->now, 0);
+  g_return_val_if_fail (at >= world->now, G_MAXUINT64);
   return ses_queue_push (world->queue, at, kind, target, arg);
 }
 
@@ -383,7 +383,9 @@ ses_world_encode (SesWorld *world, GByteArray *out)
       put_u64 (out, ev->arg);
     }
   ses_net_encode (world->net, world->now, out);
-  for (int s = 1; s <= SES_RNG_STREAM_DEBUG; s++)
+  /* The debug stream is left out: a debugging draw must not make two
+   * otherwise equal states look different. */
+  for (int s = 1; s < SES_RNG_STREAM_DEBUG; s++)
     for (int i = 0; i < 4; i++)
       put_u64 (out, world->rng[s].s[i]);
   world->klass->encode (world->model, world->now, out);

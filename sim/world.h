@@ -88,6 +88,8 @@ SesNet *ses_world_net (const SesWorld *world);
 guint64 ses_world_rand (SesWorld *world, SesRngStream stream, guint64 bound);
 guint64 ses_world_steps (const SesWorld *world);
 
+/* Returns the event's insertion counter; G_MAXUINT64 (and a critical) if
+ * `at` lies in the past. */
 guint64 ses_world_schedule (SesWorld *world, SesTime at, guint32 kind,
                             guint32 target, guint64 arg);
 
