@@ -217,10 +217,12 @@ transmit_flight (SesMqtt *m, SesWorld *w, guint32 session, SesFlight *f)
       f->state = f->msg.qos == 1 ? SES_FLIGHT_AWAIT_PUBACK
                                  : SES_FLIGHT_AWAIT_PUBREC;
     }
+  /* 5.0 [MQTT-4.9.0-2]: each QoS>0 PUBLISH sent uses one unit of quota; a
+   * PUBREL does not, and is never held back by it ([MQTT-3.3.4-10]). */
+  if (pkt.type == SES_PKT_PUBLISH)
+    c->quota--;
   f->transmitted = 1;
   f->on_wire = 1;
-  /* 5.0 [MQTT-4.9.0-2]: each QoS>0 PUBLISH outstanding uses one unit. */
-  c->quota--;
   send_to (m, w, s->client, &pkt);
 }
 
@@ -235,16 +237,26 @@ drain (SesMqtt *m, SesWorld *w, guint32 session)
     return;
   SesBrokerConn *c = &m->broker.conns[s->client];
   SesTime now = ses_world_now (w);
-  for (guint i = 0; i < s->outflight->len && c->quota > 0; i++)
+  /* PUBLISH resends stop at the first one the quota cannot cover, so
+   * their order holds; PUBRELs go out regardless. */
+  gboolean publish_blocked = FALSE;
+  for (guint i = 0; i < s->outflight->len; i++)
     {
       SesFlight *f = &g_array_index (s->outflight, SesFlight, i);
-      if (!f->on_wire)
-        transmit_flight (m, w, session, f);
+      if (f->on_wire)
+        continue;
+      if (f->state != SES_FLIGHT_AWAIT_PUBCOMP)
+        {
+          publish_blocked = publish_blocked || c->quota == 0;
+          if (publish_blocked)
+            continue;
+        }
+      transmit_flight (m, w, session, f);
     }
   while (s->queue->len > 0)
     {
       SesMessage msg = g_array_index (s->queue, SesMessage, 0);
-      if (msg.qos > 0 && c->quota == 0)
+      if (msg.qos > 0 && (c->quota == 0 || publish_blocked))
         break; /* 5.0 [MQTT-3.3.4-9]: wait for the client to acknowledge */
       g_array_remove_index (s->queue, 0);
       if (msg.expiry_at_us != SES_TIME_NONE && msg.expiry_at_us <= now)

@@ -125,8 +125,6 @@ discard_state (SesMqtt *m, SesWorld *w, guint32 client, SesCause why,
                const char *rule)
 {
   SesClient *c = &m->clients[client];
-  if (c->outgoing->len == 0 && c->incoming->len == 0 && !c->has_session)
-    return;
   /* Session state is what was sent and not completely acknowledged (3.1.1
    * §3.1.2.4, 5.0 §4.1). Messages the application published that never
    * went out are not part of it: they stay, to be sent as new ones. */
@@ -142,8 +140,11 @@ discard_state (SesMqtt *m, SesWorld *w, guint32 client, SesCause why,
       else
         f->packet_id = 0;
     }
+  gboolean had_state = dropped > 0 || c->incoming->len > 0 || c->has_session;
   g_array_set_size (c->incoming, 0);
   c->has_session = 0;
+  if (!had_state)
+    return;
   ses_mqtt_observe (m, w, SES_OBS_CLIENT_DISCARDED, why, client,
                     session_of (m, client), NULL, dropped, rule);
 }
@@ -158,11 +159,21 @@ pump (SesMqtt *m, SesWorld *w, guint32 client)
   if (c->state != SES_CLIENT_ONLINE)
     return;
   const SesProfile *p = profile_of (m, client);
-  for (guint i = 0; i < c->outgoing->len && c->quota > 0; i++)
+  /* A PUBREL uses no quota and is never held back by it (5.0
+   * [MQTT-3.3.4-8]); PUBLISHes stop at the first the quota cannot cover,
+   * so their order holds. */
+  gboolean publish_blocked = FALSE;
+  for (guint i = 0; i < c->outgoing->len; i++)
     {
       SesFlight *f = &g_array_index (c->outgoing, SesFlight, i);
       if (f->on_wire)
         continue;
+      if (f->state != SES_FLIGHT_AWAIT_PUBCOMP)
+        {
+          publish_blocked = publish_blocked || c->quota == 0;
+          if (publish_blocked)
+            continue;
+        }
       SesPacket pkt;
       if (f->state == SES_FLIGHT_AWAIT_PUBCOMP)
         {
@@ -180,7 +191,10 @@ pump (SesMqtt *m, SesWorld *w, guint32 client)
               f->packet_id = ses_packet_id_next (&c->next_id, c->outgoing,
                                                  c->pending);
               if (f->packet_id == 0)
-                break;
+                {
+                  publish_blocked = TRUE; /* all 65535 ids busy */
+                  continue;
+                }
             }
           ses_mqtt_publish_packet (&f->msg, ses_world_now (w), &pkt);
           if (!p->has_message_expiry)
@@ -191,9 +205,10 @@ pump (SesMqtt *m, SesWorld *w, guint32 client)
           f->state = f->msg.qos == 1 ? SES_FLIGHT_AWAIT_PUBACK
                                      : SES_FLIGHT_AWAIT_PUBREC;
         }
+      if (pkt.type == SES_PKT_PUBLISH)
+        c->quota--;
       f->transmitted = 1;
       f->on_wire = 1;
-      c->quota--;
       send (m, w, client, &pkt);
       /* `send` may not touch outgoing, so f stays valid. */
     }
@@ -206,7 +221,10 @@ start_keep_alive (SesMqtt *m, SesWorld *w, guint32 client)
   if (c->keep_alive_s == 0 || c->ka_armed || c->state == SES_CLIENT_OFFLINE)
     return;
   c->ka_armed = 1;
-  ses_world_schedule (w, c->last_tx_us + ses_time_from_s (c->keep_alive_s),
+  /* The CONNACK may arrive after a whole keep-alive period (a slow link):
+   * then the check is due at once. */
+  SesTime due = c->last_tx_us + ses_time_from_s (c->keep_alive_s);
+  ses_world_schedule (w, MAX (due, ses_world_now (w)),
                       SES_MQTT_EV_CLIENT_KEEP_ALIVE, client, c->gen);
 }
 

@@ -314,10 +314,12 @@ ses_obs_explain (const SesObs *obs, const SesIntern *strings,
                            (p->flags & SES_PKT_F_SESSION_PRESENT) ? 1 : 0);
       break;
     case SES_OBS_CONNECTION_LOST:
-      s = g_strdup_printf ("%s learns that %s's connection is gone (%s).",
-                           obs->by_broker ? "The broker" : who,
-                           obs->by_broker ? who : "its",
-                           ses_cause_name (obs->cause));
+      if (obs->by_broker)
+        s = g_strdup_printf ("The broker learns that %s's connection is gone "
+                             "(%s).", who, ses_cause_name (obs->cause));
+      else
+        s = g_strdup_printf ("%s learns that its connection is gone (%s).",
+                             who, ses_cause_name (obs->cause));
       break;
     case SES_OBS_WILL_PUBLISHED:
       s = g_strdup_printf ("The broker publishes %s's will %s (%s).", who, msg,
@@ -378,14 +380,21 @@ ses_obs_explain (const SesObs *obs, const SesIntern *strings,
                            "DISCONNECT.", who, obs->arg);
       break;
     case SES_OBS_NOTE:
-      s = pkt != NULL ? g_strdup_printf ("%s: %s.", who, pkt)
+      if (p->type == SES_PKT_CONNACK)
+        s = g_strdup_printf ("Session Present is %d for %s, as the rule "
+                             "requires (%s).",
+                             (p->flags & SES_PKT_F_SESSION_PRESENT) ? 1 : 0,
+                             who, obs->rule ? obs->rule : "");
+      else
+        s = pkt != NULL ? g_strdup_printf ("%s: %s (%s).", who, pkt,
+                                           obs->rule ? obs->rule : "")
                       : g_strdup_printf ("%s: %s.", who,
                                          obs->rule ? obs->rule : "note");
       break;
     }
   if (s != NULL && obs->rule != NULL && obs->kind != SES_OBS_NOTE)
     {
-      char *with = g_strdup_printf ("%s [%s]", s, obs->rule);
+      char *with = g_strdup_printf ("%s (%s)", s, obs->rule);
       g_free (s);
       s = with;
     }

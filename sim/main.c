@@ -149,9 +149,32 @@ write_outputs (const char *dir, const char *text, const char *jsonl,
   return g_file_set_contents (s, summary, -1, error);
 }
 
+/* The timeline as printed: each observation, and with --explain a plain
+ * sentence under it. */
+static void
+print_timeline (const char *header, SesMqtt *mqtt, gboolean explain)
+{
+  SesMqttConfig *cfg = ses_mqtt_config (mqtt);
+  const GArray *obs = ses_mqtt_log (mqtt);
+  fputs (header, stdout);
+  for (guint i = 0; i < obs->len; i++)
+    {
+      const SesObs *o = &g_array_index (obs, SesObs, i);
+      g_autofree char *line = ses_obs_describe (o, ses_mqtt_config_strings (cfg),
+                                                ses_mqtt_config_labels (cfg));
+      puts (line);
+      if (!explain)
+        continue;
+      g_autofree char *why = ses_obs_explain (o, ses_mqtt_config_strings (cfg),
+                                              ses_mqtt_config_labels (cfg));
+      if (why != NULL)
+        printf ("    %s\n", why);
+    }
+}
+
 static RunResult
 run_one (const char *path, gint64 seed_override, const char *out_dir,
-         const char *format, gboolean quiet)
+         const char *format, gboolean quiet, gboolean explain)
 {
   RunResult r = { .name = scenario_name (path), .status = EXIT_OK };
   g_autoptr (GError) error = NULL;
@@ -221,7 +244,7 @@ run_one (const char *path, gint64 seed_override, const char *out_dir,
                           n->delivered, ses_world_fingerprint (world));
 
   if (!quiet)
-    fputs (text, stdout);
+    print_timeline (header, mqtt, explain);
   g_autofree char *dir = g_build_filename (out_dir, r.name, NULL);
   g_autoptr (GError) werr = NULL;
   gboolean written = write_outputs (dir, text, jsonl->str, summary->str,
@@ -252,9 +275,13 @@ cmd_run (int argc, char **argv)
   g_autofree char *out_dir = NULL;
   g_autofree char *format = NULL;
   gboolean quiet = FALSE;
+  gboolean explain = FALSE;
   GOptionEntry entries[] = {
     { "seed", 's', 0, G_OPTION_ARG_INT64, &seed,
       "Seed (default: the scenario's `seed`, else 1)", "N" },
+    { "explain", 'e', 0, G_OPTION_ARG_NONE, &explain,
+      "Explain each step in a plain sentence, with the rule it follows",
+      NULL },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
       "Folder for output/<scenario>/ files (default: output)", "DIR" },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format,
@@ -284,7 +311,7 @@ cmd_run (int argc, char **argv)
   for (int i = 1; i < argc; i++)
     {
       RunResult r = run_one (argv[i], seed, out_dir, format,
-                             quiet || argc > 2);
+                             quiet || argc > 2, explain);
       status = MAX (status, r.status);
       g_array_append_val (results, r);
     }
