@@ -697,6 +697,15 @@ handle_connect (SesMqtt *m, SesWorld *w, guint32 slot, guint32 gen,
                     SES_CAUSE_TAKEOVER);
     }
 
+  /* An empty ClientId gets an identifier the broker assigns, unique among
+   * the sessions it holds (3.1.1 [MQTT-3.1.3-6], 5.0 [MQTT-3.2.2-16]): a
+   * new session every time. The model keeps one session slot per such
+   * client, so the old, unreachable session is discarded here rather than
+   * at its expiry. */
+  if (id == NULL || id[0] == '\0')
+    end_session (m, w, session, SES_CAUSE_NEW,
+                 p->has_session_expiry ? "5.0 [MQTT-3.2.2-16]"
+                                       : "3.1.1 [MQTT-3.1.3-6]");
   gboolean present = FALSE;
   if (clean)
     {

@@ -213,3 +213,19 @@ fx_log (Fx *fx)
 {
   return ses_mqtt_log_text (fx_mqtt (fx));
 }
+
+void
+fx_fail (Fx *fx, const char *what, const char *file, int line)
+{
+  if (fx->world != NULL)
+    {
+      char *log = fx_log (fx);
+      char **lines = g_strsplit (log, "\n", -1);
+      for (guint i = 0; lines[i] != NULL; i++)
+        print_error ("%s\n", lines[i]);
+      g_strfreev (lines);
+      g_free (log);
+    }
+  print_error ("%s:%d: assertion failed: %s\n", file, line, what);
+  _fail (file, line);
+}

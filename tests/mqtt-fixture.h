@@ -59,15 +59,13 @@ GPtrArray *fx_packets (Fx *fx, SesObsKind kind, gboolean by_broker,
 int fx_session_present (Fx *fx, guint client, guint n);
 /* The whole log as text, for failure messages. (transfer full) */
 char *fx_log (Fx *fx);
-/* g_test-free assertion helper: prints the log when cond is false. */
+/* Prints the log line by line (cmocka truncates long messages), frees it,
+ * then fails the test. */
+void fx_fail (Fx *fx, const char *what, const char *file, int line);
 #define FX_ASSERT(fx, cond)                                                    \
   do                                                                           \
     {                                                                          \
       if (!(cond))                                                             \
-        {                                                                      \
-          g_autofree char *log_ = fx_log (fx);                                 \
-          print_error ("%s", log_);                                            \
-          fail_msg ("%s", #cond);                                              \
-        }                                                                      \
+        fx_fail (fx, #cond, __FILE__, __LINE__);                               \
     }                                                                          \
   while (0)
