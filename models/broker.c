@@ -433,7 +433,11 @@ route (SesMqtt *m, SesWorld *w, const SesMessage *msg)
       Target t = g_array_index (targets, Target, i);
       while (i + 1 < targets->len
              && g_array_index (targets, Target, i + 1).session == t.session)
-        t.qos = MAX (t.qos, g_array_index (targets, Target, ++i).qos);
+        {
+          i++;
+          guint8 other = g_array_index (targets, Target, i).qos;
+          t.qos = MAX (t.qos, other);
+        }
       SesMessage copy = *msg;
       /* both: delivered QoS = min(published, granted) (3.1.1
        * [MQTT-3.8.4-6], 5.0 [MQTT-3.8.4-8]) */
