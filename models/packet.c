@@ -74,7 +74,8 @@ ses_packet_describe (const SesPacket *pkt, const SesIntern *strings)
                                 pkt->keep_alive_s);
       break;
     case SES_PKT_PUBLISH:
-      if (pkt->qos > 0)
+      /* A copy not yet numbered (queued, routed) has no id to show. */
+      if (pkt->qos > 0 && pkt->packet_id != 0)
         g_string_append_printf (out, " id=%u", pkt->packet_id);
       g_string_append_printf (out, " q%u", pkt->qos);
       if (pkt->flags & SES_PKT_F_DUP)

@@ -14,6 +14,7 @@
 
 #include "examples.h"
 #include "mqtt.h"
+#include "script.h"
 #include "world.h"
 
 typedef struct {
@@ -156,6 +157,46 @@ test_random_runs_match_golden_hashes (void **state)
   check_golden ("random-runs.txt", text);
 }
 
+static char *
+run_scenario (const char *path, guint64 *fingerprint)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SesScript) script = ses_script_load_file (path, &error);
+  if (script == NULL)
+    fail_msg ("%s", error->message);
+  g_autoptr (SesWorld) world = ses_mqtt_world_new (ses_script_config (script),
+                                                   ses_script_seed (script));
+  ses_world_run (world, ses_script_until (script));
+  *fingerprint = ses_world_fingerprint (world);
+  return ses_mqtt_log_text (ses_mqtt_from_world (world));
+}
+
+static void
+test_every_scenario_twice (void **state)
+{
+  /* Each bundled scenario, run twice in one process, gives the same log
+   * and state: nothing may depend on addresses or on what ran before. */
+  g_autofree char *dir = g_build_filename (SOURCE_ROOT, "scenarios", NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  assert_non_null (d);
+  g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_suffix (name, ".scn"))
+      g_ptr_array_add (files, g_build_filename (dir, name, NULL));
+  g_ptr_array_sort (files, (GCompareFunc) g_strcmp0);
+  assert_true (files->len >= 30);
+  for (guint i = 0; i < files->len; i++)
+    {
+      const char *path = g_ptr_array_index (files, i);
+      guint64 fa, fb;
+      g_autofree char *a = run_scenario (path, &fa);
+      g_autofree char *b = run_scenario (path, &fb);
+      assert_string_equal (a, b);
+      assert_int_equal (fa, fb);
+    }
+}
+
 int
 main (void)
 {
@@ -165,6 +206,7 @@ main (void)
     cmocka_unit_test (test_copy_continues_identically),
     cmocka_unit_test (test_examples_match_golden_logs),
     cmocka_unit_test (test_random_runs_match_golden_hashes),
+    cmocka_unit_test (test_every_scenario_twice),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
