@@ -456,6 +456,9 @@ publish_will (SesMqtt *m, SesWorld *w, guint32 client, guint32 session,
               guint32 will, SesCause why, const char *rule)
 {
   const SesWill *spec = ses_mqtt_config_will (m->cfg, will);
+  /* A will is its owner's message number 0, whoever triggers it. */
+  if (client == SES_NONE)
+    client = g_array_index (m->cfg->session_owner, guint32, session);
   SesMessage msg = {
     .origin = client, .seq = 0, .topic = spec->topic,
     .payload = spec->payload, .qos = spec->qos, .retain = spec->retain ? 1 : 0,

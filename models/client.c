@@ -342,9 +342,10 @@ do_publish (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
       if (c->state == SES_CLIENT_OFFLINE)
         {
           /* QoS 0 is never stored (both [MQTT-4.3.1-1]): offline, it is
-           * simply not sent. */
-          ses_mqtt_observe (m, w, SES_OBS_POLICY_DROP, SES_CAUSE_QOS0_OFFLINE,
-                            client, session_of (m, client), &pkt, 0, NULL);
+           * simply not sent. Not a broker policy, so not a policy drop. */
+          ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client,
+                            session_of (m, client), &pkt, 0,
+                            "offline: QoS 0 not sent (both [MQTT-4.3.1-1])");
           return;
         }
       if (!profile_of (m, client)->has_message_expiry)

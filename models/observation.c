@@ -107,7 +107,10 @@ ses_obs_describe (const SesObs *obs, const SesIntern *strings,
     {
       g_autofree char *p = ses_packet_describe (&obs->pkt, strings);
       g_string_append_printf (out, " %s", p);
-      if (obs->pkt.type == SES_PKT_PUBLISH && obs->pkt.origin != G_MAXUINT32)
+      if (obs->pkt.type == SES_PKT_PUBLISH && (obs->pkt.flags & SES_PKT_F_WILL))
+        g_string_append_printf (out, " msg=%u.will", obs->pkt.origin);
+      else if (obs->pkt.type == SES_PKT_PUBLISH
+               && obs->pkt.origin != G_MAXUINT32)
         g_string_append_printf (out, " msg=%u.%u", obs->pkt.origin,
                                 obs->pkt.seq);
     }
@@ -200,7 +203,9 @@ ses_obs_to_json (const SesObs *obs, const SesIntern *strings,
           g_string_append (out, ",\"payload\":");
           ses_json_append_string (out, ses_intern_get (strings, p->payload));
         }
-      if (p->type == SES_PKT_PUBLISH && p->origin != G_MAXUINT32)
+      if (p->type == SES_PKT_PUBLISH && (p->flags & SES_PKT_F_WILL))
+        g_string_append_printf (out, ",\"msg\":\"%u.will\"", p->origin);
+      else if (p->type == SES_PKT_PUBLISH && p->origin != G_MAXUINT32)
         g_string_append_printf (out, ",\"msg\":\"%u.%u\"", p->origin,
                                 p->seq);
       g_string_append_c (out, '}');
