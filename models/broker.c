@@ -197,7 +197,16 @@ transmit_flight (SesMqtt *m, SesWorld *w, guint32 session, SesFlight *f)
   SesBrokerConn *c = &m->broker.conns[s->client];
   const SesProfile *p = profile_of (c->version);
   SesPacket pkt;
-  if (f->state == SES_FLIGHT_AWAIT_PUBCOMP)
+  if (f->state == SES_FLIGHT_AWAIT_PUBCOMP && !f->on_wire
+      && f->transmitted && ses_mqtt_variant (m, SES_VARIANT_PUBLISH_AFTER_PUBREL))
+    {
+      /* Variant: resumes past PUBREC with the PUBLISH again. */
+      ses_mqtt_publish_packet (&f->msg, ses_world_now (w), &pkt);
+      pkt.packet_id = f->packet_id;
+      pkt.flags |= SES_PKT_F_DUP;
+      f->state = SES_FLIGHT_AWAIT_PUBREC;
+    }
+  else if (f->state == SES_FLIGHT_AWAIT_PUBCOMP)
     {
       /* both: a QoS 2 message past PUBREC resumes with PUBREL, never with
        * PUBLISH (3.1.1 [MQTT-4.3.3-1], 5.0 [MQTT-4.3.3-6]) */
@@ -212,14 +221,15 @@ transmit_flight (SesMqtt *m, SesWorld *w, guint32 session, SesFlight *f)
       pkt.packet_id = f->packet_id;
       /* both [MQTT-3.3.1-1]: a redelivery carries DUP=1; [MQTT-3.3.1-3]:
        * DUP comes from this transmission, never from the publisher's. */
-      if (f->transmitted)
+      if (f->transmitted && !ses_mqtt_variant (m, SES_VARIANT_NO_DUP))
         pkt.flags |= SES_PKT_F_DUP;
       f->state = f->msg.qos == 1 ? SES_FLIGHT_AWAIT_PUBACK
                                  : SES_FLIGHT_AWAIT_PUBREC;
     }
   /* 5.0 [MQTT-4.9.0-2]: each QoS>0 PUBLISH sent uses one unit of quota; a
    * PUBREL does not, and is never held back by it ([MQTT-3.3.4-10]). */
-  if (pkt.type == SES_PKT_PUBLISH)
+  if (pkt.type == SES_PKT_PUBLISH
+      && !ses_mqtt_variant (m, SES_VARIANT_IGNORE_RECEIVE_MAX))
     c->quota--;
   f->transmitted = 1;
   f->on_wire = 1;
@@ -240,8 +250,10 @@ drain (SesMqtt *m, SesWorld *w, guint32 session)
   /* PUBLISH resends stop at the first one the quota cannot cover, so
    * their order holds; PUBRELs go out regardless. */
   gboolean publish_blocked = FALSE;
-  for (guint i = 0; i < s->outflight->len; i++)
+  gboolean reversed = ses_mqtt_variant (m, SES_VARIANT_RESEND_REORDERED);
+  for (guint k = 0; k < s->outflight->len; k++)
     {
+      guint i = reversed ? s->outflight->len - 1 - k : k;
       SesFlight *f = &g_array_index (s->outflight, SesFlight, i);
       if (f->on_wire)
         continue;
@@ -259,7 +271,8 @@ drain (SesMqtt *m, SesWorld *w, guint32 session)
       if (msg.qos > 0 && (c->quota == 0 || publish_blocked))
         break; /* 5.0 [MQTT-3.3.4-9]: wait for the client to acknowledge */
       g_array_remove_index (s->queue, 0);
-      if (msg.expiry_at_us != SES_TIME_NONE && msg.expiry_at_us <= now)
+      if (msg.expiry_at_us != SES_TIME_NONE && msg.expiry_at_us <= now
+          && !ses_mqtt_variant (m, SES_VARIANT_DELIVER_EXPIRED))
         {
           /* 5.0 [MQTT-3.3.2-5]: onward delivery had not started. */
           SesPacket pkt;
@@ -493,6 +506,10 @@ end_session (SesMqtt *m, SesWorld *w, guint32 session, SesCause why,
   if (!s->exists)
     return;
   guint32 client = s->client;
+  if (s->will != 0 && s->will_at_us != SES_TIME_NONE
+      && ses_mqtt_variant (m, SES_VARIANT_WILL_NOT_AT_SESSION_END)
+      && s->will_at_us > ses_world_now (w))
+    s->will = 0; /* variant: the will dies with the session, unpublished */
   if (s->will != 0 && s->will_at_us != SES_TIME_NONE)
     {
       guint32 will = s->will;
@@ -548,6 +565,8 @@ connection_ended (SesMqtt *m, SesWorld *w, guint32 slot, SesCause why,
   SesTime now = ses_world_now (w);
   for (guint i = 0; i < s->outflight->len; i++)
     g_array_index (s->outflight, SesFlight, i).on_wire = 0;
+  if (ses_mqtt_variant (m, SES_VARIANT_FORGET_INFLIGHT))
+    g_array_set_size (s->outflight, 0);
 
   if (!p->will_in_session && c->will != 0)
     {
@@ -565,14 +584,21 @@ connection_ended (SesMqtt *m, SesWorld *w, guint32 slot, SesCause why,
        * 3.1.1 [MQTT-3.1.2-6]: so does Clean Session 1. A 5.0 will waiting
        * on its delay therefore goes out now. */
       if (p->will_in_session && s->will != 0 && !clean)
-        s->will_at_us = now;
+        {
+          s->will_at_us = now;
+          const SesWill *spec = ses_mqtt_config_will (m->cfg, s->will);
+          if (spec->delay_s > 0
+              && ses_mqtt_variant (m, SES_VARIANT_WILL_NOT_AT_SESSION_END))
+            s->will_at_us = now + ses_time_from_s (spec->delay_s);
+        }
       end_session (m, w, session, SES_CAUSE_CONNECTION_END,
                    p->rule_session_end);
       return;
     }
 
   cancel_timers (s);
-  if (s->expiry_s != SES_EXPIRY_NEVER)
+  if (s->expiry_s != SES_EXPIRY_NEVER
+      && !ses_mqtt_variant (m, SES_VARIANT_IGNORE_EXPIRY))
     s->expiry_at_us = now + ses_time_from_s (s->expiry_s);
   ses_mqtt_observe (m, w, SES_OBS_SESSION_KEPT, why, slot, session, NULL,
                     s->expiry_s,
@@ -591,7 +617,8 @@ connection_ended (SesMqtt *m, SesWorld *w, guint32 slot, SesCause why,
         {
           s->will_at_us = now + ses_time_from_s (spec->delay_s);
           /* Past the session's end the will goes out at that end instead. */
-          if (s->expiry_at_us != SES_TIME_NONE && s->will_at_us > s->expiry_at_us)
+          if (s->expiry_at_us != SES_TIME_NONE && s->will_at_us > s->expiry_at_us
+              && !ses_mqtt_variant (m, SES_VARIANT_WILL_NOT_AT_SESSION_END))
             s->will_at_us = s->expiry_at_us;
           ses_mqtt_observe (m, w, SES_OBS_WILL_SCHEDULED, why, slot, session,
                             NULL, spec->delay_s, "5.0 §3.1.3.2.2");
@@ -611,7 +638,10 @@ broker_close (SesMqtt *m, SesWorld *w, guint32 slot, guint8 reason,
   if (!c->up)
     return;
   /* 5.0 [MQTT-3.14.0-1]: DISCONNECT only after a successful CONNACK. */
-  if (c->connected && profile_of (c->version)->server_disconnect && reason != 0)
+  gboolean silent = reason == SES_RC_SESSION_TAKEN_OVER
+                    && ses_mqtt_variant (m, SES_VARIANT_TAKEOVER_NO_DISCONNECT);
+  if (c->connected && profile_of (c->version)->server_disconnect && reason != 0
+      && !silent)
     {
       SesPacket d;
       ses_packet_init (&d, SES_PKT_DISCONNECT);
@@ -714,7 +744,7 @@ handle_connect (SesMqtt *m, SesWorld *w, guint32 slot, guint32 gen,
                  p->has_session_expiry ? "5.0 [MQTT-3.2.2-16]"
                                        : "3.1.1 [MQTT-3.1.3-6]");
   gboolean present = FALSE;
-  if (clean)
+  if (clean && !ses_mqtt_variant (m, SES_VARIANT_CLEAN_START_KEEPS))
     {
       /* 3.1.1 [MQTT-3.1.2-6] / 5.0 [MQTT-3.1.2-4]: discard any session. */
       end_session (m, w, session, SES_CAUSE_CLEAN_START, p->rule_clean);
@@ -733,6 +763,10 @@ handle_connect (SesMqtt *m, SesWorld *w, guint32 slot, guint32 gen,
     }
   else
     {
+      /* Variant: claims to have kept what the restart lost. */
+      if (s->lost_in_restart && !clean
+          && ses_mqtt_variant (m, SES_VARIANT_SP_AFTER_RESTART))
+        present = TRUE;
       s->exists = TRUE;
       s->timer_gen++;
       ses_mqtt_observe (m, w, SES_OBS_SESSION_CREATED,
@@ -743,6 +777,7 @@ handle_connect (SesMqtt *m, SesWorld *w, guint32 slot, guint32 gen,
   s->version = pkt->version;
   s->client = slot;
   s->gen = gen;
+  s->lost_in_restart = 0;
 
   /* Session lifetime. 5.0: absent expiry means 0 (§3.1.2.11.2); the
    * broker may cap it and then says so in CONNACK (§3.2.2.3.2). 3.1.1: a
@@ -848,6 +883,13 @@ handle_publish (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
     default:
       {
         gint at = find_incoming (s, pkt->packet_id);
+        if (at >= 0 && ses_mqtt_variant (m, SES_VARIANT_QOS2_NO_DEDUP))
+          {
+            /* Variant: forwards the repeat as if it were new. */
+            send_ack (m, w, slot, SES_PKT_PUBREC, pkt->packet_id, 0);
+            route (m, w, &msg);
+            return;
+          }
         if (at >= 0)
           {
             /* A repeat before PUBREL: PUBREC again, no second delivery
@@ -1265,6 +1307,14 @@ ses_broker_restart (SesMqtt *m, SesWorld *w)
       for (guint i = 0; i < were_up->len; i++)
         connection_ended (m, w, g_array_index (were_up, guint32, i),
                           SES_CAUSE_RESTART, FALSE);
+      if (ses_mqtt_variant (m, SES_VARIANT_EXPIRY_LOST_ON_RESTART))
+        for (guint32 i = 0; i < b->n_sessions; i++)
+          if (b->sessions[i].exists && b->sessions[i].client == SES_NONE)
+            {
+              /* Variant: the deadline was not persisted. */
+              b->sessions[i].expiry_at_us = SES_TIME_NONE;
+              b->sessions[i].timer_gen++;
+            }
     }
   else
     {
@@ -1280,6 +1330,7 @@ ses_broker_restart (SesMqtt *m, SesWorld *w)
           s->will = 0;
           s->will_at_us = SES_TIME_NONE;
           end_session (m, w, i, SES_CAUSE_RESTART, NULL);
+          s->lost_in_restart = 1;
         }
       for (guint i = 0; i < were_up->len; i++)
         {

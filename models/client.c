@@ -521,7 +521,9 @@ on_connack (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
       went_offline (m, w, client, SES_CAUSE_SESSION_PRESENT_UNEXPECTED);
       return;
     }
-  if (!present)
+  if (!present
+      && !(config_of (m, client)->variants
+           & (1u << SES_VARIANT_CLIENT_KEEPS_STATE)))
     /* 5.0 [MQTT-3.2.2-5]: the broker has no session, so neither may the
      * client. (3.1.1 only advises it; this client does the same.) */
     discard_state (m, w, client, SES_CAUSE_SESSION_PRESENT_0,

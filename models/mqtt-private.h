@@ -7,6 +7,7 @@
 #include "broker.h"
 #include "client.h"
 #include "mqtt.h"
+#include "variant.h"
 
 struct _SesMqttConfig {
   gint ref;
@@ -60,5 +61,12 @@ gboolean ses_mqtt_send (SesMqtt *m, SesWorld *w, guint32 client, guint32 gen,
 /* The message as a PUBLISH packet (no id, no DUP). */
 void ses_mqtt_publish_packet (const SesMessage *msg, SesTime now,
                               SesPacket *out);
+/* Whether a deliberately wrong broker variant is on. */
+static inline gboolean
+ses_mqtt_variant (const SesMqtt *m, SesVariant v)
+{
+  return (m->cfg->broker.variants & (1u << v)) != 0;
+}
+
 /* Filter ids that match the topic (element-type guint32), ascending. */
 const GArray *ses_mqtt_matching_filters (SesMqttConfig *cfg, guint32 topic);

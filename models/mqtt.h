@@ -34,6 +34,8 @@ typedef struct {
   gboolean qos2_on_pubrel;     /* forward QoS 2 on PUBREL (Method A) rather
                                   than on PUBLISH (Method B); default FALSE */
   guint8 max_qos;              /* highest QoS granted; default 2 */
+  guint32 variants;            /* deliberate bugs (1 << SesVariant), see
+                                  variant.h; default none */
 } SesBrokerConfig;
 
 typedef struct {
@@ -59,6 +61,7 @@ typedef struct {
   SesTime reconnect_delay_us; /* reconnect this long after losing the
                                  connection; 0 = never on its own */
   SesTime latency_us;      /* one-way network latency */
+  guint32 variants;        /* deliberate client bugs (1 << SesVariant) */
 } SesClientConfig;
 
 typedef enum {

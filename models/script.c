@@ -10,6 +10,7 @@
 #include "invariant.h"
 #include "scenario.h"
 #include "topic.h"
+#include "variant.h"
 
 struct _SesScript {
   SesMqttConfig *cfg;
@@ -291,12 +292,39 @@ parse_header (Parser *p, const char *kw)
   return TRUE;
 }
 
+/* variant=NAME: a deliberately wrong broker or client (models/variant.h). */
+static gboolean
+variant_value (Parser *p, const SesToken *t, gboolean client_side,
+               guint32 *mask)
+{
+  SesVariant v;
+  if (!ses_variant_lookup (t->value, &v))
+    {
+      const char *names[SES_VARIANT_COUNT + 1];
+      for (guint i = 0; i < SES_VARIANT_COUNT; i++)
+        names[i] = ses_variant_info ((SesVariant) i)->name;
+      names[SES_VARIANT_COUNT] = NULL;
+      const char *near = ses_nearest_word (t->value, names);
+      if (near != NULL)
+        return fail_at (p, t->value_col, "unknown variant '%s'; did you mean "
+                        "'%s'? (sessim list variants)", t->value, near);
+      return fail_at (p, t->value_col, "unknown variant '%s' (sessim list "
+                      "variants)", t->value);
+    }
+  if (ses_variant_info (v)->client_side != client_side)
+    return fail_at (p, t->value_col, "'%s' is a %s variant: set it on %s",
+                    t->value, client_side ? "broker" : "client",
+                    client_side ? "the broker line" : "a client line");
+  *mask |= 1u << v;
+  return TRUE;
+}
+
 static gboolean
 parse_broker (Parser *p)
 {
   static const char *const known[] = {
     "queue-qos0", "queue-limit", "drop", "persistence", "max-session-expiry",
-    "receive-max", "server-keep-alive", "qos2", "max-qos", NULL,
+    "receive-max", "server-keep-alive", "qos2", "max-qos", "variant", NULL,
   };
   SesBrokerConfig *b = ses_mqtt_config_broker (p->script->cfg);
   if (tok (p, 1) == NULL)
@@ -370,6 +398,8 @@ parse_broker (Parser *p)
             return FALSE;
           b->max_qos = (guint8) n;
         }
+      else if (!variant_value (p, t, FALSE, &b->variants))
+        return FALSE;
     }
   return TRUE;
 }
@@ -392,7 +422,7 @@ parse_client (Parser *p)
     "id", "mqtt", "clean-start", "clean-session", "session-expiry",
     "keep-alive", "receive-max", "will-topic", "will-payload", "will-qos",
     "will-retain", "will-delay", "will-expiry", "store", "reconnect",
-    "latency", NULL,
+    "latency", "variant", NULL,
   };
   static const char *const reserved[] = {
     "broker", "at", "expect", "client", "all", "violation", NULL,
@@ -554,6 +584,11 @@ parse_client (Parser *p)
             return FALSE;
           if (c.latency_us > 3600 * SES_US_PER_S)
             return fail_at (p, t->value_col, "latency above an hour");
+        }
+      else if (strcmp (t->text, "variant") == 0)
+        {
+          if (!variant_value (p, t, TRUE, &c.variants))
+            return FALSE;
         }
     }
   if (has_will && !will_topic)

@@ -102,8 +102,8 @@ ses_encode_message (GByteArray *out, const SesMessage *m, SesTime now)
 void
 ses_session_encode (const SesSession *s, SesTime now, GByteArray *out)
 {
-  guint8 head[2] = { (guint8) s->exists, s->version };
-  g_byte_array_append (out, head, 2);
+  guint8 head[3] = { (guint8) s->exists, s->version, s->lost_in_restart };
+  g_byte_array_append (out, head, 3);
   if (!s->exists)
     return;
   ses_encode_u32 (out, s->expiry_s);

@@ -76,6 +76,8 @@ typedef struct {
   SesTime expiry_at_us;/* when a disconnected session ends, or NONE */
   SesTime will_at_us;  /* when a delayed will goes out, or NONE */
   guint32 timer_gen;   /* bumped to cancel the two timers above */
+  guint8 lost_in_restart; /* ended by a restart (only the variant
+                             sp-after-restart looks at it) */
 } SesSession;
 
 void ses_session_init (SesSession *session);

@@ -11,7 +11,9 @@
 #include "examples.h"
 #include "expect.h"
 #include "mqtt.h"
+#include "invariant.h"
 #include "script.h"
+#include "variant.h"
 #include "world.h"
 
 enum {
@@ -335,6 +337,33 @@ cmd_run (int argc, char **argv)
 }
 
 static int
+cmd_list (int argc, char **argv)
+{
+  if (argc == 2 && strcmp (argv[1], "variants") == 0)
+    {
+      for (guint i = 0; i < SES_VARIANT_COUNT; i++)
+        {
+          const SesVariantInfo *v = ses_variant_info ((SesVariant) i);
+          g_print ("%-28s %-6s %s Breaks %s; caught by %s.\n", v->name,
+                   v->client_side ? "client" : "broker", v->summary, v->rule,
+                   v->caught_by);
+        }
+      return EXIT_OK;
+    }
+  if (argc == 2 && strcmp (argv[1], "invariants") == 0)
+    {
+      for (guint i = 0; i < SES_INV_COUNT; i++)
+        g_print ("%-20s %s\n", ses_invariant_name ((SesInvariantId) i),
+                 ses_invariant_summary ((SesInvariantId) i));
+      return EXIT_OK;
+    }
+  if (argc == 2 && strcmp (argv[1], "examples") == 0)
+    return cmd_examples (argc, argv);
+  g_printerr ("usage: sessim list variants|invariants|examples\n");
+  return EXIT_USAGE;
+}
+
+static int
 cmd_version (int argc, char **argv)
 {
   g_print ("sessim %s\n", SESSIM_VERSION);
@@ -345,6 +374,7 @@ cmd_version (int argc, char **argv)
 static const Command commands[] = {
   { "example", "run a built-in example and print its timeline", cmd_example },
   { "examples", "list the built-in examples", cmd_examples },
+  { "list", "list variants, invariants or examples", cmd_list },
   { "run", "run scenario files and check their expectations", cmd_run },
   { "version", "print the program version", cmd_version },
 };
