@@ -138,20 +138,20 @@ subscribers_of (SesBroker *b, guint32 filter, gboolean create)
   GArray *a = g_ptr_array_index (b->subscribers, filter);
   if (a == NULL && create)
     {
-      a = g_array_new (FALSE, FALSE, sizeof (guint32));
+      a = g_array_new (FALSE, FALSE, sizeof (SesRouteTarget));
       g_ptr_array_index (b->subscribers, filter) = a;
     }
   return a;
 }
 
 static guint
-lower_bound (const GArray *a, guint32 v)
+lower_bound (const GArray *a, guint32 session)
 {
   guint lo = 0, hi = a->len;
   while (lo < hi)
     {
       guint mid = (lo + hi) / 2;
-      if (g_array_index (a, guint32, mid) < v)
+      if (g_array_index (a, SesRouteTarget, mid).session < session)
         lo = mid + 1;
       else
         hi = mid;
@@ -159,14 +159,19 @@ lower_bound (const GArray *a, guint32 v)
   return lo;
 }
 
+/* Adds the subscriber, or updates its granted QoS. */
 static void
-index_add (SesBroker *b, guint32 filter, guint32 session)
+index_set (SesBroker *b, guint32 filter, guint32 session, guint8 qos)
 {
   GArray *a = subscribers_of (b, filter, TRUE);
   guint at = lower_bound (a, session);
-  if (at < a->len && g_array_index (a, guint32, at) == session)
-    return;
-  g_array_insert_val (a, at, session);
+  if (at < a->len && g_array_index (a, SesRouteTarget, at).session == session)
+    {
+      g_array_index (a, SesRouteTarget, at).qos = qos;
+      return;
+    }
+  SesRouteTarget t = { session, qos };
+  g_array_insert_val (a, at, t);
 }
 
 static void
@@ -176,7 +181,7 @@ index_remove (SesBroker *b, guint32 filter, guint32 session)
   if (a == NULL)
     return;
   guint at = lower_bound (a, session);
-  if (at < a->len && g_array_index (a, guint32, at) == session)
+  if (at < a->len && g_array_index (a, SesRouteTarget, at).session == session)
     g_array_remove_index (a, at);
 }
 
@@ -377,15 +382,10 @@ deliver_to_session (SesMqtt *m, SesWorld *w, guint32 session,
   enqueue (m, w, session, copy, SES_CAUSE_DISCONNECT);
 }
 
-typedef struct {
-  guint32 session;
-  guint8 qos;
-} Target;
-
 static gint
 compare_targets (gconstpointer a, gconstpointer b)
 {
-  const Target *x = a, *y = b;
+  const SesRouteTarget *x = a, *y = b;
   return x->session < y->session ? -1 : x->session > y->session;
 }
 
@@ -422,44 +422,39 @@ route (SesMqtt *m, SesWorld *w, const SesMessage *msg)
   if (msg->retain)
     retain_message (m, msg);
   const GArray *filters = ses_mqtt_matching_filters (m->cfg, msg->topic);
-  g_autoptr (GArray) targets = g_array_new (FALSE, FALSE, sizeof (Target));
+  /* A scratch array reused for every message (routing never nests). */
+  GArray *targets = m->scratch;
+  g_assert (targets->len == 0);
   for (guint i = 0; i < filters->len; i++)
     {
-      guint32 filter = g_array_index (filters, guint32, i);
-      GArray *subs = subscribers_of (&m->broker, filter, FALSE);
-      if (subs == NULL)
-        continue;
-      for (guint k = 0; k < subs->len; k++)
-        {
-          guint32 sess = g_array_index (subs, guint32, k);
-          const SesSession *s = &m->broker.sessions[sess];
-          gint at = ses_session_find_sub (s, filter);
-          g_assert (at >= 0);
-          Target t = { sess, g_array_index (s->subs, SesSubscription, at).qos };
-          g_array_append_val (targets, t);
-        }
+      GArray *subs = subscribers_of (&m->broker,
+                                     g_array_index (filters, guint32, i), FALSE);
+      if (subs != NULL)
+        g_array_append_vals (targets, subs->data, subs->len);
     }
   if (filters->len > 1)
     g_array_sort (targets, compare_targets);
   for (guint i = 0; i < targets->len; i++)
     {
-      Target t = g_array_index (targets, Target, i);
+      SesRouteTarget t = g_array_index (targets, SesRouteTarget, i);
       while (i + 1 < targets->len
-             && g_array_index (targets, Target, i + 1).session == t.session)
+             && g_array_index (targets, SesRouteTarget, i + 1).session
+                  == t.session)
         {
           i++;
-          guint8 other = g_array_index (targets, Target, i).qos;
+          guint32 other = g_array_index (targets, SesRouteTarget, i).qos;
           t.qos = MAX (t.qos, other);
         }
       SesMessage copy = *msg;
       /* both: delivered QoS = min(published, granted) (3.1.1
        * [MQTT-3.8.4-6], 5.0 [MQTT-3.8.4-8]) */
-      copy.qos = MIN (msg->qos, t.qos);
+      copy.qos = MIN (msg->qos, (guint8) t.qos);
       /* Forwarded to an existing subscription with retain 0 (3.1.1
        * [MQTT-3.3.1-9]; 5.0 Retain As Published = 0). */
       copy.retain = 0;
       deliver_to_session (m, w, t.session, &copy);
     }
+  g_array_set_size (targets, 0);
 }
 
 /* ---- wills and session lifetime ----------------------------------------- */
@@ -1064,8 +1059,8 @@ handle_subscribe (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
              && g_array_index (s->subs, SesSubscription, i).filter < pkt->topic)
         i++;
       g_array_insert_val (s->subs, i, sub);
-      index_add (&m->broker, pkt->topic, session);
     }
+  index_set (&m->broker, pkt->topic, session, granted);
   ack.qos = granted;
   ses_mqtt_observe (m, w, SES_OBS_SUBSCRIBED, SES_CAUSE_NONE, slot, session,
                     &ack, pkt->topic, NULL);

@@ -27,15 +27,21 @@ typedef struct {
   guint32 will;         /* 3.1.1: will stored with the connection */
 } SesBrokerConn;
 
+/* One session a message goes to, and the QoS its subscription granted. */
+typedef struct {
+  guint32 session;
+  guint32 qos;
+} SesRouteTarget;
+
 typedef struct {
   guint32 n_sessions;
   guint32 n_slots;
   SesSession *sessions;  /* by session index */
   SesBrokerConn *conns;  /* by client slot */
   GArray *retained;      /* (element-type SesMessage) sorted by topic */
-  /* filter id -> (element-type guint32) session indices, ascending; NULL
-   * entries for filters nobody holds. Lookup only; iteration goes through
-   * the sorted arrays. */
+  /* filter id -> (element-type SesRouteTarget) subscribers with their
+   * granted QoS, by ascending session; NULL for filters nobody holds.
+   * Derived from the sessions' subscriptions. */
   GPtrArray *subscribers;
   /* Set only inside ses_broker_restart(), never between events. */
   gboolean down;

@@ -7,6 +7,7 @@
 #include "broker.h"
 #include "client.h"
 #include "mqtt.h"
+#include "topic.h"
 #include "variant.h"
 
 struct _SesMqttConfig {
@@ -18,9 +19,15 @@ struct _SesMqttConfig {
   GPtrArray *labels;      /* (element-type utf8) (owned) */
   GArray *wills;          /* (element-type SesWill) */
   GArray *actions;        /* (element-type SesAction) in script order */
+  GArray *action_order;   /* (element-type guint32) action indices sorted
+                             by (time, index): the order they run in */
   GArray *session_ids;    /* (element-type guint32) ClientId per session */
   GArray *session_owner;  /* (element-type guint32) first client per session */
   GArray *filters;        /* (element-type guint32) every filter used */
+  GHashTable *filter_set; /* the same ids, for lookup only */
+  GHashTable *session_by_id; /* ClientId -> session + 1, lookup only */
+  SesTopicIndex *filter_index; /* built on first match, NULL after a new
+                                  filter */
   /* topic id -> (element-type guint32) matching filter ids, filled lazily.
    * A pure function of the strings, so sharing it between copies of a
    * world cannot change any result. */
@@ -37,11 +44,14 @@ struct _SesMqtt {
   SesObserver observer;
   gpointer observer_data;
   SesMqttCounters counters;
+  GArray *scratch; /* (element-type SesRouteTarget) reused by route();
+                      empty between events, never state */
 };
 
 /* Model event kinds. */
 enum {
-  SES_MQTT_EV_ACTION = SES_EVENT_MODEL, /* target = action index */
+  SES_MQTT_EV_ACTION = SES_EVENT_MODEL, /* target = action index, arg =
+                                           its place in action_order */
   SES_MQTT_EV_SESSION_EXPIRY,           /* target = session, arg = timer gen */
   SES_MQTT_EV_WILL_DELAY,               /* target = session, arg = timer gen */
   SES_MQTT_EV_BROKER_KEEP_ALIVE,        /* target = slot, arg = conn gen */

@@ -52,9 +52,12 @@ ses_mqtt_config_new (void)
   cfg->labels = g_ptr_array_new_with_free_func (g_free);
   cfg->wills = g_array_new (FALSE, FALSE, sizeof (SesWill));
   cfg->actions = g_array_new (FALSE, FALSE, sizeof (SesAction));
+  cfg->action_order = g_array_new (FALSE, FALSE, sizeof (guint32));
   cfg->session_ids = g_array_new (FALSE, FALSE, sizeof (guint32));
   cfg->session_owner = g_array_new (FALSE, FALSE, sizeof (guint32));
   cfg->filters = g_array_new (FALSE, FALSE, sizeof (guint32));
+  cfg->filter_set = g_hash_table_new (g_direct_hash, g_direct_equal);
+  cfg->session_by_id = g_hash_table_new (g_direct_hash, g_direct_equal);
   cfg->match_cache = g_ptr_array_new_with_free_func (free_cache_entry);
   return cfg;
 }
@@ -77,9 +80,13 @@ ses_mqtt_config_unref (SesMqttConfig *cfg)
   g_ptr_array_unref (cfg->labels);
   g_array_unref (cfg->wills);
   g_array_unref (cfg->actions);
+  g_array_unref (cfg->action_order);
   g_array_unref (cfg->session_ids);
   g_array_unref (cfg->session_owner);
   g_array_unref (cfg->filters);
+  g_hash_table_unref (cfg->filter_set);
+  g_hash_table_unref (cfg->session_by_id);
+  ses_topic_index_free (cfg->filter_index);
   g_ptr_array_unref (cfg->match_cache);
   g_free (cfg);
 }
@@ -115,17 +122,19 @@ ses_mqtt_config_add_client (SesMqttConfig *cfg, const char *label,
    * if the broker had assigned a unique identifier (3.1.1 [MQTT-3.1.3-6],
    * 5.0 [MQTT-3.1.3-6]). */
   guint32 session = cfg->session_ids->len;
-  if (client_id != NULL && client_id[0] != '\0')
-    for (guint32 i = 0; i < cfg->session_ids->len; i++)
-      if (g_array_index (cfg->session_ids, guint32, i) == c.client_id)
-        {
-          session = i;
-          break;
-        }
-  if (session == cfg->session_ids->len)
+  gboolean named = client_id != NULL && client_id[0] != '\0';
+  gpointer known = named ? g_hash_table_lookup (cfg->session_by_id,
+                                                GUINT_TO_POINTER (c.client_id))
+                         : NULL;
+  if (known != NULL)
+    session = GPOINTER_TO_UINT (known) - 1;
+  else
     {
       g_array_append_val (cfg->session_ids, c.client_id);
       g_array_append_val (cfg->session_owner, index);
+      if (named)
+        g_hash_table_insert (cfg->session_by_id, GUINT_TO_POINTER (c.client_id),
+                             GUINT_TO_POINTER (session + 1));
     }
   g_array_append_val (cfg->clients, c);
   g_array_append_val (cfg->client_session, session);
@@ -169,12 +178,13 @@ ses_mqtt_config_will (const SesMqttConfig *cfg, guint32 will)
 static void
 note_filter (SesMqttConfig *cfg, guint32 filter)
 {
-  for (guint i = 0; i < cfg->filters->len; i++)
-    if (g_array_index (cfg->filters, guint32, i) == filter)
-      return;
+  if (g_hash_table_contains (cfg->filter_set, GUINT_TO_POINTER (filter)))
+    return;
+  g_hash_table_add (cfg->filter_set, GUINT_TO_POINTER (filter));
   g_array_append_val (cfg->filters, filter);
   /* Cached matches were computed without this filter. */
   g_ptr_array_set_size (cfg->match_cache, 0);
+  g_clear_pointer (&cfg->filter_index, ses_topic_index_free);
 }
 
 void
@@ -206,15 +216,23 @@ ses_mqtt_matching_filters (SesMqttConfig *cfg, guint32 topic)
   GArray *hit = g_ptr_array_index (cfg->match_cache, topic);
   if (hit != NULL)
     return hit;
+  if (cfg->filter_index == NULL)
+    {
+      cfg->filter_index = ses_topic_index_new ();
+      for (guint i = 0; i < cfg->filters->len; i++)
+        {
+          guint32 f = g_array_index (cfg->filters, guint32, i);
+          const char *filter = ses_intern_get (cfg->strings, f);
+          if (ses_topic_filter_valid (filter))
+            ses_topic_index_add (cfg->filter_index, filter, f);
+        }
+    }
   hit = g_array_new (FALSE, FALSE, sizeof (guint32));
   const char *name = ses_intern_get (cfg->strings, topic);
-  for (guint i = 0; i < cfg->filters->len && name != NULL; i++)
-    {
-      guint32 f = g_array_index (cfg->filters, guint32, i);
-      const char *filter = ses_intern_get (cfg->strings, f);
-      if (ses_topic_filter_valid (filter) && ses_topic_matches (filter, name))
-        g_array_append_val (hit, f);
-    }
+  if (name != NULL)
+    ses_topic_index_match (cfg->filter_index, name, hit);
+  /* Sorted, so routing visits filters in an order fixed by the scenario,
+   * never by the index's hash tables. */
   g_array_sort (hit, compare_u32);
   g_ptr_array_index (cfg->match_cache, topic) = hit;
   return hit;
@@ -340,6 +358,29 @@ ses_mqtt_publish_packet (const SesMessage *msg, SesTime now, SesPacket *out)
 
 /* ---- the model class ---------------------------------------------------- */
 
+static gint
+compare_action_times (gconstpointer a, gconstpointer b, gpointer data)
+{
+  const SesMqttConfig *cfg = data;
+  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
+  SesTime tx = g_array_index (cfg->actions, SesAction, x).at_us;
+  SesTime ty = g_array_index (cfg->actions, SesAction, y).at_us;
+  if (tx != ty)
+    return tx < ty ? -1 : 1;
+  return x < y ? -1 : x > y;
+}
+
+/* Queues the action at this place in the run order, with the insertion
+ * counter reserved for it (its script index). */
+static void
+schedule_action (SesMqttConfig *cfg, SesWorld *w, guint place)
+{
+  guint32 index = g_array_index (cfg->action_order, guint32, place);
+  ses_world_schedule_reserved (w, g_array_index (cfg->actions, SesAction,
+                                                 index).at_us,
+                               index, SES_MQTT_EV_ACTION, index, place);
+}
+
 static SesMqtt *
 mqtt_new (SesMqttConfig *cfg)
 {
@@ -352,6 +393,7 @@ mqtt_new (SesMqttConfig *cfg)
     ses_client_init (&m->clients[i]);
   m->log = g_array_new (FALSE, FALSE, sizeof (SesObs));
   m->recording = TRUE;
+  m->scratch = g_array_new (FALSE, FALSE, sizeof (SesRouteTarget));
   return m;
 }
 
@@ -364,6 +406,7 @@ mqtt_free (gpointer data)
     ses_client_clear (&m->clients[i]);
   g_free (m->clients);
   g_array_unref (m->log);
+  g_array_unref (m->scratch);
   ses_mqtt_config_unref (m->cfg);
   g_free (m);
 }
@@ -381,6 +424,7 @@ mqtt_copy (gconstpointer data)
   for (guint i = 0; i < n; i++)
     ses_client_copy_into (&m->clients[i], &src->clients[i]);
   m->log = g_array_copy (src->log);
+  m->scratch = g_array_new (FALSE, FALSE, sizeof (SesRouteTarget));
   return m;
 }
 
@@ -435,8 +479,17 @@ mqtt_on_event (SesWorld *w, gpointer data, const SesEvent *ev)
   switch (ev->kind)
     {
     case SES_MQTT_EV_ACTION:
-      run_action (m, w, &g_array_index (m->cfg->actions, SesAction, ev->target));
-      break;
+      {
+        /* Only the next action waits in the queue; it takes the insertion
+         * counter reserved for it, so the order is as if the whole script
+         * had been queued at the start. */
+        guint64 next = ev->arg + 1;
+        if (next < m->cfg->action_order->len)
+          schedule_action (m->cfg, w, (guint) next);
+        run_action (m, w,
+                    &g_array_index (m->cfg->actions, SesAction, ev->target));
+        break;
+      }
     case SES_MQTT_EV_SESSION_EXPIRY:
     case SES_MQTT_EV_WILL_DELAY:
     case SES_MQTT_EV_BROKER_KEEP_ALIVE:
@@ -546,10 +599,20 @@ ses_mqtt_world_new (SesMqttConfig *cfg, guint64 seed)
     ses_net_set_latency (ses_world_net (w), i,
                          g_array_index (cfg->clients, SesClientConfig, i)
                            .latency_us);
-  /* Actions go in by script order, so two at the same time keep it. */
-  for (guint i = 0; i < cfg->actions->len; i++)
-    ses_world_schedule (w, g_array_index (cfg->actions, SesAction, i).at_us,
-                        SES_MQTT_EV_ACTION, i, 0);
+  /* Actions run in (time, script position) order: reserve one insertion
+   * counter per action, before anything else is scheduled, and queue only
+   * the first. */
+  if (cfg->action_order->len != cfg->actions->len)
+    {
+      g_array_set_size (cfg->action_order, cfg->actions->len);
+      for (guint i = 0; i < cfg->actions->len; i++)
+        g_array_index (cfg->action_order, guint32, i) = i;
+      g_array_sort_with_data (cfg->action_order, compare_action_times, cfg);
+    }
+  guint64 base = ses_world_reserve (w, cfg->actions->len);
+  g_assert (base == 0);
+  if (cfg->actions->len > 0)
+    schedule_action (cfg, w, 0);
   return w;
 }
 

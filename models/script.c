@@ -468,6 +468,8 @@ parse_client (Parser *p)
       guint64 n;
       guint32 s;
       gboolean flag;
+      if (g_str_has_prefix (t->text, "will-") && will_col == 0)
+        will_col = t->col; /* where a will without a topic is reported */
       if (strcmp (t->text, "id") == 0)
         id = t->value;
       else if (strcmp (t->text, "mqtt") == 0)
@@ -516,13 +518,11 @@ parse_client (Parser *p)
                             "(no wildcards, not empty)", t->value);
           will.topic = ses_mqtt_config_intern (p->script->cfg, t->value);
           has_will = will_topic = TRUE;
-          will_col = t->col;
         }
       else if (strcmp (t->text, "will-payload") == 0)
         {
           will.payload = ses_mqtt_config_intern (p->script->cfg, t->value);
           has_will = TRUE;
-          will_col = will_col ? will_col : t->col;
         }
       else if (strcmp (t->text, "will-qos") == 0)
         {

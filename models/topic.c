@@ -67,3 +67,130 @@ ses_topic_matches (const char *filter, const char *name)
       n = ne + 1;
     }
 }
+
+typedef struct _Node Node;
+struct _Node {
+  GHashTable *children; /* (element-type utf8 Node) level -> child; lookup
+                           only */
+  Node *plus;           /* the `+` branch */
+  GArray *here;         /* (element-type guint32) filters ending here */
+  GArray *hash;         /* (element-type guint32) filters "<here>/#" */
+};
+
+struct _SesTopicIndex {
+  Node root;
+};
+
+static void
+node_clear (Node *n)
+{
+  g_clear_pointer (&n->children, g_hash_table_unref);
+  if (n->plus != NULL)
+    {
+      node_clear (n->plus);
+      g_free (n->plus);
+    }
+  g_clear_pointer (&n->here, g_array_unref);
+  g_clear_pointer (&n->hash, g_array_unref);
+}
+
+static void
+node_free (gpointer data)
+{
+  node_clear (data);
+  g_free (data);
+}
+
+SesTopicIndex *
+ses_topic_index_new (void)
+{
+  return g_new0 (SesTopicIndex, 1);
+}
+
+void
+ses_topic_index_free (SesTopicIndex *index)
+{
+  if (index == NULL)
+    return;
+  node_clear (&index->root);
+  g_free (index);
+}
+
+static void
+append_id (GArray **list, guint32 id)
+{
+  if (*list == NULL)
+    *list = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_array_append_val (*list, id);
+}
+
+void
+ses_topic_index_add (SesTopicIndex *index, const char *filter, guint32 id)
+{
+  Node *n = &index->root;
+  g_auto (GStrv) levels = g_strsplit (filter, "/", -1);
+  for (guint i = 0; levels[i] != NULL; i++)
+    {
+      if (strcmp (levels[i], "#") == 0)
+        {
+          append_id (&n->hash, id);
+          return;
+        }
+      if (strcmp (levels[i], "+") == 0)
+        {
+          if (n->plus == NULL)
+            n->plus = g_new0 (Node, 1);
+          n = n->plus;
+          continue;
+        }
+      if (n->children == NULL)
+        n->children = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                             node_free);
+      Node *child = g_hash_table_lookup (n->children, levels[i]);
+      if (child == NULL)
+        {
+          child = g_new0 (Node, 1);
+          g_hash_table_insert (n->children, g_strdup (levels[i]), child);
+        }
+      n = child;
+    }
+  append_id (&n->here, id);
+}
+
+static void
+append_all (GArray *out, const GArray *ids)
+{
+  if (ids != NULL)
+    g_array_append_vals (out, ids->data, ids->len);
+}
+
+static void
+match_from (const Node *n, char **levels, guint i, gboolean dollar,
+            GArray *out)
+{
+  /* both [MQTT-4.7.2-1]: wildcards at the first level skip $ topics */
+  gboolean wild_ok = !(i == 0 && dollar);
+  if (wild_ok)
+    append_all (out, n->hash); /* "#" matches this level and all below */
+  if (levels[i] == NULL)
+    {
+      append_all (out, n->here);
+      return;
+    }
+  if (n->children != NULL)
+    {
+      const Node *child = g_hash_table_lookup (n->children, levels[i]);
+      if (child != NULL)
+        match_from (child, levels, i + 1, dollar, out);
+    }
+  if (n->plus != NULL && wild_ok)
+    match_from (n->plus, levels, i + 1, dollar, out);
+}
+
+void
+ses_topic_index_match (const SesTopicIndex *index, const char *name,
+                       GArray *out)
+{
+  g_auto (GStrv) levels = g_strsplit (name, "/", -1);
+  match_from (&index->root, levels, 0, name[0] == '$', out);
+}

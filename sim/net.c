@@ -214,8 +214,7 @@ ses_net_close (SesNet *net, guint slot, guint32 gen, SesNetEnd from,
     return SES_TIME_NONE;
   s->up[from] = 0;
   /* The closing end reads nothing more. */
-  s->toward[from].head = 0;
-  s->toward[from].len = 0;
+  fifo_clear (&s->toward[from]);
   /* A peer that is already down never learns of the close. */
   gboolean deliver = s->wire_up && s->up[SES_NET_PEER (from)];
   /* Nothing more can be sent after a close, from either side. */
@@ -242,7 +241,11 @@ ses_net_arrive (SesNet *net, guint slot, guint32 gen, SesNetEnd to, void *out)
   f->head++;
   f->len--;
   if (f->len == 0)
-    f->head = 0;
+    {
+      f->head = 0;
+      if (!s->wire_up)
+        fifo_clear (f); /* nothing more can come: give the buffer back */
+    }
   if (close)
     {
       s->up[to] = 0;
@@ -254,11 +257,10 @@ ses_net_arrive (SesNet *net, guint slot, guint32 gen, SesNetEnd to, void *out)
 static void
 drop_in_flight (Slot *s)
 {
+  /* Free the buffers too: a slot whose wire is down may stay idle for a
+   * long time (a persistent session waiting for its client). */
   for (int d = 0; d < 2; d++)
-    {
-      s->toward[d].head = 0;
-      s->toward[d].len = 0;
-    }
+    fifo_clear (&s->toward[d]);
   s->wire_up = 0;
 }
 
@@ -295,8 +297,7 @@ ses_net_abandon (SesNet *net, guint slot, guint32 gen, SesNetEnd end)
     return;
   s->up[end] = 0;
   /* A dead end reads nothing more, as after its own close. */
-  s->toward[end].head = 0;
-  s->toward[end].len = 0;
+  fifo_clear (&s->toward[end]);
 }
 
 static void

@@ -1,6 +1,8 @@
-/* Binary min-heap of SesEvent keyed by (time_us, seq). The heap lives in one
- * flat array that doubles as needed; seq is a strictly increasing counter, so
- * no two events compare equal and the pop order is total and reproducible. */
+/* Min-heap of SesEvent keyed by (time_us, seq), four children per node: half
+ * the depth of a binary heap, and the four children sit in two cache lines,
+ * which makes pops markedly cheaper with tens of thousands of pending
+ * timers. The heap lives in one flat array that doubles as needed; seq is
+ * never shared by two events, so the pop order is total and reproducible. */
 #include "queue.h"
 
 #include <stdlib.h>
@@ -50,13 +52,15 @@ ses_queue_copy (const SesQueue *queue)
   return q;
 }
 
+#define ARITY 4
+
 static void
 sift_up (SesQueue *q, guint i)
 {
   SesEvent ev = q->heap[i];
   while (i > 0)
     {
-      guint parent = (i - 1) / 2;
+      guint parent = (i - 1) / ARITY;
       if (!before (&ev, &q->heap[parent]))
         break;
       q->heap[i] = q->heap[parent];
@@ -71,22 +75,25 @@ sift_down (SesQueue *q, guint i)
   SesEvent ev = q->heap[i];
   for (;;)
     {
-      guint child = 2 * i + 1;
-      if (child >= q->len)
+      guint first = ARITY * i + 1;
+      if (first >= q->len)
         break;
-      if (child + 1 < q->len && before (&q->heap[child + 1], &q->heap[child]))
-        child++;
-      if (!before (&q->heap[child], &ev))
+      guint last = MIN (first + ARITY, q->len);
+      guint best = first;
+      for (guint c = first + 1; c < last; c++)
+        if (before (&q->heap[c], &q->heap[best]))
+          best = c;
+      if (!before (&q->heap[best], &ev))
         break;
-      q->heap[i] = q->heap[child];
-      i = child;
+      q->heap[i] = q->heap[best];
+      i = best;
     }
   q->heap[i] = ev;
 }
 
-guint64
-ses_queue_push (SesQueue *queue, SesTime time_us, guint32 kind,
-                guint32 target, guint64 arg)
+static void
+insert (SesQueue *queue, SesTime time_us, guint64 seq, guint32 kind,
+        guint32 target, guint64 arg)
 {
   if (queue->len == queue->cap)
     {
@@ -95,12 +102,36 @@ ses_queue_push (SesQueue *queue, SesTime time_us, guint32 kind,
     }
   SesEvent *ev = &queue->heap[queue->len];
   ev->time_us = time_us;
-  ev->seq = queue->next_seq++;
+  ev->seq = seq;
   ev->kind = kind;
   ev->target = target;
   ev->arg = arg;
   sift_up (queue, queue->len++);
-  return queue->next_seq - 1;
+}
+
+guint64
+ses_queue_push (SesQueue *queue, SesTime time_us, guint32 kind,
+                guint32 target, guint64 arg)
+{
+  guint64 seq = queue->next_seq++;
+  insert (queue, time_us, seq, kind, target, arg);
+  return seq;
+}
+
+guint64
+ses_queue_reserve (SesQueue *queue, guint64 n)
+{
+  guint64 first = queue->next_seq;
+  queue->next_seq += n;
+  return first;
+}
+
+void
+ses_queue_push_seq (SesQueue *queue, SesTime time_us, guint64 seq,
+                    guint32 kind, guint32 target, guint64 arg)
+{
+  g_return_if_fail (seq < queue->next_seq);
+  insert (queue, time_us, seq, kind, target, arg);
 }
 
 gboolean
@@ -120,7 +151,7 @@ remove_at (SesQueue *q, guint i)
     return;
   q->heap[i] = q->heap[q->len];
   /* The moved event may belong above or below its new place. */
-  if (i > 0 && before (&q->heap[i], &q->heap[(i - 1) / 2]))
+  if (i > 0 && before (&q->heap[i], &q->heap[(i - 1) / ARITY]))
     sift_up (q, i);
   else
     sift_down (q, i);

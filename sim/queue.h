@@ -1,4 +1,4 @@
-/* Pending events: a binary min-heap ordered by (time, insertion counter).
+/* Pending events: a 4-ary min-heap ordered by (time, insertion counter).
  *
  * Events are plain values; what kind, target and arg mean is up to whoever
  * pushes them. Ties in time go to the lower insertion counter, never to an
@@ -26,6 +26,12 @@ SesQueue *ses_queue_copy (const SesQueue *queue);
 /* Returns the insertion counter given to the event. */
 guint64 ses_queue_push (SesQueue *queue, SesTime time_us, guint32 kind,
                         guint32 target, guint64 arg);
+/* Reserves n insertion counters for events pushed later with
+ * ses_queue_push_seq(); returns the first. Lets a long script keep its
+ * place in the order without sitting in the heap all at once. */
+guint64 ses_queue_reserve (SesQueue *queue, guint64 n);
+void ses_queue_push_seq (SesQueue *queue, SesTime time_us, guint64 seq,
+                         guint32 kind, guint32 target, guint64 arg);
 gboolean ses_queue_peek (const SesQueue *queue, SesEvent *out);
 gboolean ses_queue_pop (SesQueue *queue, SesEvent *out);
 /* Removes the event with this insertion counter, wherever it is. O(n). */

@@ -100,6 +100,20 @@ ses_world_schedule (SesWorld *world, SesTime at, guint32 kind, guint32 target,
   return ses_queue_push (world->queue, at, kind, target, arg);
 }
 
+guint64
+ses_world_reserve (SesWorld *world, guint64 n)
+{
+  return ses_queue_reserve (world->queue, n);
+}
+
+void
+ses_world_schedule_reserved (SesWorld *world, SesTime at, guint64 seq,
+                             guint32 kind, guint32 target, guint64 arg)
+{
+  g_return_if_fail (at >= world->now);
+  ses_queue_push_seq (world->queue, at, seq, kind, target, arg);
+}
+
 static guint64
 arrive_arg (guint32 gen, SesNetEnd to)
 {

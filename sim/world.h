@@ -93,6 +93,13 @@ guint64 ses_world_steps (const SesWorld *world);
 guint64 ses_world_schedule (SesWorld *world, SesTime at, guint32 kind,
                             guint32 target, guint64 arg);
 
+/* Reserves n insertion counters (see ses_queue_reserve); returns the
+ * first. An event scheduled later with one of them sorts as if it had
+ * been scheduled at reservation time. */
+guint64 ses_world_reserve (SesWorld *world, guint64 n);
+void ses_world_schedule_reserved (SesWorld *world, SesTime at, guint64 seq,
+                                  guint32 kind, guint32 target, guint64 arg);
+
 /* Connection operations that schedule what they cause. */
 guint32 ses_world_open (SesWorld *world, guint slot);
 /* TRUE if the message is on its way, FALSE if the network lost it. */
