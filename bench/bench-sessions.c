@@ -1,0 +1,560 @@
+/* bench-sessions: throughput and memory of the MQTT session model at scale.
+ *
+ * Builds seeded workloads of N MQTT 5 persistent-session clients (subscribers
+ * and publishers, QoS 1/2 traffic, scripted cuts, automatic reconnects), runs
+ * each for a stretch of virtual time with recording off, and prints events,
+ * rates and memory. Everything but the wall-clock and memory columns is a
+ * function of the seed, which the printed world fingerprints show. */
+#include "sessim-config.h"
+
+#include <glib.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+#include "mqtt.h"
+#include "rng.h"
+#include "world.h"
+
+#define IDLE_RUN_S 120 /* past every keep-alive timer, well before expiry */
+#define SESSION_EXPIRY_S 3600
+
+/* ---- memory ------------------------------------------------------------- */
+
+/* A "VmRSS:" style line of /proc/self/status in KiB, or -1. */
+static gint64
+proc_status_kib (const char *key)
+{
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents ("/proc/self/status", &text, NULL, NULL))
+    return -1;
+  gsize klen = strlen (key);
+  for (char *line = text; line != NULL && *line != '\0';)
+    {
+      if (strncmp (line, key, klen) == 0 && line[klen] == ':')
+        return g_ascii_strtoll (line + klen + 1, NULL, 10);
+      line = strchr (line, '\n');
+      if (line != NULL)
+        line++;
+    }
+  return -1;
+}
+
+/* Hands freed heap pages back, so RSS shows what is live rather than what
+ * malloc happens to keep cached. */
+static void
+trim_heap (void)
+{
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
+}
+
+static gint64
+rss_kib (void)
+{
+  trim_heap ();
+  return proc_status_kib ("VmRSS");
+}
+
+static gint64
+peak_kib (void)
+{
+  gint64 hwm = proc_status_kib ("VmHWM");
+  if (hwm >= 0)
+    return hwm;
+  struct rusage ru;
+  if (getrusage (RUSAGE_SELF, &ru) == 0)
+    return (gint64) ru.ru_maxrss; /* KiB on Linux */
+  return -1;
+}
+
+/* ---- workloads ---------------------------------------------------------- */
+
+typedef struct {
+  guint n_clients;
+  guint seconds;
+  guint64 seed;
+} Workload;
+
+/* What one measurement sends back to the parent process. Plain values. */
+typedef struct {
+  guint64 events;
+  guint64 published;
+  guint64 delivered;
+  guint64 packets;
+  guint64 fingerprint;
+  gint64 build_us;
+  gint64 run_us;
+  guint64 steady_events; /* after the warm-up */
+  gint64 steady_us;
+  gint64 peak_kib;
+  /* Idle-session measurement only. */
+  gint64 rss_start_kib;
+  gint64 rss_config_kib;
+  gint64 rss_world_kib;
+  guint64 idle_kept; /* sessions that exist, offline, with 3 filters */
+} Result;
+
+static SesTime
+uniform_us (SesRng *rng, SesTime lo_us, SesTime hi_us)
+{
+  return lo_us + (SesTime) ses_rng_below (rng, (guint64) (hi_us - lo_us));
+}
+
+static void
+add_action (SesMqttConfig *cfg, SesTime at_us, SesActionKind kind,
+            guint client, guint32 topic, guint32 payload, guint8 qos)
+{
+  SesAction a;
+  memset (&a, 0, sizeof a);
+  a.at_us = at_us;
+  a.kind = kind;
+  a.client = client;
+  a.topic = topic;
+  a.payload = payload;
+  a.qos = qos;
+  ses_mqtt_config_add_action (cfg, &a);
+}
+
+static SesClientConfig
+persistent_client (SesRng *rng)
+{
+  SesClientConfig c;
+  ses_client_config_init (&c, SES_MQTT_5);
+  c.clean = FALSE;
+  c.has_expiry = TRUE;
+  c.expiry_s = SESSION_EXPIRY_S;
+  c.keep_alive_s = 60;
+  c.latency_us = uniform_us (rng, 2 * SES_US_PER_MS, 20 * SES_US_PER_MS);
+  c.reconnect_delay_us = uniform_us (rng, 500 * SES_US_PER_MS,
+                                     3 * SES_US_PER_S);
+  return c;
+}
+
+/* Sites site/<k> with two topics each, temp and hum; topic index t is
+ * site t / 2, kind t % 2. One publisher per site (a quarter of the clients)
+ * alternates between its two topics about once a second, QoS 1 or 2 at
+ * random. The other three quarters subscribe to two topics each, about
+ * three subscribers per topic; every fourth subscriber's second filter is
+ * the wildcard site/<k>/+. Cuts: one per client per 100 s on average, at
+ * random times after the subscriptions are in place; every client
+ * reconnects on its own 0.5-3 s after losing its connection. */
+static SesMqttConfig *
+build_traffic (const Workload *wl)
+{
+  SesMqttConfig *cfg = ses_mqtt_config_new ();
+  SesRng rng;
+  ses_rng_init (&rng, wl->seed, SES_RNG_STREAM_WORKLOAD);
+  guint n = wl->n_clients;
+  SesTime end_us = ses_time_from_s (wl->seconds);
+  guint n_sites = MAX (n / 4, 1);
+  guint n_topics = 2 * n_sites;
+
+  g_autofree guint32 *topic = g_new (guint32, n_topics);
+  g_autofree guint32 *wildcard = g_new (guint32, n_sites);
+  for (guint k = 0; k < n_sites; k++)
+    {
+      char buf[64];
+      g_snprintf (buf, sizeof buf, "site/%u/temp", k);
+      topic[2 * k] = ses_mqtt_config_intern (cfg, buf);
+      g_snprintf (buf, sizeof buf, "site/%u/hum", k);
+      topic[2 * k + 1] = ses_mqtt_config_intern (cfg, buf);
+      g_snprintf (buf, sizeof buf, "site/%u/+", k);
+      wildcard[k] = ses_mqtt_config_intern (cfg, buf);
+    }
+  static const char *const readings[] = { "19.5", "20.0", "20.5", "21.0",
+                                          "21.5", "22.0", "22.5", "23.0" };
+  guint32 payload[G_N_ELEMENTS (readings)];
+  for (guint i = 0; i < G_N_ELEMENTS (readings); i++)
+    payload[i] = ses_mqtt_config_intern (cfg, readings[i]);
+
+  guint n_subscribers = 0, n_publishers = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      SesClientConfig cc = persistent_client (&rng);
+      gboolean publisher = i % 4 == 3;
+      char label[32], id[32];
+      g_snprintf (label, sizeof label, "%s-%u", publisher ? "pub" : "sub",
+                  i);
+      g_snprintf (id, sizeof id, "client-%u", i);
+      guint c = ses_mqtt_config_add_client (cfg, label, id, &cc);
+      SesTime connect_us = uniform_us (&rng, 0, SES_US_PER_S);
+      add_action (cfg, connect_us, SES_ACT_CONNECT, c, 0, 0, 0);
+      if (!publisher)
+        {
+          guint j = n_subscribers++;
+          guint first = j % n_topics;
+          guint second = (j + n_topics / 2) % n_topics;
+          guint32 f2 = j % 4 == 0 ? wildcard[second / 2] : topic[second];
+          add_action (cfg, connect_us + 300 * SES_US_PER_MS,
+                      SES_ACT_SUBSCRIBE, c, topic[first], 0, 2);
+          add_action (cfg, connect_us + 310 * SES_US_PER_MS,
+                      SES_ACT_SUBSCRIBE, c, f2, 0, 2);
+          continue;
+        }
+      guint site = n_publishers++ % n_sites;
+      guint kind = 0;
+      for (SesTime at = 2 * SES_US_PER_S + uniform_us (&rng, 0, SES_US_PER_S);
+           at < end_us;
+           at += uniform_us (&rng, 900 * SES_US_PER_MS, 1100 * SES_US_PER_MS))
+        {
+          guint8 qos = (guint8) (1 + ses_rng_below (&rng, 2));
+          guint32 p = payload[ses_rng_below (&rng, G_N_ELEMENTS (payload))];
+          add_action (cfg, at, SES_ACT_PUBLISH, c, topic[2 * site + kind], p,
+                      qos);
+          kind ^= 1;
+        }
+    }
+  guint64 n_cuts = (guint64) n * wl->seconds / 100;
+  for (guint64 i = 0; i < n_cuts && end_us > 2 * SES_US_PER_S; i++)
+    {
+      SesTime at = uniform_us (&rng, 2 * SES_US_PER_S, end_us);
+      add_action (cfg, at, SES_ACT_CUT, (guint) ses_rng_below (&rng, n), 0, 0,
+                  0);
+    }
+  return cfg;
+}
+
+static SesWorld *
+new_quiet_world (SesMqttConfig *cfg, guint64 seed)
+{
+  SesWorld *w = ses_mqtt_world_new (cfg, seed);
+  /* Counters still count; only the observation log stays empty. */
+  ses_mqtt_set_recording (ses_mqtt_from_world (w), FALSE);
+  return w;
+}
+
+static void
+collect (SesWorld *w, Result *res)
+{
+  SesMqtt *m = ses_mqtt_from_world (w);
+  const SesMqttCounters *k = ses_mqtt_counters (m);
+  res->published = k->published;
+  res->delivered = k->delivered;
+  res->packets = k->packets;
+  res->fingerprint = ses_world_fingerprint (w);
+}
+
+/* Every publisher has published to both its topics by 4 s, so from here on
+ * no publish meets a topic for the first time. */
+static guint
+warmup_s (const Workload *wl)
+{
+  return MIN (10, wl->seconds / 2);
+}
+
+/* Its own function so that a profiler can be told to look at this stretch
+ * only: valgrind --tool=callgrind --toggle-collect=run_steady */
+static G_GNUC_NO_INLINE guint64
+run_steady (SesWorld *w, SesTime until)
+{
+  return ses_world_run (w, until);
+}
+
+static void
+measure_traffic (const Workload *wl, Result *res)
+{
+  gint64 t0 = g_get_monotonic_time ();
+  g_autoptr (SesMqttConfig) cfg = build_traffic (wl);
+  g_autoptr (SesWorld) w = new_quiet_world (cfg, wl->seed);
+  gint64 t1 = g_get_monotonic_time ();
+  /* Two calls take exactly the events one would: the split only times the
+   * stretch after every topic has been published once. */
+  guint64 warm = ses_world_run (w, ses_time_from_s (warmup_s (wl)));
+  gint64 t2 = g_get_monotonic_time ();
+  res->steady_events = run_steady (w, ses_time_from_s (wl->seconds));
+  gint64 t3 = g_get_monotonic_time ();
+  res->events = warm + res->steady_events;
+  res->build_us = t1 - t0;
+  res->run_us = t3 - t1;
+  res->steady_us = t3 - t2;
+  res->peak_kib = peak_kib ();
+  collect (w, res);
+}
+
+/* M sessions that each connect once, subscribe to three filters and
+ * disconnect cleanly, keeping a one-hour session; run until every
+ * keep-alive timer has lapsed. What is left is idle session state. */
+static SesMqttConfig *
+build_idle (const Workload *wl)
+{
+  SesMqttConfig *cfg = ses_mqtt_config_new ();
+  SesRng rng;
+  ses_rng_init (&rng, wl->seed, SES_RNG_STREAM_WORKLOAD);
+  enum { N_SITES = 1024 };
+  g_autofree guint32 *filter = g_new (guint32, 3 * N_SITES);
+  for (guint k = 0; k < N_SITES; k++)
+    {
+      char buf[64];
+      g_snprintf (buf, sizeof buf, "site/%u/temp", k);
+      filter[3 * k] = ses_mqtt_config_intern (cfg, buf);
+      g_snprintf (buf, sizeof buf, "site/%u/hum", k);
+      filter[3 * k + 1] = ses_mqtt_config_intern (cfg, buf);
+      g_snprintf (buf, sizeof buf, "alarms/%u/#", k);
+      filter[3 * k + 2] = ses_mqtt_config_intern (cfg, buf);
+    }
+  for (guint i = 0; i < wl->n_clients; i++)
+    {
+      SesClientConfig cc = persistent_client (&rng);
+      char label[32], id[32];
+      g_snprintf (label, sizeof label, "idle-%u", i);
+      g_snprintf (id, sizeof id, "client-%u", i);
+      guint c = ses_mqtt_config_add_client (cfg, label, id, &cc);
+      SesTime at = uniform_us (&rng, 0, SES_US_PER_S);
+      guint k = (guint) ses_rng_below (&rng, N_SITES);
+      add_action (cfg, at, SES_ACT_CONNECT, c, 0, 0, 0);
+      for (guint f = 0; f < 3; f++)
+        add_action (cfg, at + (200 + 10 * f) * SES_US_PER_MS,
+                    SES_ACT_SUBSCRIBE, c, filter[3 * k + f], 0, (guint8) f);
+      add_action (cfg, at + SES_US_PER_S, SES_ACT_DISCONNECT, c, 0, 0, 0);
+    }
+  return cfg;
+}
+
+static void
+measure_idle (const Workload *wl, Result *res)
+{
+  res->rss_start_kib = rss_kib ();
+  gint64 t0 = g_get_monotonic_time ();
+  g_autoptr (SesMqttConfig) cfg = build_idle (wl);
+  res->rss_config_kib = rss_kib ();
+  g_autoptr (SesWorld) w = new_quiet_world (cfg, wl->seed);
+  gint64 t1 = g_get_monotonic_time ();
+  res->events = ses_world_run (w, ses_time_from_s (IDLE_RUN_S));
+  gint64 t2 = g_get_monotonic_time ();
+  res->rss_world_kib = rss_kib ();
+  SesMqtt *m = ses_mqtt_from_world (w);
+  for (guint i = 0; i < wl->n_clients; i++)
+    {
+      const SesSession *s = ses_mqtt_session (m,
+                                              ses_mqtt_client_session (m, i));
+      if (s->exists && s->client == SES_NONE && s->subs->len == 3
+          && ses_mqtt_client_state (m, i) == SES_CLIENT_OFFLINE)
+        res->idle_kept++;
+    }
+  res->build_us = t1 - t0;
+  res->run_us = t2 - t1;
+  res->peak_kib = peak_kib ();
+  collect (w, res);
+}
+
+/* ---- running each measurement in a fresh process ------------------------ */
+
+typedef void (*MeasureFunc) (const Workload *wl, Result *res);
+
+/* Each measurement runs in a child process so that its memory figures start
+ * from the same clean heap whatever ran before it. */
+static gboolean
+measure (MeasureFunc func, const Workload *wl, gboolean use_fork, Result *res)
+{
+  memset (res, 0, sizeof *res);
+  if (!use_fork)
+    {
+      func (wl, res);
+      return TRUE;
+    }
+  int fds[2];
+  if (pipe (fds) != 0)
+    {
+      g_printerr ("bench-sessions: pipe: %s\n", g_strerror (errno));
+      return FALSE;
+    }
+  fflush (stdout);
+  fflush (stderr);
+  pid_t pid = fork ();
+  if (pid < 0)
+    {
+      g_printerr ("bench-sessions: fork: %s\n", g_strerror (errno));
+      close (fds[0]);
+      close (fds[1]);
+      return FALSE;
+    }
+  if (pid == 0)
+    {
+      close (fds[0]);
+      func (wl, res);
+      gsize done = 0;
+      while (done < sizeof *res)
+        {
+          ssize_t n = write (fds[1], (const char *) res + done,
+                             sizeof *res - done);
+          if (n <= 0)
+            _exit (1);
+          done += (gsize) n;
+        }
+      _exit (0);
+    }
+  close (fds[1]);
+  gsize got = 0;
+  while (got < sizeof *res)
+    {
+      ssize_t n = read (fds[0], (char *) res + got, sizeof *res - got);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      got += (gsize) n;
+    }
+  close (fds[0]);
+  int status = 0;
+  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (got != sizeof *res || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    {
+      g_printerr ("bench-sessions: measurement for %u clients failed\n",
+                  wl->n_clients);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+static double
+per_s (guint64 count, gint64 us)
+{
+  return us > 0 ? (double) count * 1e6 / (double) us : 0.0;
+}
+
+static double
+mib (gint64 kib)
+{
+  return kib < 0 ? -1.0 : (double) kib / 1024.0;
+}
+
+static void
+print_traffic_header (guint seconds)
+{
+  g_print ("Traffic: MQTT 5, Clean Start 0, Session Expiry %u s; 3/4 "
+           "subscribers (2 filters each,\n"
+           "~3 per topic, 1 in 4 second filters site/<k>/+), 1/4 publishers "
+           "(~1 msg/s, QoS 1 or 2),\n"
+           "1 scripted cut per client per 100 s, reconnect after 0.5-3 s; "
+           "%u s of virtual time.\n"
+           "Mev/s: all events over the whole run; steady: events after the "
+           "first %u s only.\n\n",
+           SESSION_EXPIRY_S, seconds, MIN (10, seconds / 2));
+  g_print ("%7s %9s %8s %9s %9s %16s | %7s %7s %6s %6s %9s %9s %8s\n",
+           "clients", "events", "publish", "deliver", "packets",
+           "fingerprint", "build s", "run s", "Mev/s", "steady",
+           "deliver/s", "packets/s", "peak MiB");
+}
+
+static void
+print_traffic_row (const Workload *wl, const Result *r)
+{
+  g_print ("%7u %9" G_GUINT64_FORMAT " %8" G_GUINT64_FORMAT
+           " %9" G_GUINT64_FORMAT " %9" G_GUINT64_FORMAT
+           " %016" G_GINT64_MODIFIER "x | %7.2f %7.2f %6.2f %6.2f %9.0f %9.0f"
+           " %8.1f\n",
+           wl->n_clients, r->events, r->published, r->delivered, r->packets,
+           r->fingerprint, (double) r->build_us / 1e6,
+           (double) r->run_us / 1e6, per_s (r->events, r->run_us) / 1e6,
+           per_s (r->steady_events, r->steady_us) / 1e6,
+           per_s (r->delivered, r->run_us), per_s (r->packets, r->run_us),
+           mib (r->peak_kib));
+  fflush (stdout);
+}
+
+static void
+print_idle (const Workload *wl, const Result *r)
+{
+  guint m = MAX (wl->n_clients, 1);
+  g_print ("\nIdle persistent sessions: %u clients each connect once, "
+           "subscribe to 3 filters,\n"
+           "DISCONNECT (session kept %u s); run to %u s of virtual time.\n\n",
+           wl->n_clients, SESSION_EXPIRY_S, IDLE_RUN_S);
+  g_print ("%8s %8s %9s %16s | %8s %8s %9s %11s %15s\n", "sessions",
+           "kept", "events", "fingerprint", "RSS0 MiB", "cfg MiB",
+           "world MiB", "model B/ses", "model+cfg B/ses");
+  g_print ("%8u %8" G_GUINT64_FORMAT " %9" G_GUINT64_FORMAT
+           " %016" G_GINT64_MODIFIER "x | %8.1f %8.1f %9.1f %11.0f %15.0f\n",
+           wl->n_clients, r->idle_kept, r->events, r->fingerprint,
+           mib (r->rss_start_kib),
+           mib (r->rss_config_kib), mib (r->rss_world_kib),
+           (double) (r->rss_world_kib - r->rss_config_kib) * 1024.0 / m,
+           (double) (r->rss_world_kib - r->rss_start_kib) * 1024.0 / m);
+  fflush (stdout);
+}
+
+int
+main (int argc, char **argv)
+{
+  gint clients = 0;
+  gint seconds = 30;
+  gint64 seed = 1;
+  gint idle = 100000;
+  gboolean no_fork = FALSE;
+  GOptionEntry entries[] = {
+    { "clients", 'n', 0, G_OPTION_ARG_INT, &clients,
+      "Run only this many clients (default: 1000, 10000 and 100000)", "N" },
+    { "seconds", 's', 0, G_OPTION_ARG_INT, &seconds,
+      "Virtual time per traffic run in seconds (default 30)", "S" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
+      "Seed of the workload and of the world (default 1)", "SEED" },
+    { "idle-sessions", 'm', 0, G_OPTION_ARG_INT, &idle,
+      "Sessions in the idle-memory measurement; 0 skips it "
+      "(default 100000)", "M" },
+    { "no-fork", 0, 0, G_OPTION_ARG_NONE, &no_fork,
+      "Measure in this process (for profilers); memory figures then "
+      "include earlier runs", NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new (
+      "- throughput and memory of the MQTT session model");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("bench-sessions: %s\n", error->message);
+      return 2;
+    }
+  if (clients < 0 || seconds <= 0 || idle < 0)
+    {
+      g_printerr ("bench-sessions: --clients, --idle-sessions must be >= 0 "
+                  "and --seconds > 0\n");
+      return 2;
+    }
+
+  guint sizes[] = { 1000, 10000, 100000 };
+  guint n_sizes = G_N_ELEMENTS (sizes);
+  if (clients > 0)
+    {
+      sizes[0] = (guint) clients;
+      n_sizes = 1;
+    }
+
+  g_print ("bench-sessions: sessim %s, seed %" G_GINT64_FORMAT "\n",
+           SESSIM_VERSION, seed);
+  print_traffic_header ((guint) seconds);
+  gboolean ok = TRUE;
+  for (guint i = 0; i < n_sizes; i++)
+    {
+      Workload wl = { sizes[i], (guint) seconds, (guint64) seed };
+      Result r;
+      if (!measure (measure_traffic, &wl, !no_fork, &r))
+        {
+          ok = FALSE;
+          continue;
+        }
+      print_traffic_row (&wl, &r);
+    }
+  if (idle > 0)
+    {
+      Workload wl = { (guint) idle, IDLE_RUN_S, (guint64) seed };
+      Result r;
+      if (measure (measure_idle, &wl, !no_fork, &r))
+        print_idle (&wl, &r);
+      else
+        ok = FALSE;
+    }
+  return ok ? 0 : 1;
+}
