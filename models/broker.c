@@ -235,7 +235,10 @@ transmit_flight (SesMqtt *m, SesWorld *w, guint32 session, SesFlight *f)
    * PUBREL does not, and is never held back by it ([MQTT-3.3.4-10]). */
   if (pkt.type == SES_PKT_PUBLISH
       && !ses_mqtt_variant (m, SES_VARIANT_IGNORE_RECEIVE_MAX))
-    c->quota--;
+    {
+      c->quota--;
+      f->counted = 1;
+    }
   f->transmitted = 1;
   f->on_wire = 1;
   send_to (m, w, s->client, &pkt);
@@ -559,7 +562,10 @@ connection_ended (SesMqtt *m, SesWorld *w, guint32 slot, SesCause why,
   s->gen = 0;
   SesTime now = ses_world_now (w);
   for (guint i = 0; i < s->outflight->len; i++)
-    g_array_index (s->outflight, SesFlight, i).on_wire = 0;
+    {
+      g_array_index (s->outflight, SesFlight, i).on_wire = 0;
+      g_array_index (s->outflight, SesFlight, i).counted = 0;
+    }
   if (ses_mqtt_variant (m, SES_VARIANT_FORGET_INFLIGHT))
     g_array_set_size (s->outflight, 0);
 
@@ -955,10 +961,12 @@ handle_pubrel (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
 }
 
 static void
-release_quota (SesBrokerConn *c)
+release_quota (SesBrokerConn *c, const SesFlight *f)
 {
-  /* 5.0 §4.9: +1 per completed exchange, never above where it started. */
-  if (c->quota < c->quota_max)
+  /* 5.0 §4.9: +1 per completed exchange whose PUBLISH this connection
+   * sent; a PUBREL resent after a reconnect took no unit, so its PUBCOMP
+   * gives none back and the quota never passes its start. */
+  if (f->counted && c->quota < c->quota_max)
     c->quota++;
 }
 
@@ -975,8 +983,8 @@ handle_ack (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
     case SES_PKT_PUBACK:
       if (f == NULL || f->state != SES_FLIGHT_AWAIT_PUBACK)
         return; /* unknown PUBACK: ignored (rules list §2 item 22) */
+      release_quota (c, f);
       g_array_remove_index (s->outflight, (guint) at);
-      release_quota (c);
       break;
     case SES_PKT_PUBREC:
       if (f == NULL)
@@ -990,8 +998,8 @@ handle_ack (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
         {
           /* 5.0 [MQTT-4.3.3-4], [MQTT-4.4.0-2]: a failed PUBREC completes
            * the exchange; no PUBREL, never resent. */
+          release_quota (c, f);
           g_array_remove_index (s->outflight, (guint) at);
-          release_quota (c);
           break;
         }
       /* 5.0 [MQTT-4.3.3-4] / 3.1.1 [MQTT-4.3.3-1]: answer with PUBREL */
@@ -1001,8 +1009,8 @@ handle_ack (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
     case SES_PKT_PUBCOMP:
       if (f == NULL || f->state != SES_FLIGHT_AWAIT_PUBCOMP)
         return;
+      release_quota (c, f);
       g_array_remove_index (s->outflight, (guint) at);
-      release_quota (c);
       break;
     default:
       g_return_if_reached ();

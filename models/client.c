@@ -58,8 +58,8 @@ ses_client_encode (const SesClient *c, SesTime now, GByteArray *out)
     {
       const SesFlight *fl = &g_array_index (c->outgoing, SesFlight, i);
       ses_encode_message (out, &fl->msg, now);
-      guint8 b[5] = { (guint8) fl->packet_id, (guint8) (fl->packet_id >> 8),
-                      fl->state, fl->transmitted, fl->on_wire };
+      guint8 b[6] = { (guint8) fl->packet_id, (guint8) (fl->packet_id >> 8),
+                      fl->state, fl->transmitted, fl->on_wire, fl->counted };
       g_byte_array_append (out, b, sizeof b);
     }
   ses_encode_u32 (out, c->incoming->len);
@@ -206,7 +206,10 @@ pump (SesMqtt *m, SesWorld *w, guint32 client)
                                      : SES_FLIGHT_AWAIT_PUBREC;
         }
       if (pkt.type == SES_PKT_PUBLISH)
-        c->quota--;
+        {
+          c->quota--;
+          f->counted = 1;
+        }
       f->transmitted = 1;
       f->on_wire = 1;
       send (m, w, client, &pkt);
@@ -252,7 +255,10 @@ went_offline (SesMqtt *m, SesWorld *w, guint32 client, SesCause why)
   g_array_set_size (c->held, 0);
   g_array_set_size (c->pending, 0);
   for (guint i = 0; i < c->outgoing->len; i++)
-    g_array_index (c->outgoing, SesFlight, i).on_wire = 0;
+    {
+      g_array_index (c->outgoing, SesFlight, i).on_wire = 0;
+      g_array_index (c->outgoing, SesFlight, i).counted = 0;
+    }
   ses_mqtt_observe_lost (m, w, client, FALSE, why);
   /* The session ends with the connection when its expiry is 0 (5.0) or it
    * began clean (3.1.1 [MQTT-3.1.2-6]); the client's half ends too. */
@@ -434,7 +440,10 @@ ses_client_crash (SesMqtt *m, SesWorld *w, guint32 client)
   g_array_set_size (c->held, 0);
   g_array_set_size (c->pending, 0);
   for (guint i = 0; i < c->outgoing->len; i++)
-    g_array_index (c->outgoing, SesFlight, i).on_wire = 0;
+    {
+      g_array_index (c->outgoing, SesFlight, i).on_wire = 0;
+      g_array_index (c->outgoing, SesFlight, i).counted = 0;
+    }
   if (!cc->persistent_store)
     {
       /* Memory is gone: the client's half of the session with it. */
@@ -581,11 +590,14 @@ on_publish (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
     send_ack (m, w, client, SES_PKT_PUBREC, pkt->packet_id, 0);
 }
 
+/* 5.0 §4.9: the unit comes back with the acknowledgement, but only if
+ * this connection took it: a PUBREL resent after a reconnect took none, so
+ * its PUBCOMP gives none back, and the quota never passes its start. */
 static void
-release_quota (SesClient *c)
+release_quota (SesClient *c, const SesFlight *f)
 {
-  if (c->quota < c->quota_max)
-    c->quota++; /* 5.0 §4.9: never above where it started */
+  if (f->counted && c->quota < c->quota_max)
+    c->quota++;
 }
 
 static void
@@ -595,7 +607,7 @@ complete (SesMqtt *m, SesWorld *w, guint32 client, gint at,
   SesClient *c = &m->clients[client];
   SesFlight f = g_array_index (c->outgoing, SesFlight, at);
   g_array_remove_index (c->outgoing, (guint) at);
-  release_quota (c);
+  release_quota (c, &f);
   SesPacket msg;
   ses_mqtt_publish_packet (&f.msg, ses_world_now (w), &msg);
   msg.packet_id = f.packet_id;

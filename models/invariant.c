@@ -1,7 +1,13 @@
-/* Invariant names and summaries. (The checks themselves follow below.) */
+/* Invariants: properties every run must keep, judged from the observation
+ * stream as it is made and, for loss, from the world's state at the end.
+ * Each check keeps only what it needs to judge what may come next. Reports
+ * come in observation order, or in session order at the end, never in hash
+ * table order, so the same run always gives the same report. */
 #include "invariant.h"
 
+#include <stdarg.h>
 #include <string.h>
+#include "topic.h"
 
 static const struct {
   const char *name;
@@ -64,4 +70,1438 @@ ses_invariant_lookup (const char *name, SesInvariantId *out)
         return TRUE;
       }
   return FALSE;
+}
+
+/* ---- state ----------------------------------------------------------- */
+
+/* A session's copies of one message (origin, seq) in one session lifetime:
+ * what no-loss, qos2-once and message-expiry need to know about them. The
+ * same (origin, seq) can be routed to a session more than once (a retained
+ * message sent again on a new SUBSCRIBE; wills all have seq 0), hence the
+ * counts. */
+typedef struct {
+  guint64 key;          /* origin << 32 | seq */
+  guint32 origin;
+  guint32 seq;
+  guint32 topic;
+  guint32 payload;
+  guint8 qos;           /* of the latest routing */
+  guint8 dead;          /* settled: out of the lookup table */
+  guint8 has_expiry;
+  guint8 pad;
+  guint32 expiry_s;     /* Message Expiry left at the latest routing */
+  guint32 pending;      /* QoS 1/2 copies not delivered, dropped or expired */
+  guint32 unsent;       /* copies not yet sent once */
+  guint32 routed_q2;    /* QoS 2 copies routed (kept for wills only) */
+  SesTime routed_us;
+  guint64 routed_index;
+} Copy;
+
+/* A packet id in use by a sender. */
+typedef struct {
+  guint32 origin;
+  guint32 seq;
+  guint32 payload;
+  guint8 qos;
+} InUse;
+
+typedef struct {
+  gboolean exists;
+  GHashTable *copies;  /* (Copy.key) -> Copy, borrowed from `order` */
+  GPtrArray *order;    /* (element-type Copy) (owned) in routing order */
+  guint dead;          /* settled copies still in `order` */
+  GHashTable *ids;     /* broker -> client ids in use: id -> InUse (owned) */
+  GArray *filters;     /* (element-type guint32) subscribed filters */
+  SesTime kept_us;     /* connection ended, session kept; NONE while not */
+  SesTime deadline_us; /* expiry deadline while kept; NONE: never */
+  guint32 armed;       /* wills accepted, not yet published or removed */
+  guint32 will;        /* spec + 1 of the latest accepted will; 0: none */
+  gboolean will_v5;
+  SesTime will_due_us; /* a scheduled will must be out by then; or NONE */
+  SesTime will_sched_us;
+  gboolean disconnect0;/* DISCONNECT 0x00 received since the last CONNECT */
+} Sess;
+
+typedef struct {
+  /* The client's application. */
+  GHashTable *delivered; /* origin << 32 | seq -> QoS 2 deliveries + 1 */
+  GHashTable *streams;   /* topic << 32 | origin << 2 | qos -> highest seq
+                            delivered a first time */
+  /* Its own packet ids (client -> broker). */
+  GHashTable *ids;       /* id -> InUse (owned) */
+  /* The current connection on this slot, as each end sees it. */
+  gboolean v5;
+  GHashTable *out_b2c;   /* broker's QoS>0 PUBLISHes outstanding: id -> qos */
+  GHashTable *out_c2b;   /* the client's */
+  guint32 rm_client;     /* client's Receive Maximum: bounds out_b2c */
+  guint32 rm_broker;     /* broker's: bounds out_c2b */
+  guint32 wire[2];       /* packets other than PINGREQ/PINGRESP on the
+                            wire toward the broker [0] and the client [1]:
+                            never below the truth, so 0 means none */
+  /* The CONNECT the broker is answering. */
+  gboolean connecting;
+  gboolean clean;
+  gboolean resumed;
+  gboolean created;
+  guint32 will;
+} Peer;
+
+/* A routing the broker owes: a QoS 1/2 message it accepted, for a session
+ * subscribed at that moment. Judged when time moves on. */
+typedef struct {
+  guint32 session;
+  guint32 origin;
+  guint32 seq;
+  guint32 payload;
+  guint32 from;
+  guint8 qos;
+  guint32 needed;
+  guint32 met;
+  SesTime time_us;
+  guint64 index;
+} Expect;
+
+/* A will published before its delay: fine if its session ends at the same
+ * instant, judged when time moves on. */
+typedef struct {
+  guint32 session;
+  guint32 payload;
+  guint32 delay_s;
+  SesTime lost_us;
+  SesTime time_us;
+  guint64 index;
+} Early;
+
+typedef struct {
+  guint32 session;
+  guint8 qos;
+} Sub;
+
+typedef struct {
+  guint32 filter;
+  GArray *subs; /* (element-type Sub) sorted by session */
+} FilterSubs;
+
+struct _SesInvariants {
+  SesWorld *world;     /* (not owned) */
+  SesMqtt *mqtt;       /* (not owned) */
+  SesMqttConfig *cfg;  /* (not owned) */
+  guint32 disabled;
+  guint n_clients;
+  guint n_sessions;
+  Peer *peers;         /* n_clients */
+  Sess *sessions;      /* n_sessions */
+  guint32 *first_client;   /* n_sessions: first client of the session */
+  guint32 *next_client;    /* n_clients: next client of the same session */
+  gboolean method_a;   /* QoS 2 routed on PUBREL */
+  guint64 next_index;
+  SesTime now_us;
+  SesTime next_due_us; /* earliest will_due_us, or NONE */
+  GArray *expects;     /* (element-type Expect) */
+  GHashTable *expect_index; /* pack3 -> index + 1 */
+  GArray *early;       /* (element-type Early) */
+  GPtrArray *filters;  /* (element-type FilterSubs) (owned) first-use order */
+  GHashTable *filter_index; /* filter -> FilterSubs (borrowed) */
+  GHashTable *matches; /* topic << 32 | filter -> 1 no, 2 yes */
+  GHashTable *published_qos; /* origin << 32 | seq -> QoS as published + 1 */
+  GArray *violations;  /* (element-type SesViolation) */
+  GHashTable *seen;    /* "id message" already reported */
+  gboolean finished;
+};
+
+#define NO_TIME SES_TIME_NONE
+#define NOBODY G_MAXUINT32
+
+/* ---- small helpers --------------------------------------------------- */
+
+static GHashTable *
+u64_table_new (void)
+{
+  return g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+}
+
+static guint
+u64_get (GHashTable *t, guint64 key)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (t, &key));
+}
+
+static void
+u64_set (GHashTable *t, guint64 key, guint value)
+{
+  guint64 *k = g_new (guint64, 1);
+  *k = key;
+  g_hash_table_replace (t, k, GUINT_TO_POINTER (value));
+}
+
+/* (session, origin, seq) in 64 bits: new() checks that fewer than 0xFFFF
+ * sessions and clients exist; a will's origin may be NOBODY. */
+static guint64
+pack3 (guint32 session, guint32 origin, guint32 seq)
+{
+  return ((guint64) (session & 0xFFFF) << 48)
+         | ((guint64) (origin & 0xFFFF) << 32) | seq;
+}
+
+static gpointer
+id_key (guint16 id)
+{
+  return GUINT_TO_POINTER ((guint) id | 0x10000u);
+}
+
+static const char *
+label (const SesInvariants *inv, guint32 client)
+{
+  const GPtrArray *labels = ses_mqtt_config_labels (inv->cfg);
+  if (client < labels->len)
+    return g_ptr_array_index (labels, client);
+  return "broker";
+}
+
+static const char *
+session_label (const SesInvariants *inv, guint32 session)
+{
+  if (session >= inv->n_sessions || inv->first_client[session] == NOBODY)
+    return "?";
+  return label (inv, inv->first_client[session]);
+}
+
+static const char *
+text (const SesInvariants *inv, guint32 id)
+{
+  const char *s = ses_intern_get (ses_mqtt_config_strings (inv->cfg), id);
+  return s != NULL ? s : "";
+}
+
+/* `msg=origin.seq "payload"`, as the trace names a message. */
+static char *
+msg_text (const SesInvariants *inv, guint32 origin, guint32 seq,
+          guint32 payload)
+{
+  return g_strdup_printf ("msg=%u.%u \"%s\"", origin, seq,
+                          text (inv, payload));
+}
+
+static Sess *
+sess (SesInvariants *inv, guint32 session)
+{
+  return session < inv->n_sessions ? &inv->sessions[session] : NULL;
+}
+
+static Peer *
+peer (SesInvariants *inv, guint32 client)
+{
+  return client < inv->n_clients ? &inv->peers[client] : NULL;
+}
+
+static gboolean
+client_v5 (const SesInvariants *inv, guint32 client)
+{
+  return client < inv->n_clients
+         && ses_mqtt_config_client (inv->cfg, client)->version == SES_MQTT_5;
+}
+
+static const char *
+pick (gboolean v5, const char *rule311, const char *rule5)
+{
+  return v5 ? rule5 : rule311;
+}
+
+static void G_GNUC_PRINTF (6, 7)
+report (SesInvariants *inv, SesInvariantId id, SesTime time_us,
+        guint64 index, const char *rule, const char *format, ...)
+{
+  if (inv->disabled & (1u << id))
+    return;
+  va_list ap;
+  va_start (ap, format);
+  char *message = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  char *key = g_strdup_printf ("%u %s", (guint) id, message);
+  if (!g_hash_table_add (inv->seen, key))
+    {
+      g_free (message);
+      return;
+    }
+  SesViolation v = { .id = id, .time_us = time_us, .obs_index = index,
+                     .rule = rule, .message = message };
+  g_array_append_val (inv->violations, v);
+}
+
+static void
+violation_clear (gpointer data)
+{
+  SesViolation *v = data;
+  g_free (v->message);
+}
+
+/* ---- copies of messages in sessions ---------------------------------- */
+
+static Copy *
+copy_find (Sess *s, guint32 origin, guint32 seq)
+{
+  guint64 key = (guint64) origin << 32 | seq;
+  return g_hash_table_lookup (s->copies, &key);
+}
+
+static Copy *
+copy_get (Sess *s, guint32 origin, guint32 seq)
+{
+  Copy *c = copy_find (s, origin, seq);
+  if (c != NULL)
+    return c;
+  c = g_new0 (Copy, 1);
+  c->key = (guint64) origin << 32 | seq;
+  c->origin = origin;
+  c->seq = seq;
+  g_hash_table_insert (s->copies, &c->key, c);
+  g_ptr_array_add (s->order, c);
+  return c;
+}
+
+/* Forgets a copy nothing can be judged about any more. QoS 2 wills stay
+ * for the session's lifetime: qos2-once compares their deliveries with
+ * their routings. */
+static void
+copy_settle (Sess *s, Copy *c)
+{
+  if (c->dead || c->pending > 0 || c->unsent > 0
+      || (c->seq == 0 && c->routed_q2 > 0))
+    return;
+  g_hash_table_remove (s->copies, &c->key);
+  c->dead = 1;
+  s->dead++;
+  if (s->dead < 32 || s->dead * 2 < s->order->len)
+    return;
+  GPtrArray *live = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < s->order->len; i++)
+    {
+      Copy *x = g_ptr_array_index (s->order, i);
+      if (x->dead)
+        g_free (x);
+      else
+        g_ptr_array_add (live, x);
+    }
+  g_ptr_array_set_free_func (s->order, NULL);
+  g_ptr_array_unref (s->order);
+  s->order = live;
+  s->dead = 0;
+}
+
+/* ---- subscriptions, for the routing a publisher is owed -------------- */
+
+static gint
+sub_position (const GArray *subs, guint32 session, gboolean *found)
+{
+  guint lo = 0, hi = subs->len;
+  while (lo < hi)
+    {
+      guint mid = (lo + hi) / 2;
+      if (g_array_index (subs, Sub, mid).session < session)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  *found = lo < subs->len && g_array_index (subs, Sub, lo).session == session;
+  return (gint) lo;
+}
+
+static void
+subscribe (SesInvariants *inv, guint32 session, guint32 filter, guint8 qos)
+{
+  Sess *s = sess (inv, session);
+  if (s == NULL)
+    return;
+  FilterSubs *fs = g_hash_table_lookup (inv->filter_index,
+                                        GUINT_TO_POINTER (filter));
+  if (fs == NULL)
+    {
+      fs = g_new0 (FilterSubs, 1);
+      fs->filter = filter;
+      fs->subs = g_array_new (FALSE, FALSE, sizeof (Sub));
+      g_ptr_array_add (inv->filters, fs);
+      g_hash_table_insert (inv->filter_index, GUINT_TO_POINTER (filter), fs);
+    }
+  gboolean found;
+  gint at = sub_position (fs->subs, session, &found);
+  if (found)
+    {
+      g_array_index (fs->subs, Sub, at).qos = qos;
+      return;
+    }
+  Sub sub = { session, qos };
+  g_array_insert_val (fs->subs, (guint) at, sub);
+  g_array_append_val (s->filters, filter);
+}
+
+static void
+unsubscribe (SesInvariants *inv, guint32 session, guint32 filter)
+{
+  Sess *s = sess (inv, session);
+  FilterSubs *fs = g_hash_table_lookup (inv->filter_index,
+                                        GUINT_TO_POINTER (filter));
+  if (s == NULL || fs == NULL)
+    return;
+  gboolean found;
+  gint at = sub_position (fs->subs, session, &found);
+  if (found)
+    g_array_remove_index (fs->subs, (guint) at);
+  for (guint i = 0; i < s->filters->len; i++)
+    if (g_array_index (s->filters, guint32, i) == filter)
+      {
+        g_array_remove_index (s->filters, i);
+        break;
+      }
+}
+
+static gboolean
+matches (SesInvariants *inv, guint32 topic, guint32 filter)
+{
+  guint64 key = (guint64) topic << 32 | filter;
+  guint known = u64_get (inv->matches, key);
+  if (known == 0)
+    {
+      known = ses_topic_matches (text (inv, filter), text (inv, topic)) ? 2 : 1;
+      u64_set (inv->matches, key, known);
+    }
+  return known == 2;
+}
+
+static gint
+compare_subs (gconstpointer a, gconstpointer b)
+{
+  const Sub *x = a, *y = b;
+  if (x->session != y->session)
+    return x->session < y->session ? -1 : 1;
+  return (gint) x->qos - (gint) y->qos;
+}
+
+/* both [MQTT-4.5.0-1]: a message the broker takes ownership of goes to every
+ * session with a matching subscription, at min(published, granted). */
+static void
+expect_routing (SesInvariants *inv, const SesObs *o, guint64 index)
+{
+  const SesPacket *p = &o->pkt;
+  if (p->qos == 0)
+    return;
+  g_autoptr (GArray) targets = g_array_new (FALSE, FALSE, sizeof (Sub));
+  for (guint i = 0; i < inv->filters->len; i++)
+    {
+      FilterSubs *fs = g_ptr_array_index (inv->filters, i);
+      if (fs->subs->len > 0 && matches (inv, p->topic, fs->filter))
+        g_array_append_vals (targets, fs->subs->data, fs->subs->len);
+    }
+  g_array_sort (targets, compare_subs);
+  for (guint i = 0; i < targets->len; i++)
+    {
+      Sub t = g_array_index (targets, Sub, i);
+      while (i + 1 < targets->len
+             && g_array_index (targets, Sub, i + 1).session == t.session)
+        t.qos = g_array_index (targets, Sub, ++i).qos; /* sorted: highest */
+      guint8 qos = MIN (p->qos, t.qos);
+      if (qos == 0)
+        continue;
+      guint64 key = pack3 (t.session, p->origin, p->seq);
+      guint at = u64_get (inv->expect_index, key);
+      if (at != 0)
+        {
+          g_array_index (inv->expects, Expect, at - 1).needed++;
+          continue;
+        }
+      Expect e = { .session = t.session, .origin = p->origin, .seq = p->seq,
+                   .payload = p->payload, .from = o->client, .qos = qos,
+                   .needed = 1, .time_us = o->time_us, .index = index };
+      g_array_append_val (inv->expects, e);
+      u64_set (inv->expect_index, key, inv->expects->len);
+    }
+}
+
+/* ---- resets ---------------------------------------------------------- */
+
+static void
+reset_application (Peer *c)
+{
+  g_hash_table_remove_all (c->delivered);
+  g_hash_table_remove_all (c->streams);
+}
+
+/* The session is gone or new: nothing routed before counts any more. */
+static void
+reset_session (SesInvariants *inv, guint32 session)
+{
+  Sess *s = sess (inv, session);
+  if (s == NULL)
+    return;
+  g_hash_table_remove_all (s->copies);
+  g_ptr_array_set_size (s->order, 0);
+  s->dead = 0;
+  g_hash_table_remove_all (s->ids);
+  while (s->filters->len > 0)
+    unsubscribe (inv, session, g_array_index (s->filters, guint32, 0));
+  s->kept_us = NO_TIME;
+  s->deadline_us = NO_TIME;
+  s->armed = 0;
+  s->will_due_us = NO_TIME;
+  /* A new session: its clients' applications start afresh for it. */
+  for (guint32 c = inv->first_client[session]; c != NOBODY;
+       c = inv->next_client[c])
+    reset_application (&inv->peers[c]);
+}
+
+/* ---- deferred judgements --------------------------------------------- */
+
+/* Judges what had to happen within the instant that has just ended. */
+static void
+flush_instant (SesInvariants *inv)
+{
+  for (guint i = 0; i < inv->expects->len; i++)
+    {
+      const Expect *e = &g_array_index (inv->expects, Expect, i);
+      if (e->met >= e->needed)
+        continue;
+      g_autofree char *m = msg_text (inv, e->origin, e->seq, e->payload);
+      g_autofree char *when = ses_time_format (e->time_us);
+      for (SesInvariantId id = SES_INV_NO_LOSS;
+           id <= SES_INV_QOS1_AT_LEAST_ONCE; id++)
+        {
+          if (id == SES_INV_QOS2_ONCE
+              || (id == SES_INV_QOS1_AT_LEAST_ONCE && e->qos != 1))
+            continue;
+          report (inv, id, e->time_us, e->index, "both [MQTT-4.5.0-1]",
+                  "%s from %s, accepted by the broker at %s, was never added "
+                  "to the session of %s although it had a matching "
+                  "subscription (QoS %u)",
+                  m, label (inv, e->from), when,
+                  session_label (inv, e->session), e->qos);
+        }
+    }
+  g_array_set_size (inv->expects, 0);
+  g_hash_table_remove_all (inv->expect_index);
+
+  for (guint i = 0; i < inv->early->len; i++)
+    {
+      const Early *e = &g_array_index (inv->early, Early, i);
+      g_autofree char *when = ses_time_format (e->time_us);
+      g_autofree char *lost = ses_time_format (e->lost_us);
+      report (inv, SES_INV_WILL, e->time_us, e->index, "5.0 [MQTT-3.1.2-8]",
+              "the will of %s (\"%s\") was published at %s, before its %u s "
+              "delay since the connection ended at %s, and the session did "
+              "not end then",
+              session_label (inv, e->session), text (inv, e->payload), when,
+              e->delay_s, lost);
+    }
+  g_array_set_size (inv->early, 0);
+}
+
+static void
+will_due (SesInvariants *inv, Sess *s, SesTime due)
+{
+  s->will_due_us = due;
+  if (inv->next_due_us == NO_TIME || due < inv->next_due_us)
+    inv->next_due_us = due;
+}
+
+/* 5.0 [MQTT-3.1.2-8]: a scheduled will is out by the earlier of its delay
+ * and the session's end; `now` is past a due time. */
+static void
+check_overdue (SesInvariants *inv, SesTime now, guint64 index)
+{
+  if (inv->next_due_us == NO_TIME || now <= inv->next_due_us)
+    return;
+  SesTime next = NO_TIME;
+  for (guint32 i = 0; i < inv->n_sessions; i++)
+    {
+      Sess *s = &inv->sessions[i];
+      if (s->will_due_us == NO_TIME)
+        continue;
+      if (now > s->will_due_us)
+        {
+          g_autofree char *sched = ses_time_format (s->will_sched_us);
+          g_autofree char *due = ses_time_format (s->will_due_us);
+          report (inv, SES_INV_WILL, now, index, "5.0 [MQTT-3.1.2-8]",
+                  "the will of %s, scheduled at %s, was neither published nor "
+                  "cancelled by %s, the earlier of its delay and the "
+                  "session's end",
+                  session_label (inv, i), sched, due);
+          s->will_due_us = NO_TIME;
+        }
+      else if (next == NO_TIME || s->will_due_us < next)
+        next = s->will_due_us;
+    }
+  inv->next_due_us = next;
+}
+
+/* ---- packets --------------------------------------------------------- */
+
+/* A QoS>0 exchange completes for its sender: PUBACK (QoS 1), PUBCOMP or a
+ * PUBREC with a failure reason (QoS 2). 3.1.1 [MQTT-2.3.1-3], 5.0 §4.3. */
+static gboolean
+completes (const SesPacket *ack, guint8 qos)
+{
+  switch (ack->type)
+    {
+    case SES_PKT_PUBACK:
+      return qos == 1;
+    case SES_PKT_PUBCOMP:
+      return qos == 2;
+    case SES_PKT_PUBREC:
+      return qos == 2 && ack->reason >= 0x80;
+    default:
+      return FALSE;
+    }
+}
+
+static void
+ack_received (GHashTable *ids, GHashTable *outstanding, const SesPacket *ack)
+{
+  InUse *u = g_hash_table_lookup (ids, id_key (ack->packet_id));
+  if (u != NULL && completes (ack, u->qos))
+    g_hash_table_remove (ids, id_key (ack->packet_id));
+  guint qos = GPOINTER_TO_UINT (g_hash_table_lookup (outstanding,
+                                                     id_key (ack->packet_id)));
+  if (qos != 0 && completes (ack, (guint8) qos))
+    g_hash_table_remove (outstanding, id_key (ack->packet_id));
+}
+
+/* What the broker sends of a copy it holds: message-expiry. */
+static void
+check_forward (SesInvariants *inv, const SesObs *o, guint64 index)
+{
+  const SesPacket *p = &o->pkt;
+  Sess *s = sess (inv, o->session);
+  if (s == NULL)
+    return;
+  Copy *c = copy_find (s, p->origin, p->seq);
+  if (c == NULL || !c->has_expiry)
+    {
+      if (c != NULL && c->unsent > 0)
+        {
+          c->unsent--;
+          copy_settle (s, c);
+        }
+      return;
+    }
+  SesTime elapsed = o->time_us - c->routed_us;
+  if (c->unsent > 0)
+    {
+      c->unsent--;
+      SesTime expires = c->routed_us + ses_time_from_s (c->expiry_s);
+      if (o->time_us > expires)
+        {
+          g_autofree char *m = msg_text (inv, p->origin, p->seq, p->payload);
+          g_autofree char *when = ses_time_format (expires);
+          report (inv, SES_INV_MESSAGE_EXPIRY, o->time_us, index,
+                  "5.0 [MQTT-3.3.2-5]",
+                  "the broker started sending %s to %s after its Message "
+                  "Expiry ran out at %s",
+                  m, label (inv, o->client), when);
+        }
+    }
+  if (p->flags & SES_PKT_F_HAS_EXPIRY)
+    {
+      guint64 waited = (guint64) (elapsed / SES_US_PER_S);
+      guint32 left = waited >= c->expiry_s ? 0 : c->expiry_s - (guint32) waited;
+      if (p->expiry_s > left)
+        {
+          g_autofree char *m = msg_text (inv, p->origin, p->seq, p->payload);
+          report (inv, SES_INV_MESSAGE_EXPIRY, o->time_us, index,
+                  "5.0 [MQTT-3.3.2-6]",
+                  "the broker forwarded %s to %s with Message Expiry %u s, "
+                  "more than the %u s left after it waited %" G_GUINT64_FORMAT
+                  " s",
+                  m, label (inv, o->client), p->expiry_s, left, waited);
+        }
+    }
+  copy_settle (s, c);
+}
+
+/* A PUBLISH leaves a sender (or is lost on the way out: it was still an
+ * attempt, and uses its id and send quota all the same). */
+static void
+publish_sent (SesInvariants *inv, const SesObs *o, guint64 index)
+{
+  const SesPacket *p = &o->pkt;
+  Peer *c = peer (inv, o->client);
+  Sess *s = sess (inv, o->session);
+  if (c == NULL)
+    return;
+  gboolean broker = o->by_broker;
+  gboolean v5 = client_v5 (inv, o->client);
+  gboolean dup = (p->flags & SES_PKT_F_DUP) != 0;
+  const char *who = broker ? "the broker" : label (inv, o->client);
+  const char *to = broker ? label (inv, o->client) : "the broker";
+  g_autofree char *m = msg_text (inv, p->origin, p->seq, p->payload);
+
+  if (broker)
+    check_forward (inv, o, index);
+
+  if (p->qos == 0)
+    {
+      if (p->packet_id != 0)
+        report (inv, SES_INV_PACKET_ID, o->time_us, index,
+                pick (v5, "3.1.1 [MQTT-2.3.1-5]", "5.0 [MQTT-2.2.1-2]"),
+                "%s sent QoS 0 PUBLISH %s to %s with packet id %u", who, m, to,
+                p->packet_id);
+      if (dup)
+        report (inv, SES_INV_DUP, o->time_us, index, "both [MQTT-3.3.1-2]",
+                "%s sent QoS 0 PUBLISH %s to %s with DUP=1", who, m, to);
+      return;
+    }
+  const char *rule_id
+    = broker ? pick (v5, "3.1.1 [MQTT-2.3.1-4]", "5.0 [MQTT-2.2.1-4]")
+             : pick (v5, "3.1.1 [MQTT-2.3.1-2]", "5.0 [MQTT-2.2.1-3]");
+  if (p->packet_id == 0)
+    {
+      report (inv, SES_INV_PACKET_ID, o->time_us, index,
+              pick (v5, "3.1.1 [MQTT-2.3.1-1]", rule_id),
+              "%s sent QoS %u PUBLISH %s to %s with packet id 0", who, p->qos,
+              m, to);
+      return;
+    }
+
+  GHashTable *ids = broker ? (s != NULL ? s->ids : NULL) : c->ids;
+  if (ids != NULL)
+    {
+      InUse *u = g_hash_table_lookup (ids, id_key (p->packet_id));
+      if (u == NULL)
+        {
+          /* both [MQTT-3.3.1-1]: only a redelivery carries DUP=1 */
+          if (dup)
+            report (inv, SES_INV_DUP, o->time_us, index, "both [MQTT-3.3.1-1]",
+                    "%s sent PUBLISH %s to %s with DUP=1 on its first "
+                    "transmission with packet id %u",
+                    who, m, to, p->packet_id);
+          u = g_new0 (InUse, 1);
+          g_hash_table_insert (ids, id_key (p->packet_id), u);
+        }
+      else if (u->origin == p->origin && u->seq == p->seq)
+        {
+          if (!dup)
+            report (inv, SES_INV_DUP, o->time_us, index, "both [MQTT-3.3.1-1]",
+                    "%s sent PUBLISH %s to %s again with packet id %u but "
+                    "DUP=0",
+                    who, m, to, p->packet_id);
+        }
+      else
+        {
+          g_autofree char *old = msg_text (inv, u->origin, u->seq, u->payload);
+          report (inv, SES_INV_PACKET_ID, o->time_us, index, rule_id,
+                  "%s sent a new PUBLISH %s to %s with packet id %u while that "
+                  "id still carried %s",
+                  who, m, to, p->packet_id, old);
+        }
+      u->origin = p->origin;
+      u->seq = p->seq;
+      u->payload = p->payload;
+      u->qos = p->qos;
+    }
+
+  /* 5.0 [MQTT-3.3.4-9] (broker), [MQTT-3.3.4-7] (client): no more QoS>0
+   * PUBLISHes outstanding than the receiver's Receive Maximum. */
+  GHashTable *out = broker ? c->out_b2c : c->out_c2b;
+  g_hash_table_insert (out, id_key (p->packet_id), GUINT_TO_POINTER (p->qos));
+  guint32 limit = broker ? c->rm_client : c->rm_broker;
+  if (c->v5 && g_hash_table_size (out) > limit)
+    report (inv, SES_INV_RECEIVE_MAXIMUM, o->time_us, index,
+            broker ? "5.0 [MQTT-3.3.4-9]" : "5.0 [MQTT-3.3.4-7]",
+            "%s sent %s to %s with %u QoS 1/2 PUBLISHes outstanding, more "
+            "than the Receive Maximum %u of %s",
+            who, m, to, g_hash_table_size (out), limit,
+            broker ? label (inv, o->client) : "the broker");
+}
+
+/* The broker answers a CONNECT: session-present, and the will it accepts. */
+static void
+connack_sent (SesInvariants *inv, const SesObs *o, guint64 index)
+{
+  Peer *c = peer (inv, o->client);
+  Sess *s = sess (inv, o->session);
+  if (c == NULL)
+    return;
+  gboolean v5 = client_v5 (inv, o->client);
+  gboolean sp = (o->pkt.flags & SES_PKT_F_SESSION_PRESENT) != 0;
+  const char *who = label (inv, o->client);
+  if (o->pkt.reason != 0)
+    {
+      if (sp)
+        report (inv, SES_INV_SESSION_PRESENT, o->time_us, index,
+                pick (v5, "3.1.1 [MQTT-3.2.2-4]", "5.0 [MQTT-3.2.2-6]"),
+                "the CONNACK to %s refused the connection (reason 0x%02x) but "
+                "said Session Present 1",
+                who, o->pkt.reason);
+    }
+  else if (c->connecting && sp && c->clean)
+    report (inv, SES_INV_SESSION_PRESENT, o->time_us, index,
+            pick (v5, "3.1.1 [MQTT-3.2.2-1]", "5.0 [MQTT-3.2.2-2]"),
+            "the CONNACK to %s said Session Present 1 after a CONNECT with "
+            "the clean flag",
+            who);
+  else if (c->connecting && sp != c->resumed)
+    report (inv, SES_INV_SESSION_PRESENT, o->time_us, index,
+            pick (v5, sp ? "3.1.1 [MQTT-3.2.2-3]" : "3.1.1 [MQTT-3.2.2-2]",
+                  "5.0 [MQTT-3.2.2-3]"),
+            "the CONNACK to %s said Session Present %d but the broker %s",
+            who, sp ? 1 : 0,
+            c->resumed ? "resumed the session"
+                       : c->created ? "created a new session"
+                                    : "resumed no session");
+  if (o->pkt.reason == 0 && c->connecting && s != NULL && c->will != 0)
+    {
+      s->armed++;
+      s->will = c->will;
+      s->will_v5 = v5;
+    }
+  if (o->pkt.reason == 0 && s != NULL)
+    s->kept_us = NO_TIME;
+  c->connecting = FALSE;
+  c->resumed = c->created = FALSE;
+}
+
+static gboolean
+keep_alive_packet (const SesPacket *p)
+{
+  return p->type == SES_PKT_PINGREQ || p->type == SES_PKT_PINGRESP;
+}
+
+static void
+on_sent (SesInvariants *inv, const SesObs *o, guint64 index)
+{
+  Peer *c = peer (inv, o->client);
+  if (c == NULL)
+    return;
+  /* A new connection starts with nothing on its wire. */
+  if (o->pkt.type == SES_PKT_CONNECT && !o->by_broker)
+    c->wire[0] = c->wire[1] = 0;
+  if (o->kind == SES_OBS_SEND && !keep_alive_packet (&o->pkt))
+    c->wire[o->by_broker ? 1 : 0]++;
+  switch (o->pkt.type)
+    {
+    case SES_PKT_PUBLISH:
+      publish_sent (inv, o, index);
+      break;
+    case SES_PKT_CONNACK:
+      if (o->by_broker)
+        connack_sent (inv, o, index);
+      break;
+    case SES_PKT_CONNECT:
+      if (!o->by_broker)
+        {
+          /* A new connection: the client's send quota starts afresh (C9). */
+          g_hash_table_remove_all (c->out_c2b);
+          c->rm_broker = 65535;
+          c->v5 = o->pkt.version == SES_MQTT_5;
+        }
+      break;
+    default:
+      break;
+    }
+}
+
+static void
+on_received (SesInvariants *inv, const SesObs *o, guint64 index)
+{
+  Peer *c = peer (inv, o->client);
+  Sess *s = sess (inv, o->session);
+  const SesPacket *p = &o->pkt;
+  (void) index;
+  if (c == NULL)
+    return;
+  guint32 *wire = &c->wire[o->by_broker ? 0 : 1];
+  if (!keep_alive_packet (p) && *wire > 0)
+    (*wire)--;
+  switch (p->type)
+    {
+    case SES_PKT_CONNECT:
+      if (!o->by_broker)
+        break;
+      c->connecting = TRUE;
+      c->clean = (p->flags & SES_PKT_F_CLEAN) != 0;
+      c->resumed = c->created = FALSE;
+      c->will = p->will;
+      c->v5 = p->version == SES_MQTT_5;
+      g_hash_table_remove_all (c->out_b2c);
+      c->rm_client = p->receive_max != 0 ? p->receive_max : 65535;
+      if (s != NULL)
+        s->disconnect0 = FALSE;
+      break;
+    case SES_PKT_CONNACK:
+      if (o->by_broker || p->reason != 0)
+        break;
+      c->rm_broker = p->receive_max != 0 ? p->receive_max : 65535;
+      /* Session Present 0: a new session, so none of the client's ids is
+       * in use any more, whatever the client believes (5.0
+       * [MQTT-3.2.2-5]); its first PUBLISH of any message is new. */
+      if (!(p->flags & SES_PKT_F_SESSION_PRESENT))
+        g_hash_table_remove_all (c->ids);
+      break;
+    case SES_PKT_DISCONNECT:
+      if (o->by_broker && p->reason == SES_RC_SUCCESS && s != NULL)
+        s->disconnect0 = TRUE;
+      break;
+    case SES_PKT_PUBACK:
+    case SES_PKT_PUBREC:
+    case SES_PKT_PUBCOMP:
+      if (o->by_broker)
+        {
+          if (s != NULL)
+            ack_received (s->ids, c->out_b2c, p);
+        }
+      else
+        ack_received (c->ids, c->out_c2b, p);
+      break;
+    default:
+      break;
+    }
+}
+
+/* ---- application deliveries ------------------------------------------ */
+
+static void
+on_deliver (SesInvariants *inv, const SesObs *o, guint64 index)
+{
+  const SesPacket *p = &o->pkt;
+  Peer *c = peer (inv, o->client);
+  Sess *s = sess (inv, o->session);
+  if (c == NULL)
+    return;
+  gboolean v5 = client_v5 (inv, o->client);
+  guint64 key = (guint64) p->origin << 32 | p->seq;
+  guint before = u64_get (c->delivered, key);
+  Copy *copy = s != NULL ? copy_find (s, p->origin, p->seq) : NULL;
+
+  /* order: only a message's first delivery counts; a resent QoS 1 message
+   * may come again later (§4.6, non-normative). Retained messages sent on
+   * SUBSCRIBE and wills are not part of a publisher's stream. */
+  if (before == 0 && p->seq != 0 && !(p->flags & SES_PKT_F_RETAIN))
+    {
+      /* "Same topic and QoS" is the QoS the publisher used: messages
+       * published at different QoS may overtake each other (a QoS 2 one
+       * forwarded on PUBREL, say), even when delivered at one QoS. */
+      guint published = u64_get (inv->published_qos, key);
+      guint qos = published > 0 ? published - 1 : p->qos;
+      guint64 skey = (guint64) p->topic << 32
+                     | (guint64) (p->origin & 0x3FFFFFFF) << 2 | qos;
+      guint highest = u64_get (c->streams, skey);
+      if (highest > p->seq)
+        {
+          g_autofree char *m = msg_text (inv, p->origin, p->seq, p->payload);
+          report (inv, SES_INV_ORDER, o->time_us, index,
+                  pick (v5, "3.1.1 [MQTT-4.6.0-6]", "5.0 [MQTT-4.6.0-5]"),
+                  "%s received %s for the first time after msg=%u.%u from "
+                  "the same publisher on \"%s\" published at QoS %u",
+                  label (inv, o->client), m, p->origin, highest,
+                  text (inv, p->topic), qos);
+        }
+      else
+        u64_set (c->streams, skey, p->seq);
+    }
+
+  guint q2 = before > 0 ? before - 1 : 0;
+  if (p->qos == 2 && !(p->flags & SES_PKT_F_RETAIN))
+    {
+      /* 3.1.1 [MQTT-4.3.3-2], 5.0 [MQTT-4.3.3-10]: a QoS 2 message reaches
+       * the application once. Only wills, which all have seq 0, can be
+       * told apart by nothing but their routings; a retained message sent
+       * again on SUBSCRIBE is a new copy and is not counted. */
+      q2++;
+      guint32 allowed = 1;
+      if (p->seq == 0 && copy != NULL && copy->routed_q2 > 1)
+        allowed = copy->routed_q2;
+      if (q2 > allowed)
+        {
+          g_autofree char *m = msg_text (inv, p->origin, p->seq, p->payload);
+          report (inv, SES_INV_QOS2_ONCE, o->time_us, index,
+                  pick (v5, "3.1.1 [MQTT-4.3.3-2]", "5.0 [MQTT-4.3.3-10]"),
+                  "%s received QoS 2 %s %u times in one session",
+                  label (inv, o->client), m, q2);
+        }
+    }
+  u64_set (c->delivered, key, q2 + 1);
+
+  if (copy != NULL && copy->pending > 0)
+    {
+      copy->pending--;
+      copy_settle (s, copy);
+    }
+}
+
+static void
+on_routed (SesInvariants *inv, const SesObs *o, guint64 index)
+{
+  const SesPacket *p = &o->pkt;
+  Sess *s = sess (inv, o->session);
+  if (s == NULL)
+    return;
+  guint at = u64_get (inv->expect_index, pack3 (o->session, p->origin, p->seq));
+  if (at != 0)
+    {
+      Expect *e = &g_array_index (inv->expects, Expect, at - 1);
+      if (e->met < e->needed)
+        e->met++;
+    }
+  gboolean has_expiry = (p->flags & SES_PKT_F_HAS_EXPIRY) != 0;
+  if (p->qos == 0 && !has_expiry)
+    return;
+  Copy *c = copy_get (s, p->origin, p->seq);
+  c->topic = p->topic;
+  c->payload = p->payload;
+  c->qos = p->qos;
+  c->routed_us = o->time_us;
+  c->routed_index = index;
+  c->has_expiry = has_expiry;
+  c->expiry_s = p->expiry_s;
+  c->unsent++;
+  if (p->qos > 0)
+    c->pending++;
+  if (p->qos == 2)
+    c->routed_q2++;
+}
+
+/* A copy left the session without being delivered: a broker setting dropped
+ * it, or its Message Expiry ran out. Neither is a loss. */
+static void
+on_dropped (SesInvariants *inv, const SesObs *o)
+{
+  Sess *s = sess (inv, o->session);
+  if (s == NULL || o->pkt.type != SES_PKT_PUBLISH)
+    return;
+  Copy *c = copy_find (s, o->pkt.origin, o->pkt.seq);
+  if (c == NULL)
+    return;
+  if (c->pending > 0 && o->pkt.qos > 0)
+    c->pending--;
+  if (c->unsent > 0)
+    c->unsent--;
+  copy_settle (s, c);
+}
+
+/* ---- session lifecycle ----------------------------------------------- */
+
+static void
+on_session (SesInvariants *inv, const SesObs *o, guint64 index)
+{
+  Sess *s = sess (inv, o->session);
+  Peer *c = peer (inv, o->client);
+  if (s == NULL)
+    return;
+  const char *who = session_label (inv, o->session);
+  gboolean v5 = client_v5 (inv, o->client);
+  switch (o->kind)
+    {
+    case SES_OBS_SESSION_CREATED:
+      if (s->exists)
+        report (inv, SES_INV_SESSION_PRESENT, o->time_us, index,
+                pick (v5, "3.1.1 [MQTT-3.2.2-2]", "5.0 [MQTT-3.2.2-3]"),
+                "the broker created a new session for %s while the old one "
+                "still existed and had not ended",
+                who);
+      reset_session (inv, o->session);
+      s->exists = TRUE;
+      if (c != NULL && c->connecting)
+        c->created = TRUE;
+      break;
+    case SES_OBS_SESSION_RESUMED:
+      if (!s->exists)
+        report (inv, SES_INV_SESSION_PRESENT, o->time_us, index,
+                pick (v5, "3.1.1 [MQTT-3.2.2-3]", "5.0 [MQTT-3.2.2-3]"),
+                "the broker resumed a session for %s that did not exist", who);
+      if (s->deadline_us != NO_TIME && o->time_us > s->deadline_us)
+        {
+          g_autofree char *when = ses_time_format (s->deadline_us);
+          report (inv, SES_INV_SESSION_EXPIRY, o->time_us, index,
+                  "5.0 [MQTT-4.1.0-2]",
+                  "the broker resumed the session of %s after it had expired "
+                  "at %s",
+                  who, when);
+        }
+      s->exists = TRUE;
+      s->deadline_us = NO_TIME;
+      if (c != NULL && c->connecting)
+        c->resumed = TRUE;
+      break;
+    case SES_OBS_SESSION_KEPT:
+      s->kept_us = o->time_us;
+      s->deadline_us = o->arg == SES_EXPIRY_NEVER
+                         ? NO_TIME
+                         : o->time_us + ses_time_from_s (o->arg);
+      break;
+    case SES_OBS_SESSION_ENDED:
+      if (o->cause == SES_CAUSE_EXPIRED
+          && (s->deadline_us == NO_TIME || o->time_us < s->deadline_us))
+        {
+          g_autofree char *when = s->deadline_us != NO_TIME
+                                    ? ses_time_format (s->deadline_us)
+                                    : g_strdup ("never");
+          report (inv, SES_INV_SESSION_EXPIRY, o->time_us, index,
+                  "5.0 [MQTT-3.1.2-23]",
+                  "the broker ended the session of %s as expired, but it "
+                  "expires %s%s",
+                  who, s->deadline_us != NO_TIME ? "at " : "", when);
+        }
+      if (s->will_due_us != NO_TIME)
+        {
+          g_autofree char *sched = ses_time_format (s->will_sched_us);
+          report (inv, SES_INV_WILL, o->time_us, index, "5.0 [MQTT-3.1.2-8]",
+                  "the session of %s ended without publishing the will "
+                  "scheduled at %s",
+                  who, sched);
+        }
+      /* A will published at this instant went out at the session's end. */
+      for (guint i = inv->early->len; i-- > 0;)
+        if (g_array_index (inv->early, Early, i).session == o->session)
+          g_array_remove_index (inv->early, i);
+      reset_session (inv, o->session);
+      s->exists = FALSE;
+      break;
+    default:
+      break;
+    }
+}
+
+/* ---- wills ----------------------------------------------------------- */
+
+static void
+on_will (SesInvariants *inv, const SesObs *o, guint64 index)
+{
+  Sess *s = sess (inv, o->session);
+  if (s == NULL)
+    return;
+  const char *who = session_label (inv, o->session);
+  switch (o->kind)
+    {
+    case SES_OBS_WILL_PUBLISHED:
+      {
+        const char *payload = text (inv, o->pkt.payload);
+        if (s->disconnect0)
+          report (inv, SES_INV_WILL, o->time_us, index,
+                  pick (s->will_v5, "3.1.1 [MQTT-3.14.4-3]",
+                        "5.0 [MQTT-3.14.4-3]"),
+                  "the broker published the will of %s (\"%s\") after %s "
+                  "disconnected normally (DISCONNECT 0x00)",
+                  who, payload, who);
+        if (s->armed == 0)
+          report (inv, SES_INV_WILL, o->time_us, index,
+                  pick (s->will_v5, "3.1.1 [MQTT-3.1.2-10]",
+                        "5.0 [MQTT-3.1.2-10]"),
+                  "the broker published a will of %s (\"%s\") it no longer "
+                  "held: it was already published or removed",
+                  who, payload);
+        else
+          s->armed--;
+        s->will_due_us = NO_TIME;
+        if (s->will_v5 && s->will != 0)
+          {
+            const SesWill *spec = ses_mqtt_config_will (inv->cfg, s->will);
+            SesTime lost = s->kept_us != NO_TIME ? s->kept_us : o->time_us;
+            if (spec != NULL
+                && o->time_us < lost + ses_time_from_s (spec->delay_s))
+              {
+                Early e = { .session = o->session,
+                            .payload = o->pkt.payload, .delay_s = spec->delay_s,
+                            .lost_us = lost, .time_us = o->time_us,
+                            .index = index };
+                g_array_append_val (inv->early, e);
+              }
+          }
+        expect_routing (inv, o, index);
+        break;
+      }
+    case SES_OBS_WILL_SCHEDULED:
+      {
+        SesTime due = o->time_us + ses_time_from_s (o->arg);
+        if (s->deadline_us != NO_TIME && s->deadline_us < due)
+          due = s->deadline_us;
+        s->will_sched_us = o->time_us;
+        will_due (inv, s, due);
+        break;
+      }
+    case SES_OBS_WILL_CANCELLED:
+    case SES_OBS_WILL_DISCARDED:
+      if (s->armed > 0)
+        s->armed--;
+      s->will_due_us = NO_TIME;
+      break;
+    default:
+      break;
+    }
+}
+
+/* ---- the observer ---------------------------------------------------- */
+
+void
+ses_invariants_observe (SesInvariants *inv, const SesObs *o)
+{
+  g_return_if_fail (inv != NULL && o != NULL);
+  guint64 index = inv->next_index++;
+  if (o->time_us > inv->now_us)
+    {
+      flush_instant (inv);
+      inv->now_us = o->time_us;
+    }
+  check_overdue (inv, o->time_us, index);
+  switch ((SesObsKind) o->kind)
+    {
+    case SES_OBS_SEND:
+    case SES_OBS_LOST:
+      on_sent (inv, o, index);
+      break;
+    case SES_OBS_RECEIVE:
+      on_received (inv, o, index);
+      break;
+    case SES_OBS_DELIVER:
+      on_deliver (inv, o, index);
+      break;
+    case SES_OBS_ACCEPTED:
+      u64_set (inv->published_qos,
+               (guint64) o->pkt.origin << 32 | o->pkt.seq, o->pkt.qos + 1u);
+      /* Method A routes a QoS 2 message on PUBLISH only on PUBREL, when the
+       * subscriptions may have changed: not judged. */
+      if (!(o->pkt.qos == 2 && inv->method_a))
+        expect_routing (inv, o, index);
+      break;
+    case SES_OBS_ROUTED:
+      on_routed (inv, o, index);
+      break;
+    case SES_OBS_POLICY_DROP:
+    case SES_OBS_EXPIRED:
+      on_dropped (inv, o);
+      break;
+    case SES_OBS_SESSION_CREATED:
+    case SES_OBS_SESSION_RESUMED:
+    case SES_OBS_SESSION_KEPT:
+    case SES_OBS_SESSION_ENDED:
+      on_session (inv, o, index);
+      break;
+    case SES_OBS_WILL_PUBLISHED:
+    case SES_OBS_WILL_SCHEDULED:
+    case SES_OBS_WILL_CANCELLED:
+    case SES_OBS_WILL_DISCARDED:
+      on_will (inv, o, index);
+      break;
+    case SES_OBS_CLIENT_DISCARDED:
+      if (peer (inv, o->client) != NULL)
+        g_hash_table_remove_all (peer (inv, o->client)->ids);
+      break;
+    case SES_OBS_FAULT:
+      if (o->cause == SES_FAULT_KIND_CRASH && peer (inv, o->client) != NULL
+          && !ses_mqtt_config_client (inv->cfg, o->client)->persistent_store)
+        {
+          /* Its memory is gone: a new application, with no ids in use. */
+          Peer *c = peer (inv, o->client);
+          g_hash_table_remove_all (c->ids);
+          reset_application (c);
+        }
+      break;
+    case SES_OBS_PROTOCOL_ERROR:
+      /* A refused DISCONNECT is no normal disconnect: the will stays due
+       * (5.0 §3.14.2.2.2, C13). */
+      if (o->pkt.type == SES_PKT_DISCONNECT && sess (inv, o->session) != NULL)
+        sess (inv, o->session)->disconnect0 = FALSE;
+      break;
+    case SES_OBS_SUBSCRIBED:
+      subscribe (inv, o->session, o->arg, o->pkt.qos);
+      break;
+    case SES_OBS_UNSUBSCRIBED:
+      unsubscribe (inv, o->session, o->pkt.topic);
+      break;
+    default:
+      break;
+    }
+}
+
+static void
+observer (const SesObs *obs, gpointer user_data)
+{
+  ses_invariants_observe (user_data, obs);
+}
+
+/* ---- lifetime and the end of a run ----------------------------------- */
+
+static void
+filter_subs_free (gpointer data)
+{
+  FilterSubs *fs = data;
+  g_array_unref (fs->subs);
+  g_free (fs);
+}
+
+SesInvariants *
+ses_invariants_new (SesWorld *world, guint32 disabled)
+{
+  g_return_val_if_fail (world != NULL, NULL);
+  SesMqtt *mqtt = ses_mqtt_from_world (world);
+  SesMqttConfig *cfg = ses_mqtt_config (mqtt);
+  guint n_clients = ses_mqtt_config_n_clients (cfg);
+  guint n_sessions = ses_mqtt_config_n_sessions (cfg);
+  /* Packed keys give sessions and clients 16 bits each. */
+  g_return_val_if_fail (n_clients < 0xFFFF && n_sessions < 0xFFFF, NULL);
+
+  SesInvariants *inv = g_new0 (SesInvariants, 1);
+  inv->world = world;
+  inv->mqtt = mqtt;
+  inv->cfg = cfg;
+  inv->disabled = disabled;
+  inv->n_clients = n_clients;
+  inv->n_sessions = n_sessions;
+  inv->method_a = ses_mqtt_config_broker (cfg)->qos2_on_pubrel;
+  inv->next_index = ses_mqtt_counters (mqtt)->observations;
+  inv->now_us = ses_world_now (world);
+  inv->next_due_us = NO_TIME;
+
+  inv->peers = g_new0 (Peer, MAX (n_clients, 1));
+  inv->next_client = g_new (guint32, MAX (n_clients, 1));
+  inv->first_client = g_new (guint32, MAX (n_sessions, 1));
+  for (guint i = 0; i < n_sessions; i++)
+    inv->first_client[i] = NOBODY;
+  for (guint i = n_clients; i-- > 0;)
+    {
+      Peer *c = &inv->peers[i];
+      c->delivered = u64_table_new ();
+      c->streams = u64_table_new ();
+      c->ids = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                      g_free);
+      c->out_b2c = g_hash_table_new (g_direct_hash, g_direct_equal);
+      c->out_c2b = g_hash_table_new (g_direct_hash, g_direct_equal);
+      c->rm_client = c->rm_broker = 65535;
+      guint32 s = ses_mqtt_client_session (mqtt, i);
+      /* Built backwards, so each list runs in client order. */
+      inv->next_client[i] = inv->first_client[s];
+      inv->first_client[s] = i;
+    }
+  inv->sessions = g_new0 (Sess, MAX (n_sessions, 1));
+  for (guint i = 0; i < n_sessions; i++)
+    {
+      Sess *s = &inv->sessions[i];
+      s->copies = g_hash_table_new (g_int64_hash, g_int64_equal);
+      s->order = g_ptr_array_new_with_free_func (g_free);
+      s->ids = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                      g_free);
+      s->filters = g_array_new (FALSE, FALSE, sizeof (guint32));
+      s->kept_us = s->deadline_us = s->will_due_us = NO_TIME;
+      s->will_sched_us = NO_TIME;
+    }
+  inv->expects = g_array_new (FALSE, FALSE, sizeof (Expect));
+  inv->expect_index = u64_table_new ();
+  inv->early = g_array_new (FALSE, FALSE, sizeof (Early));
+  inv->filters = g_ptr_array_new_with_free_func (filter_subs_free);
+  inv->filter_index = g_hash_table_new (g_direct_hash, g_direct_equal);
+  inv->matches = u64_table_new ();
+  inv->published_qos = u64_table_new ();
+  inv->violations = g_array_new (FALSE, FALSE, sizeof (SesViolation));
+  g_array_set_clear_func (inv->violations, violation_clear);
+  inv->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  ses_mqtt_set_observer (mqtt, observer, inv);
+  return inv;
+}
+
+void
+ses_invariants_free (SesInvariants *inv)
+{
+  if (inv == NULL)
+    return;
+  /* The world must still be alive: the observer is removed from it. */
+  ses_mqtt_set_observer (inv->mqtt, NULL, NULL);
+  for (guint i = 0; i < inv->n_clients; i++)
+    {
+      Peer *c = &inv->peers[i];
+      g_hash_table_unref (c->delivered);
+      g_hash_table_unref (c->streams);
+      g_hash_table_unref (c->ids);
+      g_hash_table_unref (c->out_b2c);
+      g_hash_table_unref (c->out_c2b);
+    }
+  for (guint i = 0; i < inv->n_sessions; i++)
+    {
+      Sess *s = &inv->sessions[i];
+      g_hash_table_unref (s->copies);
+      g_ptr_array_unref (s->order);
+      g_hash_table_unref (s->ids);
+      g_array_unref (s->filters);
+    }
+  g_free (inv->peers);
+  g_free (inv->sessions);
+  g_free (inv->first_client);
+  g_free (inv->next_client);
+  g_array_unref (inv->expects);
+  g_hash_table_unref (inv->expect_index);
+  g_array_unref (inv->early);
+  g_ptr_array_unref (inv->filters);
+  g_hash_table_unref (inv->filter_index);
+  g_hash_table_unref (inv->matches);
+  g_hash_table_unref (inv->published_qos);
+  g_array_unref (inv->violations);
+  g_hash_table_unref (inv->seen);
+  g_free (inv);
+}
+
+/* no-loss and qos1-at-least-once at quiescence: a session whose client is
+ * connected, with nothing on the wire either way (keep-alive pings aside)
+ * and no QoS 1/2 PUBLISH it has not acknowledged, has had every chance to
+ * receive what it holds.
+ * 3.1.1 [MQTT-4.1.0-1] keep it while the session lives; 5.0 [MQTT-4.4.0-1]
+ * resend it on reconnect. */
+static void
+judge_loss (SesInvariants *inv, SesTime now)
+{
+  SesNet *net = ses_world_net (inv->world);
+  for (guint32 i = 0; i < inv->n_sessions; i++)
+    {
+      Sess *s = &inv->sessions[i];
+      if (g_hash_table_size (s->copies) == 0)
+        continue;
+      const SesSession *state = ses_mqtt_session (inv->mqtt, i);
+      guint32 slot = state->client;
+      if (slot == SES_NONE || slot >= inv->n_clients
+          || ses_mqtt_client_state (inv->mqtt, slot) != SES_CLIENT_ONLINE
+          || g_hash_table_size (inv->peers[slot].out_b2c) > 0)
+        continue;
+      const Peer *p = &inv->peers[slot];
+      gboolean idle = (ses_net_in_flight (net, slot, SES_NET_CLIENT) == 0
+                       && ses_net_in_flight (net, slot, SES_NET_SERVER) == 0)
+                      || (p->wire[0] == 0 && p->wire[1] == 0);
+      if (!idle)
+        continue;
+      gboolean v5 = client_v5 (inv, slot);
+      for (guint k = 0; k < s->order->len; k++)
+        {
+          const Copy *c = g_ptr_array_index (s->order, k);
+          if (c->dead || c->pending == 0)
+            continue;
+          g_autofree char *m = msg_text (inv, c->origin, c->seq, c->payload);
+          g_autofree char *when = ses_time_format (c->routed_us);
+          for (SesInvariantId id = SES_INV_NO_LOSS;
+               id <= SES_INV_QOS1_AT_LEAST_ONCE; id++)
+            {
+              if (id == SES_INV_QOS2_ONCE
+                  || (id == SES_INV_QOS1_AT_LEAST_ONCE && c->qos != 1))
+                continue;
+              report (inv, id, now, c->routed_index,
+                      pick (v5, "3.1.1 [MQTT-4.1.0-1]", "5.0 [MQTT-4.4.0-1]"),
+                      "%s never received %s (QoS %u, added to its session at "
+                      "%s) although the session lives and %s is connected "
+                      "with nothing in flight",
+                      label (inv, slot), m, c->qos, when, label (inv, slot));
+            }
+        }
+    }
+}
+
+void
+ses_invariants_finish (SesInvariants *inv)
+{
+  g_return_if_fail (inv != NULL);
+  if (inv->finished)
+    return;
+  inv->finished = TRUE;
+  SesTime now = MAX (ses_world_now (inv->world), inv->now_us);
+  flush_instant (inv);
+  check_overdue (inv, now, inv->next_index);
+  judge_loss (inv, now);
+}
+
+const GArray *
+ses_invariants_violations (const SesInvariants *inv)
+{
+  g_return_val_if_fail (inv != NULL, NULL);
+  return inv->violations;
 }

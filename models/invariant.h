@@ -50,6 +50,10 @@ gboolean ses_invariant_lookup (const char *name, SesInvariantId *out);
 SesInvariants *ses_invariants_new (SesWorld *world, guint32 disabled);
 void ses_invariants_free (SesInvariants *inv);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesInvariants, ses_invariants_free)
+/* Feeds one observation to the checks. The observer that `new` installs
+ * calls it; a caller may also judge a recorded or hand-made stream with it
+ * (observations count from the model's observation counter at `new`). */
+void ses_invariants_observe (SesInvariants *inv, const SesObs *obs);
 /* The checks that need the end of the run: call once the run has stopped. */
 void ses_invariants_finish (SesInvariants *inv);
 /* (element-type SesViolation) in the order found; at most one per

@@ -120,9 +120,9 @@ ses_session_encode (const SesSession *s, SesTime now, GByteArray *out)
     {
       const SesFlight *f = &g_array_index (s->outflight, SesFlight, i);
       ses_encode_message (out, &f->msg, now);
-      guint8 b[5] = { (guint8) f->packet_id, (guint8) (f->packet_id >> 8),
-                      f->state, f->transmitted, f->on_wire };
-      g_byte_array_append (out, b, 5);
+      guint8 b[6] = { (guint8) f->packet_id, (guint8) (f->packet_id >> 8),
+                      f->state, f->transmitted, f->on_wire, f->counted };
+      g_byte_array_append (out, b, 6);
     }
   ses_encode_u32 (out, s->queue->len);
   for (guint i = 0; i < s->queue->len; i++)

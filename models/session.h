@@ -38,8 +38,10 @@ typedef struct {
   guint16 packet_id; /* 0 while unsent and never numbered */
   guint8 state;      /* SesFlightState */
   guint8 transmitted;/* sent at least once: the next PUBLISH carries DUP */
-  guint8 on_wire;    /* sent on the current connection: uses send quota */
-  guint8 pad[3];
+  guint8 on_wire;    /* sent on the current connection */
+  guint8 counted;    /* its PUBLISH went out on the current connection and
+                        holds a unit of send quota until acknowledged */
+  guint8 pad[2];
 } SesFlight;
 
 /* A QoS 2 message received, PUBREC sent, PUBREL not yet seen. The message is

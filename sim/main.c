@@ -174,6 +174,51 @@ print_timeline (const char *header, SesMqtt *mqtt, gboolean explain)
     }
 }
 
+/* Turns broken invariants into failures, except those the scenario
+ * expects (`expect violation NAME`); an expected one that never broke is
+ * a failure too. Returns how many expected violations held. */
+static guint
+judge_invariants (const SesScript *script, SesInvariants *inv,
+                  GArray *failures)
+{
+  guint32 expected = ses_script_expected_violations (script);
+  guint32 seen = 0;
+  const GArray *v = ses_invariants_violations (inv);
+  for (guint i = 0; i < v->len; i++)
+    {
+      const SesViolation *x = &g_array_index (v, SesViolation, i);
+      seen |= 1u << x->id;
+      if (expected & (1u << x->id))
+        continue;
+      g_autofree char *when = ses_time_format (x->time_us);
+      SesExpectFailure f = {
+        0, g_strdup_printf ("invariant %s broken at %s (step %" G_GUINT64_FORMAT
+                            " of the trace): %s%s%s%s",
+                            ses_invariant_name (x->id), when, x->obs_index + 1,
+                            x->message, x->rule ? " [" : "",
+                            x->rule ? x->rule : "", x->rule ? "]" : ""),
+      };
+      g_array_append_val (failures, f);
+    }
+  guint held = 0;
+  for (guint id = 0; id < SES_INV_COUNT; id++)
+    {
+      if (!(expected & (1u << id)))
+        continue;
+      if (seen & (1u << id))
+        {
+          held++;
+          continue;
+        }
+      SesExpectFailure f = {
+        0, g_strdup_printf ("expected invariant %s to break, but it held",
+                            ses_invariant_name ((SesInvariantId) id)),
+      };
+      g_array_append_val (failures, f);
+    }
+  return held;
+}
+
 static RunResult
 run_one (const char *path, gint64 seed_override, const char *out_dir,
          const char *format, gboolean quiet, gboolean explain)
@@ -191,13 +236,20 @@ run_one (const char *path, gint64 seed_override, const char *out_dir,
                                     : ses_script_seed (script);
   SesMqttConfig *cfg = ses_script_config (script);
   g_autoptr (SesWorld) world = ses_mqtt_world_new (cfg, seed);
+  /* Invariants watch every observation as it is made; freed before the
+   * world, since they hook into its model. */
+  SesInvariants *inv = ses_invariants_new (
+      world, ses_script_disabled_invariants (script));
   ses_world_run (world, ses_script_until (script));
+  ses_invariants_finish (inv);
   SesMqtt *mqtt = ses_mqtt_from_world (world);
 
   g_autoptr (GArray) failures = g_array_new (FALSE, FALSE,
                                              sizeof (SesExpectFailure));
   g_array_set_clear_func (failures, ses_expect_failure_clear);
   guint held = ses_expect_check (script, mqtt, failures);
+  held += judge_invariants (script, inv, failures);
+  ses_invariants_free (inv);
   r.expectations = held + failures->len;
   r.failed = failures->len;
   r.deliveries = ses_mqtt_counters (mqtt)->delivered;
@@ -262,8 +314,11 @@ run_one (const char *path, gint64 seed_override, const char *out_dir,
   for (guint i = 0; i < failures->len; i++)
     {
       const SesExpectFailure *f = &g_array_index (failures, SesExpectFailure, i);
-      g_printerr ("%s:%u: expectation failed: %s\n", path, f->line,
-                  f->message);
+      if (f->line > 0)
+        g_printerr ("%s:%u: expectation failed: %s\n", path, f->line,
+                    f->message);
+      else
+        g_printerr ("%s: %s\n", path, f->message);
     }
   if (failures->len > 0)
     r.status = EXIT_VIOLATION;

@@ -1,0 +1,1104 @@
+/* The invariants of models/invariant.c. For each one, two kinds of test:
+ *  - `*_holds`: a correct model runs a timeline that exercises what the
+ *    invariant guards (cuts, resends, expiry, wills, flow control) and the
+ *    checker, installed before the first step, reports nothing;
+ *  - `*_fires`: the checker is fed a doctored observation stream through
+ *    ses_invariants_observe() and must name the exact invariant, the client
+ *    and the message.
+ * Times in the fixture are milliseconds; one-way latency is 10 ms. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <glib.h>
+#include <string.h>
+
+#include "invariant.h"
+#include "mqtt-fixture.h"
+
+/* ---- harness --------------------------------------------------------- */
+
+/* What a test made, freed by the teardown even when an assertion jumps out:
+ * the checkers first (they unhook themselves from their world), then the
+ * fixtures with their worlds. */
+typedef struct {
+  GPtrArray *fxs;  /* (element-type Fx) */
+  GPtrArray *invs; /* (element-type SesInvariants) */
+} Bench;
+
+static int
+setup (void **state)
+{
+  Bench *b = g_new0 (Bench, 1);
+  b->fxs = g_ptr_array_new_with_free_func ((GDestroyNotify) fx_free);
+  b->invs = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) ses_invariants_free);
+  *state = b;
+  return 0;
+}
+
+static int
+teardown (void **state)
+{
+  Bench *b = *state;
+  g_ptr_array_unref (b->invs);
+  g_ptr_array_unref (b->fxs);
+  g_free (b);
+  return 0;
+}
+
+static Fx *
+make_fx (void **state)
+{
+  Fx *fx = fx_new ();
+  g_ptr_array_add (((Bench *) *state)->fxs, fx);
+  return fx;
+}
+
+/* Builds the world from the fixture's timeline, as fx_run() would, and
+ * installs the checker before anything happens. */
+static SesInvariants *
+start (void **state, Fx *fx, guint32 disabled)
+{
+  g_assert (fx->world == NULL);
+  for (guint i = 0; i < fx->actions->len; i++)
+    ses_mqtt_config_add_action (fx->cfg,
+                                &g_array_index (fx->actions, SesAction, i));
+  fx->world = ses_mqtt_world_new (fx->cfg, 1);
+  SesInvariants *inv = ses_invariants_new (fx->world, disabled);
+  assert_non_null (inv);
+  g_ptr_array_add (((Bench *) *state)->invs, inv);
+  return inv;
+}
+
+static void
+run_to (Fx *fx, gint64 until_ms)
+{
+  ses_world_run (fx->world, until_ms * SES_US_PER_MS);
+}
+
+static void
+print_log (Fx *fx)
+{
+  char *log = fx_log (fx);
+  char **lines = g_strsplit (log, "\n", -1);
+  for (char **l = lines; *l != NULL; l++)
+    if (**l != '\0')
+      print_error ("%s\n", *l);
+  g_strfreev (lines);
+  g_free (log);
+}
+
+static void
+print_violations (SesInvariants *inv)
+{
+  const GArray *v = ses_invariants_violations (inv);
+  for (guint i = 0; i < v->len; i++)
+    {
+      const SesViolation *x = &g_array_index (v, SesViolation, i);
+      print_error ("violation %s [%s] #%" G_GUINT64_FORMAT ": %s\n",
+                   ses_invariant_name (x->id), x->rule ? x->rule : "-",
+                   x->obs_index, x->message);
+    }
+}
+
+/* Finishes the run and fails, with the log, if anything was reported. */
+static void
+assert_clean (Fx *fx, SesInvariants *inv)
+{
+  ses_invariants_finish (inv);
+  if (ses_invariants_violations (inv)->len == 0)
+    return;
+  print_log (fx);
+  print_violations (inv);
+  fail_msg ("%u violation(s) in a correct run",
+            ses_invariants_violations (inv)->len);
+}
+
+static guint
+count_of (SesInvariants *inv, SesInvariantId id)
+{
+  const GArray *v = ses_invariants_violations (inv);
+  guint n = 0;
+  for (guint i = 0; i < v->len; i++)
+    n += g_array_index (v, SesViolation, i).id == id;
+  return n;
+}
+
+/* The n-th violation of `id`; fails unless its message contains every one
+ * of the NULL-terminated strings and its rule contains `rule`. */
+static const SesViolation *
+expect_violation (SesInvariants *inv, SesInvariantId id, guint n,
+                  const char *rule, ...)
+{
+  const GArray *v = ses_invariants_violations (inv);
+  const SesViolation *hit = NULL;
+  for (guint i = 0, k = 0; i < v->len && hit == NULL; i++)
+    if (g_array_index (v, SesViolation, i).id == id && k++ == n)
+      hit = &g_array_index (v, SesViolation, i);
+  if (hit == NULL)
+    {
+      print_violations (inv);
+      fail_msg ("no violation #%u of %s", n, ses_invariant_name (id));
+    }
+  va_list ap;
+  va_start (ap, rule);
+  for (const char *want = va_arg (ap, const char *); want != NULL;
+       want = va_arg (ap, const char *))
+    if (strstr (hit->message, want) == NULL)
+      {
+        va_end (ap);
+        print_violations (inv);
+        fail_msg ("%s: message lacks \"%s\"", ses_invariant_name (id), want);
+      }
+  va_end (ap);
+  if (rule != NULL && (hit->rule == NULL || strstr (hit->rule, rule) == NULL))
+    {
+      print_violations (inv);
+      fail_msg ("%s: rule is %s, want %s", ses_invariant_name (id),
+                hit->rule ? hit->rule : "NULL", rule);
+    }
+  return hit;
+}
+
+/* ---- doctored observation streams ------------------------------------ */
+
+/* A bare record, as ses_mqtt_observe() makes one. */
+static SesObs
+mk (gint64 ms, SesObsKind kind, guint32 client, guint32 session)
+{
+  SesObs o;
+  memset (&o, 0, sizeof o);
+  o.time_us = ms * SES_US_PER_MS;
+  o.kind = (guint16) kind;
+  o.client = client;
+  o.session = session;
+  o.pkt.origin = G_MAXUINT32;
+  return o;
+}
+
+/* A PUBLISH-carrying record of message origin.seq. */
+static SesObs
+mk_pub (Fx *fx, gint64 ms, SesObsKind kind, guint32 client, guint32 session,
+        gboolean by_broker, guint8 qos, guint16 id, guint32 origin,
+        guint32 seq, const char *topic, const char *payload)
+{
+  SesObs o = mk (ms, kind, client, session);
+  o.by_broker = by_broker;
+  ses_packet_init (&o.pkt, SES_PKT_PUBLISH);
+  o.pkt.qos = qos;
+  o.pkt.packet_id = id;
+  o.pkt.origin = origin;
+  o.pkt.seq = seq;
+  o.pkt.topic = fx_str (fx, topic);
+  o.pkt.payload = fx_str (fx, payload);
+  return o;
+}
+
+/* A non-PUBLISH packet record. */
+static SesObs
+mk_pkt (gint64 ms, SesObsKind kind, guint32 client, guint32 session,
+        gboolean by_broker, SesPacketType type)
+{
+  SesObs o = mk (ms, kind, client, session);
+  o.by_broker = by_broker;
+  ses_packet_init (&o.pkt, type);
+  o.pkt.origin = G_MAXUINT32;
+  return o;
+}
+
+static void
+feed (SesInvariants *inv, SesObs o)
+{
+  ses_invariants_observe (inv, &o);
+}
+
+/* Two 5.0 clients, "sub" (0) and "pub" (1), and a world that has not run:
+ * the stream comes from the test alone. */
+typedef struct {
+  Fx *fx;
+  SesInvariants *inv;
+  guint sub, pub;
+  guint32 s_sub, s_pub; /* their sessions */
+} Doc;
+
+static Doc
+doc_new (void **state, guint32 disabled)
+{
+  Doc d;
+  d.fx = make_fx (state);
+  d.sub = fx_client (d.fx, "sub", "sub-id", SES_MQTT_5, FALSE, 3600);
+  d.pub = fx_client (d.fx, "pub", "pub-id", SES_MQTT_5, TRUE, -1);
+  d.inv = start (state, d.fx, disabled);
+  d.s_sub = ses_mqtt_client_session (fx_mqtt (d.fx), d.sub);
+  d.s_pub = ses_mqtt_client_session (fx_mqtt (d.fx), d.pub);
+  return d;
+}
+
+/* ---- no-loss and qos1-at-least-once ---------------------------------- */
+
+/* A persistent subscriber cut off while three messages arrive; the broker
+ * keeps two (queue limit 2) and drops the third by policy; another
+ * persistent subscriber never comes back (not judged: it is away). */
+static void
+test_no_loss_holds (void **state)
+{
+  Fx *fx = make_fx (state);
+  ses_mqtt_config_broker (fx->cfg)->queue_limit = 2;
+  guint sub = fx_client (fx, "sub", "sub-id", SES_MQTT_5, FALSE, 3600);
+  guint away = fx_client (fx, "away", "away-id", SES_MQTT_5, FALSE, 3600);
+  guint pub = fx_client (fx, "pub", "pub-id", SES_MQTT_5, TRUE, -1);
+  fx_connect (fx, 0, sub);
+  fx_subscribe (fx, 0, sub, "t/#", 2);
+  fx_connect (fx, 0, away);
+  fx_subscribe (fx, 0, away, "t/#", 1);
+  fx_connect (fx, 0, pub);
+  fx_act (fx, 1000, sub, SES_ACT_CUT);
+  fx_act (fx, 1000, away, SES_ACT_CUT);
+  fx_publish (fx, 2000, pub, "t/a", 1, "a");
+  fx_publish (fx, 2000, pub, "t/a", 2, "b");
+  fx_publish (fx, 2000, pub, "t/a", 1, "c");
+  fx_connect (fx, 5000, sub);
+  SesInvariants *inv = start (state, fx, 0);
+  run_to (fx, 20000);
+  assert_clean (fx, inv);
+  g_autofree char *got = fx_delivered (fx, sub);
+  assert_string_equal (got, "a b");
+  assert_int_equal (fx_count (fx, SES_OBS_POLICY_DROP, G_MAXUINT), 2);
+  assert_int_equal (ses_mqtt_client_state (fx_mqtt (fx), away),
+                    SES_CLIENT_OFFLINE);
+}
+
+/* A QoS 1 PUBACK lost in a cut: the broker resends on reconnect, the
+ * application gets the message twice, which at-least-once allows. */
+static void
+test_qos1_at_least_once_holds (void **state)
+{
+  Fx *fx = make_fx (state);
+  guint sub = fx_client (fx, "sub", "sub-id", SES_MQTT_311, FALSE, -1);
+  guint pub = fx_client (fx, "pub", "pub-id", SES_MQTT_311, TRUE, -1);
+  fx_connect (fx, 0, sub);
+  fx_subscribe (fx, 0, sub, "t", 1);
+  fx_connect (fx, 0, pub);
+  fx_publish (fx, 2000, pub, "t", 1, "x");
+  fx_act (fx, 2025, sub, SES_ACT_CUT); /* PUBACK on the wire */
+  fx_connect (fx, 3000, sub);
+  SesInvariants *inv = start (state, fx, 0);
+  run_to (fx, 10000);
+  assert_clean (fx, inv);
+  g_autofree char *got = fx_delivered (fx, sub);
+  assert_string_equal (got, "x x");
+}
+
+/* A QoS 2 copy the subscriber never got, although it is connected and idle
+ * at the end: no-loss names it; qos1-at-least-once stays quiet (QoS 2). */
+static void
+test_no_loss_fires (void **state)
+{
+  Fx *fx = make_fx (state);
+  guint sub = fx_client (fx, "sub", "sub-id", SES_MQTT_5, FALSE, 3600);
+  guint pub = fx_client (fx, "pub", "pub-id", SES_MQTT_5, TRUE, -1);
+  fx_connect (fx, 0, sub);
+  fx_subscribe (fx, 0, sub, "t/#", 2);
+  SesInvariants *inv = start (state, fx, 0);
+  run_to (fx, 1000);
+  guint32 s = ses_mqtt_client_session (fx_mqtt (fx), sub);
+  feed (inv, mk_pub (fx, 1000, SES_OBS_ROUTED, sub, s, FALSE, 2, 0, pub, 7,
+                     "t/x", "lost"));
+  ses_invariants_finish (inv);
+  expect_violation (inv, SES_INV_NO_LOSS, 0, "5.0 [MQTT-4.4.0-1]", "sub",
+                    "msg=1.7 \"lost\"", "never received", NULL);
+  assert_int_equal (count_of (inv, SES_INV_QOS1_AT_LEAST_ONCE), 0);
+  assert_int_equal (ses_invariants_violations (inv)->len, 1);
+}
+
+/* The same with QoS 1 reports under both names; switched off, no-loss is
+ * silent and qos1-at-least-once still speaks. */
+static void
+test_qos1_at_least_once_fires (void **state)
+{
+  for (int off = 0; off < 2; off++)
+    {
+      Fx *fx = make_fx (state);
+      guint sub = fx_client (fx, "sub", "sub-id", SES_MQTT_311, FALSE, -1);
+      guint pub = fx_client (fx, "pub", "pub-id", SES_MQTT_311, TRUE, -1);
+      fx_connect (fx, 0, sub);
+      fx_subscribe (fx, 0, sub, "t", 1);
+      SesInvariants *inv = start (state, fx, off ? 1u << SES_INV_NO_LOSS : 0);
+      run_to (fx, 1000);
+      guint32 s = ses_mqtt_client_session (fx_mqtt (fx), sub);
+      feed (inv, mk_pub (fx, 1000, SES_OBS_ROUTED, sub, s, FALSE, 1, 0, pub,
+                         3, "t", "gone"));
+      ses_invariants_finish (inv);
+      expect_violation (inv, SES_INV_QOS1_AT_LEAST_ONCE, 0,
+                        "3.1.1 [MQTT-4.1.0-1]", "sub", "msg=1.3 \"gone\"",
+                        NULL);
+      assert_int_equal (count_of (inv, SES_INV_NO_LOSS), off ? 0 : 1);
+    }
+}
+
+/* Nothing is judged for a session whose client is away at the end, nor for
+ * a copy that was dropped by policy or expired. */
+static void
+test_no_loss_exceptions (void **state)
+{
+  Doc d = doc_new (state, 0);
+  feed (d.inv, mk (0, SES_OBS_SESSION_CREATED, d.sub, d.s_sub));
+  feed (d.inv, mk_pub (d.fx, 10, SES_OBS_ROUTED, d.sub, d.s_sub, FALSE, 1, 0,
+                       d.pub, 1, "t", "p1"));
+  feed (d.inv, mk_pub (d.fx, 10, SES_OBS_ROUTED, d.sub, d.s_sub, FALSE, 1, 0,
+                       d.pub, 2, "t", "p2"));
+  feed (d.inv, mk_pub (d.fx, 10, SES_OBS_POLICY_DROP, d.sub, d.s_sub, FALSE,
+                       1, 0, d.pub, 1, "t", "p1"));
+  feed (d.inv, mk_pub (d.fx, 10, SES_OBS_EXPIRED, d.sub, d.s_sub, FALSE, 1, 0,
+                       d.pub, 2, "t", "p2"));
+  feed (d.inv, mk_pub (d.fx, 10, SES_OBS_ROUTED, d.sub, d.s_sub, FALSE, 2, 0,
+                       d.pub, 3, "t", "p3"));
+  ses_invariants_finish (d.inv); /* sub never connected: not judged */
+  assert_int_equal (ses_invariants_violations (d.inv)->len, 0);
+}
+
+/* Publisher side: a QoS 1 message accepted while sub held a matching
+ * subscription, and never added to sub's session. */
+static void
+test_no_loss_routing_fires (void **state)
+{
+  Doc d = doc_new (state, 0);
+  SesObs subd = mk_pkt (0, SES_OBS_SUBSCRIBED, d.sub, d.s_sub, TRUE,
+                        SES_PKT_SUBACK);
+  subd.pkt.qos = 1;
+  subd.arg = fx_str (d.fx, "t/+");
+  feed (d.inv, subd);
+  feed (d.inv, mk_pub (d.fx, 100, SES_OBS_ACCEPTED, d.pub, d.s_pub, FALSE, 2,
+                       4, d.pub, 1, "t/a", "hello"));
+  feed (d.inv, mk_pub (d.fx, 100, SES_OBS_ROUTED, d.pub, d.s_pub, FALSE, 1, 0,
+                       d.pub, 1, "t/a", "hello")); /* someone else's copy */
+  feed (d.inv, mk (200, SES_OBS_NOTE, d.pub, d.s_pub)); /* time moves on */
+  expect_violation (d.inv, SES_INV_NO_LOSS, 0, "both [MQTT-4.5.0-1]",
+                    "msg=1.1 \"hello\"", "from pub", "session of sub", NULL);
+  expect_violation (d.inv, SES_INV_QOS1_AT_LEAST_ONCE, 0, NULL, "sub", NULL);
+}
+
+/* ---- qos2-once ------------------------------------------------------- */
+
+/* PUBREC lost in a cut: the broker resends the PUBLISH with DUP=1 on
+ * reconnect, the client acknowledges it again without a second delivery. */
+static void
+test_qos2_once_holds (void **state)
+{
+  Fx *fx = make_fx (state);
+  guint sub = fx_client (fx, "sub", "sub-id", SES_MQTT_5, FALSE, 3600);
+  guint pub = fx_client (fx, "pub", "pub-id", SES_MQTT_5, TRUE, -1);
+  fx_connect (fx, 0, sub);
+  fx_subscribe (fx, 0, sub, "t", 2);
+  fx_connect (fx, 0, pub);
+  fx_publish (fx, 2000, pub, "t", 2, "y");
+  fx_act (fx, 2025, sub, SES_ACT_CUT); /* PUBREC on the wire */
+  fx_connect (fx, 3000, sub);
+  fx_publish (fx, 4000, pub, "t", 2, "z");
+  SesInvariants *inv = start (state, fx, 0);
+  run_to (fx, 10000);
+  assert_clean (fx, inv);
+  g_autofree char *got = fx_delivered (fx, sub);
+  assert_string_equal (got, "y z");
+  /* The resend happened: two PUBLISHes of "y" reached sub. */
+  g_autoptr (GPtrArray) in = fx_packets (fx, SES_OBS_RECEIVE, FALSE, sub,
+                                         SES_PKT_PUBLISH);
+  assert_int_equal (in->len, 3);
+}
+
+static void
+test_qos2_once_fires (void **state)
+{
+  Doc d = doc_new (state, 0);
+  feed (d.inv, mk (0, SES_OBS_SESSION_CREATED, d.sub, d.s_sub));
+  feed (d.inv, mk_pub (d.fx, 10, SES_OBS_ROUTED, d.sub, d.s_sub, FALSE, 2, 0,
+                       d.pub, 1, "t", "once"));
+  feed (d.inv, mk_pub (d.fx, 20, SES_OBS_DELIVER, d.sub, d.s_sub, FALSE, 2, 1,
+                       d.pub, 1, "t", "once"));
+  feed (d.inv, mk_pub (d.fx, 30, SES_OBS_DELIVER, d.sub, d.s_sub, FALSE, 2, 2,
+                       d.pub, 1, "t", "once"));
+  expect_violation (d.inv, SES_INV_QOS2_ONCE, 0, "5.0 [MQTT-4.3.3-10]",
+                    "sub", "msg=1.1 \"once\"", "2 times", NULL);
+  assert_int_equal (g_array_index (ses_invariants_violations (d.inv),
+                                   SesViolation, 0).obs_index, 3);
+  /* A new session starts afresh. */
+  feed (d.inv, mk (40, SES_OBS_SESSION_ENDED, d.sub, d.s_sub));
+  feed (d.inv, mk (40, SES_OBS_SESSION_CREATED, d.sub, d.s_sub));
+  feed (d.inv, mk_pub (d.fx, 50, SES_OBS_ROUTED, d.sub, d.s_sub, FALSE, 2, 0,
+                       d.pub, 1, "t", "once"));
+  feed (d.inv, mk_pub (d.fx, 60, SES_OBS_DELIVER, d.sub, d.s_sub, FALSE, 2, 1,
+                       d.pub, 1, "t", "once"));
+  assert_int_equal (ses_invariants_violations (d.inv)->len, 1);
+}
+
+/* ---- order ----------------------------------------------------------- */
+
+/* Five QoS 1 messages, Receive Maximum 2, a cut in the middle of the burst:
+ * the resends repeat older messages, first deliveries stay in order. */
+static void
+test_order_holds (void **state)
+{
+  Fx *fx = make_fx (state);
+  guint sub = fx_client (fx, "sub", "sub-id", SES_MQTT_5, FALSE, 3600);
+  fx_client_config (fx, sub)->receive_max = 2;
+  guint pub = fx_client (fx, "pub", "pub-id", SES_MQTT_5, TRUE, -1);
+  fx_connect (fx, 0, sub);
+  fx_subscribe (fx, 0, sub, "t", 1);
+  fx_connect (fx, 0, pub);
+  const char *payloads[] = { "m1", "m2", "m3", "m4", "m5" };
+  for (guint i = 0; i < G_N_ELEMENTS (payloads); i++)
+    fx_publish (fx, 2000, pub, "t", 1, payloads[i]);
+  fx_act (fx, 2025, sub, SES_ACT_CUT);
+  fx_connect (fx, 3000, sub);
+  SesInvariants *inv = start (state, fx, 0);
+  run_to (fx, 10000);
+  assert_clean (fx, inv);
+  g_autofree char *got = fx_delivered (fx, sub);
+  assert_string_equal (got, "m1 m2 m1 m2 m3 m4 m5");
+}
+
+static void
+test_order_fires (void **state)
+{
+  Doc d = doc_new (state, 0);
+  feed (d.inv, mk_pub (d.fx, 10, SES_OBS_DELIVER, d.sub, d.s_sub, FALSE, 1, 1,
+                       d.pub, 2, "t", "second"));
+  feed (d.inv, mk_pub (d.fx, 20, SES_OBS_DELIVER, d.sub, d.s_sub, FALSE, 1, 2,
+                       d.pub, 1, "t", "first"));
+  expect_violation (d.inv, SES_INV_ORDER, 0, "5.0 [MQTT-4.6.0-5]", "sub",
+                    "msg=1.1 \"first\"", "after msg=1.2", NULL);
+  /* A repeat, another topic, another QoS: all fine. */
+  feed (d.inv, mk_pub (d.fx, 30, SES_OBS_DELIVER, d.sub, d.s_sub, FALSE, 1, 3,
+                       d.pub, 2, "t", "second"));
+  feed (d.inv, mk_pub (d.fx, 30, SES_OBS_DELIVER, d.sub, d.s_sub, FALSE, 1, 3,
+                       d.pub, 1, "u", "u1"));
+  feed (d.inv, mk_pub (d.fx, 40, SES_OBS_DELIVER, d.sub, d.s_sub, FALSE, 1, 4,
+                       d.pub, 5, "u", "u5"));
+  feed (d.inv, mk_pub (d.fx, 40, SES_OBS_DELIVER, d.sub, d.s_sub, FALSE, 2, 5,
+                       d.pub, 4, "u", "u4"));
+  assert_int_equal (ses_invariants_violations (d.inv)->len, 1);
+}
+
+/* ---- session-present ------------------------------------------------- */
+
+/* Created, resumed, clean start, takeover by a second client with the same
+ * ClientId, and a 5.0 session that ends with each connection. */
+static void
+test_session_present_holds (void **state)
+{
+  Fx *fx = make_fx (state);
+  guint a = fx_client (fx, "a", "shared", SES_MQTT_311, FALSE, -1);
+  guint b = fx_client (fx, "b", "shared", SES_MQTT_311, FALSE, -1);
+  guint e = fx_client (fx, "e", "eph", SES_MQTT_5, FALSE, 0);
+  fx_connect (fx, 0, a);
+  fx_disconnect (fx, 1000, a);
+  fx_connect (fx, 2000, a);
+  fx_connect (fx, 3000, b); /* takes the session over */
+  fx_act (fx, 4000, b, SES_ACT_CUT);
+  SesAction *clean = fx_connect (fx, 5000, a);
+  clean->override_clean = TRUE;
+  clean->clean = TRUE;
+  fx_connect (fx, 0, e);
+  fx_disconnect (fx, 1000, e);
+  fx_connect (fx, 2000, e);
+  SesInvariants *inv = start (state, fx, 0);
+  run_to (fx, 10000);
+  assert_clean (fx, inv);
+  assert_int_equal (fx_session_present (fx, a, 0), 0);
+  assert_int_equal (fx_session_present (fx, a, 1), 1);
+  assert_int_equal (fx_session_present (fx, b, 0), 1);
+  assert_int_equal (fx_session_present (fx, a, 2), 0);
+  assert_int_equal (fx_session_present (fx, e, 1), 0);
+}
+
+static void
+test_session_present_fires (void **state)
+{
+  Doc d = doc_new (state, 0);
+  SesObs connect = mk_pkt (0, SES_OBS_RECEIVE, d.sub, d.s_sub, TRUE,
+                           SES_PKT_CONNECT);
+  connect.pkt.version = SES_MQTT_5;
+  feed (d.inv, connect);
+  feed (d.inv, mk (0, SES_OBS_SESSION_CREATED, d.sub, d.s_sub));
+  SesObs ack = mk_pkt (0, SES_OBS_SEND, d.sub, d.s_sub, TRUE, SES_PKT_CONNACK);
+  ack.pkt.flags = SES_PKT_F_SESSION_PRESENT;
+  feed (d.inv, ack);
+  expect_violation (d.inv, SES_INV_SESSION_PRESENT, 0, "5.0 [MQTT-3.2.2-3]",
+                    "CONNACK to sub", "Session Present 1",
+                    "created a new session", NULL);
+  /* A refusal with Session Present 1. */
+  feed (d.inv, connect);
+  ack.pkt.reason = 0x80;
+  feed (d.inv, ack);
+  expect_violation (d.inv, SES_INV_SESSION_PRESENT, 1, "5.0 [MQTT-3.2.2-6]",
+                    "sub", "reason 0x80", NULL);
+  /* Clean start answered with Session Present 1. */
+  connect.pkt.flags = SES_PKT_F_CLEAN;
+  feed (d.inv, connect);
+  feed (d.inv, mk (0, SES_OBS_SESSION_RESUMED, d.sub, d.s_sub));
+  ack.pkt.reason = 0;
+  feed (d.inv, ack);
+  expect_violation (d.inv, SES_INV_SESSION_PRESENT, 2, "5.0 [MQTT-3.2.2-2]",
+                    "sub", "clean flag", NULL);
+}
+
+/* ---- packet-id and dup ----------------------------------------------- */
+
+/* Ten QoS 1/2 messages each way, with a cut that leaves ids in use on both
+ * sides across the reconnect (PUBLISH and PUBREL resent, ids reused only
+ * once completed). */
+static void
+test_packet_id_holds (void **state)
+{
+  Fx *fx = make_fx (state);
+  guint sub = fx_client (fx, "sub", "sub-id", SES_MQTT_5, FALSE, 3600);
+  guint pub = fx_client (fx, "pub", "pub-id", SES_MQTT_5, FALSE, 3600);
+  fx_connect (fx, 0, sub);
+  fx_subscribe (fx, 0, sub, "t", 2);
+  fx_connect (fx, 0, pub);
+  fx_subscribe (fx, 0, pub, "back", 2);
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *p = g_strdup_printf ("p%u", i);
+      fx_publish (fx, 2000, pub, "t", 1 + i % 2, p);
+      fx_publish (fx, 2000, sub, "back", 2 - i % 2, p);
+    }
+  fx_act (fx, 2035, sub, SES_ACT_CUT);
+  fx_act (fx, 2035, pub, SES_ACT_CUT);
+  fx_connect (fx, 3000, sub);
+  fx_connect (fx, 3000, pub);
+  SesInvariants *inv = start (state, fx, 0);
+  run_to (fx, 10000);
+  assert_clean (fx, inv);
+  g_autofree char *got = fx_delivered (fx, sub);
+  assert_true (g_str_has_suffix (got, "p7 p8 p9"));
+}
+
+static void
+test_packet_id_fires (void **state)
+{
+  Doc d = doc_new (state, 0);
+  feed (d.inv, mk_pub (d.fx, 10, SES_OBS_SEND, d.sub, d.s_sub, TRUE, 1, 5,
+                       d.pub, 1, "t", "one"));
+  feed (d.inv, mk_pub (d.fx, 20, SES_OBS_SEND, d.sub, d.s_sub, TRUE, 2, 5,
+                       d.pub, 2, "t", "two"));
+  expect_violation (d.inv, SES_INV_PACKET_ID, 0, "5.0 [MQTT-2.2.1-4]",
+                    "the broker", "to sub", "msg=1.2 \"two\"", "packet id 5",
+                    "msg=1.1 \"one\"", NULL);
+  /* Freed by PUBCOMP, the id may carry a new message. */
+  SesObs comp = mk_pkt (30, SES_OBS_RECEIVE, d.sub, d.s_sub, TRUE,
+                        SES_PKT_PUBCOMP);
+  comp.pkt.packet_id = 5;
+  feed (d.inv, comp);
+  feed (d.inv, mk_pub (d.fx, 40, SES_OBS_SEND, d.sub, d.s_sub, TRUE, 1, 5,
+                       d.pub, 3, "t", "three"));
+  assert_int_equal (count_of (d.inv, SES_INV_PACKET_ID), 1);
+  /* QoS 0 with an id, QoS 1 without one (from the client). */
+  feed (d.inv, mk_pub (d.fx, 50, SES_OBS_SEND, d.pub, d.s_pub, FALSE, 0, 9,
+                       d.pub, 4, "t", "four"));
+  expect_violation (d.inv, SES_INV_PACKET_ID, 1, "5.0 [MQTT-2.2.1-2]", "pub",
+                    "QoS 0", "msg=1.4 \"four\"", NULL);
+  feed (d.inv, mk_pub (d.fx, 60, SES_OBS_SEND, d.pub, d.s_pub, FALSE, 1, 0,
+                       d.pub, 5, "t", "five"));
+  expect_violation (d.inv, SES_INV_PACKET_ID, 2, "5.0 [MQTT-2.2.1-3]", "pub",
+                    "packet id 0", "msg=1.5 \"five\"", NULL);
+}
+
+/* Resends both ways: a subscriber's PUBREC and a publisher's PUBLISH lost
+ * in cuts, resent with DUP=1 on reconnect (3.1.1 and 5.0). */
+static void
+test_dup_holds (void **state)
+{
+  for (int v = 0; v < 2; v++)
+    {
+      SesMqttVersion version = v ? SES_MQTT_5 : SES_MQTT_311;
+      Fx *fx = make_fx (state);
+      guint sub = fx_client (fx, "sub", "sub-id", version, FALSE,
+                             v ? 3600 : -1);
+      guint pub = fx_client (fx, "pub", "pub-id", version, FALSE,
+                             v ? 3600 : -1);
+      fx_connect (fx, 0, sub);
+      fx_subscribe (fx, 0, sub, "t", 2);
+      fx_connect (fx, 0, pub);
+      fx_publish (fx, 2000, pub, "t", 2, "y");
+      fx_act (fx, 2025, sub, SES_ACT_CUT);
+      fx_connect (fx, 3000, sub);
+      fx_act (fx, 4000, pub, SES_ACT_HALF_OPEN_CLIENT);
+      fx_publish (fx, 4100, pub, "t", 1, "q1");
+      fx_publish (fx, 4100, pub, "t", 0, "q0");
+      fx_act (fx, 4200, pub, SES_ACT_CUT);
+      fx_connect (fx, 5000, pub);
+      SesInvariants *inv = start (state, fx, 0);
+      run_to (fx, 20000);
+      assert_clean (fx, inv);
+      g_autoptr (GPtrArray) resent = fx_packets (fx, SES_OBS_SEND, FALSE, pub,
+                                                 SES_PKT_PUBLISH);
+      gboolean dup_seen = FALSE;
+      for (guint i = 0; i < resent->len; i++)
+        dup_seen |= (((const SesObs *) g_ptr_array_index (resent, i))->pkt.flags
+                     & SES_PKT_F_DUP) != 0;
+      assert_true (dup_seen);
+      g_autofree char *got = fx_delivered (fx, sub);
+      assert_string_equal (got, "y q1");
+    }
+}
+
+static void
+test_dup_fires (void **state)
+{
+  Doc d = doc_new (state, 0);
+  SesObs first = mk_pub (d.fx, 10, SES_OBS_SEND, d.pub, d.s_pub, FALSE, 1, 1,
+                         d.pub, 1, "t", "a");
+  first.pkt.flags |= SES_PKT_F_DUP;
+  feed (d.inv, first);
+  expect_violation (d.inv, SES_INV_DUP, 0, "both [MQTT-3.3.1-1]", "pub",
+                    "msg=1.1 \"a\"", "DUP=1 on its first transmission", NULL);
+  feed (d.inv, mk_pub (d.fx, 20, SES_OBS_SEND, d.sub, d.s_sub, TRUE, 2, 7,
+                       d.pub, 2, "t", "b"));
+  feed (d.inv, mk_pub (d.fx, 30, SES_OBS_SEND, d.sub, d.s_sub, TRUE, 2, 7,
+                       d.pub, 2, "t", "b"));
+  expect_violation (d.inv, SES_INV_DUP, 1, "both [MQTT-3.3.1-1]",
+                    "the broker", "to sub", "msg=1.2 \"b\"", "DUP=0", NULL);
+  SesObs q0 = mk_pub (d.fx, 40, SES_OBS_SEND, d.sub, d.s_sub, TRUE, 0, 0,
+                      d.pub, 3, "t", "c");
+  q0.pkt.flags |= SES_PKT_F_DUP;
+  feed (d.inv, q0);
+  expect_violation (d.inv, SES_INV_DUP, 2, "both [MQTT-3.3.1-2]", "sub",
+                    "QoS 0", "msg=1.3 \"c\"", NULL);
+  /* The same broken resend again is reported once. */
+  feed (d.inv, mk_pub (d.fx, 50, SES_OBS_SEND, d.sub, d.s_sub, TRUE, 2, 7,
+                       d.pub, 2, "t", "b"));
+  assert_int_equal (count_of (d.inv, SES_INV_DUP), 3);
+}
+
+/* ---- session-expiry -------------------------------------------------- */
+
+/* Expiry 2 s: back within it (resumed), then away longer (expired, a new
+ * session); a DISCONNECT that shortens the expiry to 1 s. */
+static void
+test_session_expiry_holds (void **state)
+{
+  Fx *fx = make_fx (state);
+  guint sub = fx_client (fx, "sub", "sub-id", SES_MQTT_5, FALSE, 2);
+  fx_connect (fx, 0, sub);
+  fx_act (fx, 1000, sub, SES_ACT_CUT);
+  fx_connect (fx, 2500, sub);
+  fx_act (fx, 3000, sub, SES_ACT_CUT);
+  fx_connect (fx, 10000, sub);
+  SesAction *d = fx_disconnect (fx, 11000, sub);
+  d->has_expiry = TRUE;
+  d->expiry_s = 1;
+  fx_connect (fx, 11500, sub);
+  fx_disconnect (fx, 12000, sub);
+  SesInvariants *inv = start (state, fx, 0);
+  run_to (fx, 20000);
+  assert_clean (fx, inv);
+  assert_int_equal (fx_session_present (fx, sub, 1), 1);
+  assert_int_equal (fx_session_present (fx, sub, 2), 0);
+  assert_int_equal (fx_session_present (fx, sub, 3), 1);
+  g_autoptr (GPtrArray) ended = fx_find (fx, SES_OBS_SESSION_ENDED, sub);
+  assert_int_equal (ended->len, 2);
+}
+
+static void
+test_session_expiry_fires (void **state)
+{
+  Doc d = doc_new (state, 0);
+  feed (d.inv, mk (0, SES_OBS_SESSION_CREATED, d.sub, d.s_sub));
+  SesObs kept = mk (1000, SES_OBS_SESSION_KEPT, d.sub, d.s_sub);
+  kept.arg = 10;
+  feed (d.inv, kept);
+  feed (d.inv, mk (20000, SES_OBS_SESSION_RESUMED, d.sub, d.s_sub));
+  expect_violation (d.inv, SES_INV_SESSION_EXPIRY, 0, "5.0 [MQTT-4.1.0-2]",
+                    "session of sub", "11.000000s", NULL);
+  kept.time_us = 21000 * SES_US_PER_MS;
+  feed (d.inv, kept);
+  SesObs ended = mk (25000, SES_OBS_SESSION_ENDED, d.sub, d.s_sub);
+  ended.cause = SES_CAUSE_EXPIRED;
+  feed (d.inv, ended);
+  expect_violation (d.inv, SES_INV_SESSION_EXPIRY, 1, "5.0 [MQTT-3.1.2-23]",
+                    "session of sub", "expires at 31.000000s", NULL);
+}
+
+/* ---- will ------------------------------------------------------------ */
+
+/* 5.0: a delayed will cancelled by a reconnect, then published after its
+ * delay; removed by DISCONNECT 0x00; one whose delay outlasts the session
+ * goes out at the session's end; 3.1.1: out at once on a cut. */
+static void
+test_will_holds (void **state)
+{
+  Fx *fx = make_fx (state);
+  guint mon = fx_client (fx, "mon", "mon-id", SES_MQTT_5, TRUE, -1);
+  guint dev = fx_client (fx, "dev", "dev-id", SES_MQTT_5, FALSE, 60);
+  fx_will (fx, dev, "w/dev", "dev-gone", 1, 5);
+  guint brief = fx_client (fx, "brief", "brief-id", SES_MQTT_5, FALSE, 3);
+  fx_will (fx, brief, "w/brief", "brief-gone", 2, 30);
+  guint old = fx_client (fx, "old", "old-id", SES_MQTT_311, FALSE, -1);
+  fx_will (fx, old, "w/old", "old-gone", 1, 0);
+  fx_connect (fx, 0, mon);
+  fx_subscribe (fx, 0, mon, "w/#", 2);
+  fx_connect (fx, 0, dev);
+  fx_connect (fx, 0, brief);
+  fx_connect (fx, 0, old);
+  fx_act (fx, 1000, dev, SES_ACT_CUT);
+  fx_connect (fx, 3000, dev); /* within the delay: cancelled */
+  fx_act (fx, 4000, dev, SES_ACT_CUT); /* published at 9 s */
+  fx_connect (fx, 12000, dev);
+  fx_disconnect (fx, 13000, dev); /* 0x00: removed */
+  fx_act (fx, 1000, brief, SES_ACT_CUT); /* out at session end, 4 s */
+  fx_act (fx, 1000, old, SES_ACT_CUT);
+  SesInvariants *inv = start (state, fx, 0);
+  run_to (fx, 30000);
+  assert_clean (fx, inv);
+  g_autofree char *got = fx_delivered (fx, mon);
+  assert_string_equal (got, "old-gone brief-gone dev-gone");
+}
+
+static void
+test_will_fires (void **state)
+{
+  Fx *fx = make_fx (state);
+  guint dev = fx_client (fx, "dev", "dev-id", SES_MQTT_5, FALSE, 60);
+  fx_will (fx, dev, "w/dev", "dev-gone", 1, 5);
+  SesInvariants *inv = start (state, fx, 0);
+  guint32 s = ses_mqtt_client_session (fx_mqtt (fx), dev);
+  guint32 will = fx_client_config (fx, dev)->will;
+
+  SesObs connect = mk_pkt (0, SES_OBS_RECEIVE, dev, s, TRUE, SES_PKT_CONNECT);
+  connect.pkt.version = SES_MQTT_5;
+  connect.pkt.will = will;
+  SesObs ack = mk_pkt (0, SES_OBS_SEND, dev, s, TRUE, SES_PKT_CONNACK);
+  SesObs pub = mk_pub (fx, 0, SES_OBS_WILL_PUBLISHED, dev, s, FALSE, 1, 0, dev,
+                       0, "w/dev", "dev-gone");
+  pub.pkt.flags |= SES_PKT_F_WILL;
+
+  /* Published after a normal DISCONNECT. */
+  feed (inv, connect);
+  feed (inv, mk (0, SES_OBS_SESSION_CREATED, dev, s));
+  feed (inv, ack);
+  SesObs bye = mk_pkt (1000, SES_OBS_RECEIVE, dev, s, TRUE,
+                       SES_PKT_DISCONNECT);
+  feed (inv, bye);
+  pub.time_us = 1000 * SES_US_PER_MS;
+  feed (inv, pub);
+  expect_violation (inv, SES_INV_WILL, 0, "5.0 [MQTT-3.14.4-3]", "dev",
+                    "\"dev-gone\"", "DISCONNECT 0x00", NULL);
+  /* Published a second time. */
+  feed (inv, pub);
+  expect_violation (inv, SES_INV_WILL, 1, "5.0 [MQTT-3.1.2-10]", "dev",
+                    "no longer held", NULL);
+  assert_int_equal (count_of (inv, SES_INV_WILL), 2);
+
+  /* Both went out at once although the will has a 5 s delay and the
+   * session lives on: judged when time moves on. */
+  connect.time_us = ack.time_us = 2000 * SES_US_PER_MS;
+  feed (inv, connect);
+  expect_violation (inv, SES_INV_WILL, 2, "5.0 [MQTT-3.1.2-8]", "dev",
+                    "published at 1.000000s", NULL);
+  feed (inv, ack);
+
+  /* Published 1 s after the cut, with a 5 s delay and the session alive. */
+  SesObs kept = mk (3000, SES_OBS_SESSION_KEPT, dev, s);
+  kept.arg = 60;
+  feed (inv, kept);
+  pub.time_us = 4000 * SES_US_PER_MS;
+  feed (inv, pub);
+  assert_int_equal (count_of (inv, SES_INV_WILL), 3); /* judged later */
+  feed (inv, mk (4500, SES_OBS_NOTE, dev, s));
+  expect_violation (inv, SES_INV_WILL, 3, "5.0 [MQTT-3.1.2-8]", "dev",
+                    "before its 5 s delay", "3.000000s", NULL);
+
+  /* Early, but the session ends at that instant: allowed. */
+  connect.time_us = ack.time_us = 4600 * SES_US_PER_MS;
+  feed (inv, connect);
+  feed (inv, ack);
+  pub.time_us = 4700 * SES_US_PER_MS;
+  feed (inv, pub);
+  feed (inv, mk (4700, SES_OBS_SESSION_ENDED, dev, s));
+  feed (inv, mk (4800, SES_OBS_NOTE, dev, s));
+  assert_int_equal (count_of (inv, SES_INV_WILL), 4);
+
+  /* Scheduled, and due exactly when the run ends: not yet overdue. */
+  connect.time_us = ack.time_us = 5000 * SES_US_PER_MS;
+  feed (inv, connect);
+  feed (inv, ack);
+  kept.time_us = 6000 * SES_US_PER_MS;
+  feed (inv, kept);
+  SesObs sched = mk (6000, SES_OBS_WILL_SCHEDULED, dev, s);
+  sched.arg = 5;
+  feed (inv, sched);
+  feed (inv, mk (11000, SES_OBS_NOTE, dev, s)); /* due now: still fine */
+  assert_int_equal (count_of (inv, SES_INV_WILL), 4);
+  ses_invariants_finish (inv);
+  assert_int_equal (count_of (inv, SES_INV_WILL), 4);
+}
+
+/* A scheduled will forgotten, caught by the next observation after it was
+ * due. */
+static void
+test_will_overdue_fires (void **state)
+{
+  Doc d = doc_new (state, 0);
+  SesObs kept = mk (1000, SES_OBS_SESSION_KEPT, d.sub, d.s_sub);
+  kept.arg = 3600;
+  feed (d.inv, kept);
+  SesObs sched = mk (1000, SES_OBS_WILL_SCHEDULED, d.sub, d.s_sub);
+  sched.arg = 5;
+  feed (d.inv, sched);
+  feed (d.inv, mk (6001, SES_OBS_NOTE, d.pub, d.s_pub));
+  expect_violation (d.inv, SES_INV_WILL, 0, "5.0 [MQTT-3.1.2-8]",
+                    "will of sub", "1.000000s", "6.000000s", NULL);
+  assert_int_equal (ses_invariants_violations (d.inv)->len, 1);
+}
+
+/* ---- receive-maximum ------------------------------------------------- */
+
+static void
+test_receive_maximum_holds (void **state)
+{
+  Fx *fx = make_fx (state);
+  ses_mqtt_config_broker (fx->cfg)->receive_max = 2;
+  guint sub = fx_client (fx, "sub", "sub-id", SES_MQTT_5, FALSE, 3600);
+  fx_client_config (fx, sub)->receive_max = 2;
+  guint pub = fx_client (fx, "pub", "pub-id", SES_MQTT_5, TRUE, -1);
+  fx_connect (fx, 0, sub);
+  fx_subscribe (fx, 0, sub, "t", 2);
+  fx_connect (fx, 0, pub);
+  fx_act (fx, 1000, sub, SES_ACT_HOLD_ACKS);
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *p = g_strdup_printf ("r%u", i + 1);
+      fx_publish (fx, 2000, pub, "t", 1 + i % 2, p);
+    }
+  fx_act (fx, 2500, sub, SES_ACT_CUT); /* stalled at 2 outstanding */
+  fx_connect (fx, 3000, sub);          /* both resent, still held */
+  fx_act (fx, 4000, sub, SES_ACT_RELEASE_ACKS);
+  SesInvariants *inv = start (state, fx, 0);
+  run_to (fx, 10000);
+  assert_clean (fx, inv);
+  g_autofree char *got = fx_delivered (fx, sub);
+  assert_string_equal (got, "r1 r2 r1 r3 r4 r5 r6");
+}
+
+/* A PUBREL resent after a reconnect uses no send quota (5.0
+ * [MQTT-3.3.4-8]), so its PUBCOMP must give none back (§4.9): with Receive
+ * Maximum 2 the publisher never has three PUBLISHes outstanding. (The model
+ * once counted that PUBCOMP as a returned unit; this run caught it.) */
+static void
+test_receive_maximum_pubrel_resend (void **state)
+{
+  Fx *fx = make_fx (state);
+  ses_mqtt_config_broker (fx->cfg)->receive_max = 2;
+  guint sub = fx_client (fx, "sub", "sub-id", SES_MQTT_5, TRUE, -1);
+  guint pub = fx_client (fx, "pub", "pub-id", SES_MQTT_5, FALSE, 3600);
+  fx_connect (fx, 0, sub);
+  fx_subscribe (fx, 0, sub, "t", 2);
+  fx_connect (fx, 0, pub);
+  fx_publish (fx, 1000, pub, "t", 2, "a");
+  fx_act (fx, 1035, pub, SES_ACT_CUT); /* PUBCOMP on the wire */
+  fx_publish (fx, 2000, pub, "t", 1, "b");
+  fx_publish (fx, 2000, pub, "t", 1, "c");
+  fx_publish (fx, 2000, pub, "t", 1, "d");
+  fx_connect (fx, 3000, pub);
+  SesInvariants *inv = start (state, fx, 0);
+  run_to (fx, 10000);
+  assert_clean (fx, inv);
+  g_autofree char *got = fx_delivered (fx, sub);
+  assert_string_equal (got, "a b c d");
+}
+
+static void
+test_receive_maximum_fires (void **state)
+{
+  Doc d = doc_new (state, 0);
+  SesObs connect = mk_pkt (0, SES_OBS_RECEIVE, d.sub, d.s_sub, TRUE,
+                           SES_PKT_CONNECT);
+  connect.pkt.version = SES_MQTT_5;
+  connect.pkt.receive_max = 1;
+  feed (d.inv, connect);
+  feed (d.inv, mk_pub (d.fx, 10, SES_OBS_SEND, d.sub, d.s_sub, TRUE, 1, 1,
+                       d.pub, 1, "t", "a"));
+  feed (d.inv, mk_pub (d.fx, 10, SES_OBS_SEND, d.sub, d.s_sub, TRUE, 1, 2,
+                       d.pub, 2, "t", "b"));
+  expect_violation (d.inv, SES_INV_RECEIVE_MAXIMUM, 0, "5.0 [MQTT-3.3.4-9]",
+                    "the broker", "msg=1.2 \"b\"", "2 QoS 1/2",
+                    "Receive Maximum 1 of sub", NULL);
+  /* The client side, against the broker's CONNACK value. */
+  SesObs cc = mk_pkt (20, SES_OBS_SEND, d.pub, d.s_pub, FALSE,
+                      SES_PKT_CONNECT);
+  cc.pkt.version = SES_MQTT_5;
+  feed (d.inv, cc);
+  SesObs ack = mk_pkt (30, SES_OBS_RECEIVE, d.pub, d.s_pub, FALSE,
+                       SES_PKT_CONNACK);
+  ack.pkt.receive_max = 2;
+  feed (d.inv, ack);
+  for (guint16 i = 1; i <= 2; i++)
+    feed (d.inv, mk_pub (d.fx, 40, SES_OBS_SEND, d.pub, d.s_pub, FALSE, 2, i,
+                         d.pub, 10 + i, "t", "c"));
+  SesObs comp = mk_pkt (50, SES_OBS_RECEIVE, d.pub, d.s_pub, FALSE,
+                        SES_PKT_PUBCOMP);
+  comp.pkt.packet_id = 1;
+  feed (d.inv, comp);
+  feed (d.inv, mk_pub (d.fx, 60, SES_OBS_SEND, d.pub, d.s_pub, FALSE, 1, 3,
+                       d.pub, 13, "t", "d"));
+  assert_int_equal (count_of (d.inv, SES_INV_RECEIVE_MAXIMUM), 1);
+  feed (d.inv, mk_pub (d.fx, 70, SES_OBS_SEND, d.pub, d.s_pub, FALSE, 1, 4,
+                       d.pub, 14, "t", "e"));
+  expect_violation (d.inv, SES_INV_RECEIVE_MAXIMUM, 1, "5.0 [MQTT-3.3.4-7]",
+                    "pub sent msg=1.14 \"e\"",
+                    "Receive Maximum 2 of the broker", NULL);
+}
+
+/* ---- message-expiry -------------------------------------------------- */
+
+static SesAction *
+publish_expiring (Fx *fx, gint64 at_ms, guint client, const char *payload,
+                  guint32 expiry_s)
+{
+  SesAction *a = fx_publish (fx, at_ms, client, "t", 1, payload);
+  a->has_expiry = TRUE;
+  a->expiry_s = expiry_s;
+  return a;
+}
+
+/* Two messages for an absent subscriber: one expires in the queue, the
+ * other is forwarded with what is left of its interval. */
+static void
+test_message_expiry_holds (void **state)
+{
+  Fx *fx = make_fx (state);
+  guint sub = fx_client (fx, "sub", "sub-id", SES_MQTT_5, FALSE, 3600);
+  guint pub = fx_client (fx, "pub", "pub-id", SES_MQTT_5, TRUE, -1);
+  fx_connect (fx, 0, sub);
+  fx_subscribe (fx, 0, sub, "t", 1);
+  fx_connect (fx, 0, pub);
+  fx_act (fx, 1000, sub, SES_ACT_CUT);
+  publish_expiring (fx, 2000, pub, "short", 2);
+  publish_expiring (fx, 2000, pub, "long", 60);
+  fx_connect (fx, 10000, sub);
+  SesInvariants *inv = start (state, fx, 0);
+  run_to (fx, 20000);
+  assert_clean (fx, inv);
+  g_autofree char *got = fx_delivered (fx, sub);
+  assert_string_equal (got, "long");
+  assert_int_equal (fx_count (fx, SES_OBS_EXPIRED, G_MAXUINT), 1);
+  g_autoptr (GPtrArray) in = fx_find (fx, SES_OBS_DELIVER, sub);
+  assert_int_equal (((const SesObs *) g_ptr_array_index (in, 0))->pkt.expiry_s,
+                    52);
+}
+
+static void
+test_message_expiry_fires (void **state)
+{
+  Doc d = doc_new (state, 0);
+  SesObs routed = mk_pub (d.fx, 1000, SES_OBS_ROUTED, d.sub, d.s_sub, FALSE,
+                          1, 0, d.pub, 1, "t", "stale");
+  routed.pkt.flags |= SES_PKT_F_HAS_EXPIRY;
+  routed.pkt.expiry_s = 5;
+  feed (d.inv, routed);
+  feed (d.inv, mk_pub (d.fx, 10000, SES_OBS_SEND, d.sub, d.s_sub, TRUE, 1, 1,
+                       d.pub, 1, "t", "stale"));
+  expect_violation (d.inv, SES_INV_MESSAGE_EXPIRY, 0, "5.0 [MQTT-3.3.2-5]",
+                    "to sub", "msg=1.1 \"stale\"", "6.000000s", NULL);
+  routed = mk_pub (d.fx, 11000, SES_OBS_ROUTED, d.sub, d.s_sub, FALSE, 1, 0,
+                   d.pub, 2, "t", "fresh");
+  routed.pkt.flags |= SES_PKT_F_HAS_EXPIRY;
+  routed.pkt.expiry_s = 60;
+  feed (d.inv, routed);
+  SesObs fwd = mk_pub (d.fx, 21500, SES_OBS_SEND, d.sub, d.s_sub, TRUE, 1, 2,
+                       d.pub, 2, "t", "fresh");
+  fwd.pkt.flags |= SES_PKT_F_HAS_EXPIRY;
+  fwd.pkt.expiry_s = 50; /* 10.5 s waited: 50 left */
+  feed (d.inv, fwd);
+  assert_int_equal (count_of (d.inv, SES_INV_MESSAGE_EXPIRY), 1);
+  fwd.pkt.expiry_s = 60;
+  fwd.pkt.flags |= SES_PKT_F_DUP;
+  feed (d.inv, fwd);
+  expect_violation (d.inv, SES_INV_MESSAGE_EXPIRY, 1, "5.0 [MQTT-3.3.2-6]",
+                    "to sub", "msg=1.2 \"fresh\"", "60 s", "50 s left",
+                    NULL);
+}
+
+/* ---- switches, bookkeeping ------------------------------------------- */
+
+/* `invariant NAME off` sets a bit: that invariant stays silent, the others
+ * do not; and the observation index counts from the model's counter. */
+static void
+test_disabled_and_index (void **state)
+{
+  Doc d = doc_new (state, 1u << SES_INV_DUP);
+  SesObs o = mk_pub (d.fx, 10, SES_OBS_SEND, d.sub, d.s_sub, TRUE, 0, 3,
+                     d.pub, 1, "t", "x");
+  o.pkt.flags |= SES_PKT_F_DUP;
+  feed (d.inv, mk (0, SES_OBS_NOTE, d.sub, d.s_sub));
+  feed (d.inv, o);
+  assert_int_equal (count_of (d.inv, SES_INV_DUP), 0);
+  const SesViolation *v = expect_violation (d.inv, SES_INV_PACKET_ID, 0, NULL,
+                                            "QoS 0", NULL);
+  assert_int_equal (v->obs_index, 1);
+  assert_int_equal (v->time_us, 10 * SES_US_PER_MS);
+}
+
+/* The bundled scenario, run twice: no violation, and the same report. */
+static void
+test_persistent_session_scenario (void **state)
+{
+  for (int i = 0; i < 2; i++)
+    {
+      Fx *fx = make_fx (state);
+      guint sub = fx_client (fx, "sub", "dashboard", SES_MQTT_5, FALSE, 3600);
+      guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_5, TRUE, -1);
+      fx_connect (fx, 0, sub);
+      fx_subscribe (fx, 0, sub, "plant/+/temp", 2);
+      fx_act (fx, 1000, sub, SES_ACT_CUT);
+      fx_connect (fx, 2000, pub);
+      fx_publish (fx, 2000, pub, "plant/a/temp", 1, "21.5");
+      fx_publish (fx, 2000, pub, "plant/a/temp", 2, "21.7");
+      fx_connect (fx, 30000, sub);
+      SesInvariants *inv = start (state, fx, 0);
+      run_to (fx, 90000);
+      assert_clean (fx, inv);
+    }
+}
+
+int
+main (void)
+{
+#define T(name) cmocka_unit_test_setup_teardown (name, setup, teardown)
+  const struct CMUnitTest tests[] = {
+    T (test_no_loss_holds),
+    T (test_no_loss_fires),
+    T (test_no_loss_exceptions),
+    T (test_no_loss_routing_fires),
+    T (test_qos1_at_least_once_holds),
+    T (test_qos1_at_least_once_fires),
+    T (test_qos2_once_holds),
+    T (test_qos2_once_fires),
+    T (test_order_holds),
+    T (test_order_fires),
+    T (test_session_present_holds),
+    T (test_session_present_fires),
+    T (test_packet_id_holds),
+    T (test_packet_id_fires),
+    T (test_dup_holds),
+    T (test_dup_fires),
+    T (test_session_expiry_holds),
+    T (test_session_expiry_fires),
+    T (test_will_holds),
+    T (test_will_fires),
+    T (test_will_overdue_fires),
+    T (test_receive_maximum_holds),
+    T (test_receive_maximum_fires),
+    T (test_receive_maximum_pubrel_resend),
+    T (test_message_expiry_holds),
+    T (test_message_expiry_fires),
+    T (test_disabled_and_index),
+    T (test_persistent_session_scenario),
+  };
+#undef T
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
