@@ -215,17 +215,23 @@ fx_log (Fx *fx)
 }
 
 void
+fx_print_log (Fx *fx)
+{
+  if (fx->world == NULL)
+    return;
+  char *log = fx_log (fx);
+  char **lines = g_strsplit (log, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (lines[i][0] != '\0')
+      print_error ("%s\n", lines[i]);
+  g_strfreev (lines);
+  g_free (log);
+}
+
+void
 fx_fail (Fx *fx, const char *what, const char *file, int line)
 {
-  if (fx->world != NULL)
-    {
-      char *log = fx_log (fx);
-      char **lines = g_strsplit (log, "\n", -1);
-      for (guint i = 0; lines[i] != NULL; i++)
-        print_error ("%s\n", lines[i]);
-      g_strfreev (lines);
-      g_free (log);
-    }
+  fx_print_log (fx);
   print_error ("%s:%d: assertion failed: %s\n", file, line, what);
   _fail (file, line);
 }

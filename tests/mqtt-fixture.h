@@ -59,6 +59,9 @@ GPtrArray *fx_packets (Fx *fx, SesObsKind kind, gboolean by_broker,
 int fx_session_present (Fx *fx, guint client, guint n);
 /* The whole log as text, for failure messages. (transfer full) */
 char *fx_log (Fx *fx);
+/* Prints the run's log through cmocka, one line at a time (cmocka cuts a
+ * long message short). */
+void fx_print_log (Fx *fx);
 /* Prints the log line by line (cmocka truncates long messages), frees it,
  * then fails the test. */
 void fx_fail (Fx *fx, const char *what, const char *file, int line);

@@ -80,18 +80,6 @@ run_to (Fx *fx, gint64 until_ms)
 }
 
 static void
-print_log (Fx *fx)
-{
-  char *log = fx_log (fx);
-  char **lines = g_strsplit (log, "\n", -1);
-  for (char **l = lines; *l != NULL; l++)
-    if (**l != '\0')
-      print_error ("%s\n", *l);
-  g_strfreev (lines);
-  g_free (log);
-}
-
-static void
 print_violations (SesInvariants *inv)
 {
   const GArray *v = ses_invariants_violations (inv);
@@ -111,7 +99,7 @@ assert_clean (Fx *fx, SesInvariants *inv)
   ses_invariants_finish (inv);
   if (ses_invariants_violations (inv)->len == 0)
     return;
-  print_log (fx);
+  fx_print_log (fx);
   print_violations (inv);
   fail_msg ("%u violation(s) in a correct run",
             ses_invariants_violations (inv)->len);

@@ -44,19 +44,6 @@ make_fx (void **state)
   return fx;
 }
 
-/* cmocka truncates long messages: print the log one line at a time. */
-static void
-print_log (Fx *fx)
-{
-  char *log = fx_log (fx);
-  char **lines = g_strsplit (log, "\n", -1);
-  for (char **l = lines; *l != NULL; l++)
-    if (**l != '\0')
-      print_error ("%s\n", *l);
-  g_strfreev (lines);
-  g_free (log);
-}
-
 /* Compares and frees `got`; on a mismatch prints the log, then fails. */
 static void
 expect_str (Fx *fx, char *got, const char *want, const char *what)
@@ -66,7 +53,7 @@ expect_str (Fx *fx, char *got, const char *want, const char *what)
       g_free (got);
       return;
     }
-  print_log (fx);
+  fx_print_log (fx);
   print_error ("%s: got \"%s\", want \"%s\"\n", what, got, want);
   g_free (got);
   fail_msg ("%s", what);
@@ -77,7 +64,7 @@ expect_int (Fx *fx, gint64 got, gint64 want, const char *what)
 {
   if (got == want)
     return;
-  print_log (fx);
+  fx_print_log (fx);
   print_error ("%s: got %" G_GINT64_FORMAT ", want %" G_GINT64_FORMAT "\n",
                what, got, want);
   fail_msg ("%s", what);

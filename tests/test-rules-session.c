@@ -19,23 +19,10 @@
 
 /* ---- checks that print the log and free what they hold on failure ------- */
 
-/* One print_error per line: cmocka cuts a long message short. */
-static void
-print_log (Fx *fx)
-{
-  char *log = fx_log (fx);
-  char **lines = g_strsplit (log, "\n", -1);
-  for (char **l = lines; *l != NULL; l++)
-    if (**l != '\0')
-      print_error ("%s\n", *l);
-  g_strfreev (lines);
-  g_free (log);
-}
-
 static void
 check_failed (Fx *fx, const char *what, const char *file, int line)
 {
-  print_log (fx);
+  fx_print_log (fx);
   print_error ("%s:%d: check failed: %s\n", file, line, what);
   _fail (file, line);
 }
@@ -46,7 +33,7 @@ check_int (Fx *fx, const char *what, gint64 got, gint64 want,
 {
   if (got == want)
     return;
-  print_log (fx);
+  fx_print_log (fx);
   print_error ("%s:%d: %s is %" G_GINT64_FORMAT ", want %" G_GINT64_FORMAT
                "\n", file, line, what, got, want);
   _fail (file, line);
@@ -60,7 +47,7 @@ check_delivered (Fx *fx, guint client, const char *want, const char *file,
   gboolean same = g_strcmp0 (got, want) == 0;
   if (!same)
     {
-      print_log (fx);
+      fx_print_log (fx);
       print_error ("%s:%d: client %u got \"%s\", want \"%s\"\n", file, line,
                    client, got, want);
     }
@@ -250,7 +237,7 @@ teardown (void **state)
 {
   Fx *fx = *state;
   if (g_getenv ("SESSIM_TEST_LOG") != NULL && fx->world != NULL)
-    print_log (fx);
+    fx_print_log (fx);
   fx_free (fx);
   return 0;
 }
