@@ -134,17 +134,24 @@ fail_at (Parser *p, guint col, const char *fmt, ...)
   return FALSE;
 }
 
-/* Column just after the last token, for "missing ..." errors. */
+/* Column after the last token and one space, for "missing ..." errors. */
 static guint
 end_col (Parser *p)
 {
-  const SesToken *last = tok (p, p->st->tokens->len - 1);
-  guint len = (guint) g_utf8_strlen (last->text, -1);
-  if (last->kind == SES_TOK_STRING)
-    len += 2;
-  if (last->kind == SES_TOK_OPTION)
-    return last->value_col + (guint) g_utf8_strlen (last->value, -1) + 1;
-  return last->col + len + 1;
+  return tok (p, p->st->tokens->len - 1)->end_col + 1;
+}
+
+/* A plain word is needed here (a time, a name, a keyword), not a quoted
+ * string or an option. */
+static gboolean
+need_word (Parser *p, const SesToken *t, const char *what)
+{
+  if (t->kind == SES_TOK_WORD)
+    return TRUE;
+  if (t->kind == SES_TOK_OPTION)
+    return fail_at (p, t->col, "expected %s here, not the option '%s=…'",
+                    what, t->text);
+  return fail_at (p, t->col, "expected %s here, not a quoted string", what);
 }
 
 static gboolean
@@ -153,6 +160,9 @@ unknown_word (Parser *p, const SesToken *t, const char *what,
 {
   const char *near = ses_nearest_word (t->text, known);
   g_autofree char *list = g_strjoinv (", ", (char **) known);
+  if (near != NULL && t->kind == SES_TOK_STRING && strcmp (near, t->text) == 0)
+    return fail_at (p, t->col, "the %s '%s' is a keyword: write it without "
+                    "quotes", what, t->text);
   if (near != NULL)
     return fail_at (p, t->col, "unknown %s '%s'; did you mean '%s'?", what,
                     t->text, near);
@@ -255,6 +265,10 @@ parse_header (Parser *p, const char *kw)
     return fail_at (p, end_col (p), "'%s' needs a value", kw);
   if (strcmp (kw, "teaches") != 0 && tok (p, 2) != NULL)
     return fail_at (p, tok (p, 2)->col, "'%s' takes one value", kw);
+  if ((strcmp (kw, "mqtt") == 0 || strcmp (kw, "seed") == 0
+       || strcmp (kw, "until") == 0)
+      && !need_word (p, arg, "a value"))
+    return FALSE;
   if (strcmp (kw, "mqtt") == 0)
     {
       if (p->saw_client)
@@ -648,7 +662,8 @@ parse_at (Parser *p)
     return fail_at (p, end_col (p), "'at' needs a time, a client and an "
                     "action, as in: at 5s sensor connect");
   SesTime at;
-  if (!duration_value (p, when->text, when->col, FALSE, &at, NULL))
+  if (!need_word (p, when, "a time such as 5s")
+      || !duration_value (p, when->text, when->col, FALSE, &at, NULL))
     return FALSE;
   if (at < p->last_at)
     return fail_at (p, when->col, "time %s goes back: the timeline must be in "
@@ -656,6 +671,10 @@ parse_at (Parser *p)
   if (who == NULL)
     return fail_at (p, end_col (p), "missing who acts: a client name or "
                     "broker");
+  if (!need_word (p, who, "a client name or broker"))
+    return FALSE;
+  if (what != NULL && !need_word (p, what, "an action"))
+    return FALSE;
   if (what == NULL && strcmp (who->text, "broker") != 0)
     return fail_at (p, end_col (p), "missing action after '%s' (one of "
                     "connect, disconnect, subscribe, publish, cut, …)",
@@ -961,6 +980,7 @@ parse_expect (Parser *p)
       if (ok && tok (p, next) != NULL)
         {
           if (e.kind == SES_EXPECT_RECEIVES
+              && tok (p, next)->kind == SES_TOK_WORD
               && strcmp (tok (p, next)->text, "in-order") == 0)
             {
               e.in_order = TRUE;
@@ -1154,8 +1174,9 @@ ses_script_load (const char *path, const char *contents, gsize length,
     return NULL;
   if (ses_mqtt_config_n_clients (script->cfg) == 0)
     {
-      g_set_error (error, SES_ERROR, SES_ERROR_PARSE,
-                   "%s:1:1: error: the scenario declares no client", path);
+      ses_scenario_error (text, error, 1, 1,
+                          "the scenario declares no client (add a line such "
+                          "as: client sensor)");
       return NULL;
     }
   if (script->until_us == SES_TIME_NONE)

@@ -69,16 +69,34 @@ ses_scenario_error (const SesScenarioText *text, GError **error, guint line,
 {
   va_list args;
   va_start (args, format);
-  g_autofree char *msg = g_strdup_vprintf (format, args);
+  g_autofree char *raw = g_strdup_vprintf (format, args);
   va_end (args);
+  /* The message quotes the scenario's own text, which may hold escaped
+   * control characters: show them escaped, so the error keeps its three
+   * lines. */
+  GString *msg_s = g_string_new (NULL);
+  for (const char *c = raw; *c; c++)
+    {
+      guchar b = (guchar) *c;
+      if (b < 0x20 || b == 0x7f)
+        g_string_append_printf (msg_s, "\\x%02x", b);
+      else
+        g_string_append_c (msg_s, *c);
+    }
+  g_autofree char *msg = g_string_free (msg_s, FALSE);
   const char *src = line >= 1 && line <= text->lines->len
                       ? g_ptr_array_index (text->lines, line - 1)
                       : "";
   GString *caret = g_string_new (NULL);
   /* Tabs stay tabs so the caret lines up however the terminal shows them. */
   const char *p = src;
-  for (guint c = 1; c < col && *p; c++, p = g_utf8_next_char (p))
-    g_string_append_c (caret, *p == '\t' ? '\t' : ' ');
+  for (guint c = 1; c < col; c++)
+    {
+      /* Past the end of the line (a missing word), keep going in spaces. */
+      g_string_append_c (caret, *p == '\t' ? '\t' : ' ');
+      if (*p)
+        p = g_utf8_next_char (p);
+    }
   g_string_append_c (caret, '^');
   g_set_error (error, SES_ERROR, SES_ERROR_PARSE,
                "%s:%u:%u: error: %s\n  %s\n  %s", text->path, line, col, msg,
@@ -208,6 +226,7 @@ tokenize_line (SesScenarioText *text, guint line_no, const char *line,
               goto fail;
             }
         }
+      tok.end_col = column_of (line, p);
       g_array_append_val (st.tokens, tok);
     }
   if (st.tokens->len == 0)
@@ -284,14 +303,17 @@ ses_scenario_text_parse (const char *path, const char *contents, gsize length,
                                 : "invalid UTF-8: scenario files are text");
           return NULL;
         }
-      for (const char *c = line; *c; c++)
-        if ((guchar) *c < 0x20 && *c != '\t')
-          {
-            ses_scenario_error (text, error, line_no, column_of (line, c),
-                                "control character 0x%02x in the text",
-                                (guchar) *c);
-            return NULL;
-          }
+      for (const char *c = line; *c; c = g_utf8_next_char (c))
+        {
+          gunichar u = g_utf8_get_char (c);
+          /* C0 controls but tab, DEL, and the C1 controls */
+          if ((u < 0x20 && u != '\t') || (u >= 0x7f && u <= 0x9f))
+            {
+              ses_scenario_error (text, error, line_no, column_of (line, c),
+                                  "control character 0x%02x in the text", u);
+              return NULL;
+            }
+        }
       if (!tokenize_line (text, line_no, line, error))
         return NULL;
       start = i + 1;
@@ -420,6 +442,11 @@ ses_parse_duration (const char *text, gboolean allow_never, SesTime *out,
   for (guint i = 0; i < G_N_ELEMENTS (units); i++)
     if (strcmp (p, units[i].unit) == 0)
       {
+        if (whole > (guint64) (G_MAXINT64 / 4) / (guint64) units[i].us)
+          {
+            *why = "duration too large";
+            return FALSE;
+          }
         guint64 us = whole * (guint64) units[i].us
                      + frac * (guint64) units[i].us / frac_scale;
         if (frac * (guint64) units[i].us % frac_scale != 0)

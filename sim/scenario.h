@@ -26,6 +26,7 @@ typedef struct {
   char *value;         /* SES_TOK_OPTION: the value, unquoted; else NULL */
   guint col;           /* 1-based column of the token's first character */
   guint value_col;     /* SES_TOK_OPTION: column of the value */
+  guint end_col;       /* column just past the token's last character */
 } SesToken;
 
 typedef struct {
