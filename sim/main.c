@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "diagram.h"
 #include "examples.h"
 #include "expect.h"
 #include "mqtt.h"
 #include "invariant.h"
+#include "render.h"
 #include "script.h"
 #include "variant.h"
 #include "world.h"
@@ -20,7 +22,28 @@ enum {
   EXIT_OK = 0,
   EXIT_VIOLATION = 1,
   EXIT_USAGE = 2,
+  EXIT_INCOMPLETE = 3, /* a limit stopped the run before its end */
 };
+
+/* Errors and scenario lines may hold UTF-8; g_printerr would convert them
+ * to the C locale's ASCII, so they are written as they are. */
+static void
+print_error_text (const char *text)
+{
+  fputs (text, stderr);
+  fputc ('\n', stderr);
+}
+
+typedef struct {
+  const char *out_dir;
+  const char *format;       /* trace files: text, jsonl, both */
+  gint64 seed;              /* -1: the scenario's */
+  gboolean quiet;
+  gboolean explain;
+  const char *render;       /* diagrams: NULL, dot, svg or png */
+  const char *diagrams;     /* lifecycle, sequence or all */
+  guint64 max_steps;
+} RunOptions;
 
 typedef struct {
   const char *name;
@@ -177,9 +200,20 @@ print_timeline (const char *header, SesMqtt *mqtt, gboolean explain)
 /* Turns broken invariants into failures, except those the scenario
  * expects (`expect violation NAME`); an expected one that never broke is
  * a failure too. Returns how many expected violations held. */
+static char *
+describe_violation (const SesViolation *x)
+{
+  g_autofree char *when = ses_time_format (x->time_us);
+  return g_strdup_printf ("invariant %s broken at %s (step %" G_GUINT64_FORMAT
+                          " of the trace): %s%s%s%s",
+                          ses_invariant_name (x->id), when, x->obs_index + 1,
+                          x->message, x->rule ? " [" : "",
+                          x->rule ? x->rule : "", x->rule ? "]" : "");
+}
+
 static guint
 judge_invariants (const SesScript *script, SesInvariants *inv,
-                  GArray *failures)
+                  GArray *failures, GPtrArray *expected_seen)
 {
   guint32 expected = ses_script_expected_violations (script);
   guint32 seen = 0;
@@ -189,15 +223,11 @@ judge_invariants (const SesScript *script, SesInvariants *inv,
       const SesViolation *x = &g_array_index (v, SesViolation, i);
       seen |= 1u << x->id;
       if (expected & (1u << x->id))
-        continue;
-      g_autofree char *when = ses_time_format (x->time_us);
-      SesExpectFailure f = {
-        0, g_strdup_printf ("invariant %s broken at %s (step %" G_GUINT64_FORMAT
-                            " of the trace): %s%s%s%s",
-                            ses_invariant_name (x->id), when, x->obs_index + 1,
-                            x->message, x->rule ? " [" : "",
-                            x->rule ? x->rule : "", x->rule ? "]" : ""),
-      };
+        {
+          g_ptr_array_add (expected_seen, describe_violation (x));
+          continue;
+        }
+      SesExpectFailure f = { 0, describe_violation (x) };
       g_array_append_val (failures, f);
     }
   guint held = 0;
@@ -220,15 +250,17 @@ judge_invariants (const SesScript *script, SesInvariants *inv,
 }
 
 static RunResult
-run_one (const char *path, gint64 seed_override, const char *out_dir,
-         const char *format, gboolean quiet, gboolean explain)
+run_one (const char *path, const RunOptions *o)
 {
+  gint64 seed_override = o->seed;
+  const char *out_dir = o->out_dir, *format = o->format;
+  gboolean quiet = o->quiet, explain = o->explain;
   RunResult r = { .name = scenario_name (path), .status = EXIT_OK };
   g_autoptr (GError) error = NULL;
   g_autoptr (SesScript) script = ses_script_load_file (path, &error);
   if (script == NULL)
     {
-      g_printerr ("%s\n", error->message);
+      print_error_text (error->message);
       r.status = EXIT_USAGE;
       return r;
     }
@@ -240,7 +272,18 @@ run_one (const char *path, gint64 seed_override, const char *out_dir,
    * world, since they hook into its model. */
   SesInvariants *inv = ses_invariants_new (
       world, ses_script_disabled_invariants (script));
-  ses_world_run (world, ses_script_until (script));
+  /* A scenario can loop (two clients taking a session from each other
+   * with instant reconnects): stop it after max_steps rather than run
+   * out of memory, and say the run is incomplete. */
+  SesTime until = ses_script_until (script);
+  guint64 steps = 0;
+  gboolean complete = TRUE;
+  while (ses_world_step (world, until))
+    if (++steps >= o->max_steps)
+      {
+        complete = FALSE;
+        break;
+      }
   ses_invariants_finish (inv);
   SesMqtt *mqtt = ses_mqtt_from_world (world);
 
@@ -248,8 +291,18 @@ run_one (const char *path, gint64 seed_override, const char *out_dir,
                                              sizeof (SesExpectFailure));
   g_array_set_clear_func (failures, ses_expect_failure_clear);
   guint held = ses_expect_check (script, mqtt, failures);
-  held += judge_invariants (script, inv, failures);
-  ses_invariants_free (inv);
+  g_autoptr (GPtrArray) expected_seen = g_ptr_array_new_with_free_func (g_free);
+  held += judge_invariants (script, inv, failures, expected_seen);
+  SesDiagramMark mark;
+  gboolean marked = FALSE;
+  const GArray *violations = ses_invariants_violations (inv);
+  if (violations->len > 0)
+    {
+      const SesViolation *x = &g_array_index (violations, SesViolation, 0);
+      mark = (SesDiagramMark) { ses_invariant_name (x->id), x->time_us,
+                                x->obs_index, x->rule, x->message };
+      marked = TRUE;
+    }
   r.expectations = held + failures->len;
   r.failed = failures->len;
   r.deliveries = ses_mqtt_counters (mqtt)->delivered;
@@ -289,36 +342,59 @@ run_one (const char *path, gint64 seed_override, const char *out_dir,
     }
   const SesMqttCounters *n = ses_mqtt_counters (mqtt);
   g_string_append_printf (summary,
-                          "],\"steps\":%" G_GUINT64_FORMAT
+                          "],\"complete\":%s,\"steps\":%" G_GUINT64_FORMAT
                           ",\"packets\":%" G_GUINT64_FORMAT
                           ",\"accepted\":%" G_GUINT64_FORMAT
                           ",\"delivered\":%" G_GUINT64_FORMAT
                           ",\"state\":\"%016" G_GINT64_MODIFIER "x\"}\n",
+                          complete ? "true" : "false",
                           ses_world_steps (world), n->packets, n->published,
                           n->delivered, ses_world_fingerprint (world));
 
   if (!quiet)
-    print_timeline (header, mqtt, explain);
+    {
+      print_timeline (header, mqtt, explain);
+      /* A scenario that shows a deliberately wrong variant passes because
+       * the bug showed: say where. */
+      for (guint i = 0; i < expected_seen->len; i++)
+        printf ("# expected: %s\n", (char *) g_ptr_array_index (expected_seen, i));
+    }
   g_autofree char *dir = g_build_filename (out_dir, r.name, NULL);
   g_autoptr (GError) werr = NULL;
   gboolean written = write_outputs (dir, text, jsonl->str, summary->str,
-                                    format, &werr);
+                                    format, &werr)
+                     && (o->render == NULL
+                         || ses_diagram_write_all (mqtt, o->diagrams,
+                                                   o->render, dir,
+                                                   marked ? &mark : NULL,
+                                                   &werr));
   g_string_free (jsonl, TRUE);
   g_string_free (summary, TRUE);
+  ses_invariants_free (inv);
   if (!written)
     {
-      g_printerr ("sessim: %s\n", werr->message);
+      g_autofree char *msg = g_strdup_printf ("sessim: %s", werr->message);
+      print_error_text (msg);
       r.status = EXIT_USAGE;
       return r;
+    }
+  if (!complete)
+    {
+      g_autofree char *msg = g_strdup_printf (
+          "%s: stopped after %" G_GUINT64_FORMAT " steps before reaching "
+          "the end of the run (raise --max-steps if the scenario is meant to "
+          "be this busy)", path, steps);
+      print_error_text (msg);
+      r.status = EXIT_INCOMPLETE;
     }
   for (guint i = 0; i < failures->len; i++)
     {
       const SesExpectFailure *f = &g_array_index (failures, SesExpectFailure, i);
-      if (f->line > 0)
-        g_printerr ("%s:%u: expectation failed: %s\n", path, f->line,
-                    f->message);
-      else
-        g_printerr ("%s: %s\n", path, f->message);
+      g_autofree char *msg = f->line > 0
+          ? g_strdup_printf ("%s:%u: expectation failed: %s", path, f->line,
+                             f->message)
+          : g_strdup_printf ("%s: %s", path, f->message);
+      print_error_text (msg);
     }
   if (failures->len > 0)
     r.status = EXIT_VIOLATION;
@@ -333,7 +409,17 @@ cmd_run (int argc, char **argv)
   g_autofree char *format = NULL;
   gboolean quiet = FALSE;
   gboolean explain = FALSE;
+  g_autofree char *render = NULL;
+  g_autofree char *diagrams = NULL;
+  gint64 max_steps = 5000000;
   GOptionEntry entries[] = {
+    { "render", 'r', 0, G_OPTION_ARG_STRING, &render,
+      "Also draw the run's diagrams: dot, svg or png", "FORMAT" },
+    { "diagrams", 0, 0, G_OPTION_ARG_STRING, &diagrams,
+      "Which diagrams --render draws: lifecycle, sequence or all (default)",
+      "WHAT" },
+    { "max-steps", 0, 0, G_OPTION_ARG_INT64, &max_steps,
+      "Stop a run after this many steps, exit 3 (default 5000000)", "N" },
     { "seed", 's', 0, G_OPTION_ARG_INT64, &seed,
       "Seed (default: the scenario's `seed`, else 1)", "N" },
     { "explain", 'e', 0, G_OPTION_ARG_NONE, &explain,
@@ -362,13 +448,26 @@ cmd_run (int argc, char **argv)
     return usage_error (ctx, "--format takes text, jsonl or both");
   if (out_dir == NULL)
     out_dir = g_strdup ("output");
+  if (render != NULL && !ses_render_format_supported (render))
+    return usage_error (ctx, "--render takes dot, svg or png");
+  if (diagrams == NULL)
+    diagrams = g_strdup ("all");
+  if (strcmp (diagrams, "lifecycle") != 0 && strcmp (diagrams, "sequence") != 0
+      && strcmp (diagrams, "all") != 0)
+    return usage_error (ctx, "--diagrams takes lifecycle, sequence or all");
+  if (max_steps <= 0)
+    return usage_error (ctx, "--max-steps takes a positive number");
+  RunOptions opts = {
+    .out_dir = out_dir, .format = format, .seed = seed,
+    .quiet = quiet || argc > 2, .explain = explain, .render = render,
+    .diagrams = diagrams, .max_steps = (guint64) max_steps,
+  };
 
   int status = EXIT_OK;
   g_autoptr (GArray) results = g_array_new (FALSE, FALSE, sizeof (RunResult));
   for (int i = 1; i < argc; i++)
     {
-      RunResult r = run_one (argv[i], seed, out_dir, format,
-                             quiet || argc > 2, explain);
+      RunResult r = run_one (argv[i], &opts);
       status = MAX (status, r.status);
       g_array_append_val (results, r);
     }
@@ -381,7 +480,8 @@ cmd_run (int argc, char **argv)
           RunResult *r = &g_array_index (results, RunResult, i);
           g_print ("%-36s %-6s %5u/%-6u %10" G_GUINT64_FORMAT "\n", r->name,
                    r->status == EXIT_OK ? "ok"
-                   : r->status == EXIT_VIOLATION ? "FAIL" : "ERROR",
+                   : r->status == EXIT_VIOLATION ? "FAIL"
+                   : r->status == EXIT_INCOMPLETE ? "LIMIT" : "ERROR",
                    r->expectations - r->failed, r->expectations,
                    r->deliveries);
         }
@@ -389,6 +489,69 @@ cmd_run (int argc, char **argv)
   for (guint i = 0; i < results->len; i++)
     g_free (g_array_index (results, RunResult, i).name);
   return status;
+}
+
+static int
+cmd_render (int argc, char **argv)
+{
+  g_autofree char *format = NULL;
+  g_autofree char *what = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *version = NULL;
+  GOptionEntry entries[] = {
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format,
+      "dot, svg or png (default svg)", "FORMAT" },
+    { "what", 'w', 0, G_OPTION_ARG_STRING, &what,
+      "For a scenario: lifecycle, sequence or all (default)", "WHAT" },
+    { "mqtt", 0, 0, G_OPTION_ARG_STRING, &version,
+      "For `render lifecycle`: 3.1.1 or 5", "VERSION" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out,
+      "Folder (scenario; default output) or file (lifecycle)", "PATH" },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new (
+      "FILE.scn | lifecycle - draw a scenario's diagrams, or the generic "
+      "session lifecycle of a protocol version");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return usage_error (ctx, error->message);
+  if (argc != 2)
+    return usage_error (ctx, "name one scenario file, or `lifecycle`");
+  if (format == NULL)
+    format = g_strdup ("svg");
+  if (!ses_render_format_supported (format))
+    return usage_error (ctx, "--format takes dot, svg or png");
+  if (strcmp (argv[1], "lifecycle") == 0)
+    {
+      SesMqttVersion v;
+      if (version == NULL || !ses_profile_parse_version (version, &v))
+        return usage_error (ctx, "render lifecycle needs --mqtt 3.1.1 or 5");
+      g_autofree char *path = out != NULL
+          ? g_strdup (out)
+          : g_strdup_printf ("lifecycle-%s.%s",
+                             v == SES_MQTT_5 ? "5" : "311", format);
+      if (!ses_diagram_generic_lifecycle (v, format, path, &error))
+        {
+          print_error_text (error->message);
+          return EXIT_USAGE;
+        }
+      return EXIT_OK;
+    }
+  RunOptions opts = {
+    .out_dir = out != NULL ? out : "output", .format = "both", .seed = -1,
+    .quiet = TRUE, .render = format,
+    .diagrams = what != NULL ? what : "all", .max_steps = 5000000,
+  };
+  if (strcmp (opts.diagrams, "lifecycle") != 0
+      && strcmp (opts.diagrams, "sequence") != 0
+      && strcmp (opts.diagrams, "all") != 0)
+    return usage_error (ctx, "--what takes lifecycle, sequence or all");
+  RunResult r = run_one (argv[1], &opts);
+  g_free (r.name);
+  /* Drawing is the point here: a scenario whose expectations fail still
+   * gets its diagrams, with the broken invariant marked. */
+  return r.status == EXIT_VIOLATION ? EXIT_OK : r.status;
 }
 
 static int
@@ -430,6 +593,8 @@ static const Command commands[] = {
   { "example", "run a built-in example and print its timeline", cmd_example },
   { "examples", "list the built-in examples", cmd_examples },
   { "list", "list variants, invariants or examples", cmd_list },
+  { "render", "draw session lifecycle and message sequence diagrams",
+    cmd_render },
   { "run", "run scenario files and check their expectations", cmd_run },
   { "version", "print the program version", cmd_version },
 };

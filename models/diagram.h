@@ -1,0 +1,56 @@
+/* Diagrams of a run, built from its observation log and its configuration
+ * only: the lifecycle of each session with the path the run took, the
+ * lifecycle any session can go through in one protocol version (for
+ * teaching), and the message sequence of the run with its faults, session
+ * events and, optionally, a violated invariant highlighted. Each is DOT
+ * text, which sim/render.c turns into SVG or PNG. docs/diagrams.md is the
+ * legend. */
+#pragma once
+
+#include <glib.h>
+#include "clock.h"
+#include "mqtt.h"
+#include "profile.h"
+
+/* A violated invariant to highlight in the sequence diagram: the fields of
+ * a SesViolation, passed as plain values (invariant: its name, e.g.
+ * ses_invariant_name (v->id)). */
+typedef struct {
+  const char *invariant; /* "qos2-once" */
+  SesTime time_us;       /* when it broke */
+  guint64 obs_index;     /* index in ses_mqtt_log() of the observation
+                            that showed it */
+  const char *rule;      /* (nullable) "5.0 [MQTT-4.3.3-10]" */
+  const char *message;   /* (nullable) one sentence */
+} SesDiagramMark;
+
+/* DOT text. (transfer full) */
+/* The lifecycle of one broker session (one ClientId; clients sharing a
+ * ClientId share it), with the run's path numbered on bold edges. */
+char *ses_diagram_lifecycle_dot (SesMqtt *mqtt, guint32 session);
+/* All the states and transitions the version allows, rule IDs on edges. */
+char *ses_diagram_generic_lifecycle_dot (SesMqttVersion version);
+/* The message sequence of the run; mark may be NULL. */
+char *ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark);
+
+/* The name a session's lifecycle file goes by: the label of the first
+ * client declared with its ClientId, made safe for a file name.
+ * (transfer full) */
+char *ses_diagram_session_name (SesMqtt *mqtt, guint32 session);
+
+/* Writes into dir (created if missing), each file whole:
+ *   what = "lifecycle": lifecycle-<name>.<ext>, one per session (see
+ *          ses_diagram_session_name);
+ *   what = "sequence":  sequence.<ext>, with mark highlighted if non-NULL;
+ *   what = "all":       both.
+ * format: "dot", "svg" or "png" (<ext> is the format). Errors are
+ * SES_ERROR: SES_ERROR_INVALID for a bad `what`, SES_ERROR_UNSUPPORTED for
+ * a bad format, SES_ERROR_IO for a file that cannot be written. */
+gboolean ses_diagram_write_all (SesMqtt *mqtt, const char *what,
+                                const char *format, const char *dir,
+                                const SesDiagramMark *mark, GError **error);
+
+/* Writes the generic lifecycle of a version to path in format. */
+gboolean ses_diagram_generic_lifecycle (SesMqttVersion version,
+                                        const char *format, const char *path,
+                                        GError **error);

@@ -1,0 +1,21 @@
+/* Rendering DOT text in-process with Graphviz's libgvc (never by running
+ * `dot`), and writing the result whole: a temporary file, then a rename.
+ * Formats: "dot" (the text itself), "svg", "png". The layout engine is the
+ * graph's `layout` attribute, else dot. */
+#pragma once
+
+#include <glib.h>
+
+/* TRUE for "dot", "svg" and "png". */
+gboolean ses_render_format_supported (const char *format);
+
+/* The rendered bytes. Bad DOT text or a failing layout is a SES_ERROR
+ * (SES_ERROR_PARSE, SES_ERROR_UNSUPPORTED for an unknown format) with
+ * Graphviz's own message; nothing is printed on stderr. (transfer full) */
+GBytes *ses_render_to_bytes (const char *dot_text, const char *format,
+                             GError **error);
+
+/* Renders and writes path whole, creating its folder if needed
+ * (SES_ERROR_IO when that fails). */
+gboolean ses_render_to_file (const char *dot_text, const char *format,
+                             const char *path, GError **error);
