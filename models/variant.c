@@ -67,7 +67,7 @@ static const SesVariantInfo variants[SES_VARIANT_COUNT] = {
   [SES_VARIANT_RESEND_REORDERED] = {
     "resend-reordered", FALSE,
     "Unacknowledged messages are resent on reconnect in reverse order.",
-    "both [MQTT-4.6.0-6]", "order" },
+    "3.1.1 [MQTT-4.6.0-6], 5.0 [MQTT-4.6.0-5]", "order" },
 };
 
 const SesVariantInfo *
