@@ -1032,6 +1032,60 @@ test_cli_library_twice (void **state)
       checked++;
   print_message ("# %u of %u library scenarios ran twice, identically\n",
                  checked, names->len);
+  assert_true (names->len >= 30);
+  assert_int_equal (checked, names->len);
+}
+
+/* A wrong expectation makes run exit 1 with a message naming its line,
+ * and still writes the trace files (they show what happened instead). */
+static void
+test_cli_wrong_expectation (void **state)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("sessim-errors-XXXXXX", NULL);
+  g_autofree char *file = g_build_filename (tmp, "wrong.scn", NULL);
+  g_autofree char *text = g_strconcat (good_scenario,
+                                       "expect sub deliveries=5\n", NULL);
+  assert_true (g_file_set_contents (file, text, -1, NULL));
+  g_autofree char *out = g_build_filename (tmp, "out", NULL);
+  g_autofree char *err = NULL;
+  assert_int_equal (run_sessim (out, file, &err), 1);
+  g_autofree char *want = g_strdup_printf (
+      "%s:15: expectation failed: sub: expected 5 deliveries, counted 2",
+      file);
+  if (strstr (err, want) == NULL)
+    fail_msg ("stderr lacks '%s':\n%s", want, err);
+  g_autofree char *dir = g_build_filename (out, "wrong", NULL);
+  assert_int_equal (count_entries (dir), 3);
+  remove_tree (tmp);
+}
+
+/* A broken invariant makes run exit 1 naming it, even with no expectation
+ * about it: here a broker that resends without DUP. */
+static void
+test_cli_broken_invariant (void **state)
+{
+  g_autofree char *src = g_build_filename (SOURCE_ROOT, "scenarios",
+                                           "variants", "no-dup-on-resend.scn",
+                                           NULL);
+  g_autofree char *orig = NULL;
+  if (!g_file_get_contents (src, &orig, NULL, NULL))
+    fail_msg ("cannot read %s", src);
+  GString *text = g_string_new (NULL);
+  g_auto (GStrv) lines = g_strsplit (orig, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (!g_str_has_prefix (lines[i], "expect violation"))
+      g_string_append_printf (text, "%s\n", lines[i]);
+  g_autofree char *tmp = g_dir_make_tmp ("sessim-errors-XXXXXX", NULL);
+  g_autofree char *file = g_build_filename (tmp, "nodup.scn", NULL);
+  assert_true (g_file_set_contents (file, text->str, -1, NULL));
+  g_string_free (text, TRUE);
+  g_autofree char *out = g_build_filename (tmp, "out", NULL);
+  g_autofree char *err = NULL;
+  assert_int_equal (run_sessim (out, file, &err), 1);
+  if (strstr (err, "invariant dup broken at ") == NULL
+      || strstr (err, "step ") == NULL)
+    fail_msg ("stderr does not name the broken invariant:\n%s", err);
+  remove_tree (tmp);
 }
 
 int
@@ -1045,6 +1099,8 @@ main (int argc, char **argv)
         cmocka_unit_test (test_cli_bad_file),
         cmocka_unit_test (test_cli_good_file_twice),
         cmocka_unit_test (test_cli_library_twice),
+        cmocka_unit_test (test_cli_wrong_expectation),
+        cmocka_unit_test (test_cli_broken_invariant),
       };
       return cmocka_run_group_tests (cli, NULL, NULL);
     }
