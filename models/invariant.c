@@ -44,6 +44,9 @@ static const struct {
   [SES_INV_MESSAGE_EXPIRY] = { "message-expiry",
     "A copy whose Message Expiry has passed before its delivery started is "
     "never sent." },
+  [SES_INV_TAKEOVER] = { "takeover",
+    "An MQTT 5 connection taken over by a newer one with the same ClientId "
+    "is told so with DISCONNECT 0x8E before it is closed." },
 };
 
 const char *
@@ -182,6 +185,13 @@ typedef struct {
   GArray *subs; /* (element-type Sub) sorted by session */
 } FilterSubs;
 
+/* A 5.0 connection the broker is taking over, until DISCONNECT 0x8E shows. */
+typedef struct {
+  guint32 client;
+  guint64 index;
+  SesTime time_us;
+} Takeover;
+
 struct _SesInvariants {
   SesWorld *world;     /* (not owned) */
   SesMqtt *mqtt;       /* (not owned) */
@@ -204,6 +214,7 @@ struct _SesInvariants {
   GHashTable *filter_index; /* filter -> FilterSubs (borrowed) */
   GHashTable *matches; /* topic << 32 | filter -> 1 no, 2 yes */
   GHashTable *published_qos; /* origin << 32 | seq -> QoS as published + 1 */
+  GArray *takeovers;   /* (element-type Takeover) not yet told, this instant */
   GArray *violations;  /* (element-type SesViolation) */
   GHashTable *seen;    /* "id message" already reported */
   gboolean finished;
@@ -551,9 +562,28 @@ reset_session (SesInvariants *inv, guint32 session)
 /* ---- deferred judgements --------------------------------------------- */
 
 /* Judges what had to happen within the instant that has just ended. */
+/* 5.0 [MQTT-3.1.4-3]: the broker sends the old connection DISCONNECT 0x8E
+ * in the same instant it takes the session over (the packet may be lost on
+ * a dead link, but it must be sent). */
+static void
+judge_takeovers (SesInvariants *inv)
+{
+  for (guint i = 0; i < inv->takeovers->len; i++)
+    {
+      const Takeover *t = &g_array_index (inv->takeovers, Takeover, i);
+      g_autofree char *when = ses_time_format (t->time_us);
+      report (inv, SES_INV_TAKEOVER, t->time_us, t->index,
+              "5.0 [MQTT-3.1.4-3]",
+              "%s's connection was taken over at %s without DISCONNECT 0x8E",
+              label (inv, t->client), when);
+    }
+  g_array_set_size (inv->takeovers, 0);
+}
+
 static void
 flush_instant (SesInvariants *inv)
 {
+  judge_takeovers (inv);
   for (guint i = 0; i < inv->expects->len; i++)
     {
       const Expect *e = &g_array_index (inv->expects, Expect, i);
@@ -1243,7 +1273,19 @@ ses_invariants_observe (SesInvariants *inv, const SesObs *o)
     {
     case SES_OBS_SEND:
     case SES_OBS_LOST:
+      if (o->by_broker && o->pkt.type == SES_PKT_DISCONNECT
+          && o->pkt.reason == SES_RC_SESSION_TAKEN_OVER)
+        for (guint i = inv->takeovers->len; i-- > 0;)
+          if (g_array_index (inv->takeovers, Takeover, i).client == o->client)
+            g_array_remove_index (inv->takeovers, i);
       on_sent (inv, o, index);
+      break;
+    case SES_OBS_TAKEOVER:
+      if (client_v5 (inv, o->client))
+        {
+          Takeover t = { o->client, index, o->time_us };
+          g_array_append_val (inv->takeovers, t);
+        }
       break;
     case SES_OBS_RECEIVE:
       on_received (inv, o, index);
@@ -1387,6 +1429,7 @@ ses_invariants_new (SesWorld *world, guint32 disabled)
   inv->filter_index = g_hash_table_new (g_direct_hash, g_direct_equal);
   inv->matches = u64_table_new ();
   inv->published_qos = u64_table_new ();
+  inv->takeovers = g_array_new (FALSE, FALSE, sizeof (Takeover));
   inv->violations = g_array_new (FALSE, FALSE, sizeof (SesViolation));
   g_array_set_clear_func (inv->violations, violation_clear);
   inv->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -1429,6 +1472,7 @@ ses_invariants_free (SesInvariants *inv)
   g_hash_table_unref (inv->filter_index);
   g_hash_table_unref (inv->matches);
   g_hash_table_unref (inv->published_qos);
+  g_array_unref (inv->takeovers);
   g_array_unref (inv->violations);
   g_hash_table_unref (inv->seen);
   g_free (inv);

@@ -25,6 +25,8 @@ typedef enum {
   SES_INV_RECEIVE_MAXIMUM,      /* "receive-maximum" */
   SES_INV_MESSAGE_EXPIRY,       /* "message-expiry": expired copies never
                                    delivered */
+  SES_INV_TAKEOVER,             /* "takeover": 5.0 DISCONNECT 0x8E to the
+                                   connection taken over */
   SES_INV_COUNT,
 } SesInvariantId;
 

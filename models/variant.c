@@ -17,7 +17,7 @@ static const SesVariantInfo variants[SES_VARIANT_COUNT] = {
   [SES_VARIANT_TAKEOVER_NO_DISCONNECT] = {
     "takeover-without-0x8e", FALSE,
     "A takeover closes the old connection without sending DISCONNECT 0x8E.",
-    "5.0 [MQTT-3.1.4-3]", "the expectation `disconnect reason=0x8e`" },
+    "5.0 [MQTT-3.1.4-3]", "takeover" },
   [SES_VARIANT_CLEAN_START_KEEPS] = {
     "clean-start-keeps-session", FALSE,
     "A CONNECT with Clean Start 1 resumes the existing session instead of "
