@@ -192,18 +192,15 @@ typedef struct {
   SesTime time_us;
 } Takeover;
 
-struct _SesInvariants {
-  SesWorld *world;     /* (not owned) */
-  SesMqtt *mqtt;       /* (not owned) */
-  SesMqttConfig *cfg;  /* (not owned) */
-  guint32 disabled;
-  guint n_clients;
-  guint n_sessions;
+/* Everything the checker learns from the observations: what a path through
+ * the state space changes. ses_invariants_copy() copies all of it (a struct
+ * copy for the scalars, then a deep copy of each pointer), and
+ * ses_invariants_digest() hashes the part that can change a later verdict.
+ * A field added here must be handled by state_copy() and considered by
+ * state_digest(): the size checks below fail until it is. */
+typedef struct {
   Peer *peers;         /* n_clients */
   Sess *sessions;      /* n_sessions */
-  guint32 *first_client;   /* n_sessions: first client of the session */
-  guint32 *next_client;    /* n_clients: next client of the same session */
-  gboolean method_a;   /* QoS 2 routed on PUBREL */
   guint64 next_index;
   SesTime now_us;
   SesTime next_due_us; /* earliest will_due_us, or NONE */
@@ -218,7 +215,46 @@ struct _SesInvariants {
   GArray *violations;  /* (element-type SesViolation) */
   GHashTable *seen;    /* "id message" already reported */
   gboolean finished;
+} State;
+
+struct _SesInvariants {
+  /* Fixed for the run, the same in every copy. */
+  SesWorld *world;     /* (not owned) */
+  SesMqtt *mqtt;       /* (not owned) */
+  SesMqttConfig *cfg;  /* (not owned) */
+  guint32 disabled;
+  guint n_clients;
+  guint n_sessions;
+  guint32 *first_client;   /* n_sessions: first client of the session */
+  guint32 *next_client;    /* n_clients: next client of the same session */
+  gboolean method_a;   /* QoS 2 routed on PUBREL */
+  /* What the run so far has shown. */
+  State st;
 };
+
+/* Tripwires for state_copy() and state_digest(): a struct that changes size
+ * has a new field, which both must handle. Checked where pointers are 64
+ * bits wide (the sizes differ elsewhere). */
+#if GLIB_SIZEOF_VOID_P == 8
+_Static_assert (sizeof (State) == 128, "State changed: update state_copy "
+                "and state_digest, then this size");
+_Static_assert (sizeof (Peer) == 88, "Peer changed: update peer_copy and "
+                "peer_digest, then this size");
+_Static_assert (sizeof (Sess) == 104, "Sess changed: update sess_copy and "
+                "sess_digest, then this size");
+_Static_assert (sizeof (Copy) == 64, "Copy changed: update copy_hash, then "
+                "this size");
+_Static_assert (sizeof (InUse) == 16, "InUse changed: update in_use_hash, "
+                "then this size");
+_Static_assert (sizeof (Expect) == 48, "Expect changed: update state_digest, "
+                "then this size");
+_Static_assert (sizeof (Early) == 40, "Early changed: update state_digest, "
+                "then this size");
+_Static_assert (sizeof (Takeover) == 24, "Takeover changed: update "
+                "state_digest, then this size");
+_Static_assert (sizeof (Sub) == 8, "Sub changed: update filters_digest, "
+                "then this size");
+#endif
 
 #define NO_TIME SES_TIME_NONE
 #define NOBODY G_MAXUINT32
@@ -296,13 +332,13 @@ msg_text (const SesInvariants *inv, guint32 origin, guint32 seq,
 static Sess *
 sess (SesInvariants *inv, guint32 session)
 {
-  return session < inv->n_sessions ? &inv->sessions[session] : NULL;
+  return session < inv->n_sessions ? &inv->st.sessions[session] : NULL;
 }
 
 static Peer *
 peer (SesInvariants *inv, guint32 client)
 {
-  return client < inv->n_clients ? &inv->peers[client] : NULL;
+  return client < inv->n_clients ? &inv->st.peers[client] : NULL;
 }
 
 static gboolean
@@ -329,14 +365,14 @@ report (SesInvariants *inv, SesInvariantId id, SesTime time_us,
   char *message = g_strdup_vprintf (format, ap);
   va_end (ap);
   char *key = g_strdup_printf ("%u %s", (guint) id, message);
-  if (!g_hash_table_add (inv->seen, key))
+  if (!g_hash_table_add (inv->st.seen, key))
     {
       g_free (message);
       return;
     }
   SesViolation v = { .id = id, .time_us = time_us, .obs_index = index,
                      .rule = rule, .message = message };
-  g_array_append_val (inv->violations, v);
+  g_array_append_val (inv->st.violations, v);
 }
 
 static void
@@ -423,15 +459,15 @@ subscribe (SesInvariants *inv, guint32 session, guint32 filter, guint8 qos)
   Sess *s = sess (inv, session);
   if (s == NULL)
     return;
-  FilterSubs *fs = g_hash_table_lookup (inv->filter_index,
+  FilterSubs *fs = g_hash_table_lookup (inv->st.filter_index,
                                         GUINT_TO_POINTER (filter));
   if (fs == NULL)
     {
       fs = g_new0 (FilterSubs, 1);
       fs->filter = filter;
       fs->subs = g_array_new (FALSE, FALSE, sizeof (Sub));
-      g_ptr_array_add (inv->filters, fs);
-      g_hash_table_insert (inv->filter_index, GUINT_TO_POINTER (filter), fs);
+      g_ptr_array_add (inv->st.filters, fs);
+      g_hash_table_insert (inv->st.filter_index, GUINT_TO_POINTER (filter), fs);
     }
   gboolean found;
   gint at = sub_position (fs->subs, session, &found);
@@ -449,7 +485,7 @@ static void
 unsubscribe (SesInvariants *inv, guint32 session, guint32 filter)
 {
   Sess *s = sess (inv, session);
-  FilterSubs *fs = g_hash_table_lookup (inv->filter_index,
+  FilterSubs *fs = g_hash_table_lookup (inv->st.filter_index,
                                         GUINT_TO_POINTER (filter));
   if (s == NULL || fs == NULL)
     return;
@@ -469,11 +505,11 @@ static gboolean
 matches (SesInvariants *inv, guint32 topic, guint32 filter)
 {
   guint64 key = (guint64) topic << 32 | filter;
-  guint known = u64_get (inv->matches, key);
+  guint known = u64_get (inv->st.matches, key);
   if (known == 0)
     {
       known = ses_topic_matches (text (inv, filter), text (inv, topic)) ? 2 : 1;
-      u64_set (inv->matches, key, known);
+      u64_set (inv->st.matches, key, known);
     }
   return known == 2;
 }
@@ -496,9 +532,9 @@ expect_routing (SesInvariants *inv, const SesObs *o, guint64 index)
   if (p->qos == 0)
     return;
   g_autoptr (GArray) targets = g_array_new (FALSE, FALSE, sizeof (Sub));
-  for (guint i = 0; i < inv->filters->len; i++)
+  for (guint i = 0; i < inv->st.filters->len; i++)
     {
-      FilterSubs *fs = g_ptr_array_index (inv->filters, i);
+      FilterSubs *fs = g_ptr_array_index (inv->st.filters, i);
       if (fs->subs->len > 0 && matches (inv, p->topic, fs->filter))
         g_array_append_vals (targets, fs->subs->data, fs->subs->len);
     }
@@ -513,17 +549,17 @@ expect_routing (SesInvariants *inv, const SesObs *o, guint64 index)
       if (qos == 0)
         continue;
       guint64 key = pack3 (t.session, p->origin, p->seq);
-      guint at = u64_get (inv->expect_index, key);
+      guint at = u64_get (inv->st.expect_index, key);
       if (at != 0)
         {
-          g_array_index (inv->expects, Expect, at - 1).needed++;
+          g_array_index (inv->st.expects, Expect, at - 1).needed++;
           continue;
         }
       Expect e = { .session = t.session, .origin = p->origin, .seq = p->seq,
                    .payload = p->payload, .from = o->client, .qos = qos,
                    .needed = 1, .time_us = o->time_us, .index = index };
-      g_array_append_val (inv->expects, e);
-      u64_set (inv->expect_index, key, inv->expects->len);
+      g_array_append_val (inv->st.expects, e);
+      u64_set (inv->st.expect_index, key, inv->st.expects->len);
     }
 }
 
@@ -556,7 +592,7 @@ reset_session (SesInvariants *inv, guint32 session)
   /* A new session: its clients' applications start afresh for it. */
   for (guint32 c = inv->first_client[session]; c != NOBODY;
        c = inv->next_client[c])
-    reset_application (&inv->peers[c]);
+    reset_application (&inv->st.peers[c]);
 }
 
 /* ---- deferred judgements --------------------------------------------- */
@@ -568,25 +604,25 @@ reset_session (SesInvariants *inv, guint32 session)
 static void
 judge_takeovers (SesInvariants *inv)
 {
-  for (guint i = 0; i < inv->takeovers->len; i++)
+  for (guint i = 0; i < inv->st.takeovers->len; i++)
     {
-      const Takeover *t = &g_array_index (inv->takeovers, Takeover, i);
+      const Takeover *t = &g_array_index (inv->st.takeovers, Takeover, i);
       g_autofree char *when = ses_time_format (t->time_us);
       report (inv, SES_INV_TAKEOVER, t->time_us, t->index,
               "5.0 [MQTT-3.1.4-3]",
               "%s's connection was taken over at %s without DISCONNECT 0x8E",
               label (inv, t->client), when);
     }
-  g_array_set_size (inv->takeovers, 0);
+  g_array_set_size (inv->st.takeovers, 0);
 }
 
 static void
 flush_instant (SesInvariants *inv)
 {
   judge_takeovers (inv);
-  for (guint i = 0; i < inv->expects->len; i++)
+  for (guint i = 0; i < inv->st.expects->len; i++)
     {
-      const Expect *e = &g_array_index (inv->expects, Expect, i);
+      const Expect *e = &g_array_index (inv->st.expects, Expect, i);
       if (e->met >= e->needed)
         continue;
       g_autofree char *m = msg_text (inv, e->origin, e->seq, e->payload);
@@ -605,12 +641,12 @@ flush_instant (SesInvariants *inv)
                   session_label (inv, e->session), e->qos);
         }
     }
-  g_array_set_size (inv->expects, 0);
-  g_hash_table_remove_all (inv->expect_index);
+  g_array_set_size (inv->st.expects, 0);
+  g_hash_table_remove_all (inv->st.expect_index);
 
-  for (guint i = 0; i < inv->early->len; i++)
+  for (guint i = 0; i < inv->st.early->len; i++)
     {
-      const Early *e = &g_array_index (inv->early, Early, i);
+      const Early *e = &g_array_index (inv->st.early, Early, i);
       g_autofree char *when = ses_time_format (e->time_us);
       g_autofree char *lost = ses_time_format (e->lost_us);
       report (inv, SES_INV_WILL, e->time_us, e->index, "5.0 [MQTT-3.1.2-8]",
@@ -620,15 +656,15 @@ flush_instant (SesInvariants *inv)
               session_label (inv, e->session), text (inv, e->payload), when,
               e->delay_s, lost);
     }
-  g_array_set_size (inv->early, 0);
+  g_array_set_size (inv->st.early, 0);
 }
 
 static void
 will_due (SesInvariants *inv, Sess *s, SesTime due)
 {
   s->will_due_us = due;
-  if (inv->next_due_us == NO_TIME || due < inv->next_due_us)
-    inv->next_due_us = due;
+  if (inv->st.next_due_us == NO_TIME || due < inv->st.next_due_us)
+    inv->st.next_due_us = due;
 }
 
 /* 5.0 [MQTT-3.1.2-8]: a scheduled will is out by the earlier of its delay
@@ -636,12 +672,12 @@ will_due (SesInvariants *inv, Sess *s, SesTime due)
 static void
 check_overdue (SesInvariants *inv, SesTime now, guint64 index)
 {
-  if (inv->next_due_us == NO_TIME || now <= inv->next_due_us)
+  if (inv->st.next_due_us == NO_TIME || now <= inv->st.next_due_us)
     return;
   SesTime next = NO_TIME;
   for (guint32 i = 0; i < inv->n_sessions; i++)
     {
-      Sess *s = &inv->sessions[i];
+      Sess *s = &inv->st.sessions[i];
       if (s->will_due_us == NO_TIME)
         continue;
       if (now > s->will_due_us)
@@ -658,7 +694,7 @@ check_overdue (SesInvariants *inv, SesTime now, guint64 index)
       else if (next == NO_TIME || s->will_due_us < next)
         next = s->will_due_us;
     }
-  inv->next_due_us = next;
+  inv->st.next_due_us = next;
 }
 
 /* ---- packets --------------------------------------------------------- */
@@ -1007,7 +1043,7 @@ on_deliver (SesInvariants *inv, const SesObs *o, guint64 index)
       /* "Same topic and QoS" is the QoS the publisher used: messages
        * published at different QoS may overtake each other (a QoS 2 one
        * forwarded on PUBREL, say), even when delivered at one QoS. */
-      guint published = u64_get (inv->published_qos, key);
+      guint published = u64_get (inv->st.published_qos, key);
       guint qos = published > 0 ? published - 1 : p->qos;
       guint64 skey = (guint64) p->topic << 32
                      | (guint64) (p->origin & 0x3FFFFFFF) << 2 | qos;
@@ -1062,10 +1098,11 @@ on_routed (SesInvariants *inv, const SesObs *o, guint64 index)
   Sess *s = sess (inv, o->session);
   if (s == NULL)
     return;
-  guint at = u64_get (inv->expect_index, pack3 (o->session, p->origin, p->seq));
+  guint at = u64_get (inv->st.expect_index,
+                      pack3 (o->session, p->origin, p->seq));
   if (at != 0)
     {
-      Expect *e = &g_array_index (inv->expects, Expect, at - 1);
+      Expect *e = &g_array_index (inv->st.expects, Expect, at - 1);
       if (e->met < e->needed)
         e->met++;
     }
@@ -1177,9 +1214,9 @@ on_session (SesInvariants *inv, const SesObs *o, guint64 index)
                   who, sched);
         }
       /* A will published at this instant went out at the session's end. */
-      for (guint i = inv->early->len; i-- > 0;)
-        if (g_array_index (inv->early, Early, i).session == o->session)
-          g_array_remove_index (inv->early, i);
+      for (guint i = inv->st.early->len; i-- > 0;)
+        if (g_array_index (inv->st.early, Early, i).session == o->session)
+          g_array_remove_index (inv->st.early, i);
       reset_session (inv, o->session);
       s->exists = FALSE;
       break;
@@ -1230,7 +1267,7 @@ on_will (SesInvariants *inv, const SesObs *o, guint64 index)
                             .payload = o->pkt.payload, .delay_s = spec->delay_s,
                             .lost_us = lost, .time_us = o->time_us,
                             .index = index };
-                g_array_append_val (inv->early, e);
+                g_array_append_val (inv->st.early, e);
               }
           }
         expect_routing (inv, o, index);
@@ -1262,11 +1299,11 @@ void
 ses_invariants_observe (SesInvariants *inv, const SesObs *o)
 {
   g_return_if_fail (inv != NULL && o != NULL);
-  guint64 index = inv->next_index++;
-  if (o->time_us > inv->now_us)
+  guint64 index = inv->st.next_index++;
+  if (o->time_us > inv->st.now_us)
     {
       flush_instant (inv);
-      inv->now_us = o->time_us;
+      inv->st.now_us = o->time_us;
     }
   check_overdue (inv, o->time_us, index);
   switch ((SesObsKind) o->kind)
@@ -1275,16 +1312,17 @@ ses_invariants_observe (SesInvariants *inv, const SesObs *o)
     case SES_OBS_LOST:
       if (o->by_broker && o->pkt.type == SES_PKT_DISCONNECT
           && o->pkt.reason == SES_RC_SESSION_TAKEN_OVER)
-        for (guint i = inv->takeovers->len; i-- > 0;)
-          if (g_array_index (inv->takeovers, Takeover, i).client == o->client)
-            g_array_remove_index (inv->takeovers, i);
+        for (guint i = inv->st.takeovers->len; i-- > 0;)
+          if (g_array_index (inv->st.takeovers, Takeover, i).client
+              == o->client)
+            g_array_remove_index (inv->st.takeovers, i);
       on_sent (inv, o, index);
       break;
     case SES_OBS_TAKEOVER:
       if (client_v5 (inv, o->client))
         {
           Takeover t = { o->client, index, o->time_us };
-          g_array_append_val (inv->takeovers, t);
+          g_array_append_val (inv->st.takeovers, t);
         }
       break;
     case SES_OBS_RECEIVE:
@@ -1294,7 +1332,7 @@ ses_invariants_observe (SesInvariants *inv, const SesObs *o)
       on_deliver (inv, o, index);
       break;
     case SES_OBS_ACCEPTED:
-      u64_set (inv->published_qos,
+      u64_set (inv->st.published_qos,
                (guint64) o->pkt.origin << 32 | o->pkt.seq, o->pkt.qos + 1u);
       /* Method A routes a QoS 2 message on PUBLISH only on PUBREL, when the
        * subscriptions may have changed: not judged. */
@@ -1386,18 +1424,18 @@ ses_invariants_new (SesWorld *world, guint32 disabled)
   inv->n_clients = n_clients;
   inv->n_sessions = n_sessions;
   inv->method_a = ses_mqtt_config_broker (cfg)->qos2_on_pubrel;
-  inv->next_index = ses_mqtt_counters (mqtt)->observations;
-  inv->now_us = ses_world_now (world);
-  inv->next_due_us = NO_TIME;
+  inv->st.next_index = ses_mqtt_counters (mqtt)->observations;
+  inv->st.now_us = ses_world_now (world);
+  inv->st.next_due_us = NO_TIME;
 
-  inv->peers = g_new0 (Peer, MAX (n_clients, 1));
+  inv->st.peers = g_new0 (Peer, MAX (n_clients, 1));
   inv->next_client = g_new (guint32, MAX (n_clients, 1));
   inv->first_client = g_new (guint32, MAX (n_sessions, 1));
   for (guint i = 0; i < n_sessions; i++)
     inv->first_client[i] = NOBODY;
   for (guint i = n_clients; i-- > 0;)
     {
-      Peer *c = &inv->peers[i];
+      Peer *c = &inv->st.peers[i];
       c->delivered = u64_table_new ();
       c->streams = u64_table_new ();
       c->ids = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
@@ -1410,10 +1448,10 @@ ses_invariants_new (SesWorld *world, guint32 disabled)
       inv->next_client[i] = inv->first_client[s];
       inv->first_client[s] = i;
     }
-  inv->sessions = g_new0 (Sess, MAX (n_sessions, 1));
+  inv->st.sessions = g_new0 (Sess, MAX (n_sessions, 1));
   for (guint i = 0; i < n_sessions; i++)
     {
-      Sess *s = &inv->sessions[i];
+      Sess *s = &inv->st.sessions[i];
       s->copies = g_hash_table_new (g_int64_hash, g_int64_equal);
       s->order = g_ptr_array_new_with_free_func (g_free);
       s->ids = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
@@ -1422,17 +1460,17 @@ ses_invariants_new (SesWorld *world, guint32 disabled)
       s->kept_us = s->deadline_us = s->will_due_us = NO_TIME;
       s->will_sched_us = NO_TIME;
     }
-  inv->expects = g_array_new (FALSE, FALSE, sizeof (Expect));
-  inv->expect_index = u64_table_new ();
-  inv->early = g_array_new (FALSE, FALSE, sizeof (Early));
-  inv->filters = g_ptr_array_new_with_free_func (filter_subs_free);
-  inv->filter_index = g_hash_table_new (g_direct_hash, g_direct_equal);
-  inv->matches = u64_table_new ();
-  inv->published_qos = u64_table_new ();
-  inv->takeovers = g_array_new (FALSE, FALSE, sizeof (Takeover));
-  inv->violations = g_array_new (FALSE, FALSE, sizeof (SesViolation));
-  g_array_set_clear_func (inv->violations, violation_clear);
-  inv->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  inv->st.expects = g_array_new (FALSE, FALSE, sizeof (Expect));
+  inv->st.expect_index = u64_table_new ();
+  inv->st.early = g_array_new (FALSE, FALSE, sizeof (Early));
+  inv->st.filters = g_ptr_array_new_with_free_func (filter_subs_free);
+  inv->st.filter_index = g_hash_table_new (g_direct_hash, g_direct_equal);
+  inv->st.matches = u64_table_new ();
+  inv->st.published_qos = u64_table_new ();
+  inv->st.takeovers = g_array_new (FALSE, FALSE, sizeof (Takeover));
+  inv->st.violations = g_array_new (FALSE, FALSE, sizeof (SesViolation));
+  g_array_set_clear_func (inv->st.violations, violation_clear);
+  inv->st.seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ses_mqtt_set_observer (mqtt, observer, inv);
   return inv;
 }
@@ -1446,7 +1484,7 @@ ses_invariants_free (SesInvariants *inv)
   ses_mqtt_set_observer (inv->mqtt, NULL, NULL);
   for (guint i = 0; i < inv->n_clients; i++)
     {
-      Peer *c = &inv->peers[i];
+      Peer *c = &inv->st.peers[i];
       g_hash_table_unref (c->delivered);
       g_hash_table_unref (c->streams);
       g_hash_table_unref (c->ids);
@@ -1455,27 +1493,414 @@ ses_invariants_free (SesInvariants *inv)
     }
   for (guint i = 0; i < inv->n_sessions; i++)
     {
-      Sess *s = &inv->sessions[i];
+      Sess *s = &inv->st.sessions[i];
       g_hash_table_unref (s->copies);
       g_ptr_array_unref (s->order);
       g_hash_table_unref (s->ids);
       g_array_unref (s->filters);
     }
-  g_free (inv->peers);
-  g_free (inv->sessions);
+  g_free (inv->st.peers);
+  g_free (inv->st.sessions);
   g_free (inv->first_client);
   g_free (inv->next_client);
-  g_array_unref (inv->expects);
-  g_hash_table_unref (inv->expect_index);
-  g_array_unref (inv->early);
-  g_ptr_array_unref (inv->filters);
-  g_hash_table_unref (inv->filter_index);
-  g_hash_table_unref (inv->matches);
-  g_hash_table_unref (inv->published_qos);
-  g_array_unref (inv->takeovers);
-  g_array_unref (inv->violations);
-  g_hash_table_unref (inv->seen);
+  g_array_unref (inv->st.expects);
+  g_hash_table_unref (inv->st.expect_index);
+  g_array_unref (inv->st.early);
+  g_ptr_array_unref (inv->st.filters);
+  g_hash_table_unref (inv->st.filter_index);
+  g_hash_table_unref (inv->st.matches);
+  g_hash_table_unref (inv->st.published_qos);
+  g_array_unref (inv->st.takeovers);
+  g_array_unref (inv->st.violations);
+  g_hash_table_unref (inv->st.seen);
   g_free (inv);
+}
+
+/* ---- copies, for the model checker ------------------------------------ */
+
+static GHashTable *
+u64_table_copy (GHashTable *src)
+{
+  GHashTable *dst = u64_table_new ();
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, src);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    g_hash_table_insert (dst, g_memdup2 (k, sizeof (guint64)), v);
+  return dst;
+}
+
+/* id -> InUse (owned) */
+static GHashTable *
+ids_copy (GHashTable *src)
+{
+  GHashTable *dst = g_hash_table_new_full (g_direct_hash, g_direct_equal,
+                                           NULL, g_free);
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, src);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    g_hash_table_insert (dst, k, g_memdup2 (v, sizeof (InUse)));
+  return dst;
+}
+
+/* id -> qos */
+static GHashTable *
+direct_copy (GHashTable *src)
+{
+  GHashTable *dst = g_hash_table_new (g_direct_hash, g_direct_equal);
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, src);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    g_hash_table_insert (dst, k, v);
+  return dst;
+}
+
+static void
+peer_copy (Peer *dst, const Peer *src)
+{
+  *dst = *src;
+  dst->delivered = u64_table_copy (src->delivered);
+  dst->streams = u64_table_copy (src->streams);
+  dst->ids = ids_copy (src->ids);
+  dst->out_b2c = direct_copy (src->out_b2c);
+  dst->out_c2b = direct_copy (src->out_c2b);
+}
+
+/* Settled copies stay behind: nothing is judged about them any more. */
+static void
+sess_copy (Sess *dst, const Sess *src)
+{
+  *dst = *src;
+  dst->copies = g_hash_table_new (g_int64_hash, g_int64_equal);
+  dst->order = g_ptr_array_new_full (src->order->len - src->dead, g_free);
+  for (guint i = 0; i < src->order->len; i++)
+    {
+      const Copy *c = g_ptr_array_index (src->order, i);
+      if (c->dead)
+        continue;
+      Copy *x = g_memdup2 (c, sizeof *c);
+      g_ptr_array_add (dst->order, x);
+      g_hash_table_insert (dst->copies, &x->key, x);
+    }
+  dst->dead = 0;
+  dst->ids = ids_copy (src->ids);
+  dst->filters = g_array_copy (src->filters);
+}
+
+/* A struct copy first, so no scalar can be forgotten; then every pointer
+ * is replaced by a deep copy (one left shared would be freed twice). */
+static void
+state_copy (State *dst, const State *src, guint n_clients, guint n_sessions)
+{
+  *dst = *src;
+  dst->peers = g_new (Peer, MAX (n_clients, 1));
+  for (guint i = 0; i < n_clients; i++)
+    peer_copy (&dst->peers[i], &src->peers[i]);
+  dst->sessions = g_new (Sess, MAX (n_sessions, 1));
+  for (guint i = 0; i < n_sessions; i++)
+    sess_copy (&dst->sessions[i], &src->sessions[i]);
+  dst->expects = g_array_copy (src->expects);
+  dst->expect_index = u64_table_copy (src->expect_index);
+  dst->early = g_array_copy (src->early);
+  /* Filters nobody subscribes to any more are left behind. */
+  dst->filters = g_ptr_array_new_with_free_func (filter_subs_free);
+  dst->filter_index = g_hash_table_new (g_direct_hash, g_direct_equal);
+  for (guint i = 0; i < src->filters->len; i++)
+    {
+      const FilterSubs *fs = g_ptr_array_index (src->filters, i);
+      if (fs->subs->len == 0)
+        continue;
+      FilterSubs *x = g_new (FilterSubs, 1);
+      x->filter = fs->filter;
+      x->subs = g_array_copy (fs->subs);
+      g_ptr_array_add (dst->filters, x);
+      g_hash_table_insert (dst->filter_index, GUINT_TO_POINTER (x->filter), x);
+    }
+  dst->matches = u64_table_copy (src->matches);
+  dst->published_qos = u64_table_copy (src->published_qos);
+  dst->takeovers = g_array_copy (src->takeovers);
+  dst->violations = g_array_sized_new (FALSE, FALSE, sizeof (SesViolation),
+                                       src->violations->len);
+  g_array_set_clear_func (dst->violations, violation_clear);
+  for (guint i = 0; i < src->violations->len; i++)
+    {
+      SesViolation v = g_array_index (src->violations, SesViolation, i);
+      v.message = g_strdup (v.message);
+      g_array_append_val (dst->violations, v);
+    }
+  dst->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTableIter it;
+  gpointer k;
+  g_hash_table_iter_init (&it, src->seen);
+  while (g_hash_table_iter_next (&it, &k, NULL))
+    g_hash_table_add (dst->seen, g_strdup (k));
+}
+
+SesInvariants *
+ses_invariants_copy (const SesInvariants *inv, SesWorld *world)
+{
+  g_return_val_if_fail (inv != NULL && world != NULL, NULL);
+  /* Two checkers cannot share one world: each is its model's observer. */
+  g_return_val_if_fail (world != inv->world, NULL);
+  SesMqtt *mqtt = ses_mqtt_from_world (world);
+  /* A copy of the world shares its configuration, hence its strings. */
+  g_return_val_if_fail (ses_mqtt_config (mqtt) == inv->cfg, NULL);
+
+  SesInvariants *copy = g_new (SesInvariants, 1);
+  *copy = *inv;
+  copy->world = world;
+  copy->mqtt = mqtt;
+  copy->first_client = g_memdup2 (inv->first_client,
+                                  sizeof (guint32) * MAX (inv->n_sessions, 1));
+  copy->next_client = g_memdup2 (inv->next_client,
+                                 sizeof (guint32) * MAX (inv->n_clients, 1));
+  state_copy (&copy->st, &inv->st, inv->n_clients, inv->n_sessions);
+  ses_mqtt_set_observer (mqtt, observer, copy);
+  return copy;
+}
+
+/* ---- digests, for the model checker ---------------------------------- */
+
+/* What the digest leaves out, and why (the explorer merges two paths whose
+ * worlds and digests are equal, so anything left out must not be able to
+ * change what a continuation is judged to break):
+ *  - the violations found so far, and `seen`: history. The explorer looks
+ *    at a checker's violations after every step, before it looks the state
+ *    up, and a violation found is reported there; `seen` only keeps the
+ *    same (invariant, message) from being reported twice, so whichever of
+ *    two merged paths goes on, every violation still shows on some path;
+ *  - observation indexes (next_index, Copy.routed_index, Expect.index, ...)
+ *    and times that only appear in messages (will_sched_us, when a copy
+ *    without expiry was routed, when a will was published early, the
+ *    instant a takeover or an owed routing happened): they change the
+ *    wording of a report, never whether it is made;
+ *  - caches and indexes rebuilt from what is digested: next_due_us (never
+ *    later than the earliest due will: only decides when to look), the
+ *    topic/filter `matches`, expect_index, filter_index, Sess.filters (the
+ *    same subscriptions as `filters`), filters nobody subscribes to;
+ *  - settled copies (dead: out of every lookup), and the connecting flags
+ *    of a CONNECT the broker is not answering (reset by the next one);
+ *  - now_us, except whether the world's clock has moved past it while
+ *    judgements for that instant are pending (the next observation will
+ *    make them).
+ * Times are digested relative to the world's clock, as ses_world_encode()
+ * writes the world's own, so that states that differ only in when they
+ * happen still merge. Hash tables and lists whose order does not matter
+ * are digested as the sum of their entries' hashes, so neither insertion
+ * nor iteration order shows. */
+
+typedef struct {
+  GByteArray *out;
+  SesTime now;
+} Dig;
+
+static guint64
+mix (guint64 h, guint64 v)
+{
+  guint64 state = h ^ v;
+  return ses_splitmix64 (&state);
+}
+
+/* NONE and every time have distinct encodings. */
+static guint64
+mix_time (guint64 h, SesTime t, SesTime now)
+{
+  return t == NO_TIME ? mix (h, 1) : mix (mix (h, 2), (guint64) (t - now));
+}
+
+static void
+dig_u64 (Dig *d, guint64 v)
+{
+  guint8 b[8];
+  for (guint i = 0; i < 8; i++)
+    b[i] = (guint8) (v >> (8 * i));
+  g_byte_array_append (d->out, b, sizeof b);
+}
+
+static void
+dig_time (Dig *d, SesTime t)
+{
+  dig_u64 (d, mix_time (0, t, d->now));
+}
+
+typedef guint64 (*EntryHash) (gconstpointer key, gconstpointer value,
+                              SesTime now);
+
+/* An unordered collection: its size and the sum of its entries' hashes. */
+static void
+dig_table (Dig *d, GHashTable *t, EntryHash hash)
+{
+  guint64 sum = 0;
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, t);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    sum += hash (k, v, d->now);
+  dig_u64 (d, g_hash_table_size (t));
+  dig_u64 (d, sum);
+}
+
+static guint64
+u64_entry (gconstpointer k, gconstpointer v, SesTime now)
+{
+  return mix (mix (0, *(const guint64 *) k), GPOINTER_TO_UINT (v));
+}
+
+static guint64
+direct_entry (gconstpointer k, gconstpointer v, SesTime now)
+{
+  return mix (mix (0, GPOINTER_TO_UINT (k)), GPOINTER_TO_UINT (v));
+}
+
+static guint64
+in_use_entry (gconstpointer k, gconstpointer v, SesTime now)
+{
+  const InUse *u = v;
+  guint64 h = mix (0, GPOINTER_TO_UINT (k));
+  h = mix (h, u->origin);
+  h = mix (h, u->seq);
+  h = mix (h, u->payload);
+  return mix (h, u->qos);
+}
+
+static guint64
+copy_entry (gconstpointer k, gconstpointer v, SesTime now)
+{
+  const Copy *c = v;
+  guint64 h = mix (0, c->key);
+  h = mix (h, c->topic);
+  h = mix (h, c->payload);
+  h = mix (h, c->qos);
+  h = mix (h, c->pending);
+  h = mix (h, c->unsent);
+  h = mix (h, c->routed_q2);
+  h = mix (h, c->has_expiry);
+  if (c->has_expiry)
+    {
+      h = mix (h, c->expiry_s);
+      h = mix_time (h, c->routed_us, now);
+    }
+  return h;
+}
+
+static void
+peer_digest (Dig *d, const Peer *c)
+{
+  dig_table (d, c->delivered, u64_entry);
+  dig_table (d, c->streams, u64_entry);
+  dig_table (d, c->ids, in_use_entry);
+  dig_u64 (d, c->v5);
+  dig_table (d, c->out_b2c, direct_entry);
+  dig_table (d, c->out_c2b, direct_entry);
+  dig_u64 (d, c->rm_client);
+  dig_u64 (d, c->rm_broker);
+  dig_u64 (d, c->wire[0]);
+  dig_u64 (d, c->wire[1]);
+  dig_u64 (d, c->connecting);
+  if (c->connecting)
+    {
+      dig_u64 (d, c->clean);
+      dig_u64 (d, c->resumed);
+      dig_u64 (d, c->created);
+      dig_u64 (d, c->will);
+    }
+}
+
+static void
+sess_digest (Dig *d, const Sess *s)
+{
+  dig_u64 (d, s->exists);
+  dig_table (d, s->copies, copy_entry);
+  dig_table (d, s->ids, in_use_entry);
+  dig_time (d, s->kept_us);
+  dig_time (d, s->deadline_us);
+  dig_u64 (d, s->armed);
+  dig_u64 (d, s->will);
+  dig_u64 (d, s->will_v5);
+  dig_time (d, s->will_due_us);
+  dig_u64 (d, s->disconnect0);
+}
+
+/* Who subscribes to what, whatever the order of the subscriptions. */
+static void
+filters_digest (Dig *d, const GPtrArray *filters)
+{
+  guint64 sum = 0;
+  guint n = 0;
+  for (guint i = 0; i < filters->len; i++)
+    {
+      const FilterSubs *fs = g_ptr_array_index (filters, i);
+      if (fs->subs->len == 0)
+        continue;
+      guint64 h = mix (0, fs->filter);
+      for (guint k = 0; k < fs->subs->len; k++)
+        {
+          const Sub *sub = &g_array_index (fs->subs, Sub, k); /* by session */
+          h = mix (mix (h, sub->session), sub->qos);
+        }
+      sum += h;
+      n++;
+    }
+  dig_u64 (d, n);
+  dig_u64 (d, sum);
+}
+
+static void
+state_digest (Dig *d, const State *st, guint n_clients, guint n_sessions)
+{
+  for (guint i = 0; i < n_clients; i++)
+    peer_digest (d, &st->peers[i]);
+  for (guint i = 0; i < n_sessions; i++)
+    sess_digest (d, &st->sessions[i]);
+  /* The judgements owed at the end of the instant now_us. */
+  guint64 sum = 0;
+  for (guint i = 0; i < st->expects->len; i++)
+    {
+      const Expect *e = &g_array_index (st->expects, Expect, i);
+      guint64 h = mix (0, e->session);
+      h = mix (h, e->origin);
+      h = mix (h, e->seq);
+      h = mix (h, e->payload);
+      h = mix (h, e->from);
+      h = mix (h, e->qos);
+      sum += mix (h, e->needed - e->met); /* met only grows to needed */
+    }
+  dig_u64 (d, st->expects->len);
+  dig_u64 (d, sum);
+  sum = 0;
+  for (guint i = 0; i < st->early->len; i++)
+    {
+      const Early *e = &g_array_index (st->early, Early, i);
+      sum += mix (mix (mix (0, e->session), e->payload), e->delay_s);
+    }
+  dig_u64 (d, st->early->len);
+  dig_u64 (d, sum);
+  sum = 0;
+  for (guint i = 0; i < st->takeovers->len; i++)
+    sum += mix (0, g_array_index (st->takeovers, Takeover, i).client);
+  dig_u64 (d, st->takeovers->len);
+  dig_u64 (d, sum);
+  if (st->expects->len > 0 || st->early->len > 0 || st->takeovers->len > 0)
+    dig_u64 (d, st->now_us < d->now);
+  filters_digest (d, st->filters);
+  dig_table (d, st->published_qos, u64_entry);
+  dig_u64 (d, st->finished);
+}
+
+guint64
+ses_invariants_digest (const SesInvariants *inv)
+{
+  g_return_val_if_fail (inv != NULL, 0);
+  Dig d = { g_byte_array_sized_new (64 + 128 * (inv->n_clients
+                                                + inv->n_sessions)),
+            ses_world_now (inv->world) };
+  dig_u64 (&d, inv->disabled);
+  state_digest (&d, &inv->st, inv->n_clients, inv->n_sessions);
+  guint64 h = ses_hash_bytes (d.out->data, d.out->len);
+  g_byte_array_unref (d.out);
+  return h;
 }
 
 /* no-loss and qos1-at-least-once at quiescence: a session whose client is
@@ -1490,16 +1915,16 @@ judge_loss (SesInvariants *inv, SesTime now)
   SesNet *net = ses_world_net (inv->world);
   for (guint32 i = 0; i < inv->n_sessions; i++)
     {
-      Sess *s = &inv->sessions[i];
+      Sess *s = &inv->st.sessions[i];
       if (g_hash_table_size (s->copies) == 0)
         continue;
       const SesSession *state = ses_mqtt_session (inv->mqtt, i);
       guint32 slot = state->client;
       if (slot == SES_NONE || slot >= inv->n_clients
           || ses_mqtt_client_state (inv->mqtt, slot) != SES_CLIENT_ONLINE
-          || g_hash_table_size (inv->peers[slot].out_b2c) > 0)
+          || g_hash_table_size (inv->st.peers[slot].out_b2c) > 0)
         continue;
-      const Peer *p = &inv->peers[slot];
+      const Peer *p = &inv->st.peers[slot];
       gboolean idle = (ses_net_in_flight (net, slot, SES_NET_CLIENT) == 0
                        && ses_net_in_flight (net, slot, SES_NET_SERVER) == 0)
                       || (p->wire[0] == 0 && p->wire[1] == 0);
@@ -1534,12 +1959,12 @@ void
 ses_invariants_finish (SesInvariants *inv)
 {
   g_return_if_fail (inv != NULL);
-  if (inv->finished)
+  if (inv->st.finished)
     return;
-  inv->finished = TRUE;
-  SesTime now = MAX (ses_world_now (inv->world), inv->now_us);
+  inv->st.finished = TRUE;
+  SesTime now = MAX (ses_world_now (inv->world), inv->st.now_us);
   flush_instant (inv);
-  check_overdue (inv, now, inv->next_index);
+  check_overdue (inv, now, inv->st.next_index);
   judge_loss (inv, now);
 }
 
@@ -1547,5 +1972,5 @@ const GArray *
 ses_invariants_violations (const SesInvariants *inv)
 {
   g_return_val_if_fail (inv != NULL, NULL);
-  return inv->violations;
+  return inv->st.violations;
 }

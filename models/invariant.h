@@ -58,6 +58,25 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesInvariants, ses_invariants_free)
 void ses_invariants_observe (SesInvariants *inv, const SesObs *obs);
 /* The checks that need the end of the run: call once the run has stopped. */
 void ses_invariants_finish (SesInvariants *inv);
+/* For the model checker, which copies the world at every step and merges
+ * the paths that reach the same state.
+ *
+ * A deep copy of inv, attached to world: a copy of inv's world made with
+ * ses_world_copy() (same configuration; not inv's own world). The copy
+ * installs itself as the observer of world's model, replacing the pointer
+ * that model inherited from the original, and keeps the violations found
+ * so far. Copies and the original then go on independently. Free the copy
+ * before its world. (transfer full) */
+SesInvariants *ses_invariants_copy (const SesInvariants *inv, SesWorld *world);
+/* A 64-bit digest of the state that can still change a later verdict: two
+ * checkers that may judge some continuation differently have different
+ * digests; two that judge every continuation alike have equal digests as
+ * far as practical. Leaves out history that cannot matter (violations
+ * already found, observation indexes, times that only appear in messages,
+ * caches, settled copies); times count from the world's clock, as in
+ * ses_world_encode(). Independent of addresses and hash table order. To be
+ * combined with ses_world_fingerprint() of inv's world. */
+guint64 ses_invariants_digest (const SesInvariants *inv);
 /* (element-type SesViolation) in the order found; at most one per
  * (invariant, message) so a broken rule does not flood the report. */
 const GArray *ses_invariants_violations (const SesInvariants *inv);

@@ -22,6 +22,7 @@ struct _SesScript {
   GArray *action_lines; /* (element-type guint) */
   guint32 disabled;     /* invariants switched off */
   guint32 violations;   /* invariants expected to break */
+  SesScriptBounds bounds;
 };
 
 typedef struct {
@@ -102,6 +103,12 @@ guint32
 ses_script_expected_violations (const SesScript *script)
 {
   return script->violations;
+}
+
+const SesScriptBounds *
+ses_script_bounds (const SesScript *script)
+{
+  return &script->bounds;
 }
 
 guint
@@ -439,7 +446,7 @@ parse_client (Parser *p)
     "latency", "variant", NULL,
   };
   static const char *const reserved[] = {
-    "broker", "at", "expect", "client", "all", "violation", NULL,
+    "broker", "at", "expect", "client", "all", "violation", "check", NULL,
   };
   const SesToken *name = tok (p, 1);
   if (name == NULL)
@@ -1112,6 +1119,62 @@ parse_invariant (Parser *p)
   return TRUE;
 }
 
+/* `check max-cuts=1 max-restarts=1 faults-on=sub,pub max-states=100000` */
+static gboolean
+parse_check (Parser *p)
+{
+  static const char *const known[] = {
+    "max-cuts", "max-crashes", "max-restarts", "max-half-opens",
+    "max-states", "max-depth", "faults-on", NULL,
+  };
+  SesScriptBounds *b = &p->script->bounds;
+  if (tok (p, 1) == NULL)
+    return fail_at (p, end_col (p), "'check' needs bounds such as "
+                    "max-cuts=1");
+  for (guint i = 1; tok (p, i) != NULL; i++)
+    {
+      const SesToken *t = tok (p, i);
+      if (!expect_option (p, t, known, "check bounds"))
+        return FALSE;
+      guint64 n;
+      if (strcmp (t->text, "faults-on") == 0)
+        {
+          g_auto (GStrv) names = g_strsplit (t->value, ",", -1);
+          for (guint k = 0; names[k] != NULL; k++)
+            {
+              SesToken name = *t;
+              name.kind = SES_TOK_WORD;
+              name.text = names[k];
+              name.col = t->value_col;
+              guint32 client;
+              if (!lookup_client (p, &name, &client))
+                return FALSE;
+              if (client >= 32)
+                return fail_at (p, t->value_col, "faults-on names only the "
+                                "first 32 clients");
+              b->faults_on |= 1u << client;
+            }
+          continue;
+        }
+      gboolean big = g_str_has_prefix (t->text, "max-states");
+      if (!uint_value (p, t, 0, big ? 1000000000000 : 1000, &n))
+        return FALSE;
+      if (strcmp (t->text, "max-cuts") == 0)
+        b->max_cuts = (gint64) n;
+      else if (strcmp (t->text, "max-crashes") == 0)
+        b->max_crashes = (gint64) n;
+      else if (strcmp (t->text, "max-restarts") == 0)
+        b->max_restarts = (gint64) n;
+      else if (strcmp (t->text, "max-half-opens") == 0)
+        b->max_half_opens = (gint64) n;
+      else if (strcmp (t->text, "max-states") == 0)
+        b->max_states = (gint64) n;
+      else
+        b->max_depth = (gint64) n;
+    }
+  return TRUE;
+}
+
 /* ---- the file ----------------------------------------------------------- */
 
 static gboolean
@@ -1119,7 +1182,7 @@ parse_statement (Parser *p)
 {
   static const char *const keywords[] = {
     "mqtt", "seed", "title", "teaches", "until", "broker", "client", "at",
-    "expect", "invariant", NULL,
+    "expect", "invariant", "check", NULL,
   };
   const SesToken *first = tok (p, 0);
   if (first->kind != SES_TOK_WORD)
@@ -1140,6 +1203,8 @@ parse_statement (Parser *p)
     return parse_expect (p);
   if (strcmp (kw, "invariant") == 0)
     return parse_invariant (p);
+  if (strcmp (kw, "check") == 0)
+    return parse_check (p);
   return unknown_word (p, first, "keyword", keywords);
 }
 
@@ -1159,6 +1224,7 @@ ses_script_load (const char *path, const char *contents, gsize length,
   script->expectations = g_array_new (FALSE, FALSE, sizeof (SesExpectation));
   g_array_set_clear_func (script->expectations, clear_expectation);
   script->action_lines = g_array_new (FALSE, FALSE, sizeof (guint));
+  script->bounds = (SesScriptBounds) { -1, -1, -1, -1, -1, -1, 0 };
   Parser p = {
     .script = script, .text = text, .error = error, .version = SES_MQTT_5,
     .clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),

@@ -32,6 +32,18 @@ typedef struct {
   GPtrArray *payloads;   /* (element-type utf8) (owned) RECEIVES... */
 } SesExpectation;
 
+/* Bounds for `sessim check`, from the scenario's `check` line; -1 where
+ * the scenario leaves it to the command line. */
+typedef struct {
+  gint64 max_cuts;
+  gint64 max_crashes;
+  gint64 max_restarts;
+  gint64 max_half_opens;
+  gint64 max_states;
+  gint64 max_depth;
+  guint32 faults_on;   /* bit per client index; 0: all */
+} SesScriptBounds;
+
 typedef struct _SesScript SesScript;
 
 /* Parses a scenario; errors are located (file:line:col: error: …). */
@@ -57,5 +69,6 @@ guint32 ses_script_disabled_invariants (const SesScript *script);
 /* Invariant ids the scenario expects to see broken (`expect violation
  * NAME`), as a bit mask; 0 when it expects none. */
 guint32 ses_script_expected_violations (const SesScript *script);
+const SesScriptBounds *ses_script_bounds (const SesScript *script);
 /* The source line of a timeline action, by action index. */
 guint ses_script_action_line (const SesScript *script, guint action);

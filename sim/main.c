@@ -4,10 +4,12 @@
 #include "sessim-config.h"
 
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "checker.h"
 #include "diagram.h"
 #include "examples.h"
 #include "expect.h"
@@ -15,6 +17,7 @@
 #include "invariant.h"
 #include "render.h"
 #include "script.h"
+#include "trail.h"
 #include "variant.h"
 #include "world.h"
 
@@ -491,6 +494,331 @@ cmd_run (int argc, char **argv)
   return status;
 }
 
+/* ---- check and replay --------------------------------------------------- */
+
+/* Peak resident memory of this process in KiB, from the kernel. */
+static guint64
+peak_rss_kib (void)
+{
+  g_autofree char *status = NULL;
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return 0;
+  const char *p = strstr (status, "VmHWM:");
+  return p != NULL ? g_ascii_strtoull (p + 6, NULL, 10) : 0;
+}
+
+typedef struct {
+  gint64 start_us;
+  gboolean quiet;
+} Progress;
+
+static void
+print_progress (const SesExploreStats *st, gpointer data)
+{
+  const SesCheckOptions *o = data;
+  Progress *pr = o->progress_data;
+  gint64 now = g_get_monotonic_time ();
+  if (pr->quiet || now - pr->start_us < G_USEC_PER_SEC)
+    return;
+  double secs = (double) (now - pr->start_us) / G_USEC_PER_SEC;
+  fprintf (stderr, "  %" G_GUINT64_FORMAT " states, %.0f states/s, depth %u, "
+           "queue %" G_GUINT64_FORMAT "\n", st->states, st->states / secs,
+           st->max_depth, st->frontier);
+}
+
+/* Replays the trail and writes the counterexample's files into dir:
+ * counterexample.trail, trace.txt, trace.jsonl. Returns the violations
+ * seen (the first one is the one that stopped the search). */
+static gboolean
+write_counterexample (const SesScript *script, const SesTrail *trail,
+                      const char *dir, gboolean print, gboolean explain,
+                      GString *first_violation, GError **error)
+{
+  SesInvariants *inv = NULL;
+  g_autoptr (SesWorld) world = ses_check_replay (script, trail, &inv, error);
+  if (world == NULL)
+    return FALSE;
+  SesMqtt *mqtt = ses_mqtt_from_world (world);
+  SesMqttConfig *cfg = ses_mqtt_config (mqtt);
+  g_autofree char *header = g_strdup_printf (
+      "# sessim %s scenario %s seed %" G_GUINT64_FORMAT " trail of %u "
+      "choices\n", SESSIM_VERSION, trail->scenario, trail->seed,
+      trail->choices->len);
+  g_autofree char *log = ses_mqtt_log_text (mqtt);
+  g_autofree char *text = g_strconcat (header, log, NULL);
+  GString *jsonl = g_string_new (NULL);
+  const GArray *obs = ses_mqtt_log (mqtt);
+  for (guint i = 0; i < obs->len; i++)
+    {
+      g_autofree char *line = ses_obs_to_json (
+          &g_array_index (obs, SesObs, i), ses_mqtt_config_strings (cfg),
+          ses_mqtt_config_labels (cfg));
+      g_string_append (jsonl, line);
+      g_string_append_c (jsonl, '\n');
+    }
+  const GArray *v = ses_invariants_violations (inv);
+  if (v->len > 0)
+    {
+      g_autofree char *d = describe_violation (&g_array_index (v, SesViolation,
+                                                               0));
+      g_string_append (first_violation, d);
+    }
+  if (print)
+    {
+      print_timeline (header, mqtt, explain);
+      if (first_violation->len > 0)
+        printf ("# %s\n", first_violation->str);
+    }
+  g_autofree char *trail_text = ses_trail_to_text (trail);
+  g_autofree char *tp = g_build_filename (dir, "counterexample.trail", NULL);
+  g_autofree char *xp = g_build_filename (dir, "trace.txt", NULL);
+  g_autofree char *jp = g_build_filename (dir, "trace.jsonl", NULL);
+  gboolean ok = g_mkdir_with_parents (dir, 0755) == 0
+                && g_file_set_contents (tp, trail_text, -1, error)
+                && g_file_set_contents (xp, text, -1, error)
+                && g_file_set_contents (jp, jsonl->str, -1, error);
+  if (!ok && error != NULL && *error == NULL)
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                 "cannot create %s", dir);
+  g_string_free (jsonl, TRUE);
+  ses_invariants_free (inv);
+  return ok;
+}
+
+static gint64
+bound (gint64 from_cli, gint64 from_scenario, gint64 fallback)
+{
+  return from_cli >= 0 ? from_cli : from_scenario >= 0 ? from_scenario
+                                                       : fallback;
+}
+
+static int
+cmd_check (int argc, char **argv)
+{
+  gint64 cuts = -1, crashes = -1, restarts = -1, half_opens = -1;
+  gint64 max_states = -1, max_depth = -1, seed = -1;
+  gboolean bfs = FALSE, dfs = FALSE, json = FALSE, quiet = FALSE;
+  gboolean explain = FALSE;
+  g_autofree char *faults_on = NULL;
+  g_autofree char *out_dir = NULL;
+  GOptionEntry entries[] = {
+    { "max-cuts", 0, 0, G_OPTION_ARG_INT64, &cuts,
+      "Network cuts to place (default: the scenario's, else 1)", "N" },
+    { "max-crashes", 0, 0, G_OPTION_ARG_INT64, &crashes,
+      "Client crashes to place (default: the scenario's, else 0)", "N" },
+    { "max-restarts", 0, 0, G_OPTION_ARG_INT64, &restarts,
+      "Broker restarts to place (default: the scenario's, else 0)", "N" },
+    { "max-half-opens", 0, 0, G_OPTION_ARG_INT64, &half_opens,
+      "Half-open links to place (default: the scenario's, else 0)", "N" },
+    { "faults-on", 0, 0, G_OPTION_ARG_STRING, &faults_on,
+      "Only these clients (comma-separated names) suffer faults", "WHO" },
+    { "bfs", 0, 0, G_OPTION_ARG_NONE, &bfs,
+      "Breadth first: shortest counterexample (default)", NULL },
+    { "dfs", 0, 0, G_OPTION_ARG_NONE, &dfs, "Depth first", NULL },
+    { "max-states", 0, 0, G_OPTION_ARG_INT64, &max_states,
+      "Stop after storing this many states, exit 3 (default 1000000)", "N" },
+    { "max-depth", 0, 0, G_OPTION_ARG_INT64, &max_depth,
+      "Explore paths of at most this many choices (default: none)", "N" },
+    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Seed", "N" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
+      "Folder for output/<scenario>/ files (default: output)", "DIR" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      "Print the result as one JSON object", NULL },
+    { "explain", 'e', 0, G_OPTION_ARG_NONE, &explain,
+      "Explain each step of a counterexample", NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+      "No progress, no counterexample timeline", NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new (
+      "FILE - explore every placement of the allowed faults and every order "
+      "of simultaneous events, checking the invariants on every path");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return usage_error (ctx, error->message);
+  if (argc != 2)
+    return usage_error (ctx, "name one scenario file");
+  if (bfs && dfs)
+    return usage_error (ctx, "--bfs and --dfs exclude each other");
+  const char *path = argv[1];
+  g_autoptr (SesScript) script = ses_script_load_file (path, &error);
+  if (script == NULL)
+    {
+      print_error_text (error->message);
+      return EXIT_USAGE;
+    }
+  const SesScriptBounds *sb = ses_script_bounds (script);
+  SesCheckOptions o = { .depth_first = dfs };
+  o.budgets[SES_CHECK_CUTS] = (guint32) bound (cuts, sb->max_cuts, 1);
+  o.budgets[SES_CHECK_CRASHES] = (guint32) bound (crashes, sb->max_crashes, 0);
+  o.budgets[SES_CHECK_RESTARTS] = (guint32) bound (restarts, sb->max_restarts,
+                                                   0);
+  o.budgets[SES_CHECK_HALF_OPENS] = (guint32) bound (half_opens,
+                                                     sb->max_half_opens, 0);
+  o.max_states = (guint64) bound (max_states, sb->max_states, 1000000);
+  o.max_depth = (guint) bound (max_depth, sb->max_depth, 0);
+  o.faults_on = sb->faults_on;
+  if (faults_on != NULL)
+    {
+      o.faults_on = 0;
+      const GPtrArray *labels = ses_mqtt_config_labels (
+          ses_script_config (script));
+      g_auto (GStrv) names = g_strsplit (faults_on, ",", -1);
+      for (guint k = 0; names[k] != NULL; k++)
+        {
+          guint i = 0;
+          while (i < labels->len
+                 && strcmp (g_ptr_array_index (labels, i), names[k]) != 0)
+            i++;
+          if (i == labels->len || i >= 32)
+            {
+              g_autofree char *msg = g_strdup_printf (
+                  "--faults-on: no client named '%s' among the first 32",
+                  names[k]);
+              return usage_error (ctx, msg);
+            }
+          o.faults_on |= 1u << i;
+        }
+    }
+  Progress pr = { g_get_monotonic_time (), quiet || json };
+  o.progress = print_progress;
+  o.progress_data = &pr;
+  guint64 used_seed = seed >= 0 ? (guint64) seed : ses_script_seed (script);
+
+  SesExploreStats st;
+  g_autoptr (SesTrail) trail = ses_trail_new (path, used_seed);
+  ses_check_scenario (script, path, used_seed, &o, &st, trail);
+  double secs = (double) (g_get_monotonic_time () - pr.start_us)
+                / G_USEC_PER_SEC;
+
+  g_autofree char *name = scenario_name (path);
+  g_autofree char *dir = g_build_filename (out_dir ? out_dir : "output", name,
+                                           NULL);
+  g_autoptr (GString) violation = g_string_new (NULL);
+  if (st.violation
+      && !write_counterexample (script, trail, dir, !quiet && !json, explain,
+                                violation, &error))
+    {
+      print_error_text (error->message);
+      return EXIT_USAGE;
+    }
+  guint32 expected = ses_script_expected_violations (script);
+  int status;
+  if (expected != 0)
+    {
+      /* A variant's demonstration: it passes when the bug is found. */
+      gboolean found = FALSE;
+      for (guint id = 0; id < SES_INV_COUNT && st.violation; id++)
+        if ((expected & (1u << id)) && strstr (violation->str,
+                                               ses_invariant_name (id)) != NULL)
+          found = TRUE;
+      status = found ? EXIT_OK : st.complete ? EXIT_VIOLATION : EXIT_INCOMPLETE;
+    }
+  else
+    status = st.violation ? EXIT_VIOLATION
+             : st.complete ? EXIT_OK : EXIT_INCOMPLETE;
+
+  const char *verdict = st.violation ? "violation found"
+                        : st.complete ? "no violation within the bounds"
+                                      : "incomplete: a limit stopped the search";
+  if (json)
+    {
+      GString *j = g_string_new ("{\"scenario\":");
+      ses_json_append_string (j, path);
+      g_string_append_printf (j,
+          ",\"version\":\"%s\",\"seed\":%" G_GUINT64_FORMAT ",\"status\":%d,"
+          "\"complete\":%s,\"violation\":", SESSIM_VERSION, used_seed, status,
+          st.complete ? "true" : "false");
+      if (st.violation)
+        ses_json_append_string (j, violation->str);
+      else
+        g_string_append (j, "null");
+      g_string_append_printf (j,
+          ",\"trail_length\":%u,\"states\":%" G_GUINT64_FORMAT
+          ",\"transitions\":%" G_GUINT64_FORMAT ",\"end_states\":%"
+          G_GUINT64_FORMAT ",\"max_depth\":%u,\"seconds\":%.3f,"
+          "\"peak_rss_kib\":%" G_GUINT64_FORMAT "}\n",
+          st.violation ? trail->choices->len : 0, st.states, st.transitions,
+          st.end_states, st.max_depth, secs, peak_rss_kib ());
+      fputs (j->str, stdout);
+      g_string_free (j, TRUE);
+    }
+  else
+    {
+      printf ("# check %s: %s\n", path, verdict);
+      printf ("# bounds: cuts %u, crashes %u, restarts %u, half-opens %u; "
+              "%s\n", o.budgets[0], o.budgets[1], o.budgets[2], o.budgets[3],
+              o.depth_first ? "depth first" : "breadth first");
+      printf ("# %" G_GUINT64_FORMAT " states, %" G_GUINT64_FORMAT
+              " transitions, %" G_GUINT64_FORMAT " end states, depth %u, "
+              "%.2f s, %.0f states/s, peak %" G_GUINT64_FORMAT " KiB\n",
+              st.states, st.transitions, st.end_states, st.max_depth, secs,
+              secs > 0 ? st.states / secs : 0.0, peak_rss_kib ());
+      if (st.violation)
+        printf ("# %s\n# counterexample: %u choices, %s/counterexample.trail "
+                "(sessim replay it)\n", violation->str, trail->choices->len,
+                dir);
+    }
+  return status;
+}
+
+static int
+cmd_replay (int argc, char **argv)
+{
+  g_autofree char *out_dir = NULL;
+  gboolean explain = FALSE, quiet = FALSE;
+  GOptionEntry entries[] = {
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
+      "Folder for output/<scenario>/ files (default: output)", "DIR" },
+    { "explain", 'e', 0, G_OPTION_ARG_NONE, &explain,
+      "Explain each step in a plain sentence", NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+      "Do not print the timeline", NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new (
+      "TRAIL - replay a counterexample trail written by check");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return usage_error (ctx, error->message);
+  if (argc != 2)
+    return usage_error (ctx, "name one trail file");
+  g_autoptr (SesTrail) trail = ses_trail_load (argv[1], &error);
+  if (trail == NULL)
+    {
+      print_error_text (error->message);
+      return EXIT_USAGE;
+    }
+  if (g_strcmp0 (trail->version, SESSIM_VERSION) != 0)
+    {
+      g_autofree char *msg = g_strdup_printf (
+          "%s: written by sessim %s, this is %s: choices may not match",
+          argv[1], trail->version, SESSIM_VERSION);
+      print_error_text (msg);
+    }
+  g_autoptr (SesScript) script = ses_script_load_file (trail->scenario, &error);
+  if (script == NULL)
+    {
+      print_error_text (error->message);
+      return EXIT_USAGE;
+    }
+  g_autofree char *name = scenario_name (trail->scenario);
+  g_autofree char *dir = g_build_filename (out_dir ? out_dir : "output", name,
+                                           NULL);
+  g_autoptr (GString) violation = g_string_new (NULL);
+  if (!write_counterexample (script, trail, dir, !quiet, explain, violation,
+                             &error))
+    {
+      g_autofree char *msg = g_strdup_printf ("%s: %s", argv[1],
+                                              error->message);
+      print_error_text (msg);
+      return EXIT_USAGE;
+    }
+  return violation->len > 0 ? EXIT_VIOLATION : EXIT_OK;
+}
+
 static int
 cmd_render (int argc, char **argv)
 {
@@ -590,11 +918,14 @@ cmd_version (int argc, char **argv)
 
 /* Sorted by name. */
 static const Command commands[] = {
+  { "check", "explore every placement of faults; shortest counterexample",
+    cmd_check },
   { "example", "run a built-in example and print its timeline", cmd_example },
   { "examples", "list the built-in examples", cmd_examples },
   { "list", "list variants, invariants or examples", cmd_list },
   { "render", "draw session lifecycle and message sequence diagrams",
     cmd_render },
+  { "replay", "replay a counterexample trail", cmd_replay },
   { "run", "run scenario files and check their expectations", cmd_run },
   { "version", "print the program version", cmd_version },
 };

@@ -17,15 +17,18 @@
 
 #include "invariant.h"
 #include "mqtt-fixture.h"
+#include "script.h"
 
 /* ---- harness --------------------------------------------------------- */
 
 /* What a test made, freed by the teardown even when an assertion jumps out:
  * the checkers first (they unhook themselves from their world), then the
- * fixtures with their worlds. */
+ * worlds outside fixtures, then the fixtures with their worlds. */
 typedef struct {
   GPtrArray *fxs;  /* (element-type Fx) */
   GPtrArray *invs; /* (element-type SesInvariants) */
+  GPtrArray *worlds; /* (element-type SesWorld) not in a fixture: copies,
+                        worlds of scenario files; freed between the two */
 } Bench;
 
 static int
@@ -35,6 +38,8 @@ setup (void **state)
   b->fxs = g_ptr_array_new_with_free_func ((GDestroyNotify) fx_free);
   b->invs = g_ptr_array_new_with_free_func (
       (GDestroyNotify) ses_invariants_free);
+  b->worlds = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) ses_world_free);
   *state = b;
   return 0;
 }
@@ -44,6 +49,7 @@ teardown (void **state)
 {
   Bench *b = *state;
   g_ptr_array_unref (b->invs);
+  g_ptr_array_unref (b->worlds);
   g_ptr_array_unref (b->fxs);
   g_free (b);
   return 0;
@@ -1053,6 +1059,294 @@ test_persistent_session_scenario (void **state)
     }
 }
 
+/* ---- copies and digests, for the model checker ----------------------- */
+
+static SesWorld *
+keep_world (void **state, SesWorld *world)
+{
+  g_ptr_array_add (((Bench *) *state)->worlds, world);
+  return world;
+}
+
+static SesInvariants *
+keep_inv (void **state, SesInvariants *inv)
+{
+  assert_non_null (inv);
+  g_ptr_array_add (((Bench *) *state)->invs, inv);
+  return inv;
+}
+
+/* A bundled scenario's world (*world), its checker installed before the
+ * first step; *until gets the scenario's end. */
+static SesInvariants *
+start_scenario (void **state, const char *name, SesWorld **world,
+                SesTime *until)
+{
+  g_autofree char *path = g_build_filename (SOURCE_ROOT, "scenarios", name,
+                                            NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SesScript) script = ses_script_load_file (path, &error);
+  if (script == NULL)
+    fail_msg ("%s", error->message);
+  *world = keep_world (state, ses_mqtt_world_new (ses_script_config (script),
+                                                  ses_script_seed (script)));
+  *until = ses_script_until (script);
+  return keep_inv (state, ses_invariants_new (
+                              *world, ses_script_disabled_invariants (script)));
+}
+
+/* A copy of world, and a copy of inv attached to it. */
+static SesInvariants *
+fork_at (void **state, SesWorld *world, SesInvariants *inv,
+         SesWorld **world_copy)
+{
+  *world_copy = keep_world (state, ses_world_copy (world));
+  return keep_inv (state, ses_invariants_copy (inv, *world_copy));
+}
+
+static void
+assert_same_violations (SesInvariants *a, SesInvariants *b)
+{
+  const GArray *x = ses_invariants_violations (a);
+  const GArray *y = ses_invariants_violations (b);
+  if (x->len != y->len)
+    {
+      print_violations (a);
+      print_violations (b);
+      fail_msg ("%u violation(s) against %u", x->len, y->len);
+    }
+  for (guint i = 0; i < x->len; i++)
+    {
+      const SesViolation *v = &g_array_index (x, SesViolation, i);
+      const SesViolation *w = &g_array_index (y, SesViolation, i);
+      assert_int_equal (v->id, w->id);
+      assert_int_equal (v->time_us, w->time_us);
+      assert_int_equal (v->obs_index, w->obs_index);
+      assert_string_equal (v->rule ? v->rule : "-", w->rule ? w->rule : "-");
+      assert_string_equal (v->message, w->message);
+      assert_ptr_not_equal (v->message, w->message);
+    }
+}
+
+/* qos2-no-dedup, forked after the cut and before the resend: the original
+ * and the copy, each run on in its own world, find the same violation at
+ * the same observation, and judge the end alike. */
+static void
+test_copy_runs_on_like_original (void **state)
+{
+  SesWorld *world, *world2;
+  SesTime until;
+  SesInvariants *inv = start_scenario (state, "variants/qos2-no-dedup.scn",
+                                       &world, &until);
+  ses_world_run (world, 2 * SES_US_PER_S);
+  assert_int_equal (ses_invariants_violations (inv)->len, 0);
+  SesInvariants *copy = fork_at (state, world, inv, &world2);
+  assert_true (ses_invariants_digest (copy) == ses_invariants_digest (inv));
+
+  ses_world_run (world, until);
+  ses_world_run (world2, until);
+  assert_int_equal (count_of (inv, SES_INV_QOS2_ONCE), 1);
+  assert_same_violations (inv, copy);
+  ses_invariants_finish (inv);
+  ses_invariants_finish (copy);
+  assert_same_violations (inv, copy);
+  assert_true (ses_invariants_digest (copy) == ses_invariants_digest (inv));
+}
+
+/* Running the original on changes nothing in the copy; the copy, run on
+ * afterwards, still finds the violation in its own world. */
+static void
+test_copy_is_independent (void **state)
+{
+  SesWorld *world, *world2;
+  SesTime until;
+  SesInvariants *inv = start_scenario (state, "variants/qos2-no-dedup.scn",
+                                       &world, &until);
+  ses_world_run (world, 2 * SES_US_PER_S);
+  SesInvariants *copy = fork_at (state, world, inv, &world2);
+  guint64 before = ses_invariants_digest (copy);
+
+  ses_world_run (world, until);
+  ses_invariants_finish (inv);
+  assert_int_equal (count_of (inv, SES_INV_QOS2_ONCE), 1);
+  assert_int_equal (ses_invariants_violations (copy)->len, 0);
+  assert_true (ses_invariants_digest (copy) == before);
+  assert_true (ses_invariants_digest (inv) != before);
+
+  ses_world_run (world2, until);
+  ses_invariants_finish (copy);
+  assert_same_violations (inv, copy);
+}
+
+/* A copy keeps the violations found so far, as copies of its own, and goes
+ * on reporting only new ones; freeing either leaves the other whole (the
+ * teardown frees the rest). */
+static void
+test_copy_keeps_violations (void **state)
+{
+  Doc d = doc_new (state, 0);
+  feed (d.inv, mk (0, SES_OBS_SESSION_CREATED, d.sub, d.s_sub));
+  feed (d.inv, mk_pub (d.fx, 10, SES_OBS_ROUTED, d.sub, d.s_sub, FALSE, 2, 0,
+                       d.pub, 1, "t", "once"));
+  feed (d.inv, mk_pub (d.fx, 20, SES_OBS_DELIVER, d.sub, d.s_sub, FALSE, 2, 1,
+                       d.pub, 1, "t", "once"));
+  feed (d.inv, mk_pub (d.fx, 30, SES_OBS_DELIVER, d.sub, d.s_sub, FALSE, 2, 1,
+                       d.pub, 1, "t", "once"));
+  assert_int_equal (ses_invariants_violations (d.inv)->len, 1);
+
+  SesWorld *w2 = keep_world (state, ses_world_copy (d.fx->world));
+  SesInvariants *copy = keep_inv (state, ses_invariants_copy (d.inv, w2));
+  assert_same_violations (d.inv, copy);
+  /* The same violation again is not new, on either side. */
+  feed (copy, mk_pub (d.fx, 40, SES_OBS_DELIVER, d.sub, d.s_sub, FALSE, 2, 1,
+                      d.pub, 1, "t", "once"));
+  expect_violation (copy, SES_INV_QOS2_ONCE, 1, NULL, "3 times", NULL);
+  assert_int_equal (ses_invariants_violations (d.inv)->len, 1);
+
+  /* A copy of a copy, the copy freed first: the grandchild stands alone. */
+  SesWorld *w3 = keep_world (state, ses_world_copy (w2));
+  SesInvariants *grand = keep_inv (state, ses_invariants_copy (copy, w3));
+  g_ptr_array_remove_fast (((Bench *) *state)->invs, copy);
+  expect_violation (d.inv, SES_INV_QOS2_ONCE, 0, NULL, "2 times", NULL);
+  assert_int_equal (ses_invariants_violations (grand)->len, 2);
+  expect_violation (grand, SES_INV_QOS2_ONCE, 1, "5.0 [MQTT-4.3.3-10]",
+                    "3 times", NULL);
+}
+
+/* The stream of test_copy_keeps_violations up to the first delivery, with
+ * `deliveries` deliveries of the QoS 2 message. */
+static Doc
+digest_doc (void **state, guint deliveries)
+{
+  Doc d = doc_new (state, 0);
+  SesObs sub = mk (0, SES_OBS_SUBSCRIBED, d.sub, d.s_sub);
+  sub.arg = fx_str (d.fx, "t");
+  sub.pkt.qos = 2;
+  feed (d.inv, mk (0, SES_OBS_SESSION_CREATED, d.sub, d.s_sub));
+  feed (d.inv, sub);
+  feed (d.inv, mk_pub (d.fx, 10, SES_OBS_ACCEPTED, d.pub, d.s_pub, FALSE, 2,
+                       1, d.pub, 1, "t", "once"));
+  feed (d.inv, mk_pub (d.fx, 10, SES_OBS_ROUTED, d.sub, d.s_sub, FALSE, 2, 0,
+                       d.pub, 1, "t", "once"));
+  for (guint i = 0; i < deliveries; i++)
+    feed (d.inv, mk_pub (d.fx, 20, SES_OBS_DELIVER, d.sub, d.s_sub, FALSE, 2,
+                         1, d.pub, 1, "t", "once"));
+  return d;
+}
+
+/* Equal streams give equal digests (in separate worlds, and for a copy);
+ * one more delivery of a QoS 2 message gives another digest, and indeed a
+ * later delivery is then judged differently. */
+static void
+test_digest_same_and_different (void **state)
+{
+  Doc a = digest_doc (state, 1);
+  Doc b = digest_doc (state, 1);
+  Doc c = digest_doc (state, 0);
+  guint64 da = ses_invariants_digest (a.inv);
+  assert_true (da == ses_invariants_digest (b.inv));
+  assert_true (da != ses_invariants_digest (c.inv));
+  SesWorld *w2 = keep_world (state, ses_world_copy (a.fx->world));
+  SesInvariants *copy = keep_inv (state, ses_invariants_copy (a.inv, w2));
+  assert_true (da == ses_invariants_digest (copy));
+  assert_int_equal (ses_invariants_violations (a.inv)->len, 0);
+  assert_int_equal (ses_invariants_violations (c.inv)->len, 0);
+
+  /* What the digests told apart: the same delivery next. */
+  feed (a.inv, mk_pub (a.fx, 30, SES_OBS_DELIVER, a.sub, a.s_sub, FALSE, 2, 1,
+                       a.pub, 1, "t", "once"));
+  feed (c.inv, mk_pub (c.fx, 30, SES_OBS_DELIVER, c.sub, c.s_sub, FALSE, 2, 1,
+                       c.pub, 1, "t", "once"));
+  assert_int_equal (count_of (a.inv, SES_INV_QOS2_ONCE), 1);
+  assert_int_equal (count_of (c.inv, SES_INV_QOS2_ONCE), 0);
+}
+
+/* What cannot change a verdict stays out of the digest: the order of
+ * subscriptions, a filter nobody subscribes to any more, the observation
+ * index, a violation already reported. What can goes in: a pending
+ * QoS 2 id, a time relative to the clock. */
+static void
+test_digest_leaves_out_history (void **state)
+{
+  Doc a = doc_new (state, 0);
+  Doc b = doc_new (state, 0);
+  SesObs x = mk (0, SES_OBS_SUBSCRIBED, a.sub, a.s_sub);
+  x.arg = fx_str (a.fx, "x/#");
+  x.pkt.qos = 1;
+  SesObs y = x;
+  y.arg = fx_str (a.fx, "y");
+  y.pkt.qos = 2;
+  SesObs z = x;
+  z.arg = fx_str (a.fx, "z");
+  SesObs unz = mk (0, SES_OBS_UNSUBSCRIBED, a.sub, a.s_sub);
+  unz.pkt.topic = z.arg;
+  feed (a.inv, mk (0, SES_OBS_SESSION_CREATED, a.sub, a.s_sub));
+  feed (a.inv, x);
+  feed (a.inv, y);
+  feed (b.inv, mk (0, SES_OBS_NOTE, b.sub, b.s_sub));
+  feed (b.inv, mk (0, SES_OBS_SESSION_CREATED, b.sub, b.s_sub));
+  feed (b.inv, z);
+  feed (b.inv, y);
+  feed (b.inv, x);
+  feed (b.inv, unz);
+  /* A client's QoS 0 PUBLISH with DUP=1, lost on the way: reported, and
+   * nothing else changes. */
+  SesObs dup = mk_pub (b.fx, 0, SES_OBS_LOST, b.pub, b.s_pub, FALSE, 0, 0,
+                       b.pub, 1, "t", "q0");
+  dup.pkt.flags |= SES_PKT_F_DUP;
+  feed (b.inv, dup);
+  assert_int_equal (count_of (b.inv, SES_INV_DUP), 1);
+  assert_true (ses_invariants_digest (a.inv) == ses_invariants_digest (b.inv));
+
+  /* The same subscriptions at another QoS are another state. */
+  SesObs y1 = y;
+  y1.pkt.qos = 1;
+  feed (b.inv, y1);
+  assert_true (ses_invariants_digest (a.inv) != ses_invariants_digest (b.inv));
+  feed (b.inv, y);
+  assert_true (ses_invariants_digest (a.inv) == ses_invariants_digest (b.inv));
+
+  /* A QoS 2 PUBLISH whose id is still in use is another state. */
+  feed (b.inv, mk_pub (b.fx, 0, SES_OBS_LOST, b.pub, b.s_pub, FALSE, 2, 7,
+                       b.pub, 2, "t", "q2"));
+  assert_true (ses_invariants_digest (a.inv) != ses_invariants_digest (b.inv));
+}
+
+/* The bundled scenarios, each forked at its end: copy and digest give the
+ * original's digest, whatever the state holds. */
+static void
+test_copy_digest_every_scenario (void **state)
+{
+  g_autofree char *dir = g_build_filename (SOURCE_ROOT, "scenarios", NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  assert_non_null (d);
+  guint n = 0;
+  for (const char *name; (name = g_dir_read_name (d)) != NULL;)
+    {
+      if (!g_str_has_suffix (name, ".scn"))
+        continue;
+      SesWorld *world, *half, *end;
+      SesTime until;
+      SesInvariants *inv = start_scenario (state, name, &world, &until);
+      ses_world_run (world, until / 2);
+      SesInvariants *mid = fork_at (state, world, inv, &half);
+      assert_true (ses_invariants_digest (mid) == ses_invariants_digest (inv));
+      ses_world_run (world, until);
+      ses_world_run (half, until);
+      assert_true (ses_invariants_digest (mid) == ses_invariants_digest (inv));
+      SesInvariants *last = fork_at (state, world, inv, &end);
+      assert_true (ses_invariants_digest (last)
+                   == ses_invariants_digest (inv));
+      ses_invariants_finish (inv);
+      ses_invariants_finish (mid);
+      ses_invariants_finish (last);
+      assert_same_violations (inv, mid);
+      assert_same_violations (inv, last);
+      n++;
+    }
+  assert_true (n >= 40);
+}
+
 int
 main (void)
 {
@@ -1086,6 +1380,12 @@ main (void)
     T (test_message_expiry_fires),
     T (test_disabled_and_index),
     T (test_persistent_session_scenario),
+    T (test_copy_runs_on_like_original),
+    T (test_copy_is_independent),
+    T (test_copy_keeps_violations),
+    T (test_digest_same_and_different),
+    T (test_digest_leaves_out_history),
+    T (test_copy_digest_every_scenario),
   };
 #undef T
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -1059,6 +1059,59 @@ test_cli_wrong_expectation (void **state)
   remove_tree (tmp);
 }
 
+static int
+run_sessim_args (const char *const *args, char **out, char **err)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (gpointer) sessim_path);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_autoptr (GError) error = NULL;
+  int wait_status = 0;
+  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL,
+                     NULL, out, err, &wait_status, &error))
+    fail_msg ("cannot run %s: %s", sessim_path, error->message);
+  if (!WIFEXITED (wait_status))
+    fail_msg ("%s did not exit normally", sessim_path);
+  return WEXITSTATUS (wait_status);
+}
+
+/* check finds a variant's bug and writes a trail; replay reproduces the
+ * same violation (exit 1) and a byte-identical trace. */
+static void
+test_cli_check_and_replay (void **state)
+{
+  g_autofree char *scn = g_build_filename (SOURCE_ROOT, "scenarios",
+                                           "variants", "qos2-no-dedup.scn",
+                                           NULL);
+  g_autofree char *tmp = g_dir_make_tmp ("sessim-check-XXXXXX", NULL);
+  g_autofree char *one = g_build_filename (tmp, "one", NULL);
+  g_autofree char *two = g_build_filename (tmp, "two", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  const char *check[] = { "check", "--quiet", "--out", one, scn, NULL };
+  assert_int_equal (run_sessim_args (check, &out, &err), 0);
+  if (strstr (out, "invariant qos2-once broken") == NULL)
+    fail_msg ("check did not report the violation:\n%s", out);
+  g_autofree char *trail = g_build_filename (one, "qos2-no-dedup",
+                                             "counterexample.trail", NULL);
+  g_autofree char *out2 = NULL, *err2 = NULL;
+  const char *replay[] = { "replay", "--quiet", "--out", two, trail, NULL };
+  assert_int_equal (run_sessim_args (replay, &out2, &err2), 1);
+  g_autofree char *t1 = g_build_filename (one, "qos2-no-dedup", "trace.txt",
+                                          NULL);
+  g_autofree char *t2 = g_build_filename (two, "qos2-no-dedup", "trace.txt",
+                                          NULL);
+  g_autofree char *c1 = NULL, *c2 = NULL;
+  gsize l1 = 0, l2 = 0;
+  read_file (t1, &c1, &l1);
+  read_file (t2, &c2, &l2);
+  assert_true (l1 > 0);
+  if (l1 != l2 || memcmp (c1, c2, l1) != 0)
+    fail_msg ("replayed trace differs from the checked one");
+  remove_tree (tmp);
+}
+
 /* A broken invariant makes run exit 1 naming it, even with no expectation
  * about it: here a broker that resends without DUP. */
 static void
@@ -1101,6 +1154,7 @@ main (int argc, char **argv)
         cmocka_unit_test (test_cli_library_twice),
         cmocka_unit_test (test_cli_wrong_expectation),
         cmocka_unit_test (test_cli_broken_invariant),
+        cmocka_unit_test (test_cli_check_and_replay),
       };
       return cmocka_run_group_tests (cli, NULL, NULL);
     }

@@ -1,0 +1,65 @@
+/* The explorer: exhaustive search of a world's choices within bounds.
+ *
+ * From a start world it applies every enabled choice (the events due at the
+ * earliest time, in any order; a fault, while its budget lasts) to a copy,
+ * and so on, breadth first (shortest counterexample first) or depth first.
+ * Each state is stored as a 64-bit fingerprint of the world, the monitor's
+ * digest and the budgets used, so no state is expanded twice. A monitor
+ * (the invariants, for MQTT) travels with every path: it is copied with the
+ * world and asked after each step whether something broke. The engine
+ * knows nothing of MQTT; faults are classed into budgets by a callback. */
+#pragma once
+
+#include <glib.h>
+#include "world.h"
+
+typedef struct {
+  /* A copy attached to world_copy (a copy of the monitored world). */
+  gpointer (*copy) (gconstpointer monitor, SesWorld *world_copy);
+  void (*free) (gpointer monitor);
+  /* Digest of what can still change a later verdict. */
+  guint64 (*digest) (gconstpointer monitor);
+  /* Whether a violation has been found on this path. */
+  gboolean (*violated) (gconstpointer monitor);
+  /* Judges what is judged at the end of a run; called on end states. */
+  void (*finish) (gpointer monitor);
+} SesMonitorClass;
+
+#define SES_EXPLORE_BUDGETS 4
+
+typedef struct _SesExploreStats SesExploreStats;
+
+typedef struct {
+  gboolean depth_first;
+  guint64 max_states;      /* stored states; 0: no limit */
+  guint max_depth;         /* choices along a path; 0: no limit */
+  SesTime until;           /* events after this are not taken */
+  guint32 budgets[SES_EXPLORE_BUDGETS]; /* faults allowed per class */
+  /* The budget class of a fault, or -1 if it may not be injected. */
+  gint (*fault_class) (const SesFault *fault, gpointer data);
+  gpointer data;
+  /* Called now and then with the figures so far (progress), may be NULL. */
+  void (*progress) (const SesExploreStats *stats, gpointer data);
+} SesExploreOptions;
+
+struct _SesExploreStats {
+  guint64 states;          /* distinct states stored */
+  guint64 transitions;     /* choices applied */
+  guint64 end_states;      /* states with nothing left to do */
+  guint max_depth;         /* deepest path explored */
+  guint64 frontier;        /* states waiting to be expanded, at the end */
+  gboolean complete;       /* FALSE if max_states or max_depth cut it */
+  gboolean violation;
+};
+
+/* Explores from world (not modified) with monitor (not modified; its
+ * copies go along). On a violation, fills trail (element-type SesChoice)
+ * with the choices from the start to the first violating state found:
+ * with breadth first search, a shortest one. */
+void ses_explore (const SesWorld *world, gconstpointer monitor,
+                  const SesMonitorClass *klass, const SesExploreOptions *opts,
+                  SesExploreStats *stats, GArray *trail);
+
+/* The choice among `choices` (element-type SesChoice) that matches want:
+ * the same event (by insertion counter) or the same fault; -1 if none. */
+gint ses_choice_find (const GArray *choices, const SesChoice *want);

@@ -1,0 +1,161 @@
+/* Trail files: writing is one line per choice; reading reuses the scenario
+ * tokenizer, so errors look like scenario errors. */
+#include "trail.h"
+
+#include "error.h"
+#include "scenario.h"
+
+#include "sessim-config.h"
+
+SesTrail *
+ses_trail_new (const char *scenario, guint64 seed)
+{
+  SesTrail *t = g_new0 (SesTrail, 1);
+  t->version = g_strdup (SESSIM_VERSION);
+  t->scenario = g_strdup (scenario);
+  t->seed = seed;
+  t->choices = g_array_new (FALSE, FALSE, sizeof (SesChoice));
+  return t;
+}
+
+void
+ses_trail_free (SesTrail *trail)
+{
+  if (trail == NULL)
+    return;
+  g_free (trail->version);
+  g_free (trail->scenario);
+  g_array_unref (trail->choices);
+  g_free (trail);
+}
+
+char *
+ses_trail_to_text (const SesTrail *t)
+{
+  GString *out = g_string_new ("# sessim trail: replay with `sessim replay "
+                               "FILE`\n");
+  g_string_append_printf (out, "sessim %s\n", t->version);
+  /* Quoted like a scenario string; paths with quotes or backslashes are
+   * escaped. */
+  g_autofree char *escaped = g_strescape (t->scenario, NULL);
+  g_string_append_printf (out, "scenario \"%s\"\n", escaped);
+  g_string_append_printf (out, "seed %" G_GUINT64_FORMAT "\n", t->seed);
+  for (guint i = 0; i < t->choices->len; i++)
+    {
+      const SesChoice *c = &g_array_index (t->choices, SesChoice, i);
+      if (c->kind == SES_CHOICE_EVENT)
+        g_string_append_printf (out, "event %" G_GUINT64_FORMAT "\n",
+                                c->event.seq);
+      else
+        g_string_append_printf (out, "fault %u %u\n", c->fault.kind,
+                                c->fault.target);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static gboolean
+number (const SesScenarioText *text, const SesStatement *st, guint i,
+        guint64 max, guint64 *out, GError **error)
+{
+  if (i >= st->tokens->len)
+    {
+      const SesToken *last = &g_array_index (st->tokens, SesToken,
+                                             st->tokens->len - 1);
+      ses_scenario_error (text, error, st->line, last->end_col + 1,
+                          "missing number");
+      return FALSE;
+    }
+  const SesToken *t = &g_array_index (st->tokens, SesToken, i);
+  if (t->kind != SES_TOK_WORD || !ses_parse_uint (t->text, max, out))
+    {
+      ses_scenario_error (text, error, st->line, t->col,
+                          "expected a whole number");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+SesTrail *
+ses_trail_parse (const char *path, const char *contents, gsize length,
+                 GError **error)
+{
+  g_autoptr (SesScenarioText) text = ses_scenario_text_parse (path, contents,
+                                                              length, error);
+  if (text == NULL)
+    return NULL;
+  g_autoptr (SesTrail) t = ses_trail_new (NULL, 1);
+  g_clear_pointer (&t->version, g_free);
+  for (guint n = 0; n < ses_scenario_text_n_statements (text); n++)
+    {
+      const SesStatement *st = ses_scenario_text_statement (text, n);
+      const SesToken *kw = &g_array_index (st->tokens, SesToken, 0);
+      const SesToken *arg = st->tokens->len > 1
+                              ? &g_array_index (st->tokens, SesToken, 1) : NULL;
+      guint expected = g_strcmp0 (kw->text, "fault") == 0 ? 3 : 2;
+      if (st->tokens->len > expected)
+        {
+          const SesToken *extra = &g_array_index (st->tokens, SesToken,
+                                                  expected);
+          ses_scenario_error (text, error, st->line, extra->col,
+                              "unexpected '%s'", extra->text);
+          return NULL;
+        }
+      guint64 a, b;
+      if (kw->kind == SES_TOK_WORD && g_strcmp0 (kw->text, "sessim") == 0
+          && arg != NULL && arg->kind == SES_TOK_WORD)
+        t->version = g_strdup (arg->text);
+      else if (kw->kind == SES_TOK_WORD && g_strcmp0 (kw->text, "scenario") == 0
+               && arg != NULL && arg->kind == SES_TOK_STRING)
+        {
+          g_free (t->scenario);
+          t->scenario = g_strdup (arg->text);
+        }
+      else if (g_strcmp0 (kw->text, "seed") == 0)
+        {
+          if (!number (text, st, 1, G_MAXUINT64, &t->seed, error))
+            return NULL;
+        }
+      else if (g_strcmp0 (kw->text, "event") == 0)
+        {
+          if (!number (text, st, 1, G_MAXUINT64, &a, error))
+            return NULL;
+          SesChoice c = { .kind = SES_CHOICE_EVENT };
+          c.event.seq = a;
+          g_array_append_val (t->choices, c);
+        }
+      else if (g_strcmp0 (kw->text, "fault") == 0)
+        {
+          if (!number (text, st, 1, G_MAXUINT32, &a, error)
+              || !number (text, st, 2, G_MAXUINT32, &b, error))
+            return NULL;
+          SesChoice c = { .kind = SES_CHOICE_FAULT };
+          c.fault.kind = (guint32) a;
+          c.fault.target = (guint32) b;
+          g_array_append_val (t->choices, c);
+        }
+      else
+        {
+          ses_scenario_error (text, error, st->line, kw->col,
+                              "expected sessim, scenario \"…\", seed, event "
+                              "or fault");
+          return NULL;
+        }
+    }
+  if (t->version == NULL || t->scenario == NULL)
+    {
+      ses_scenario_error (text, error, 1, 1,
+                          "a trail names the sessim version and the scenario");
+      return NULL;
+    }
+  return g_steal_pointer (&t);
+}
+
+SesTrail *
+ses_trail_load (const char *path, GError **error)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  if (!g_file_get_contents (path, &contents, &length, error))
+    return NULL;
+  return ses_trail_parse (path, contents, length, error);
+}
