@@ -532,7 +532,8 @@ print_progress (const SesExploreStats *st, gpointer data)
 static gboolean
 write_counterexample (const SesScript *script, const SesTrail *trail,
                       const char *dir, gboolean print, gboolean explain,
-                      GString *first_violation, GError **error)
+                      const char *render, GString *first_violation,
+                      GError **error)
 {
   SesInvariants *inv = NULL;
   g_autoptr (SesWorld) world = ses_check_replay (script, trail, &inv, error);
@@ -580,6 +581,19 @@ write_counterexample (const SesScript *script, const SesTrail *trail,
   if (!ok && error != NULL && *error == NULL)
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
                  "cannot create %s", dir);
+  if (ok && render != NULL)
+    {
+      /* The sequence diagram marks where the first invariant broke. */
+      SesDiagramMark mark;
+      if (v->len > 0)
+        {
+          const SesViolation *x = &g_array_index (v, SesViolation, 0);
+          mark = (SesDiagramMark) { ses_invariant_name (x->id), x->time_us,
+                                    x->obs_index, x->rule, x->message };
+        }
+      ok = ses_diagram_write_all (mqtt, "all", render, dir,
+                                  v->len > 0 ? &mark : NULL, error);
+    }
   g_string_free (jsonl, TRUE);
   ses_invariants_free (inv);
   return ok;
@@ -601,7 +615,10 @@ cmd_check (int argc, char **argv)
   gboolean explain = FALSE;
   g_autofree char *faults_on = NULL;
   g_autofree char *out_dir = NULL;
+  g_autofree char *render = NULL;
   GOptionEntry entries[] = {
+    { "render", 'r', 0, G_OPTION_ARG_STRING, &render,
+      "Draw the counterexample's diagrams: dot, svg or png", "FORMAT" },
     { "max-cuts", 0, 0, G_OPTION_ARG_INT64, &cuts,
       "Network cuts to place (default: the scenario's, else 1)", "N" },
     { "max-crashes", 0, 0, G_OPTION_ARG_INT64, &crashes,
@@ -641,6 +658,8 @@ cmd_check (int argc, char **argv)
     return usage_error (ctx, "name one scenario file");
   if (bfs && dfs)
     return usage_error (ctx, "--bfs and --dfs exclude each other");
+  if (render != NULL && !ses_render_format_supported (render))
+    return usage_error (ctx, "--render takes dot, svg or png");
   const char *path = argv[1];
   g_autoptr (SesScript) script = ses_script_load_file (path, &error);
   if (script == NULL)
@@ -698,7 +717,7 @@ cmd_check (int argc, char **argv)
   g_autoptr (GString) violation = g_string_new (NULL);
   if (st.violation
       && !write_counterexample (script, trail, dir, !quiet && !json, explain,
-                                violation, &error))
+                                render, violation, &error))
     {
       print_error_text (error->message);
       return EXIT_USAGE;
@@ -768,9 +787,12 @@ cmd_replay (int argc, char **argv)
 {
   g_autofree char *out_dir = NULL;
   gboolean explain = FALSE, quiet = FALSE;
+  g_autofree char *render = NULL;
   GOptionEntry entries[] = {
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
       "Folder for output/<scenario>/ files (default: output)", "DIR" },
+    { "render", 'r', 0, G_OPTION_ARG_STRING, &render,
+      "Draw the run's diagrams: dot, svg or png", "FORMAT" },
     { "explain", 'e', 0, G_OPTION_ARG_NONE, &explain,
       "Explain each step in a plain sentence", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
@@ -785,6 +807,8 @@ cmd_replay (int argc, char **argv)
     return usage_error (ctx, error->message);
   if (argc != 2)
     return usage_error (ctx, "name one trail file");
+  if (render != NULL && !ses_render_format_supported (render))
+    return usage_error (ctx, "--render takes dot, svg or png");
   g_autoptr (SesTrail) trail = ses_trail_load (argv[1], &error);
   if (trail == NULL)
     {
@@ -808,8 +832,8 @@ cmd_replay (int argc, char **argv)
   g_autofree char *dir = g_build_filename (out_dir ? out_dir : "output", name,
                                            NULL);
   g_autoptr (GString) violation = g_string_new (NULL);
-  if (!write_counterexample (script, trail, dir, !quiet, explain, violation,
-                             &error))
+  if (!write_counterexample (script, trail, dir, !quiet, explain, render,
+                             violation, &error))
     {
       g_autofree char *msg = g_strdup_printf ("%s: %s", argv[1],
                                               error->message);
