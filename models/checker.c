@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "error.h"
-#include "mqtt.h"
+#include "mqtt-private.h"
 
 static gpointer
 monitor_copy (gconstpointer monitor, SesWorld *world)
@@ -73,6 +73,102 @@ fault_class (const SesFault *f, gpointer data)
     }
 }
 
+static const char *
+client_label (SesMqttConfig *cfg, guint32 client)
+{
+  const GPtrArray *labels = ses_mqtt_config_labels (cfg);
+  return client < labels->len ? g_ptr_array_index (labels, client) : "?";
+}
+
+/* Session-level summary of a state: per ClientId, whether its client is
+ * connected and how many messages its session holds. */
+static char *
+state_label (SesWorld *world, gpointer data)
+{
+  SesMqtt *m = ses_mqtt_from_world (world);
+  SesMqttConfig *cfg = m->cfg;
+  GString *out = g_string_new (NULL);
+  for (guint32 s = 0; s < ses_mqtt_config_n_sessions (cfg); s++)
+    {
+      const SesSession *sess = ses_mqtt_session (m, s);
+      guint32 owner = g_array_index (cfg->session_owner, guint32, s);
+      guint pending = sess->exists ? sess->queue->len + sess->outflight->len
+                                   : 0;
+      if (out->len > 0)
+        g_string_append_c (out, '\n');
+      g_string_append_printf (out, "%s: ", client_label (cfg, owner));
+      if (!sess->exists)
+        g_string_append (out, "no session");
+      else if (sess->client != SES_NONE)
+        g_string_append (out, "connected");
+      else
+        g_string_append (out, "away, session kept");
+      if (pending > 0)
+        g_string_append_printf (out, ", %u pending", pending);
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
+ses_check_choice_label (const SesChoice *c, gpointer data)
+{
+  SesMqttConfig *cfg = ses_script_config (data);
+  if (c->kind == SES_CHOICE_FAULT)
+    {
+      const char *what = c->fault.kind == SES_FAULT_CUT ? "cut"
+                         : c->fault.kind == SES_FAULT_HALF_OPEN_SERVER
+                           ? "half-open (broker unaware)"
+                         : c->fault.kind == SES_FAULT_HALF_OPEN_CLIENT
+                           ? "half-open (client unaware)"
+                         : c->fault.kind == SES_MQTT_FAULT_CRASH ? "crash"
+                         : "broker restart";
+      if (c->fault.kind == SES_MQTT_FAULT_RESTART)
+        return g_strdup ("FAULT broker restart");
+      return g_strdup_printf ("FAULT %s %s", what,
+                              client_label (cfg, c->fault.target));
+    }
+  const SesEvent *e = &c->event;
+  switch (e->kind)
+    {
+    case SES_EVENT_NET_ARRIVE:
+      return (e->arg & 1) == SES_NET_SERVER
+               ? g_strdup_printf ("%s→broker", client_label (cfg, e->target))
+               : g_strdup_printf ("broker→%s", client_label (cfg, e->target));
+    case SES_MQTT_EV_ACTION:
+      {
+        static const char *const names[] = {
+          "?", "connect", "disconnect", "subscribe", "unsubscribe",
+          "publish", "cut", "half-open", "half-open", "crash", "restart",
+          "hold-acks", "release-acks",
+        };
+        const SesAction *a = &g_array_index (cfg->actions, SesAction,
+                                             e->target);
+        const char *n = (guint) a->kind < G_N_ELEMENTS (names)
+                          ? names[a->kind] : "?";
+        if (a->kind == SES_ACT_RESTART)
+          return g_strdup ("script: broker restart");
+        return g_strdup_printf ("script: %s %s",
+                                client_label (cfg, a->client), n);
+      }
+    case SES_MQTT_EV_SESSION_EXPIRY:
+    case SES_MQTT_EV_WILL_DELAY:
+      return g_strdup_printf ("%s %s",
+                              e->kind == SES_MQTT_EV_SESSION_EXPIRY
+                                ? "expiry of" : "will delay of",
+                              client_label (cfg, g_array_index (
+                                  cfg->session_owner, guint32, e->target)));
+    case SES_MQTT_EV_BROKER_KEEP_ALIVE:
+      return g_strdup_printf ("keep-alive check %s",
+                              client_label (cfg, e->target));
+    case SES_MQTT_EV_CLIENT_KEEP_ALIVE:
+      return g_strdup_printf ("%s ping timer", client_label (cfg, e->target));
+    case SES_MQTT_EV_CLIENT_RECONNECT:
+      return g_strdup_printf ("%s reconnects", client_label (cfg, e->target));
+    default:
+      return g_strdup_printf ("event %u", e->kind);
+    }
+}
+
 void
 ses_check_scenario (const SesScript *script, const char *path, guint64 seed,
                     const SesCheckOptions *opts, SesExploreStats *stats,
@@ -93,7 +189,13 @@ ses_check_scenario (const SesScript *script, const char *path, guint64 seed,
     .fault_class = fault_class,
     .data = (gpointer) opts,
     .progress = opts->progress,
+    .graph = opts->graph,
   };
+  if (opts->graph != NULL)
+    {
+      opts->graph->label = state_label;
+      opts->graph->data = (gpointer) script;
+    }
   memcpy (eo.budgets, opts->budgets, sizeof eo.budgets);
   g_array_set_size (trail->choices, 0);
   g_free (trail->scenario);

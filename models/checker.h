@@ -27,7 +27,14 @@ typedef struct {
   guint max_depth;         /* 0: none */
   void (*progress) (const SesExploreStats *stats, gpointer data);
   gpointer progress_data;
+  /* When non-NULL, the explored graph is recorded here; its label callback
+   * is set by ses_check_scenario (session-level state labels). */
+  SesExploreGraph *graph;
 } SesCheckOptions;
+
+/* A short label for a choice: "sub→broker", "pub publish", "cut sub".
+ * data is the SesScript. (transfer full) */
+char *ses_check_choice_label (const SesChoice *choice, gpointer script);
 
 /* Explores the scenario within the bounds. On a violation, trail gets the
  * choices that lead to it (transfer: filled in). */

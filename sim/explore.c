@@ -20,10 +20,15 @@ typedef struct {
   SesChoice choice;
 } Parent;
 
-/* An open-addressing set of 64-bit fingerprints (0 stands in for "empty",
- * so a fingerprint of 0 is stored as 1). */
+/* An open-addressing map from 64-bit fingerprint to state id (fingerprint
+ * 0 stands in for "empty", so a fingerprint of 0 is stored as 1). */
 typedef struct {
-  guint64 *slots;
+  guint64 fp;
+  guint64 id;
+} Slot;
+
+typedef struct {
+  Slot *slots;
   guint64 mask;
   guint64 count;
 } FingerprintSet;
@@ -32,27 +37,29 @@ static void
 set_init (FingerprintSet *s)
 {
   s->mask = (1u << 16) - 1;
-  s->slots = g_new0 (guint64, s->mask + 1);
+  s->slots = g_new0 (Slot, s->mask + 1);
   s->count = 0;
 }
 
-static gboolean set_add (FingerprintSet *s, guint64 fp);
+static gboolean set_add (FingerprintSet *s, guint64 fp, guint64 id,
+                         guint64 *found);
 
 static void
 set_grow (FingerprintSet *s)
 {
-  FingerprintSet bigger = { g_new0 (guint64, (s->mask + 1) * 2),
+  FingerprintSet bigger = { g_new0 (Slot, (s->mask + 1) * 2),
                             (s->mask + 1) * 2 - 1, 0 };
   for (guint64 i = 0; i <= s->mask; i++)
-    if (s->slots[i] != 0)
-      set_add (&bigger, s->slots[i]);
+    if (s->slots[i].fp != 0)
+      set_add (&bigger, s->slots[i].fp, s->slots[i].id, NULL);
   g_free (s->slots);
   *s = bigger;
 }
 
-/* TRUE if fp was not there yet. */
+/* TRUE if fp was not there yet (then it maps to id); otherwise *found gets
+ * the id it maps to. */
 static gboolean
-set_add (FingerprintSet *s, guint64 fp)
+set_add (FingerprintSet *s, guint64 fp, guint64 id, guint64 *found)
 {
   if (fp == 0)
     fp = 1;
@@ -60,15 +67,44 @@ set_add (FingerprintSet *s, guint64 fp)
     set_grow (s);
   for (guint64 i = fp & s->mask;; i = (i + 1) & s->mask)
     {
-      if (s->slots[i] == fp)
-        return FALSE;
-      if (s->slots[i] == 0)
+      if (s->slots[i].fp == fp)
         {
-          s->slots[i] = fp;
+          if (found != NULL)
+            *found = s->slots[i].id;
+          return FALSE;
+        }
+      if (s->slots[i].fp == 0)
+        {
+          s->slots[i].fp = fp;
+          s->slots[i].id = id;
           s->count++;
           return TRUE;
         }
     }
+}
+
+/* Records a state's label and a transition while the graph is small. */
+static void
+graph_state (SesExploreGraph *g, guint64 id, SesWorld *w)
+{
+  if (g == NULL)
+    return;
+  if (id >= g->cap)
+    {
+      g->truncated = TRUE;
+      return;
+    }
+  g_assert (id == g->labels->len);
+  g_ptr_array_add (g->labels, g->label (w, g->data));
+}
+
+static void
+graph_edge (SesExploreGraph *g, guint64 from, guint64 to, const SesChoice *c)
+{
+  if (g == NULL || from >= g->cap || to >= g->cap)
+    return;
+  SesExploreEdge e = { from, to, *c };
+  g_array_append_val (g->edges, e);
 }
 
 static guint64
@@ -147,7 +183,9 @@ ses_explore (const SesWorld *world, gconstpointer monitor,
   root->monitor = k->copy (monitor, root->world);
   Parent start = { G_MAXUINT64, { 0 } };
   g_array_append_val (parents, start);
-  set_add (&seen, fingerprint (root->world, root->monitor, k, root->used));
+  set_add (&seen, fingerprint (root->world, root->monitor, k, root->used), 0,
+           NULL);
+  graph_state (opts->graph, 0, root->world);
   stats->states = 1;
   g_queue_push_tail (&frontier, root);
 
@@ -217,19 +255,25 @@ ses_explore (const SesWorld *world, gconstpointer monitor,
           if (k->violated (m))
             {
               stats->violation = TRUE;
+              graph_state (opts->graph, id, w);
+              graph_edge (opts->graph, n->id, id, c);
               rebuild_path (parents, id, trail);
               k->free (m);
               ses_world_free (w);
               stop = TRUE;
               break;
             }
-          if (!set_add (&seen, fingerprint (w, m, k, used)))
+          guint64 known;
+          if (!set_add (&seen, fingerprint (w, m, k, used), id, &known))
             {
+              graph_edge (opts->graph, n->id, known, c);
               g_array_set_size (parents, parents->len - 1);
               k->free (m);
               ses_world_free (w);
               continue;
             }
+          graph_state (opts->graph, id, w);
+          graph_edge (opts->graph, n->id, id, c);
           stats->states++;
           Node *child = g_new0 (Node, 1);
           child->world = w;

@@ -29,6 +29,25 @@ typedef struct {
 
 typedef struct _SesExploreStats SesExploreStats;
 
+/* A transition between two stored states (ids count from 0, the start, in
+ * the order states were discovered). */
+typedef struct {
+  guint64 from;
+  guint64 to;
+  SesChoice choice;
+} SesExploreEdge;
+
+/* The explored graph, recorded while it has at most `cap` states. */
+typedef struct {
+  guint64 cap;
+  GPtrArray *labels;  /* (element-type utf8) a short label per state id */
+  GArray *edges;      /* (element-type SesExploreEdge) in the order taken */
+  gboolean truncated; /* more states were explored than recorded */
+  /* The label of a state, e.g. its session-level summary. */
+  char *(*label) (SesWorld *world, gpointer data);
+  gpointer data;
+} SesExploreGraph;
+
 typedef struct {
   gboolean depth_first;
   guint64 max_states;      /* stored states; 0: no limit */
@@ -38,6 +57,8 @@ typedef struct {
   /* The budget class of a fault, or -1 if it may not be injected. */
   gint (*fault_class) (const SesFault *fault, gpointer data);
   gpointer data;
+  /* Records the explored graph when non-NULL. */
+  SesExploreGraph *graph;
   /* Called now and then with the figures so far (progress), may be NULL. */
   void (*progress) (const SesExploreStats *stats, gpointer data);
 } SesExploreOptions;

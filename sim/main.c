@@ -17,6 +17,7 @@
 #include "invariant.h"
 #include "render.h"
 #include "script.h"
+#include "stategraph.h"
 #include "trail.h"
 #include "variant.h"
 #include "world.h"
@@ -705,6 +706,14 @@ cmd_check (int argc, char **argv)
   o.progress_data = &pr;
   guint64 used_seed = seed >= 0 ? (guint64) seed : ses_script_seed (script);
 
+  /* With --render, record the explored graph for small bounds. */
+  SesExploreGraph graph = { .cap = 5000 };
+  if (render != NULL)
+    {
+      graph.labels = g_ptr_array_new_with_free_func (g_free);
+      graph.edges = g_array_new (FALSE, FALSE, sizeof (SesExploreEdge));
+      o.graph = &graph;
+    }
   SesExploreStats st;
   g_autoptr (SesTrail) trail = ses_trail_new (path, used_seed);
   ses_check_scenario (script, path, used_seed, &o, &st, trail);
@@ -721,6 +730,26 @@ cmd_check (int argc, char **argv)
     {
       print_error_text (error->message);
       return EXIT_USAGE;
+    }
+  if (render != NULL)
+    {
+      g_autofree char *title = g_strdup_printf ("States explored by sessim "
+                                                "check %s", path);
+      g_autofree char *text = ses_state_graph_dot (
+          &graph, st.violation ? trail->choices : NULL, 150, title,
+          ses_check_choice_label, script);
+      g_autofree char *file = g_strdup_printf ("states.%s", render);
+      g_autofree char *gpath = g_build_filename (dir, file, NULL);
+      gboolean drawn = g_mkdir_with_parents (dir, 0755) == 0
+                       && ses_render_to_file (text, render, gpath, &error);
+      g_ptr_array_unref (graph.labels);
+      g_array_unref (graph.edges);
+      if (!drawn)
+        {
+          print_error_text (error != NULL ? error->message
+                                          : "cannot write the state graph");
+          return EXIT_USAGE;
+        }
     }
   guint32 expected = ses_script_expected_violations (script);
   int status;
