@@ -117,5 +117,17 @@ ses_packet_describe (const SesPacket *pkt, const SesIntern *strings)
     default:
       break;
     }
-  return g_string_free (out, FALSE);
+  /* Topics and payloads may hold control characters (a scenario's "\n"
+   * escape): show them escaped so a trace keeps one event per line. */
+  GString *clean = g_string_sized_new (out->len);
+  for (gsize i = 0; i < out->len; i++)
+    {
+      guchar c = (guchar) out->str[i];
+      if (c < 0x20 || c == 0x7f)
+        g_string_append_printf (clean, "\\x%02x", c);
+      else
+        g_string_append_c (clean, (char) c);
+    }
+  g_string_free (out, TRUE);
+  return g_string_free (clean, FALSE);
 }
