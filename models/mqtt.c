@@ -576,6 +576,20 @@ mqtt_apply_fault (SesWorld *w, gpointer data, const SesFault *fault)
     }
 }
 
+static void
+mqtt_note_fault (SesWorld *w, gpointer data, const SesFault *fault)
+{
+  SesMqtt *m = data;
+  guint kind = fault->kind == SES_FAULT_CUT ? SES_FAULT_KIND_CUT
+               : fault->kind == SES_FAULT_HALF_OPEN_SERVER
+                 ? SES_FAULT_KIND_HALF_OPEN_BROKER
+                 : SES_FAULT_KIND_HALF_OPEN_CLIENT;
+  ses_mqtt_observe (m, w, SES_OBS_FAULT, kind, fault->target,
+                    g_array_index (m->cfg->client_session, guint32,
+                                   fault->target),
+                    NULL, 0, NULL);
+}
+
 static const SesModelClass mqtt_class = {
   .name = "mqtt",
   .on_event = mqtt_on_event,
@@ -584,6 +598,7 @@ static const SesModelClass mqtt_class = {
   .event_live = mqtt_event_live,
   .list_faults = mqtt_list_faults,
   .apply_fault = mqtt_apply_fault,
+  .note_fault = mqtt_note_fault,
   .encode = mqtt_encode,
   .copy = mqtt_copy,
   .free = mqtt_free,

@@ -229,6 +229,8 @@ static void
 apply_fault (SesWorld *world, const SesFault *fault)
 {
   world->steps++;
+  if (fault->kind < SES_FAULT_MODEL && world->klass->note_fault != NULL)
+    world->klass->note_fault (world, world->model, fault);
   switch (fault->kind)
     {
     case SES_FAULT_CUT:

@@ -64,6 +64,9 @@ typedef struct {
   /* Appends the model's own faults (element-type SesFault). */
   void (*list_faults) (gconstpointer model, const SesWorld *world, GArray *out);
   void (*apply_fault) (SesWorld *world, gpointer model, const SesFault *fault);
+  /* Told of an engine fault (cut, half-open) a driver injects, before it
+   * takes effect, so the model can record it; may be NULL. */
+  void (*note_fault) (SesWorld *world, gpointer model, const SesFault *fault);
   /* Times relative to now, so states that differ only in when they
    * happen encode alike. */
   void (*encode) (gconstpointer model, SesTime now, GByteArray *out);
