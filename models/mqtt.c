@@ -677,6 +677,21 @@ ses_mqtt_log_text (SesMqtt *mqtt)
   return g_string_free (out, FALSE);
 }
 
+char *
+ses_mqtt_log_jsonl (SesMqtt *mqtt)
+{
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; i < mqtt->log->len; i++)
+    {
+      g_autofree char *line = ses_obs_to_json (
+          &g_array_index (mqtt->log, SesObs, i), mqtt->cfg->strings,
+          mqtt->cfg->labels);
+      g_string_append (out, line);
+      g_string_append_c (out, '\n');
+    }
+  return g_string_free (out, FALSE);
+}
+
 const SesSession *
 ses_mqtt_session (SesMqtt *mqtt, guint32 session)
 {

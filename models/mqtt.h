@@ -147,6 +147,9 @@ void ses_mqtt_set_observer (SesMqtt *mqtt, SesObserver observer,
                             gpointer user_data);
 /* The whole log, one ses_obs_describe() line each. (transfer full) */
 char *ses_mqtt_log_text (SesMqtt *mqtt);
+/* The whole log as JSON Lines, one ses_obs_to_json() object each.
+ * (transfer full) */
+char *ses_mqtt_log_jsonl (SesMqtt *mqtt);
 
 /* Read access for tests, invariants and diagrams. (transfer none) */
 const SesSession *ses_mqtt_session (SesMqtt *mqtt, guint32 session);

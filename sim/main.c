@@ -215,6 +215,19 @@ describe_violation (const SesViolation *x)
                           x->rule ? x->rule : "", x->rule ? "]" : "");
 }
 
+/* The first broken invariant as a diagram mark; FALSE if none broke. */
+static gboolean
+first_mark (SesInvariants *inv, SesDiagramMark *mark)
+{
+  const GArray *v = ses_invariants_violations (inv);
+  if (v->len == 0)
+    return FALSE;
+  const SesViolation *x = &g_array_index (v, SesViolation, 0);
+  *mark = (SesDiagramMark) { ses_invariant_name (x->id), x->time_us,
+                             x->obs_index, x->rule, x->message };
+  return TRUE;
+}
+
 static guint
 judge_invariants (const SesScript *script, SesInvariants *inv,
                   GArray *failures, GPtrArray *expected_seen)
@@ -298,15 +311,7 @@ run_one (const char *path, const RunOptions *o)
   g_autoptr (GPtrArray) expected_seen = g_ptr_array_new_with_free_func (g_free);
   held += judge_invariants (script, inv, failures, expected_seen);
   SesDiagramMark mark;
-  gboolean marked = FALSE;
-  const GArray *violations = ses_invariants_violations (inv);
-  if (violations->len > 0)
-    {
-      const SesViolation *x = &g_array_index (violations, SesViolation, 0);
-      mark = (SesDiagramMark) { ses_invariant_name (x->id), x->time_us,
-                                x->obs_index, x->rule, x->message };
-      marked = TRUE;
-    }
+  gboolean marked = first_mark (inv, &mark);
   r.expectations = held + failures->len;
   r.failed = failures->len;
   r.deliveries = ses_mqtt_counters (mqtt)->delivered;
@@ -316,16 +321,7 @@ run_one (const char *path, const RunOptions *o)
       path, seed);
   g_autofree char *log = ses_mqtt_log_text (mqtt);
   g_autofree char *text = g_strconcat (header, log, NULL);
-  const GArray *obs = ses_mqtt_log (mqtt);
-  GString *jsonl = g_string_new (NULL);
-  for (guint i = 0; i < obs->len; i++)
-    {
-      g_autofree char *line = ses_obs_to_json (
-          &g_array_index (obs, SesObs, i), ses_mqtt_config_strings (cfg),
-          ses_mqtt_config_labels (cfg));
-      g_string_append (jsonl, line);
-      g_string_append_c (jsonl, '\n');
-    }
+  g_autofree char *jsonl = ses_mqtt_log_jsonl (mqtt);
   GString *summary = g_string_new ("{\"scenario\":");
   ses_json_append_string (summary, path);
   g_string_append (summary, ",\"title\":");
@@ -365,14 +361,13 @@ run_one (const char *path, const RunOptions *o)
     }
   g_autofree char *dir = g_build_filename (out_dir, r.name, NULL);
   g_autoptr (GError) werr = NULL;
-  gboolean written = write_outputs (dir, text, jsonl->str, summary->str,
+  gboolean written = write_outputs (dir, text, jsonl, summary->str,
                                     format, &werr)
                      && (o->render == NULL
                          || ses_diagram_write_all (mqtt, o->diagrams,
                                                    o->render, dir,
                                                    marked ? &mark : NULL,
                                                    &werr));
-  g_string_free (jsonl, TRUE);
   g_string_free (summary, TRUE);
   ses_invariants_free (inv);
   if (!written)
@@ -541,23 +536,13 @@ write_counterexample (const SesScript *script, const SesTrail *trail,
   if (world == NULL)
     return FALSE;
   SesMqtt *mqtt = ses_mqtt_from_world (world);
-  SesMqttConfig *cfg = ses_mqtt_config (mqtt);
   g_autofree char *header = g_strdup_printf (
       "# sessim %s scenario %s seed %" G_GUINT64_FORMAT " trail of %u "
       "choices\n", SESSIM_VERSION, trail->scenario, trail->seed,
       trail->choices->len);
   g_autofree char *log = ses_mqtt_log_text (mqtt);
   g_autofree char *text = g_strconcat (header, log, NULL);
-  GString *jsonl = g_string_new (NULL);
-  const GArray *obs = ses_mqtt_log (mqtt);
-  for (guint i = 0; i < obs->len; i++)
-    {
-      g_autofree char *line = ses_obs_to_json (
-          &g_array_index (obs, SesObs, i), ses_mqtt_config_strings (cfg),
-          ses_mqtt_config_labels (cfg));
-      g_string_append (jsonl, line);
-      g_string_append_c (jsonl, '\n');
-    }
+  g_autofree char *jsonl = ses_mqtt_log_jsonl (mqtt);
   const GArray *v = ses_invariants_violations (inv);
   if (v->len > 0)
     {
@@ -578,7 +563,7 @@ write_counterexample (const SesScript *script, const SesTrail *trail,
   gboolean ok = g_mkdir_with_parents (dir, 0755) == 0
                 && g_file_set_contents (tp, trail_text, -1, error)
                 && g_file_set_contents (xp, text, -1, error)
-                && g_file_set_contents (jp, jsonl->str, -1, error);
+                && g_file_set_contents (jp, jsonl, -1, error);
   if (!ok && error != NULL && *error == NULL)
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
                  "cannot create %s", dir);
@@ -586,16 +571,10 @@ write_counterexample (const SesScript *script, const SesTrail *trail,
     {
       /* The sequence diagram marks where the first invariant broke. */
       SesDiagramMark mark;
-      if (v->len > 0)
-        {
-          const SesViolation *x = &g_array_index (v, SesViolation, 0);
-          mark = (SesDiagramMark) { ses_invariant_name (x->id), x->time_us,
-                                    x->obs_index, x->rule, x->message };
-        }
+      gboolean marked = first_mark (inv, &mark);
       ok = ses_diagram_write_all (mqtt, "all", render, dir,
-                                  v->len > 0 ? &mark : NULL, error);
+                                  marked ? &mark : NULL, error);
     }
-  g_string_free (jsonl, TRUE);
   ses_invariants_free (inv);
   return ok;
 }
