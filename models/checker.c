@@ -183,6 +183,7 @@ ses_check_scenario (const SesScript *script, const char *path, guint64 seed,
       world, ses_script_disabled_invariants (script));
   SesExploreOptions eo = {
     .depth_first = opts->depth_first,
+    .jobs = opts->jobs,
     .max_states = opts->max_states,
     .max_depth = opts->max_depth,
     .until = ses_script_until (script),

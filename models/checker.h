@@ -23,6 +23,7 @@ typedef struct {
   guint32 faults_on;       /* clients faults may hit (bit per client index,
                               clients >= 32 always); 0: all */
   gboolean depth_first;
+  guint jobs;              /* threads for a breadth-first search */
   guint64 max_states;      /* 0: none */
   guint max_depth;         /* 0: none */
   void (*progress) (const SesExploreStats *stats, gpointer data);

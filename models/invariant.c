@@ -228,6 +228,10 @@ struct _SesInvariants {
   guint32 *first_client;   /* n_sessions: first client of the session */
   guint32 *next_client;    /* n_clients: next client of the same session */
   gboolean method_a;   /* QoS 2 routed on PUBREL */
+  /* Told of the rule every observation cites (coverage); shared by all
+   * copies, so it must be safe to call from several threads. */
+  SesRuleSink rule_sink;
+  gpointer rule_sink_data;
   /* What the run so far has shown. */
   State st;
 };
@@ -1300,6 +1304,8 @@ ses_invariants_observe (SesInvariants *inv, const SesObs *o)
 {
   g_return_if_fail (inv != NULL && o != NULL);
   guint64 index = inv->st.next_index++;
+  if (inv->rule_sink != NULL && o->rule != NULL)
+    inv->rule_sink (o->rule, inv->rule_sink_data);
   if (o->time_us > inv->st.now_us)
     {
       flush_instant (inv);
@@ -1659,6 +1665,15 @@ ses_invariants_copy (const SesInvariants *inv, SesWorld *world)
   state_copy (&copy->st, &inv->st, inv->n_clients, inv->n_sessions);
   ses_mqtt_set_observer (mqtt, observer, copy);
   return copy;
+}
+
+void
+ses_invariants_set_rule_sink (SesInvariants *inv, SesRuleSink sink,
+                              gpointer data)
+{
+  g_return_if_fail (inv != NULL);
+  inv->rule_sink = sink;
+  inv->rule_sink_data = data;
 }
 
 /* ---- digests, for the model checker ---------------------------------- */

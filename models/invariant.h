@@ -56,6 +56,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesInvariants, ses_invariants_free)
  * calls it; a caller may also judge a recorded or hand-made stream with it
  * (observations count from the model's observation counter at `new`). */
 void ses_invariants_observe (SesInvariants *inv, const SesObs *obs);
+/* Called with the rule ("5.0 [MQTT-3.1.2-4]") of every observation that
+ * cites one, for rule coverage. Copies inherit it, so with a parallel
+ * search it is called from several threads at once. */
+typedef void (*SesRuleSink) (const char *rule, gpointer data);
+void ses_invariants_set_rule_sink (SesInvariants *inv, SesRuleSink sink,
+                                   gpointer data);
 /* The checks that need the end of the run: call once the run has stopped. */
 void ses_invariants_finish (SesInvariants *inv);
 /* For the model checker, which copies the world at every step and merges

@@ -50,6 +50,9 @@ typedef struct {
 
 typedef struct {
   gboolean depth_first;
+  /* Threads that expand states (breadth first only; 0 or 1: one). The
+   * result, state ids and counterexample included, does not depend on it. */
+  guint jobs;
   guint64 max_states;      /* stored states; 0: no limit */
   guint max_depth;         /* choices along a path; 0: no limit */
   SesTime until;           /* events after this are not taken */
@@ -69,6 +72,9 @@ struct _SesExploreStats {
   guint64 end_states;      /* states with nothing left to do */
   guint max_depth;         /* deepest path explored */
   guint64 frontier;        /* states waiting to be expanded, at the end */
+  guint64 peak_frontier;   /* most states waiting at once */
+  guint64 stored_bytes;    /* memory of the visited set and the parent
+                              links: what grows with states stored */
   gboolean complete;       /* FALSE if max_states or max_depth cut it */
   gboolean violation;
 };
