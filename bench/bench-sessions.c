@@ -8,73 +8,16 @@
 #include "sessim-config.h"
 
 #include <glib.h>
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
+#include "measure.h"
 #include "mqtt.h"
 #include "rng.h"
 #include "world.h"
 
 #define IDLE_RUN_S 120 /* past every keep-alive timer, well before expiry */
 #define SESSION_EXPIRY_S 3600
-
-/* ---- memory ------------------------------------------------------------- */
-
-/* A "VmRSS:" style line of /proc/self/status in KiB, or -1. */
-static gint64
-proc_status_kib (const char *key)
-{
-  g_autofree char *text = NULL;
-  if (!g_file_get_contents ("/proc/self/status", &text, NULL, NULL))
-    return -1;
-  gsize klen = strlen (key);
-  for (char *line = text; line != NULL && *line != '\0';)
-    {
-      if (strncmp (line, key, klen) == 0 && line[klen] == ':')
-        return g_ascii_strtoll (line + klen + 1, NULL, 10);
-      line = strchr (line, '\n');
-      if (line != NULL)
-        line++;
-    }
-  return -1;
-}
-
-/* Hands freed heap pages back, so RSS shows what is live rather than what
- * malloc happens to keep cached. */
-static void
-trim_heap (void)
-{
-#ifdef __GLIBC__
-  malloc_trim (0);
-#endif
-}
-
-static gint64
-rss_kib (void)
-{
-  trim_heap ();
-  return proc_status_kib ("VmRSS");
-}
-
-static gint64
-peak_kib (void)
-{
-  gint64 hwm = proc_status_kib ("VmHWM");
-  if (hwm >= 0)
-    return hwm;
-  struct rusage ru;
-  if (getrusage (RUSAGE_SELF, &ru) == 0)
-    return (gint64) ru.ru_maxrss; /* KiB on Linux */
-  return -1;
-}
 
 /* ---- workloads ---------------------------------------------------------- */
 
@@ -260,8 +203,10 @@ run_steady (SesWorld *w, SesTime until)
 }
 
 static void
-measure_traffic (const Workload *wl, Result *res)
+measure_traffic (gconstpointer arg, gpointer result)
 {
+  const Workload *wl = arg;
+  Result *res = result;
   gint64 t0 = g_get_monotonic_time ();
   g_autoptr (SesMqttConfig) cfg = build_traffic (wl);
   g_autoptr (SesWorld) w = new_quiet_world (cfg, wl->seed);
@@ -276,7 +221,7 @@ measure_traffic (const Workload *wl, Result *res)
   res->build_us = t1 - t0;
   res->run_us = t3 - t1;
   res->steady_us = t3 - t2;
-  res->peak_kib = peak_kib ();
+  res->peak_kib = bench_peak_kib ();
   collect (w, res);
 }
 
@@ -320,17 +265,19 @@ build_idle (const Workload *wl)
 }
 
 static void
-measure_idle (const Workload *wl, Result *res)
+measure_idle (gconstpointer arg, gpointer result)
 {
-  res->rss_start_kib = rss_kib ();
+  const Workload *wl = arg;
+  Result *res = result;
+  res->rss_start_kib = bench_rss_kib ();
   gint64 t0 = g_get_monotonic_time ();
   g_autoptr (SesMqttConfig) cfg = build_idle (wl);
-  res->rss_config_kib = rss_kib ();
+  res->rss_config_kib = bench_rss_kib ();
   g_autoptr (SesWorld) w = new_quiet_world (cfg, wl->seed);
   gint64 t1 = g_get_monotonic_time ();
   res->events = ses_world_run (w, ses_time_from_s (IDLE_RUN_S));
   gint64 t2 = g_get_monotonic_time ();
-  res->rss_world_kib = rss_kib ();
+  res->rss_world_kib = bench_rss_kib ();
   SesMqtt *m = ses_mqtt_from_world (w);
   for (guint i = 0; i < wl->n_clients; i++)
     {
@@ -342,78 +289,8 @@ measure_idle (const Workload *wl, Result *res)
     }
   res->build_us = t1 - t0;
   res->run_us = t2 - t1;
-  res->peak_kib = peak_kib ();
+  res->peak_kib = bench_peak_kib ();
   collect (w, res);
-}
-
-/* ---- running each measurement in a fresh process ------------------------ */
-
-typedef void (*MeasureFunc) (const Workload *wl, Result *res);
-
-/* Each measurement runs in a child process so that its memory figures start
- * from the same clean heap whatever ran before it. */
-static gboolean
-measure (MeasureFunc func, const Workload *wl, gboolean use_fork, Result *res)
-{
-  memset (res, 0, sizeof *res);
-  if (!use_fork)
-    {
-      func (wl, res);
-      return TRUE;
-    }
-  int fds[2];
-  if (pipe (fds) != 0)
-    {
-      g_printerr ("bench-sessions: pipe: %s\n", g_strerror (errno));
-      return FALSE;
-    }
-  fflush (stdout);
-  fflush (stderr);
-  pid_t pid = fork ();
-  if (pid < 0)
-    {
-      g_printerr ("bench-sessions: fork: %s\n", g_strerror (errno));
-      close (fds[0]);
-      close (fds[1]);
-      return FALSE;
-    }
-  if (pid == 0)
-    {
-      close (fds[0]);
-      func (wl, res);
-      gsize done = 0;
-      while (done < sizeof *res)
-        {
-          ssize_t n = write (fds[1], (const char *) res + done,
-                             sizeof *res - done);
-          if (n <= 0)
-            _exit (1);
-          done += (gsize) n;
-        }
-      _exit (0);
-    }
-  close (fds[1]);
-  gsize got = 0;
-  while (got < sizeof *res)
-    {
-      ssize_t n = read (fds[0], (char *) res + got, sizeof *res - got);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        break;
-      got += (gsize) n;
-    }
-  close (fds[0]);
-  int status = 0;
-  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
-    ;
-  if (got != sizeof *res || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    {
-      g_printerr ("bench-sessions: measurement for %u clients failed\n",
-                  wl->n_clients);
-      return FALSE;
-    }
-  return TRUE;
 }
 
 /* ---- output ------------------------------------------------------------- */
@@ -540,7 +417,7 @@ main (int argc, char **argv)
     {
       Workload wl = { sizes[i], (guint) seconds, (guint64) seed };
       Result r;
-      if (!measure (measure_traffic, &wl, !no_fork, &r))
+      if (!bench_measure (measure_traffic, &wl, &r, sizeof r, !no_fork))
         {
           ok = FALSE;
           continue;
@@ -551,7 +428,7 @@ main (int argc, char **argv)
     {
       Workload wl = { (guint) idle, IDLE_RUN_S, (guint64) seed };
       Result r;
-      if (measure (measure_idle, &wl, !no_fork, &r))
+      if (bench_measure (measure_idle, &wl, &r, sizeof r, !no_fork))
         print_idle (&wl, &r);
       else
         ok = FALSE;

@@ -1,34 +1,50 @@
 /* Breadth- or depth-first exploration of a world's choices. Invariant: a
  * state is expanded at most once (by fingerprint), and every stored state
- * records the choice that reached it and its parent, so the path to any of
- * them can be rebuilt. Budgets used are part of a state: the same world
- * with more faults left is a different state. */
+ * records its parent and the index of the choice that reached it, so the
+ * path to any of them is rebuilt by replaying those choices from the start.
+ * Budgets used are part of a state: the same world with more faults left is
+ * a different state.
+ *
+ * A stored state costs a 64-bit fingerprint in the visited set and one
+ * 64-bit parent link; only the states still to be expanded keep their
+ * worlds. Breadth-first search goes level by level, in slices: threads
+ * expand the states of a slice (copy, apply, fingerprint) into per-state
+ * results, then one thread merges them in the order a single thread would
+ * have produced them, so ids, counts and the counterexample do not depend
+ * on the number of threads. */
 #include "explore.h"
 
+#include <pthread.h>
 #include <string.h>
 
+/* A state still to be expanded. */
 typedef struct {
   SesWorld *world;
   gpointer monitor;
   guint32 used[SES_EXPLORE_BUDGETS];
   guint depth;
-  guint64 id;       /* index in the parent table */
+  guint64 id;
 } Node;
 
-typedef struct {
-  guint64 parent;   /* G_MAXUINT64 for the start */
-  SesChoice choice;
-} Parent;
+/* Parent links, one per stored state: the parent's id in the high bits and
+ * the index of the choice in the parent's list (ses_world_list_choices) in
+ * the low ones. */
+#define CHOICE_BITS 20
+#define NO_PARENT (G_MAXUINT64 >> CHOICE_BITS)
 
-/* An open-addressing map from 64-bit fingerprint to state id (fingerprint
- * 0 stands in for "empty", so a fingerprint of 0 is stored as 1). */
-typedef struct {
-  guint64 fp;
-  guint64 id;
-} Slot;
+static guint64
+link_pack (guint64 parent, guint choice)
+{
+  g_assert (choice < (1u << CHOICE_BITS) && parent <= NO_PARENT);
+  return parent << CHOICE_BITS | choice;
+}
 
+/* ---- the visited set --------------------------------------------------
+ * Open addressing over bare fingerprints; 0 marks an empty slot, so a
+ * fingerprint of 0 is stored as 1. Lookups never write, so threads may
+ * look up while no one adds. */
 typedef struct {
-  Slot *slots;
+  guint64 *slots;
   guint64 mask;
   guint64 count;
 } FingerprintSet;
@@ -36,30 +52,42 @@ typedef struct {
 static void
 set_init (FingerprintSet *s)
 {
-  s->mask = (1u << 16) - 1;
-  s->slots = g_new0 (Slot, s->mask + 1);
+  s->mask = (1u << 10) - 1;
+  s->slots = g_new0 (guint64, s->mask + 1);
   s->count = 0;
 }
 
-static gboolean set_add (FingerprintSet *s, guint64 fp, guint64 id,
-                         guint64 *found);
+static gboolean
+set_contains (const FingerprintSet *s, guint64 fp)
+{
+  if (fp == 0)
+    fp = 1;
+  for (guint64 i = fp & s->mask;; i = (i + 1) & s->mask)
+    {
+      if (s->slots[i] == fp)
+        return TRUE;
+      if (s->slots[i] == 0)
+        return FALSE;
+    }
+}
+
+static gboolean set_add (FingerprintSet *s, guint64 fp);
 
 static void
 set_grow (FingerprintSet *s)
 {
-  FingerprintSet bigger = { g_new0 (Slot, (s->mask + 1) * 2),
+  FingerprintSet bigger = { g_new0 (guint64, (s->mask + 1) * 2),
                             (s->mask + 1) * 2 - 1, 0 };
   for (guint64 i = 0; i <= s->mask; i++)
-    if (s->slots[i].fp != 0)
-      set_add (&bigger, s->slots[i].fp, s->slots[i].id, NULL);
+    if (s->slots[i] != 0)
+      set_add (&bigger, s->slots[i]);
   g_free (s->slots);
   *s = bigger;
 }
 
-/* TRUE if fp was not there yet (then it maps to id); otherwise *found gets
- * the id it maps to. */
+/* TRUE if fp was not there yet. */
 static gboolean
-set_add (FingerprintSet *s, guint64 fp, guint64 id, guint64 *found)
+set_add (FingerprintSet *s, guint64 fp)
 {
   if (fp == 0)
     fp = 1;
@@ -67,23 +95,20 @@ set_add (FingerprintSet *s, guint64 fp, guint64 id, guint64 *found)
     set_grow (s);
   for (guint64 i = fp & s->mask;; i = (i + 1) & s->mask)
     {
-      if (s->slots[i].fp == fp)
+      if (s->slots[i] == fp)
+        return FALSE;
+      if (s->slots[i] == 0)
         {
-          if (found != NULL)
-            *found = s->slots[i].id;
-          return FALSE;
-        }
-      if (s->slots[i].fp == 0)
-        {
-          s->slots[i].fp = fp;
-          s->slots[i].id = id;
+          s->slots[i] = fp;
           s->count++;
           return TRUE;
         }
     }
 }
 
-/* Records a state's label and a transition while the graph is small. */
+/* ---- the recorded graph ------------------------------------------------ */
+
+/* Records a state's label while the graph is small. */
 static void
 graph_state (SesExploreGraph *g, guint64 id, SesWorld *w)
 {
@@ -107,6 +132,8 @@ graph_edge (SesExploreGraph *g, guint64 from, guint64 to, const SesChoice *c)
   g_array_append_val (g->edges, e);
 }
 
+/* ---- expanding one state ------------------------------------------------ */
+
 static guint64
 mix (guint64 x)
 {
@@ -127,25 +154,388 @@ fingerprint (SesWorld *w, gconstpointer monitor, const SesMonitorClass *k,
 static void
 node_free (Node *n, const SesMonitorClass *k)
 {
+  if (n == NULL)
+    return;
   /* The monitor hooks into its world's model: free it first. */
   k->free (n->monitor);
   ses_world_free (n->world);
   g_free (n);
 }
 
-static void
-rebuild_path (const GArray *parents, guint64 id, GArray *trail)
+typedef enum {
+  EXPANDED = 0,
+  END_STATE,   /* nothing left to happen before `until` */
+  DEPTH_CUT,   /* not expanded: max_depth reached */
+} Outcome;
+
+/* One successor of an expanded state. */
+typedef struct {
+  SesChoice choice;
+  guint index;       /* in the parent's choice list */
+  guint64 fp;
+  gboolean violated;
+  Node *node;        /* NULL for a state stored before this slice */
+} Child;
+
+/* What expanding one state produced. */
+typedef struct {
+  Node *node;        /* freed by the expansion, except its id and depth */
+  guint64 id;
+  guint depth;
+  Outcome outcome;
+  gboolean end_violated;
+  GArray *children;  /* (element-type Child) in choice order */
+} Expansion;
+
+typedef struct {
+  const SesMonitorClass *k;
+  const SesExploreOptions *opts;
+  const FingerprintSet *seen;  /* read only while expanding */
+} Expander;
+
+static gboolean
+event_in_time (const SesExploreOptions *opts, const SesChoice *c)
 {
-  g_autoptr (GArray) back = g_array_new (FALSE, FALSE, sizeof (SesChoice));
-  while (id != G_MAXUINT64)
+  return opts->until == SES_TIME_NONE || c->event.time_us <= opts->until;
+}
+
+/* Expands x->node into x: lists its choices, applies each allowed one to a
+ * copy, fingerprints the result. Children already in the visited set are
+ * dropped at once (only their fingerprint is kept, for the graph); after a
+ * violating child nothing more is applied, since the search stops there.
+ * Frees the node. Safe to run on several states at once from several
+ * threads: it reads the visited set and writes only x. */
+static void
+expand (const Expander *ex, Expansion *x, GArray *choices)
+{
+  const SesExploreOptions *opts = ex->opts;
+  const SesMonitorClass *k = ex->k;
+  Node *n = x->node;
+  x->id = n->id;
+  x->depth = n->depth;
+  x->outcome = EXPANDED;
+  x->end_violated = FALSE;
+  g_array_set_size (x->children, 0);
+
+  g_array_set_size (choices, 0);
+  ses_world_list_choices (n->world, choices);
+  gboolean any_event = FALSE;
+  for (guint i = 0; i < choices->len && !any_event; i++)
     {
-      const Parent *p = &g_array_index (parents, Parent, id);
-      if (p->parent != G_MAXUINT64)
-        g_array_append_val (back, p->choice);
-      id = p->parent;
+      const SesChoice *c = &g_array_index (choices, SesChoice, i);
+      any_event = c->kind == SES_CHOICE_EVENT && event_in_time (opts, c);
     }
+  if (!any_event)
+    {
+      /* Nothing left to happen: judge what is judged at the end. */
+      x->outcome = END_STATE;
+      k->finish (n->monitor);
+      x->end_violated = k->violated (n->monitor);
+    }
+  else if (opts->max_depth > 0 && n->depth >= opts->max_depth)
+    x->outcome = DEPTH_CUT;
+  else
+    for (guint i = 0; i < choices->len; i++)
+      {
+        const SesChoice *c = &g_array_index (choices, SesChoice, i);
+        guint32 used[SES_EXPLORE_BUDGETS];
+        memcpy (used, n->used, sizeof used);
+        if (c->kind == SES_CHOICE_EVENT)
+          {
+            if (!event_in_time (opts, c))
+              continue;
+          }
+        else
+          {
+            /* A fault comes before a step; with budget left only. */
+            gint cls = opts->fault_class != NULL
+                         ? opts->fault_class (&c->fault, opts->data) : -1;
+            if (cls < 0 || cls >= SES_EXPLORE_BUDGETS
+                || used[cls] >= opts->budgets[cls])
+              continue;
+            used[cls]++;
+          }
+        Node *child = g_new (Node, 1);
+        child->world = ses_world_copy (n->world);
+        child->monitor = k->copy (n->monitor, child->world);
+        memcpy (child->used, used, sizeof used);
+        child->depth = n->depth + 1;
+        child->id = 0;
+        ses_world_apply (child->world, c);
+        Child out = { *c, i, 0, k->violated (child->monitor), child };
+        if (!out.violated)
+          {
+            out.fp = fingerprint (child->world, child->monitor, k, used);
+            if (set_contains (ex->seen, out.fp))
+              {
+                node_free (child, k);
+                out.node = NULL;
+              }
+          }
+        g_array_append_val (x->children, out);
+        if (out.violated)
+          break;
+      }
+  node_free (n, k);
+  x->node = NULL;
+}
+
+/* ---- threads ------------------------------------------------------------
+ * A pool of helper threads that, with the calling thread, work through
+ * numbered items: first freeing the nodes the last merge found redundant,
+ * then expanding the states of a slice. Items are handed out by an atomic
+ * counter; which thread does which item does not matter, since each writes
+ * only its own Expansion. The lock and conditions are pthread ones rather
+ * than GMutex/GCond, whose futex implementation ThreadSanitizer cannot
+ * follow. */
+typedef struct {
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  pthread_cond_t done;
+  guint round;       /* bumped for each batch of items */
+  guint busy;        /* helpers still working on the round */
+  gboolean quit;
+  GPtrArray *threads;
+
+  const Expander *ex;
+  GPtrArray *garbage;   /* (element-type Node) to free */
+  Expansion *slice;     /* expansions to fill */
+  guint n_slice;
+  gint next;            /* next item, atomically */
+} Pool;
+
+static void
+pool_work (Pool *p, GArray *choices)
+{
+  guint n_garbage = p->garbage->len;
+  for (;;)
+    {
+      guint item = (guint) g_atomic_int_add (&p->next, 1);
+      if (item < n_garbage)
+        node_free (g_ptr_array_index (p->garbage, item), p->ex->k);
+      else if (item < n_garbage + p->n_slice)
+        expand (p->ex, &p->slice[item - n_garbage], choices);
+      else
+        break;
+    }
+}
+
+static gpointer
+pool_thread (gpointer data)
+{
+  Pool *p = data;
+  g_autoptr (GArray) choices = g_array_new (FALSE, FALSE, sizeof (SesChoice));
+  guint seen_round = 0;
+  pthread_mutex_lock (&p->lock);
+  for (;;)
+    {
+      while (!p->quit && p->round == seen_round)
+        pthread_cond_wait (&p->wake, &p->lock);
+      if (p->quit)
+        break;
+      seen_round = p->round;
+      pthread_mutex_unlock (&p->lock);
+      pool_work (p, choices);
+      pthread_mutex_lock (&p->lock);
+      if (--p->busy == 0)
+        pthread_cond_signal (&p->done);
+    }
+  pthread_mutex_unlock (&p->lock);
+  return NULL;
+}
+
+static void
+pool_init (Pool *p, guint jobs, const Expander *ex)
+{
+  memset (p, 0, sizeof *p);
+  pthread_mutex_init (&p->lock, NULL);
+  pthread_cond_init (&p->wake, NULL);
+  pthread_cond_init (&p->done, NULL);
+  p->ex = ex;
+  p->garbage = g_ptr_array_new ();
+  p->threads = g_ptr_array_new ();
+  for (guint i = 1; i < jobs; i++)
+    g_ptr_array_add (p->threads, g_thread_new ("sessim-explore", pool_thread,
+                                               p));
+}
+
+/* Frees p->garbage and fills slice[0..n) (whose nodes are set), using every
+ * thread; returns when all is done. */
+static void
+pool_run (Pool *p, Expansion *slice, guint n, GArray *choices)
+{
+  p->slice = slice;
+  p->n_slice = n;
+  g_atomic_int_set (&p->next, 0);
+  pthread_mutex_lock (&p->lock);
+  p->round++;
+  p->busy = p->threads->len;
+  pthread_cond_broadcast (&p->wake);
+  pthread_mutex_unlock (&p->lock);
+  pool_work (p, choices);
+  pthread_mutex_lock (&p->lock);
+  while (p->busy > 0)
+    pthread_cond_wait (&p->done, &p->lock);
+  pthread_mutex_unlock (&p->lock);
+  g_ptr_array_set_size (p->garbage, 0);
+}
+
+static void
+pool_clear (Pool *p)
+{
+  pthread_mutex_lock (&p->lock);
+  p->quit = TRUE;
+  pthread_cond_broadcast (&p->wake);
+  pthread_mutex_unlock (&p->lock);
+  for (guint i = 0; i < p->threads->len; i++)
+    g_thread_join (g_ptr_array_index (p->threads, i));
+  g_ptr_array_unref (p->threads);
+  for (guint i = 0; i < p->garbage->len; i++)
+    node_free (g_ptr_array_index (p->garbage, i), p->ex->k);
+  g_ptr_array_unref (p->garbage);
+  pthread_mutex_destroy (&p->lock);
+  pthread_cond_destroy (&p->wake);
+  pthread_cond_destroy (&p->done);
+}
+
+/* ---- the search --------------------------------------------------------- */
+
+typedef struct {
+  const SesExploreOptions *opts;
+  const SesMonitorClass *k;
+  SesExploreStats *stats;
+  FingerprintSet seen;
+  GArray *links;          /* (element-type guint64) per state id */
+  GHashTable *graph_ids;  /* fingerprint → id + 1, for recorded states */
+  guint64 violating_id;   /* G_MAXUINT64 while none */
+  gboolean stop;
+} Search;
+
+static guint64
+graph_lookup (Search *s, guint64 fp)
+{
+  gpointer v = g_hash_table_lookup (s->graph_ids, &fp);
+  return v != NULL ? GPOINTER_TO_SIZE (v) - 1 : G_MAXUINT64;
+}
+
+/* Stores a new state: its link, and, while the graph is recorded, its id. */
+static guint64
+store (Search *s, const Expansion *x, const Child *c, SesWorld *w)
+{
+  guint64 id = s->links->len;
+  guint64 link = link_pack (x->id, c->index);
+  g_array_append_val (s->links, link);
+  SesExploreGraph *g = s->opts->graph;
+  if (g != NULL)
+    {
+      if (id < g->cap && !c->violated)
+        g_hash_table_insert (s->graph_ids, g_memdup2 (&c->fp, sizeof c->fp),
+                             GSIZE_TO_POINTER (id + 1));
+      graph_state (g, id, w);
+      graph_edge (g, x->id, id, &c->choice);
+    }
+  return id;
+}
+
+/* Takes in one expansion, as a single thread exploring in order would:
+ * counts, stores new states (appended to out, to be expanded later), and
+ * stops at the first violation or at max_states. Redundant child nodes go
+ * to garbage. */
+static void
+merge (Search *s, Expansion *x, GPtrArray *out, GPtrArray *garbage)
+{
+  SesExploreStats *st = s->stats;
+  const SesExploreOptions *opts = s->opts;
+  if (s->stop)
+    {
+      /* A single thread would not have come this far. */
+      for (guint i = 0; i < x->children->len; i++)
+        g_ptr_array_add (garbage, g_array_index (x->children, Child, i).node);
+      return;
+    }
+  st->max_depth = MAX (st->max_depth, x->depth);
+  if (x->outcome == END_STATE)
+    {
+      st->end_states++;
+      if (x->end_violated)
+        {
+          st->violation = TRUE;
+          s->violating_id = x->id;
+          s->stop = TRUE;
+        }
+      return;
+    }
+  if (x->outcome == DEPTH_CUT)
+    {
+      st->complete = FALSE;
+      return;
+    }
+  for (guint i = 0; i < x->children->len; i++)
+    {
+      Child *c = &g_array_index (x->children, Child, i);
+      if (s->stop)
+        {
+          g_ptr_array_add (garbage, c->node);
+          continue;
+        }
+      st->transitions++;
+      if (c->violated)
+        {
+          st->violation = TRUE;
+          s->violating_id = store (s, x, c, c->node->world);
+          s->stop = TRUE;
+          g_ptr_array_add (garbage, c->node);
+          continue;
+        }
+      if (c->node == NULL || !set_add (&s->seen, c->fp))
+        {
+          if (opts->graph != NULL)
+            graph_edge (opts->graph, x->id, graph_lookup (s, c->fp),
+                        &c->choice);
+          if (c->node != NULL)
+            g_ptr_array_add (garbage, c->node);
+          continue;
+        }
+      c->node->id = store (s, x, c, c->node->world);
+      st->states++;
+      g_ptr_array_add (out, c->node);
+      if (opts->max_states > 0 && st->states >= opts->max_states)
+        {
+          st->complete = FALSE;
+          s->stop = TRUE;
+        }
+      if (opts->progress != NULL && (st->transitions & 0xffff) == 0)
+        opts->progress (st, opts->data);
+    }
+}
+
+/* The choices from the start to state id: its links give the index of each
+ * choice in its parent's list, which replaying from the start turns back
+ * into choices. */
+static void
+rebuild_path (const SesWorld *start, const GArray *links, guint64 id,
+              GArray *trail)
+{
+  g_autoptr (GArray) back = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint64 at = id; at != 0;)
+    {
+      guint64 link = g_array_index (links, guint64, at);
+      guint index = (guint) (link & ((1u << CHOICE_BITS) - 1));
+      g_array_append_val (back, index);
+      at = link >> CHOICE_BITS;
+    }
+  g_autoptr (SesWorld) w = ses_world_copy (start);
+  g_autoptr (GArray) choices = g_array_new (FALSE, FALSE, sizeof (SesChoice));
   for (guint i = back->len; i-- > 0;)
-    g_array_append_val (trail, g_array_index (back, SesChoice, i));
+    {
+      g_array_set_size (choices, 0);
+      ses_world_list_choices (w, choices);
+      guint index = g_array_index (back, guint, i);
+      g_assert (index < choices->len);
+      SesChoice c = g_array_index (choices, SesChoice, index);
+      ses_world_apply (w, &c);
+      g_array_append_val (trail, c);
+    }
 }
 
 gint
@@ -165,6 +555,11 @@ ses_choice_find (const GArray *choices, const SesChoice *want)
   return -1;
 }
 
+/* States expanded per merge: enough to keep every thread busy between two
+ * merges, few enough that the redundant copies waiting in a slice stay a
+ * small part of memory. */
+#define SLICE 1024
+
 void
 ses_explore (const SesWorld *world, gconstpointer monitor,
              const SesMonitorClass *k, const SesExploreOptions *opts,
@@ -172,134 +567,110 @@ ses_explore (const SesWorld *world, gconstpointer monitor,
 {
   memset (stats, 0, sizeof *stats);
   stats->complete = TRUE;
-  FingerprintSet seen;
-  set_init (&seen);
-  g_autoptr (GArray) parents = g_array_new (FALSE, FALSE, sizeof (Parent));
-  g_autoptr (GArray) choices = g_array_new (FALSE, FALSE, sizeof (SesChoice));
-  GQueue frontier = G_QUEUE_INIT;
+  Search s = { opts, k, stats };
+  set_init (&s.seen);
+  s.links = g_array_new (FALSE, FALSE, sizeof (guint64));
+  s.violating_id = G_MAXUINT64;
+  if (opts->graph != NULL)
+    s.graph_ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                         NULL);
 
   Node *root = g_new0 (Node, 1);
   root->world = ses_world_copy (world);
   root->monitor = k->copy (monitor, root->world);
-  Parent start = { G_MAXUINT64, { 0 } };
-  g_array_append_val (parents, start);
-  set_add (&seen, fingerprint (root->world, root->monitor, k, root->used), 0,
-           NULL);
+  guint64 root_link = NO_PARENT << CHOICE_BITS;
+  g_array_append_val (s.links, root_link);
+  guint64 root_fp = fingerprint (root->world, root->monitor, k, root->used);
+  set_add (&s.seen, root_fp);
+  if (opts->graph != NULL)
+    g_hash_table_insert (s.graph_ids, g_memdup2 (&root_fp, sizeof root_fp),
+                         GSIZE_TO_POINTER (1));
   graph_state (opts->graph, 0, root->world);
   stats->states = 1;
-  g_queue_push_tail (&frontier, root);
 
-  gboolean stop = FALSE;
-  while (!stop && !g_queue_is_empty (&frontier))
+  Expander ex = { k, opts, &s.seen };
+  /* Depth first is one thread: its order is the point. */
+  guint jobs = opts->depth_first ? 1 : MAX (opts->jobs, 1);
+  Pool pool;
+  pool_init (&pool, jobs, &ex);
+  g_autoptr (GArray) choices = g_array_new (FALSE, FALSE, sizeof (SesChoice));
+  guint width = opts->depth_first ? 1 : SLICE;
+  Expansion *slice = g_new0 (Expansion, width);
+  for (guint i = 0; i < width; i++)
+    slice[i].children = g_array_new (FALSE, FALSE, sizeof (Child));
+
+  /* Breadth first: `todo` is the current level, expanded in slices from
+   * `at`; new states go to `next`. Depth first: `todo` is a stack and new
+   * states go back onto it. */
+  GPtrArray *todo = g_ptr_array_new ();
+  GPtrArray *next = opts->depth_first ? todo : g_ptr_array_new ();
+  g_ptr_array_add (todo, root);
+  guint at = 0;
+  while (!s.stop)
     {
-      Node *n = opts->depth_first ? g_queue_pop_tail (&frontier)
-                                  : g_queue_pop_head (&frontier);
-      stats->max_depth = MAX (stats->max_depth, n->depth);
-      g_array_set_size (choices, 0);
-      ses_world_list_choices (n->world, choices);
-      guint events = 0;
-      for (guint i = 0; i < choices->len; i++)
+      guint n = 0;
+      if (opts->depth_first)
         {
-          const SesChoice *c = &g_array_index (choices, SesChoice, i);
-          if (c->kind == SES_CHOICE_EVENT
-              && (opts->until == SES_TIME_NONE || c->event.time_us <= opts->until))
-            events++;
+          if (todo->len == 0)
+            break;
+          slice[n++].node = g_ptr_array_steal_index (todo, todo->len - 1);
         }
-      if (events == 0)
+      else
         {
-          /* Nothing left to happen: judge what is judged at the end. */
-          stats->end_states++;
-          k->finish (n->monitor);
-          if (k->violated (n->monitor))
+          if (at == todo->len)
             {
-              stats->violation = TRUE;
-              rebuild_path (parents, n->id, trail);
-              stop = TRUE;
+              if (next->len == 0)
+                break;
+              GPtrArray *swap = todo;
+              todo = next;
+              next = swap;
+              g_ptr_array_set_size (next, 0);
+              at = 0;
             }
-          node_free (n, k);
-          continue;
-        }
-      if (opts->max_depth > 0 && n->depth >= opts->max_depth)
-        {
-          stats->complete = FALSE;
-          node_free (n, k);
-          continue;
-        }
-      for (guint i = 0; i < choices->len && !stop; i++)
-        {
-          const SesChoice *c = &g_array_index (choices, SesChoice, i);
-          guint32 used[SES_EXPLORE_BUDGETS];
-          memcpy (used, n->used, sizeof used);
-          if (c->kind == SES_CHOICE_EVENT)
+          while (n < width && at < todo->len)
             {
-              if (opts->until != SES_TIME_NONE && c->event.time_us > opts->until)
-                continue;
-            }
-          else
-            {
-              /* A fault comes before a step; with budget left only. */
-              gint cls = opts->fault_class != NULL
-                           ? opts->fault_class (&c->fault, opts->data) : -1;
-              if (cls < 0 || cls >= SES_EXPLORE_BUDGETS
-                  || used[cls] >= opts->budgets[cls])
-                continue;
-              used[cls]++;
-            }
-          SesWorld *w = ses_world_copy (n->world);
-          gpointer m = k->copy (n->monitor, w);
-          ses_world_apply (w, c);
-          stats->transitions++;
-          Parent p = { n->id, *c };
-          g_array_append_val (parents, p);
-          guint64 id = parents->len - 1;
-          if (k->violated (m))
-            {
-              stats->violation = TRUE;
-              graph_state (opts->graph, id, w);
-              graph_edge (opts->graph, n->id, id, c);
-              rebuild_path (parents, id, trail);
-              k->free (m);
-              ses_world_free (w);
-              stop = TRUE;
-              break;
-            }
-          guint64 known;
-          if (!set_add (&seen, fingerprint (w, m, k, used), id, &known))
-            {
-              graph_edge (opts->graph, n->id, known, c);
-              g_array_set_size (parents, parents->len - 1);
-              k->free (m);
-              ses_world_free (w);
-              continue;
-            }
-          graph_state (opts->graph, id, w);
-          graph_edge (opts->graph, n->id, id, c);
-          stats->states++;
-          Node *child = g_new0 (Node, 1);
-          child->world = w;
-          child->monitor = m;
-          memcpy (child->used, used, sizeof used);
-          child->depth = n->depth + 1;
-          child->id = id;
-          g_queue_push_tail (&frontier, child);
-          if (opts->max_states > 0 && stats->states >= opts->max_states)
-            {
-              stats->complete = FALSE;
-              stop = TRUE;
-            }
-          if (opts->progress != NULL && (stats->transitions & 0xffff) == 0)
-            {
-              stats->frontier = frontier.length;
-              opts->progress (stats, opts->data);
+              slice[n++].node = g_ptr_array_index (todo, at);
+              g_ptr_array_index (todo, at) = NULL;
+              at++;
             }
         }
-      node_free (n, k);
+      pool_run (&pool, slice, n, choices);
+      for (guint i = 0; i < n; i++)
+        merge (&s, &slice[i], next, pool.garbage);
+      guint64 waiting = (guint64) (todo->len - at)
+                        + (opts->depth_first ? 0 : next->len);
+      stats->peak_frontier = MAX (stats->peak_frontier, waiting);
+      stats->frontier = waiting;
     }
-  stats->frontier = frontier.length;
-  if (!stats->violation && !g_queue_is_empty (&frontier))
+  if (s.violating_id != G_MAXUINT64)
+    rebuild_path (world, s.links, s.violating_id, trail);
+
+  /* Whatever was still waiting to be expanded. */
+  guint redundant = pool.garbage->len;
+  if (!opts->depth_first)
+    for (guint i = at; i < todo->len; i++)
+      g_ptr_array_add (pool.garbage, g_ptr_array_index (todo, i));
+  else
+    for (guint i = 0; i < todo->len; i++)
+      g_ptr_array_add (pool.garbage, g_ptr_array_index (todo, i));
+  if (!opts->depth_first)
+    for (guint i = 0; i < next->len; i++)
+      g_ptr_array_add (pool.garbage, g_ptr_array_index (next, i));
+  stats->frontier = pool.garbage->len - redundant;
+  if (!stats->violation && stats->frontier > 0)
     stats->complete = FALSE;
-  Node *left;
-  while ((left = g_queue_pop_head (&frontier)) != NULL)
-    node_free (left, k);
-  g_free (seen.slots);
+  stats->stored_bytes = (s.seen.mask + 1) * sizeof (guint64)
+                        + s.links->len * sizeof (guint64);
+  pool_clear (&pool);
+
+  for (guint i = 0; i < width; i++)
+    g_array_unref (slice[i].children);
+  g_free (slice);
+  if (next != todo)
+    g_ptr_array_unref (next);
+  g_ptr_array_unref (todo);
+  g_array_unref (s.links);
+  if (s.graph_ids != NULL)
+    g_hash_table_unref (s.graph_ids);
+  g_free (s.seen.slots);
 }
