@@ -1,0 +1,214 @@
+/* The explorer on the bundled scenarios: state counts and counterexample
+ * lengths are pinned (a change to either is a change to what `check`
+ * explores, to be made on purpose), every variant's bug is found with a
+ * counterexample whose trail replays to the same violation, the correct
+ * model passes, and a parallel search (jobs = 2) gives exactly the serial
+ * result: the same counts, the same trail. Depth-first search finds the
+ * same verdicts. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "checker.h"
+#include "script.h"
+
+typedef struct {
+  const char *file;        /* under scenarios/ */
+  guint64 states;          /* breadth first, the scenario's bounds */
+  guint64 transitions;
+  guint trail;             /* choices in the counterexample; 0: none */
+} Pinned;
+
+/* Breadth first with the bounds the CLI would use: the scenario's `check`
+ * line, else one cut and nothing else. */
+static SesCheckOptions
+default_options (const SesScript *script, guint jobs, gboolean dfs)
+{
+  const SesScriptBounds *b = ses_script_bounds (script);
+  SesCheckOptions o = { .jobs = jobs, .depth_first = dfs };
+  o.budgets[SES_CHECK_CUTS] = b->max_cuts >= 0 ? (guint32) b->max_cuts : 1;
+  o.budgets[SES_CHECK_CRASHES] = b->max_crashes >= 0 ? (guint32) b->max_crashes
+                                                      : 0;
+  o.budgets[SES_CHECK_RESTARTS] = b->max_restarts >= 0
+                                    ? (guint32) b->max_restarts : 0;
+  o.budgets[SES_CHECK_HALF_OPENS] = b->max_half_opens >= 0
+                                      ? (guint32) b->max_half_opens : 0;
+  o.max_states = b->max_states >= 0 ? (guint64) b->max_states : 1000000;
+  o.max_depth = b->max_depth >= 0 ? (guint) b->max_depth : 0;
+  o.faults_on = b->faults_on;
+  return o;
+}
+
+static SesScript *
+load (const char *file)
+{
+  g_autofree char *path = g_build_filename (SOURCE_ROOT, "scenarios",
+                                            file, NULL);
+  g_autoptr (GError) error = NULL;
+  SesScript *script = ses_script_load_file (path, &error);
+  if (script == NULL)
+    fail_msg ("%s: %s", file, error->message);
+  return script;
+}
+
+static void
+check (const SesScript *script, const char *file, guint jobs, gboolean dfs,
+       SesExploreStats *st, SesTrail **trail)
+{
+  SesCheckOptions o = default_options (script, jobs, dfs);
+  *trail = ses_trail_new (file, ses_script_seed (script));
+  ses_check_scenario (script, file, ses_script_seed (script), &o, st, *trail);
+}
+
+/* The trail, replayed, breaks an invariant the scenario expects broken. */
+static void
+assert_trail_replays_to_violation (const SesScript *script,
+                                   const SesTrail *trail)
+{
+  g_autoptr (GError) error = NULL;
+  SesInvariants *inv = NULL;
+  SesWorld *w = ses_check_replay (script, trail, &inv, &error);
+  assert_non_null (w);
+  const GArray *found = ses_invariants_violations (inv);
+  assert_true (found->len > 0);
+  guint32 expected = ses_script_expected_violations (script);
+  gboolean matched = FALSE;
+  for (guint i = 0; i < found->len; i++)
+    matched |= (expected >> g_array_index (found, SesViolation, i).id) & 1;
+  assert_true (matched);
+  ses_invariants_free (inv);
+  ses_world_free (w);
+}
+
+static void
+check_pinned (const Pinned *p)
+{
+  g_autoptr (SesScript) script = load (p->file);
+  SesExploreStats one, two;
+  g_autoptr (SesTrail) trail_one = NULL;
+  g_autoptr (SesTrail) trail_two = NULL;
+  check (script, p->file, 1, FALSE, &one, &trail_one);
+  check (script, p->file, 2, FALSE, &two, &trail_two);
+
+  if (one.states != p->states || one.transitions != p->transitions
+      || trail_one->choices->len != p->trail)
+    fail_msg ("%s: %" G_GUINT64_FORMAT " states, %" G_GUINT64_FORMAT
+              " transitions, trail %u; pinned %" G_GUINT64_FORMAT ", %"
+              G_GUINT64_FORMAT ", %u", p->file, one.states, one.transitions,
+              trail_one->choices->len, p->states, p->transitions, p->trail);
+  assert_int_equal (one.violation, p->trail > 0);
+  assert_true (one.complete || one.violation);
+
+  /* Two threads: the same search, choice for choice. */
+  assert_int_equal (two.states, one.states);
+  assert_int_equal (two.transitions, one.transitions);
+  assert_int_equal (two.end_states, one.end_states);
+  assert_int_equal (two.max_depth, one.max_depth);
+  assert_int_equal (two.violation, one.violation);
+  assert_int_equal (trail_two->choices->len, trail_one->choices->len);
+  assert_memory_equal (trail_two->choices->data, trail_one->choices->data,
+                       trail_one->choices->len * sizeof (SesChoice));
+  /* A stored state costs its parent link (8 bytes) and its share of the
+   * fingerprint table, which doubles when three quarters full: at most
+   * 8 / 0.375 bytes, above the table's first 1024 slots. */
+  assert_true (one.stored_bytes <= 8 * 1024 + one.states * 30);
+
+  if (p->trail > 0)
+    assert_trail_replays_to_violation (script, trail_one);
+}
+
+/* Each variant's demonstration, with the bounds on its `check` line. */
+static const Pinned variants[] = {
+  { "variants/clean-start-keeps-session.scn", 71, 75, 13 },
+  { "variants/client-keeps-state.scn", 76, 89, 12 },
+  { "variants/deliver-expired.scn", 85, 89, 14 },
+  { "variants/expiry-lost-on-restart.scn", 21, 22, 7 },
+  { "variants/forget-inflight.scn", 177, 192, 17 },
+  { "variants/ignore-receive-maximum.scn", 156, 286, 16 },
+  { "variants/ignore-session-expiry.scn", 17, 18, 6 },
+  { "variants/no-dup-on-resend.scn", 211, 321, 18 },
+  { "variants/publish-after-pubrel.scn", 200, 235, 20 },
+  { "variants/qos2-no-dedup.scn", 202, 225, 21 },
+  { "variants/resend-reordered.scn", 231, 290, 20 },
+  { "variants/sp-after-restart.scn", 21, 22, 7 },
+  { "variants/takeover-without-0x8e.scn", 17, 17, 6 },
+  { "variants/will-waits-past-session-end.scn", 53, 88, 8 },
+};
+
+/* The correct model: no violation within the same kind of bounds. */
+static const Pinned correct[] = {
+  { "03-persistent-session.scn", 285, 348, 0 },
+  { "10-incoming-qos2-across-reconnect.scn", 259, 284, 0 },
+  { "36-auto-reconnect.scn", 238, 335, 0 },
+};
+
+static void
+test_variants_caught_with_pinned_counts (void **state)
+{
+  (void) state;
+  for (guint i = 0; i < G_N_ELEMENTS (variants); i++)
+    check_pinned (&variants[i]);
+}
+
+static void
+test_correct_model_passes_with_pinned_counts (void **state)
+{
+  (void) state;
+  for (guint i = 0; i < G_N_ELEMENTS (correct); i++)
+    check_pinned (&correct[i]);
+}
+
+/* Depth first reaches the same verdicts, by other paths: at least as long
+ * as the shortest. */
+static void
+test_depth_first_same_verdicts (void **state)
+{
+  (void) state;
+  for (guint i = 0; i < G_N_ELEMENTS (variants); i++)
+    {
+      g_autoptr (SesScript) script = load (variants[i].file);
+      SesExploreStats st;
+      g_autoptr (SesTrail) trail = NULL;
+      check (script, variants[i].file, 1, TRUE, &st, &trail);
+      assert_true (st.violation);
+      assert_true (trail->choices->len >= variants[i].trail);
+      assert_trail_replays_to_violation (script, trail);
+    }
+}
+
+/* A limit stops the search incomplete, never as a pass, whatever the
+ * thread count; the states counted stop at the limit. */
+static void
+test_limit_is_incomplete (void **state)
+{
+  (void) state;
+  g_autoptr (SesScript) script = load ("03-persistent-session.scn");
+  for (guint jobs = 1; jobs <= 2; jobs++)
+    {
+      SesCheckOptions o = default_options (script, jobs, FALSE);
+      o.max_states = 100;
+      SesExploreStats st;
+      g_autoptr (SesTrail) trail = ses_trail_new ("03", 1);
+      ses_check_scenario (script, "03", 1, &o, &st, trail);
+      assert_false (st.complete);
+      assert_false (st.violation);
+      assert_int_equal (st.states, 100);
+      assert_true (st.frontier > 0);
+    }
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_variants_caught_with_pinned_counts),
+    cmocka_unit_test (test_correct_model_passes_with_pinned_counts),
+    cmocka_unit_test (test_depth_first_same_verdicts),
+    cmocka_unit_test (test_limit_is_incomplete),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
