@@ -1,7 +1,9 @@
 /* Model checking a scenario: the scripted timeline stays, and on top of it
  * the explorer tries every order of simultaneous events and every
- * placement of the faults the budgets allow, with the invariants riding
- * along every path. */
+ * placement of the faults the budgets allow, or seeded walks pick one of
+ * them at a time, with the invariants riding along every path. A
+ * counterexample is a trail that a strict replay reproduces, shrunk or
+ * not. */
 #include "checker.h"
 
 #include <string.h>
@@ -181,6 +183,8 @@ ses_check_scenario (const SesScript *script, const char *path, guint64 seed,
   ses_mqtt_set_recording (ses_mqtt_from_world (world), FALSE);
   SesInvariants *inv = ses_invariants_new (
       world, ses_script_disabled_invariants (script));
+  if (opts->rule_sink != NULL)
+    ses_invariants_set_rule_sink (inv, opts->rule_sink, opts->rule_sink_data);
   SesExploreOptions eo = {
     .depth_first = opts->depth_first,
     .jobs = opts->jobs,
@@ -248,4 +252,288 @@ ses_check_replay (const SesScript *script, const SesTrail *trail,
     ses_invariants_finish (inv);
   *inv_out = inv;
   return world;
+}
+
+guint32
+ses_check_versions (const SesScript *script)
+{
+  SesMqttConfig *cfg = ses_script_config (script);
+  guint32 versions = 0;
+  for (guint i = 0; i < ses_mqtt_config_n_clients (cfg); i++)
+    versions |= 1u << ses_mqtt_config_client (cfg, i)->version;
+  return versions;
+}
+
+/* ---- shrinking -------------------------------------------------------- */
+
+/* Walks with no depth limit of their own still stop: a model that kept
+ * scheduling events at one instant would otherwise never end. */
+#define WALK_DEPTH_GUARD 1000000u
+
+/* The first invariant broken, + 1; 0 if none. */
+static guint
+first_violation (gconstpointer monitor, gpointer data)
+{
+  const GArray *v = ses_invariants_violations (monitor);
+  return v->len > 0 ? (guint) g_array_index (v, SesViolation, 0).id + 1 : 0;
+}
+
+/* A world as the checker explores it: no log (a replay of the trail makes
+ * the trace), the invariants watching. */
+static SesWorld *
+checked_world (const SesScript *script, guint64 seed, SesInvariants **inv)
+{
+  SesWorld *world = ses_mqtt_world_new (ses_script_config (script), seed);
+  ses_mqtt_set_recording (ses_mqtt_from_world (world), FALSE);
+  *inv = ses_invariants_new (world, ses_script_disabled_invariants (script));
+  return world;
+}
+
+static void
+shrink_choices (const SesScript *script, const SesCheckOptions *opts,
+                guint64 seed, GArray *choices, SesShrinkStats *stats)
+{
+  SesInvariants *inv;
+  SesWorld *world = checked_world (script, seed, &inv);
+  SesShrinkOptions so = {
+    .until = ses_script_until (script),
+    .fault_class = fault_class,
+    .data = (gpointer) opts,
+    .max_depth = opts->max_depth > 0 ? opts->max_depth : WALK_DEPTH_GUARD,
+    .verdict = first_violation,
+  };
+  memcpy (so.budgets, opts->budgets, sizeof so.budgets);
+  g_autoptr (GArray) out = g_array_new (FALSE, FALSE, sizeof (SesChoice));
+  ses_shrink (world, inv, &invariant_monitor, &so, choices, out, stats);
+  g_array_set_size (choices, 0);
+  g_array_append_vals (choices, out->data, out->len);
+  ses_invariants_free (inv);
+  ses_world_free (world);
+}
+
+void
+ses_check_shrink (const SesScript *script, const SesCheckOptions *opts,
+                  SesTrail *trail, SesShrinkStats *stats)
+{
+  shrink_choices (script, opts, trail->seed, trail->choices, stats);
+}
+
+/* ---- random walks ----------------------------------------------------- */
+
+char *
+ses_check_describe_settings (const SesSwarmSettings *s)
+{
+  guint32 any = 0;
+  for (guint c = 0; c < SES_EXPLORE_BUDGETS; c++)
+    any |= s->budgets[c];
+  if (any == 0)
+    return g_strdup_printf ("no faults; simultaneous events %s",
+                            s->shuffle ? "shuffled" : "in order");
+  return g_strdup_printf ("cuts %u, crashes %u, restarts %u, half-opens %u; "
+                          "a fault on %g%% of steps; simultaneous events %s",
+                          s->budgets[SES_CHECK_CUTS],
+                          s->budgets[SES_CHECK_CRASHES],
+                          s->budgets[SES_CHECK_RESTARTS],
+                          s->budgets[SES_CHECK_HALF_OPENS],
+                          s->fault_ppm / 10000.0,
+                          s->shuffle ? "shuffled" : "in order");
+}
+
+typedef struct {
+  const SesScript *script;
+  const char *path;
+  const SesCheckOptions *opts;
+  const SesRandomOptions *ro;
+  SesSwarmOptions so;
+  guint32 expected;
+} RandomRun;
+
+typedef struct {
+  guint64 seed;
+  SesWalkStats stats;
+  SesRandomFailure *failure; /* (owned) (nullable) */
+  /* Rules the walk's observations cited, each once, in first-seen order;
+   * handed to the caller's sink only if the walk counts (see below). */
+  GPtrArray *rules;          /* (element-type utf8) (not owned) */
+  GHashTable *rule_set;      /* the same, for lookup */
+} SeedRun;
+
+static void
+collect_rule (const char *rule, gpointer data)
+{
+  SeedRun *sr = data;
+  /* Citations are static strings: their addresses are stable. */
+  if (g_hash_table_add (sr->rule_set, (gpointer) rule))
+    g_ptr_array_add (sr->rules, (gpointer) rule);
+}
+
+static void
+failure_free (gpointer data)
+{
+  SesRandomFailure *f = data;
+  ses_trail_free (f->trail);
+  g_free (f);
+}
+
+static void
+walk_seed (const RandomRun *rr, SeedRun *sr)
+{
+  SesInvariants *inv;
+  SesWorld *world = checked_world (rr->script, sr->seed, &inv);
+  if (rr->opts->rule_sink != NULL)
+    {
+      sr->rules = g_ptr_array_new ();
+      sr->rule_set = g_hash_table_new (NULL, NULL);
+      ses_invariants_set_rule_sink (inv, collect_rule, sr);
+    }
+  SesSwarmSettings settings;
+  ses_swarm_settings (sr->seed, &rr->so, &settings);
+  g_autoptr (SesTrail) trail = ses_trail_new (rr->path, sr->seed);
+  ses_swarm_walk (world, inv, &invariant_monitor, &rr->so, &settings,
+                  sr->seed, &sr->stats, trail->choices);
+  if (sr->stats.violation)
+    {
+      SesRandomFailure *f = g_new0 (SesRandomFailure, 1);
+      f->seed = sr->seed;
+      f->settings = settings;
+      f->invariant = (SesInvariantId) (first_violation (inv, NULL) - 1);
+      f->expected = (rr->expected & (1u << f->invariant)) != 0;
+      f->shrink.original = f->shrink.shrunk = trail->choices->len;
+      if (rr->ro->shrink)
+        shrink_choices (rr->script, rr->opts, sr->seed, trail->choices,
+                        &f->shrink);
+      f->trail = g_steal_pointer (&trail);
+      sr->failure = f;
+    }
+  ses_invariants_free (inv);
+  ses_world_free (world);
+}
+
+typedef struct {
+  const RandomRun *rr;
+  SeedRun *runs;
+  guint n;
+  gint next; /* atomic: the next run to take */
+} Batch;
+
+static void
+seed_run_clear (SeedRun *sr)
+{
+  g_clear_pointer (&sr->rules, g_ptr_array_unref);
+  g_clear_pointer (&sr->rule_set, g_hash_table_unref);
+}
+
+static gpointer
+batch_worker (gpointer data)
+{
+  Batch *b = data;
+  for (;;)
+    {
+      guint i = (guint) g_atomic_int_add (&b->next, 1);
+      if (i >= b->n)
+        return NULL;
+      walk_seed (b->rr, &b->runs[i]);
+    }
+}
+
+void
+ses_random_result_clear (SesRandomResult *r)
+{
+  g_clear_pointer (&r->failures, g_ptr_array_unref);
+  memset (r, 0, sizeof *r);
+}
+
+void
+ses_check_random (const SesScript *script, const char *path,
+                  const SesCheckOptions *opts, const SesRandomOptions *ro,
+                  SesRandomResult *out)
+{
+  g_return_if_fail (ro->shard_count >= 1 && ro->shard_index >= 1
+                    && ro->shard_index <= ro->shard_count
+                    && ro->seed_from <= ro->seed_to);
+  memset (out, 0, sizeof *out);
+  out->failures = g_ptr_array_new_with_free_func (failure_free);
+  RandomRun rr = {
+    .script = script, .path = path, .opts = opts, .ro = ro,
+    .so = {
+      .until = ses_script_until (script),
+      .fault_class = fault_class,
+      .data = (gpointer) opts,
+      .max_depth = opts->max_depth > 0 ? opts->max_depth : WALK_DEPTH_GUARD,
+      .swarm = ro->swarm,
+    },
+    .expected = ses_script_expected_violations (script),
+  };
+  memcpy (rr.so.budgets, opts->budgets, sizeof rr.so.budgets);
+  /* The first world built from a configuration settles its action order
+   * in the shared configuration: do that here, before any thread. */
+  ses_world_free (ses_mqtt_world_new (ses_script_config (script),
+                                      ro->seed_from));
+
+  guint jobs = MAX (opts->jobs, 1);
+  /* Seeds go in batches, walked in parallel and then taken in seed order,
+   * so where max_failures stops and what is counted do not depend on
+   * which thread finished first. */
+  guint batch = jobs > 1 ? 64 * jobs : 1;
+  g_autofree SeedRun *runs = g_new0 (SeedRun, batch);
+  guint64 first = ro->seed_from + (ro->shard_index - 1);
+  gboolean more = first >= ro->seed_from && first <= ro->seed_to;
+  guint64 seed = first;
+  while (more)
+    {
+      guint n = 0;
+      while (more && n < batch)
+        {
+          runs[n++] = (SeedRun) { .seed = seed };
+          /* Careful at the top of the range: seed + count may wrap. */
+          if (ro->seed_to - seed < ro->shard_count)
+            more = FALSE;
+          else
+            seed += ro->shard_count;
+        }
+      Batch b = { &rr, runs, n, 0 };
+      if (jobs > 1 && n > 1)
+        {
+          guint nt = MIN (jobs, n);
+          g_autofree GThread **threads = g_new (GThread *, nt);
+          for (guint t = 0; t < nt; t++)
+            threads[t] = g_thread_new ("sessim-walk", batch_worker, &b);
+          for (guint t = 0; t < nt; t++)
+            g_thread_join (threads[t]);
+        }
+      else
+        batch_worker (&b);
+      for (guint i = 0; i < n; i++)
+        {
+          SeedRun *sr = &runs[i];
+          if (out->stopped)
+            {
+              /* Walked in this batch, but after the failure that stopped
+               * the run: not counted, as if never walked. */
+              if (sr->failure != NULL)
+                failure_free (sr->failure);
+              seed_run_clear (sr);
+              continue;
+            }
+          for (guint r = 0; sr->rules != NULL && r < sr->rules->len; r++)
+            opts->rule_sink (g_ptr_array_index (sr->rules, r),
+                             opts->rule_sink_data);
+          seed_run_clear (sr);
+          out->seeds_run++;
+          out->steps += sr->stats.steps;
+          out->faults += sr->stats.faults;
+          out->end_states += sr->stats.end;
+          out->cut += sr->stats.cut;
+          if (sr->failure != NULL)
+            {
+              g_ptr_array_add (out->failures, sr->failure);
+              if (ro->max_failures > 0
+                  && out->failures->len >= ro->max_failures
+                  && (i + 1 < n || more))
+                out->stopped = TRUE;
+            }
+        }
+      if (out->stopped)
+        break;
+    }
 }

@@ -1,13 +1,16 @@
 /* The MQTT side of the model checker: turns a scenario and its bounds into
- * an exploration (sim/explore.h) with the invariants as the monitor, and
- * replays a trail into a world whose observation log is the
- * counterexample's trace. */
+ * an exploration (sim/explore.h) or a set of seeded random walks
+ * (sim/swarm.h) with the invariants as the monitor, shrinks counterexamples
+ * (sim/shrink.h), and replays a trail into a world whose observation log
+ * is the counterexample's trace. */
 #pragma once
 
 #include <glib.h>
 #include "explore.h"
 #include "invariant.h"
 #include "script.h"
+#include "shrink.h"
+#include "swarm.h"
 #include "trail.h"
 
 /* Fault budget classes. */
@@ -31,6 +34,10 @@ typedef struct {
   /* When non-NULL, the explored graph is recorded here; its label callback
    * is set by ses_check_scenario (session-level state labels). */
   SesExploreGraph *graph;
+  /* Given the rule of every observation that cites one, for coverage;
+   * with jobs > 1 from several threads at once. May be NULL. */
+  SesRuleSink rule_sink;
+  gpointer rule_sink_data;
 } SesCheckOptions;
 
 /* A short label for a choice: "sub→broker", "pub publish", "cut sub".
@@ -50,3 +57,57 @@ void ses_check_scenario (const SesScript *script, const char *path,
  * choice does not fit (the trail belongs to another scenario or version). */
 SesWorld *ses_check_replay (const SesScript *script, const SesTrail *trail,
                             SesInvariants **inv, GError **error);
+
+/* The MQTT versions the scenario's clients speak, as bits 1 << version
+ * (for ses_coverage_new). */
+guint32 ses_check_versions (const SesScript *script);
+
+/* Shrinks a counterexample (a depth-first or random one; breadth-first
+ * ones are shortest already) while the same invariant still breaks first:
+ * trail->choices becomes a path, no longer than before, that a strict
+ * replay reproduces. Budgets and faults_on come from opts. */
+void ses_check_shrink (const SesScript *script, const SesCheckOptions *opts,
+                       SesTrail *trail, SesShrinkStats *stats);
+
+/* Random mode: one seeded walk per seed. */
+typedef struct {
+  guint64 seed_from, seed_to; /* inclusive */
+  guint shard_index;          /* 1-based: runs seeds with */
+  guint shard_count;          /* (seed - from) % count == index - 1 */
+  gboolean swarm;             /* each seed draws its own fault settings */
+  gboolean shrink;            /* shrink each failure's trail */
+  guint max_failures;         /* stop after this many (in seed order); 0:
+                                 run every seed */
+} SesRandomOptions;
+
+typedef struct {
+  guint64 seed;               /* the walk's seed, also its world's */
+  SesSwarmSettings settings;  /* what the seed drew */
+  SesInvariantId invariant;   /* the first one broken */
+  gboolean expected;          /* the scenario expects it to break */
+  SesShrinkStats shrink;      /* original and shrunk lengths */
+  SesTrail *trail;            /* (owned) the (shrunk) trail; replays
+                                 strictly */
+} SesRandomFailure;
+
+typedef struct {
+  guint64 seeds_run;          /* walks made */
+  guint64 steps;              /* choices applied, over all walks */
+  guint64 faults;             /* faults injected, over all walks */
+  guint64 end_states;         /* walks that reached an end state */
+  guint64 cut;                /* walks stopped by max_depth */
+  gboolean stopped;           /* max_failures reached before the last seed */
+  GPtrArray *failures;        /* (element-type SesRandomFailure) (owned) in
+                                 seed order */
+} SesRandomResult;
+
+/* The seeds of the shard, walked on opts->jobs threads; the result does
+ * not depend on the number of threads. Budgets are maxima; faults_on,
+ * max_depth and the rule sink come from opts. */
+void ses_check_random (const SesScript *script, const char *path,
+                       const SesCheckOptions *opts,
+                       const SesRandomOptions *random, SesRandomResult *out);
+void ses_random_result_clear (SesRandomResult *result);
+/* "cuts 1, crashes 0, restarts 0, half-opens 0; a fault on 10% of steps;
+ * simultaneous events shuffled". (transfer full) */
+char *ses_check_describe_settings (const SesSwarmSettings *settings);
