@@ -10,12 +10,14 @@
 #include <string.h>
 
 #include "checker.h"
+#include "coverage.h"
 #include "diagram.h"
 #include "examples.h"
 #include "expect.h"
 #include "mqtt.h"
 #include "invariant.h"
 #include "render.h"
+#include "report.h"
 #include "script.h"
 #include "stategraph.h"
 #include "trail.h"
@@ -523,13 +525,18 @@ print_progress (const SesExploreStats *st, gpointer data)
 }
 
 /* Replays the trail and writes the counterexample's files into dir:
- * counterexample.trail, trace.txt, trace.jsonl. Returns the violations
- * seen (the first one is the one that stopped the search). */
+ * STEM.trail and its trace (counterexample.trail, trace.txt, trace.jsonl
+ * when stem is NULL; seed-7.trail, seed-7.trace.txt, seed-7.trace.jsonl
+ * for a random walk's). The trail file gets raw_trail if not NULL (a
+ * replay keeps the file it read, comments and all), else the trail with
+ * `note` (may be NULL) as comment lines. Fills first_violation with the
+ * first violation seen (the one that stopped the search). */
 static gboolean
 write_counterexample (const SesScript *script, const SesTrail *trail,
-                      const char *dir, gboolean print, gboolean explain,
-                      const char *render, GString *first_violation,
-                      GError **error)
+                      const char *raw_trail, const char *dir,
+                      const char *stem, const char *note, gboolean print,
+                      gboolean explain, const char *render,
+                      GString *first_violation, GError **error)
 {
   SesInvariants *inv = NULL;
   g_autoptr (SesWorld) world = ses_check_replay (script, trail, &inv, error);
@@ -556,10 +563,26 @@ write_counterexample (const SesScript *script, const SesTrail *trail,
       if (first_violation->len > 0)
         printf ("# %s\n", first_violation->str);
     }
-  g_autofree char *trail_text = ses_trail_to_text (trail);
-  g_autofree char *tp = g_build_filename (dir, "counterexample.trail", NULL);
-  g_autofree char *xp = g_build_filename (dir, "trace.txt", NULL);
-  g_autofree char *jp = g_build_filename (dir, "trace.jsonl", NULL);
+  g_autofree char *trail_text = raw_trail != NULL ? g_strdup (raw_trail)
+                                                 : ses_trail_to_text (trail);
+  if (raw_trail == NULL && note != NULL)
+    {
+      /* After the first comment line, before the choices. */
+      const char *nl = strchr (trail_text, '\n');
+      g_autofree char *first = g_strndup (trail_text, nl - trail_text + 1);
+      g_autofree char *with = g_strconcat (first, note, nl + 1, NULL);
+      g_free (trail_text);
+      trail_text = g_steal_pointer (&with);
+    }
+  g_autofree char *tname = g_strdup_printf ("%s.trail",
+                                            stem ? stem : "counterexample");
+  g_autofree char *xname = stem ? g_strdup_printf ("%s.trace.txt", stem)
+                                : g_strdup ("trace.txt");
+  g_autofree char *jname = stem ? g_strdup_printf ("%s.trace.jsonl", stem)
+                                : g_strdup ("trace.jsonl");
+  g_autofree char *tp = g_build_filename (dir, tname, NULL);
+  g_autofree char *xp = g_build_filename (dir, xname, NULL);
+  g_autofree char *jp = g_build_filename (dir, jname, NULL);
   gboolean ok = g_mkdir_with_parents (dir, 0755) == 0
                 && g_file_set_contents (tp, trail_text, -1, error)
                 && g_file_set_contents (xp, text, -1, error)
@@ -586,16 +609,154 @@ bound (gint64 from_cli, gint64 from_scenario, gint64 fallback)
                                                        : fallback;
 }
 
+/* "A..B" (or one seed "A"), A <= B. */
+static gboolean
+parse_seeds (const char *text, guint64 *from, guint64 *to)
+{
+  g_auto (GStrv) parts = g_strsplit (text, "..", 2);
+  const char *b = parts[1] != NULL ? parts[1] : parts[0];
+  return g_ascii_string_to_unsigned (parts[0], 10, 0, G_MAXUINT64, from, NULL)
+         && g_ascii_string_to_unsigned (b, 10, 0, G_MAXUINT64, to, NULL)
+         && *from <= *to;
+}
+
+/* "I/N", 1 <= I <= N. */
+static gboolean
+parse_shard (const char *text, guint *index, guint *count)
+{
+  g_auto (GStrv) parts = g_strsplit (text, "/", 2);
+  guint64 i, n;
+  if (parts[0] == NULL || parts[1] == NULL
+      || !g_ascii_string_to_unsigned (parts[0], 10, 1, G_MAXUINT32, &i, NULL)
+      || !g_ascii_string_to_unsigned (parts[1], 10, 1, G_MAXUINT32, &n, NULL)
+      || i > n)
+    return FALSE;
+  *index = (guint) i;
+  *count = (guint) n;
+  return TRUE;
+}
+
+/* The invariants a scenario expects to break, by name. */
+static void
+expected_names (const SesScript *script, GPtrArray *out)
+{
+  guint32 expected = ses_script_expected_violations (script);
+  for (guint id = 0; id < SES_INV_COUNT; id++)
+    if (expected & (1u << id))
+      g_ptr_array_add (out, g_strdup (ses_invariant_name ((SesInvariantId) id)));
+}
+
+typedef struct {
+  const char *path;
+  const char *dir;
+  const char *faults_on;
+  gboolean json, quiet, explain, list_rules;
+} CheckOutput;
+
+/* check --random: walks, writes each failure's trail and trace, prints the
+ * report. */
+static int
+check_random (const SesScript *script, SesCheckOptions *o,
+              const SesRandomOptions *ro, const CheckOutput *out)
+{
+  g_autoptr (SesReport) report = ses_report_new ();
+  report->scenario = g_strdup (out->path);
+  report->version = g_strdup (SESSIM_VERSION);
+  report->seed_from = ro->seed_from;
+  report->seed_to = ro->seed_to;
+  report->shard_count = ro->shard_count;
+  g_array_append_val (report->shards, ro->shard_index);
+  report->swarm = ro->swarm;
+  memcpy (report->budgets, o->budgets, sizeof report->budgets);
+  report->faults_on = g_strdup (out->faults_on);
+  report->max_depth = o->max_depth;
+  report->max_failures = ro->max_failures;
+  expected_names (script, report->expected);
+  report->coverage = ses_coverage_new (ses_check_versions (script));
+  o->rule_sink = ses_coverage_sink;
+  o->rule_sink_data = report->coverage;
+
+  gint64 start = g_get_monotonic_time ();
+  SesRandomResult res;
+  ses_check_random (script, out->path, o, ro, &res);
+  report->seconds = (double) (g_get_monotonic_time () - start)
+                    / G_USEC_PER_SEC;
+  report->seeds_run = res.seeds_run;
+  report->steps = res.steps;
+  report->faults = res.faults;
+  report->end_states = res.end_states;
+  report->cut = res.cut;
+  report->stopped = res.stopped;
+  for (guint i = 0; i < res.failures->len; i++)
+    {
+      const SesRandomFailure *f = g_ptr_array_index (res.failures, i);
+      g_autofree char *stem = g_strdup_printf ("seed-%" G_GUINT64_FORMAT,
+                                               f->seed);
+      g_autofree char *settings = ses_check_describe_settings (&f->settings);
+      g_autofree char *note = g_strdup_printf (
+          "# random walk of seed %" G_GUINT64_FORMAT ": %s\n"
+          "# %u choices%s%u)\n", f->seed, settings, f->trail->choices->len,
+          f->shrink.shrunk != f->shrink.original ? " (shrunk from " : " (of ",
+          f->shrink.original);
+      g_autoptr (GString) violation = g_string_new (NULL);
+      g_autoptr (GError) error = NULL;
+      if (!write_counterexample (script, f->trail, NULL, out->dir, stem, note,
+                                 i == 0 && !out->quiet && !out->json,
+                                 out->explain, NULL, violation, &error))
+        {
+          print_error_text (error->message);
+          ses_random_result_clear (&res);
+          return EXIT_USAGE;
+        }
+      SesReportFailure *rf = g_new0 (SesReportFailure, 1);
+      rf->seed = f->seed;
+      rf->invariant = g_strdup (ses_invariant_name (f->invariant));
+      rf->expected = f->expected;
+      rf->violation = g_string_free (g_steal_pointer (&violation), FALSE);
+      g_autofree char *tname = g_strdup_printf ("%s.trail", stem);
+      rf->trail = g_build_filename (out->dir, tname, NULL);
+      rf->length = f->trail->choices->len;
+      rf->original_length = f->shrink.original;
+      rf->settings = f->settings;
+      ses_report_add_failure (report, rf);
+    }
+  ses_random_result_clear (&res);
+  report->peak_rss_kib = peak_rss_kib ();
+  if (out->json)
+    {
+      g_autofree char *j = ses_report_to_json (report);
+      fputs (j, stdout);
+    }
+  else
+    {
+      g_autofree char *t = ses_report_to_text (report, out->list_rules);
+      fputs (t, stdout);
+      printf ("# %.2f s, %.0f walks/s, %u job%s, peak %" G_GUINT64_FORMAT
+              " KiB\n", report->seconds,
+              report->seconds > 0 ? report->seeds_run / report->seconds : 0.0,
+              o->jobs, o->jobs == 1 ? "" : "s", report->peak_rss_kib);
+      if (report->failures->len > 0)
+        printf ("# replay one with: sessim replay %s\n",
+                ((SesReportFailure *) g_ptr_array_index (report->failures, 0))
+                  ->trail);
+    }
+  return ses_report_status (report);
+}
+
 static int
 cmd_check (int argc, char **argv)
 {
   gint64 cuts = -1, crashes = -1, restarts = -1, half_opens = -1;
-  gint64 max_states = -1, max_depth = -1, seed = -1;
+  gint64 max_states = -1, max_depth = -1, seed = -1, jobs = -1;
+  gint64 max_failures = 10;
   gboolean bfs = FALSE, dfs = FALSE, json = FALSE, quiet = FALSE;
-  gboolean explain = FALSE;
+  gboolean explain = FALSE, random = FALSE, no_swarm = FALSE;
+  gboolean no_shrink = FALSE, coverage = FALSE;
   g_autofree char *faults_on = NULL;
   g_autofree char *out_dir = NULL;
   g_autofree char *render = NULL;
+  g_autofree char *seeds = NULL;
+  g_autofree char *shard = NULL;
   GOptionEntry entries[] = {
     { "render", 'r', 0, G_OPTION_ARG_STRING, &render,
       "Draw the counterexample's diagrams: dot, svg or png", "FORMAT" },
@@ -611,11 +772,34 @@ cmd_check (int argc, char **argv)
       "Only these clients (comma-separated names) suffer faults", "WHO" },
     { "bfs", 0, 0, G_OPTION_ARG_NONE, &bfs,
       "Breadth first: shortest counterexample (default)", NULL },
-    { "dfs", 0, 0, G_OPTION_ARG_NONE, &dfs, "Depth first", NULL },
+    { "dfs", 0, 0, G_OPTION_ARG_NONE, &dfs,
+      "Depth first (the counterexample is shrunk)", NULL },
+    { "jobs", 'j', 0, G_OPTION_ARG_INT64, &jobs,
+      "Threads: expand states (breadth first) or walk seeds (--random) in "
+      "parallel; the result does not depend on it (default 1)", "N" },
     { "max-states", 0, 0, G_OPTION_ARG_INT64, &max_states,
       "Stop after storing this many states, exit 3 (default 1000000)", "N" },
     { "max-depth", 0, 0, G_OPTION_ARG_INT64, &max_depth,
-      "Explore paths of at most this many choices (default: none)", "N" },
+      "Explore paths (or walks) of at most this many choices (default: "
+      "none)", "N" },
+    { "random", 0, 0, G_OPTION_ARG_NONE, &random,
+      "Random mode: one seeded walk per seed instead of every path", NULL },
+    { "seeds", 0, 0, G_OPTION_ARG_STRING, &seeds,
+      "With --random: the seeds to walk, A..B (default 1..100)", "A..B" },
+    { "shard", 0, 0, G_OPTION_ARG_STRING, &shard,
+      "With --random: walk only the seeds S with (S - A) % N == I - 1",
+      "I/N" },
+    { "no-swarm", 0, 0, G_OPTION_ARG_NONE, &no_swarm,
+      "With --random: every seed uses every fault class at its maximum, "
+      "instead of drawing its own mix", NULL },
+    { "max-failures", 0, 0, G_OPTION_ARG_INT64, &max_failures,
+      "With --random: stop after this many failing seeds (default 10, "
+      "0: walk every seed)", "N" },
+    { "no-shrink", 0, 0, G_OPTION_ARG_NONE, &no_shrink,
+      "Keep depth-first and random counterexamples as found", NULL },
+    { "coverage", 0, 0, G_OPTION_ARG_NONE, &coverage,
+      "List which of the model's rules were exercised and which were not",
+      NULL },
     { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Seed", "N" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
       "Folder for output/<scenario>/ files (default: output)", "DIR" },
@@ -629,7 +813,8 @@ cmd_check (int argc, char **argv)
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new (
       "FILE - explore every placement of the allowed faults and every order "
-      "of simultaneous events, checking the invariants on every path");
+      "of simultaneous events, checking the invariants on every path; or, "
+      "with --random, walk one seeded path per seed");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_autoptr (GError) error = NULL;
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
@@ -640,6 +825,41 @@ cmd_check (int argc, char **argv)
     return usage_error (ctx, "--bfs and --dfs exclude each other");
   if (render != NULL && !ses_render_format_supported (render))
     return usage_error (ctx, "--render takes dot, svg or png");
+  if (jobs == 0 || jobs < -1 || jobs > 1024)
+    return usage_error (ctx, "--jobs takes a number of threads, 1 to 1024");
+  if (jobs > 1 && dfs)
+    return usage_error (ctx, "--jobs applies to breadth-first search and "
+                             "--random, not to --dfs");
+  if (cuts < -1 || crashes < -1 || restarts < -1 || half_opens < -1
+      || max_states < -1 || max_depth < -1 || seed < -1)
+    return usage_error (ctx, "bounds and --seed take non-negative numbers");
+  if (max_failures < 0 || max_failures > G_MAXUINT32)
+    return usage_error (ctx, "--max-failures takes a non-negative number");
+  SesRandomOptions ro = { .seed_from = 1, .seed_to = 100, .shard_index = 1,
+                          .shard_count = 1, .swarm = !no_swarm,
+                          .shrink = !no_shrink,
+                          .max_failures = (guint) max_failures };
+  if (random)
+    {
+      if (bfs || dfs)
+        return usage_error (ctx, "--random walks; --bfs and --dfs search");
+      if (render != NULL)
+        return usage_error (ctx, "--render does not apply to --random: "
+                                 "replay a failing seed's trail with "
+                                 "--render");
+      if (seed >= 0)
+        return usage_error (ctx, "--random takes --seeds A..B, not --seed");
+      if (max_states >= 0)
+        return usage_error (ctx, "--max-states does not apply to --random");
+      if (seeds != NULL && !parse_seeds (seeds, &ro.seed_from, &ro.seed_to))
+        return usage_error (ctx, "--seeds takes A..B, whole numbers with "
+                                 "A <= B");
+      if (shard != NULL && !parse_shard (shard, &ro.shard_index,
+                                         &ro.shard_count))
+        return usage_error (ctx, "--shard takes I/N with 1 <= I <= N");
+    }
+  else if (seeds != NULL || shard != NULL || no_swarm)
+    return usage_error (ctx, "--seeds, --shard and --no-swarm need --random");
   const char *path = argv[1];
   g_autoptr (SesScript) script = ses_script_load_file (path, &error);
   if (script == NULL)
@@ -649,6 +869,7 @@ cmd_check (int argc, char **argv)
     }
   const SesScriptBounds *sb = ses_script_bounds (script);
   SesCheckOptions o = { .depth_first = dfs };
+  o.jobs = jobs > 0 ? (guint) jobs : 1;
   o.budgets[SES_CHECK_CUTS] = (guint32) bound (cuts, sb->max_cuts, 1);
   o.budgets[SES_CHECK_CRASHES] = (guint32) bound (crashes, sb->max_crashes, 0);
   o.budgets[SES_CHECK_RESTARTS] = (guint32) bound (restarts, sb->max_restarts,
@@ -658,11 +879,10 @@ cmd_check (int argc, char **argv)
   o.max_states = (guint64) bound (max_states, sb->max_states, 1000000);
   o.max_depth = (guint) bound (max_depth, sb->max_depth, 0);
   o.faults_on = sb->faults_on;
+  const GPtrArray *labels = ses_mqtt_config_labels (ses_script_config (script));
   if (faults_on != NULL)
     {
       o.faults_on = 0;
-      const GPtrArray *labels = ses_mqtt_config_labels (
-          ses_script_config (script));
       g_auto (GStrv) names = g_strsplit (faults_on, ",", -1);
       for (guint k = 0; names[k] != NULL; k++)
         {
@@ -680,10 +900,32 @@ cmd_check (int argc, char **argv)
           o.faults_on |= 1u << i;
         }
     }
+  /* The clients faults may hit, by name, for the report (the scenario's
+   * `check faults-on=` or the option). */
+  g_autoptr (GString) faults_on_names = g_string_new (NULL);
+  for (guint i = 0; i < labels->len && i < 32 && o.faults_on != 0; i++)
+    if (o.faults_on & (1u << i))
+      g_string_append_printf (faults_on_names, "%s%s",
+                              faults_on_names->len ? "," : "",
+                              (const char *) g_ptr_array_index (labels, i));
+  g_autofree char *name = scenario_name (path);
+  g_autofree char *dir = g_build_filename (out_dir ? out_dir : "output", name,
+                                           NULL);
+  if (random)
+    {
+      CheckOutput co = { path, dir,
+                         faults_on_names->len ? faults_on_names->str : NULL,
+                         json, quiet, explain, coverage };
+      return check_random (script, &o, &ro, &co);
+    }
+
   Progress pr = { g_get_monotonic_time (), quiet || json };
   o.progress = print_progress;
   o.progress_data = &pr;
   guint64 used_seed = seed >= 0 ? (guint64) seed : ses_script_seed (script);
+  g_autoptr (SesCoverage) cov = ses_coverage_new (ses_check_versions (script));
+  o.rule_sink = ses_coverage_sink;
+  o.rule_sink_data = cov;
 
   /* With --render, record the explored graph for small bounds. */
   SesExploreGraph graph = { .cap = 5000 };
@@ -696,16 +938,25 @@ cmd_check (int argc, char **argv)
   SesExploreStats st;
   g_autoptr (SesTrail) trail = ses_trail_new (path, used_seed);
   ses_check_scenario (script, path, used_seed, &o, &st, trail);
+  /* Depth first finds some counterexample, often a roundabout one: shrink
+   * it (breadth first ones are shortest already). The explored graph keeps
+   * the path as found. */
+  SesShrinkStats shrunk = { 0 };
+  g_autoptr (GArray) found_path = g_array_copy (trail->choices);
+  if (st.violation && dfs && !no_shrink)
+    ses_check_shrink (script, &o, trail, &shrunk);
   double secs = (double) (g_get_monotonic_time () - pr.start_us)
                 / G_USEC_PER_SEC;
 
-  g_autofree char *name = scenario_name (path);
-  g_autofree char *dir = g_build_filename (out_dir ? out_dir : "output", name,
-                                           NULL);
   g_autoptr (GString) violation = g_string_new (NULL);
+  g_autofree char *note = shrunk.original != shrunk.shrunk
+      ? g_strdup_printf ("# shrunk from %u choices (depth first) to %u\n",
+                         shrunk.original, shrunk.shrunk)
+      : NULL;
   if (st.violation
-      && !write_counterexample (script, trail, dir, !quiet && !json, explain,
-                                render, violation, &error))
+      && !write_counterexample (script, trail, NULL, dir, NULL, note,
+                                !quiet && !json, explain, render, violation,
+                                &error))
     {
       print_error_text (error->message);
       return EXIT_USAGE;
@@ -715,7 +966,7 @@ cmd_check (int argc, char **argv)
       g_autofree char *title = g_strdup_printf ("States explored by sessim "
                                                 "check %s", path);
       g_autofree char *text = ses_state_graph_dot (
-          &graph, st.violation ? trail->choices : NULL, 150, title,
+          &graph, st.violation ? found_path : NULL, 150, title,
           ses_check_choice_label, script);
       g_autofree char *file = g_strdup_printf ("states.%s", render);
       g_autofree char *gpath = g_build_filename (dir, file, NULL);
@@ -749,6 +1000,7 @@ cmd_check (int argc, char **argv)
   const char *verdict = st.violation ? "violation found"
                         : st.complete ? "no violation within the bounds"
                                       : "incomplete: a limit stopped the search";
+  double per_state = st.states > 0 ? (double) st.stored_bytes / st.states : 0;
   if (json)
     {
       GString *j = g_string_new ("{\"scenario\":");
@@ -762,12 +1014,20 @@ cmd_check (int argc, char **argv)
       else
         g_string_append (j, "null");
       g_string_append_printf (j,
-          ",\"trail_length\":%u,\"states\":%" G_GUINT64_FORMAT
+          ",\"trail_length\":%u,\"original_length\":%u,\"search\":\"%s\","
+          "\"jobs\":%u,\"states\":%" G_GUINT64_FORMAT
           ",\"transitions\":%" G_GUINT64_FORMAT ",\"end_states\":%"
-          G_GUINT64_FORMAT ",\"max_depth\":%u,\"seconds\":%.3f,"
-          "\"peak_rss_kib\":%" G_GUINT64_FORMAT "}\n",
-          st.violation ? trail->choices->len : 0, st.states, st.transitions,
-          st.end_states, st.max_depth, secs, peak_rss_kib ());
+          G_GUINT64_FORMAT ",\"max_depth\":%u,\"peak_frontier\":%"
+          G_GUINT64_FORMAT ",\"stored_bytes\":%" G_GUINT64_FORMAT
+          ",\"bytes_per_state\":%.1f,\"seconds\":%.3f,"
+          "\"peak_rss_kib\":%" G_GUINT64_FORMAT ",\"coverage\":",
+          st.violation ? trail->choices->len : 0,
+          st.violation ? found_path->len : 0,
+          dfs ? "depth-first" : "breadth-first", o.jobs, st.states,
+          st.transitions, st.end_states, st.max_depth, st.peak_frontier,
+          st.stored_bytes, per_state, secs, peak_rss_kib ());
+      ses_coverage_append_json (cov, j);
+      g_string_append (j, "}\n");
       fputs (j->str, stdout);
       g_string_free (j, TRUE);
     }
@@ -775,17 +1035,29 @@ cmd_check (int argc, char **argv)
     {
       printf ("# check %s: %s\n", path, verdict);
       printf ("# bounds: cuts %u, crashes %u, restarts %u, half-opens %u; "
-              "%s\n", o.budgets[0], o.budgets[1], o.budgets[2], o.budgets[3],
-              o.depth_first ? "depth first" : "breadth first");
+              "%s, %u job%s\n", o.budgets[0], o.budgets[1], o.budgets[2],
+              o.budgets[3], o.depth_first ? "depth first" : "breadth first",
+              o.jobs, o.jobs == 1 ? "" : "s");
       printf ("# %" G_GUINT64_FORMAT " states, %" G_GUINT64_FORMAT
               " transitions, %" G_GUINT64_FORMAT " end states, depth %u, "
+              "peak frontier %" G_GUINT64_FORMAT ", %.0f bytes/state; "
               "%.2f s, %.0f states/s, peak %" G_GUINT64_FORMAT " KiB\n",
-              st.states, st.transitions, st.end_states, st.max_depth, secs,
+              st.states, st.transitions, st.end_states, st.max_depth,
+              st.peak_frontier, per_state, secs,
               secs > 0 ? st.states / secs : 0.0, peak_rss_kib ());
       if (st.violation)
-        printf ("# %s\n# counterexample: %u choices, %s/counterexample.trail "
-                "(sessim replay it)\n", violation->str, trail->choices->len,
-                dir);
+        {
+          printf ("# %s\n", violation->str);
+          if (note != NULL)
+            printf ("# counterexample: %u choices (shrunk from %u), "
+                    "%s/counterexample.trail (sessim replay it)\n",
+                    trail->choices->len, found_path->len, dir);
+          else
+            printf ("# counterexample: %u choices, %s/counterexample.trail "
+                    "(sessim replay it)\n", trail->choices->len, dir);
+        }
+      g_autofree char *ct = ses_coverage_to_text (cov, coverage);
+      fputs (ct, stdout);
     }
   return status;
 }
@@ -839,9 +1111,22 @@ cmd_replay (int argc, char **argv)
   g_autofree char *name = scenario_name (trail->scenario);
   g_autofree char *dir = g_build_filename (out_dir ? out_dir : "output", name,
                                            NULL);
+  /* The files are named after the trail: seed-7.trail replays into
+   * seed-7.trace.txt beside it, counterexample.trail into trace.txt, so a
+   * replay reproduces the files the check wrote. */
+  g_autofree char *base = g_path_get_basename (argv[1]);
+  if (g_str_has_suffix (base, ".trail"))
+    base[strlen (base) - 6] = '\0';
+  const char *stem = strcmp (base, "counterexample") == 0 ? NULL : base;
+  g_autofree char *raw = NULL;
+  if (!g_file_get_contents (argv[1], &raw, NULL, &error))
+    {
+      print_error_text (error->message);
+      return EXIT_USAGE;
+    }
   g_autoptr (GString) violation = g_string_new (NULL);
-  if (!write_counterexample (script, trail, dir, !quiet, explain, render,
-                             violation, &error))
+  if (!write_counterexample (script, trail, raw, dir, stem, NULL, !quiet,
+                             explain, render, violation, &error))
     {
       g_autofree char *msg = g_strdup_printf ("%s: %s", argv[1],
                                               error->message);
@@ -849,6 +1134,74 @@ cmd_replay (int argc, char **argv)
       return EXIT_USAGE;
     }
   return violation->len > 0 ? EXIT_VIOLATION : EXIT_OK;
+}
+
+static int
+cmd_merge (int argc, char **argv)
+{
+  gboolean json = FALSE, coverage = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      "Print the merged result as one JSON object", NULL },
+    { "coverage", 0, 0, G_OPTION_ARG_NONE, &coverage,
+      "List which rules were exercised and which were not", NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new (
+      "RESULT.json... - merge the results of `check --random --json` shards "
+      "into one report; exit 1 if any shard found a violation");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return usage_error (ctx, error->message);
+  if (argc < 2)
+    return usage_error (ctx, "name at least one result file");
+  g_autoptr (SesReport) merged = NULL;
+  for (int i = 1; i < argc; i++)
+    {
+      g_autofree char *text = NULL;
+      gsize len = 0;
+      if (!g_file_get_contents (argv[i], &text, &len, &error))
+        {
+          print_error_text (error->message);
+          return EXIT_USAGE;
+        }
+      g_autoptr (SesReport) r = ses_report_from_json (argv[i], text, len,
+                                                      &error);
+      if (r == NULL)
+        {
+          print_error_text (error->message);
+          return EXIT_USAGE;
+        }
+      if (merged == NULL)
+        {
+          merged = g_steal_pointer (&r);
+          continue;
+        }
+      if (!ses_report_merge (merged, r, &error))
+        {
+          g_autofree char *msg = g_strdup_printf ("sessim merge: %s: %s",
+                                                  argv[i], error->message);
+          print_error_text (msg);
+          return EXIT_USAGE;
+        }
+    }
+  /* Judged as the whole range: a missing shard leaves it incomplete. */
+  merged->merged = TRUE;
+  if (json)
+    {
+      g_autofree char *j = ses_report_to_json (merged);
+      fputs (j, stdout);
+    }
+  else
+    {
+      g_autofree char *t = ses_report_to_text (merged, coverage);
+      printf ("# merged %d result%s\n", argc - 1, argc == 2 ? "" : "s");
+      fputs (t, stdout);
+      printf ("# %.2f s of walking in all, peak %" G_GUINT64_FORMAT
+              " KiB in one shard\n", merged->seconds, merged->peak_rss_kib);
+    }
+  return ses_report_status (merged);
 }
 
 static int
@@ -950,11 +1303,12 @@ cmd_version (int argc, char **argv)
 
 /* Sorted by name. */
 static const Command commands[] = {
-  { "check", "explore every placement of faults; shortest counterexample",
-    cmd_check },
+  { "check", "explore every placement of faults (or walk random seeds); "
+    "counterexamples", cmd_check },
   { "example", "run a built-in example and print its timeline", cmd_example },
   { "examples", "list the built-in examples", cmd_examples },
   { "list", "list variants, invariants or examples", cmd_list },
+  { "merge", "merge the JSON results of check --random shards", cmd_merge },
   { "render", "draw session lifecycle and message sequence diagrams",
     cmd_render },
   { "replay", "replay a counterexample trail", cmd_replay },
