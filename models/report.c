@@ -483,7 +483,7 @@ shards_text (const SesReport *r)
 {
   if (r->shard_count == 1)
     return g_strdup ("");
-  if (r->shards->len == 1)
+  if (r->shards->len == 1 && !r->merged)
     return g_strdup_printf (", shard %u/%u",
                             g_array_index (r->shards, guint, 0),
                             r->shard_count);

@@ -16,10 +16,10 @@ enum {
   STREAM_ORDER = 0x5359,
 };
 
-/* Fault chances a swarmed walk picks from: from a fault every hundred
- * steps to one every three, since a bug that needs a fault early and one
- * that needs it late want different rates. */
-static const guint32 swarm_ppm[] = { 10000, 30000, 100000, 300000 };
+/* Fault chances a swarmed walk picks from, from one step in fifty to two
+ * in five: where a bug needs its fault (a few steps into a long run, or
+ * right away) decides which rate finds it, and walks differ in length. */
+static const guint32 swarm_ppm[] = { 20000, 50000, 100000, 200000, 400000 };
 
 void
 ses_swarm_settings (guint64 seed, const SesSwarmOptions *opts,
@@ -35,14 +35,22 @@ ses_swarm_settings (guint64 seed, const SesSwarmOptions *opts,
     }
   SesRng rng;
   ses_rng_init (&rng, seed, STREAM_SETTINGS);
-  /* A fixed number of draws per class, whatever its maximum, so that
-   * raising one budget does not reshuffle the settings of the others. */
+  /* Which classes are on: a non-empty subset of those with a budget, each
+   * subset alike. Walks with no fault at all would only shuffle events,
+   * which walks with a low fault rate do too. */
+  guint classes[SES_EXPLORE_BUDGETS], k = 0;
   for (guint c = 0; c < SES_EXPLORE_BUDGETS; c++)
+    if (opts->budgets[c] > 0)
+      classes[k++] = c;
+  guint64 subset = k > 0 ? 1 + ses_rng_below (&rng, (1u << k) - 1) : 0;
+  for (guint i = 0; i < k; i++)
     {
-      gboolean on = ses_rng_below (&rng, 2) == 1;
-      guint64 n = ses_rng_next (&rng);
-      if (on && opts->budgets[c] > 0)
-        out->budgets[c] = 1 + (guint32) (n % opts->budgets[c]);
+      guint c = classes[i];
+      /* Up to the maximum: one fault where one is enough is the likelier
+       * find, but some bugs need two. */
+      guint32 n = 1 + (guint32) ses_rng_below (&rng, opts->budgets[c]);
+      if (subset & (1u << i))
+        out->budgets[c] = n;
     }
   out->fault_ppm = swarm_ppm[ses_rng_below (&rng, G_N_ELEMENTS (swarm_ppm))];
   out->shuffle = ses_rng_below (&rng, 2) == 1;
