@@ -77,31 +77,52 @@ ses_invariant_lookup (const char *name, SesInvariantId *out)
 
 /* ---- state ----------------------------------------------------------- */
 
+/* A flat array. The explorer copies a checker for every transition and
+ * frees most copies at once, so a copy puts the contents of all its arrays
+ * in the one allocation that holds the checker (cap 0: no room to grow
+ * there); an array that grows later moves to an allocation of its own. The
+ * keyed ones are kept sorted by key, which makes them canonical: the digest
+ * hashes them in order, without sorting or a hash table. Sets are small (a
+ * few messages in flight), so binary search and memmove beat hashing. */
+typedef struct {
+  gpointer data;
+  guint32 len;
+  guint32 cap;         /* elements data has room for; 0: data is in the
+                          checker's block, or NULL (not owned) */
+} Vec;
+
+/* An entry of a map sorted by key. */
+typedef struct {
+  guint64 key;
+  guint32 value;
+  guint32 pad;
+} Entry;
+
 /* A session's copies of one message (origin, seq) in one session lifetime:
  * what no-loss, qos2-once and message-expiry need to know about them. The
  * same (origin, seq) can be routed to a session more than once (a retained
  * message sent again on a new SUBSCRIBE; wills all have seq 0), hence the
  * counts. */
 typedef struct {
-  guint64 key;          /* origin << 32 | seq */
   guint32 origin;
   guint32 seq;
   guint32 topic;
   guint32 payload;
   guint8 qos;           /* of the latest routing */
-  guint8 dead;          /* settled: out of the lookup table */
   guint8 has_expiry;
-  guint8 pad;
+  guint8 pad[2];
   guint32 expiry_s;     /* Message Expiry left at the latest routing */
   guint32 pending;      /* QoS 1/2 copies not delivered, dropped or expired */
   guint32 unsent;       /* copies not yet sent once */
   guint32 routed_q2;    /* QoS 2 copies routed (kept for wills only) */
+  guint32 pad2;
   SesTime routed_us;
   guint64 routed_index;
 } Copy;
 
 /* A packet id in use by a sender. */
 typedef struct {
+  guint64 id;           /* the sort key */
   guint32 origin;
   guint32 seq;
   guint32 payload;
@@ -109,43 +130,45 @@ typedef struct {
 } InUse;
 
 typedef struct {
-  gboolean exists;
-  GHashTable *copies;  /* (Copy.key) -> Copy, borrowed from `order` */
-  GPtrArray *order;    /* (element-type Copy) (owned) in routing order */
-  guint dead;          /* settled copies still in `order` */
-  GHashTable *ids;     /* broker -> client ids in use: id -> InUse (owned) */
-  GArray *filters;     /* (element-type guint32) subscribed filters */
+  Vec copies;          /* (element-type Copy) the unsettled ones, in routing
+                          order */
+  Vec ids;             /* (element-type InUse) broker -> client ids in use,
+                          by id */
   SesTime kept_us;     /* connection ended, session kept; NONE while not */
   SesTime deadline_us; /* expiry deadline while kept; NONE: never */
-  guint32 armed;       /* wills accepted, not yet published or removed */
-  guint32 will;        /* spec + 1 of the latest accepted will; 0: none */
-  gboolean will_v5;
   SesTime will_due_us; /* a scheduled will must be out by then; or NONE */
   SesTime will_sched_us;
-  gboolean disconnect0;/* DISCONNECT 0x00 received since the last CONNECT */
+  guint32 armed;       /* wills accepted, not yet published or removed */
+  guint32 will;        /* spec + 1 of the latest accepted will; 0: none */
+  guint8 exists;
+  guint8 will_v5;
+  guint8 disconnect0;  /* DISCONNECT 0x00 received since the last CONNECT */
 } Sess;
 
 typedef struct {
   /* The client's application. */
-  GHashTable *delivered; /* origin << 32 | seq -> QoS 2 deliveries + 1 */
-  GHashTable *streams;   /* topic << 32 | origin << 2 | qos -> highest seq
-                            delivered a first time */
+  Vec delivered;         /* (element-type Entry) origin << 32 | seq -> QoS 2
+                            deliveries + 1 */
+  Vec streams;           /* (element-type Entry) topic << 32 | origin << 2 |
+                            qos -> highest seq delivered a first time */
   /* Its own packet ids (client -> broker). */
-  GHashTable *ids;       /* id -> InUse (owned) */
+  Vec ids;               /* (element-type InUse) by id */
   /* The current connection on this slot, as each end sees it. */
-  gboolean v5;
-  GHashTable *out_b2c;   /* broker's QoS>0 PUBLISHes outstanding: id -> qos */
-  GHashTable *out_c2b;   /* the client's */
-  guint32 rm_client;     /* client's Receive Maximum: bounds out_b2c */
-  guint32 rm_broker;     /* broker's: bounds out_c2b */
+  Vec out_b2c;           /* (element-type Entry) broker's QoS>0 PUBLISHes
+                            outstanding: id -> qos */
+  Vec out_c2b;           /* the client's */
   guint32 wire[2];       /* packets other than PINGREQ/PINGRESP on the
                             wire toward the broker [0] and the client [1]:
                             never below the truth, so 0 means none */
-  /* The CONNECT the broker is answering. */
-  gboolean connecting;
-  gboolean clean;
-  gboolean resumed;
-  gboolean created;
+  guint16 rm_client;     /* client's Receive Maximum: bounds out_b2c */
+  guint16 rm_broker;     /* broker's: bounds out_c2b */
+  guint8 v5;
+  /* The CONNECT the broker is answering (narrow fields keep a copy of the
+   * checker small, and small blocks are cheap to allocate). */
+  guint8 connecting;
+  guint8 clean;
+  guint8 resumed;
+  guint8 created;
   guint32 will;
 } Peer;
 
@@ -175,16 +198,6 @@ typedef struct {
   guint64 index;
 } Early;
 
-typedef struct {
-  guint32 session;
-  guint8 qos;
-} Sub;
-
-typedef struct {
-  guint32 filter;
-  GArray *subs; /* (element-type Sub) sorted by session */
-} FilterSubs;
-
 /* A 5.0 connection the broker is taking over, until DISCONNECT 0x8E shows. */
 typedef struct {
   guint32 client;
@@ -194,39 +207,76 @@ typedef struct {
 
 /* Everything the checker learns from the observations: what a path through
  * the state space changes. ses_invariants_copy() copies all of it (a struct
- * copy for the scalars, then a deep copy of each pointer), and
- * ses_invariants_digest() hashes the part that can change a later verdict.
- * A field added here must be handled by state_copy() and considered by
+ * copy for the scalars, the Vecs listed in the tables below, then the
+ * violations), and ses_invariants_digest() hashes the part that can change
+ * a later verdict. A field added here must be handled by the copy (a Vec:
+ * listed in its table; any other pointer: by hand) and considered by
  * state_digest(): the size checks below fail until it is. */
 typedef struct {
-  Peer *peers;         /* n_clients */
-  Sess *sessions;      /* n_sessions */
+  Peer *peers;         /* n_clients, in the checker's block */
+  Sess *sessions;      /* n_sessions, in the checker's block */
   guint64 next_index;
   SesTime now_us;
   SesTime next_due_us; /* earliest will_due_us, or NONE */
-  GArray *expects;     /* (element-type Expect) */
-  GHashTable *expect_index; /* pack3 -> index + 1 */
-  GArray *early;       /* (element-type Early) */
-  GPtrArray *filters;  /* (element-type FilterSubs) (owned) first-use order */
-  GHashTable *filter_index; /* filter -> FilterSubs (borrowed) */
-  GHashTable *matches; /* topic << 32 | filter -> 1 no, 2 yes */
-  GHashTable *published_qos; /* origin << 32 | seq -> QoS as published + 1 */
-  GArray *takeovers;   /* (element-type Takeover) not yet told, this instant */
-  GArray *violations;  /* (element-type SesViolation) */
-  GHashTable *seen;    /* "id message" already reported */
+  Vec expects;         /* (element-type Expect) */
+  Vec early;           /* (element-type Early) */
+  Vec subs;            /* (element-type Entry) filter << 32 | session ->
+                          granted QoS: who subscribes to what */
+  Vec published_qos;   /* (element-type Entry) origin << 32 | seq -> QoS as
+                          published + 1 */
+  Vec takeovers;       /* (element-type Takeover) not yet told, this instant */
+  GArray *violations;  /* (element-type SesViolation) (owned) (nullable):
+                          NULL until the first one */
+  GHashTable *seen;    /* (owned) (nullable) "id message" already reported */
   gboolean finished;
 } State;
+
+/* The Vecs of each struct and the size of their elements, for copying and
+ * freeing them all. */
+typedef struct {
+  gsize offset;
+  gsize size;
+} VecField;
+
+static const VecField state_vecs[] = {
+  { G_STRUCT_OFFSET (State, expects), sizeof (Expect) },
+  { G_STRUCT_OFFSET (State, early), sizeof (Early) },
+  { G_STRUCT_OFFSET (State, subs), sizeof (Entry) },
+  { G_STRUCT_OFFSET (State, published_qos), sizeof (Entry) },
+  { G_STRUCT_OFFSET (State, takeovers), sizeof (Takeover) },
+};
+
+static const VecField peer_vecs[] = {
+  { G_STRUCT_OFFSET (Peer, delivered), sizeof (Entry) },
+  { G_STRUCT_OFFSET (Peer, streams), sizeof (Entry) },
+  { G_STRUCT_OFFSET (Peer, ids), sizeof (InUse) },
+  { G_STRUCT_OFFSET (Peer, out_b2c), sizeof (Entry) },
+  { G_STRUCT_OFFSET (Peer, out_c2b), sizeof (Entry) },
+};
+
+static const VecField sess_vecs[] = {
+  { G_STRUCT_OFFSET (Sess, copies), sizeof (Copy) },
+  { G_STRUCT_OFFSET (Sess, ids), sizeof (InUse) },
+};
+
+/* What never changes during a run and is the same in every copy: shared
+ * by all of them, immutable once built, freed with the last one. */
+typedef struct {
+  GArray *no_violations; /* (element-type SesViolation) always empty */
+  guint32 *first_client; /* n_sessions: first client of the session */
+  guint32 *next_client;  /* n_clients: next client of the same session */
+  guint32 lists[];       /* first_client and next_client point here */
+} Run;
 
 struct _SesInvariants {
   /* Fixed for the run, the same in every copy. */
   SesWorld *world;     /* (not owned) */
   SesMqtt *mqtt;       /* (not owned) */
   SesMqttConfig *cfg;  /* (not owned) */
+  const Run *run;      /* (owned) a reference, g_atomic_rc_box */
   guint32 disabled;
   guint n_clients;
   guint n_sessions;
-  guint32 *first_client;   /* n_sessions: first client of the session */
-  guint32 *next_client;    /* n_clients: next client of the same session */
   gboolean method_a;   /* QoS 2 routed on PUBREL */
   /* Told of the rule every observation cites (coverage); shared by all
    * copies, so it must be safe to call from several threads. */
@@ -234,71 +284,151 @@ struct _SesInvariants {
   gpointer rule_sink_data;
   /* What the run so far has shown. */
   State st;
+  /* The same allocation goes on with st.peers, st.sessions and, in a
+   * copy, the contents of every Vec. */
 };
 
-/* Tripwires for state_copy() and state_digest(): a struct that changes size
+/* Tripwires for the copy and the digest: a struct that changes size
  * has a new field, which both must handle. Checked where pointers are 64
  * bits wide (the sizes differ elsewhere). */
 #if GLIB_SIZEOF_VOID_P == 8
-_Static_assert (sizeof (State) == 128, "State changed: update state_copy "
-                "and state_digest, then this size");
-_Static_assert (sizeof (Peer) == 88, "Peer changed: update peer_copy and "
+_Static_assert (sizeof (State) == 144, "State changed: update state_vecs "
+                "or ses_invariants_copy, and state_digest, then this size");
+_Static_assert (sizeof (Peer) == 104, "Peer changed: update peer_vecs and "
                 "peer_digest, then this size");
-_Static_assert (sizeof (Sess) == 104, "Sess changed: update sess_copy and "
+_Static_assert (sizeof (Sess) == 80, "Sess changed: update sess_vecs and "
                 "sess_digest, then this size");
-_Static_assert (sizeof (Copy) == 64, "Copy changed: update copy_hash, then "
+_Static_assert (sizeof (Copy) == 56, "Copy changed: update copy_hash, then "
                 "this size");
-_Static_assert (sizeof (InUse) == 16, "InUse changed: update in_use_hash, "
+_Static_assert (sizeof (InUse) == 24, "InUse changed: update ids_digest, "
                 "then this size");
+_Static_assert (sizeof (Entry) == 16, "Entry changed: update "
+                "entries_digest, then this size");
 _Static_assert (sizeof (Expect) == 48, "Expect changed: update state_digest, "
                 "then this size");
 _Static_assert (sizeof (Early) == 40, "Early changed: update state_digest, "
                 "then this size");
 _Static_assert (sizeof (Takeover) == 24, "Takeover changed: update "
                 "state_digest, then this size");
-_Static_assert (sizeof (Sub) == 8, "Sub changed: update filters_digest, "
-                "then this size");
+_Static_assert (sizeof (SesInvariants) == 64 + sizeof (State),
+                "SesInvariants changed: update ses_invariants_copy, then "
+                "this size");
 #endif
 
 #define NO_TIME SES_TIME_NONE
 #define NOBODY G_MAXUINT32
 
-/* ---- small helpers --------------------------------------------------- */
+/* ---- flat arrays ----------------------------------------------------- */
 
-static GHashTable *
-u64_table_new (void)
+static gpointer
+vec_at (const Vec *v, guint i, gsize size)
 {
-  return g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  return (char *) v->data + (gsize) i * size;
 }
 
-static guint
-u64_get (GHashTable *t, guint64 key)
+/* Makes room for one element at `at` and returns it (uninitialised). */
+static gpointer
+vec_insert (Vec *v, guint at, gsize size)
 {
-  return GPOINTER_TO_UINT (g_hash_table_lookup (t, &key));
-}
-
-static void
-u64_set (GHashTable *t, guint64 key, guint value)
-{
-  guint64 *k = g_new (guint64, 1);
-  *k = key;
-  g_hash_table_replace (t, k, GUINT_TO_POINTER (value));
-}
-
-/* (session, origin, seq) in 64 bits: new() checks that fewer than 0xFFFF
- * sessions and clients exist; a will's origin may be NOBODY. */
-static guint64
-pack3 (guint32 session, guint32 origin, guint32 seq)
-{
-  return ((guint64) (session & 0xFFFF) << 48)
-         | ((guint64) (origin & 0xFFFF) << 32) | seq;
+  g_assert (at <= v->len);
+  if (v->len >= v->cap)
+    {
+      guint32 cap = MAX (4, v->len * 2);
+      gpointer data = g_malloc (cap * size);
+      if (v->len > 0)
+        memcpy (data, v->data, v->len * size);
+      if (v->cap > 0)
+        g_free (v->data);
+      v->data = data;
+      v->cap = cap;
+    }
+  char *p = vec_at (v, at, size);
+  memmove (p + size, p, (v->len - at) * size);
+  v->len++;
+  return p;
 }
 
 static gpointer
-id_key (guint16 id)
+vec_append (Vec *v, gsize size)
 {
-  return GUINT_TO_POINTER ((guint) id | 0x10000u);
+  return vec_insert (v, v->len, size);
 }
+
+static void
+vec_remove (Vec *v, guint at, gsize size)
+{
+  g_assert (at < v->len);
+  char *p = vec_at (v, at, size);
+  memmove (p, p + size, (v->len - at - 1) * size);
+  v->len--;
+}
+
+/* Sorted Vecs whose elements start with a guint64 key: where `key` is, or
+ * would go. */
+static gboolean
+vec_find (const Vec *v, gsize size, guint64 key, guint *at)
+{
+  guint lo = 0, hi = v->len;
+  while (lo < hi)
+    {
+      guint mid = (lo + hi) / 2;
+      if (*(const guint64 *) vec_at (v, mid, size) < key)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  *at = lo;
+  return lo < v->len && *(const guint64 *) vec_at (v, lo, size) == key;
+}
+
+/* The element with `key`, or NULL. */
+static gpointer
+vec_lookup (const Vec *v, gsize size, guint64 key)
+{
+  guint at;
+  return vec_find (v, size, key, &at) ? vec_at (v, at, size) : NULL;
+}
+
+/* The element with `key`, added zeroed (but for its key) if missing. */
+static gpointer
+vec_upsert (Vec *v, gsize size, guint64 key, gboolean *added)
+{
+  guint at;
+  *added = !vec_find (v, size, key, &at);
+  if (!*added)
+    return vec_at (v, at, size);
+  gpointer p = vec_insert (v, at, size);
+  memset (p, 0, size);
+  *(guint64 *) p = key;
+  return p;
+}
+
+static gboolean
+vec_delete (Vec *v, gsize size, guint64 key)
+{
+  guint at;
+  if (!vec_find (v, size, key, &at))
+    return FALSE;
+  vec_remove (v, at, size);
+  return TRUE;
+}
+
+static guint
+entry_get (const Vec *v, guint64 key)
+{
+  const Entry *e = vec_lookup (v, sizeof (Entry), key);
+  return e != NULL ? e->value : 0;
+}
+
+static void
+entry_set (Vec *v, guint64 key, guint value)
+{
+  gboolean added;
+  Entry *e = vec_upsert (v, sizeof (Entry), key, &added);
+  e->value = value;
+}
+
+/* ---- small helpers --------------------------------------------------- */
 
 static const char *
 label (const SesInvariants *inv, guint32 client)
@@ -312,9 +442,9 @@ label (const SesInvariants *inv, guint32 client)
 static const char *
 session_label (const SesInvariants *inv, guint32 session)
 {
-  if (session >= inv->n_sessions || inv->first_client[session] == NOBODY)
+  if (session >= inv->n_sessions || inv->run->first_client[session] == NOBODY)
     return "?";
-  return label (inv, inv->first_client[session]);
+  return label (inv, inv->run->first_client[session]);
 }
 
 static const char *
@@ -358,6 +488,13 @@ pick (gboolean v5, const char *rule311, const char *rule5)
   return v5 ? rule5 : rule311;
 }
 
+static void
+violation_clear (gpointer data)
+{
+  SesViolation *v = data;
+  g_free (v->message);
+}
+
 static void G_GNUC_PRINTF (6, 7)
 report (SesInvariants *inv, SesInvariantId id, SesTime time_us,
         guint64 index, const char *rule, const char *format, ...)
@@ -368,6 +505,13 @@ report (SesInvariants *inv, SesInvariantId id, SesTime time_us,
   va_start (ap, format);
   char *message = g_strdup_vprintf (format, ap);
   va_end (ap);
+  if (inv->st.violations == NULL)
+    {
+      inv->st.violations = g_array_new (FALSE, FALSE, sizeof (SesViolation));
+      g_array_set_clear_func (inv->st.violations, violation_clear);
+      inv->st.seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            NULL);
+    }
   char *key = g_strdup_printf ("%u %s", (guint) id, message);
   if (!g_hash_table_add (inv->st.seen, key))
     {
@@ -379,20 +523,18 @@ report (SesInvariants *inv, SesInvariantId id, SesTime time_us,
   g_array_append_val (inv->st.violations, v);
 }
 
-static void
-violation_clear (gpointer data)
-{
-  SesViolation *v = data;
-  g_free (v->message);
-}
-
 /* ---- copies of messages in sessions ---------------------------------- */
 
 static Copy *
 copy_find (Sess *s, guint32 origin, guint32 seq)
 {
-  guint64 key = (guint64) origin << 32 | seq;
-  return g_hash_table_lookup (s->copies, &key);
+  for (guint i = 0; i < s->copies.len; i++)
+    {
+      Copy *c = vec_at (&s->copies, i, sizeof (Copy));
+      if (c->origin == origin && c->seq == seq)
+        return c;
+    }
+  return NULL;
 }
 
 static Copy *
@@ -401,130 +543,70 @@ copy_get (Sess *s, guint32 origin, guint32 seq)
   Copy *c = copy_find (s, origin, seq);
   if (c != NULL)
     return c;
-  c = g_new0 (Copy, 1);
-  c->key = (guint64) origin << 32 | seq;
+  c = vec_append (&s->copies, sizeof (Copy));
+  memset (c, 0, sizeof *c);
   c->origin = origin;
   c->seq = seq;
-  g_hash_table_insert (s->copies, &c->key, c);
-  g_ptr_array_add (s->order, c);
   return c;
 }
 
-/* Forgets a copy nothing can be judged about any more. QoS 2 wills stay
- * for the session's lifetime: qos2-once compares their deliveries with
- * their routings. */
+/* Forgets a copy nothing can be judged about any more (c is gone after).
+ * QoS 2 wills stay for the session's lifetime: qos2-once compares their
+ * deliveries with their routings. */
 static void
 copy_settle (Sess *s, Copy *c)
 {
-  if (c->dead || c->pending > 0 || c->unsent > 0
-      || (c->seq == 0 && c->routed_q2 > 0))
+  if (c->pending > 0 || c->unsent > 0 || (c->seq == 0 && c->routed_q2 > 0))
     return;
-  g_hash_table_remove (s->copies, &c->key);
-  c->dead = 1;
-  s->dead++;
-  if (s->dead < 32 || s->dead * 2 < s->order->len)
-    return;
-  GPtrArray *live = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < s->order->len; i++)
-    {
-      Copy *x = g_ptr_array_index (s->order, i);
-      if (x->dead)
-        g_free (x);
-      else
-        g_ptr_array_add (live, x);
-    }
-  g_ptr_array_set_free_func (s->order, NULL);
-  g_ptr_array_unref (s->order);
-  s->order = live;
-  s->dead = 0;
+  vec_remove (&s->copies, (guint) (c - (Copy *) s->copies.data),
+              sizeof (Copy));
 }
 
 /* ---- subscriptions, for the routing a publisher is owed -------------- */
 
-static gint
-sub_position (const GArray *subs, guint32 session, gboolean *found)
+static guint64
+sub_key (guint32 filter, guint32 session)
 {
-  guint lo = 0, hi = subs->len;
-  while (lo < hi)
-    {
-      guint mid = (lo + hi) / 2;
-      if (g_array_index (subs, Sub, mid).session < session)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-  *found = lo < subs->len && g_array_index (subs, Sub, lo).session == session;
-  return (gint) lo;
+  return (guint64) filter << 32 | session;
 }
 
 static void
 subscribe (SesInvariants *inv, guint32 session, guint32 filter, guint8 qos)
 {
-  Sess *s = sess (inv, session);
-  if (s == NULL)
+  if (sess (inv, session) == NULL)
     return;
-  FilterSubs *fs = g_hash_table_lookup (inv->st.filter_index,
-                                        GUINT_TO_POINTER (filter));
-  if (fs == NULL)
-    {
-      fs = g_new0 (FilterSubs, 1);
-      fs->filter = filter;
-      fs->subs = g_array_new (FALSE, FALSE, sizeof (Sub));
-      g_ptr_array_add (inv->st.filters, fs);
-      g_hash_table_insert (inv->st.filter_index, GUINT_TO_POINTER (filter), fs);
-    }
-  gboolean found;
-  gint at = sub_position (fs->subs, session, &found);
-  if (found)
-    {
-      g_array_index (fs->subs, Sub, at).qos = qos;
-      return;
-    }
-  Sub sub = { session, qos };
-  g_array_insert_val (fs->subs, (guint) at, sub);
-  g_array_append_val (s->filters, filter);
+  entry_set (&inv->st.subs, sub_key (filter, session), qos);
 }
 
 static void
 unsubscribe (SesInvariants *inv, guint32 session, guint32 filter)
 {
-  Sess *s = sess (inv, session);
-  FilterSubs *fs = g_hash_table_lookup (inv->st.filter_index,
-                                        GUINT_TO_POINTER (filter));
-  if (s == NULL || fs == NULL)
+  if (sess (inv, session) == NULL)
     return;
-  gboolean found;
-  gint at = sub_position (fs->subs, session, &found);
-  if (found)
-    g_array_remove_index (fs->subs, (guint) at);
-  for (guint i = 0; i < s->filters->len; i++)
-    if (g_array_index (s->filters, guint32, i) == filter)
-      {
-        g_array_remove_index (s->filters, i);
-        break;
-      }
-}
-
-static gboolean
-matches (SesInvariants *inv, guint32 topic, guint32 filter)
-{
-  guint64 key = (guint64) topic << 32 | filter;
-  guint known = u64_get (inv->st.matches, key);
-  if (known == 0)
-    {
-      known = ses_topic_matches (text (inv, filter), text (inv, topic)) ? 2 : 1;
-      u64_set (inv->st.matches, key, known);
-    }
-  return known == 2;
+  vec_delete (&inv->st.subs, sizeof (Entry), sub_key (filter, session));
 }
 
 static gint
 compare_subs (gconstpointer a, gconstpointer b)
 {
-  const Sub *x = a, *y = b;
-  if (x->session != y->session)
-    return x->session < y->session ? -1 : 1;
-  return (gint) x->qos - (gint) y->qos;
+  const Entry *x = a, *y = b;
+  guint32 sx = (guint32) x->key, sy = (guint32) y->key;
+  if (sx != sy)
+    return sx < sy ? -1 : 1;
+  return x->value < y->value ? -1 : x->value > y->value;
+}
+
+/* The routing owed to `session` for (origin, seq) this instant, if any. */
+static Expect *
+expect_find (SesInvariants *inv, guint32 session, guint32 origin, guint32 seq)
+{
+  for (guint i = 0; i < inv->st.expects.len; i++)
+    {
+      Expect *e = vec_at (&inv->st.expects, i, sizeof (Expect));
+      if (e->session == session && e->origin == origin && e->seq == seq)
+        return e;
+    }
+  return NULL;
 }
 
 /* both [MQTT-4.5.0-1]: a message the broker takes ownership of goes to every
@@ -535,35 +617,41 @@ expect_routing (SesInvariants *inv, const SesObs *o, guint64 index)
   const SesPacket *p = &o->pkt;
   if (p->qos == 0)
     return;
-  g_autoptr (GArray) targets = g_array_new (FALSE, FALSE, sizeof (Sub));
-  for (guint i = 0; i < inv->st.filters->len; i++)
+  const Vec *subs = &inv->st.subs;
+  const Entry *all = subs->data;
+  g_autoptr (GArray) targets = g_array_new (FALSE, FALSE, sizeof (Entry));
+  for (guint i = 0; i < subs->len;)
     {
-      FilterSubs *fs = g_ptr_array_index (inv->st.filters, i);
-      if (fs->subs->len > 0 && matches (inv, p->topic, fs->filter))
-        g_array_append_vals (targets, fs->subs->data, fs->subs->len);
+      /* One filter's subscriptions are consecutive. */
+      guint32 filter = (guint32) (all[i].key >> 32);
+      guint end = i + 1;
+      while (end < subs->len && (guint32) (all[end].key >> 32) == filter)
+        end++;
+      if (ses_topic_matches (text (inv, filter), text (inv, p->topic)))
+        g_array_append_vals (targets, &all[i], end - i);
+      i = end;
     }
   g_array_sort (targets, compare_subs);
   for (guint i = 0; i < targets->len; i++)
     {
-      Sub t = g_array_index (targets, Sub, i);
+      Entry t = g_array_index (targets, Entry, i);
+      guint32 session = (guint32) t.key;
       while (i + 1 < targets->len
-             && g_array_index (targets, Sub, i + 1).session == t.session)
-        t.qos = g_array_index (targets, Sub, ++i).qos; /* sorted: highest */
-      guint8 qos = MIN (p->qos, t.qos);
+             && (guint32) g_array_index (targets, Entry, i + 1).key == session)
+        t.value = g_array_index (targets, Entry, ++i).value; /* highest */
+      guint8 qos = (guint8) MIN (p->qos, t.value);
       if (qos == 0)
         continue;
-      guint64 key = pack3 (t.session, p->origin, p->seq);
-      guint at = u64_get (inv->st.expect_index, key);
-      if (at != 0)
+      Expect *e = expect_find (inv, session, p->origin, p->seq);
+      if (e != NULL)
         {
-          g_array_index (inv->st.expects, Expect, at - 1).needed++;
+          e->needed++;
           continue;
         }
-      Expect e = { .session = t.session, .origin = p->origin, .seq = p->seq,
-                   .payload = p->payload, .from = o->client, .qos = qos,
-                   .needed = 1, .time_us = o->time_us, .index = index };
-      g_array_append_val (inv->st.expects, e);
-      u64_set (inv->st.expect_index, key, inv->st.expects->len);
+      e = vec_append (&inv->st.expects, sizeof (Expect));
+      *e = (Expect) { .session = session, .origin = p->origin, .seq = p->seq,
+                      .payload = p->payload, .from = o->client, .qos = qos,
+                      .needed = 1, .time_us = o->time_us, .index = index };
     }
 }
 
@@ -572,8 +660,8 @@ expect_routing (SesInvariants *inv, const SesObs *o, guint64 index)
 static void
 reset_application (Peer *c)
 {
-  g_hash_table_remove_all (c->delivered);
-  g_hash_table_remove_all (c->streams);
+  c->delivered.len = 0;
+  c->streams.len = 0;
 }
 
 /* The session is gone or new: nothing routed before counts any more. */
@@ -583,19 +671,23 @@ reset_session (SesInvariants *inv, guint32 session)
   Sess *s = sess (inv, session);
   if (s == NULL)
     return;
-  g_hash_table_remove_all (s->copies);
-  g_ptr_array_set_size (s->order, 0);
-  s->dead = 0;
-  g_hash_table_remove_all (s->ids);
-  while (s->filters->len > 0)
-    unsubscribe (inv, session, g_array_index (s->filters, guint32, 0));
+  s->copies.len = 0;
+  s->ids.len = 0;
+  /* Its subscriptions go, the others keep their order. */
+  Vec *subs = &inv->st.subs;
+  Entry *all = subs->data;
+  guint kept = 0;
+  for (guint i = 0; i < subs->len; i++)
+    if ((guint32) all[i].key != session)
+      all[kept++] = all[i];
+  subs->len = kept;
   s->kept_us = NO_TIME;
   s->deadline_us = NO_TIME;
   s->armed = 0;
   s->will_due_us = NO_TIME;
   /* A new session: its clients' applications start afresh for it. */
-  for (guint32 c = inv->first_client[session]; c != NOBODY;
-       c = inv->next_client[c])
+  for (guint32 c = inv->run->first_client[session]; c != NOBODY;
+       c = inv->run->next_client[c])
     reset_application (&inv->st.peers[c]);
 }
 
@@ -608,25 +700,25 @@ reset_session (SesInvariants *inv, guint32 session)
 static void
 judge_takeovers (SesInvariants *inv)
 {
-  for (guint i = 0; i < inv->st.takeovers->len; i++)
+  for (guint i = 0; i < inv->st.takeovers.len; i++)
     {
-      const Takeover *t = &g_array_index (inv->st.takeovers, Takeover, i);
+      const Takeover *t = vec_at (&inv->st.takeovers, i, sizeof (Takeover));
       g_autofree char *when = ses_time_format (t->time_us);
       report (inv, SES_INV_TAKEOVER, t->time_us, t->index,
               "5.0 [MQTT-3.1.4-3]",
               "%s's connection was taken over at %s without DISCONNECT 0x8E",
               label (inv, t->client), when);
     }
-  g_array_set_size (inv->st.takeovers, 0);
+  inv->st.takeovers.len = 0;
 }
 
 static void
 flush_instant (SesInvariants *inv)
 {
   judge_takeovers (inv);
-  for (guint i = 0; i < inv->st.expects->len; i++)
+  for (guint i = 0; i < inv->st.expects.len; i++)
     {
-      const Expect *e = &g_array_index (inv->st.expects, Expect, i);
+      const Expect *e = vec_at (&inv->st.expects, i, sizeof (Expect));
       if (e->met >= e->needed)
         continue;
       g_autofree char *m = msg_text (inv, e->origin, e->seq, e->payload);
@@ -645,12 +737,11 @@ flush_instant (SesInvariants *inv)
                   session_label (inv, e->session), e->qos);
         }
     }
-  g_array_set_size (inv->st.expects, 0);
-  g_hash_table_remove_all (inv->st.expect_index);
+  inv->st.expects.len = 0;
 
-  for (guint i = 0; i < inv->st.early->len; i++)
+  for (guint i = 0; i < inv->st.early.len; i++)
     {
-      const Early *e = &g_array_index (inv->st.early, Early, i);
+      const Early *e = vec_at (&inv->st.early, i, sizeof (Early));
       g_autofree char *when = ses_time_format (e->time_us);
       g_autofree char *lost = ses_time_format (e->lost_us);
       report (inv, SES_INV_WILL, e->time_us, e->index, "5.0 [MQTT-3.1.2-8]",
@@ -660,7 +751,7 @@ flush_instant (SesInvariants *inv)
               session_label (inv, e->session), text (inv, e->payload), when,
               e->delay_s, lost);
     }
-  g_array_set_size (inv->st.early, 0);
+  inv->st.early.len = 0;
 }
 
 static void
@@ -703,6 +794,15 @@ check_overdue (SesInvariants *inv, SesTime now, guint64 index)
 
 /* ---- packets --------------------------------------------------------- */
 
+/* msg_text() of p, made the first time it is asked for and kept in *m. */
+static const char *
+msg_of (const SesInvariants *inv, const SesPacket *p, char **m)
+{
+  if (*m == NULL)
+    *m = msg_text (inv, p->origin, p->seq, p->payload);
+  return *m;
+}
+
 /* A QoS>0 exchange completes for its sender: PUBACK (QoS 1), PUBCOMP or a
  * PUBREC with a failure reason (QoS 2). 3.1.1 [MQTT-2.3.1-3], 5.0 §4.3. */
 static gboolean
@@ -722,15 +822,14 @@ completes (const SesPacket *ack, guint8 qos)
 }
 
 static void
-ack_received (GHashTable *ids, GHashTable *outstanding, const SesPacket *ack)
+ack_received (Vec *ids, Vec *outstanding, const SesPacket *ack)
 {
-  InUse *u = g_hash_table_lookup (ids, id_key (ack->packet_id));
+  const InUse *u = vec_lookup (ids, sizeof (InUse), ack->packet_id);
   if (u != NULL && completes (ack, u->qos))
-    g_hash_table_remove (ids, id_key (ack->packet_id));
-  guint qos = GPOINTER_TO_UINT (g_hash_table_lookup (outstanding,
-                                                     id_key (ack->packet_id)));
+    vec_delete (ids, sizeof (InUse), ack->packet_id);
+  guint qos = entry_get (outstanding, ack->packet_id);
   if (qos != 0 && completes (ack, (guint8) qos))
-    g_hash_table_remove (outstanding, id_key (ack->packet_id));
+    vec_delete (outstanding, sizeof (Entry), ack->packet_id);
 }
 
 /* What the broker sends of a copy it holds: message-expiry. */
@@ -800,7 +899,8 @@ publish_sent (SesInvariants *inv, const SesObs *o, guint64 index)
   gboolean dup = (p->flags & SES_PKT_F_DUP) != 0;
   const char *who = broker ? "the broker" : label (inv, o->client);
   const char *to = broker ? label (inv, o->client) : "the broker";
-  g_autofree char *m = msg_text (inv, p->origin, p->seq, p->payload);
+  /* Named only in a report: most PUBLISHes break nothing. */
+  g_autofree char *m = NULL;
 
   if (broker)
     check_forward (inv, o, index);
@@ -810,11 +910,12 @@ publish_sent (SesInvariants *inv, const SesObs *o, guint64 index)
       if (p->packet_id != 0)
         report (inv, SES_INV_PACKET_ID, o->time_us, index,
                 pick (v5, "3.1.1 [MQTT-2.3.1-5]", "5.0 [MQTT-2.2.1-2]"),
-                "%s sent QoS 0 PUBLISH %s to %s with packet id %u", who, m, to,
-                p->packet_id);
+                "%s sent QoS 0 PUBLISH %s to %s with packet id %u", who,
+                msg_of (inv, p, &m), to, p->packet_id);
       if (dup)
         report (inv, SES_INV_DUP, o->time_us, index, "both [MQTT-3.3.1-2]",
-                "%s sent QoS 0 PUBLISH %s to %s with DUP=1", who, m, to);
+                "%s sent QoS 0 PUBLISH %s to %s with DUP=1", who,
+                msg_of (inv, p, &m), to);
       return;
     }
   const char *rule_id
@@ -825,24 +926,23 @@ publish_sent (SesInvariants *inv, const SesObs *o, guint64 index)
       report (inv, SES_INV_PACKET_ID, o->time_us, index,
               pick (v5, "3.1.1 [MQTT-2.3.1-1]", rule_id),
               "%s sent QoS %u PUBLISH %s to %s with packet id 0", who, p->qos,
-              m, to);
+              msg_of (inv, p, &m), to);
       return;
     }
 
-  GHashTable *ids = broker ? (s != NULL ? s->ids : NULL) : c->ids;
+  Vec *ids = broker ? (s != NULL ? &s->ids : NULL) : &c->ids;
   if (ids != NULL)
     {
-      InUse *u = g_hash_table_lookup (ids, id_key (p->packet_id));
-      if (u == NULL)
+      gboolean added;
+      InUse *u = vec_upsert (ids, sizeof (InUse), p->packet_id, &added);
+      if (added)
         {
           /* both [MQTT-3.3.1-1]: only a redelivery carries DUP=1 */
           if (dup)
             report (inv, SES_INV_DUP, o->time_us, index, "both [MQTT-3.3.1-1]",
                     "%s sent PUBLISH %s to %s with DUP=1 on its first "
                     "transmission with packet id %u",
-                    who, m, to, p->packet_id);
-          u = g_new0 (InUse, 1);
-          g_hash_table_insert (ids, id_key (p->packet_id), u);
+                    who, msg_of (inv, p, &m), to, p->packet_id);
         }
       else if (u->origin == p->origin && u->seq == p->seq)
         {
@@ -850,7 +950,7 @@ publish_sent (SesInvariants *inv, const SesObs *o, guint64 index)
             report (inv, SES_INV_DUP, o->time_us, index, "both [MQTT-3.3.1-1]",
                     "%s sent PUBLISH %s to %s again with packet id %u but "
                     "DUP=0",
-                    who, m, to, p->packet_id);
+                    who, msg_of (inv, p, &m), to, p->packet_id);
         }
       else
         {
@@ -858,7 +958,7 @@ publish_sent (SesInvariants *inv, const SesObs *o, guint64 index)
           report (inv, SES_INV_PACKET_ID, o->time_us, index, rule_id,
                   "%s sent a new PUBLISH %s to %s with packet id %u while that "
                   "id still carried %s",
-                  who, m, to, p->packet_id, old);
+                  who, msg_of (inv, p, &m), to, p->packet_id, old);
         }
       u->origin = p->origin;
       u->seq = p->seq;
@@ -868,15 +968,15 @@ publish_sent (SesInvariants *inv, const SesObs *o, guint64 index)
 
   /* 5.0 [MQTT-3.3.4-9] (broker), [MQTT-3.3.4-7] (client): no more QoS>0
    * PUBLISHes outstanding than the receiver's Receive Maximum. */
-  GHashTable *out = broker ? c->out_b2c : c->out_c2b;
-  g_hash_table_insert (out, id_key (p->packet_id), GUINT_TO_POINTER (p->qos));
+  Vec *out = broker ? &c->out_b2c : &c->out_c2b;
+  entry_set (out, p->packet_id, p->qos);
   guint32 limit = broker ? c->rm_client : c->rm_broker;
-  if (c->v5 && g_hash_table_size (out) > limit)
+  if (c->v5 && out->len > limit)
     report (inv, SES_INV_RECEIVE_MAXIMUM, o->time_us, index,
             broker ? "5.0 [MQTT-3.3.4-9]" : "5.0 [MQTT-3.3.4-7]",
             "%s sent %s to %s with %u QoS 1/2 PUBLISHes outstanding, more "
             "than the Receive Maximum %u of %s",
-            who, m, to, g_hash_table_size (out), limit,
+            who, msg_of (inv, p, &m), to, out->len, limit,
             broker ? label (inv, o->client) : "the broker");
 }
 
@@ -957,7 +1057,7 @@ on_sent (SesInvariants *inv, const SesObs *o, guint64 index)
       if (!o->by_broker)
         {
           /* A new connection: the client's send quota starts afresh (C9). */
-          g_hash_table_remove_all (c->out_c2b);
+          c->out_c2b.len = 0;
           c->rm_broker = 65535;
           c->v5 = o->pkt.version == SES_MQTT_5;
         }
@@ -989,7 +1089,7 @@ on_received (SesInvariants *inv, const SesObs *o, guint64 index)
       c->resumed = c->created = FALSE;
       c->will = p->will;
       c->v5 = p->version == SES_MQTT_5;
-      g_hash_table_remove_all (c->out_b2c);
+      c->out_b2c.len = 0;
       c->rm_client = p->receive_max != 0 ? p->receive_max : 65535;
       if (s != NULL)
         s->disconnect0 = FALSE;
@@ -1002,7 +1102,7 @@ on_received (SesInvariants *inv, const SesObs *o, guint64 index)
        * in use any more, whatever the client believes (5.0
        * [MQTT-3.2.2-5]); its first PUBLISH of any message is new. */
       if (!(p->flags & SES_PKT_F_SESSION_PRESENT))
-        g_hash_table_remove_all (c->ids);
+        c->ids.len = 0;
       break;
     case SES_PKT_DISCONNECT:
       if (o->by_broker && p->reason == SES_RC_SUCCESS && s != NULL)
@@ -1014,10 +1114,10 @@ on_received (SesInvariants *inv, const SesObs *o, guint64 index)
       if (o->by_broker)
         {
           if (s != NULL)
-            ack_received (s->ids, c->out_b2c, p);
+            ack_received (&s->ids, &c->out_b2c, p);
         }
       else
-        ack_received (c->ids, c->out_c2b, p);
+        ack_received (&c->ids, &c->out_c2b, p);
       break;
     default:
       break;
@@ -1036,7 +1136,7 @@ on_deliver (SesInvariants *inv, const SesObs *o, guint64 index)
     return;
   gboolean v5 = client_v5 (inv, o->client);
   guint64 key = (guint64) p->origin << 32 | p->seq;
-  guint before = u64_get (c->delivered, key);
+  guint before = entry_get (&c->delivered, key);
   Copy *copy = s != NULL ? copy_find (s, p->origin, p->seq) : NULL;
 
   /* order: only a message's first delivery counts; a resent QoS 1 message
@@ -1047,11 +1147,11 @@ on_deliver (SesInvariants *inv, const SesObs *o, guint64 index)
       /* "Same topic and QoS" is the QoS the publisher used: messages
        * published at different QoS may overtake each other (a QoS 2 one
        * forwarded on PUBREL, say), even when delivered at one QoS. */
-      guint published = u64_get (inv->st.published_qos, key);
+      guint published = entry_get (&inv->st.published_qos, key);
       guint qos = published > 0 ? published - 1 : p->qos;
       guint64 skey = (guint64) p->topic << 32
                      | (guint64) (p->origin & 0x3FFFFFFF) << 2 | qos;
-      guint highest = u64_get (c->streams, skey);
+      guint highest = entry_get (&c->streams, skey);
       if (highest > p->seq)
         {
           g_autofree char *m = msg_text (inv, p->origin, p->seq, p->payload);
@@ -1063,7 +1163,7 @@ on_deliver (SesInvariants *inv, const SesObs *o, guint64 index)
                   text (inv, p->topic), qos);
         }
       else
-        u64_set (c->streams, skey, p->seq);
+        entry_set (&c->streams, skey, p->seq);
     }
 
   guint q2 = before > 0 ? before - 1 : 0;
@@ -1086,7 +1186,7 @@ on_deliver (SesInvariants *inv, const SesObs *o, guint64 index)
                   label (inv, o->client), m, q2);
         }
     }
-  u64_set (c->delivered, key, q2 + 1);
+  entry_set (&c->delivered, key, q2 + 1);
 
   if (copy != NULL && copy->pending > 0)
     {
@@ -1102,14 +1202,9 @@ on_routed (SesInvariants *inv, const SesObs *o, guint64 index)
   Sess *s = sess (inv, o->session);
   if (s == NULL)
     return;
-  guint at = u64_get (inv->st.expect_index,
-                      pack3 (o->session, p->origin, p->seq));
-  if (at != 0)
-    {
-      Expect *e = &g_array_index (inv->st.expects, Expect, at - 1);
-      if (e->met < e->needed)
-        e->met++;
-    }
+  Expect *e = expect_find (inv, o->session, p->origin, p->seq);
+  if (e != NULL && e->met < e->needed)
+    e->met++;
   gboolean has_expiry = (p->flags & SES_PKT_F_HAS_EXPIRY) != 0;
   if (p->qos == 0 && !has_expiry)
     return;
@@ -1218,9 +1313,10 @@ on_session (SesInvariants *inv, const SesObs *o, guint64 index)
                   who, sched);
         }
       /* A will published at this instant went out at the session's end. */
-      for (guint i = inv->st.early->len; i-- > 0;)
-        if (g_array_index (inv->st.early, Early, i).session == o->session)
-          g_array_remove_index (inv->st.early, i);
+      for (guint i = inv->st.early.len; i-- > 0;)
+        if (((const Early *) vec_at (&inv->st.early, i, sizeof (Early)))
+              ->session == o->session)
+          vec_remove (&inv->st.early, i, sizeof (Early));
       reset_session (inv, o->session);
       s->exists = FALSE;
       break;
@@ -1267,11 +1363,11 @@ on_will (SesInvariants *inv, const SesObs *o, guint64 index)
             if (spec != NULL
                 && o->time_us < lost + ses_time_from_s (spec->delay_s))
               {
-                Early e = { .session = o->session,
-                            .payload = o->pkt.payload, .delay_s = spec->delay_s,
-                            .lost_us = lost, .time_us = o->time_us,
-                            .index = index };
-                g_array_append_val (inv->st.early, e);
+                Early *e = vec_append (&inv->st.early, sizeof (Early));
+                *e = (Early) { .session = o->session,
+                               .payload = o->pkt.payload,
+                               .delay_s = spec->delay_s, .lost_us = lost,
+                               .time_us = o->time_us, .index = index };
               }
           }
         expect_routing (inv, o, index);
@@ -1318,17 +1414,18 @@ ses_invariants_observe (SesInvariants *inv, const SesObs *o)
     case SES_OBS_LOST:
       if (o->by_broker && o->pkt.type == SES_PKT_DISCONNECT
           && o->pkt.reason == SES_RC_SESSION_TAKEN_OVER)
-        for (guint i = inv->st.takeovers->len; i-- > 0;)
-          if (g_array_index (inv->st.takeovers, Takeover, i).client
+        for (guint i = inv->st.takeovers.len; i-- > 0;)
+          if (((const Takeover *) vec_at (&inv->st.takeovers, i,
+                                          sizeof (Takeover)))->client
               == o->client)
-            g_array_remove_index (inv->st.takeovers, i);
+            vec_remove (&inv->st.takeovers, i, sizeof (Takeover));
       on_sent (inv, o, index);
       break;
     case SES_OBS_TAKEOVER:
       if (client_v5 (inv, o->client))
         {
-          Takeover t = { o->client, index, o->time_us };
-          g_array_append_val (inv->st.takeovers, t);
+          Takeover *t = vec_append (&inv->st.takeovers, sizeof (Takeover));
+          *t = (Takeover) { o->client, index, o->time_us };
         }
       break;
     case SES_OBS_RECEIVE:
@@ -1338,8 +1435,8 @@ ses_invariants_observe (SesInvariants *inv, const SesObs *o)
       on_deliver (inv, o, index);
       break;
     case SES_OBS_ACCEPTED:
-      u64_set (inv->st.published_qos,
-               (guint64) o->pkt.origin << 32 | o->pkt.seq, o->pkt.qos + 1u);
+      entry_set (&inv->st.published_qos,
+                 (guint64) o->pkt.origin << 32 | o->pkt.seq, o->pkt.qos + 1u);
       /* Method A routes a QoS 2 message on PUBLISH only on PUBREL, when the
        * subscriptions may have changed: not judged. */
       if (!(o->pkt.qos == 2 && inv->method_a))
@@ -1366,7 +1463,7 @@ ses_invariants_observe (SesInvariants *inv, const SesObs *o)
       break;
     case SES_OBS_CLIENT_DISCARDED:
       if (peer (inv, o->client) != NULL)
-        g_hash_table_remove_all (peer (inv, o->client)->ids);
+        peer (inv, o->client)->ids.len = 0;
       break;
     case SES_OBS_FAULT:
       if (o->cause == SES_FAULT_KIND_CRASH && peer (inv, o->client) != NULL
@@ -1374,7 +1471,7 @@ ses_invariants_observe (SesInvariants *inv, const SesObs *o)
         {
           /* Its memory is gone: a new application, with no ids in use. */
           Peer *c = peer (inv, o->client);
-          g_hash_table_remove_all (c->ids);
+          c->ids.len = 0;
           reset_application (c);
         }
       break;
@@ -1403,12 +1500,51 @@ observer (const SesObs *obs, gpointer user_data)
 
 /* ---- lifetime and the end of a run ----------------------------------- */
 
+typedef void (*VecFunc) (Vec *v, gsize size, gpointer data);
+
 static void
-filter_subs_free (gpointer data)
+fields_foreach (gpointer base, const VecField *fields, guint n, VecFunc fn,
+                gpointer data)
 {
-  FilterSubs *fs = data;
-  g_array_unref (fs->subs);
-  g_free (fs);
+  for (guint i = 0; i < n; i++)
+    fn (G_STRUCT_MEMBER_P (base, fields[i].offset), fields[i].size, data);
+}
+
+/* Calls fn on every Vec of st, with the size of its elements, always in
+ * the same order. */
+static void
+state_foreach_vec (State *st, guint n_clients, guint n_sessions, VecFunc fn,
+                   gpointer data)
+{
+  fields_foreach (st, state_vecs, G_N_ELEMENTS (state_vecs), fn, data);
+  for (guint i = 0; i < n_clients; i++)
+    fields_foreach (&st->peers[i], peer_vecs, G_N_ELEMENTS (peer_vecs), fn,
+                    data);
+  for (guint i = 0; i < n_sessions; i++)
+    fields_foreach (&st->sessions[i], sess_vecs, G_N_ELEMENTS (sess_vecs),
+                    fn, data);
+}
+
+/* The checker, its peers and its sessions: the start of its block. */
+static gsize
+block_head (guint n_clients, guint n_sessions)
+{
+  return sizeof (SesInvariants) + sizeof (Peer) * n_clients
+         + sizeof (Sess) * n_sessions;
+}
+
+static void
+block_attach (SesInvariants *inv)
+{
+  inv->st.peers = (Peer *) (inv + 1);
+  inv->st.sessions = (Sess *) (inv->st.peers + inv->n_clients);
+}
+
+static void
+run_clear (gpointer data)
+{
+  Run *run = data;
+  g_array_unref (run->no_violations);
 }
 
 SesInvariants *
@@ -1419,13 +1555,31 @@ ses_invariants_new (SesWorld *world, guint32 disabled)
   SesMqttConfig *cfg = ses_mqtt_config (mqtt);
   guint n_clients = ses_mqtt_config_n_clients (cfg);
   guint n_sessions = ses_mqtt_config_n_sessions (cfg);
-  /* Packed keys give sessions and clients 16 bits each. */
+  /* Client and session numbers stay far from NOBODY, and from the bits
+   * a key packs them into. */
   g_return_val_if_fail (n_clients < 0xFFFF && n_sessions < 0xFFFF, NULL);
 
-  SesInvariants *inv = g_new0 (SesInvariants, 1);
+  Run *run = g_atomic_rc_box_alloc0 (sizeof (Run) + sizeof (guint32)
+                                                      * (n_sessions
+                                                         + n_clients));
+  run->no_violations = g_array_new (FALSE, FALSE, sizeof (SesViolation));
+  run->first_client = run->lists;
+  run->next_client = run->lists + n_sessions;
+  for (guint i = 0; i < n_sessions; i++)
+    run->first_client[i] = NOBODY;
+  for (guint i = n_clients; i-- > 0;)
+    {
+      guint32 s = ses_mqtt_client_session (mqtt, i);
+      /* Built backwards, so each list runs in client order. */
+      run->next_client[i] = run->first_client[s];
+      run->first_client[s] = i;
+    }
+
+  SesInvariants *inv = g_malloc0 (block_head (n_clients, n_sessions));
   inv->world = world;
   inv->mqtt = mqtt;
   inv->cfg = cfg;
+  inv->run = run;
   inv->disabled = disabled;
   inv->n_clients = n_clients;
   inv->n_sessions = n_sessions;
@@ -1433,52 +1587,27 @@ ses_invariants_new (SesWorld *world, guint32 disabled)
   inv->st.next_index = ses_mqtt_counters (mqtt)->observations;
   inv->st.now_us = ses_world_now (world);
   inv->st.next_due_us = NO_TIME;
-
-  inv->st.peers = g_new0 (Peer, MAX (n_clients, 1));
-  inv->next_client = g_new (guint32, MAX (n_clients, 1));
-  inv->first_client = g_new (guint32, MAX (n_sessions, 1));
-  for (guint i = 0; i < n_sessions; i++)
-    inv->first_client[i] = NOBODY;
-  for (guint i = n_clients; i-- > 0;)
+  block_attach (inv);
+  for (guint i = 0; i < n_clients; i++)
     {
       Peer *c = &inv->st.peers[i];
-      c->delivered = u64_table_new ();
-      c->streams = u64_table_new ();
-      c->ids = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
-                                      g_free);
-      c->out_b2c = g_hash_table_new (g_direct_hash, g_direct_equal);
-      c->out_c2b = g_hash_table_new (g_direct_hash, g_direct_equal);
       c->rm_client = c->rm_broker = 65535;
-      guint32 s = ses_mqtt_client_session (mqtt, i);
-      /* Built backwards, so each list runs in client order. */
-      inv->next_client[i] = inv->first_client[s];
-      inv->first_client[s] = i;
     }
-  inv->st.sessions = g_new0 (Sess, MAX (n_sessions, 1));
   for (guint i = 0; i < n_sessions; i++)
     {
       Sess *s = &inv->st.sessions[i];
-      s->copies = g_hash_table_new (g_int64_hash, g_int64_equal);
-      s->order = g_ptr_array_new_with_free_func (g_free);
-      s->ids = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
-                                      g_free);
-      s->filters = g_array_new (FALSE, FALSE, sizeof (guint32));
       s->kept_us = s->deadline_us = s->will_due_us = NO_TIME;
       s->will_sched_us = NO_TIME;
     }
-  inv->st.expects = g_array_new (FALSE, FALSE, sizeof (Expect));
-  inv->st.expect_index = u64_table_new ();
-  inv->st.early = g_array_new (FALSE, FALSE, sizeof (Early));
-  inv->st.filters = g_ptr_array_new_with_free_func (filter_subs_free);
-  inv->st.filter_index = g_hash_table_new (g_direct_hash, g_direct_equal);
-  inv->st.matches = u64_table_new ();
-  inv->st.published_qos = u64_table_new ();
-  inv->st.takeovers = g_array_new (FALSE, FALSE, sizeof (Takeover));
-  inv->st.violations = g_array_new (FALSE, FALSE, sizeof (SesViolation));
-  g_array_set_clear_func (inv->st.violations, violation_clear);
-  inv->st.seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ses_mqtt_set_observer (mqtt, observer, inv);
   return inv;
+}
+
+static void
+vec_free (Vec *v, gsize size, gpointer data)
+{
+  if (v->cap > 0)
+    g_free (v->data);
 }
 
 void
@@ -1488,145 +1617,50 @@ ses_invariants_free (SesInvariants *inv)
     return;
   /* The world must still be alive: the observer is removed from it. */
   ses_mqtt_set_observer (inv->mqtt, NULL, NULL);
-  for (guint i = 0; i < inv->n_clients; i++)
-    {
-      Peer *c = &inv->st.peers[i];
-      g_hash_table_unref (c->delivered);
-      g_hash_table_unref (c->streams);
-      g_hash_table_unref (c->ids);
-      g_hash_table_unref (c->out_b2c);
-      g_hash_table_unref (c->out_c2b);
-    }
-  for (guint i = 0; i < inv->n_sessions; i++)
-    {
-      Sess *s = &inv->st.sessions[i];
-      g_hash_table_unref (s->copies);
-      g_ptr_array_unref (s->order);
-      g_hash_table_unref (s->ids);
-      g_array_unref (s->filters);
-    }
-  g_free (inv->st.peers);
-  g_free (inv->st.sessions);
-  g_free (inv->first_client);
-  g_free (inv->next_client);
-  g_array_unref (inv->st.expects);
-  g_hash_table_unref (inv->st.expect_index);
-  g_array_unref (inv->st.early);
-  g_ptr_array_unref (inv->st.filters);
-  g_hash_table_unref (inv->st.filter_index);
-  g_hash_table_unref (inv->st.matches);
-  g_hash_table_unref (inv->st.published_qos);
-  g_array_unref (inv->st.takeovers);
-  g_array_unref (inv->st.violations);
-  g_hash_table_unref (inv->st.seen);
+  state_foreach_vec (&inv->st, inv->n_clients, inv->n_sessions, vec_free,
+                     NULL);
+  if (inv->st.violations != NULL)
+    g_array_unref (inv->st.violations);
+  if (inv->st.seen != NULL)
+    g_hash_table_unref (inv->st.seen);
+  g_atomic_rc_box_release_full ((gpointer) inv->run, run_clear);
   g_free (inv);
 }
 
 /* ---- copies, for the model checker ------------------------------------ */
 
-static GHashTable *
-u64_table_copy (GHashTable *src)
-{
-  GHashTable *dst = u64_table_new ();
-  GHashTableIter it;
-  gpointer k, v;
-  g_hash_table_iter_init (&it, src);
-  while (g_hash_table_iter_next (&it, &k, &v))
-    g_hash_table_insert (dst, g_memdup2 (k, sizeof (guint64)), v);
-  return dst;
-}
-
-/* id -> InUse (owned) */
-static GHashTable *
-ids_copy (GHashTable *src)
-{
-  GHashTable *dst = g_hash_table_new_full (g_direct_hash, g_direct_equal,
-                                           NULL, g_free);
-  GHashTableIter it;
-  gpointer k, v;
-  g_hash_table_iter_init (&it, src);
-  while (g_hash_table_iter_next (&it, &k, &v))
-    g_hash_table_insert (dst, k, g_memdup2 (v, sizeof (InUse)));
-  return dst;
-}
-
-/* id -> qos */
-static GHashTable *
-direct_copy (GHashTable *src)
-{
-  GHashTable *dst = g_hash_table_new (g_direct_hash, g_direct_equal);
-  GHashTableIter it;
-  gpointer k, v;
-  g_hash_table_iter_init (&it, src);
-  while (g_hash_table_iter_next (&it, &k, &v))
-    g_hash_table_insert (dst, k, v);
-  return dst;
-}
+#define ALIGN8(n) (((n) + 7) & ~(gsize) 7)
 
 static void
-peer_copy (Peer *dst, const Peer *src)
+vec_measure (Vec *v, gsize size, gpointer data)
 {
-  *dst = *src;
-  dst->delivered = u64_table_copy (src->delivered);
-  dst->streams = u64_table_copy (src->streams);
-  dst->ids = ids_copy (src->ids);
-  dst->out_b2c = direct_copy (src->out_b2c);
-  dst->out_c2b = direct_copy (src->out_c2b);
+  *(gsize *) data += ALIGN8 (v->len * size);
 }
 
-/* Settled copies stay behind: nothing is judged about them any more. */
+/* Moves v's contents to `*next` in the new block, leaving no room to grow. */
 static void
-sess_copy (Sess *dst, const Sess *src)
+vec_pack (Vec *v, gsize size, gpointer data)
 {
-  *dst = *src;
-  dst->copies = g_hash_table_new (g_int64_hash, g_int64_equal);
-  dst->order = g_ptr_array_new_full (src->order->len - src->dead, g_free);
-  for (guint i = 0; i < src->order->len; i++)
+  char **next = data;
+  gsize bytes = v->len * size;
+  if (bytes > 0)
     {
-      const Copy *c = g_ptr_array_index (src->order, i);
-      if (c->dead)
-        continue;
-      Copy *x = g_memdup2 (c, sizeof *c);
-      g_ptr_array_add (dst->order, x);
-      g_hash_table_insert (dst->copies, &x->key, x);
+      memcpy (*next, v->data, bytes);
+      v->data = *next;
+      *next += ALIGN8 (bytes);
     }
-  dst->dead = 0;
-  dst->ids = ids_copy (src->ids);
-  dst->filters = g_array_copy (src->filters);
+  else
+    v->data = NULL;
+  v->cap = 0;
 }
 
-/* A struct copy first, so no scalar can be forgotten; then every pointer
- * is replaced by a deep copy (one left shared would be freed twice). */
 static void
-state_copy (State *dst, const State *src, guint n_clients, guint n_sessions)
+violations_copy (State *dst, const State *src)
 {
-  *dst = *src;
-  dst->peers = g_new (Peer, MAX (n_clients, 1));
-  for (guint i = 0; i < n_clients; i++)
-    peer_copy (&dst->peers[i], &src->peers[i]);
-  dst->sessions = g_new (Sess, MAX (n_sessions, 1));
-  for (guint i = 0; i < n_sessions; i++)
-    sess_copy (&dst->sessions[i], &src->sessions[i]);
-  dst->expects = g_array_copy (src->expects);
-  dst->expect_index = u64_table_copy (src->expect_index);
-  dst->early = g_array_copy (src->early);
-  /* Filters nobody subscribes to any more are left behind. */
-  dst->filters = g_ptr_array_new_with_free_func (filter_subs_free);
-  dst->filter_index = g_hash_table_new (g_direct_hash, g_direct_equal);
-  for (guint i = 0; i < src->filters->len; i++)
-    {
-      const FilterSubs *fs = g_ptr_array_index (src->filters, i);
-      if (fs->subs->len == 0)
-        continue;
-      FilterSubs *x = g_new (FilterSubs, 1);
-      x->filter = fs->filter;
-      x->subs = g_array_copy (fs->subs);
-      g_ptr_array_add (dst->filters, x);
-      g_hash_table_insert (dst->filter_index, GUINT_TO_POINTER (x->filter), x);
-    }
-  dst->matches = u64_table_copy (src->matches);
-  dst->published_qos = u64_table_copy (src->published_qos);
-  dst->takeovers = g_array_copy (src->takeovers);
+  dst->violations = NULL;
+  dst->seen = NULL;
+  if (src->violations == NULL)
+    return;
   dst->violations = g_array_sized_new (FALSE, FALSE, sizeof (SesViolation),
                                        src->violations->len);
   g_array_set_clear_func (dst->violations, violation_clear);
@@ -1644,6 +1678,10 @@ state_copy (State *dst, const State *src, guint n_clients, guint n_sessions)
     g_hash_table_add (dst->seen, g_strdup (k));
 }
 
+/* One allocation for the checker, its peers, its sessions and the contents
+ * of every Vec: a struct copy of the first three, so no scalar can be
+ * forgotten, then every Vec moved into the rest of the block (one left
+ * pointing at the original's would be freed twice or change under it). */
 SesInvariants *
 ses_invariants_copy (const SesInvariants *inv, SesWorld *world)
 {
@@ -1653,16 +1691,22 @@ ses_invariants_copy (const SesInvariants *inv, SesWorld *world)
   SesMqtt *mqtt = ses_mqtt_from_world (world);
   /* A copy of the world shares its configuration, hence its strings. */
   g_return_val_if_fail (ses_mqtt_config (mqtt) == inv->cfg, NULL);
+  g_assert (inv->st.peers == (const Peer *) (inv + 1));
 
-  SesInvariants *copy = g_new (SesInvariants, 1);
-  *copy = *inv;
+  gsize head = block_head (inv->n_clients, inv->n_sessions);
+  gsize bytes = head;
+  state_foreach_vec ((State *) &inv->st, inv->n_clients, inv->n_sessions,
+                     vec_measure, &bytes);
+  SesInvariants *copy = g_malloc (bytes);
+  memcpy (copy, inv, head);
   copy->world = world;
   copy->mqtt = mqtt;
-  copy->first_client = g_memdup2 (inv->first_client,
-                                  sizeof (guint32) * MAX (inv->n_sessions, 1));
-  copy->next_client = g_memdup2 (inv->next_client,
-                                 sizeof (guint32) * MAX (inv->n_clients, 1));
-  state_copy (&copy->st, &inv->st, inv->n_clients, inv->n_sessions);
+  copy->run = g_atomic_rc_box_acquire ((gpointer) inv->run);
+  block_attach (copy);
+  char *next = (char *) copy + head;
+  state_foreach_vec (&copy->st, copy->n_clients, copy->n_sessions, vec_pack,
+                     &next);
+  violations_copy (&copy->st, &inv->st);
   ses_mqtt_set_observer (mqtt, observer, copy);
   return copy;
 }
@@ -1691,31 +1735,33 @@ ses_invariants_set_rule_sink (SesInvariants *inv, SesRuleSink sink,
  *    without expiry was routed, when a will was published early, the
  *    instant a takeover or an owed routing happened): they change the
  *    wording of a report, never whether it is made;
- *  - caches and indexes rebuilt from what is digested: next_due_us (never
- *    later than the earliest due will: only decides when to look), the
- *    topic/filter `matches`, expect_index, filter_index, Sess.filters (the
- *    same subscriptions as `filters`), filters nobody subscribes to;
- *  - settled copies (dead: out of every lookup), and the connecting flags
- *    of a CONNECT the broker is not answering (reset by the next one);
+ *  - next_due_us (never later than the earliest due will: only decides
+ *    when to look);
+ *  - the connecting flags of a CONNECT the broker is not answering (reset
+ *    by the next one);
  *  - now_us, except whether the world's clock has moved past it while
  *    judgements for that instant are pending (the next observation will
  *    make them).
  * Times are digested relative to the world's clock, as ses_world_encode()
  * writes the world's own, so that states that differ only in when they
- * happen still merge. Hash tables and lists whose order does not matter
- * are digested as the sum of their entries' hashes, so neither insertion
- * nor iteration order shows. */
+ * happen still merge. Maps are kept sorted by key, so they are digested in
+ * order; lists whose order does not matter are digested as the sum of
+ * their entries' hashes, so insertion order does not show. */
 
 typedef struct {
-  GByteArray *out;
+  guint64 h;
   SesTime now;
 } Dig;
 
-static guint64
+/* For an entry of a sum: every bit of v moves every bit of the result.
+ * The step of ses_splitmix64(), here so that it can be inlined. */
+static inline guint64
 mix (guint64 h, guint64 v)
 {
-  guint64 state = h ^ v;
-  return ses_splitmix64 (&state);
+  guint64 z = (h ^ v) + G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
+  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
+  return z ^ (z >> 31);
 }
 
 /* NONE and every time have distinct encodings. */
@@ -1725,66 +1771,58 @@ mix_time (guint64 h, SesTime t, SesTime now)
   return t == NO_TIME ? mix (h, 1) : mix (mix (h, 2), (guint64) (t - now));
 }
 
-static void
+/* One word of the digest: the step ses_hash_bytes() takes for each. */
+static inline void
 dig_u64 (Dig *d, guint64 v)
 {
-  guint8 b[8];
-  for (guint i = 0; i < 8; i++)
-    b[i] = (guint8) (v >> (8 * i));
-  g_byte_array_append (d->out, b, sizeof b);
+  d->h ^= v;
+  d->h *= G_GUINT64_CONSTANT (0x9fb21c651e98df25);
+  d->h ^= d->h >> 29;
 }
 
+/* NONE and every time have distinct encodings. */
 static void
 dig_time (Dig *d, SesTime t)
 {
-  dig_u64 (d, mix_time (0, t, d->now));
+  if (t == NO_TIME)
+    dig_u64 (d, 1);
+  else
+    {
+      dig_u64 (d, 2);
+      dig_u64 (d, (guint64) (t - d->now));
+    }
 }
 
-typedef guint64 (*EntryHash) (gconstpointer key, gconstpointer value,
-                              SesTime now);
-
-/* An unordered collection: its size and the sum of its entries' hashes. */
+/* A sorted map: its size, then its entries in key order. */
 static void
-dig_table (Dig *d, GHashTable *t, EntryHash hash)
+entries_digest (Dig *d, const Vec *v)
 {
-  guint64 sum = 0;
-  GHashTableIter it;
-  gpointer k, v;
-  g_hash_table_iter_init (&it, t);
-  while (g_hash_table_iter_next (&it, &k, &v))
-    sum += hash (k, v, d->now);
-  dig_u64 (d, g_hash_table_size (t));
-  dig_u64 (d, sum);
+  const Entry *e = v->data;
+  dig_u64 (d, v->len);
+  for (guint i = 0; i < v->len; i++)
+    {
+      dig_u64 (d, e[i].key);
+      dig_u64 (d, e[i].value);
+    }
+}
+
+static void
+ids_digest (Dig *d, const Vec *v)
+{
+  const InUse *u = v->data;
+  dig_u64 (d, v->len);
+  for (guint i = 0; i < v->len; i++)
+    {
+      dig_u64 (d, u[i].id);
+      dig_u64 (d, (guint64) u[i].origin << 32 | u[i].seq);
+      dig_u64 (d, (guint64) u[i].payload << 8 | u[i].qos);
+    }
 }
 
 static guint64
-u64_entry (gconstpointer k, gconstpointer v, SesTime now)
+copy_hash (const Copy *c, SesTime now)
 {
-  return mix (mix (0, *(const guint64 *) k), GPOINTER_TO_UINT (v));
-}
-
-static guint64
-direct_entry (gconstpointer k, gconstpointer v, SesTime now)
-{
-  return mix (mix (0, GPOINTER_TO_UINT (k)), GPOINTER_TO_UINT (v));
-}
-
-static guint64
-in_use_entry (gconstpointer k, gconstpointer v, SesTime now)
-{
-  const InUse *u = v;
-  guint64 h = mix (0, GPOINTER_TO_UINT (k));
-  h = mix (h, u->origin);
-  h = mix (h, u->seq);
-  h = mix (h, u->payload);
-  return mix (h, u->qos);
-}
-
-static guint64
-copy_entry (gconstpointer k, gconstpointer v, SesTime now)
-{
-  const Copy *c = v;
-  guint64 h = mix (0, c->key);
+  guint64 h = mix (0, (guint64) c->origin << 32 | c->seq);
   h = mix (h, c->topic);
   h = mix (h, c->payload);
   h = mix (h, c->qos);
@@ -1803,12 +1841,12 @@ copy_entry (gconstpointer k, gconstpointer v, SesTime now)
 static void
 peer_digest (Dig *d, const Peer *c)
 {
-  dig_table (d, c->delivered, u64_entry);
-  dig_table (d, c->streams, u64_entry);
-  dig_table (d, c->ids, in_use_entry);
+  entries_digest (d, &c->delivered);
+  entries_digest (d, &c->streams);
+  ids_digest (d, &c->ids);
   dig_u64 (d, c->v5);
-  dig_table (d, c->out_b2c, direct_entry);
-  dig_table (d, c->out_c2b, direct_entry);
+  entries_digest (d, &c->out_b2c);
+  entries_digest (d, &c->out_c2b);
   dig_u64 (d, c->rm_client);
   dig_u64 (d, c->rm_broker);
   dig_u64 (d, c->wire[0]);
@@ -1827,8 +1865,13 @@ static void
 sess_digest (Dig *d, const Sess *s)
 {
   dig_u64 (d, s->exists);
-  dig_table (d, s->copies, copy_entry);
-  dig_table (d, s->ids, in_use_entry);
+  /* Routing order does not matter; no two have the same (origin, seq). */
+  guint64 sum = 0;
+  for (guint i = 0; i < s->copies.len; i++)
+    sum += copy_hash (vec_at (&s->copies, i, sizeof (Copy)), d->now);
+  dig_u64 (d, s->copies.len);
+  dig_u64 (d, sum);
+  ids_digest (d, &s->ids);
   dig_time (d, s->kept_us);
   dig_time (d, s->deadline_us);
   dig_u64 (d, s->armed);
@@ -1836,30 +1879,6 @@ sess_digest (Dig *d, const Sess *s)
   dig_u64 (d, s->will_v5);
   dig_time (d, s->will_due_us);
   dig_u64 (d, s->disconnect0);
-}
-
-/* Who subscribes to what, whatever the order of the subscriptions. */
-static void
-filters_digest (Dig *d, const GPtrArray *filters)
-{
-  guint64 sum = 0;
-  guint n = 0;
-  for (guint i = 0; i < filters->len; i++)
-    {
-      const FilterSubs *fs = g_ptr_array_index (filters, i);
-      if (fs->subs->len == 0)
-        continue;
-      guint64 h = mix (0, fs->filter);
-      for (guint k = 0; k < fs->subs->len; k++)
-        {
-          const Sub *sub = &g_array_index (fs->subs, Sub, k); /* by session */
-          h = mix (mix (h, sub->session), sub->qos);
-        }
-      sum += h;
-      n++;
-    }
-  dig_u64 (d, n);
-  dig_u64 (d, sum);
 }
 
 static void
@@ -1871,9 +1890,9 @@ state_digest (Dig *d, const State *st, guint n_clients, guint n_sessions)
     sess_digest (d, &st->sessions[i]);
   /* The judgements owed at the end of the instant now_us. */
   guint64 sum = 0;
-  for (guint i = 0; i < st->expects->len; i++)
+  for (guint i = 0; i < st->expects.len; i++)
     {
-      const Expect *e = &g_array_index (st->expects, Expect, i);
+      const Expect *e = vec_at (&st->expects, i, sizeof (Expect));
       guint64 h = mix (0, e->session);
       h = mix (h, e->origin);
       h = mix (h, e->seq);
@@ -1882,25 +1901,27 @@ state_digest (Dig *d, const State *st, guint n_clients, guint n_sessions)
       h = mix (h, e->qos);
       sum += mix (h, e->needed - e->met); /* met only grows to needed */
     }
-  dig_u64 (d, st->expects->len);
+  dig_u64 (d, st->expects.len);
   dig_u64 (d, sum);
   sum = 0;
-  for (guint i = 0; i < st->early->len; i++)
+  for (guint i = 0; i < st->early.len; i++)
     {
-      const Early *e = &g_array_index (st->early, Early, i);
+      const Early *e = vec_at (&st->early, i, sizeof (Early));
       sum += mix (mix (mix (0, e->session), e->payload), e->delay_s);
     }
-  dig_u64 (d, st->early->len);
+  dig_u64 (d, st->early.len);
   dig_u64 (d, sum);
   sum = 0;
-  for (guint i = 0; i < st->takeovers->len; i++)
-    sum += mix (0, g_array_index (st->takeovers, Takeover, i).client);
-  dig_u64 (d, st->takeovers->len);
+  for (guint i = 0; i < st->takeovers.len; i++)
+    sum += mix (0, ((const Takeover *) vec_at (&st->takeovers, i,
+                                                sizeof (Takeover)))->client);
+  dig_u64 (d, st->takeovers.len);
   dig_u64 (d, sum);
-  if (st->expects->len > 0 || st->early->len > 0 || st->takeovers->len > 0)
+  if (st->expects.len > 0 || st->early.len > 0 || st->takeovers.len > 0)
     dig_u64 (d, st->now_us < d->now);
-  filters_digest (d, st->filters);
-  dig_table (d, st->published_qos, u64_entry);
+  /* Who subscribes to what: sorted by filter, then session. */
+  entries_digest (d, &st->subs);
+  entries_digest (d, &st->published_qos);
   dig_u64 (d, st->finished);
 }
 
@@ -1908,14 +1929,11 @@ guint64
 ses_invariants_digest (const SesInvariants *inv)
 {
   g_return_val_if_fail (inv != NULL, 0);
-  Dig d = { g_byte_array_sized_new (64 + 128 * (inv->n_clients
-                                                + inv->n_sessions)),
+  Dig d = { G_GUINT64_CONSTANT (0x243f6a8885a308d3),
             ses_world_now (inv->world) };
   dig_u64 (&d, inv->disabled);
   state_digest (&d, &inv->st, inv->n_clients, inv->n_sessions);
-  guint64 h = ses_hash_bytes (d.out->data, d.out->len);
-  g_byte_array_unref (d.out);
-  return h;
+  return mix (d.h, 0);
 }
 
 /* no-loss and qos1-at-least-once at quiescence: a session whose client is
@@ -1931,13 +1949,13 @@ judge_loss (SesInvariants *inv, SesTime now)
   for (guint32 i = 0; i < inv->n_sessions; i++)
     {
       Sess *s = &inv->st.sessions[i];
-      if (g_hash_table_size (s->copies) == 0)
+      if (s->copies.len == 0)
         continue;
       const SesSession *state = ses_mqtt_session (inv->mqtt, i);
       guint32 slot = state->client;
       if (slot == SES_NONE || slot >= inv->n_clients
           || ses_mqtt_client_state (inv->mqtt, slot) != SES_CLIENT_ONLINE
-          || g_hash_table_size (inv->st.peers[slot].out_b2c) > 0)
+          || inv->st.peers[slot].out_b2c.len > 0)
         continue;
       const Peer *p = &inv->st.peers[slot];
       gboolean idle = (ses_net_in_flight (net, slot, SES_NET_CLIENT) == 0
@@ -1946,10 +1964,10 @@ judge_loss (SesInvariants *inv, SesTime now)
       if (!idle)
         continue;
       gboolean v5 = client_v5 (inv, slot);
-      for (guint k = 0; k < s->order->len; k++)
+      for (guint k = 0; k < s->copies.len; k++)
         {
-          const Copy *c = g_ptr_array_index (s->order, k);
-          if (c->dead || c->pending == 0)
+          const Copy *c = vec_at (&s->copies, k, sizeof (Copy));
+          if (c->pending == 0)
             continue;
           g_autofree char *m = msg_text (inv, c->origin, c->seq, c->payload);
           g_autofree char *when = ses_time_format (c->routed_us);
@@ -1987,5 +2005,6 @@ const GArray *
 ses_invariants_violations (const SesInvariants *inv)
 {
   g_return_val_if_fail (inv != NULL, NULL);
-  return inv->st.violations;
+  return inv->st.violations != NULL ? inv->st.violations
+                                    : inv->run->no_violations;
 }

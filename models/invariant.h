@@ -71,7 +71,11 @@ void ses_invariants_finish (SesInvariants *inv);
  * ses_world_copy() (same configuration; not inv's own world). The copy
  * installs itself as the observer of world's model, replacing the pointer
  * that model inherited from the original, and keeps the violations found
- * so far. Copies and the original then go on independently. Free the copy
+ * so far. Copies and the original then go on independently, and may be
+ * freed in any order; what never changes during the run is shared by all
+ * of them (reference-counted atomically), the rest is one allocation, so
+ * distinct checkers may be copied, digested, fed and freed from different
+ * threads at once, and one checker copied from several. Free the copy
  * before its world. (transfer full) */
 SesInvariants *ses_invariants_copy (const SesInvariants *inv, SesWorld *world);
 /* A 64-bit digest of the state that can still change a later verdict: two
@@ -84,5 +88,7 @@ SesInvariants *ses_invariants_copy (const SesInvariants *inv, SesWorld *world);
  * combined with ses_world_fingerprint() of inv's world. */
 guint64 ses_invariants_digest (const SesInvariants *inv);
 /* (element-type SesViolation) in the order found; at most one per
- * (invariant, message) so a broken rule does not flood the report. */
+ * (invariant, message) so a broken rule does not flood the report. Valid
+ * until inv is next fed, finished or freed (an empty one is shared, and
+ * must not be changed). */
 const GArray *ses_invariants_violations (const SesInvariants *inv);

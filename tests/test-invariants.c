@@ -1312,6 +1312,121 @@ test_digest_leaves_out_history (void **state)
   assert_true (ses_invariants_digest (a.inv) != ses_invariants_digest (b.inv));
 }
 
+/* Deliveries of messages 1..n on topics of their own, in `order`, and QoS 2
+ * PUBLISHes lost on the way, with the ids in `ids` (0 ends both lists). */
+static void
+feed_deliveries (Doc *d, const guint *order, const guint16 *ids)
+{
+  for (guint i = 0; order[i] != 0; i++)
+    {
+      g_autofree char *topic = g_strdup_printf ("t%u", order[i]);
+      feed (d->inv, mk_pub (d->fx, 10, SES_OBS_DELIVER, d->sub, d->s_sub,
+                            FALSE, 1, 0, d->pub, order[i], topic, "m"));
+    }
+  for (guint i = 0; ids[i] != 0; i++)
+    feed (d->inv, mk_pub (d->fx, 10, SES_OBS_LOST, d->pub, d->s_pub, FALSE,
+                          2, ids[i], d->pub, 100 + ids[i], "q", "q2"));
+}
+
+/* The same sets reached in another order are the same state. */
+static void
+test_digest_ignores_insertion_order (void **state)
+{
+  static const guint up[] = { 1, 2, 3, 4, 5, 6, 0 };
+  static const guint mixed[] = { 4, 1, 6, 3, 5, 2, 0 };
+  static const guint16 ids_up[] = { 3, 5, 7, 9, 0 };
+  static const guint16 ids_mixed[] = { 9, 3, 7, 5, 0 };
+  Doc a = doc_new (state, 0);
+  Doc b = doc_new (state, 0);
+  /* The same string ids on both sides. */
+  for (guint i = 1; i <= 7; i++)
+    {
+      g_autofree char *topic = g_strdup_printf ("t%u", i);
+      fx_str (a.fx, topic);
+      fx_str (b.fx, topic);
+    }
+  feed (a.inv, mk (0, SES_OBS_SESSION_CREATED, a.sub, a.s_sub));
+  feed (b.inv, mk (0, SES_OBS_SESSION_CREATED, b.sub, b.s_sub));
+  feed_deliveries (&a, up, ids_up);
+  feed_deliveries (&b, mixed, ids_mixed);
+  assert_int_equal (ses_invariants_violations (a.inv)->len, 0);
+  assert_int_equal (ses_invariants_violations (b.inv)->len, 0);
+  assert_true (ses_invariants_digest (a.inv) == ses_invariants_digest (b.inv));
+  static const guint one[] = { 7, 0 };
+  static const guint16 none[] = { 0 };
+  feed_deliveries (&b, one, none);
+  assert_true (ses_invariants_digest (a.inv) != ses_invariants_digest (b.inv));
+}
+
+typedef struct {
+  guint calls;
+  const char *last;
+} RuleCount;
+
+static void
+count_rule (const char *rule, gpointer data)
+{
+  RuleCount *c = data;
+  c->calls++;
+  c->last = rule;
+}
+
+/* A copy made of an original with full arrays, then grown past them, and
+ * a copy of that copy outliving the original: each goes on alone, and
+ * ends where one checker fed the whole stream ends. Copies inherit the
+ * rule sink; setting another on a copy leaves the original's. */
+static void
+test_copy_grows_alone (void **state)
+{
+  static const guint first[] = { 1, 2, 3, 0 };
+  static const guint16 ids_first[] = { 3, 5, 0 };
+  static const guint second[] = { 4, 5, 6, 7, 8, 9, 10, 0 };
+  static const guint16 ids_second[] = { 7, 9, 11, 13, 15, 0 };
+  static const guint third[] = { 11, 12, 0 };
+  static const guint16 ids_third[] = { 17, 0 };
+  Doc a = doc_new (state, 0);
+  Doc whole = doc_new (state, 0);
+  RuleCount count = { 0, NULL };
+  ses_invariants_set_rule_sink (a.inv, count_rule, &count);
+  feed (a.inv, mk (0, SES_OBS_SESSION_CREATED, a.sub, a.s_sub));
+  feed (whole.inv, mk (0, SES_OBS_SESSION_CREATED, whole.sub, whole.s_sub));
+  feed_deliveries (&a, first, ids_first);
+  feed_deliveries (&whole, first, ids_first);
+  guint64 at_fork = ses_invariants_digest (a.inv);
+
+  SesWorld *w2 = keep_world (state, ses_world_copy (a.fx->world));
+  Doc c = a;
+  c.inv = keep_inv (state, ses_invariants_copy (a.inv, w2));
+  assert_true (ses_invariants_digest (c.inv) == at_fork);
+  feed_deliveries (&c, second, ids_second);
+  feed_deliveries (&whole, second, ids_second);
+  assert_true (ses_invariants_digest (a.inv) == at_fork);
+  assert_true (ses_invariants_digest (c.inv) != at_fork);
+
+  SesObs cited = mk (20, SES_OBS_NOTE, c.sub, c.s_sub);
+  cited.rule = "5.0 [MQTT-3.1.2-4]";
+  feed (c.inv, cited);
+  assert_int_equal (count.calls, 1);
+  assert_string_equal (count.last, "5.0 [MQTT-3.1.2-4]");
+  ses_invariants_set_rule_sink (c.inv, NULL, NULL);
+  feed (c.inv, cited);
+  feed (a.inv, cited);
+  assert_int_equal (count.calls, 2);
+  feed (whole.inv, cited);
+  feed (whole.inv, cited);
+
+  SesWorld *w3 = keep_world (state, ses_world_copy (w2));
+  Doc g = c;
+  g.inv = keep_inv (state, ses_invariants_copy (c.inv, w3));
+  g_ptr_array_remove_fast (((Bench *) *state)->invs, a.inv);
+  g_ptr_array_remove_fast (((Bench *) *state)->invs, c.inv);
+  feed_deliveries (&g, third, ids_third);
+  feed_deliveries (&whole, third, ids_third);
+  assert_int_equal (ses_invariants_violations (g.inv)->len, 0);
+  assert_true (ses_invariants_digest (g.inv)
+               == ses_invariants_digest (whole.inv));
+}
+
 /* The bundled scenarios, each forked at its end: copy and digest give the
  * original's digest, whatever the state holds. */
 static void
@@ -1385,6 +1500,8 @@ main (void)
     T (test_copy_keeps_violations),
     T (test_digest_same_and_different),
     T (test_digest_leaves_out_history),
+    T (test_digest_ignores_insertion_order),
+    T (test_copy_grows_alone),
     T (test_copy_digest_every_scenario),
   };
 #undef T
