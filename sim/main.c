@@ -693,11 +693,13 @@ check_random (const SesScript *script, SesCheckOptions *o,
       g_autofree char *stem = g_strdup_printf ("seed-%" G_GUINT64_FORMAT,
                                                f->seed);
       g_autofree char *settings = ses_check_describe_settings (&f->settings);
+      g_autofree char *shrunk = f->shrink.shrunk != f->shrink.original
+          ? g_strdup_printf ("shrunk from %u", f->shrink.original)
+          : g_strdup ("as walked");
       g_autofree char *note = g_strdup_printf (
           "# random walk of seed %" G_GUINT64_FORMAT ": %s\n"
-          "# %u choices%s%u)\n", f->seed, settings, f->trail->choices->len,
-          f->shrink.shrunk != f->shrink.original ? " (shrunk from " : " (of ",
-          f->shrink.original);
+          "# %u choices, %s\n", f->seed, settings, f->trail->choices->len,
+          shrunk);
       g_autoptr (GString) violation = g_string_new (NULL);
       g_autoptr (GError) error = NULL;
       if (!write_counterexample (script, f->trail, NULL, out->dir, stem, note,
