@@ -412,7 +412,7 @@ test_coverage_and_figures (void **state)
   assert_int_equal (sessim (&out, NULL, "check", "--coverage", "--quiet",
                             "--out", tmp, scn, NULL), 0);
   static const char *const want[] = {
-    "# rules exercised: ", " of 36 (MQTT 5.0)\n",
+    "# rules exercised: ", " (MQTT 5.0)\n",
     "#   yes 5.0 [MQTT-3.1.2-5]", "#   yes 5.0 [MQTT-3.2.2-3]",
     "#   no  5.0 [MQTT-3.1.4-3]", " bytes/state", "peak frontier ",
   };
