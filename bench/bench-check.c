@@ -24,6 +24,7 @@ typedef struct {
   guint cuts;
   guint jobs;
   guint64 max_states;
+  gboolean no_reduction;
 } Rung;
 
 /* What one measurement sends back from its child process. */
@@ -73,6 +74,7 @@ measure_rung (gconstpointer arg, gpointer result)
   SesCheckOptions o = {
     .jobs = r->jobs,
     .max_states = r->max_states,
+    .no_reduction = r->no_reduction,
   };
   o.budgets[SES_CHECK_CUTS] = r->cuts;
   g_autoptr (SesTrail) trail = ses_trail_new ("ladder.scn", 1);
@@ -85,9 +87,9 @@ measure_rung (gconstpointer arg, gpointer result)
 static void
 print_header (void)
 {
-  g_print ("%2s %2s %4s %11s %12s %5s %8s %11s %9s %9s %s\n", "M", "K", "jobs",
-           "states", "transitions", "depth", "time s", "states/s",
-           "B/stored", "peak MiB", "verdict");
+  g_print ("%2s %2s %4s %11s %12s %9s %5s %8s %11s %9s %9s %s\n", "M", "K",
+           "jobs", "states", "transitions", "reduced", "depth", "time s",
+           "states/s", "B/stored", "peak MiB", "verdict");
 }
 
 static void
@@ -98,9 +100,9 @@ print_row (const Rung *r, const Result *res)
   const char *verdict = st->violation ? "VIOLATION"
                         : st->complete ? "no violation" : "incomplete";
   g_print ("%2u %2u %4u %11" G_GUINT64_FORMAT " %12" G_GUINT64_FORMAT
-           " %5u %8.2f %11.0f %9.1f %9.1f %s\n",
+           " %9" G_GUINT64_FORMAT " %5u %8.2f %11.0f %9.1f %9.1f %s\n",
            r->messages, r->cuts, MAX (r->jobs, 1), st->states,
-           st->transitions, st->max_depth, secs,
+           st->transitions, st->reduced, st->max_depth, secs,
            secs > 0 ? (double) st->states / secs : 0.0,
            st->states > 0 ? (double) st->stored_bytes / st->states : 0.0,
            (double) res->peak_kib / 1024.0, verdict);
@@ -111,7 +113,7 @@ main (int argc, char **argv)
 {
   gint max_messages = 4, max_cuts = 3, jobs = 1, only_m = 0, only_k = 0;
   gint64 max_states = 100000000;
-  gboolean no_fork = FALSE, compare = FALSE;
+  gboolean no_fork = FALSE, compare = FALSE, no_reduction = FALSE;
   GOptionEntry entries[] = {
     { "max-messages", 'm', 0, G_OPTION_ARG_INT, &max_messages,
       "Rungs with M = 1 .. this many messages (default 4)", "M" },
@@ -126,6 +128,8 @@ main (int argc, char **argv)
     { "compare-jobs", 0, 0, G_OPTION_ARG_NONE, &compare,
       "Run each rung with 1 thread and with --jobs threads, print the "
       "speed-up", NULL },
+    { "no-reduction", 0, 0, G_OPTION_ARG_NONE, &no_reduction,
+      "Explore every order of independent events", NULL },
     { "max-states", 0, 0, G_OPTION_ARG_INT64, &max_states,
       "Stop a rung after this many states (default 100000000)", "N" },
     { "no-fork", 0, 0, G_OPTION_ARG_NONE, &no_fork,
@@ -160,7 +164,7 @@ main (int argc, char **argv)
         if ((only_m != 0 && m != (guint) only_m)
             || (only_k != 0 && k != (guint) only_k))
           continue;
-        Rung r = { m, k, (guint) jobs, (guint64) max_states };
+        Rung r = { m, k, (guint) jobs, (guint64) max_states, no_reduction };
         Result one = { 0 };
         if (compare)
           {

@@ -75,6 +75,48 @@ fault_class (const SesFault *f, gpointer data)
     }
 }
 
+/* The client an event belongs to, for the explorer's reduction of
+ * independent events; -1 for broker events and scripted actions. A packet
+ * arriving at a client, and a client's own timers (keep alive, reconnect),
+ * read and write only that client and its end of its connection: what
+ * they send arrives a latency later, and they draw nothing from the
+ * world's random streams. */
+static gint
+event_owner (const SesEvent *e, gpointer data)
+{
+  (void) data;
+  switch (e->kind)
+    {
+    case SES_EVENT_NET_ARRIVE:
+      return (e->arg & 1) == SES_NET_CLIENT ? (gint) e->target : -1;
+    case SES_MQTT_EV_CLIENT_KEEP_ALIVE:
+    case SES_MQTT_EV_CLIENT_RECONNECT:
+      return (gint) e->target;
+    default:
+      return -1;
+    }
+}
+
+/* Hands an end state to the caller's end_state, with its invariants. */
+static void
+end_state (SesWorld *world, gpointer monitor, gpointer data)
+{
+  const SesCheckOptions *o = data;
+  o->end_state (world, monitor, o->end_state_data);
+}
+
+/* The reduction needs every send to arrive later than it leaves: with a
+ * latency of 0, a client's PUBLISH would reach the broker at once and
+ * could act on another client within the same instant. */
+static gboolean
+latencies_positive (SesMqttConfig *cfg)
+{
+  for (guint i = 0; i < ses_mqtt_config_n_clients (cfg); i++)
+    if (ses_mqtt_config_client (cfg, i)->latency_us <= 0)
+      return FALSE;
+  return TRUE;
+}
+
 static const char *
 client_label (SesMqttConfig *cfg, guint32 client)
 {
@@ -192,7 +234,12 @@ ses_check_scenario (const SesScript *script, const char *path, guint64 seed,
     .max_depth = opts->max_depth,
     .until = ses_script_until (script),
     .fault_class = fault_class,
+    .event_owner = opts->no_reduction
+                       || !latencies_positive (ses_script_config (script))
+                     ? NULL : event_owner,
     .data = (gpointer) opts,
+    .end_state = opts->end_state != NULL ? end_state : NULL,
+    .end_state_data = (gpointer) opts,
     .progress = opts->progress,
     .graph = opts->graph,
   };

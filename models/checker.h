@@ -27,6 +27,11 @@ typedef struct {
                               clients >= 32 always); 0: all */
   gboolean depth_first;
   guint jobs;              /* threads for a breadth-first search */
+  gboolean no_reduction;   /* explore every order of independent events */
+  /* Called with each end state's world and invariants (after the end is
+   * judged); from several threads at once when jobs > 1. May be NULL. */
+  void (*end_state) (SesWorld *world, SesInvariants *inv, gpointer data);
+  gpointer end_state_data;
   guint64 max_states;      /* 0: none */
   guint max_depth;         /* 0: none */
   void (*progress) (const SesExploreStats *stats, gpointer data);

@@ -59,9 +59,20 @@ typedef struct {
   guint32 budgets[SES_EXPLORE_BUDGETS]; /* faults allowed per class */
   /* The budget class of a fault, or -1 if it may not be injected. */
   gint (*fault_class) (const SesFault *fault, gpointer data);
+  /* For the reduction of independent events (may be NULL: none). The
+   * owner of an event that reads and writes only its owner's state and
+   * schedules nothing at the current time, so that events of different
+   * owners due at the same time commute; -1 for any other event. See
+   * expand() for when the explorer relies on it. */
+  gint (*event_owner) (const SesEvent *event, gpointer data);
   gpointer data;
   /* Records the explored graph when non-NULL. */
   SesExploreGraph *graph;
+  /* Called with every end state reached (its world and monitor, after the
+   * end is judged), from several threads at once when jobs > 1; may be
+   * NULL. */
+  void (*end_state) (SesWorld *world, gpointer monitor, gpointer data);
+  gpointer end_state_data;
   /* Called now and then with the figures so far (progress), may be NULL. */
   void (*progress) (const SesExploreStats *stats, gpointer data);
 } SesExploreOptions;
@@ -73,6 +84,8 @@ struct _SesExploreStats {
   guint max_depth;         /* deepest path explored */
   guint64 frontier;        /* states waiting to be expanded, at the end */
   guint64 peak_frontier;   /* most states waiting at once */
+  guint64 reduced;         /* states expanded by one event only, the
+                              others being independent of it */
   guint64 stored_bytes;    /* memory of the visited set and the parent
                               links: what grows with states stored */
   gboolean complete;       /* FALSE if max_states or max_depth cut it */

@@ -753,7 +753,7 @@ cmd_check (int argc, char **argv)
   gint64 max_failures = 10;
   gboolean bfs = FALSE, dfs = FALSE, json = FALSE, quiet = FALSE;
   gboolean explain = FALSE, random = FALSE, no_swarm = FALSE;
-  gboolean no_shrink = FALSE, coverage = FALSE;
+  gboolean no_shrink = FALSE, coverage = FALSE, no_reduction = FALSE;
   g_autofree char *faults_on = NULL;
   g_autofree char *out_dir = NULL;
   g_autofree char *render = NULL;
@@ -779,6 +779,9 @@ cmd_check (int argc, char **argv)
     { "jobs", 'j', 0, G_OPTION_ARG_INT64, &jobs,
       "Threads: expand states (breadth first) or walk seeds (--random) in "
       "parallel; the result does not depend on it (default 1)", "N" },
+    { "no-reduction", 0, 0, G_OPTION_ARG_NONE, &no_reduction,
+      "Try every order of simultaneous events at different clients, even "
+      "where the order cannot matter", NULL },
     { "max-states", 0, 0, G_OPTION_ARG_INT64, &max_states,
       "Stop after storing this many states, exit 3 (default 1000000)", "N" },
     { "max-depth", 0, 0, G_OPTION_ARG_INT64, &max_depth,
@@ -872,6 +875,7 @@ cmd_check (int argc, char **argv)
   const SesScriptBounds *sb = ses_script_bounds (script);
   SesCheckOptions o = { .depth_first = dfs };
   o.jobs = jobs > 0 ? (guint) jobs : 1;
+  o.no_reduction = no_reduction;
   o.budgets[SES_CHECK_CUTS] = (guint32) bound (cuts, sb->max_cuts, 1);
   o.budgets[SES_CHECK_CRASHES] = (guint32) bound (crashes, sb->max_crashes, 0);
   o.budgets[SES_CHECK_RESTARTS] = (guint32) bound (restarts, sb->max_restarts,
