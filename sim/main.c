@@ -1023,15 +1023,16 @@ cmd_check (int argc, char **argv)
           ",\"trail_length\":%u,\"original_length\":%u,\"search\":\"%s\","
           "\"jobs\":%u,\"states\":%" G_GUINT64_FORMAT
           ",\"transitions\":%" G_GUINT64_FORMAT ",\"end_states\":%"
-          G_GUINT64_FORMAT ",\"max_depth\":%u,\"peak_frontier\":%"
+          G_GUINT64_FORMAT ",\"reduced\":%" G_GUINT64_FORMAT
+          ",\"max_depth\":%u,\"peak_frontier\":%"
           G_GUINT64_FORMAT ",\"stored_bytes\":%" G_GUINT64_FORMAT
           ",\"bytes_per_state\":%.1f,\"seconds\":%.3f,"
           "\"peak_rss_kib\":%" G_GUINT64_FORMAT ",\"coverage\":",
           st.violation ? trail->choices->len : 0,
           st.violation ? found_path->len : 0,
           dfs ? "depth-first" : "breadth-first", o.jobs, st.states,
-          st.transitions, st.end_states, st.max_depth, st.peak_frontier,
-          st.stored_bytes, per_state, secs, peak_rss_kib ());
+          st.transitions, st.end_states, st.reduced, st.max_depth,
+          st.peak_frontier, st.stored_bytes, per_state, secs, peak_rss_kib ());
       ses_coverage_append_json (cov, j);
       g_string_append (j, "}\n");
       fputs (j->str, stdout);
