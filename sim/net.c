@@ -10,6 +10,8 @@ typedef struct {
   guint head;
   guint len;
   guint cap;
+  gboolean lent; /* buf lies in the net's own block (a copy's): never
+                    freed or grown in place */
   SesTime last_at;
 } Fifo;
 
@@ -21,30 +23,42 @@ typedef struct {
   Fifo toward[2]; /* toward[end]: messages travelling to that end */
 } Slot;
 
+/* One allocation holds the net, its slots and, in a copy, what was in
+ * flight when it was made. */
 struct _SesNet {
   guint n_slots;
   gsize msg_size;
   gsize stride;
-  Slot *slots;
+  Slot *slots; /* (owned by the block) */
 };
 
 #define ENTRY_HEADER (sizeof (SesTime) + 8)
 
+/* Where the slots start in the block, and where lent fifo storage does. */
+#define SLOTS_OFFSET ((sizeof (SesNet) + 15) & ~(gsize) 15)
+
+static gsize
+fifo_offset (guint n_slots)
+{
+  return SLOTS_OFFSET + sizeof (Slot) * MAX (n_slots, 1);
+}
+
 SesNet *
 ses_net_new (guint n_slots, gsize msg_size)
 {
-  SesNet *net = g_new0 (SesNet, 1);
+  SesNet *net = g_malloc0 (fifo_offset (n_slots));
   net->n_slots = n_slots;
   net->msg_size = msg_size;
   net->stride = ENTRY_HEADER + ((msg_size + 7) & ~(gsize) 7);
-  net->slots = g_new0 (Slot, MAX (n_slots, 1));
+  net->slots = (Slot *) (void *) ((guint8 *) net + SLOTS_OFFSET);
   return net;
 }
 
 static void
 fifo_clear (Fifo *f)
 {
-  g_free (f->buf);
+  if (!f->lent)
+    g_free (f->buf);
   memset (f, 0, sizeof *f);
 }
 
@@ -56,33 +70,39 @@ ses_net_free (SesNet *net)
   for (guint i = 0; i < net->n_slots; i++)
     for (int d = 0; d < 2; d++)
       fifo_clear (&net->slots[i].toward[d]);
-  g_free (net->slots);
   g_free (net);
 }
 
 SesNet *
 ses_net_copy (const SesNet *net)
 {
-  SesNet *copy = ses_net_new (net->n_slots, net->msg_size);
+  gsize in_flight = 0;
   for (guint i = 0; i < net->n_slots; i++)
-    {
-      const Slot *s = &net->slots[i];
-      Slot *c = &copy->slots[i];
-      *c = *s;
-      for (int d = 0; d < 2; d++)
-        {
-          const Fifo *f = &s->toward[d];
-          Fifo *g = &c->toward[d];
-          memset (g, 0, sizeof *g);
-          g->last_at = f->last_at;
-          if (f->len == 0)
-            continue;
-          g->cap = f->len;
-          g->len = f->len;
-          g->buf = g_memdup2 (f->buf + (gsize) f->head * net->stride,
-                              (gsize) f->len * net->stride);
-        }
-    }
+    for (int d = 0; d < 2; d++)
+      in_flight += (gsize) net->slots[i].toward[d].len * net->stride;
+  gsize offset = fifo_offset (net->n_slots);
+  SesNet *copy = g_malloc (offset + in_flight);
+  memcpy (copy, net, offset);
+  copy->slots = (Slot *) (void *) ((guint8 *) copy + SLOTS_OFFSET);
+  /* Entries are multiples of 8 bytes, and so is the offset. */
+  guint8 *at = (guint8 *) copy + offset;
+  for (guint i = 0; i < net->n_slots; i++)
+    for (int d = 0; d < 2; d++)
+      {
+        const Fifo *f = &net->slots[i].toward[d];
+        Fifo *g = &copy->slots[i].toward[d];
+        g->head = 0;
+        g->len = f->len;
+        g->cap = f->len;
+        g->lent = f->len > 0;
+        g->buf = NULL;
+        if (f->len == 0)
+          continue;
+        gsize bytes = (gsize) f->len * net->stride;
+        memcpy (at, f->buf + (gsize) f->head * net->stride, bytes);
+        g->buf = at;
+        at += bytes;
+      }
   return copy;
 }
 
@@ -177,7 +197,15 @@ fifo_push (SesNet *net, Fifo *f, SesTime at, gboolean close, const void *msg)
       if (f->len == f->cap)
         {
           f->cap = MAX (4, f->cap * 2);
-          f->buf = g_realloc (f->buf, (gsize) f->cap * net->stride);
+          if (f->lent)
+            {
+              guint8 *buf = g_malloc ((gsize) f->cap * net->stride);
+              memcpy (buf, f->buf, (gsize) f->len * net->stride);
+              f->buf = buf;
+              f->lent = FALSE;
+            }
+          else
+            f->buf = g_realloc (f->buf, (gsize) f->cap * net->stride);
         }
     }
   guint8 *e = f->buf + (gsize) (f->head + f->len) * net->stride;
@@ -300,38 +328,45 @@ ses_net_abandon (SesNet *net, guint slot, guint32 gen, SesNetEnd end)
   fifo_clear (&s->toward[end]);
 }
 
-static void
-put_u64 (GByteArray *out, guint64 v)
-{
-  guint8 b[8];
-  for (int i = 0; i < 8; i++)
-    b[i] = (guint8) (v >> (8 * i));
-  g_byte_array_append (out, b, 8);
-}
-
 void
-ses_net_encode (const SesNet *net, SesTime now, GByteArray *out)
+ses_net_encode_to (const SesNet *net, SesTime now, SesEncoder *out)
 {
   for (guint i = 0; i < net->n_slots; i++)
     {
       const Slot *s = &net->slots[i];
-      put_u64 (out, s->gen);
-      guint8 flags[3] = { s->up[0], s->up[1], s->wire_up };
-      g_byte_array_append (out, flags, 3);
-      put_u64 (out, (guint64) s->latency_us);
+      guint8 *p = ses_encoder_reserve (out, 8 + 3 + 8);
+      p = ses_put_u64 (p, s->gen);
+      p = ses_put_u8 (p, s->up[0]);
+      p = ses_put_u8 (p, s->up[1]);
+      p = ses_put_u8 (p, s->wire_up);
+      ses_put_u64 (p, (guint64) s->latency_us);
       for (int d = 0; d < 2; d++)
         {
           const Fifo *f = &s->toward[d];
-          put_u64 (out, f->len);
+          p = ses_encoder_reserve (out, 8 + (gsize) f->len
+                                                * (9 + net->msg_size));
+          p = ses_put_u64 (p, f->len);
           for (guint k = 0; k < f->len; k++)
             {
               const guint8 *e = f->buf + (gsize) (f->head + k) * net->stride;
               SesTime at;
               memcpy (&at, e, sizeof at);
-              put_u64 (out, (guint64) (at - now));
-              g_byte_array_append (out, e + sizeof (SesTime), 1);
-              g_byte_array_append (out, e + ENTRY_HEADER, net->msg_size);
+              p = ses_put_u64 (p, (guint64) (at - now));
+              p = ses_put_u8 (p, e[sizeof (SesTime)]);
+              memcpy (p, e + ENTRY_HEADER, net->msg_size);
+              p += net->msg_size;
             }
         }
     }
+}
+
+void
+ses_net_encode (const SesNet *net, SesTime now, GByteArray *out)
+{
+  guint8 storage[1024];
+  SesEncoder e;
+  ses_encoder_init (&e, storage, sizeof storage);
+  ses_net_encode_to (net, now, &e);
+  g_byte_array_append (out, e.data, (guint) e.len);
+  ses_encoder_clear (&e);
 }

@@ -13,6 +13,7 @@
 
 #include <glib.h>
 #include "clock.h"
+#include "encode.h"
 
 typedef enum {
   SES_NET_CLIENT = 0, /* the end that opened the connection */
@@ -77,3 +78,4 @@ void ses_net_abandon (SesNet *net, guint slot, guint32 gen, SesNetEnd end);
 
 /* Canonical bytes of the whole net; arrival times relative to now. */
 void ses_net_encode (const SesNet *net, SesTime now, GByteArray *out);
+void ses_net_encode_to (const SesNet *net, SesTime now, SesEncoder *out);

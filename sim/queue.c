@@ -9,11 +9,16 @@
 #include <string.h>
 
 struct _SesQueue {
-  SesEvent *heap;
+  SesEvent *heap; /* own_heap, or a separate allocation once that is full */
   guint len;
   guint cap;
   guint64 next_seq;
+  SesEvent own_heap[]; /* allocated with the queue, so a queue (a copy in
+                          particular) costs one allocation until it grows */
 };
+
+/* Room a copy leaves for the events the next step schedules. */
+#define COPY_SPARE 8
 
 static inline gboolean
 before (const SesEvent *a, const SesEvent *b)
@@ -22,13 +27,21 @@ before (const SesEvent *a, const SesEvent *b)
          || (a->time_us == b->time_us && a->seq < b->seq);
 }
 
+static SesQueue *
+queue_alloc (guint cap)
+{
+  SesQueue *q = g_malloc (sizeof (SesQueue) + sizeof (SesEvent) * cap);
+  q->heap = q->own_heap;
+  q->len = 0;
+  q->cap = cap;
+  q->next_seq = 0;
+  return q;
+}
+
 SesQueue *
 ses_queue_new (void)
 {
-  SesQueue *q = g_new0 (SesQueue, 1);
-  q->cap = 64;
-  q->heap = g_new (SesEvent, q->cap);
-  return q;
+  return queue_alloc (64);
 }
 
 void
@@ -36,18 +49,18 @@ ses_queue_free (SesQueue *queue)
 {
   if (queue == NULL)
     return;
-  g_free (queue->heap);
+  if (queue->heap != queue->own_heap)
+    g_free (queue->heap);
   g_free (queue);
 }
 
 SesQueue *
 ses_queue_copy (const SesQueue *queue)
 {
-  SesQueue *q = g_new0 (SesQueue, 1);
-  q->cap = MAX (queue->cap, 1);
+  /* Sized to what is pending, not to what the original once held. */
+  SesQueue *q = queue_alloc (queue->len + COPY_SPARE);
   q->len = queue->len;
   q->next_seq = queue->next_seq;
-  q->heap = g_new (SesEvent, q->cap);
   memcpy (q->heap, queue->heap, sizeof (SesEvent) * queue->len);
   return q;
 }
@@ -98,7 +111,13 @@ insert (SesQueue *queue, SesTime time_us, guint64 seq, guint32 kind,
   if (queue->len == queue->cap)
     {
       queue->cap *= 2;
-      queue->heap = g_renew (SesEvent, queue->heap, queue->cap);
+      if (queue->heap == queue->own_heap)
+        {
+          queue->heap = g_new (SesEvent, queue->cap);
+          memcpy (queue->heap, queue->own_heap, sizeof (SesEvent) * queue->len);
+        }
+      else
+        queue->heap = g_renew (SesEvent, queue->heap, queue->cap);
     }
   SesEvent *ev = &queue->heap[queue->len];
   ev->time_us = time_us;
@@ -203,6 +222,33 @@ compare_events (gconstpointer a, gconstpointer b)
   return before (y, x) ? 1 : 0;
 }
 
+/* Sorts by (time, seq). The order is total (seq is unique), so any sort
+ * gives the same result; insertion sort wins on the dozen or so events a
+ * checker's state holds. */
+void
+ses_events_sort (SesEvent *ev, guint n)
+{
+  if (n > 24)
+    {
+      qsort (ev, n, sizeof (SesEvent), compare_events);
+      return;
+    }
+  for (guint i = 1; i < n; i++)
+    {
+      SesEvent x = ev[i];
+      guint j = i;
+      for (; j > 0 && before (&x, &ev[j - 1]); j--)
+        ev[j] = ev[j - 1];
+      ev[j] = x;
+    }
+}
+
+const SesEvent *
+ses_queue_events (const SesQueue *queue)
+{
+  return queue->heap;
+}
+
 void
 ses_queue_sorted (const SesQueue *queue, GArray *out)
 {
@@ -215,6 +261,17 @@ ses_queue_sorted (const SesQueue *queue, GArray *out)
          compare_events);
 }
 
+guint
+ses_queue_due_at_into (const SesQueue *queue, SesTime time_us, SesEvent *out)
+{
+  guint n = 0;
+  for (guint i = 0; i < queue->len; i++)
+    if (queue->heap[i].time_us == time_us)
+      out[n++] = queue->heap[i];
+  ses_events_sort (out, n);
+  return n;
+}
+
 void
 ses_queue_due_at (const SesQueue *queue, SesTime time_us, GArray *out)
 {
@@ -225,6 +282,5 @@ ses_queue_due_at (const SesQueue *queue, SesTime time_us, GArray *out)
     if (queue->heap[i].time_us == time_us)
       g_array_append_val (out, queue->heap[i]);
   if (out->len - start > 1)
-    qsort (&g_array_index (out, SesEvent, start), out->len - start,
-           sizeof (SesEvent), compare_events);
+    ses_events_sort (&g_array_index (out, SesEvent, start), out->len - start);
 }

@@ -42,5 +42,14 @@ guint64 ses_queue_next_seq (const SesQueue *queue);
 /* Appends copies of every event to out (element-type SesEvent), sorted by
  * (time, seq). For listing choices and for canonical encoding. */
 void ses_queue_sorted (const SesQueue *queue, GArray *out);
+/* The ses_queue_length() pending events in no particular order (heap
+ * order), valid until the queue changes. (transfer none) */
+const SesEvent *ses_queue_events (const SesQueue *queue);
+/* Sorts events by (time, seq), the order the queue takes them in. */
+void ses_events_sort (SesEvent *events, guint n);
 /* Appends the events due at exactly time_us, in seq order. */
 void ses_queue_due_at (const SesQueue *queue, SesTime time_us, GArray *out);
+/* The same into out, which has room for ses_queue_length() events; returns
+ * how many it wrote. */
+guint ses_queue_due_at_into (const SesQueue *queue, SesTime time_us,
+                             SesEvent *out);

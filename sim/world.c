@@ -15,6 +15,9 @@ struct _SesWorld {
   guint64 seed;
   guint64 steps;
   SesRng rng[SES_RNG_STREAM_DEBUG + 1];
+  /* Length of the last encoding, inherited by copies: how much room the
+   * next fingerprint reserves. Not state. */
+  gsize encoded_len;
 };
 
 SesWorld *
@@ -47,8 +50,7 @@ ses_world_free (SesWorld *world)
 SesWorld *
 ses_world_copy (const SesWorld *world)
 {
-  SesWorld *w = g_new0 (SesWorld, 1);
-  *w = *world;
+  SesWorld *w = g_memdup2 (world, sizeof *world);
   w->queue = ses_queue_copy (world->queue);
   w->net = ses_net_copy (world->net);
   w->model = world->klass->copy (world->model);
@@ -270,8 +272,8 @@ list_faults (SesWorld *world, GArray *out)
     }
   if (world->klass->list_faults == NULL)
     return;
-  g_autoptr (GArray) model_faults = g_array_new (FALSE, FALSE,
-                                                 sizeof (SesFault));
+  g_autoptr (GArray) model_faults = g_array_sized_new (FALSE, FALSE,
+                                                       sizeof (SesFault), 8);
   world->klass->list_faults (world->model, world, model_faults);
   for (guint i = 0; i < model_faults->len; i++)
     {
@@ -287,16 +289,19 @@ ses_world_list_choices (SesWorld *world, GArray *out)
   SesEvent first;
   if (peek_live (world, &first))
     {
-      g_autoptr (GArray) due = g_array_new (FALSE, FALSE, sizeof (SesEvent));
-      ses_queue_due_at (world->queue, first.time_us, due);
-      for (guint i = 0; i < due->len; i++)
+      guint n = ses_queue_length (world->queue);
+      SesEvent local[64];
+      SesEvent *due = n <= G_N_ELEMENTS (local) ? local : g_new (SesEvent, n);
+      n = ses_queue_due_at_into (world->queue, first.time_us, due);
+      for (guint i = 0; i < n; i++)
         {
-          const SesEvent *ev = &g_array_index (due, SesEvent, i);
-          if (!event_live (world, ev))
+          if (!event_live (world, &due[i]))
             continue;
-          SesChoice c = { .kind = SES_CHOICE_EVENT, .event = *ev };
+          SesChoice c = { .kind = SES_CHOICE_EVENT, .event = due[i] };
           g_array_append_val (out, c);
         }
+      if (due != local)
+        g_free (due);
     }
   list_faults (world, out);
 }
@@ -367,44 +372,66 @@ ses_world_run_random (SesWorld *world, const SesRandomRun *opts)
 }
 
 static void
-put_u64 (GByteArray *out, guint64 v)
+encode_model (SesWorld *world, SesEncoder *out)
 {
-  guint8 b[8];
-  for (int i = 0; i < 8; i++)
-    b[i] = (guint8) (v >> (8 * i));
-  g_byte_array_append (out, b, 8);
+  if (world->klass->encode_to != NULL)
+    {
+      world->klass->encode_to (world->model, world->now, out);
+      return;
+    }
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+  world->klass->encode (world->model, world->now, bytes);
+  ses_encoder_bytes (out, bytes->data, bytes->len);
+}
+
+void
+ses_world_encode_to (SesWorld *world, SesEncoder *out)
+{
+  SesEvent first;
+  peek_live (world, &first);
+  /* The live events, in the order they will be taken. */
+  guint n = ses_queue_length (world->queue);
+  const SesEvent *pending = ses_queue_events (world->queue);
+  SesEvent local[64];
+  SesEvent *events = n <= G_N_ELEMENTS (local) ? local : g_new (SesEvent, n);
+  guint live = 0;
+  for (guint i = 0; i < n; i++)
+    if (event_live (world, &pending[i]))
+      events[live++] = pending[i];
+  ses_events_sort (events, live);
+  guint8 *p = ses_encoder_reserve (out, 8 + (gsize) live * 32);
+  p = ses_put_u64 (p, live);
+  for (guint i = 0; i < live; i++)
+    {
+      const SesEvent *ev = &events[i];
+      /* The insertion counter itself is left out: only the order it gives
+       * matters, and that order is the order of this list. */
+      p = ses_put_u64 (p, (guint64) (ev->time_us - world->now));
+      p = ses_put_u64 (p, ev->kind);
+      p = ses_put_u64 (p, ev->target);
+      p = ses_put_u64 (p, ev->arg);
+    }
+  if (events != local)
+    g_free (events);
+  ses_net_encode_to (world->net, world->now, out);
+  /* The debug stream is left out: a debugging draw must not make two
+   * otherwise equal states look different. */
+  p = ses_encoder_reserve (out, (SES_RNG_STREAM_DEBUG - 1) * 4 * 8);
+  for (int s = 1; s < SES_RNG_STREAM_DEBUG; s++)
+    for (int i = 0; i < 4; i++)
+      p = ses_put_u64 (p, world->rng[s].s[i]);
+  encode_model (world, out);
 }
 
 void
 ses_world_encode (SesWorld *world, GByteArray *out)
 {
-  SesEvent first;
-  peek_live (world, &first);
-  g_autoptr (GArray) events = g_array_new (FALSE, FALSE, sizeof (SesEvent));
-  ses_queue_sorted (world->queue, events);
-  guint live = 0;
-  for (guint i = 0; i < events->len; i++)
-    live += event_live (world, &g_array_index (events, SesEvent, i)) ? 1 : 0;
-  put_u64 (out, live);
-  for (guint i = 0; i < events->len; i++)
-    {
-      const SesEvent *ev = &g_array_index (events, SesEvent, i);
-      if (!event_live (world, ev))
-        continue;
-      /* The insertion counter itself is left out: only the order it gives
-       * matters, and that order is the order of this list. */
-      put_u64 (out, (guint64) (ev->time_us - world->now));
-      put_u64 (out, ev->kind);
-      put_u64 (out, ev->target);
-      put_u64 (out, ev->arg);
-    }
-  ses_net_encode (world->net, world->now, out);
-  /* The debug stream is left out: a debugging draw must not make two
-   * otherwise equal states look different. */
-  for (int s = 1; s < SES_RNG_STREAM_DEBUG; s++)
-    for (int i = 0; i < 4; i++)
-      put_u64 (out, world->rng[s].s[i]);
-  world->klass->encode (world->model, world->now, out);
+  guint8 storage[4096];
+  SesEncoder e;
+  ses_encoder_init (&e, storage, sizeof storage);
+  ses_world_encode_to (world, &e);
+  g_byte_array_append (out, e.data, (guint) e.len);
+  ses_encoder_clear (&e);
 }
 
 guint64
@@ -417,10 +444,9 @@ ses_hash_bytes (const guint8 *data, gsize len)
   gsize i = 0;
   for (; i + 8 <= len; i += 8)
     {
-      guint64 w = 0;
-      for (int b = 7; b >= 0; b--)
-        w = (w << 8) | data[i + (gsize) b];
-      h ^= w;
+      guint64 w;
+      memcpy (&w, data + i, sizeof w);
+      h ^= GUINT64_FROM_LE (w);
       h *= G_GUINT64_CONSTANT (0x9fb21c651e98df25);
       h ^= h >> 29;
     }
@@ -435,7 +461,21 @@ ses_hash_bytes (const guint8 *data, gsize len)
 guint64
 ses_world_fingerprint (SesWorld *world)
 {
-  g_autoptr (GByteArray) bytes = g_byte_array_new ();
-  ses_world_encode (world, bytes);
-  return ses_hash_bytes (bytes->data, bytes->len);
+  /* On the stack while it fits, so a search fingerprinting states on
+   * several threads shares no buffer and mostly allocates none; a larger
+   * state reserves what its last encoding (or its parent's) took. */
+  guint8 storage[4096];
+  SesEncoder e;
+  if (world->encoded_len <= sizeof storage)
+    ses_encoder_init (&e, storage, sizeof storage);
+  else
+    {
+      ses_encoder_init (&e, NULL, 0);
+      ses_encoder_expect (&e, world->encoded_len + world->encoded_len / 8);
+    }
+  ses_world_encode_to (world, &e);
+  world->encoded_len = e.len;
+  guint64 h = ses_hash_bytes (e.data, e.len);
+  ses_encoder_clear (&e);
+  return h;
 }

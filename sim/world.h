@@ -11,6 +11,7 @@
 
 #include <glib.h>
 #include "clock.h"
+#include "encode.h"
 #include "net.h"
 #include "queue.h"
 #include "rng.h"
@@ -72,6 +73,9 @@ typedef struct {
   void (*encode) (gconstpointer model, SesTime now, GByteArray *out);
   gpointer (*copy) (gconstpointer model);
   void (*free) (gpointer model);
+  /* The same bytes as encode, written straight into an encoder; may be
+   * NULL (then encode is used). */
+  void (*encode_to) (gconstpointer model, SesTime now, SesEncoder *out);
 } SesModelClass;
 
 /* Takes ownership of model. */
@@ -141,6 +145,9 @@ guint64 ses_world_run_random (SesWorld *world, const SesRandomRun *opts);
  * events in order without their insertion counters, net, random streams,
  * model. Two worlds with equal encodings behave the same from here on. */
 void ses_world_encode (SesWorld *world, GByteArray *out);
+void ses_world_encode_to (SesWorld *world, SesEncoder *out);
+/* ses_hash_bytes() of the encoding. Allocates nothing for states of up to
+ * a few KiB; safe to call on distinct worlds from different threads. */
 guint64 ses_world_fingerprint (SesWorld *world);
 /* 64-bit hash of bytes, the same on every platform. */
 guint64 ses_hash_bytes (const guint8 *data, gsize len);
