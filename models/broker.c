@@ -18,19 +18,38 @@ free_index_entry (gpointer array)
     g_array_unref (array);
 }
 
+#define CONNS_OFFSET(n_sessions) \
+  ((sizeof (SesSession) * MAX ((n_sessions), 1) + 15) & ~(gsize) 15)
+
+gsize
+ses_broker_storage_size (guint32 n_sessions, guint32 n_slots)
+{
+  return CONNS_OFFSET (n_sessions) + sizeof (SesBrokerConn) * MAX (n_slots, 1);
+}
+
+static void
+use_storage (SesBroker *b, gpointer storage)
+{
+  b->sessions = storage;
+  b->conns = (SesBrokerConn *) (void *) ((guint8 *) storage
+                                         + CONNS_OFFSET (b->n_sessions));
+}
+
 void
-ses_broker_init (SesBroker *b, guint32 n_sessions, guint32 n_slots)
+ses_broker_init (SesBroker *b, guint32 n_sessions, guint32 n_slots,
+                 gpointer storage)
 {
   memset (b, 0, sizeof *b);
   b->n_sessions = n_sessions;
   b->n_slots = n_slots;
-  b->sessions = g_new0 (SesSession, MAX (n_sessions, 1));
+  use_storage (b, storage);
+  memset (storage, 0, ses_broker_storage_size (n_sessions, n_slots));
   for (guint32 i = 0; i < n_sessions; i++)
     ses_session_init (&b->sessions[i]);
-  b->conns = g_new0 (SesBrokerConn, MAX (n_slots, 1));
   for (guint32 i = 0; i < n_slots; i++)
     b->conns[i].session = SES_NONE;
-  b->retained = g_array_new (FALSE, FALSE, sizeof (SesMessage));
+  ses_vec_init (&b->retained_vec, sizeof (SesMessage));
+  b->retained = &b->retained_vec.view;
   b->subscribers = g_ptr_array_new_with_free_func (free_index_entry);
 }
 
@@ -39,57 +58,78 @@ ses_broker_clear (SesBroker *b)
 {
   for (guint32 i = 0; i < b->n_sessions; i++)
     ses_session_clear (&b->sessions[i]);
-  g_clear_pointer (&b->sessions, g_free);
-  g_clear_pointer (&b->conns, g_free);
-  g_clear_pointer (&b->retained, g_array_unref);
+  b->sessions = NULL;
+  b->conns = NULL;
+  ses_vec_clear (&b->retained_vec);
   g_clear_pointer (&b->subscribers, g_ptr_array_unref);
 }
 
-void
-ses_broker_copy_into (SesBroker *dest, const SesBroker *src)
+gsize
+ses_broker_lent_size (const SesBroker *b)
+{
+  gsize size = ses_vec_lent_size (&b->retained_vec);
+  for (guint32 i = 0; i < b->n_sessions; i++)
+    size += ses_session_lent_size (&b->sessions[i]);
+  return size;
+}
+
+guint8 *
+ses_broker_copy_into (SesBroker *dest, const SesBroker *src, gpointer storage,
+                      guint8 *lent)
 {
   *dest = *src;
-  dest->sessions = g_new0 (SesSession, MAX (src->n_sessions, 1));
+  use_storage (dest, storage);
   for (guint32 i = 0; i < src->n_sessions; i++)
-    ses_session_copy_into (&dest->sessions[i], &src->sessions[i]);
-  dest->conns = g_memdup2 (src->conns,
-                           sizeof (SesBrokerConn) * MAX (src->n_slots, 1));
-  dest->retained = g_array_copy (src->retained);
-  dest->subscribers = g_ptr_array_new_full (src->subscribers->len,
-                                            free_index_entry);
-  for (guint i = 0; i < src->subscribers->len; i++)
+    lent = ses_session_copy_into (&dest->sessions[i], &src->sessions[i], lent);
+  memcpy (dest->conns, src->conns, sizeof (SesBrokerConn) * src->n_slots);
+  dest->retained = &dest->retained_vec.view;
+  lent = ses_vec_lend (&dest->retained_vec, lent);
+  /* Derived from the sessions, so rebuilt when first needed rather than
+   * copied: most copies (a checker's) never route a message. */
+  dest->subscribers = NULL;
+  return lent;
+}
+
+void
+ses_broker_encode_to (const SesBroker *b, SesTime now, SesEncoder *out)
+{
+  for (guint32 i = 0; i < b->n_sessions; i++)
+    ses_session_encode_to (&b->sessions[i], now, out);
+  for (guint32 i = 0; i < b->n_slots; i++)
     {
-      GArray *a = g_ptr_array_index (src->subscribers, i);
-      g_ptr_array_add (dest->subscribers, a != NULL ? g_array_copy (a) : NULL);
+      const SesBrokerConn *c = &b->conns[i];
+      guint8 *p = ses_encoder_reserve (out, 4 + 5);
+      p = ses_put_u32 (p, c->gen);
+      p = ses_put_u8 (p, c->up);
+      p = ses_put_u8 (p, c->connected);
+      p = ses_put_u8 (p, c->version);
+      p = ses_put_u8 (p, c->expiry_was_zero);
+      ses_put_u8 (p, c->ka_armed);
+      if (!c->up)
+        continue;
+      p = ses_encoder_reserve (out, 4 * 4 + 8 + 4);
+      p = ses_put_u32 (p, c->session);
+      p = ses_put_u32 (p, c->keep_alive_s);
+      p = ses_put_u32 (p, c->quota);
+      p = ses_put_u32 (p, c->quota_max);
+      p = ses_put_time (p, c->last_rx_us, now);
+      ses_put_u32 (p, c->will);
     }
+  ses_encoder_u32 (out, b->retained->len);
+  for (guint i = 0; i < b->retained->len; i++)
+    ses_encoder_message (out, &g_array_index (b->retained, SesMessage, i), now);
+  /* The subscriber index is derived from the sessions' subscriptions, so
+   * it adds nothing to the encoding. */
 }
 
 void
 ses_broker_encode (const SesBroker *b, SesTime now, GByteArray *out)
 {
-  for (guint32 i = 0; i < b->n_sessions; i++)
-    ses_session_encode (&b->sessions[i], now, out);
-  for (guint32 i = 0; i < b->n_slots; i++)
-    {
-      const SesBrokerConn *c = &b->conns[i];
-      ses_encode_u32 (out, c->gen);
-      guint8 f[5] = { c->up, c->connected, c->version, c->expiry_was_zero,
-                      c->ka_armed };
-      g_byte_array_append (out, f, 5);
-      if (!c->up)
-        continue;
-      ses_encode_u32 (out, c->session);
-      ses_encode_u32 (out, c->keep_alive_s);
-      ses_encode_u32 (out, c->quota);
-      ses_encode_u32 (out, c->quota_max);
-      ses_encode_time (out, c->last_rx_us, now);
-      ses_encode_u32 (out, c->will);
-    }
-  ses_encode_u32 (out, b->retained->len);
-  for (guint i = 0; i < b->retained->len; i++)
-    ses_encode_message (out, &g_array_index (b->retained, SesMessage, i), now);
-  /* The subscriber index is derived from the sessions' subscriptions, so
-   * it adds nothing to the encoding. */
+  SesEncoder e;
+  ses_encoder_init (&e, NULL, 0);
+  ses_broker_encode_to (b, now, &e);
+  g_byte_array_append (out, e.data, (guint) e.len);
+  ses_encoder_clear (&e);
 }
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -126,9 +166,35 @@ find_incoming (const SesSession *s, guint16 id)
   return -1;
 }
 
+static void index_set (SesBroker *b, guint32 filter, guint32 session,
+                       guint8 qos);
+
+/* Builds the subscriber index from the sessions' subscriptions, as the
+ * subscribes that made them built it: sessions in ascending order, so
+ * every list comes out sorted by session. */
+static void
+index_build (SesBroker *b)
+{
+  b->subscribers = g_ptr_array_new_with_free_func (free_index_entry);
+  for (guint32 i = 0; i < b->n_sessions; i++)
+    {
+      const GArray *subs = b->sessions[i].subs;
+      for (guint k = 0; k < subs->len; k++)
+        {
+          const SesSubscription *sub = &g_array_index (subs, SesSubscription,
+                                                       k);
+          index_set (b, sub->filter, i, sub->qos);
+        }
+    }
+}
+
+/* NULL if the index is not built (then there is nothing to update: it
+ * will be built from the sessions, which already hold the change). */
 static GArray *
 subscribers_of (SesBroker *b, guint32 filter, gboolean create)
 {
+  if (b->subscribers == NULL)
+    return NULL;
   if (filter >= b->subscribers->len)
     {
       if (!create)
@@ -164,6 +230,8 @@ static void
 index_set (SesBroker *b, guint32 filter, guint32 session, guint8 qos)
 {
   GArray *a = subscribers_of (b, filter, TRUE);
+  if (a == NULL)
+    return;
   guint at = lower_bound (a, session);
   if (at < a->len && g_array_index (a, SesRouteTarget, at).session == session)
     {
@@ -278,7 +346,7 @@ drain (SesMqtt *m, SesWorld *w, guint32 session)
       SesMessage msg = g_array_index (s->queue, SesMessage, 0);
       if (msg.qos > 0 && (c->quota == 0 || publish_blocked))
         break; /* 5.0 [MQTT-3.3.4-9]: wait for the client to acknowledge */
-      g_array_remove_index (s->queue, 0);
+      ses_vec_remove (&s->queue_vec, 0);
       if (msg.expiry_at_us != SES_TIME_NONE && msg.expiry_at_us <= now
           && !ses_mqtt_variant (m, SES_VARIANT_DELIVER_EXPIRED))
         {
@@ -302,13 +370,10 @@ drain (SesMqtt *m, SesWorld *w, guint32 session)
       f.packet_id = ses_packet_id_next (&s->next_id, s->outflight, NULL);
       if (f.packet_id == 0)
         {
-          g_array_insert_val (s->queue, 0, msg);
+          ses_vec_insert (&s->queue_vec, 0, &msg);
           break;
         }
-      g_array_append_val (s->outflight, f);
-      transmit_flight (m, w, session,
-                       &g_array_index (s->outflight, SesFlight,
-                                       s->outflight->len - 1));
+      transmit_flight (m, w, session, ses_vec_append (&s->outflight_vec, &f));
     }
 }
 
@@ -328,7 +393,7 @@ enqueue (SesMqtt *m, SesWorld *w, guint32 session, const SesMessage *msg,
         {
           ses_mqtt_publish_packet (&g_array_index (s->queue, SesMessage, 0),
                                    now, &pkt);
-          g_array_remove_index (s->queue, 0);
+          ses_vec_remove (&s->queue_vec, 0);
           ses_mqtt_observe (m, w, SES_OBS_POLICY_DROP, SES_CAUSE_QUEUE_FULL,
                             s->client, session, &pkt, 0, NULL);
         }
@@ -340,7 +405,7 @@ enqueue (SesMqtt *m, SesWorld *w, guint32 session, const SesMessage *msg,
           return;
         }
     }
-  g_array_append_val (s->queue, *msg);
+  ses_vec_append (&s->queue_vec, msg);
   ses_mqtt_publish_packet (msg, now, &pkt);
   ses_mqtt_observe (m, w, SES_OBS_QUEUED, why, s->client, session, &pkt, 0,
                     why == SES_CAUSE_DISCONNECT
@@ -365,7 +430,7 @@ deliver_to_session (SesMqtt *m, SesWorld *w, guint32 session,
       if (s->queue->len == 0
           && (copy->qos == 0 || m->broker.conns[s->client].quota > 0))
         {
-          g_array_append_val (s->queue, *copy);
+          ses_vec_append (&s->queue_vec, copy);
           drain (m, w, session);
         }
       else
@@ -386,7 +451,7 @@ deliver_to_session (SesMqtt *m, SesWorld *w, guint32 session,
 }
 
 static gint
-compare_targets (gconstpointer a, gconstpointer b)
+compare_targets (gconstpointer a, gconstpointer b, gpointer unused)
 {
   const SesRouteTarget *x = a, *y = b;
   return x->session < y->session ? -1 : x->session > y->session;
@@ -405,7 +470,7 @@ retain_message (SesMqtt *m, const SesMessage *msg)
   if (payload == NULL || payload[0] == '\0')
     {
       if (same)
-        g_array_remove_index (r, i);
+        ses_vec_remove (&m->broker.retained_vec, i);
       return;
     }
   SesMessage kept = *msg;
@@ -413,7 +478,7 @@ retain_message (SesMqtt *m, const SesMessage *msg)
   if (same)
     g_array_index (r, SesMessage, i) = kept;
   else
-    g_array_insert_val (r, i, kept);
+    ses_vec_insert (&m->broker.retained_vec, i, &kept);
 }
 
 /* Routes an accepted message to every session with a matching subscription.
@@ -425,28 +490,40 @@ route (SesMqtt *m, SesWorld *w, const SesMessage *msg)
   if (msg->retain)
     retain_message (m, msg);
   const GArray *filters = ses_mqtt_matching_filters (m->cfg, msg->topic);
-  /* A scratch array reused for every message (routing never nests). */
-  GArray *targets = m->scratch;
-  g_assert (targets->len == 0);
+  if (m->broker.subscribers == NULL)
+    index_build (&m->broker);
+  /* The subscribers of every matching filter, collected before any is
+   * delivered to: on the stack unless there are many. */
+  guint n = 0;
   for (guint i = 0; i < filters->len; i++)
     {
-      GArray *subs = subscribers_of (&m->broker,
-                                     g_array_index (filters, guint32, i), FALSE);
-      if (subs != NULL)
-        g_array_append_vals (targets, subs->data, subs->len);
+      const GArray *subs = subscribers_of (
+          &m->broker, g_array_index (filters, guint32, i), FALSE);
+      n += subs != NULL ? subs->len : 0;
     }
-  if (filters->len > 1)
-    g_array_sort (targets, compare_targets);
-  for (guint i = 0; i < targets->len; i++)
+  SesRouteTarget local[64];
+  SesRouteTarget *targets = n <= G_N_ELEMENTS (local)
+                              ? local : g_new (SesRouteTarget, n);
+  n = 0;
+  for (guint i = 0; i < filters->len; i++)
     {
-      SesRouteTarget t = g_array_index (targets, SesRouteTarget, i);
-      while (i + 1 < targets->len
-             && g_array_index (targets, SesRouteTarget, i + 1).session
-                  == t.session)
+      const GArray *subs = subscribers_of (
+          &m->broker, g_array_index (filters, guint32, i), FALSE);
+      if (subs == NULL || subs->len == 0)
+        continue;
+      memcpy (targets + n, subs->data, sizeof (SesRouteTarget) * subs->len);
+      n += subs->len;
+    }
+  if (filters->len > 1 && n > 1)
+    g_qsort_with_data (targets, (gint) n, sizeof (SesRouteTarget),
+                       compare_targets, NULL);
+  for (guint i = 0; i < n; i++)
+    {
+      SesRouteTarget t = targets[i];
+      while (i + 1 < n && targets[i + 1].session == t.session)
         {
           i++;
-          guint32 other = g_array_index (targets, SesRouteTarget, i).qos;
-          t.qos = MAX (t.qos, other);
+          t.qos = MAX (t.qos, targets[i].qos);
         }
       SesMessage copy = *msg;
       /* both: delivered QoS = min(published, granted) (3.1.1
@@ -457,7 +534,8 @@ route (SesMqtt *m, SesWorld *w, const SesMessage *msg)
       copy.retain = 0;
       deliver_to_session (m, w, t.session, &copy);
     }
-  g_array_set_size (targets, 0);
+  if (targets != local)
+    g_free (targets);
 }
 
 /* ---- wills and session lifetime ----------------------------------------- */
@@ -567,7 +645,7 @@ connection_ended (SesMqtt *m, SesWorld *w, guint32 slot, SesCause why,
       g_array_index (s->outflight, SesFlight, i).counted = 0;
     }
   if (ses_mqtt_variant (m, SES_VARIANT_FORGET_INFLIGHT))
-    g_array_set_size (s->outflight, 0);
+    ses_vec_truncate (&s->outflight_vec);
 
   if (!p->will_in_session && c->will != 0)
     {
@@ -918,7 +996,7 @@ handle_publish (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
             in.has_msg = 1;
             in.msg = msg;
           }
-        g_array_append_val (s->incoming, in);
+        ses_vec_append (&s->incoming_vec, &in);
         rule = c->version == SES_MQTT_5 ? "5.0 [MQTT-4.3.3-8]"
                                         : "3.1.1 [MQTT-4.3.3-2]";
         break;
@@ -948,7 +1026,7 @@ handle_pubrel (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
   if (at >= 0)
     {
       SesIncoming in = g_array_index (s->incoming, SesIncoming, at);
-      g_array_remove_index (s->incoming, (guint) at);
+      ses_vec_remove (&s->incoming_vec, (guint) at);
       if (in.has_msg)
         route (m, w, &in.msg);
     }
@@ -984,7 +1062,7 @@ handle_ack (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
       if (f == NULL || f->state != SES_FLIGHT_AWAIT_PUBACK)
         return; /* unknown PUBACK: ignored (rules list §2 item 22) */
       release_quota (c, f);
-      g_array_remove_index (s->outflight, (guint) at);
+      ses_vec_remove (&s->outflight_vec, (guint) at);
       break;
     case SES_PKT_PUBREC:
       if (f == NULL)
@@ -999,7 +1077,7 @@ handle_ack (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
           /* 5.0 [MQTT-4.3.3-4], [MQTT-4.4.0-2]: a failed PUBREC completes
            * the exchange; no PUBREL, never resent. */
           release_quota (c, f);
-          g_array_remove_index (s->outflight, (guint) at);
+          ses_vec_remove (&s->outflight_vec, (guint) at);
           break;
         }
       /* 5.0 [MQTT-4.3.3-4] / 3.1.1 [MQTT-4.3.3-1]: answer with PUBREL */
@@ -1010,7 +1088,7 @@ handle_ack (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
       if (f == NULL || f->state != SES_FLIGHT_AWAIT_PUBCOMP)
         return;
       release_quota (c, f);
-      g_array_remove_index (s->outflight, (guint) at);
+      ses_vec_remove (&s->outflight_vec, (guint) at);
       break;
     default:
       g_return_if_reached ();
@@ -1066,7 +1144,7 @@ handle_subscribe (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
       while (i < s->subs->len
              && g_array_index (s->subs, SesSubscription, i).filter < pkt->topic)
         i++;
-      g_array_insert_val (s->subs, i, sub);
+      ses_vec_insert (&s->subs_vec, i, &sub);
     }
   index_set (&m->broker, pkt->topic, session, granted);
   ack.qos = granted;
@@ -1087,7 +1165,7 @@ handle_unsubscribe (SesMqtt *m, SesWorld *w, guint32 slot,
     {
       /* Stop adding new messages; deliveries already started go on
        * (both [MQTT-3.10.4-2], [MQTT-3.10.4-3]). */
-      g_array_remove_index (s->subs, (guint) at);
+      ses_vec_remove (&s->subs_vec, (guint) at);
       index_remove (&m->broker, pkt->topic, c->session);
       ses_mqtt_observe (m, w, SES_OBS_UNSUBSCRIBED, SES_CAUSE_NONE, slot,
                         c->session, pkt, 0,
@@ -1344,7 +1422,7 @@ ses_broker_restart (SesMqtt *m, SesWorld *w)
                               NULL, 0, NULL);
           c->will = 0;
         }
-      g_array_set_size (b->retained, 0);
+      ses_vec_truncate (&b->retained_vec);
     }
   for (guint32 slot = 0; slot < b->n_slots; slot++)
     {

@@ -36,21 +36,38 @@ typedef struct {
 typedef struct {
   guint32 n_sessions;
   guint32 n_slots;
-  SesSession *sessions;  /* by session index */
-  SesBrokerConn *conns;  /* by client slot */
-  GArray *retained;      /* (element-type SesMessage) sorted by topic */
+  SesSession *sessions;  /* by session index (storage not owned) */
+  SesBrokerConn *conns;  /* by client slot (storage not owned) */
+  GArray *retained;      /* (element-type SesMessage) sorted by topic;
+                            the view of retained_vec */
+  SesVec retained_vec;
   /* filter id -> (element-type SesRouteTarget) subscribers with their
    * granted QoS, by ascending session; NULL for filters nobody holds.
-   * Derived from the sessions' subscriptions. */
+   * Derived from the sessions' subscriptions; NULL itself in a copy until
+   * a message is routed. */
   GPtrArray *subscribers;
   /* Set only inside ses_broker_restart(), never between events. */
   gboolean down;
 } SesBroker;
 
-void ses_broker_init (SesBroker *broker, guint32 n_sessions, guint32 n_slots);
+/* The sessions and connections live in storage the owner provides (the
+ * model puts them in one block with itself): this many bytes, 16-byte
+ * aligned, outliving the broker. */
+gsize ses_broker_storage_size (guint32 n_sessions, guint32 n_slots);
+void ses_broker_init (SesBroker *broker, guint32 n_sessions, guint32 n_slots,
+                      gpointer storage);
+/* Frees what the broker owns; the storage stays the owner's. */
 void ses_broker_clear (SesBroker *broker);
-void ses_broker_copy_into (SesBroker *dest, const SesBroker *src);
+/* Bytes of lent storage (see SesVec) a copy of the broker needs. */
+gsize ses_broker_lent_size (const SesBroker *broker);
+/* Copies src into dest, with dest's sessions and connections in storage
+ * and its arrays' elements in lent; returns the first byte of lent after
+ * them. */
+guint8 *ses_broker_copy_into (SesBroker *dest, const SesBroker *src,
+                              gpointer storage, guint8 *lent);
 void ses_broker_encode (const SesBroker *broker, SesTime now, GByteArray *out);
+void ses_broker_encode_to (const SesBroker *broker, SesTime now,
+                           SesEncoder *out);
 
 void ses_broker_on_packet (SesMqtt *m, SesWorld *w, guint32 slot, guint32 gen,
                            const SesPacket *pkt);

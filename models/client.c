@@ -7,70 +7,103 @@
 
 #include <string.h>
 
+/* Points the GArray fields at their vecs (after init or a byte copy). */
+static void
+attach_views (SesClient *c)
+{
+  c->outgoing = &c->outgoing_vec.view;
+  c->incoming = &c->incoming_vec.view;
+  c->pending = &c->pending_vec.view;
+  c->held = &c->held_vec.view;
+}
+
 void
 ses_client_init (SesClient *c)
 {
   memset (c, 0, sizeof *c);
-  c->outgoing = g_array_new (FALSE, FALSE, sizeof (SesFlight));
-  c->incoming = g_array_new (FALSE, FALSE, sizeof (guint16));
-  c->pending = g_array_new (FALSE, FALSE, sizeof (guint16));
-  c->held = g_array_new (FALSE, FALSE, sizeof (SesPacket));
+  ses_vec_init (&c->outgoing_vec, sizeof (SesFlight));
+  ses_vec_init (&c->incoming_vec, sizeof (guint16));
+  ses_vec_init (&c->pending_vec, sizeof (guint16));
+  ses_vec_init (&c->held_vec, sizeof (SesPacket));
+  attach_views (c);
 }
 
 void
 ses_client_clear (SesClient *c)
 {
-  g_clear_pointer (&c->outgoing, g_array_unref);
-  g_clear_pointer (&c->incoming, g_array_unref);
-  g_clear_pointer (&c->pending, g_array_unref);
-  g_clear_pointer (&c->held, g_array_unref);
+  ses_vec_clear (&c->outgoing_vec);
+  ses_vec_clear (&c->incoming_vec);
+  ses_vec_clear (&c->pending_vec);
+  ses_vec_clear (&c->held_vec);
+}
+
+gsize
+ses_client_lent_size (const SesClient *c)
+{
+  return ses_vec_lent_size (&c->outgoing_vec)
+         + ses_vec_lent_size (&c->incoming_vec)
+         + ses_vec_lent_size (&c->pending_vec)
+         + ses_vec_lent_size (&c->held_vec);
+}
+
+guint8 *
+ses_client_copy_into (SesClient *dest, const SesClient *src, guint8 *lent)
+{
+  *dest = *src;
+  attach_views (dest);
+  lent = ses_vec_lend (&dest->outgoing_vec, lent);
+  lent = ses_vec_lend (&dest->incoming_vec, lent);
+  lent = ses_vec_lend (&dest->pending_vec, lent);
+  return ses_vec_lend (&dest->held_vec, lent);
 }
 
 void
-ses_client_copy_into (SesClient *dest, const SesClient *src)
+ses_client_encode_to (const SesClient *c, SesTime now, SesEncoder *out)
 {
-  *dest = *src;
-  dest->outgoing = g_array_copy (src->outgoing);
-  dest->incoming = g_array_copy (src->incoming);
-  dest->pending = g_array_copy (src->pending);
-  dest->held = g_array_copy (src->held);
+  guint8 *p = ses_encoder_reserve (out, 10 + 9 * 4 + 8 + 4);
+  p = ses_put_u8 (p, c->state);
+  p = ses_put_u8 (p, c->clean);
+  p = ses_put_u8 (p, c->has_expiry);
+  p = ses_put_u8 (p, c->has_session);
+  p = ses_put_u8 (p, c->lost_state);
+  p = ses_put_u8 (p, c->force_clean);
+  p = ses_put_u8 (p, c->hold_acks);
+  p = ses_put_u8 (p, c->ping_out);
+  p = ses_put_u8 (p, c->ka_armed);
+  p = ses_put_u8 (p, c->user_disconnect);
+  p = ses_put_u32 (p, c->keep_alive_s);
+  p = ses_put_u32 (p, c->quota);
+  p = ses_put_u32 (p, c->quota_max);
+  p = ses_put_u32 (p, c->next_id);
+  p = ses_put_u32 (p, c->gen);
+  p = ses_put_u32 (p, c->expiry_s);
+  p = ses_put_u32 (p, c->will);
+  p = ses_put_u32 (p, c->next_seq);
+  p = ses_put_u32 (p, c->timer_gen);
+  p = ses_put_time (p, c->last_tx_us, now);
+  ses_put_u32 (p, c->outgoing->len);
+  for (guint i = 0; i < c->outgoing->len; i++)
+    ses_encoder_flight (out, &g_array_index (c->outgoing, SesFlight, i), now);
+  /* Ids and held packets go in as they lie in memory, as they always
+   * have: the encodings (and the fingerprints tests pin) stay the same. */
+  ses_encoder_u32 (out, c->incoming->len);
+  ses_encoder_bytes (out, c->incoming->data,
+                     c->incoming->len * sizeof (guint16));
+  ses_encoder_u32 (out, c->pending->len);
+  ses_encoder_bytes (out, c->pending->data, c->pending->len * sizeof (guint16));
+  ses_encoder_u32 (out, c->held->len);
+  ses_encoder_bytes (out, c->held->data, c->held->len * sizeof (SesPacket));
 }
 
 void
 ses_client_encode (const SesClient *c, SesTime now, GByteArray *out)
 {
-  guint8 f[10] = { c->state, c->clean, c->has_expiry, c->has_session,
-                   c->lost_state, c->force_clean, c->hold_acks, c->ping_out,
-                   c->ka_armed, c->user_disconnect };
-  g_byte_array_append (out, f, sizeof f);
-  ses_encode_u32 (out, c->keep_alive_s);
-  ses_encode_u32 (out, c->quota);
-  ses_encode_u32 (out, c->quota_max);
-  ses_encode_u32 (out, c->next_id);
-  ses_encode_u32 (out, c->gen);
-  ses_encode_u32 (out, c->expiry_s);
-  ses_encode_u32 (out, c->will);
-  ses_encode_u32 (out, c->next_seq);
-  ses_encode_u32 (out, c->timer_gen);
-  ses_encode_time (out, c->last_tx_us, now);
-  ses_encode_u32 (out, c->outgoing->len);
-  for (guint i = 0; i < c->outgoing->len; i++)
-    {
-      const SesFlight *fl = &g_array_index (c->outgoing, SesFlight, i);
-      ses_encode_message (out, &fl->msg, now);
-      guint8 b[6] = { (guint8) fl->packet_id, (guint8) (fl->packet_id >> 8),
-                      fl->state, fl->transmitted, fl->on_wire, fl->counted };
-      g_byte_array_append (out, b, sizeof b);
-    }
-  ses_encode_u32 (out, c->incoming->len);
-  g_byte_array_append (out, (const guint8 *) c->incoming->data,
-                       c->incoming->len * sizeof (guint16));
-  ses_encode_u32 (out, c->pending->len);
-  g_byte_array_append (out, (const guint8 *) c->pending->data,
-                       c->pending->len * sizeof (guint16));
-  ses_encode_u32 (out, c->held->len);
-  g_byte_array_append (out, (const guint8 *) c->held->data,
-                       c->held->len * sizeof (SesPacket));
+  guint8 storage[512];
+  SesEncoder e;
+  ses_encoder_init (&e, storage, sizeof storage);
+  ses_client_encode_to (c, now, &e);
+  g_byte_array_append (out, e.data, (guint) e.len);
+  ses_encoder_clear (&e);
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -114,7 +147,7 @@ send_ack (SesMqtt *m, SesWorld *w, guint32 client, SesPacketType type,
   ack.reason = reason;
   if (c->hold_acks && type != SES_PKT_PUBREL)
     {
-      g_array_append_val (c->held, ack);
+      ses_vec_append (&c->held_vec, &ack);
       return;
     }
   send (m, w, client, &ack);
@@ -134,14 +167,14 @@ discard_state (SesMqtt *m, SesWorld *w, guint32 client, SesCause why,
       SesFlight *f = &g_array_index (c->outgoing, SesFlight, i);
       if (f->transmitted)
         {
-          g_array_remove_index (c->outgoing, i);
+          ses_vec_remove (&c->outgoing_vec, i);
           dropped++;
         }
       else
         f->packet_id = 0;
     }
   gboolean had_state = dropped > 0 || c->incoming->len > 0 || c->has_session;
-  g_array_set_size (c->incoming, 0);
+  ses_vec_truncate (&c->incoming_vec);
   c->has_session = 0;
   if (!had_state)
     return;
@@ -252,8 +285,8 @@ went_offline (SesMqtt *m, SesWorld *w, guint32 client, SesCause why)
   c->state = SES_CLIENT_OFFLINE;
   c->ka_armed = 0;
   c->ping_out = 0;
-  g_array_set_size (c->held, 0);
-  g_array_set_size (c->pending, 0);
+  ses_vec_truncate (&c->held_vec);
+  ses_vec_truncate (&c->pending_vec);
   for (guint i = 0; i < c->outgoing->len; i++)
     {
       g_array_index (c->outgoing, SesFlight, i).on_wire = 0;
@@ -362,7 +395,7 @@ do_publish (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
   /* QoS 1/2 waits in the client's session until acknowledged, even if it
    * cannot go out yet. */
   SesFlight f = { .msg = msg, .state = SES_FLIGHT_UNSENT };
-  g_array_append_val (c->outgoing, f);
+  ses_vec_append (&c->outgoing_vec, &f);
   pump (m, w, client);
 }
 
@@ -385,7 +418,7 @@ do_subscribe (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a,
   pkt.packet_id = ses_packet_id_next (&c->next_id, c->outgoing, c->pending);
   pkt.topic = a->topic;
   pkt.qos = a->qos;
-  g_array_append_val (c->pending, pkt.packet_id);
+  ses_vec_append (&c->pending_vec, &pkt.packet_id);
   send (m, w, client, &pkt);
 }
 
@@ -419,10 +452,12 @@ release_acks (SesMqtt *m, SesWorld *w, guint32 client)
 {
   SesClient *c = &m->clients[client];
   c->hold_acks = 0;
-  g_autoptr (GArray) held = g_array_copy (c->held);
-  g_array_set_size (c->held, 0);
-  for (guint i = 0; i < held->len; i++)
-    send (m, w, client, &g_array_index (held, SesPacket, i));
+  /* Taken out whole, so the client holds none while they go out. */
+  SesVec held = c->held_vec;
+  ses_vec_init (&c->held_vec, sizeof (SesPacket));
+  for (guint i = 0; i < held.view.len; i++)
+    send (m, w, client, &g_array_index (&held.view, SesPacket, i));
+  ses_vec_clear (&held);
 }
 
 void
@@ -437,8 +472,8 @@ ses_client_crash (SesMqtt *m, SesWorld *w, guint32 client)
   c->ka_armed = 0;
   c->ping_out = 0;
   c->hold_acks = 0;
-  g_array_set_size (c->held, 0);
-  g_array_set_size (c->pending, 0);
+  ses_vec_truncate (&c->held_vec);
+  ses_vec_truncate (&c->pending_vec);
   for (guint i = 0; i < c->outgoing->len; i++)
     {
       g_array_index (c->outgoing, SesFlight, i).on_wire = 0;
@@ -447,8 +482,8 @@ ses_client_crash (SesMqtt *m, SesWorld *w, guint32 client)
   if (!cc->persistent_store)
     {
       /* Memory is gone: the client's half of the session with it. */
-      g_array_set_size (c->outgoing, 0);
-      g_array_set_size (c->incoming, 0);
+      ses_vec_truncate (&c->outgoing_vec);
+      ses_vec_truncate (&c->incoming_vec);
       c->next_id = 0;
       c->has_session = 0;
       c->lost_state = 1;
@@ -578,7 +613,7 @@ on_publish (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
             send_ack (m, w, client, SES_PKT_PUBREC, pkt->packet_id, 0);
             return;
           }
-      g_array_append_val (c->incoming, pkt->packet_id);
+      ses_vec_append (&c->incoming_vec, &pkt->packet_id);
     }
   m->counters.delivered++;
   ses_mqtt_observe (m, w, SES_OBS_DELIVER, SES_CAUSE_NONE, client, session,
@@ -606,7 +641,7 @@ complete (SesMqtt *m, SesWorld *w, guint32 client, gint at,
 {
   SesClient *c = &m->clients[client];
   SesFlight f = g_array_index (c->outgoing, SesFlight, at);
-  g_array_remove_index (c->outgoing, (guint) at);
+  ses_vec_remove (&c->outgoing_vec, (guint) at);
   release_quota (c, &f);
   SesPacket msg;
   ses_mqtt_publish_packet (&f.msg, ses_world_now (w), &msg);
@@ -665,7 +700,7 @@ on_pubrel (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
   for (guint i = 0; i < c->incoming->len; i++)
     if (g_array_index (c->incoming, guint16, i) == pkt->packet_id)
       {
-        g_array_remove_index (c->incoming, i);
+        ses_vec_remove (&c->incoming_vec, i);
         reason = 0;
         break;
       }
@@ -679,7 +714,7 @@ remove_pending (SesClient *c, guint16 id)
   for (guint i = 0; i < c->pending->len; i++)
     if (g_array_index (c->pending, guint16, i) == id)
       {
-        g_array_remove_index (c->pending, i);
+        ses_vec_remove (&c->pending_vec, i);
         return;
       }
 }

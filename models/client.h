@@ -35,12 +35,25 @@ typedef struct {
   GArray *incoming;      /* (element-type guint16) QoS 2 ids awaiting PUBREL */
   GArray *pending;       /* (element-type guint16) SUBSCRIBE/UNSUBSCRIBE ids */
   GArray *held;          /* (element-type SesPacket) withheld acks */
+  /* Where the four arrays above live (see SesVec): read those, write
+   * these. */
+  SesVec outgoing_vec;
+  SesVec incoming_vec;
+  SesVec pending_vec;
+  SesVec held_vec;
 } SesClient;
 
 void ses_client_init (SesClient *client);
 void ses_client_clear (SesClient *client);
-void ses_client_copy_into (SesClient *dest, const SesClient *src);
+/* Bytes of lent storage (see SesVec) a copy of the client needs. */
+gsize ses_client_lent_size (const SesClient *client);
+/* Copies src into dest, its arrays' elements into lent; returns the first
+ * byte of lent after them. */
+guint8 *ses_client_copy_into (SesClient *dest, const SesClient *src,
+                              guint8 *lent);
 void ses_client_encode (const SesClient *client, SesTime now, GByteArray *out);
+void ses_client_encode_to (const SesClient *client, SesTime now,
+                           SesEncoder *out);
 
 void ses_client_on_packet (SesMqtt *m, SesWorld *w, guint32 client,
                            guint32 gen, const SesPacket *pkt);

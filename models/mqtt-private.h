@@ -37,15 +37,14 @@ struct _SesMqttConfig {
 struct _SesMqtt {
   SesMqttConfig *cfg; /* (owned) */
   SesBroker broker;
-  SesClient *clients; /* n_clients */
+  SesClient *clients; /* n_clients, in the model's own block */
   /* History, not state: neither encoded nor compared. */
-  GArray *log; /* (element-type SesObs) */
+  GArray *log; /* (element-type SesObs) the view of log_vec */
+  SesVec log_vec;
   gboolean recording;
   SesObserver observer;
   gpointer observer_data;
   SesMqttCounters counters;
-  GArray *scratch; /* (element-type SesRouteTarget) reused by route();
-                      empty between events, never state */
 };
 
 /* Model event kinds. */

@@ -245,7 +245,7 @@ record (SesMqtt *m, const SesObs *obs)
 {
   m->counters.observations++;
   if (m->recording)
-    g_array_append_val (m->log, *obs);
+    ses_vec_append (&m->log_vec, obs);
   if (m->observer != NULL)
     m->observer (obs, m->observer_data);
 }
@@ -381,19 +381,52 @@ schedule_action (SesMqttConfig *cfg, SesWorld *w, guint place)
                                index, SES_MQTT_EV_ACTION, index, place);
 }
 
+/* A model is one block: the struct, its clients, the broker's sessions and
+ * connections, and in a copy the elements of all their arrays (lent, see
+ * SesVec), so a copy is one allocation and, unless an array outgrew its
+ * share since, one free. */
+#define ALIGN16(n) (((n) + 15) & ~(gsize) 15)
+
+static gsize
+clients_offset (void)
+{
+  return ALIGN16 (sizeof (SesMqtt));
+}
+
+static gsize
+broker_offset (guint n_clients)
+{
+  return clients_offset () + ALIGN16 (sizeof (SesClient) * MAX (n_clients, 1));
+}
+
+static gsize
+lent_offset (const SesMqttConfig *cfg)
+{
+  return broker_offset (cfg->clients->len)
+         + ALIGN16 (ses_broker_storage_size (cfg->session_ids->len,
+                                             cfg->clients->len));
+}
+
+static void
+attach_views (SesMqtt *m)
+{
+  m->log = &m->log_vec.view;
+}
+
 static SesMqtt *
 mqtt_new (SesMqttConfig *cfg)
 {
-  SesMqtt *m = g_new0 (SesMqtt, 1);
-  m->cfg = ses_mqtt_config_ref (cfg);
   guint n = cfg->clients->len;
-  ses_broker_init (&m->broker, cfg->session_ids->len, n);
-  m->clients = g_new0 (SesClient, MAX (n, 1));
+  SesMqtt *m = g_malloc0 (lent_offset (cfg));
+  m->cfg = ses_mqtt_config_ref (cfg);
+  ses_broker_init (&m->broker, cfg->session_ids->len, n,
+                   (guint8 *) m + broker_offset (n));
+  m->clients = (SesClient *) (void *) ((guint8 *) m + clients_offset ());
   for (guint i = 0; i < n; i++)
     ses_client_init (&m->clients[i]);
-  m->log = g_array_new (FALSE, FALSE, sizeof (SesObs));
+  ses_vec_init (&m->log_vec, sizeof (SesObs));
+  attach_views (m);
   m->recording = TRUE;
-  m->scratch = g_array_new (FALSE, FALSE, sizeof (SesRouteTarget));
   return m;
 }
 
@@ -404,9 +437,7 @@ mqtt_free (gpointer data)
   ses_broker_clear (&m->broker);
   for (guint i = 0; i < m->cfg->clients->len; i++)
     ses_client_clear (&m->clients[i]);
-  g_free (m->clients);
-  g_array_unref (m->log);
-  g_array_unref (m->scratch);
+  ses_vec_clear (&m->log_vec);
   ses_mqtt_config_unref (m->cfg);
   g_free (m);
 }
@@ -415,26 +446,44 @@ static gpointer
 mqtt_copy (gconstpointer data)
 {
   const SesMqtt *src = data;
-  SesMqtt *m = g_new0 (SesMqtt, 1);
+  guint n = src->cfg->clients->len;
+  gsize lent_size = ses_broker_lent_size (&src->broker)
+                    + ses_vec_lent_size (&src->log_vec);
+  for (guint i = 0; i < n; i++)
+    lent_size += ses_client_lent_size (&src->clients[i]);
+  gsize offset = lent_offset (src->cfg);
+  SesMqtt *m = g_malloc (offset + lent_size);
+  guint8 *lent = (guint8 *) m + offset;
   *m = *src;
   ses_mqtt_config_ref (m->cfg);
-  ses_broker_copy_into (&m->broker, &src->broker);
-  guint n = src->cfg->clients->len;
-  m->clients = g_new0 (SesClient, MAX (n, 1));
+  lent = ses_broker_copy_into (&m->broker, &src->broker,
+                               (guint8 *) m + broker_offset (n), lent);
+  m->clients = (SesClient *) (void *) ((guint8 *) m + clients_offset ());
   for (guint i = 0; i < n; i++)
-    ses_client_copy_into (&m->clients[i], &src->clients[i]);
-  m->log = g_array_copy (src->log);
-  m->scratch = g_array_new (FALSE, FALSE, sizeof (SesRouteTarget));
+    lent = ses_client_copy_into (&m->clients[i], &src->clients[i], lent);
+  attach_views (m);
+  lent = ses_vec_lend (&m->log_vec, lent);
+  g_assert (lent == (guint8 *) m + offset + lent_size);
   return m;
+}
+
+static void
+mqtt_encode_to (gconstpointer data, SesTime now, SesEncoder *out)
+{
+  const SesMqtt *m = data;
+  ses_broker_encode_to (&m->broker, now, out);
+  for (guint i = 0; i < m->cfg->clients->len; i++)
+    ses_client_encode_to (&m->clients[i], now, out);
 }
 
 static void
 mqtt_encode (gconstpointer data, SesTime now, GByteArray *out)
 {
-  const SesMqtt *m = data;
-  ses_broker_encode (&m->broker, now, out);
-  for (guint i = 0; i < m->cfg->clients->len; i++)
-    ses_client_encode (&m->clients[i], now, out);
+  SesEncoder e;
+  ses_encoder_init (&e, NULL, 0);
+  mqtt_encode_to (data, now, &e);
+  g_byte_array_append (out, e.data, (guint) e.len);
+  ses_encoder_clear (&e);
 }
 
 static void
@@ -602,6 +651,7 @@ static const SesModelClass mqtt_class = {
   .encode = mqtt_encode,
   .copy = mqtt_copy,
   .free = mqtt_free,
+  .encode_to = mqtt_encode_to,
 };
 
 SesWorld *

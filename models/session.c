@@ -1,18 +1,101 @@
-/* Broker-side session values: init, copy, reset and canonical encoding.
+/* Broker-side session values: init, copy, reset and canonical encoding,
+ * and the vectors (SesVec) all of the model's state arrays live in.
  * Arrays keep insertion order (send order) or sorted order (subscriptions),
  * never hash order, so encodings are canonical. */
 #include "session.h"
 
 #include <string.h>
 
+/* ---- vectors ----------------------------------------------------------- */
+
+void
+ses_vec_init (SesVec *v, guint elt_size)
+{
+  memset (v, 0, sizeof *v);
+  v->elt_size = (guint16) elt_size;
+}
+
+void
+ses_vec_grow (SesVec *v, guint extra)
+{
+  guint need = v->view.len + extra;
+  if (need <= v->cap)
+    return;
+  guint cap = MAX (MAX (v->cap * 2, 4u), need);
+  gsize bytes = (gsize) cap * v->elt_size;
+  if (v->owned)
+    v->view.data = g_realloc (v->view.data, bytes);
+  else
+    {
+      /* Lent storage cannot grow in place: move out of it. */
+      gchar *data = g_malloc (bytes);
+      if (v->view.len > 0)
+        memcpy (data, v->view.data, (gsize) v->view.len * v->elt_size);
+      v->view.data = data;
+      v->owned = TRUE;
+    }
+  v->cap = cap;
+}
+
+void
+ses_vec_insert (SesVec *v, guint index, gconstpointer elt)
+{
+  g_return_if_fail (index <= v->view.len);
+  if (v->view.len == v->cap)
+    ses_vec_grow (v, 1);
+  gchar *at = ses_vec_at (v, index);
+  memmove (at + v->elt_size, at, (gsize) (v->view.len - index) * v->elt_size);
+  memcpy (at, elt, v->elt_size);
+  v->view.len++;
+}
+
+void
+ses_vec_remove (SesVec *v, guint index)
+{
+  g_return_if_fail (index < v->view.len);
+  gchar *at = ses_vec_at (v, index);
+  v->view.len--;
+  memmove (at, at + v->elt_size, (gsize) (v->view.len - index) * v->elt_size);
+}
+
+guint8 *
+ses_vec_lend (SesVec *v, guint8 *lent)
+{
+  gsize size = ses_vec_lent_size (v);
+  v->owned = FALSE;
+  if (v->view.len == 0)
+    {
+      v->view.data = NULL;
+      v->cap = 0;
+      return lent;
+    }
+  memcpy (lent, v->view.data, (gsize) v->view.len * v->elt_size);
+  v->view.data = (gchar *) lent;
+  v->cap = v->view.len;
+  return lent + size;
+}
+
+/* ---- sessions ----------------------------------------------------------- */
+
+/* Points the GArray fields at their vecs (after init or a byte copy). */
+static void
+attach_views (SesSession *s)
+{
+  s->subs = &s->subs_vec.view;
+  s->outflight = &s->outflight_vec.view;
+  s->queue = &s->queue_vec.view;
+  s->incoming = &s->incoming_vec.view;
+}
+
 void
 ses_session_init (SesSession *s)
 {
   memset (s, 0, sizeof *s);
-  s->subs = g_array_new (FALSE, FALSE, sizeof (SesSubscription));
-  s->outflight = g_array_new (FALSE, FALSE, sizeof (SesFlight));
-  s->queue = g_array_new (FALSE, FALSE, sizeof (SesMessage));
-  s->incoming = g_array_new (FALSE, FALSE, sizeof (SesIncoming));
+  ses_vec_init (&s->subs_vec, sizeof (SesSubscription));
+  ses_vec_init (&s->outflight_vec, sizeof (SesFlight));
+  ses_vec_init (&s->queue_vec, sizeof (SesMessage));
+  ses_vec_init (&s->incoming_vec, sizeof (SesIncoming));
+  attach_views (s);
   s->client = SES_NONE;
   s->expiry_at_us = SES_TIME_NONE;
   s->will_at_us = SES_TIME_NONE;
@@ -21,10 +104,10 @@ ses_session_init (SesSession *s)
 void
 ses_session_clear (SesSession *s)
 {
-  g_clear_pointer (&s->subs, g_array_unref);
-  g_clear_pointer (&s->outflight, g_array_unref);
-  g_clear_pointer (&s->queue, g_array_unref);
-  g_clear_pointer (&s->incoming, g_array_unref);
+  ses_vec_clear (&s->subs_vec);
+  ses_vec_clear (&s->outflight_vec);
+  ses_vec_clear (&s->queue_vec);
+  ses_vec_clear (&s->incoming_vec);
 }
 
 void
@@ -33,10 +116,10 @@ ses_session_reset (SesSession *s)
   s->exists = FALSE;
   s->expiry_s = 0;
   s->will = 0;
-  g_array_set_size (s->subs, 0);
-  g_array_set_size (s->outflight, 0);
-  g_array_set_size (s->queue, 0);
-  g_array_set_size (s->incoming, 0);
+  ses_vec_truncate (&s->subs_vec);
+  ses_vec_truncate (&s->outflight_vec);
+  ses_vec_truncate (&s->queue_vec);
+  ses_vec_truncate (&s->incoming_vec);
   s->next_id = 0;
   s->client = SES_NONE;
   s->gen = 0;
@@ -45,102 +128,111 @@ ses_session_reset (SesSession *s)
   s->timer_gen++;
 }
 
-static GArray *
-array_dup (const GArray *a, guint elt)
+gsize
+ses_session_lent_size (const SesSession *s)
 {
-  GArray *c = g_array_sized_new (FALSE, FALSE, elt, a->len);
-  g_array_append_vals (c, a->data, a->len);
-  return c;
+  return ses_vec_lent_size (&s->subs_vec)
+         + ses_vec_lent_size (&s->outflight_vec)
+         + ses_vec_lent_size (&s->queue_vec)
+         + ses_vec_lent_size (&s->incoming_vec);
 }
 
-void
-ses_session_copy_into (SesSession *dest, const SesSession *src)
+guint8 *
+ses_session_copy_into (SesSession *dest, const SesSession *src, guint8 *lent)
 {
   *dest = *src;
-  dest->subs = array_dup (src->subs, sizeof (SesSubscription));
-  dest->outflight = array_dup (src->outflight, sizeof (SesFlight));
-  dest->queue = array_dup (src->queue, sizeof (SesMessage));
-  dest->incoming = array_dup (src->incoming, sizeof (SesIncoming));
+  attach_views (dest);
+  lent = ses_vec_lend (&dest->subs_vec, lent);
+  lent = ses_vec_lend (&dest->outflight_vec, lent);
+  lent = ses_vec_lend (&dest->queue_vec, lent);
+  return ses_vec_lend (&dest->incoming_vec, lent);
 }
 
+/* The GByteArray writers: the same bytes, built on the stack and appended
+ * once. */
 void
 ses_encode_u64 (GByteArray *out, guint64 v)
 {
   guint8 b[8];
-  for (int i = 0; i < 8; i++)
-    b[i] = (guint8) (v >> (8 * i));
-  g_byte_array_append (out, b, 8);
+  ses_put_u64 (b, v);
+  g_byte_array_append (out, b, sizeof b);
 }
 
 void
 ses_encode_u32 (GByteArray *out, guint32 v)
 {
   guint8 b[4];
-  for (int i = 0; i < 4; i++)
-    b[i] = (guint8) (v >> (8 * i));
-  g_byte_array_append (out, b, 4);
+  ses_put_u32 (b, v);
+  g_byte_array_append (out, b, sizeof b);
 }
 
 void
 ses_encode_time (GByteArray *out, SesTime t, SesTime now)
 {
-  ses_encode_u64 (out, t == SES_TIME_NONE ? G_MAXUINT64 : (guint64) (t - now));
+  guint8 b[8];
+  ses_put_time (b, t, now);
+  g_byte_array_append (out, b, sizeof b);
 }
 
 void
 ses_encode_message (GByteArray *out, const SesMessage *m, SesTime now)
 {
-  ses_encode_u32 (out, m->origin);
-  ses_encode_u32 (out, m->seq);
-  ses_encode_u32 (out, m->topic);
-  ses_encode_u32 (out, m->payload);
-  guint8 b[3] = { m->qos, m->retain, m->will };
-  g_byte_array_append (out, b, 3);
-  ses_encode_time (out, m->expiry_at_us, now);
+  guint8 b[SES_MESSAGE_ENCODED_SIZE];
+  ses_put_message (b, m, now);
+  g_byte_array_append (out, b, sizeof b);
 }
 
 void
 ses_session_encode (const SesSession *s, SesTime now, GByteArray *out)
 {
-  guint8 head[3] = { (guint8) s->exists, s->version, s->lost_in_restart };
-  g_byte_array_append (out, head, 3);
+  SesEncoder e;
+  ses_encoder_init (&e, NULL, 0);
+  ses_session_encode_to (s, now, &e);
+  g_byte_array_append (out, e.data, (guint) e.len);
+  ses_encoder_clear (&e);
+}
+
+void
+ses_session_encode_to (const SesSession *s, SesTime now, SesEncoder *out)
+{
+  guint8 *p = ses_encoder_reserve (out, 3);
+  p = ses_put_u8 (p, (guint8) s->exists);
+  p = ses_put_u8 (p, s->version);
+  ses_put_u8 (p, s->lost_in_restart);
   if (!s->exists)
     return;
-  ses_encode_u32 (out, s->expiry_s);
-  ses_encode_u32 (out, s->will);
-  ses_encode_u32 (out, s->subs->len);
+  p = ses_encoder_reserve (out, 3 * 4 + (gsize) s->subs->len * 5);
+  p = ses_put_u32 (p, s->expiry_s);
+  p = ses_put_u32 (p, s->will);
+  p = ses_put_u32 (p, s->subs->len);
   for (guint i = 0; i < s->subs->len; i++)
     {
       const SesSubscription *sub = &g_array_index (s->subs, SesSubscription, i);
-      ses_encode_u32 (out, sub->filter);
-      g_byte_array_append (out, &sub->qos, 1);
+      p = ses_put_u32 (p, sub->filter);
+      p = ses_put_u8 (p, sub->qos);
     }
-  ses_encode_u32 (out, s->outflight->len);
+  ses_encoder_u32 (out, s->outflight->len);
   for (guint i = 0; i < s->outflight->len; i++)
-    {
-      const SesFlight *f = &g_array_index (s->outflight, SesFlight, i);
-      ses_encode_message (out, &f->msg, now);
-      guint8 b[6] = { (guint8) f->packet_id, (guint8) (f->packet_id >> 8),
-                      f->state, f->transmitted, f->on_wire, f->counted };
-      g_byte_array_append (out, b, 6);
-    }
-  ses_encode_u32 (out, s->queue->len);
+    ses_encoder_flight (out, &g_array_index (s->outflight, SesFlight, i), now);
+  ses_encoder_u32 (out, s->queue->len);
   for (guint i = 0; i < s->queue->len; i++)
-    ses_encode_message (out, &g_array_index (s->queue, SesMessage, i), now);
-  ses_encode_u32 (out, s->incoming->len);
+    ses_encoder_message (out, &g_array_index (s->queue, SesMessage, i), now);
+  ses_encoder_u32 (out, s->incoming->len);
   for (guint i = 0; i < s->incoming->len; i++)
     {
       const SesIncoming *in = &g_array_index (s->incoming, SesIncoming, i);
-      ses_encode_u32 (out, in->packet_id);
-      g_byte_array_append (out, &in->has_msg, 1);
+      p = ses_encoder_reserve (out, 5);
+      p = ses_put_u32 (p, in->packet_id);
+      ses_put_u8 (p, in->has_msg);
       if (in->has_msg)
-        ses_encode_message (out, &in->msg, now);
+        ses_encoder_message (out, &in->msg, now);
     }
-  ses_encode_u32 (out, s->next_id);
-  ses_encode_u32 (out, s->client);
-  ses_encode_u32 (out, s->gen);
-  ses_encode_time (out, s->expiry_at_us, now);
-  ses_encode_time (out, s->will_at_us, now);
+  p = ses_encoder_reserve (out, 3 * 4 + 2 * 8);
+  p = ses_put_u32 (p, s->next_id);
+  p = ses_put_u32 (p, s->client);
+  p = ses_put_u32 (p, s->gen);
+  p = ses_put_time (p, s->expiry_at_us, now);
+  ses_put_time (p, s->will_at_us, now);
 }
 
 gint

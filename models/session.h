@@ -10,7 +10,9 @@
 #pragma once
 
 #include <glib.h>
+#include <string.h>
 #include "clock.h"
+#include "encode.h"
 
 /* One application message, or one subscriber's copy of it. */
 typedef struct {
@@ -61,6 +63,81 @@ typedef struct {
 
 #define SES_NONE G_MAXUINT32
 
+/* ---- state arrays -------------------------------------------------------
+ * The model's arrays are SesVecs, kept inside the struct that owns them.
+ * Each is read through a `GArray *` field pointing at its view: ->len and
+ * g_array_index work as on any GArray, and the pointer stays the same for
+ * the owner's lifetime. It is not a GLib array, though: never pass it to a
+ * g_array_ function; change it only through ses_vec_*.
+ *
+ * Why not GArray: a copy of a model (the checker makes one per transition)
+ * puts every array's elements in the model's own block ("lent" storage),
+ * so the whole copy is one allocation and one free; an array moves to a
+ * heap allocation of its own only when it outgrows what it was lent. */
+typedef struct {
+  GArray view;       /* data and len, as readers see them */
+  guint cap;         /* elements data has room for */
+  guint16 elt_size;
+  guint8 owned;      /* data is our heap allocation (else lent, or NULL) */
+  guint8 pad;
+} SesVec;
+
+void ses_vec_init (SesVec *vec, guint elt_size);
+
+/* Frees owned storage; the vec is empty and lends nothing afterwards. */
+static inline void
+ses_vec_clear (SesVec *vec)
+{
+  if (vec->owned)
+    g_free (vec->view.data);
+  vec->view.data = NULL;
+  vec->view.len = 0;
+  vec->cap = 0;
+  vec->owned = FALSE;
+}
+/* Room for `extra` more elements (the slow path of the writers below). */
+void ses_vec_grow (SesVec *vec, guint extra);
+
+static inline gpointer
+ses_vec_at (SesVec *vec, guint index)
+{
+  return vec->view.data + (gsize) index * vec->elt_size;
+}
+
+/* Appends a copy of *elt; returns where it now lies. */
+static inline gpointer
+ses_vec_append (SesVec *vec, gconstpointer elt)
+{
+  if (G_UNLIKELY (vec->view.len == vec->cap))
+    ses_vec_grow (vec, 1);
+  gpointer at = ses_vec_at (vec, vec->view.len++);
+  memcpy (at, elt, vec->elt_size);
+  return at;
+}
+
+/* Inserts a copy of *elt before index (index == len appends). */
+void ses_vec_insert (SesVec *vec, guint index, gconstpointer elt);
+/* Removes one element, keeping the order of the others. */
+void ses_vec_remove (SesVec *vec, guint index);
+
+static inline void
+ses_vec_truncate (SesVec *vec)
+{
+  vec->view.len = 0;
+}
+
+/* Bytes a copy lends this vec: its elements, rounded up to 8. */
+static inline gsize
+ses_vec_lent_size (const SesVec *vec)
+{
+  return ((gsize) vec->view.len * vec->elt_size + 7) & ~(gsize) 7;
+}
+
+/* Makes dest, a byte copy of a vec, a vec of its own: its elements are
+ * copied to `lent` (ses_vec_lent_size() bytes, 8-aligned, owned by whoever
+ * owns dest). Returns the first byte after them. */
+guint8 *ses_vec_lend (SesVec *dest, guint8 *lent);
+
 typedef struct {
   gboolean exists;
   guint8 version;      /* protocol of the connection that made it current */
@@ -80,15 +157,28 @@ typedef struct {
   guint32 timer_gen;   /* bumped to cancel the two timers above */
   guint8 lost_in_restart; /* ended by a restart (only the variant
                              sp-after-restart looks at it) */
+  /* Where subs, outflight, queue and incoming live: read those, write
+   * these. */
+  SesVec subs_vec;
+  SesVec outflight_vec;
+  SesVec queue_vec;
+  SesVec incoming_vec;
 } SesSession;
 
 void ses_session_init (SesSession *session);
 void ses_session_clear (SesSession *session);
 /* Forgets everything the session holds; exists becomes FALSE. */
 void ses_session_reset (SesSession *session);
-void ses_session_copy_into (SesSession *dest, const SesSession *src);
+/* Bytes of lent storage a copy of the session needs. */
+gsize ses_session_lent_size (const SesSession *session);
+/* Copies src into dest, its arrays' elements into lent (see ses_vec_lend);
+ * returns the first byte of lent after them. */
+guint8 *ses_session_copy_into (SesSession *dest, const SesSession *src,
+                               guint8 *lent);
 void ses_session_encode (const SesSession *session, SesTime now,
                          GByteArray *out);
+void ses_session_encode_to (const SesSession *session, SesTime now,
+                            SesEncoder *out);
 
 /* Index of the subscription to filter, or -1. */
 gint ses_session_find_sub (const SesSession *session, guint32 filter);
@@ -100,7 +190,44 @@ gint ses_flights_find (const GArray *flights, guint16 packet_id);
 guint16 ses_packet_id_next (guint16 *next, const GArray *flights,
                             const GArray *also_busy);
 
+/* Field writers for GByteArray callers; the model itself writes through
+ * SesEncoder (sim/encode.h), which gives the same bytes. */
 void ses_encode_u64 (GByteArray *out, guint64 v);
 void ses_encode_u32 (GByteArray *out, guint32 v);
 void ses_encode_time (GByteArray *out, SesTime t, SesTime now);
 void ses_encode_message (GByteArray *out, const SesMessage *msg, SesTime now);
+
+#define SES_MESSAGE_ENCODED_SIZE (4 * 4 + 3 + 8)
+
+static inline guint8 *
+ses_put_message (guint8 *p, const SesMessage *m, SesTime now)
+{
+  p = ses_put_u32 (p, m->origin);
+  p = ses_put_u32 (p, m->seq);
+  p = ses_put_u32 (p, m->topic);
+  p = ses_put_u32 (p, m->payload);
+  p = ses_put_u8 (p, m->qos);
+  p = ses_put_u8 (p, m->retain);
+  p = ses_put_u8 (p, m->will);
+  return ses_put_time (p, m->expiry_at_us, now);
+}
+
+static inline void
+ses_encoder_message (SesEncoder *out, const SesMessage *m, SesTime now)
+{
+  ses_put_message (ses_encoder_reserve (out, SES_MESSAGE_ENCODED_SIZE), m,
+                   now);
+}
+
+/* An outgoing flight: its message, then id, state and the three flags. */
+static inline void
+ses_encoder_flight (SesEncoder *out, const SesFlight *f, SesTime now)
+{
+  guint8 *p = ses_encoder_reserve (out, SES_MESSAGE_ENCODED_SIZE + 6);
+  p = ses_put_message (p, &f->msg, now);
+  p = ses_put_u16 (p, f->packet_id);
+  p = ses_put_u8 (p, f->state);
+  p = ses_put_u8 (p, f->transmitted);
+  p = ses_put_u8 (p, f->on_wire);
+  ses_put_u8 (p, f->counted);
+}
