@@ -489,7 +489,7 @@ route (SesMqtt *m, SesWorld *w, const SesMessage *msg)
 {
   if (msg->retain)
     retain_message (m, msg);
-  const GArray *filters = ses_mqtt_matching_filters (m->cfg, msg->topic);
+  const GArray *filters = ses_mqtt_matching_filters (m, msg->topic);
   if (m->broker.subscribers == NULL)
     index_build (&m->broker);
   /* The subscribers of every matching filter, collected before any is

@@ -26,12 +26,13 @@ struct _SesMqttConfig {
   GArray *filters;        /* (element-type guint32) every filter used */
   GHashTable *filter_set; /* the same ids, for lookup only */
   GHashTable *session_by_id; /* ClientId -> session + 1, lookup only */
-  SesTopicIndex *filter_index; /* built on first match, NULL after a new
+  SesTopicIndex *filter_index; /* built with a world, NULL after a new
                                   filter */
-  /* topic id -> (element-type guint32) matching filter ids, filled lazily.
-   * A pure function of the strings, so sharing it between copies of a
-   * world cannot change any result. */
+  /* topic id -> (element-type guint32) matching filter ids, for every topic
+   * a publish or a will uses; filled while a world is built, read-only
+   * while worlds run (see prepare_matches in mqtt.c). */
   GPtrArray *match_cache;
+  gboolean matches_ready; /* match_cache covers every publish and will */
 };
 
 struct _SesMqtt {
@@ -45,6 +46,9 @@ struct _SesMqtt {
   SesObserver observer;
   gpointer observer_data;
   SesMqttCounters counters;
+  /* (element-type guint32) (nullable) the matching filters of a topic
+   * missing from the configuration's cache; scratch, never state */
+  GArray *matches;
 };
 
 /* Model event kinds. */
@@ -77,5 +81,6 @@ ses_mqtt_variant (const SesMqtt *m, SesVariant v)
   return (m->cfg->broker.variants & (1u << v)) != 0;
 }
 
-/* Filter ids that match the topic (element-type guint32), ascending. */
-const GArray *ses_mqtt_matching_filters (SesMqttConfig *cfg, guint32 topic);
+/* Filter ids that match the topic (element-type guint32), ascending. Valid
+ * until the next call on this model; never writes to the configuration. */
+const GArray *ses_mqtt_matching_filters (SesMqtt *m, guint32 topic);

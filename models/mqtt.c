@@ -165,6 +165,7 @@ guint32
 ses_mqtt_config_add_will (SesMqttConfig *cfg, const SesWill *will)
 {
   g_array_append_val (cfg->wills, *will);
+  cfg->matches_ready = FALSE;
   return cfg->wills->len;
 }
 
@@ -191,6 +192,7 @@ void
 ses_mqtt_config_add_action (SesMqttConfig *cfg, const SesAction *action)
 {
   g_array_append_val (cfg->actions, *action);
+  cfg->matches_ready = FALSE;
   if (action->kind == SES_ACT_SUBSCRIBE)
     note_filter (cfg, action->topic);
 }
@@ -208,34 +210,87 @@ compare_u32 (gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
-const GArray *
-ses_mqtt_matching_filters (SesMqttConfig *cfg, guint32 topic)
+static SesTopicIndex *
+index_filters (const SesMqttConfig *cfg)
 {
-  if (topic >= cfg->match_cache->len)
-    g_ptr_array_set_size (cfg->match_cache, (guint) topic + 1);
-  GArray *hit = g_ptr_array_index (cfg->match_cache, topic);
-  if (hit != NULL)
-    return hit;
-  if (cfg->filter_index == NULL)
+  SesTopicIndex *index = ses_topic_index_new ();
+  for (guint i = 0; i < cfg->filters->len; i++)
     {
-      cfg->filter_index = ses_topic_index_new ();
-      for (guint i = 0; i < cfg->filters->len; i++)
-        {
-          guint32 f = g_array_index (cfg->filters, guint32, i);
-          const char *filter = ses_intern_get (cfg->strings, f);
-          if (ses_topic_filter_valid (filter))
-            ses_topic_index_add (cfg->filter_index, filter, f);
-        }
+      guint32 f = g_array_index (cfg->filters, guint32, i);
+      const char *filter = ses_intern_get (cfg->strings, f);
+      if (ses_topic_filter_valid (filter))
+        ses_topic_index_add (index, filter, f);
     }
-  hit = g_array_new (FALSE, FALSE, sizeof (guint32));
+  return index;
+}
+
+static void
+match_into (const SesMqttConfig *cfg, const SesTopicIndex *index,
+            guint32 topic, GArray *hit)
+{
   const char *name = ses_intern_get (cfg->strings, topic);
   if (name != NULL)
-    ses_topic_index_match (cfg->filter_index, name, hit);
+    ses_topic_index_match (index, name, hit);
   /* Sorted, so routing visits filters in an order fixed by the scenario,
    * never by the index's hash tables. */
   g_array_sort (hit, compare_u32);
+}
+
+static void
+cache_matches (SesMqttConfig *cfg, guint32 topic)
+{
+  if (topic >= cfg->match_cache->len)
+    g_ptr_array_set_size (cfg->match_cache, (guint) topic + 1);
+  if (g_ptr_array_index (cfg->match_cache, topic) != NULL)
+    return;
+  GArray *hit = g_array_new (FALSE, FALSE, sizeof (guint32));
+  match_into (cfg, cfg->filter_index, topic, hit);
   g_ptr_array_index (cfg->match_cache, topic) = hit;
-  return hit;
+}
+
+/* Works out the matching filters of every topic a message can be routed
+ * on (the scripted publishes and the wills) while a world is built, so
+ * that from then on the worlds, copies on other threads included, only
+ * read the configuration. */
+static void
+prepare_matches (SesMqttConfig *cfg)
+{
+  if (cfg->matches_ready)
+    return;
+  if (cfg->filter_index == NULL)
+    cfg->filter_index = index_filters (cfg);
+  for (guint i = 0; i < cfg->actions->len; i++)
+    {
+      const SesAction *a = &g_array_index (cfg->actions, SesAction, i);
+      if (a->kind == SES_ACT_PUBLISH)
+        cache_matches (cfg, a->topic);
+    }
+  for (guint i = 0; i < cfg->wills->len; i++)
+    cache_matches (cfg, g_array_index (cfg->wills, SesWill, i).topic);
+  cfg->matches_ready = TRUE;
+}
+
+const GArray *
+ses_mqtt_matching_filters (SesMqtt *m, guint32 topic)
+{
+  const SesMqttConfig *cfg = m->cfg;
+  if (topic < cfg->match_cache->len
+      && g_ptr_array_index (cfg->match_cache, topic) != NULL)
+    return g_ptr_array_index (cfg->match_cache, topic);
+  /* A topic the configuration did not know when the world was built:
+   * worked out here, into the model's own array, never into the shared
+   * configuration. */
+  GArray *hit = g_array_new (FALSE, FALSE, sizeof (guint32));
+  if (cfg->filter_index != NULL)
+    match_into (cfg, cfg->filter_index, topic, hit);
+  else
+    {
+      g_autoptr (SesTopicIndex) index = index_filters (cfg);
+      match_into (cfg, index, topic, hit);
+    }
+  g_clear_pointer (&m->matches, g_array_unref);
+  m->matches = g_steal_pointer (&hit);
+  return m->matches;
 }
 
 /* ---- observations and sending ------------------------------------------ */
@@ -438,6 +493,7 @@ mqtt_free (gpointer data)
   for (guint i = 0; i < m->cfg->clients->len; i++)
     ses_client_clear (&m->clients[i]);
   ses_vec_clear (&m->log_vec);
+  g_clear_pointer (&m->matches, g_array_unref);
   ses_mqtt_config_unref (m->cfg);
   g_free (m);
 }
@@ -464,6 +520,7 @@ mqtt_copy (gconstpointer data)
   attach_views (m);
   lent = ses_vec_lend (&m->log_vec, lent);
   g_assert (lent == (guint8 *) m + offset + lent_size);
+  m->matches = NULL; /* scratch, never state */
   return m;
 }
 
@@ -674,6 +731,7 @@ ses_mqtt_world_new (SesMqttConfig *cfg, guint64 seed)
         g_array_index (cfg->action_order, guint32, i) = i;
       g_array_sort_with_data (cfg->action_order, compare_action_times, cfg);
     }
+  prepare_matches (cfg);
   guint64 base = ses_world_reserve (w, cfg->actions->len);
   g_assert (base == 0);
   if (cfg->actions->len > 0)

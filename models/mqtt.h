@@ -133,7 +133,11 @@ typedef struct _SesMqtt SesMqtt;
 typedef void (*SesObserver) (const SesObs *obs, gpointer user_data);
 
 /* Builds a world running this configuration, with every scripted action
- * scheduled. */
+ * scheduled. The first world built from a configuration settles what is
+ * derived from it (the order of the actions, the filters matching each
+ * topic published on) in the configuration; from then on worlds, copies
+ * and further worlds only read it, so they may run on several threads.
+ * Build that first one before starting them. */
 SesWorld *ses_mqtt_world_new (SesMqttConfig *cfg, guint64 seed);
 /* (transfer none) */
 SesMqtt *ses_mqtt_from_world (SesWorld *world);
