@@ -1146,7 +1146,7 @@ parse_check (Parser *p)
               name.kind = SES_TOK_WORD;
               name.text = names[k];
               name.col = t->value_col;
-              guint32 client;
+              guint32 client = 0;
               if (!lookup_client (p, &name, &client))
                 return FALSE;
               if (client >= 32)
