@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <string.h>
+#include "block.h"
 #include "topic.h"
 
 static const struct {
@@ -1575,7 +1576,7 @@ ses_invariants_new (SesWorld *world, guint32 disabled)
       run->first_client[s] = i;
     }
 
-  SesInvariants *inv = g_malloc0 (block_head (n_clients, n_sessions));
+  SesInvariants *inv = ses_block_alloc0 (block_head (n_clients, n_sessions));
   inv->world = world;
   inv->mqtt = mqtt;
   inv->cfg = cfg;
@@ -1624,7 +1625,7 @@ ses_invariants_free (SesInvariants *inv)
   if (inv->st.seen != NULL)
     g_hash_table_unref (inv->st.seen);
   g_atomic_rc_box_release_full ((gpointer) inv->run, run_clear);
-  g_free (inv);
+  ses_block_free (inv);
 }
 
 /* ---- copies, for the model checker ------------------------------------ */
@@ -1697,7 +1698,7 @@ ses_invariants_copy (const SesInvariants *inv, SesWorld *world)
   gsize bytes = head;
   state_foreach_vec ((State *) &inv->st, inv->n_clients, inv->n_sessions,
                      vec_measure, &bytes);
-  SesInvariants *copy = g_malloc (bytes);
+  SesInvariants *copy = ses_block_alloc (bytes);
   memcpy (copy, inv, head);
   copy->world = world;
   copy->mqtt = mqtt;

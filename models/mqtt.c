@@ -3,6 +3,7 @@
  * scripted actions, the faults offered to drivers, and the observation log.
  * Everything the model does to the outside world goes through SesWorld. */
 #include "mqtt-private.h"
+#include "block.h"
 #include "topic.h"
 
 #include <string.h>
@@ -472,7 +473,7 @@ static SesMqtt *
 mqtt_new (SesMqttConfig *cfg)
 {
   guint n = cfg->clients->len;
-  SesMqtt *m = g_malloc0 (lent_offset (cfg));
+  SesMqtt *m = ses_block_alloc0 (lent_offset (cfg));
   m->cfg = ses_mqtt_config_ref (cfg);
   ses_broker_init (&m->broker, cfg->session_ids->len, n,
                    (guint8 *) m + broker_offset (n));
@@ -495,7 +496,7 @@ mqtt_free (gpointer data)
   ses_vec_clear (&m->log_vec);
   g_clear_pointer (&m->matches, g_array_unref);
   ses_mqtt_config_unref (m->cfg);
-  g_free (m);
+  ses_block_free (m);
 }
 
 static gpointer
@@ -508,7 +509,7 @@ mqtt_copy (gconstpointer data)
   for (guint i = 0; i < n; i++)
     lent_size += ses_client_lent_size (&src->clients[i]);
   gsize offset = lent_offset (src->cfg);
-  SesMqtt *m = g_malloc (offset + lent_size);
+  SesMqtt *m = ses_block_alloc (offset + lent_size);
   guint8 *lent = (guint8 *) m + offset;
   *m = *src;
   ses_mqtt_config_ref (m->cfg);

@@ -23,6 +23,7 @@ typedef struct {
   gpointer monitor;
   guint32 used[SES_EXPLORE_BUDGETS];
   guint depth;
+  guint owner;       /* the thread that allocated it, which frees it */
   guint64 id;
 } Node;
 
@@ -180,6 +181,8 @@ typedef struct {
 /* What expanding one state produced. */
 typedef struct {
   Node *node;        /* freed by the expansion, except its id and depth */
+  guint owner;       /* node->owner, readable before the node is claimed */
+  gint claimed;      /* set, atomically, by the thread that expands it */
   guint64 id;
   guint depth;
   Outcome outcome;
@@ -257,7 +260,7 @@ independent_event (const SesExploreOptions *opts, const guint32 *used,
  * adds the result to x. TRUE if that child breaks an invariant. */
 static gboolean
 try_choice (const Expander *ex, const Node *n, const GArray *choices, guint i,
-            Expansion *x)
+            guint self, Expansion *x)
 {
   const SesExploreOptions *opts = ex->opts;
   const SesMonitorClass *k = ex->k;
@@ -285,6 +288,7 @@ try_choice (const Expander *ex, const Node *n, const GArray *choices, guint i,
   memcpy (child->used, used, sizeof used);
   child->depth = n->depth + 1;
   child->id = 0;
+  child->owner = self;
   ses_world_apply (child->world, c);
   Child out = { *c, i, 0, k->violated (child->monitor), child };
   if (!out.violated)
@@ -307,7 +311,7 @@ try_choice (const Expander *ex, const Node *n, const GArray *choices, guint i,
  * Frees the node. Safe to run on several states at once from several
  * threads: it reads the visited set and writes only x. */
 static void
-expand (const Expander *ex, Expansion *x, GArray *choices)
+expand (const Expander *ex, Expansion *x, guint self, GArray *choices)
 {
   const SesExploreOptions *opts = ex->opts;
   const SesMonitorClass *k = ex->k;
@@ -345,7 +349,7 @@ expand (const Expander *ex, Expansion *x, GArray *choices)
       guint from = only >= 0 ? (guint) only : 0;
       guint to = only >= 0 ? from + 1 : choices->len;
       for (guint i = from; i < to; i++)
-        if (try_choice (ex, n, choices, i, x))
+        if (try_choice (ex, n, choices, i, self, x))
           break; /* the search stops at a violation */
     }
   node_free (n, k);
@@ -353,14 +357,30 @@ expand (const Expander *ex, Expansion *x, GArray *choices)
 }
 
 /* ---- threads ------------------------------------------------------------
- * A pool of helper threads that, with the calling thread, work through
- * numbered items: first freeing the nodes the last merge found redundant,
- * then expanding the states of a slice. Items are handed out by an atomic
- * counter; which thread does which item does not matter, since each writes
+ * A pool of helper threads that, with the calling thread (thread 0), work
+ * through the items of a round: first freeing the nodes the last merge
+ * found redundant, then expanding the states of a slice. Each thread takes
+ * its own items first, those whose node it allocated, then any left
+ * unclaimed: memory goes back to the thread that took it, so threads do
+ * not queue on each other's malloc arena locks, and a thread that runs out
+ * of work takes over another's, which spreads the nodes between threads.
+ * Which thread does which item does not matter to the result: each writes
  * only its own Expansion. The lock and conditions are pthread ones rather
  * than GMutex/GCond, whose futex implementation ThreadSanitizer cannot
  * follow. */
 typedef struct {
+  Node *node;        /* claimed by swapping in NULL */
+  guint owner;
+} Garbage;
+
+typedef struct _Pool Pool;
+
+typedef struct {
+  Pool *pool;
+  guint self;
+} Helper;
+
+struct _Pool {
   pthread_mutex_t lock;
   pthread_cond_t wake;
   pthread_cond_t done;
@@ -368,34 +388,51 @@ typedef struct {
   guint busy;        /* helpers still working on the round */
   gboolean quit;
   GPtrArray *threads;
+  Helper *helpers;
 
   const Expander *ex;
-  GPtrArray *garbage;   /* (element-type Node) to free */
+  GArray *garbage;      /* (element-type Garbage) nodes to free */
   Expansion *slice;     /* expansions to fill */
   guint n_slice;
-  gint next;            /* next item, atomically */
-} Pool;
+};
 
 static void
-pool_work (Pool *p, GArray *choices)
+garbage_add (GArray *garbage, Node *n)
 {
-  guint n_garbage = p->garbage->len;
-  for (;;)
+  if (n == NULL)
+    return;
+  Garbage g = { n, n->owner };
+  g_array_append_val (garbage, g);
+}
+
+static void
+pool_work (Pool *p, guint self, GArray *choices)
+{
+  for (int anyone = 0; anyone < 2; anyone++)
     {
-      guint item = (guint) g_atomic_int_add (&p->next, 1);
-      if (item < n_garbage)
-        node_free (g_ptr_array_index (p->garbage, item), p->ex->k);
-      else if (item < n_garbage + p->n_slice)
-        expand (p->ex, &p->slice[item - n_garbage], choices);
-      else
-        break;
+      for (guint i = 0; i < p->garbage->len; i++)
+        {
+          Garbage *g = &g_array_index (p->garbage, Garbage, i);
+          Node *n = g_atomic_pointer_get (&g->node);
+          if (n != NULL && (anyone || g->owner == self)
+              && g_atomic_pointer_compare_and_exchange (&g->node, n, NULL))
+            node_free (n, p->ex->k);
+        }
+      for (guint i = 0; i < p->n_slice; i++)
+        {
+          Expansion *x = &p->slice[i];
+          if ((anyone || x->owner == self)
+              && g_atomic_int_compare_and_exchange (&x->claimed, 0, 1))
+            expand (p->ex, x, self, choices);
+        }
     }
 }
 
 static gpointer
 pool_thread (gpointer data)
 {
-  Pool *p = data;
+  Helper *h = data;
+  Pool *p = h->pool;
   g_autoptr (GArray) choices = g_array_new (FALSE, FALSE, sizeof (SesChoice));
   guint seen_round = 0;
   pthread_mutex_lock (&p->lock);
@@ -407,7 +444,7 @@ pool_thread (gpointer data)
         break;
       seen_round = p->round;
       pthread_mutex_unlock (&p->lock);
-      pool_work (p, choices);
+      pool_work (p, h->self, choices);
       pthread_mutex_lock (&p->lock);
       if (--p->busy == 0)
         pthread_cond_signal (&p->done);
@@ -424,11 +461,15 @@ pool_init (Pool *p, guint jobs, const Expander *ex)
   pthread_cond_init (&p->wake, NULL);
   pthread_cond_init (&p->done, NULL);
   p->ex = ex;
-  p->garbage = g_ptr_array_new ();
+  p->garbage = g_array_new (FALSE, FALSE, sizeof (Garbage));
   p->threads = g_ptr_array_new ();
+  p->helpers = g_new (Helper, jobs);
   for (guint i = 1; i < jobs; i++)
-    g_ptr_array_add (p->threads, g_thread_new ("sessim-explore", pool_thread,
-                                               p));
+    {
+      p->helpers[i] = (Helper) { p, i };
+      g_ptr_array_add (p->threads, g_thread_new ("sessim-explore",
+                                                 pool_thread, &p->helpers[i]));
+    }
 }
 
 /* Frees p->garbage and fills slice[0..n) (whose nodes are set), using every
@@ -438,18 +479,22 @@ pool_run (Pool *p, Expansion *slice, guint n, GArray *choices)
 {
   p->slice = slice;
   p->n_slice = n;
-  g_atomic_int_set (&p->next, 0);
+  for (guint i = 0; i < n; i++)
+    {
+      slice[i].owner = slice[i].node->owner;
+      slice[i].claimed = 0;
+    }
   pthread_mutex_lock (&p->lock);
   p->round++;
   p->busy = p->threads->len;
   pthread_cond_broadcast (&p->wake);
   pthread_mutex_unlock (&p->lock);
-  pool_work (p, choices);
+  pool_work (p, 0, choices);
   pthread_mutex_lock (&p->lock);
   while (p->busy > 0)
     pthread_cond_wait (&p->done, &p->lock);
   pthread_mutex_unlock (&p->lock);
-  g_ptr_array_set_size (p->garbage, 0);
+  g_array_set_size (p->garbage, 0);
 }
 
 static void
@@ -462,9 +507,10 @@ pool_clear (Pool *p)
   for (guint i = 0; i < p->threads->len; i++)
     g_thread_join (g_ptr_array_index (p->threads, i));
   g_ptr_array_unref (p->threads);
+  g_free (p->helpers);
   for (guint i = 0; i < p->garbage->len; i++)
-    node_free (g_ptr_array_index (p->garbage, i), p->ex->k);
-  g_ptr_array_unref (p->garbage);
+    node_free (g_array_index (p->garbage, Garbage, i).node, p->ex->k);
+  g_array_unref (p->garbage);
   pthread_mutex_destroy (&p->lock);
   pthread_cond_destroy (&p->wake);
   pthread_cond_destroy (&p->done);
@@ -514,7 +560,7 @@ store (Search *s, const Expansion *x, const Child *c, SesWorld *w)
  * stops at the first violation or at max_states. Redundant child nodes go
  * to garbage. */
 static void
-merge (Search *s, Expansion *x, GPtrArray *out, GPtrArray *garbage)
+merge (Search *s, Expansion *x, GPtrArray *out, GArray *garbage)
 {
   SesExploreStats *st = s->stats;
   const SesExploreOptions *opts = s->opts;
@@ -522,7 +568,7 @@ merge (Search *s, Expansion *x, GPtrArray *out, GPtrArray *garbage)
     {
       /* A single thread would not have come this far. */
       for (guint i = 0; i < x->children->len; i++)
-        g_ptr_array_add (garbage, g_array_index (x->children, Child, i).node);
+        garbage_add (garbage, g_array_index (x->children, Child, i).node);
       return;
     }
   st->max_depth = MAX (st->max_depth, x->depth);
@@ -548,7 +594,7 @@ merge (Search *s, Expansion *x, GPtrArray *out, GPtrArray *garbage)
       Child *c = &g_array_index (x->children, Child, i);
       if (s->stop)
         {
-          g_ptr_array_add (garbage, c->node);
+          garbage_add (garbage, c->node);
           continue;
         }
       st->transitions++;
@@ -557,7 +603,7 @@ merge (Search *s, Expansion *x, GPtrArray *out, GPtrArray *garbage)
           st->violation = TRUE;
           s->violating_id = store (s, x, c, c->node->world);
           s->stop = TRUE;
-          g_ptr_array_add (garbage, c->node);
+          garbage_add (garbage, c->node);
           continue;
         }
       if (c->node == NULL || !set_add (&s->seen, c->fp))
@@ -566,7 +612,7 @@ merge (Search *s, Expansion *x, GPtrArray *out, GPtrArray *garbage)
             graph_edge (opts->graph, x->id, graph_lookup (s, c->fp),
                         &c->choice);
           if (c->node != NULL)
-            g_ptr_array_add (garbage, c->node);
+            garbage_add (garbage, c->node);
           continue;
         }
       c->node->id = store (s, x, c, c->node->world);
@@ -722,13 +768,13 @@ ses_explore (const SesWorld *world, gconstpointer monitor,
   guint redundant = pool.garbage->len;
   if (!opts->depth_first)
     for (guint i = at; i < todo->len; i++)
-      g_ptr_array_add (pool.garbage, g_ptr_array_index (todo, i));
+      garbage_add (pool.garbage, g_ptr_array_index (todo, i));
   else
     for (guint i = 0; i < todo->len; i++)
-      g_ptr_array_add (pool.garbage, g_ptr_array_index (todo, i));
+      garbage_add (pool.garbage, g_ptr_array_index (todo, i));
   if (!opts->depth_first)
     for (guint i = 0; i < next->len; i++)
-      g_ptr_array_add (pool.garbage, g_ptr_array_index (next, i));
+      garbage_add (pool.garbage, g_ptr_array_index (next, i));
   stats->frontier = pool.garbage->len - redundant;
   if (!stats->violation && stats->frontier > 0)
     stats->complete = FALSE;

@@ -2,6 +2,7 @@
  * queue have non-decreasing arrival times (each send arrives no earlier than
  * the one before it), so delivering the head is always FIFO. */
 #include "net.h"
+#include "block.h"
 
 #include <string.h>
 
@@ -46,7 +47,7 @@ fifo_offset (guint n_slots)
 SesNet *
 ses_net_new (guint n_slots, gsize msg_size)
 {
-  SesNet *net = g_malloc0 (fifo_offset (n_slots));
+  SesNet *net = ses_block_alloc0 (fifo_offset (n_slots));
   net->n_slots = n_slots;
   net->msg_size = msg_size;
   net->stride = ENTRY_HEADER + ((msg_size + 7) & ~(gsize) 7);
@@ -70,7 +71,7 @@ ses_net_free (SesNet *net)
   for (guint i = 0; i < net->n_slots; i++)
     for (int d = 0; d < 2; d++)
       fifo_clear (&net->slots[i].toward[d]);
-  g_free (net);
+  ses_block_free (net);
 }
 
 SesNet *
@@ -81,7 +82,7 @@ ses_net_copy (const SesNet *net)
     for (int d = 0; d < 2; d++)
       in_flight += (gsize) net->slots[i].toward[d].len * net->stride;
   gsize offset = fifo_offset (net->n_slots);
-  SesNet *copy = g_malloc (offset + in_flight);
+  SesNet *copy = ses_block_alloc (offset + in_flight);
   memcpy (copy, net, offset);
   copy->slots = (Slot *) (void *) ((guint8 *) copy + SLOTS_OFFSET);
   /* Entries are multiples of 8 bytes, and so is the offset. */

@@ -4,6 +4,7 @@
  * timers. The heap lives in one flat array that doubles as needed; seq is
  * never shared by two events, so the pop order is total and reproducible. */
 #include "queue.h"
+#include "block.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,7 @@ before (const SesEvent *a, const SesEvent *b)
 static SesQueue *
 queue_alloc (guint cap)
 {
-  SesQueue *q = g_malloc (sizeof (SesQueue) + sizeof (SesEvent) * cap);
+  SesQueue *q = ses_block_alloc (sizeof (SesQueue) + sizeof (SesEvent) * cap);
   q->heap = q->own_heap;
   q->len = 0;
   q->cap = cap;
@@ -51,7 +52,7 @@ ses_queue_free (SesQueue *queue)
     return;
   if (queue->heap != queue->own_heap)
     g_free (queue->heap);
-  g_free (queue);
+  ses_block_free (queue);
 }
 
 SesQueue *

@@ -3,6 +3,7 @@
  * and the network through this file, so a run is fixed by its seed and the
  * choices taken. */
 #include "world.h"
+#include "block.h"
 
 #include <string.h>
 
@@ -24,7 +25,7 @@ SesWorld *
 ses_world_new (const SesModelClass *klass, gpointer model, guint n_slots,
                gsize msg_size, guint64 seed)
 {
-  SesWorld *w = g_new0 (SesWorld, 1);
+  SesWorld *w = ses_block_alloc0 (sizeof (SesWorld));
   w->klass = klass;
   w->model = model;
   w->queue = ses_queue_new ();
@@ -44,13 +45,13 @@ ses_world_free (SesWorld *world)
     world->klass->free (world->model);
   ses_queue_free (world->queue);
   ses_net_free (world->net);
-  g_free (world);
+  ses_block_free (world);
 }
 
 SesWorld *
 ses_world_copy (const SesWorld *world)
 {
-  SesWorld *w = g_memdup2 (world, sizeof *world);
+  SesWorld *w = ses_block_dup (world, sizeof *world);
   w->queue = ses_queue_copy (world->queue);
   w->net = ses_net_copy (world->net);
   w->model = world->klass->copy (world->model);

@@ -1,0 +1,19 @@
+/* Recycled memory blocks for the objects the explorer copies and frees by
+ * the million (worlds, queues, nets, models, invariant checkers): one
+ * block each per state. malloc spends much of its time sorting such
+ * blocks back into its bins; here a freed block waits in a per-thread list
+ * of its size class and is handed out again as is.
+ *
+ * Blocks are plain memory: the addresses never reach anything printed,
+ * chosen or hashed. In a sanitizer build the functions pass straight
+ * through to g_malloc/g_free, so AddressSanitizer still sees every misuse. */
+#pragma once
+
+#include <glib.h>
+
+/* (transfer full): free with ses_block_free() only. */
+gpointer ses_block_alloc (gsize size);
+gpointer ses_block_alloc0 (gsize size);
+gpointer ses_block_dup (gconstpointer mem, gsize size);
+/* Accepts NULL. Any thread may free a block any thread allocated. */
+void ses_block_free (gpointer mem);
