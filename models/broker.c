@@ -122,15 +122,6 @@ ses_broker_encode_to (const SesBroker *b, SesTime now, SesEncoder *out)
    * it adds nothing to the encoding. */
 }
 
-void
-ses_broker_encode (const SesBroker *b, SesTime now, GByteArray *out)
-{
-  SesEncoder e;
-  ses_encoder_init (&e, NULL, 0);
-  ses_broker_encode_to (b, now, &e);
-  g_byte_array_append (out, e.data, (guint) e.len);
-  ses_encoder_clear (&e);
-}
 
 /* ---- small helpers ------------------------------------------------------ */
 

@@ -65,7 +65,6 @@ gsize ses_broker_lent_size (const SesBroker *broker);
  * them. */
 guint8 *ses_broker_copy_into (SesBroker *dest, const SesBroker *src,
                               gpointer storage, guint8 *lent);
-void ses_broker_encode (const SesBroker *broker, SesTime now, GByteArray *out);
 void ses_broker_encode_to (const SesBroker *broker, SesTime now,
                            SesEncoder *out);
 

@@ -41,7 +41,7 @@ monitor_finish (gpointer monitor)
   ses_invariants_finish (monitor);
 }
 
-static const SesMonitorClass invariant_monitor = {
+const SesMonitorClass ses_check_invariant_monitor = {
   .copy = monitor_copy,
   .free = monitor_free,
   .digest = monitor_digest,
@@ -253,7 +253,7 @@ ses_check_scenario (const SesScript *script, const char *path, guint64 seed,
   g_free (trail->scenario);
   trail->scenario = g_strdup (path);
   trail->seed = seed;
-  ses_explore (world, inv, &invariant_monitor, &eo, stats, trail->choices);
+  ses_explore (world, inv, &ses_check_invariant_monitor, &eo, stats, trail->choices);
   ses_invariants_free (inv);
 }
 
@@ -351,7 +351,7 @@ shrink_choices (const SesScript *script, const SesCheckOptions *opts,
   };
   memcpy (so.budgets, opts->budgets, sizeof so.budgets);
   g_autoptr (GArray) out = g_array_new (FALSE, FALSE, sizeof (SesChoice));
-  ses_shrink (world, inv, &invariant_monitor, &so, choices, out, stats);
+  ses_shrink (world, inv, &ses_check_invariant_monitor, &so, choices, out, stats);
   g_array_set_size (choices, 0);
   g_array_append_vals (choices, out->data, out->len);
   ses_invariants_free (inv);
@@ -436,7 +436,7 @@ walk_seed (const RandomRun *rr, SeedRun *sr)
   SesSwarmSettings settings;
   ses_swarm_settings (sr->seed, &rr->so, &settings);
   g_autoptr (SesTrail) trail = ses_trail_new (rr->path, sr->seed);
-  ses_swarm_walk (world, inv, &invariant_monitor, &rr->so, &settings,
+  ses_swarm_walk (world, inv, &ses_check_invariant_monitor, &rr->so, &settings,
                   sr->seed, &sr->stats, trail->choices);
   if (sr->stats.violation)
     {

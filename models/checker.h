@@ -45,6 +45,10 @@ typedef struct {
   gpointer rule_sink_data;
 } SesCheckOptions;
 
+/* The invariants (SesInvariants) as the explorer's monitor: what `check`,
+ * random walks and shrinking watch every path with. */
+extern const SesMonitorClass ses_check_invariant_monitor;
+
 /* A short label for a choice: "sub→broker", "pub publish", "cut sub".
  * data is the SesScript. (transfer full) */
 char *ses_check_choice_label (const SesChoice *choice, gpointer script);

@@ -95,16 +95,6 @@ ses_client_encode_to (const SesClient *c, SesTime now, SesEncoder *out)
   ses_encoder_bytes (out, c->held->data, c->held->len * sizeof (SesPacket));
 }
 
-void
-ses_client_encode (const SesClient *c, SesTime now, GByteArray *out)
-{
-  guint8 storage[512];
-  SesEncoder e;
-  ses_encoder_init (&e, storage, sizeof storage);
-  ses_client_encode_to (c, now, &e);
-  g_byte_array_append (out, e.data, (guint) e.len);
-  ses_encoder_clear (&e);
-}
 
 /* ---- helpers ------------------------------------------------------------ */
 

@@ -51,7 +51,6 @@ gsize ses_client_lent_size (const SesClient *client);
  * byte of lent after them. */
 guint8 *ses_client_copy_into (SesClient *dest, const SesClient *src,
                               guint8 *lent);
-void ses_client_encode (const SesClient *client, SesTime now, GByteArray *out);
 void ses_client_encode_to (const SesClient *client, SesTime now,
                            SesEncoder *out);
 

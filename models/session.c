@@ -182,15 +182,6 @@ ses_encode_message (GByteArray *out, const SesMessage *m, SesTime now)
   g_byte_array_append (out, b, sizeof b);
 }
 
-void
-ses_session_encode (const SesSession *s, SesTime now, GByteArray *out)
-{
-  SesEncoder e;
-  ses_encoder_init (&e, NULL, 0);
-  ses_session_encode_to (s, now, &e);
-  g_byte_array_append (out, e.data, (guint) e.len);
-  ses_encoder_clear (&e);
-}
 
 void
 ses_session_encode_to (const SesSession *s, SesTime now, SesEncoder *out)

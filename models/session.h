@@ -175,8 +175,6 @@ gsize ses_session_lent_size (const SesSession *session);
  * returns the first byte of lent after them. */
 guint8 *ses_session_copy_into (SesSession *dest, const SesSession *src,
                                guint8 *lent);
-void ses_session_encode (const SesSession *session, SesTime now,
-                         GByteArray *out);
 void ses_session_encode_to (const SesSession *session, SesTime now,
                             SesEncoder *out);
 

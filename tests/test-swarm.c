@@ -107,40 +107,6 @@ replayed_invariant (const SesScript *script, const SesTrail *trail,
 
 /* ---- the engine, driven directly -------------------------------------- */
 
-static gpointer
-mon_copy (gconstpointer m, SesWorld *w)
-{
-  return ses_invariants_copy (m, w);
-}
-
-static void
-mon_free (gpointer m)
-{
-  ses_invariants_free (m);
-}
-
-static guint64
-mon_digest (gconstpointer m)
-{
-  return ses_invariants_digest (m);
-}
-
-static gboolean
-mon_violated (gconstpointer m)
-{
-  return ses_invariants_violations (m)->len > 0;
-}
-
-static void
-mon_finish (gpointer m)
-{
-  ses_invariants_finish (m);
-}
-
-static const SesMonitorClass monitor = {
-  mon_copy, mon_free, mon_digest, mon_violated, mon_finish,
-};
-
 /* Faults of every kind on every client except client `spared`. */
 static gint
 classify (const SesFault *f, gpointer data)
@@ -241,8 +207,8 @@ test_walk_is_a_path_of_the_search (void **state)
           ses_swarm_settings (seed, &so, &settings);
           g_autoptr (SesTrail) trail = ses_trail_new (files[f], seed);
           SesWalkStats st;
-          ses_swarm_walk (w, inv, &monitor, &so, &settings, seed, &st,
-                          trail->choices);
+          ses_swarm_walk (w, inv, &ses_check_invariant_monitor, &so,
+                          &settings, seed, &st, trail->choices);
           assert_int_equal (st.steps, trail->choices->len);
           assert_true (st.end || st.violation);
           assert_false (st.cut);
@@ -658,7 +624,8 @@ test_lenient_replay (void **state)
     .verdict = verdict,
   };
   g_autoptr (GArray) applied = g_array_new (FALSE, FALSE, sizeof (SesChoice));
-  guint v = ses_shrink_replay (w, inv, &monitor, &so, dfs->choices, applied);
+  guint v = ses_shrink_replay (w, inv, &ses_check_invariant_monitor, &so,
+                               dfs->choices, applied);
   assert_int_equal (v, SES_INV_QOS2_ONCE + 1);
   assert_int_equal (applied->len, dfs->choices->len);
   for (guint i = 0; i < applied->len; i++)
@@ -674,7 +641,8 @@ test_lenient_replay (void **state)
 
   /* Everything dropped: the run as scripted, to its end. */
   g_autoptr (GArray) nothing = g_array_new (FALSE, FALSE, sizeof (SesChoice));
-  v = ses_shrink_replay (w, inv, &monitor, &so, nothing, applied);
+  v = ses_shrink_replay (w, inv, &ses_check_invariant_monitor, &so, nothing,
+                         applied);
   assert_int_equal (v, SES_INV_QOS2_ONCE + 1);
   for (guint i = 0; i < applied->len; i++)
     assert_int_equal (g_array_index (applied, SesChoice, i).kind,
