@@ -153,6 +153,9 @@ main (int argc, char **argv)
       return 2;
     }
 
+  /* --messages and --cuts name one rung, wherever it lies. */
+  max_messages = MAX (max_messages, only_m);
+  max_cuts = MAX (max_cuts, only_k);
   g_print ("bench-check: sessim %s; breadth first; publisher + persistent "
            "subscriber, M messages (QoS 1, 2, 1, ...), K cuts on either "
            "client, expiry racing each reconnect\n", SESSIM_VERSION);

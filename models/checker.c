@@ -580,6 +580,8 @@ ses_check_random (const SesScript *script, const char *path,
                 out->stopped = TRUE;
             }
         }
+      if (ro->progress != NULL)
+        ro->progress (out, ro->progress_data);
       if (out->stopped)
         break;
     }

@@ -79,6 +79,8 @@ void ses_check_shrink (const SesScript *script, const SesCheckOptions *opts,
                        SesTrail *trail, SesShrinkStats *stats);
 
 /* Random mode: one seeded walk per seed. */
+typedef struct _SesRandomResult SesRandomResult;
+
 typedef struct {
   guint64 seed_from, seed_to; /* inclusive */
   guint shard_index;          /* 1-based: runs seeds with */
@@ -87,6 +89,10 @@ typedef struct {
   gboolean shrink;            /* shrink each failure's trail */
   guint max_failures;         /* stop after this many (in seed order); 0:
                                  run every seed */
+  /* Called after each batch of seeds with the result so far; may be
+   * NULL. */
+  void (*progress) (const SesRandomResult *so_far, gpointer data);
+  gpointer progress_data;
 } SesRandomOptions;
 
 typedef struct {
@@ -99,7 +105,7 @@ typedef struct {
                                  strictly */
 } SesRandomFailure;
 
-typedef struct {
+struct _SesRandomResult {
   guint64 seeds_run;          /* walks made */
   guint64 steps;              /* choices applied, over all walks */
   guint64 faults;             /* faults injected, over all walks */
@@ -108,7 +114,7 @@ typedef struct {
   gboolean stopped;           /* max_failures reached before the last seed */
   GPtrArray *failures;        /* (element-type SesRandomFailure) (owned) in
                                  seed order */
-} SesRandomResult;
+};
 
 /* The seeds of the shard, walked on opts->jobs threads; the result does
  * not depend on the number of threads. Budgets are maxima; faults_on,

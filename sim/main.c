@@ -505,23 +505,48 @@ peak_rss_kib (void)
   return p != NULL ? g_ascii_strtoull (p + 6, NULL, 10) : 0;
 }
 
+/* Progress on stderr: nothing in the first second, then a line a second
+ * at most. */
 typedef struct {
   gint64 start_us;
+  gint64 last_us;
   gboolean quiet;
 } Progress;
+
+/* The seconds since the start, or a negative number when it is not time
+ * for a line. */
+static double
+progress_due (Progress *pr)
+{
+  gint64 now = g_get_monotonic_time ();
+  if (pr->quiet || now - pr->start_us < G_USEC_PER_SEC
+      || now - pr->last_us < G_USEC_PER_SEC)
+    return -1;
+  pr->last_us = now;
+  return (double) (now - pr->start_us) / G_USEC_PER_SEC;
+}
 
 static void
 print_progress (const SesExploreStats *st, gpointer data)
 {
   const SesCheckOptions *o = data;
-  Progress *pr = o->progress_data;
-  gint64 now = g_get_monotonic_time ();
-  if (pr->quiet || now - pr->start_us < G_USEC_PER_SEC)
+  double secs = progress_due (o->progress_data);
+  if (secs < 0)
     return;
-  double secs = (double) (now - pr->start_us) / G_USEC_PER_SEC;
   fprintf (stderr, "  %" G_GUINT64_FORMAT " states, %.0f states/s, depth %u, "
            "queue %" G_GUINT64_FORMAT "\n", st->states, st->states / secs,
            st->max_depth, st->frontier);
+}
+
+static void
+print_random_progress (const SesRandomResult *so_far, gpointer data)
+{
+  double secs = progress_due (data);
+  if (secs < 0)
+    return;
+  fprintf (stderr, "  %" G_GUINT64_FORMAT " walks, %.0f walks/s, %u "
+           "failing\n", so_far->seeds_run, so_far->seeds_run / secs,
+           so_far->failures->len);
 }
 
 /* Replays the trail and writes the counterexample's files into dir:
@@ -917,15 +942,17 @@ cmd_check (int argc, char **argv)
   g_autofree char *name = scenario_name (path);
   g_autofree char *dir = g_build_filename (out_dir ? out_dir : "output", name,
                                            NULL);
+  Progress pr = { g_get_monotonic_time (), 0, quiet || json };
   if (random)
     {
+      ro.progress = print_random_progress;
+      ro.progress_data = &pr;
       CheckOutput co = { path, dir,
                          faults_on_names->len ? faults_on_names->str : NULL,
                          json, quiet, explain, coverage };
       return check_random (script, &o, &ro, &co);
     }
 
-  Progress pr = { g_get_monotonic_time (), quiet || json };
   o.progress = print_progress;
   o.progress_data = &pr;
   guint64 used_seed = seed >= 0 ? (guint64) seed : ses_script_seed (script);
