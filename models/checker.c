@@ -241,6 +241,7 @@ ses_check_scenario (const SesScript *script, const char *path, guint64 seed,
     .end_state = opts->end_state != NULL ? end_state : NULL,
     .end_state_data = (gpointer) opts,
     .progress = opts->progress,
+    .keep_going = opts->keep_going,
     .graph = opts->graph,
   };
   if (opts->graph != NULL)

@@ -36,6 +36,9 @@ typedef struct {
   guint max_depth;         /* 0: none */
   void (*progress) (const SesExploreStats *stats, gpointer data);
   gpointer progress_data;
+  /* Asked now and then whether to go on; FALSE stops the search,
+   * incomplete. Gets this SesCheckOptions as data. May be NULL. */
+  gboolean (*keep_going) (const SesExploreStats *stats, gpointer data);
   /* When non-NULL, the explored graph is recorded here; its label callback
    * is set by ses_check_scenario (session-level state labels). */
   SesExploreGraph *graph;

@@ -725,6 +725,7 @@ ses_explore (const SesWorld *world, gconstpointer monitor,
   GPtrArray *next = opts->depth_first ? todo : g_ptr_array_new ();
   g_ptr_array_add (todo, root);
   guint at = 0;
+  guint expanded = 0;   /* since keep_going was last asked */
   while (!s.stop)
     {
       guint n = 0;
@@ -756,6 +757,17 @@ ses_explore (const SesWorld *world, gconstpointer monitor,
       pool_run (&pool, slice, n, choices);
       for (guint i = 0; i < n; i++)
         merge (&s, &slice[i], next, pool.garbage);
+      expanded += n;
+      if (opts->keep_going != NULL && expanded >= SLICE && !s.stop)
+        {
+          expanded = 0;
+          if (!opts->keep_going (stats, opts->data))
+            {
+              stats->complete = FALSE;
+              stats->stopped = TRUE;
+              s.stop = TRUE;
+            }
+        }
       guint64 waiting = (guint64) (todo->len - at)
                         + (opts->depth_first ? 0 : next->len);
       stats->peak_frontier = MAX (stats->peak_frontier, waiting);

@@ -75,6 +75,9 @@ typedef struct {
   gpointer end_state_data;
   /* Called now and then with the figures so far (progress), may be NULL. */
   void (*progress) (const SesExploreStats *stats, gpointer data);
+  /* Asked after every 1024 states or so whether to go on (a memory limit,
+   * say); FALSE stops the search, incomplete. May be NULL. */
+  gboolean (*keep_going) (const SesExploreStats *stats, gpointer data);
 } SesExploreOptions;
 
 struct _SesExploreStats {
@@ -88,7 +91,9 @@ struct _SesExploreStats {
                               others being independent of it */
   guint64 stored_bytes;    /* memory of the visited set and the parent
                               links: what grows with states stored */
-  gboolean complete;       /* FALSE if max_states or max_depth cut it */
+  gboolean complete;       /* FALSE if a limit cut it: max_states,
+                              max_depth, keep_going */
+  gboolean stopped;        /* keep_going said to stop */
   gboolean violation;
 };
 

@@ -494,24 +494,44 @@ cmd_run (int argc, char **argv)
 
 /* ---- check and replay --------------------------------------------------- */
 
+/* A "Key:   N kB" line of a /proc file, in KiB; 0 if unknown. */
+static guint64
+proc_kib (const char *file, const char *key)
+{
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents (file, &text, NULL, NULL))
+    return 0;
+  const char *p = strstr (text, key);
+  return p != NULL ? g_ascii_strtoull (p + strlen (key), NULL, 10) : 0;
+}
+
 /* Peak resident memory of this process in KiB, from the kernel. */
 static guint64
 peak_rss_kib (void)
 {
-  g_autofree char *status = NULL;
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
-    return 0;
-  const char *p = strstr (status, "VmHWM:");
-  return p != NULL ? g_ascii_strtoull (p + 6, NULL, 10) : 0;
+  return proc_kib ("/proc/self/status", "VmHWM:");
 }
 
 /* Progress on stderr: nothing in the first second, then a line a second
- * at most. */
+ * at most. Also the memory limit, which the same callbacks watch. */
 typedef struct {
   gint64 start_us;
   gint64 last_us;
   gboolean quiet;
+  guint64 max_rss_kib;   /* 0: none */
 } Progress;
+
+/* The memory limit: the search stops, incomplete, once this process's
+ * resident memory passes it, rather than let the system kill it. */
+static gboolean
+within_memory (const SesExploreStats *st, gpointer data)
+{
+  (void) st;
+  const SesCheckOptions *o = data;
+  const Progress *pr = o->progress_data;
+  return pr->max_rss_kib == 0
+         || proc_kib ("/proc/self/status", "VmRSS:") <= pr->max_rss_kib;
+}
 
 /* The seconds since the start, or a negative number when it is not time
  * for a line. */
@@ -775,6 +795,7 @@ cmd_check (int argc, char **argv)
 {
   gint64 cuts = -1, crashes = -1, restarts = -1, half_opens = -1;
   gint64 max_states = -1, max_depth = -1, seed = -1, jobs = -1;
+  gint64 max_memory = -1;
   gint64 max_failures = 10;
   gboolean bfs = FALSE, dfs = FALSE, json = FALSE, quiet = FALSE;
   gboolean explain = FALSE, random = FALSE, no_swarm = FALSE;
@@ -807,6 +828,10 @@ cmd_check (int argc, char **argv)
     { "no-reduction", 0, 0, G_OPTION_ARG_NONE, &no_reduction,
       "Try every order of simultaneous events at different clients, even "
       "where the order cannot matter", NULL },
+    { "max-memory", 0, 0, G_OPTION_ARG_INT64, &max_memory,
+      "Stop, incomplete (exit 3), once resident memory passes this many MiB "
+      "(default: three quarters of the machine's memory; 0: no limit)",
+      "MIB" },
     { "max-states", 0, 0, G_OPTION_ARG_INT64, &max_states,
       "Stop after storing this many states, exit 3 (default 1000000)", "N" },
     { "max-depth", 0, 0, G_OPTION_ARG_INT64, &max_depth,
@@ -942,7 +967,12 @@ cmd_check (int argc, char **argv)
   g_autofree char *name = scenario_name (path);
   g_autofree char *dir = g_build_filename (out_dir ? out_dir : "output", name,
                                            NULL);
-  Progress pr = { g_get_monotonic_time (), 0, quiet || json };
+  Progress pr = { g_get_monotonic_time (), 0, quiet || json, 0 };
+  if (max_memory < -1)
+    return usage_error (ctx, "--max-memory takes a number of MiB, 0 for none");
+  pr.max_rss_kib = max_memory >= 0
+                     ? (guint64) max_memory * 1024
+                     : proc_kib ("/proc/meminfo", "MemTotal:") / 4 * 3;
   if (random)
     {
       ro.progress = print_random_progress;
@@ -954,6 +984,7 @@ cmd_check (int argc, char **argv)
     }
 
   o.progress = print_progress;
+  o.keep_going = within_memory;
   o.progress_data = &pr;
   guint64 used_seed = seed >= 0 ? (guint64) seed : ses_script_seed (script);
   g_autoptr (SesCoverage) cov = ses_coverage_new (ses_check_versions (script));
@@ -1032,7 +1063,9 @@ cmd_check (int argc, char **argv)
 
   const char *verdict = st.violation ? "violation found"
                         : st.complete ? "no violation within the bounds"
-                                      : "incomplete: a limit stopped the search";
+                        : st.stopped ? "incomplete: --max-memory stopped the "
+                                       "search"
+                                     : "incomplete: a limit stopped the search";
   double per_state = st.states > 0 ? (double) st.stored_bytes / st.states : 0;
   if (json)
     {
@@ -1040,8 +1073,9 @@ cmd_check (int argc, char **argv)
       ses_json_append_string (j, path);
       g_string_append_printf (j,
           ",\"version\":\"%s\",\"seed\":%" G_GUINT64_FORMAT ",\"status\":%d,"
-          "\"complete\":%s,\"violation\":", SESSIM_VERSION, used_seed, status,
-          st.complete ? "true" : "false");
+          "\"complete\":%s,\"stopped_by_memory\":%s,\"violation\":",
+          SESSIM_VERSION, used_seed, status, st.complete ? "true" : "false",
+          st.stopped ? "true" : "false");
       if (st.violation)
         ses_json_append_string (j, violation->str);
       else

@@ -493,6 +493,27 @@ test_jobs_same_result (void **state)
   remove_tree (tmp);
 }
 
+/* A memory limit stops an exhaustive search as incomplete (exit 3), never
+ * as a pass. 1 MiB is passed before the first check. */
+static void
+test_memory_limit_is_incomplete (void **state)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("sessim-mem-XXXXXX", NULL);
+  g_autofree char *scn = g_build_filename (SOURCE_ROOT, "scenarios",
+                                           "03-persistent-session.scn", NULL);
+  g_autofree char *out = NULL, *json = NULL;
+  assert_int_equal (sessim (&out, NULL, "check", "--quiet", "--max-cuts", "2",
+                            "--max-crashes", "1", "--max-memory", "1",
+                            "--out", tmp, scn, NULL), 3);
+  assert_non_null (strstr (out, "incomplete: --max-memory stopped"));
+  assert_int_equal (sessim (&json, NULL, "check", "--json", "--max-cuts", "2",
+                            "--max-crashes", "1", "--max-memory", "1",
+                            "--out", tmp, scn, NULL), 3);
+  assert_non_null (strstr (json, "\"stopped_by_memory\":true"));
+  assert_non_null (strstr (json, "\"complete\":false"));
+  remove_tree (tmp);
+}
+
 /* Bad command lines: a clear message and exit 2. */
 static void
 test_bad_options (void **state)
@@ -516,6 +537,7 @@ test_bad_options (void **state)
     { { "--random", "--seed", "3" }, "not --seed" },
     { { "--random", "--render", "svg" }, "--render does not apply" },
     { { "--max-failures", "-1" }, "--max-failures takes" },
+    { { "--max-memory", "-2" }, "--max-memory takes" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
@@ -550,6 +572,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_dfs_counterexample_is_shrunk),
     cmocka_unit_test (test_coverage_and_figures),
     cmocka_unit_test (test_jobs_same_result),
+    cmocka_unit_test (test_memory_limit_is_incomplete),
     cmocka_unit_test (test_bad_options),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
