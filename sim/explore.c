@@ -228,6 +228,7 @@ independent_event (const SesExploreOptions *opts, const guint32 *used,
     if (used[i] < opts->budgets[i])
       return -1;
   gint owners[64];
+  guint index[G_N_ELEMENTS (owners)];
   guint n = 0;
   for (guint i = 0; i < choices->len; i++)
     {
@@ -239,19 +240,17 @@ independent_event (const SesExploreOptions *opts, const guint32 *used,
       owners[n] = opts->event_owner (&c->event, opts->data);
       if (owners[n] < 0)
         return -1;
-      n++;
+      index[n++] = i;
     }
   if (n < 2)
     return -1;
-  /* Events due now come first in the list, in order: owners[j] belongs
-   * to choices[j]. */
   for (guint j = 0; j < n; j++)
     {
       guint same = 0;
       for (guint l = 0; l < n; l++)
         same += owners[l] == owners[j];
       if (same == 1)
-        return (gint) j;
+        return (gint) index[j];
     }
   return -1;
 }
