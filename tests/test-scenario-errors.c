@@ -1077,38 +1077,54 @@ run_sessim_args (const char *const *args, char **out, char **err)
   return WEXITSTATUS (wait_status);
 }
 
-/* check finds a variant's bug and writes a trail; replay reproduces the
- * same violation (exit 1) and a byte-identical trace. */
+/* For every variant: check finds its bug and writes a trail; replay
+ * reproduces the same violation (exit 1) and byte-identical trace files. */
 static void
 test_cli_check_and_replay (void **state)
 {
-  g_autofree char *scn = g_build_filename (SOURCE_ROOT, "scenarios",
-                                           "variants", "qos2-no-dedup.scn",
-                                           NULL);
+  static const char *const variants[] = {
+    "clean-start-keeps-session", "client-keeps-state", "deliver-expired",
+    "expiry-lost-on-restart", "forget-inflight", "ignore-receive-maximum",
+    "ignore-session-expiry", "no-dup-on-resend", "publish-after-pubrel",
+    "qos2-no-dedup", "resend-reordered", "sp-after-restart",
+    "takeover-without-0x8e", "will-waits-past-session-end",
+  };
   g_autofree char *tmp = g_dir_make_tmp ("sessim-check-XXXXXX", NULL);
   g_autofree char *one = g_build_filename (tmp, "one", NULL);
   g_autofree char *two = g_build_filename (tmp, "two", NULL);
-  g_autofree char *out = NULL, *err = NULL;
-  const char *check[] = { "check", "--quiet", "--out", one, scn, NULL };
-  assert_int_equal (run_sessim_args (check, &out, &err), 0);
-  if (strstr (out, "invariant qos2-once broken") == NULL)
-    fail_msg ("check did not report the violation:\n%s", out);
-  g_autofree char *trail = g_build_filename (one, "qos2-no-dedup",
-                                             "counterexample.trail", NULL);
-  g_autofree char *out2 = NULL, *err2 = NULL;
-  const char *replay[] = { "replay", "--quiet", "--out", two, trail, NULL };
-  assert_int_equal (run_sessim_args (replay, &out2, &err2), 1);
-  g_autofree char *t1 = g_build_filename (one, "qos2-no-dedup", "trace.txt",
-                                          NULL);
-  g_autofree char *t2 = g_build_filename (two, "qos2-no-dedup", "trace.txt",
-                                          NULL);
-  g_autofree char *c1 = NULL, *c2 = NULL;
-  gsize l1 = 0, l2 = 0;
-  read_file (t1, &c1, &l1);
-  read_file (t2, &c2, &l2);
-  assert_true (l1 > 0);
-  if (l1 != l2 || memcmp (c1, c2, l1) != 0)
-    fail_msg ("replayed trace differs from the checked one");
+  for (guint v = 0; v < G_N_ELEMENTS (variants); v++)
+    {
+      g_autofree char *file = g_strconcat (variants[v], ".scn", NULL);
+      g_autofree char *scn = g_build_filename (SOURCE_ROOT, "scenarios",
+                                               "variants", file, NULL);
+      g_autofree char *out = NULL, *err = NULL;
+      const char *check[] = { "check", "--quiet", "--out", one, scn, NULL };
+      assert_int_equal (run_sessim_args (check, &out, &err), 0);
+      if (strstr (out, "broken") == NULL)
+        fail_msg ("%s: check did not report the violation:\n%s", file, out);
+      g_autofree char *trail = g_build_filename (one, variants[v],
+                                                 "counterexample.trail", NULL);
+      g_autofree char *out2 = NULL, *err2 = NULL;
+      const char *replay[] = { "replay", "--quiet", "--out", two, trail,
+                               NULL };
+      assert_int_equal (run_sessim_args (replay, &out2, &err2), 1);
+      static const char *const traces[] = { "trace.txt", "trace.jsonl" };
+      for (guint t = 0; t < G_N_ELEMENTS (traces); t++)
+        {
+          g_autofree char *t1 = g_build_filename (one, variants[v], traces[t],
+                                                  NULL);
+          g_autofree char *t2 = g_build_filename (two, variants[v], traces[t],
+                                                  NULL);
+          g_autofree char *c1 = NULL, *c2 = NULL;
+          gsize l1 = 0, l2 = 0;
+          read_file (t1, &c1, &l1);
+          read_file (t2, &c2, &l2);
+          assert_true (l1 > 0);
+          if (l1 != l2 || memcmp (c1, c2, l1) != 0)
+            fail_msg ("%s: replayed %s differs from the checked one", file,
+                      traces[t]);
+        }
+    }
   remove_tree (tmp);
 }
 
