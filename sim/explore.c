@@ -158,7 +158,8 @@ node_free (Node *n, const SesMonitorClass *k)
   if (n == NULL)
     return;
   /* The monitor hooks into its world's model: free it first. */
-  k->free (n->monitor);
+  if (n->monitor != NULL)
+    k->free (n->monitor);
   ses_world_free (n->world);
   g_free (n);
 }
@@ -255,39 +256,49 @@ independent_event (const SesExploreOptions *opts, const guint32 *used,
   return -1;
 }
 
-/* Applies choice i of n's choices to a copy of n, if it is allowed, and
+/* Whether choice c may be taken from n: an event due before `until`, or a
+ * fault with budget left. Fills used with the budgets used after it. */
+static gboolean
+choice_allowed (const SesExploreOptions *opts, const Node *n,
+                const SesChoice *c, guint32 *used)
+{
+  memcpy (used, n->used, sizeof n->used);
+  if (c->kind == SES_CHOICE_EVENT)
+    return event_in_time (opts, c);
+  /* A fault comes before a step; with budget left only. */
+  gint cls = opts->fault_class != NULL
+               ? opts->fault_class (&c->fault, opts->data) : -1;
+  if (cls < 0 || cls >= SES_EXPLORE_BUDGETS || used[cls] >= opts->budgets[cls])
+    return FALSE;
+  used[cls]++;
+  return TRUE;
+}
+
+/* Applies choice i of n's choices (allowed, leaving `used` spent) to a copy
+ * of n, or, when take_n, to n's own world and monitor, which n gives up;
  * adds the result to x. TRUE if that child breaks an invariant. */
 static gboolean
-try_choice (const Expander *ex, const Node *n, const GArray *choices, guint i,
-            guint self, Expansion *x)
+try_choice (const Expander *ex, Node *n, const GArray *choices, guint i,
+            const guint32 *used, gboolean take_n, guint self, Expansion *x)
 {
-  const SesExploreOptions *opts = ex->opts;
   const SesMonitorClass *k = ex->k;
   const SesChoice *c = &g_array_index (choices, SesChoice, i);
-  guint32 used[SES_EXPLORE_BUDGETS];
-  memcpy (used, n->used, sizeof used);
-  if (c->kind == SES_CHOICE_EVENT)
+  Node *child = g_new (Node, 1);
+  if (take_n)
     {
-      if (!event_in_time (opts, c))
-        return FALSE;
+      child->world = g_steal_pointer (&n->world);
+      child->monitor = g_steal_pointer (&n->monitor);
+      child->owner = n->owner; /* whose memory it is */
     }
   else
     {
-      /* A fault comes before a step; with budget left only. */
-      gint cls = opts->fault_class != NULL
-                   ? opts->fault_class (&c->fault, opts->data) : -1;
-      if (cls < 0 || cls >= SES_EXPLORE_BUDGETS
-          || used[cls] >= opts->budgets[cls])
-        return FALSE;
-      used[cls]++;
+      child->world = ses_world_copy (n->world);
+      child->monitor = k->copy (n->monitor, child->world);
+      child->owner = self;
     }
-  Node *child = g_new (Node, 1);
-  child->world = ses_world_copy (n->world);
-  child->monitor = k->copy (n->monitor, child->world);
-  memcpy (child->used, used, sizeof used);
+  memcpy (child->used, used, sizeof child->used);
   child->depth = n->depth + 1;
   child->id = 0;
-  child->owner = self;
   ses_world_apply (child->world, c);
   Child out = { *c, i, 0, k->violated (child->monitor), child };
   if (!out.violated)
@@ -347,8 +358,18 @@ expand (const Expander *ex, Expansion *x, guint self, GArray *choices)
       x->reduced = only >= 0;
       guint from = only >= 0 ? (guint) only : 0;
       guint to = only >= 0 ? from + 1 : choices->len;
+      guint32 used[SES_EXPLORE_BUDGETS];
+      /* The last child takes the state's own world instead of a copy: the
+       * state is freed after its expansion anyway. */
+      guint last = to;
       for (guint i = from; i < to; i++)
-        if (try_choice (ex, n, choices, i, self, x))
+        if (choice_allowed (opts, n, &g_array_index (choices, SesChoice, i),
+                            used))
+          last = i;
+      for (guint i = from; i < to; i++)
+        if (choice_allowed (opts, n, &g_array_index (choices, SesChoice, i),
+                            used)
+            && try_choice (ex, n, choices, i, used, i == last, self, x))
           break; /* the search stops at a violation */
     }
   node_free (n, k);
