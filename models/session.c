@@ -148,41 +148,6 @@ ses_session_copy_into (SesSession *dest, const SesSession *src, guint8 *lent)
   return ses_vec_lend (&dest->incoming_vec, lent);
 }
 
-/* The GByteArray writers: the same bytes, built on the stack and appended
- * once. */
-void
-ses_encode_u64 (GByteArray *out, guint64 v)
-{
-  guint8 b[8];
-  ses_put_u64 (b, v);
-  g_byte_array_append (out, b, sizeof b);
-}
-
-void
-ses_encode_u32 (GByteArray *out, guint32 v)
-{
-  guint8 b[4];
-  ses_put_u32 (b, v);
-  g_byte_array_append (out, b, sizeof b);
-}
-
-void
-ses_encode_time (GByteArray *out, SesTime t, SesTime now)
-{
-  guint8 b[8];
-  ses_put_time (b, t, now);
-  g_byte_array_append (out, b, sizeof b);
-}
-
-void
-ses_encode_message (GByteArray *out, const SesMessage *m, SesTime now)
-{
-  guint8 b[SES_MESSAGE_ENCODED_SIZE];
-  ses_put_message (b, m, now);
-  g_byte_array_append (out, b, sizeof b);
-}
-
-
 void
 ses_session_encode_to (const SesSession *s, SesTime now, SesEncoder *out)
 {

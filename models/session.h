@@ -188,13 +188,6 @@ gint ses_flights_find (const GArray *flights, guint16 packet_id);
 guint16 ses_packet_id_next (guint16 *next, const GArray *flights,
                             const GArray *also_busy);
 
-/* Field writers for GByteArray callers; the model itself writes through
- * SesEncoder (sim/encode.h), which gives the same bytes. */
-void ses_encode_u64 (GByteArray *out, guint64 v);
-void ses_encode_u32 (GByteArray *out, guint32 v);
-void ses_encode_time (GByteArray *out, SesTime t, SesTime now);
-void ses_encode_message (GByteArray *out, const SesMessage *msg, SesTime now);
-
 #define SES_MESSAGE_ENCODED_SIZE (4 * 4 + 3 + 8)
 
 static inline guint8 *
