@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "json.h"
+#include "test-files.h"
 
 static const char *sessim_path;
 
@@ -56,40 +57,17 @@ sessim (char **out, char **err, ...)
   return run_argv ((const char *const *) args->pdata, out, err);
 }
 
-static char *
-read_text (const char *path)
-{
-  char *text = NULL;
-  if (!g_file_get_contents (path, &text, NULL, NULL))
-    fail_msg ("cannot read %s", path);
-  return text;
-}
 
 static void
 assert_same_file (const char *a, const char *b)
 {
-  g_autofree char *x = read_text (a);
-  g_autofree char *y = read_text (b);
+  g_autofree char *x = test_read_file (a, NULL);
+  g_autofree char *y = test_read_file (b, NULL);
   assert_true (strlen (x) > 0);
   if (strcmp (x, y) != 0)
     fail_msg ("%s and %s differ", a, b);
 }
 
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-      const char *name;
-      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-    }
-  g_remove (path);
-}
 
 /* A copy of a bundled scenario without its scripted cut and, unless
  * keep_expect, without its `expect` lines, in dir. (transfer full) */
@@ -99,7 +77,7 @@ scenario_without_cut (const char *dir, const char *variant, const char *name,
 {
   g_autofree char *src = g_build_filename (SOURCE_ROOT, "scenarios",
                                            "variants", variant, NULL);
-  g_autofree char *text = read_text (src);
+  g_autofree char *text = test_read_file (src, NULL);
   GString *out = g_string_new (NULL);
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
@@ -150,7 +128,7 @@ test_random_finds_variant_and_trail_replays (void **state)
   g_autofree char *stem = g_strdup_printf ("seed-%" G_GUINT64_FORMAT, seed);
   g_autofree char *trail_name = g_strconcat (stem, ".trail", NULL);
   g_autofree char *trail = g_build_filename (one, "fi", trail_name, NULL);
-  g_autofree char *trail_text = read_text (trail);
+  g_autofree char *trail_text = test_read_file (trail, NULL);
   g_autofree char *seed_line = g_strdup_printf ("\nseed %" G_GUINT64_FORMAT
                                                 "\n", seed);
   assert_non_null (strstr (trail_text, seed_line));
@@ -177,7 +155,7 @@ test_random_finds_variant_and_trail_replays (void **state)
                             "--out", one, bare, NULL), 1);
   assert_non_null (strstr (out2, "violation found"));
   assert_int_equal (first_failing_seed (out2), seed);
-  remove_tree (tmp);
+  test_remove_tree (tmp);
 }
 
 /* Two JSON results describe the same outcome: equal in everything but
@@ -301,7 +279,7 @@ test_shards_merge_to_one_run (void **state)
                             g_ptr_array_index (files, 0), NULL), 2);
   assert_non_null (strstr (err, "shard 1/3 appears twice"));
   g_ptr_array_unref (files);
-  remove_tree (tmp);
+  test_remove_tree (tmp);
 }
 
 /* On a correct scenario: a missing shard leaves the merge incomplete (3),
@@ -344,7 +322,7 @@ test_merge_status_and_refusals (void **state)
   assert_non_null (strstr (err2, "junk.json:1:18: error:"));
   g_autofree char *err3 = NULL;
   assert_int_equal (sessim (NULL, &err3, "merge", NULL), 2);
-  remove_tree (tmp);
+  test_remove_tree (tmp);
 }
 
 /* Depth first with room for more faults finds a longer counterexample;
@@ -373,7 +351,7 @@ test_dfs_counterexample_is_shrunk (void **state)
   assert_non_null (strstr (out, "invariant qos2-once broken"));
   g_autofree char *trail = g_build_filename (one, "qos2-no-dedup",
                                              "counterexample.trail", NULL);
-  g_autofree char *text = read_text (trail);
+  g_autofree char *text = test_read_file (trail, NULL);
   g_autofree char *note = g_strdup_printf ("# shrunk from %u choices (depth "
                                            "first) to %u\n", original, shrunk);
   assert_non_null (strstr (text, note));
@@ -396,7 +374,7 @@ test_dfs_counterexample_is_shrunk (void **state)
   guint64 len = 0;
   assert_true (ses_json_uint64 (ses_json_get (j, "trail_length"), &len));
   assert_int_equal (len, original);
-  remove_tree (tmp);
+  test_remove_tree (tmp);
 }
 
 /* check prints rules exercised, and lists them with --coverage; --json
@@ -446,7 +424,7 @@ test_coverage_and_figures (void **state)
                             scn, NULL), 0);
   assert_non_null (strstr (rnd, "# rules exercised: "));
   assert_non_null (strstr (rnd, "#   yes 5.0 [MQTT-3.1.2-5]"));
-  remove_tree (tmp);
+  test_remove_tree (tmp);
 }
 
 /* Threads do not change a result: breadth first and random mode. */
@@ -490,7 +468,7 @@ test_jobs_same_result (void **state)
         }
       assert_string_equal (l1[i], l2[i]);
     }
-  remove_tree (tmp);
+  test_remove_tree (tmp);
 }
 
 /* A memory limit stops an exhaustive search as incomplete (exit 3), never
@@ -511,7 +489,7 @@ test_memory_limit_is_incomplete (void **state)
                             "--out", tmp, scn, NULL), 3);
   assert_non_null (strstr (json, "\"stopped_by_memory\":true"));
   assert_non_null (strstr (json, "\"complete\":false"));
-  remove_tree (tmp);
+  test_remove_tree (tmp);
 }
 
 /* Bad command lines: a clear message and exit 2. */

@@ -22,6 +22,7 @@
 #include "error.h"
 #include "render.h"
 #include "script.h"
+#include "test-files.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -856,24 +857,6 @@ test_golden_dot (void **state)
   check_golden ("generic-lifecycle-3.1.1.dot", g311);
 }
 
-static void
-remove_tree (const char *dir)
-{
-  GDir *d = g_dir_open (dir, 0, NULL);
-  if (d == NULL)
-    return;
-  const char *name;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        remove_tree (path);
-      else
-        g_unlink (path);
-    }
-  g_dir_close (d);
-  g_rmdir (dir);
-}
 
 static void
 test_write_all (void **state)
@@ -938,7 +921,7 @@ test_write_all (void **state)
   g_autoptr (GBytes) bytes = g_bytes_new (data, size);
   assert_png (bytes);
   run_clear (&r);
-  remove_tree (tmp);
+  test_remove_tree (tmp);
 }
 
 int

@@ -32,6 +32,7 @@
 
 #include "error.h"
 #include "script.h"
+#include "test-files.h"
 
 #define BAD_PATH "bad.scn"
 
@@ -881,23 +882,6 @@ count_entries (const char *dir)
   return n;
 }
 
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-      const char *name;
-      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
 
 static void
 test_cli_bad_file (void **state)
@@ -926,16 +910,9 @@ test_cli_bad_file (void **state)
       if (count_entries (out) != 0)
         fail_msg ("bad file %u: sessim wrote into --out", i);
     }
-  remove_tree (tmp);
+  test_remove_tree (tmp);
 }
 
-static void
-read_file (const char *path, char **contents, gsize *len)
-{
-  g_autoptr (GError) error = NULL;
-  if (!g_file_get_contents (path, contents, len, &error))
-    fail_msg ("%s", error->message);
-}
 
 /* Runs scenario twice into two fresh --out folders; the three files must
  * be byte-identical. Returns the exit status. */
@@ -951,7 +928,7 @@ check_twice (const char *scenario)
   int s2 = run_sessim (out2, scenario, &err2);
   if (s1 == 2)
     {
-      remove_tree (tmp);
+      test_remove_tree (tmp);
       return s1;
     }
   if (s1 != s2 || strcmp (err1, err2) != 0)
@@ -972,14 +949,14 @@ check_twice (const char *scenario)
       g_autofree char *p2 = g_build_filename (dir2, files[i], NULL);
       g_autofree char *c1 = NULL, *c2 = NULL;
       gsize l1 = 0, l2 = 0;
-      read_file (p1, &c1, &l1);
-      read_file (p2, &c2, &l2);
+      c1 = test_read_file (p1, &l1);
+      c2 = test_read_file (p2, &l2);
       if (l1 == 0)
         fail_msg ("%s: %s is empty", scenario, files[i]);
       if (l1 != l2 || memcmp (c1, c2, l1) != 0)
         fail_msg ("%s: %s differs between two runs", scenario, files[i]);
     }
-  remove_tree (tmp);
+  test_remove_tree (tmp);
   return s1;
 }
 
@@ -1009,7 +986,7 @@ test_cli_good_file_twice (void **state)
   g_autofree char *file = g_build_filename (tmp, "two-runs.scn", NULL);
   assert_true (g_file_set_contents (file, good_scenario, -1, NULL));
   assert_int_equal (check_twice (file), 0);
-  remove_tree (tmp);
+  test_remove_tree (tmp);
 }
 
 /* Every scenario of the library that loads gives the same bytes twice
@@ -1056,7 +1033,7 @@ test_cli_wrong_expectation (void **state)
     fail_msg ("stderr lacks '%s':\n%s", want, err);
   g_autofree char *dir = g_build_filename (out, "wrong", NULL);
   assert_int_equal (count_entries (dir), 3);
-  remove_tree (tmp);
+  test_remove_tree (tmp);
 }
 
 static int
@@ -1117,15 +1094,15 @@ test_cli_check_and_replay (void **state)
                                                   NULL);
           g_autofree char *c1 = NULL, *c2 = NULL;
           gsize l1 = 0, l2 = 0;
-          read_file (t1, &c1, &l1);
-          read_file (t2, &c2, &l2);
+          c1 = test_read_file (t1, &l1);
+          c2 = test_read_file (t2, &l2);
           assert_true (l1 > 0);
           if (l1 != l2 || memcmp (c1, c2, l1) != 0)
             fail_msg ("%s: replayed %s differs from the checked one", file,
                       traces[t]);
         }
     }
-  remove_tree (tmp);
+  test_remove_tree (tmp);
 }
 
 /* A broken invariant makes run exit 1 naming it, even with no expectation
@@ -1154,7 +1131,7 @@ test_cli_broken_invariant (void **state)
   if (strstr (err, "invariant dup broken at ") == NULL
       || strstr (err, "step ") == NULL)
     fail_msg ("stderr does not name the broken invariant:\n%s", err);
-  remove_tree (tmp);
+  test_remove_tree (tmp);
 }
 
 int
