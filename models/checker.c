@@ -587,3 +587,57 @@ ses_check_random (const SesScript *script, const char *path,
         break;
     }
 }
+
+SesReport *
+ses_check_random_report (const SesScript *script, const char *path,
+                         const char *version, const char *faults_on,
+                         const SesCheckOptions *opts,
+                         const SesRandomOptions *ro, SesRandomResult *res)
+{
+  SesReport *report = ses_report_new ();
+  report->scenario = g_strdup (path);
+  report->version = g_strdup (version);
+  report->seed_from = ro->seed_from;
+  report->seed_to = ro->seed_to;
+  report->shard_count = ro->shard_count;
+  g_array_append_val (report->shards, ro->shard_index);
+  report->swarm = ro->swarm;
+  memcpy (report->budgets, opts->budgets, sizeof report->budgets);
+  report->faults_on = g_strdup (faults_on);
+  report->max_depth = opts->max_depth;
+  report->max_failures = ro->max_failures;
+  guint32 expected = ses_script_expected_violations (script);
+  for (guint id = 0; id < SES_INV_COUNT; id++)
+    if (expected & (1u << id))
+      g_ptr_array_add (report->expected,
+                       g_strdup (ses_invariant_name ((SesInvariantId) id)));
+  report->coverage = ses_coverage_new (ses_check_versions (script));
+
+  SesCheckOptions o = *opts;
+  o.rule_sink = ses_coverage_sink;
+  o.rule_sink_data = report->coverage;
+  ses_check_random (script, path, &o, ro, res);
+  report->seeds_run = res->seeds_run;
+  report->steps = res->steps;
+  report->faults = res->faults;
+  report->end_states = res->end_states;
+  report->cut = res->cut;
+  report->stopped = res->stopped;
+  return report;
+}
+
+SesReportFailure *
+ses_check_report_failure (const SesRandomFailure *f, char *violation,
+                          char *trail)
+{
+  SesReportFailure *rf = g_new0 (SesReportFailure, 1);
+  rf->seed = f->seed;
+  rf->invariant = g_strdup (ses_invariant_name (f->invariant));
+  rf->expected = f->expected;
+  rf->violation = violation;
+  rf->trail = trail;
+  rf->length = f->trail->choices->len;
+  rf->original_length = f->shrink.original;
+  rf->settings = f->settings;
+  return rf;
+}

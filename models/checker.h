@@ -8,6 +8,7 @@
 #include <glib.h>
 #include "explore.h"
 #include "invariant.h"
+#include "report.h"
 #include "script.h"
 #include "shrink.h"
 #include "swarm.h"
@@ -126,6 +127,23 @@ void ses_check_random (const SesScript *script, const char *path,
                        const SesCheckOptions *opts,
                        const SesRandomOptions *random, SesRandomResult *out);
 void ses_random_result_clear (SesRandomResult *result);
+/* Runs the shard's walks (ses_check_random) and returns the report of the
+ * run: the scenario (path as given), program version, seeds, shard,
+ * bounds (faults_on: client names, may be NULL), totals and rule coverage
+ * (the report's sink replaces opts'). Its failures stay in *res for the
+ * caller, who writes their trails and adds each with
+ * ses_check_report_failure(); time and memory are the caller's to fill.
+ * (transfer full) */
+SesReport *ses_check_random_report (const SesScript *script, const char *path,
+                                    const char *version,
+                                    const char *faults_on,
+                                    const SesCheckOptions *opts,
+                                    const SesRandomOptions *random,
+                                    SesRandomResult *res);
+/* A report's record of a failure; takes violation (one line) and trail
+ * (the file written for it). (transfer full) */
+SesReportFailure *ses_check_report_failure (const SesRandomFailure *failure,
+                                            char *violation, char *trail);
 /* "cuts 1, crashes 0, restarts 0, half-opens 0; a fault on 10% of steps;
  * simultaneous events shuffled". (transfer full) */
 char *ses_check_describe_settings (const SesSwarmSettings *settings);

@@ -681,16 +681,6 @@ parse_shard (const char *text, guint *index, guint *count)
   return TRUE;
 }
 
-/* The invariants a scenario expects to break, by name. */
-static void
-expected_names (const SesScript *script, GPtrArray *out)
-{
-  guint32 expected = ses_script_expected_violations (script);
-  for (guint id = 0; id < SES_INV_COUNT; id++)
-    if (expected & (1u << id))
-      g_ptr_array_add (out, g_strdup (ses_invariant_name ((SesInvariantId) id)));
-}
-
 typedef struct {
   const char *path;
   const char *dir;
@@ -704,34 +694,12 @@ static int
 check_random (const SesScript *script, SesCheckOptions *o,
               const SesRandomOptions *ro, const CheckOutput *out)
 {
-  g_autoptr (SesReport) report = ses_report_new ();
-  report->scenario = g_strdup (out->path);
-  report->version = g_strdup (SESSIM_VERSION);
-  report->seed_from = ro->seed_from;
-  report->seed_to = ro->seed_to;
-  report->shard_count = ro->shard_count;
-  g_array_append_val (report->shards, ro->shard_index);
-  report->swarm = ro->swarm;
-  memcpy (report->budgets, o->budgets, sizeof report->budgets);
-  report->faults_on = g_strdup (out->faults_on);
-  report->max_depth = o->max_depth;
-  report->max_failures = ro->max_failures;
-  expected_names (script, report->expected);
-  report->coverage = ses_coverage_new (ses_check_versions (script));
-  o->rule_sink = ses_coverage_sink;
-  o->rule_sink_data = report->coverage;
-
   gint64 start = g_get_monotonic_time ();
   SesRandomResult res;
-  ses_check_random (script, out->path, o, ro, &res);
+  g_autoptr (SesReport) report = ses_check_random_report (
+      script, out->path, SESSIM_VERSION, out->faults_on, o, ro, &res);
   report->seconds = (double) (g_get_monotonic_time () - start)
                     / G_USEC_PER_SEC;
-  report->seeds_run = res.seeds_run;
-  report->steps = res.steps;
-  report->faults = res.faults;
-  report->end_states = res.end_states;
-  report->cut = res.cut;
-  report->stopped = res.stopped;
   for (guint i = 0; i < res.failures->len; i++)
     {
       const SesRandomFailure *f = g_ptr_array_index (res.failures, i);
@@ -755,17 +723,10 @@ check_random (const SesScript *script, SesCheckOptions *o,
           ses_random_result_clear (&res);
           return EXIT_USAGE;
         }
-      SesReportFailure *rf = g_new0 (SesReportFailure, 1);
-      rf->seed = f->seed;
-      rf->invariant = g_strdup (ses_invariant_name (f->invariant));
-      rf->expected = f->expected;
-      rf->violation = g_string_free (g_steal_pointer (&violation), FALSE);
       g_autofree char *tname = g_strdup_printf ("%s.trail", stem);
-      rf->trail = g_build_filename (out->dir, tname, NULL);
-      rf->length = f->trail->choices->len;
-      rf->original_length = f->shrink.original;
-      rf->settings = f->settings;
-      ses_report_add_failure (report, rf);
+      ses_report_add_failure (report, ses_check_report_failure (
+          f, g_string_free (g_steal_pointer (&violation), FALSE),
+          g_build_filename (out->dir, tname, NULL)));
     }
   ses_random_result_clear (&res);
   report->peak_rss_kib = peak_rss_kib ();

@@ -354,45 +354,18 @@ static SesReport *
 report_of (const SesScript *script, const SesCheckOptions *o,
            const SesRandomOptions *ro)
 {
-  SesReport *r = ses_report_new ();
-  r->scenario = g_strdup ("x.scn");
-  r->version = g_strdup ("0.1.0");
-  r->seed_from = ro->seed_from;
-  r->seed_to = ro->seed_to;
-  r->shard_count = ro->shard_count;
-  g_array_append_val (r->shards, ro->shard_index);
-  r->swarm = ro->swarm;
-  memcpy (r->budgets, o->budgets, sizeof r->budgets);
-  g_ptr_array_add (r->expected, g_strdup ("qos2-once"));
-  r->coverage = ses_coverage_new (ses_check_versions (script));
-  SesCheckOptions oc = *o;
-  oc.rule_sink = ses_coverage_sink;
-  oc.rule_sink_data = r->coverage;
   SesRandomResult res;
-  ses_check_random (script, "x.scn", &oc, ro, &res);
-  r->seeds_run = res.seeds_run;
-  r->steps = res.steps;
-  r->faults = res.faults;
-  r->end_states = res.end_states;
-  r->cut = res.cut;
-  r->stopped = res.stopped;
+  SesReport *r = ses_check_random_report (script, "x.scn", "0.1.0", NULL, o,
+                                          ro, &res);
   for (guint i = 0; i < res.failures->len; i++)
     {
       const SesRandomFailure *f = g_ptr_array_index (res.failures, i);
       /* The shard a seed belongs to. */
       assert_int_equal ((f->seed - ro->seed_from) % ro->shard_count,
                         ro->shard_index - 1);
-      SesReportFailure *rf = g_new0 (SesReportFailure, 1);
-      rf->seed = f->seed;
-      rf->invariant = g_strdup (ses_invariant_name (f->invariant));
-      rf->expected = f->expected;
-      rf->violation = g_strdup ("broken");
-      rf->trail = g_strdup_printf ("seed-%" G_GUINT64_FORMAT ".trail",
-                                   f->seed);
-      rf->length = f->trail->choices->len;
-      rf->original_length = f->shrink.original;
-      rf->settings = f->settings;
-      ses_report_add_failure (r, rf);
+      ses_report_add_failure (r, ses_check_report_failure (
+          f, g_strdup ("broken"),
+          g_strdup_printf ("seed-%" G_GUINT64_FORMAT ".trail", f->seed)));
     }
   ses_random_result_clear (&res);
   return r;
