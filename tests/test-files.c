@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <glib/gstdio.h>
+#include <sys/wait.h>
 
 #include "test-files.h"
 
@@ -37,4 +38,28 @@ test_remove_tree (const char *path)
     }
   else
     g_unlink (path);
+}
+
+int
+test_run (const char *program, const char *const *args, char **out,
+          char **err)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (gpointer) program);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_autoptr (GError) error = NULL;
+  int wait_status = 0;
+  g_autofree char *o = NULL, *e = NULL;
+  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL,
+                     NULL, &o, &e, &wait_status, &error))
+    fail_msg ("cannot run %s: %s", program, error->message);
+  if (!WIFEXITED (wait_status))
+    fail_msg ("%s did not exit normally", program);
+  if (out != NULL)
+    *out = g_steal_pointer (&o);
+  if (err != NULL)
+    *err = g_steal_pointer (&e);
+  return WEXITSTATUS (wait_status);
 }

@@ -8,3 +8,8 @@
 char *test_read_file (const char *path, gsize *length);
 /* Removes path and, for a folder, everything below it. */
 void test_remove_tree (const char *path);
+/* Runs program with args (NULL-terminated) and returns its exit status;
+ * its standard output and error go to *out and *err when not NULL. Fails
+ * the test if it cannot run or does not exit normally. */
+int test_run (const char *program, const char *const *args, char **out,
+              char **err);

@@ -28,7 +28,6 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "error.h"
 #include "script.h"
@@ -858,17 +857,8 @@ static const char *sessim_path;
 static int
 run_sessim (const char *out_dir, const char *scenario, char **err)
 {
-  const char *argv[] = { sessim_path, "run", "-q", "--out", out_dir, scenario,
-                         NULL };
-  g_autoptr (GError) error = NULL;
-  int wait_status = 0;
-  g_autofree char *out = NULL;
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                     &out, err, &wait_status, &error))
-    fail_msg ("cannot run %s: %s", sessim_path, error->message);
-  if (!WIFEXITED (wait_status))
-    fail_msg ("%s did not exit normally", sessim_path);
-  return WEXITSTATUS (wait_status);
+  const char *args[] = { "run", "-q", "--out", out_dir, scenario, NULL };
+  return test_run (sessim_path, args, NULL, err);
 }
 
 static guint
@@ -1039,19 +1029,7 @@ test_cli_wrong_expectation (void **state)
 static int
 run_sessim_args (const char *const *args, char **out, char **err)
 {
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, (gpointer) sessim_path);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-  g_autoptr (GError) error = NULL;
-  int wait_status = 0;
-  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL,
-                     NULL, out, err, &wait_status, &error))
-    fail_msg ("cannot run %s: %s", sessim_path, error->message);
-  if (!WIFEXITED (wait_status))
-    fail_msg ("%s did not exit normally", sessim_path);
-  return WEXITSTATUS (wait_status);
+  return test_run (sessim_path, args, out, err);
 }
 
 /* For every variant: check finds its bug and writes a trail; replay
