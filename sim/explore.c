@@ -142,13 +142,20 @@ mix (guint64 x)
   return ses_splitmix64 (&state);
 }
 
+/* The state's fingerprint: the world's (times relative to now), the
+ * monitor's digest, the budgets used and, when the run ends at `until`,
+ * how long it has left. Two worlds alike but for when they are would
+ * otherwise be one state, though the later one's run is cut off sooner and
+ * its end is judged at another point of the same history. */
 static guint64
 fingerprint (SesWorld *w, gconstpointer monitor, const SesMonitorClass *k,
-             const guint32 *used)
+             const guint32 *used, SesTime until)
 {
   guint64 fp = ses_world_fingerprint (w) ^ mix (k->digest (monitor));
   for (guint i = 0; i < SES_EXPLORE_BUDGETS; i++)
     fp ^= mix (((guint64) i << 32 | used[i]) + 0x51ed27u);
+  if (until != SES_TIME_NONE)
+    fp ^= mix ((guint64) (until - ses_world_now (w)) ^ 0x2545f4914f6cdd1du);
   return fp;
 }
 
@@ -303,7 +310,8 @@ try_choice (const Expander *ex, Node *n, const GArray *choices, guint i,
   Child out = { *c, i, 0, k->violated (child->monitor), child };
   if (!out.violated)
     {
-      out.fp = fingerprint (child->world, child->monitor, k, used);
+      out.fp = fingerprint (child->world, child->monitor, k, used,
+                            ex->opts->until);
       if (set_contains (ex->seen, out.fp))
         {
           node_free (child, k);
@@ -719,7 +727,8 @@ ses_explore (const SesWorld *world, gconstpointer monitor,
   root->monitor = k->copy (monitor, root->world);
   guint64 root_link = NO_PARENT << CHOICE_BITS;
   g_array_append_val (s.links, root_link);
-  guint64 root_fp = fingerprint (root->world, root->monitor, k, root->used);
+  guint64 root_fp = fingerprint (root->world, root->monitor, k, root->used,
+                                 opts->until);
   set_add (&s.seen, root_fp);
   if (opts->graph != NULL)
     g_hash_table_insert (s.graph_ids, g_memdup2 (&root_fp, sizeof root_fp),
