@@ -101,15 +101,23 @@ ses_trail_parse (const char *path, const char *contents, gsize length,
           return NULL;
         }
       guint64 a, b;
-      if (kw->kind == SES_TOK_WORD && g_strcmp0 (kw->text, "sessim") == 0
-          && arg != NULL && arg->kind == SES_TOK_WORD)
-        t->version = g_strdup (arg->text);
-      else if (kw->kind == SES_TOK_WORD && g_strcmp0 (kw->text, "scenario") == 0
-               && arg != NULL && arg->kind == SES_TOK_STRING)
+      gboolean is_version = kw->kind == SES_TOK_WORD
+                            && g_strcmp0 (kw->text, "sessim") == 0;
+      gboolean is_scenario = kw->kind == SES_TOK_WORD
+                             && g_strcmp0 (kw->text, "scenario") == 0;
+      if ((is_version && t->version != NULL)
+          || (is_scenario && t->scenario != NULL))
         {
-          g_free (t->scenario);
-          t->scenario = g_strdup (arg->text);
+          /* One run, one header: a second one is a pasted-together file. */
+          ses_scenario_error (text, error, st->line, kw->col,
+                              "a trail names its %s once",
+                              is_version ? "version" : "scenario");
+          return NULL;
         }
+      if (is_version && arg != NULL && arg->kind == SES_TOK_WORD)
+        t->version = g_strdup (arg->text);
+      else if (is_scenario && arg != NULL && arg->kind == SES_TOK_STRING)
+        t->scenario = g_strdup (arg->text);
       else if (g_strcmp0 (kw->text, "seed") == 0)
         {
           if (!number (text, st, 1, G_MAXUINT64, &t->seed, error))

@@ -1,5 +1,6 @@
-/* The scenario fuzz target's entry point, shared by the libFuzzer build
- * (fuzz-scenario) and the corpus replayer (fuzz-replay). */
+/* A fuzz target's entry point, shared by the libFuzzer builds
+ * (fuzz-scenario, fuzz-results) and the corpus replayers (fuzz-replay,
+ * fuzz-replay-results). */
 #pragma once
 
 #include <stddef.h>
