@@ -35,10 +35,28 @@ ses_trail_to_text (const SesTrail *t)
   GString *out = g_string_new ("# sessim trail: replay with `sessim replay "
                                "FILE`\n");
   g_string_append_printf (out, "sessim %s\n", t->version);
-  /* Quoted like a scenario string; paths with quotes or backslashes are
-   * escaped. */
-  g_autofree char *escaped = g_strescape (t->scenario, NULL);
-  g_string_append_printf (out, "scenario \"%s\"\n", escaped);
+  /* Quoted like a scenario string, with the escapes the tokenizer reads
+   * (\" \\ \n \t); other bytes, UTF-8 included, go as they are. */
+  g_string_append (out, "scenario \"");
+  for (const char *p = t->scenario; *p != '\0'; p++)
+    switch (*p)
+      {
+      case '"':
+        g_string_append (out, "\\\"");
+        break;
+      case '\\':
+        g_string_append (out, "\\\\");
+        break;
+      case '\n':
+        g_string_append (out, "\\n");
+        break;
+      case '\t':
+        g_string_append (out, "\\t");
+        break;
+      default:
+        g_string_append_c (out, *p);
+      }
+  g_string_append (out, "\"\n");
   g_string_append_printf (out, "seed %" G_GUINT64_FORMAT "\n", t->seed);
   for (guint i = 0; i < t->choices->len; i++)
     {
