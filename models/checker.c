@@ -513,10 +513,6 @@ ses_check_random (const SesScript *script, const char *path,
     .expected = ses_script_expected_violations (script),
   };
   memcpy (rr.so.budgets, opts->budgets, sizeof rr.so.budgets);
-  /* The first world built from a configuration settles its action order
-   * in the shared configuration: do that here, before any thread. */
-  ses_world_free (ses_mqtt_world_new (ses_script_config (script),
-                                      ro->seed_from));
 
   guint jobs = MAX (opts->jobs, 1);
   /* Seeds go in batches, walked in parallel and then taken in seed order,

@@ -33,6 +33,11 @@ struct _SesMqttConfig {
    * while worlds run (see prepare_matches in mqtt.c). */
   GPtrArray *match_cache;
   gboolean matches_ready; /* match_cache covers every publish and will */
+  /* 1 while a world is built, which prepares action_order and match_cache:
+   * worlds may be built on several threads at once (random walks under
+   * --jobs). A spin lock on an atomic, held for a moment once per world,
+   * which ThreadSanitizer can follow (it cannot see GMutex's futex). */
+  gint preparing;
 };
 
 struct _SesMqtt {

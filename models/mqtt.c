@@ -725,6 +725,8 @@ ses_mqtt_world_new (SesMqttConfig *cfg, guint64 seed)
   /* Actions run in (time, script position) order: reserve one insertion
    * counter per action, before anything else is scheduled, and queue only
    * the first. */
+  while (!g_atomic_int_compare_and_exchange (&cfg->preparing, 0, 1))
+    g_thread_yield ();
   if (cfg->action_order->len != cfg->actions->len)
     {
       g_array_set_size (cfg->action_order, cfg->actions->len);
@@ -733,6 +735,7 @@ ses_mqtt_world_new (SesMqttConfig *cfg, guint64 seed)
       g_array_sort_with_data (cfg->action_order, compare_action_times, cfg);
     }
   prepare_matches (cfg);
+  g_atomic_int_set (&cfg->preparing, 0);
   guint64 base = ses_world_reserve (w, cfg->actions->len);
   g_assert (base == 0);
   if (cfg->actions->len > 0)
