@@ -287,6 +287,75 @@ lasting_subscriber (Fx *fx, const char *label, SesMqttVersion v)
   return fx_client (fx, label, label, v, FALSE, v == SES_MQTT_5 ? 3600 : -1);
 }
 
+/* A clean publisher "pub" beside `sub`: both connect at 0 (sub first),
+ * then sub subscribes to "t" at 0.1 s. Returns the publisher. */
+static guint
+add_publisher (Fx *fx, guint sub, SesMqttVersion v, guint8 qos)
+{
+  guint pub = fx_client (fx, "pub", "pub", v, TRUE, -1);
+  fx_connect (fx, 0, sub);
+  fx_connect (fx, 0, pub);
+  fx_subscribe (fx, 100, sub, "t", qos);
+  return pub;
+}
+
+/* One PUBLISH to "t" per word of `payloads`, in order: the first at at_ms,
+ * each next one step_ms later. */
+static void
+publish_spaced (Fx *fx, gint64 at_ms, gint64 step_ms, guint client,
+                guint8 qos, const char *payloads)
+{
+  g_auto (GStrv) words = g_strsplit (payloads, " ", -1);
+  for (guint i = 0; words[i] != NULL; i++)
+    fx_publish (fx, at_ms + (gint64) i * step_ms, client, "t", qos, words[i]);
+}
+
+/* The same, all at at_ms (queued in that order). */
+static void
+publish_burst (Fx *fx, gint64 at_ms, guint client, guint8 qos,
+               const char *payloads)
+{
+  publish_spaced (fx, at_ms, 0, client, qos, payloads);
+}
+
+static const SesSession *
+session_of (Fx *fx, guint client)
+{
+  SesMqtt *m = fx_mqtt (fx);
+  return ses_mqtt_session (m, ses_mqtt_client_session (m, client));
+}
+
+/* A clean client with this Keep Alive, connected at 0. */
+static guint
+keep_alive_client (Fx *fx, const char *label, SesMqttVersion v,
+                   guint16 keep_alive_s)
+{
+  guint c = fx_client (fx, label, label, v, TRUE, -1);
+  fx_client_config (fx, c)->keep_alive_s = keep_alive_s;
+  fx_connect (fx, 0, c);
+  return c;
+}
+
+/* Server Keep Alive set on the broker, and one clean client "dev" that
+ * keeps fx_client's 60 s Keep Alive, connected at 0. */
+static guint
+server_keep_alive_dev (Fx *fx, SesMqttVersion v, guint16 server_keep_alive_s)
+{
+  broker (fx)->server_keep_alive_s = server_keep_alive_s;
+  guint dev = fx_client (fx, "dev", "dev", v, TRUE, -1);
+  fx_connect (fx, 0, dev);
+  return dev;
+}
+
+/* The Keep Alive field of the first CONNACK the client received. */
+static guint16
+connack_keep_alive (Fx *fx, guint client)
+{
+  g_autoptr (GPtrArray) ack = fx_packets (fx, SES_OBS_RECEIVE, FALSE, client,
+                                          SES_PKT_CONNACK);
+  return ((const SesObs *) g_ptr_array_index (ack, 0))->pkt.keep_alive_s;
+}
+
 /* ---- L: offline queueing ------------------------------------------------ */
 
 /* The subscriber is away from 1.0 s to 5.0 s; a QoS 1, a QoS 2 and a QoS 0
@@ -294,12 +363,9 @@ lasting_subscriber (Fx *fx, const char *label, SesMqttVersion v)
 static void
 offline_scenario (Fx *fx, SesMqttVersion v, gboolean queue_qos0)
 {
-  guint sub = lasting_subscriber (fx, "sub", v);
-  guint pub = fx_client (fx, "pub", "pub", v, TRUE, -1);
   broker (fx)->queue_qos0_offline = queue_qos0;
-  fx_connect (fx, 0, sub);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 100, sub, "t", 2);
+  guint sub = lasting_subscriber (fx, "sub", v);
+  guint pub = add_publisher (fx, sub, v, 2);
   fx_disconnect (fx, 1000, sub);
   fx_publish (fx, 2000, pub, "t", 1, "a");
   fx_publish (fx, 2100, pub, "t", 2, "b");
@@ -346,9 +412,7 @@ offline_scenario (Fx *fx, SesMqttVersion v, gboolean queue_qos0)
   check_str (fx, obs_times (fx, SES_OBS_DELIVER, sub),
              queue_qos0 ? "5020 5020 5020" : "5020 5020");
   /* Nothing is left in the session once the exchanges complete. */
-  const SesSession *s = ses_mqtt_session (fx_mqtt (fx),
-                                          ses_mqtt_client_session (fx_mqtt (fx),
-                                                                   sub));
+  const SesSession *s = session_of (fx, sub);
   check_int (fx, s->queue->len, 0);
   check_int (fx, s->outflight->len, 0);
 }
@@ -386,10 +450,7 @@ no_session_scenario (Fx *fx, SesMqttVersion v, gint64 expiry_s)
 {
   guint sub = fx_client (fx, "sub", "sub", v, v == SES_MQTT_311,
                          expiry_s == -2 ? 3600 : expiry_s);
-  guint pub = fx_client (fx, "pub", "pub", v, TRUE, -1);
-  fx_connect (fx, 0, sub);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 100, sub, "t", 2);
+  guint pub = add_publisher (fx, sub, v, 2);
   SesAction *d = fx_disconnect (fx, 1000, sub);
   d->has_expiry = expiry_s == -2;
   d->expiry_s = 0;
@@ -489,18 +550,12 @@ test_v5_MQTT_4_5_0_1_every_matching_session (void **state)
 static void
 queue_limit_scenario (Fx *fx, SesMqttVersion v, SesDropPolicy policy)
 {
-  guint sub = lasting_subscriber (fx, "sub", v);
-  guint pub = fx_client (fx, "pub", "pub", v, TRUE, -1);
   broker (fx)->queue_limit = 2;
   broker (fx)->drop_policy = policy;
-  fx_connect (fx, 0, sub);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 100, sub, "t", 1);
+  guint sub = lasting_subscriber (fx, "sub", v);
+  guint pub = add_publisher (fx, sub, v, 1);
   fx_disconnect (fx, 1000, sub);
-  fx_publish (fx, 2000, pub, "t", 1, "a");
-  fx_publish (fx, 2100, pub, "t", 1, "b");
-  fx_publish (fx, 2200, pub, "t", 1, "c");
-  fx_publish (fx, 2300, pub, "t", 1, "d");
+  publish_spaced (fx, 2000, 100, pub, 1, "a b c d");
   fx_connect (fx, 5000, sub);
   fx_run (fx, 8000);
 
@@ -553,10 +608,7 @@ static void
 unsubscribe_scenario (Fx *fx, SesMqttVersion v)
 {
   guint sub = lasting_subscriber (fx, "sub", v);
-  guint pub = fx_client (fx, "pub", "pub", v, TRUE, -1);
-  fx_connect (fx, 0, sub);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 100, sub, "t", 2);
+  guint pub = add_publisher (fx, sub, v, 2);
   fx_act (fx, 500, sub, SES_ACT_HOLD_ACKS);
   fx_publish (fx, 1000, pub, "t", 2, "a");
   fx_unsubscribe (fx, 1500, sub, "t");
@@ -572,9 +624,7 @@ unsubscribe_scenario (Fx *fx, SesMqttVersion v)
   check_str (fx, received_times (fx, TRUE, sub, SES_PKT_PUBCOMP), "3030");
   check_int (fx, fx_count (fx, SES_OBS_QUEUED, sub), 0);
   check_int (fx, fx_count (fx, SES_OBS_ACCEPTED, pub), 2);
-  const SesSession *s = ses_mqtt_session (fx_mqtt (fx),
-                                          ses_mqtt_client_session (fx_mqtt (fx),
-                                                                   sub));
+  const SesSession *s = session_of (fx, sub);
   check_int (fx, s->outflight->len, 0);
   check_int (fx, s->subs->len, 0);
 }
@@ -593,18 +643,37 @@ test_v5_MQTT_3_10_4_2_unsubscribe_inflight_completes (void **state)
 
 /* ---- M: Receive Maximum ------------------------------------------------- */
 
-/* Subscriber with Receive Maximum `rm` that withholds acknowledgements
- * from 0.5 s. */
+/* 5.0 subscriber "sub" with Receive Maximum `rm` (0: absent, the default),
+ * lasting (see lasting_subscriber) or Clean Start 1 without expiry; it
+ * connects at 0 and subscribes to "t" at 0.1 s. */
 static guint
-slow_subscriber (Fx *fx, guint16 rm, guint8 qos, gboolean lasting)
+v5_subscriber (Fx *fx, guint16 rm, guint8 qos, gboolean lasting)
 {
   guint sub = lasting ? lasting_subscriber (fx, "sub", SES_MQTT_5)
                       : fx_client (fx, "sub", "sub", SES_MQTT_5, TRUE, -1);
   fx_client_config (fx, sub)->receive_max = rm;
   fx_connect (fx, 0, sub);
   fx_subscribe (fx, 100, sub, "t", qos);
+  return sub;
+}
+
+/* The same subscriber, withholding acknowledgements from 0.5 s. */
+static guint
+slow_subscriber (Fx *fx, guint16 rm, guint8 qos, gboolean lasting)
+{
+  guint sub = v5_subscriber (fx, rm, qos, lasting);
   fx_act (fx, 500, sub, SES_ACT_HOLD_ACKS);
   return sub;
+}
+
+/* The subscriber's connection is cut at 2 s, its acknowledgements flow
+ * again from 2.5 s, and it reconnects at back_ms. */
+static void
+cut_release_reconnect (Fx *fx, guint sub, gint64 back_ms)
+{
+  fx_act (fx, 2000, sub, SES_ACT_CUT);
+  fx_act (fx, 2500, sub, SES_ACT_RELEASE_ACKS);
+  fx_connect (fx, back_ms, sub);
 }
 
 static guint
@@ -615,17 +684,22 @@ v5_publisher (Fx *fx)
   return pub;
 }
 
+/* A 5.0 publisher, connected at 0, that sends QoS 2 "m" to "t" at 1 s
+ * with a Message Expiry of 2 s. */
+static void
+publish_m_expiring_in_2s (Fx *fx)
+{
+  guint pub = v5_publisher (fx);
+  publish_expiring (fx, 1000, pub, "t", 2, "m", 2);
+}
+
 static void
 test_v5_MQTT_3_3_4_9_server_respects_receive_maximum (void **state)
 {
   Fx *fx = *state;
   guint sub = slow_subscriber (fx, 2, 1, FALSE);
   guint pub = v5_publisher (fx);
-  fx_publish (fx, 1000, pub, "t", 1, "a");
-  fx_publish (fx, 1000, pub, "t", 1, "b");
-  fx_publish (fx, 1000, pub, "t", 1, "c");
-  fx_publish (fx, 1000, pub, "t", 1, "d");
-  fx_publish (fx, 1000, pub, "t", 1, "e");
+  publish_burst (fx, 1000, pub, 1, "a b c d e");
   fx_act (fx, 3000, sub, SES_ACT_RELEASE_ACKS);
   fx_run (fx, 2999);
 
@@ -651,14 +725,9 @@ static void
 test_v5_MQTT_4_9_0_2_qos2_quota_freed_on_pubcomp (void **state)
 {
   Fx *fx = *state;
-  guint sub = fx_client (fx, "sub", "sub", SES_MQTT_5, TRUE, -1);
-  fx_client_config (fx, sub)->receive_max = 1;
-  fx_connect (fx, 0, sub);
-  fx_subscribe (fx, 100, sub, "t", 2);
+  guint sub = v5_subscriber (fx, 1, 2, FALSE);
   guint pub = v5_publisher (fx);
-  fx_publish (fx, 1000, pub, "t", 2, "a");
-  fx_publish (fx, 1000, pub, "t", 2, "b");
-  fx_publish (fx, 1000, pub, "t", 2, "c");
+  publish_burst (fx, 1000, pub, 2, "a b c");
   fx_run (fx, 3000);
 
   check_str (fx, sent_times (fx, TRUE, sub, SES_PKT_PUBLISH),
@@ -678,9 +747,7 @@ test_v5_S3_3_4_qos0_not_limited (void **state)
   guint sub = slow_subscriber (fx, 1, 1, FALSE);
   guint pub = v5_publisher (fx);
   fx_publish (fx, 1000, pub, "t", 1, "a");
-  fx_publish (fx, 1100, pub, "t", 0, "b");
-  fx_publish (fx, 1200, pub, "t", 0, "c");
-  fx_publish (fx, 1300, pub, "t", 0, "d");
+  publish_spaced (fx, 1100, 100, pub, 0, "b c d");
   fx_run (fx, 3000);
 
   /* The quota is 0 from 1.01 s on, and no acknowledgement ever arrives;
@@ -701,8 +768,7 @@ test_v5_S4_9_qos0_waits_behind_quota_queue (void **state)
   Fx *fx = *state;
   guint sub = slow_subscriber (fx, 1, 1, FALSE);
   guint pub = v5_publisher (fx);
-  fx_publish (fx, 1000, pub, "t", 1, "a");
-  fx_publish (fx, 1000, pub, "t", 1, "b");
+  publish_burst (fx, 1000, pub, 1, "a b");
   fx_publish (fx, 1000, pub, "t", 0, "c");
   fx_act (fx, 3000, sub, SES_ACT_RELEASE_ACKS);
   fx_run (fx, 2999);
@@ -722,13 +788,8 @@ test_v5_MQTT_4_9_0_1_quota_restarts_on_reconnect (void **state)
   Fx *fx = *state;
   guint sub = slow_subscriber (fx, 2, 1, TRUE);
   guint pub = v5_publisher (fx);
-  fx_publish (fx, 1000, pub, "t", 1, "a");
-  fx_publish (fx, 1000, pub, "t", 1, "b");
-  fx_publish (fx, 1000, pub, "t", 1, "c");
-  fx_publish (fx, 1000, pub, "t", 1, "d");
-  fx_act (fx, 2000, sub, SES_ACT_CUT);
-  fx_act (fx, 2500, sub, SES_ACT_RELEASE_ACKS); /* acks flow from now on */
-  fx_connect (fx, 3000, sub);
+  publish_burst (fx, 1000, pub, 1, "a b c d");
+  cut_release_reconnect (fx, sub, 3000);
   fx_run (fx, 5000);
 
   check_int (fx, fx_session_present (fx, sub, 1), 1);
@@ -747,24 +808,15 @@ static void
 test_v5_S4_9_quota_never_above_initial (void **state)
 {
   Fx *fx = *state;
-  guint sub = lasting_subscriber (fx, "sub", SES_MQTT_5);
-  fx_client_config (fx, sub)->receive_max = 2;
-  fx_connect (fx, 0, sub);
-  fx_subscribe (fx, 100, sub, "t", 2);
+  guint sub = v5_subscriber (fx, 2, 2, TRUE);
   guint pub = v5_publisher (fx);
-  fx_publish (fx, 1000, pub, "t", 2, "a");
-  fx_publish (fx, 1000, pub, "t", 2, "b");
+  publish_burst (fx, 1000, pub, 2, "a b");
   /* PUBREC goes back at 1.02 s, PUBREL arrives at 1.04 s: its PUBCOMP is
    * withheld, then the connection is cut. */
   fx_act (fx, 1035, sub, SES_ACT_HOLD_ACKS);
-  fx_act (fx, 2000, sub, SES_ACT_CUT);
-  fx_act (fx, 2500, sub, SES_ACT_RELEASE_ACKS);
-  fx_connect (fx, 3000, sub);
+  cut_release_reconnect (fx, sub, 3000);
   fx_act (fx, 3500, sub, SES_ACT_HOLD_ACKS);
-  fx_publish (fx, 4000, pub, "t", 2, "c");
-  fx_publish (fx, 4000, pub, "t", 2, "d");
-  fx_publish (fx, 4000, pub, "t", 2, "e");
-  fx_publish (fx, 4000, pub, "t", 2, "f");
+  publish_burst (fx, 4000, pub, 2, "c d e f");
   fx_run (fx, 6000);
 
   check_str (fx, sent_times (fx, TRUE, sub, SES_PKT_PUBREL),
@@ -783,11 +835,7 @@ test_v5_MQTT_3_3_4_7_client_respects_server_receive_maximum (void **state)
   Fx *fx = *state;
   broker (fx)->receive_max = 2;
   guint pub = v5_publisher (fx);
-  fx_publish (fx, 1000, pub, "t", 1, "a");
-  fx_publish (fx, 1000, pub, "t", 1, "b");
-  fx_publish (fx, 1000, pub, "t", 1, "c");
-  fx_publish (fx, 1000, pub, "t", 1, "d");
-  fx_publish (fx, 1000, pub, "t", 1, "e");
+  publish_burst (fx, 1000, pub, 1, "a b c d e");
   fx_run (fx, 3000);
 
   g_autoptr (GPtrArray) connack = fx_packets (fx, SES_OBS_RECEIVE, FALSE, pub,
@@ -813,8 +861,7 @@ test_v5_MQTT_4_9_0_1_client_quota_restarts_on_reconnect (void **state)
   broker (fx)->receive_max = 1;
   guint pub = fx_client (fx, "pub", "pub", SES_MQTT_5, FALSE, 3600);
   fx_connect (fx, 0, pub);
-  fx_publish (fx, 1000, pub, "t", 1, "a");
-  fx_publish (fx, 1000, pub, "t", 1, "b");
+  publish_burst (fx, 1000, pub, 1, "a b");
   fx_act (fx, 1005, pub, SES_ACT_CUT);
   fx_connect (fx, 2000, pub);
   fx_run (fx, 3000);
@@ -838,9 +885,7 @@ test_v5_MQTT_3_3_4_7_client_qos2_window (void **state)
   Fx *fx = *state;
   broker (fx)->receive_max = 1;
   guint pub = v5_publisher (fx);
-  fx_publish (fx, 1000, pub, "t", 2, "a");
-  fx_publish (fx, 1000, pub, "t", 2, "b");
-  fx_publish (fx, 1000, pub, "t", 2, "c");
+  publish_burst (fx, 1000, pub, 2, "a b c");
   fx_run (fx, 3000);
 
   check_str (fx, sent_times (fx, FALSE, pub, SES_PKT_PUBLISH),
@@ -862,8 +907,7 @@ test_v5_MQTT_3_3_4_10_server_does_not_hold_back_non_publish (void **state)
   guint sub = slow_subscriber (fx, 1, 1, FALSE);
   fx_client_config (fx, sub)->keep_alive_s = 3;
   guint pub = v5_publisher (fx);
-  fx_publish (fx, 1000, pub, "t", 1, "a");
-  fx_publish (fx, 1000, pub, "t", 1, "b");
+  publish_burst (fx, 1000, pub, 1, "a b");
   fx_subscribe (fx, 2000, sub, "u", 1);
   fx_publish (fx, 2100, sub, "v", 1, "x");
   fx_act (fx, 8000, sub, SES_ACT_RELEASE_ACKS);
@@ -893,8 +937,7 @@ test_v5_MQTT_3_3_4_8_client_does_not_hold_back_non_publish (void **state)
   fx_connect (fx, 0, c);
   fx_subscribe (fx, 1100, c, "s", 1);
   fx_publish (fx, 1700, pub, "s", 1, "in");
-  fx_publish (fx, 2000, c, "t", 1, "a");
-  fx_publish (fx, 2000, c, "t", 1, "b");
+  publish_burst (fx, 2000, c, 1, "a b");
   fx_subscribe (fx, 2100, c, "u", 1);
   fx_run (fx, 5000);
 
@@ -950,8 +993,7 @@ test_v5_MQTT_3_3_4_10_resumed_pubrel_not_held_by_quota (void **state)
   guint pub = v5_publisher (fx);
   fx_connect (fx, 0, first);
   fx_subscribe (fx, 100, first, "t", 2);
-  fx_publish (fx, 1000, pub, "t", 2, "x");
-  fx_publish (fx, 1000, pub, "t", 2, "y");
+  publish_burst (fx, 1000, pub, 2, "x y");
   fx_act (fx, 1035, first, SES_ACT_HOLD_ACKS); /* PUBCOMPs withheld */
   fx_act (fx, 2000, first, SES_ACT_CUT);
   fx_connect (fx, 3000, again);
@@ -1075,8 +1117,7 @@ test_v5_MQTT_4_3_3_7_qos2_completes_after_expiry (void **state)
 {
   Fx *fx = *state;
   guint sub = slow_subscriber (fx, 0, 2, FALSE);
-  guint pub = v5_publisher (fx);
-  publish_expiring (fx, 1000, pub, "t", 2, "m", 2);
+  publish_m_expiring_in_2s (fx);
   fx_act (fx, 10000, sub, SES_ACT_RELEASE_ACKS);
   fx_run (fx, 12000);
 
@@ -1087,10 +1128,7 @@ test_v5_MQTT_4_3_3_7_qos2_completes_after_expiry (void **state)
   check_str (fx, received_times (fx, TRUE, sub, SES_PKT_PUBCOMP), "10030");
   check_int (fx, fx_count (fx, SES_OBS_EXPIRED, G_MAXUINT), 0);
   check_str (fx, fx_delivered (fx, sub), "m");
-  const SesSession *s = ses_mqtt_session (fx_mqtt (fx),
-                                          ses_mqtt_client_session (fx_mqtt (fx),
-                                                                   sub));
-  check_int (fx, s->outflight->len, 0);
+  check_int (fx, session_of (fx, sub)->outflight->len, 0);
 }
 
 /* The same across a reconnect: one QoS 2 copy sent but not acknowledged
@@ -1101,11 +1139,8 @@ test_v5_MQTT_4_3_3_7_qos2_resent_after_expiry (void **state)
 {
   Fx *fx = *state;
   guint sub = slow_subscriber (fx, 0, 2, TRUE);
-  guint pub = v5_publisher (fx);
-  publish_expiring (fx, 1000, pub, "t", 2, "m", 2);
-  fx_act (fx, 2000, sub, SES_ACT_CUT);
-  fx_act (fx, 2500, sub, SES_ACT_RELEASE_ACKS);
-  fx_connect (fx, 10000, sub);
+  publish_m_expiring_in_2s (fx);
+  cut_release_reconnect (fx, sub, 10000);
   fx_run (fx, 12000);
 
   check_int (fx, fx_count (fx, SES_OBS_EXPIRED, G_MAXUINT), 0);
@@ -1125,15 +1160,10 @@ static void
 test_v5_MQTT_4_3_3_7_qos2_pubrel_resent_after_expiry (void **state)
 {
   Fx *fx = *state;
-  guint sub = lasting_subscriber (fx, "sub", SES_MQTT_5);
-  fx_connect (fx, 0, sub);
-  fx_subscribe (fx, 100, sub, "t", 2);
-  guint pub = v5_publisher (fx);
-  publish_expiring (fx, 1000, pub, "t", 2, "m", 2);
+  guint sub = v5_subscriber (fx, 0, 2, TRUE);
+  publish_m_expiring_in_2s (fx);
   fx_act (fx, 1035, sub, SES_ACT_HOLD_ACKS); /* PUBCOMP withheld */
-  fx_act (fx, 2000, sub, SES_ACT_CUT);
-  fx_act (fx, 2500, sub, SES_ACT_RELEASE_ACKS);
-  fx_connect (fx, 10000, sub);
+  cut_release_reconnect (fx, sub, 10000);
   fx_run (fx, 12000);
 
   check_int (fx, fx_count (fx, SES_OBS_EXPIRED, G_MAXUINT), 0);
@@ -1181,9 +1211,7 @@ test_v5_S3_1_3_2_4_will_message_expiry (void **state)
 static void
 keep_alive_scenario (Fx *fx, SesMqttVersion v)
 {
-  guint dev = fx_client (fx, "dev", "dev", v, TRUE, -1);
-  fx_client_config (fx, dev)->keep_alive_s = 10;
-  fx_connect (fx, 0, dev);
+  guint dev = keep_alive_client (fx, "dev", v, 10);
   fx_act (fx, 12000, dev, SES_ACT_HALF_OPEN_BROKER);
   SesMqtt *m = fx_run (fx, 25009);
 
@@ -1225,10 +1253,7 @@ timeout_keeps_session_scenario (Fx *fx, SesMqttVersion v)
 {
   guint sub = lasting_subscriber (fx, "sub", v);
   fx_client_config (fx, sub)->keep_alive_s = 10;
-  guint pub = fx_client (fx, "pub", "pub", v, TRUE, -1);
-  fx_connect (fx, 0, sub);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 100, sub, "t", 1);
+  guint pub = add_publisher (fx, sub, v, 1);
   fx_act (fx, 12000, sub, SES_ACT_HALF_OPEN_BROKER);
   fx_publish (fx, 20000, pub, "t", 1, "a");
   fx_publish (fx, 30000, pub, "t", 1, "b");
@@ -1268,10 +1293,8 @@ test_v5_MQTT_3_1_2_22_timeout_keeps_session (void **state)
 static void
 live_client_scenario (Fx *fx, SesMqttVersion v)
 {
-  guint dev = fx_client (fx, "dev", "dev", v, TRUE, -1);
-  fx_client_config (fx, dev)->keep_alive_s = 5;
+  guint dev = keep_alive_client (fx, "dev", v, 5);
   fx_client_config (fx, dev)->latency_us = MS (2000);
-  fx_connect (fx, 0, dev);
   fx_run (fx, 1000000);
 
   check_int (fx, fx_count (fx, SES_OBS_KEEP_ALIVE_TIMEOUT, G_MAXUINT), 0);
@@ -1361,12 +1384,8 @@ test_v311_MQTT_3_1_2_24_no_server_disconnect (void **state)
 static void
 ping_when_idle_scenario (Fx *fx, SesMqttVersion v)
 {
-  guint idle = fx_client (fx, "idle", "idle", v, TRUE, -1);
-  guint busy = fx_client (fx, "busy", "busy", v, TRUE, -1);
-  fx_client_config (fx, idle)->keep_alive_s = 5;
-  fx_client_config (fx, busy)->keep_alive_s = 5;
-  fx_connect (fx, 0, idle);
-  fx_connect (fx, 0, busy);
+  guint idle = keep_alive_client (fx, "idle", v, 5);
+  guint busy = keep_alive_client (fx, "busy", v, 5);
   fx_publish (fx, 2000, idle, "t", 0, "x");
   for (int i = 1; i <= 10; i++)
     fx_publish (fx, 4000 * i, busy, "t", 0, "y");
@@ -1396,9 +1415,7 @@ test_v5_MQTT_3_1_2_20_client_pings_when_idle (void **state)
 static void
 pingresp_scenario (Fx *fx, SesMqttVersion v)
 {
-  guint dev = fx_client (fx, "dev", "dev", v, TRUE, -1);
-  fx_client_config (fx, dev)->keep_alive_s = 10;
-  fx_connect (fx, 0, dev);
+  guint dev = keep_alive_client (fx, "dev", v, 10);
   fx_run (fx, 100000);
 
   const char *at = "10010 20010 30010 40010 50010 60010 70010 80010 90010";
@@ -1427,16 +1444,11 @@ static void
 test_v5_MQTT_3_1_2_21_server_keep_alive_replaces_clients (void **state)
 {
   Fx *fx = *state;
-  broker (fx)->server_keep_alive_s = 4;
-  guint dev = fx_client (fx, "dev", "dev", SES_MQTT_5, TRUE, -1);
-  fx_connect (fx, 0, dev);
+  guint dev = server_keep_alive_dev (fx, SES_MQTT_5, 4);
   fx_act (fx, 9000, dev, SES_ACT_HALF_OPEN_BROKER);
   fx_run (fx, 100000);
 
-  g_autoptr (GPtrArray) ack = fx_packets (fx, SES_OBS_RECEIVE, FALSE, dev,
-                                          SES_PKT_CONNACK);
-  check_int (fx, ((const SesObs *) g_ptr_array_index (ack, 0))
-                   ->pkt.keep_alive_s, 4);
+  check_int (fx, connack_keep_alive (fx, dev), 4);
   check_str (fx, sent_times (fx, FALSE, dev, SES_PKT_PINGREQ), "4000 8000");
   g_autoptr (GPtrArray) to = fx_find (fx, SES_OBS_KEEP_ALIVE_TIMEOUT, dev);
   check_str (fx, times_of (to), "14010");
@@ -1466,10 +1478,8 @@ static void
 test_v5_MQTT_3_1_2_21_server_keep_alive_shorter_than_round_trip (void **state)
 {
   Fx *fx = *state;
-  broker (fx)->server_keep_alive_s = 2;
-  guint dev = fx_client (fx, "dev", "dev", SES_MQTT_5, TRUE, -1);
+  guint dev = server_keep_alive_dev (fx, SES_MQTT_5, 2);
   fx_client_config (fx, dev)->latency_us = MS (1100);
-  fx_connect (fx, 0, dev);
   n_criticals = 0;
   GLogLevelFlags was = g_log_set_always_fatal (G_LOG_FATAL_MASK);
   guint handler = g_log_set_handler ("sessim", G_LOG_LEVEL_CRITICAL,
@@ -1494,10 +1504,7 @@ test_v5_MQTT_3_2_2_22_server_uses_clients_keep_alive (void **state)
 {
   Fx *fx = *state;
   keep_alive_scenario (fx, SES_MQTT_5);
-  g_autoptr (GPtrArray) ack = fx_packets (fx, SES_OBS_RECEIVE, FALSE, 0,
-                                          SES_PKT_CONNACK);
-  check_int (fx, ((const SesObs *) g_ptr_array_index (ack, 0))
-                   ->pkt.keep_alive_s, 0);
+  check_int (fx, connack_keep_alive (fx, 0), 0);
 }
 
 /* 3.1.1 has no Server Keep Alive: the broker setting does not apply; the
@@ -1507,16 +1514,11 @@ static void
 test_v311_MQTT_3_1_2_24_server_keep_alive_setting_ignored (void **state)
 {
   Fx *fx = *state;
-  broker (fx)->server_keep_alive_s = 4;
-  guint dev = fx_client (fx, "dev", "dev", SES_MQTT_311, TRUE, -1);
-  fx_connect (fx, 0, dev);
+  guint dev = server_keep_alive_dev (fx, SES_MQTT_311, 4);
   fx_act (fx, 61000, dev, SES_ACT_HALF_OPEN_BROKER);
   fx_run (fx, 200000);
 
-  g_autoptr (GPtrArray) ack = fx_packets (fx, SES_OBS_RECEIVE, FALSE, dev,
-                                          SES_PKT_CONNACK);
-  check_int (fx, ((const SesObs *) g_ptr_array_index (ack, 0))
-                   ->pkt.keep_alive_s, 0);
+  check_int (fx, connack_keep_alive (fx, dev), 0);
   check_str (fx, sent_times (fx, FALSE, dev, SES_PKT_PINGREQ), "60000");
   check_str (fx, obs_times (fx, SES_OBS_KEEP_ALIVE_TIMEOUT, dev), "150010");
 }
@@ -1526,12 +1528,8 @@ test_v311_MQTT_3_1_2_24_server_keep_alive_setting_ignored (void **state)
 static void
 keep_alive_zero_scenario (Fx *fx, SesMqttVersion v)
 {
-  guint a = fx_client (fx, "a", "a", v, TRUE, -1);
-  guint b = fx_client (fx, "b", "b", v, TRUE, -1);
-  fx_client_config (fx, a)->keep_alive_s = 0;
-  fx_client_config (fx, b)->keep_alive_s = 0;
-  fx_connect (fx, 0, a);
-  fx_connect (fx, 0, b);
+  guint a = keep_alive_client (fx, "a", v, 0);
+  guint b = keep_alive_client (fx, "b", v, 0);
   fx_act (fx, 1000, a, SES_ACT_HALF_OPEN_BROKER);
   fx_act (fx, 1000, b, SES_ACT_HALF_OPEN_CLIENT);
   SesMqtt *m = fx_run (fx, 1000000);
@@ -1562,9 +1560,7 @@ test_v5_S3_1_2_10_keep_alive_zero_disables (void **state)
 static void
 missing_pingresp_scenario (Fx *fx, SesMqttVersion v)
 {
-  guint dev = fx_client (fx, "dev", "dev", v, TRUE, -1);
-  fx_client_config (fx, dev)->keep_alive_s = 10;
-  fx_connect (fx, 0, dev);
+  guint dev = keep_alive_client (fx, "dev", v, 10);
   fx_act (fx, 12000, dev, SES_ACT_HALF_OPEN_CLIENT);
   fx_run (fx, 40000);
 
