@@ -224,6 +224,176 @@ disconnect_expiry (Fx *fx, gint64 at_ms, guint client, guint32 expiry_s)
   return a;
 }
 
+/* ---- scenario setups shared by several tests ---------------------------- */
+
+/* Adds "pub" (ClientId "sensor", Clean 1, no expiry), connects `sub` and
+ * then "pub" at 0, and subscribes `sub` to "t" at 50 ms with this QoS.
+ * Call it right after creating `sub`, so that the clients, and the strings
+ * they intern, keep their order. Returns the publisher. */
+static guint
+add_pub_and_subscribe (Fx *fx, guint sub, SesMqttVersion v, guint8 qos)
+{
+  guint pub = fx_client (fx, "pub", "sensor", v, TRUE, -1);
+  fx_connect (fx, 0, sub);
+  fx_connect (fx, 0, pub);
+  fx_subscribe (fx, 50, sub, "t", qos);
+  return pub;
+}
+
+/* `sub` goes away at 100 ms (SES_ACT_DISCONNECT, _CUT or _CRASH), and while
+ * it is away, at 200 ms, `pub` publishes "m1" on "t" at QoS 1. */
+static void
+miss_m1 (Fx *fx, guint sub, guint pub, SesActionKind away)
+{
+  fx_act (fx, 100, sub, away);
+  fx_publish (fx, 200, pub, "t", 1, "m1");
+}
+
+/* "c" (ClientId "dev", Clean 0, with this expiry) connects at 0 and
+ * subscribes to "t" at QoS 1 at 50 ms. Returns it. */
+static guint
+subscribed_dev (Fx *fx, SesMqttVersion v, gint64 expiry_s)
+{
+  guint c = fx_client (fx, "c", "dev", v, FALSE, expiry_s);
+  fx_connect (fx, 0, c);
+  fx_subscribe (fx, 50, c, "t", 1);
+  return c;
+}
+
+/* "c" (ClientId "dev", Clean 0, kept in 5.0) and "pub" (ClientId "sensor",
+ * Clean 1); only "c" connects at 0, and subscribes to "t" at QoS 1 at
+ * 50 ms. The test says when "pub" connects. Returns "c". */
+static guint
+subscribed_dev_pub_later (Fx *fx, SesMqttVersion v, guint *pub)
+{
+  guint c = fx_client (fx, "c", "dev", v, FALSE, persist_expiry (v));
+  *pub = fx_client (fx, "pub", "sensor", v, TRUE, -1);
+  fx_connect (fx, 0, c);
+  fx_subscribe (fx, 50, c, "t", 1);
+  return c;
+}
+
+/* subscribed_dev() (kept in 5.0), DISCONNECT at 100 ms, then a CONNECT
+ * with Clean Session / Clean Start 1 at 1 s; run to 2 s. Returns "c". */
+static guint
+rejoin_clean (Fx *fx, SesMqttVersion v)
+{
+  guint c = subscribed_dev (fx, v, persist_expiry (v));
+  fx_disconnect (fx, 100, c);
+  connect_clean (fx, 1000, c, TRUE);
+  fx_run (fx, 2000);
+  return c;
+}
+
+/* 5.0, broker persistence as given: subscribed_dev_pub_later(); "c"
+ * publishes "own" at QoS 1 at 100 ms (accepted at 110) and the broker
+ * restarts at 115 ms, so the PUBACK is lost; "pub" connects at 500 ms and
+ * publishes "m1" on "t" at 600 ms; "c" reconnects at 1 s. Runs to 2 s and
+ * returns "c". */
+static guint
+restart_with_own_unacked (Fx *fx, gboolean persistence)
+{
+  guint pub;
+  ses_mqtt_config_broker (fx->cfg)->persistence = persistence;
+  guint c = subscribed_dev_pub_later (fx, SES_MQTT_5, &pub);
+  fx_publish (fx, 100, c, "x", 1, "own");
+  fx_act (fx, 115, c, SES_ACT_RESTART);
+  fx_connect (fx, 500, pub);
+  fx_publish (fx, 600, pub, "t", 1, "m1");
+  fx_connect (fx, 1000, c);
+  fx_run (fx, 2000);
+  return c;
+}
+
+typedef struct {
+  guint mon; /* "mon", subscribed to "w" at QoS 1 from 50 ms */
+  guint c;   /* "c", ClientId "dev", Clean Start 0, expiry 1 h */
+} Watched;
+
+/* 5.0: "mon" and "c" both connect at 0; "c" has the will "gone" on "w",
+ * QoS 1, Will Delay 0. */
+static Watched
+watched_dev (Fx *fx)
+{
+  Watched w;
+  w.mon = fx_client (fx, "mon", "monitor", SES_MQTT_5, TRUE, -1);
+  w.c = fx_client (fx, "c", "dev", SES_MQTT_5, FALSE, 3600);
+  fx_will (fx, w.c, "w", "gone", 1, 0);
+  fx_connect (fx, 0, w.mon);
+  fx_connect (fx, 0, w.c);
+  fx_subscribe (fx, 50, w.mon, "w", 1);
+  return w;
+}
+
+typedef struct {
+  guint mon; /* "mon", subscribed to "w" at QoS 1 from 50 ms */
+  guint old; /* "old", ClientId "dev", Clean 0, connected at 0 */
+  guint neu; /* "new", ClientId "dev"; the test connects it */
+} Takeover;
+
+/* "old" has the will "old-gone" on "w", QoS 1, with this Will Delay (5.0).
+ * "mon" and "old" connect at 0. */
+static Takeover
+takeover_watched (Fx *fx, SesMqttVersion v, gint64 old_expiry_s,
+                  gboolean new_clean, gint64 new_expiry_s,
+                  guint32 will_delay_s)
+{
+  Takeover t;
+  t.mon = fx_client (fx, "mon", "monitor", v, TRUE, -1);
+  t.old = fx_client (fx, "old", "dev", v, FALSE, old_expiry_s);
+  t.neu = fx_client (fx, "new", "dev", v, new_clean, new_expiry_s);
+  fx_will (fx, t.old, "w", "old-gone", 1, will_delay_s);
+  fx_connect (fx, 0, t.mon);
+  fx_connect (fx, 0, t.old);
+  fx_subscribe (fx, 50, t.mon, "w", 1);
+  return t;
+}
+
+/* "old" (ClientId "dev", Clean 0, kept in 5.0) and "pub" connect at 0 and
+ * "old" subscribes to "t" at 50 ms; "new" (ClientId "dev", Clean 0, kept
+ * in 5.0) connects at 1 s; "pub" publishes "m" on "t" at 1.5 s. Runs to
+ * 2 s. */
+static void
+takeover_under_traffic (Fx *fx, SesMqttVersion v, guint *old, guint *neu)
+{
+  *old = fx_client (fx, "old", "dev", v, FALSE, persist_expiry (v));
+  *neu = fx_client (fx, "new", "dev", v, FALSE, persist_expiry (v));
+  guint pub = fx_client (fx, "pub", "sensor", v, TRUE, -1);
+  fx_connect (fx, 0, *old);
+  fx_connect (fx, 0, pub);
+  fx_subscribe (fx, 50, *old, "t", 1);
+  fx_connect (fx, 1000, *neu);
+  fx_publish (fx, 1500, pub, "t", 1, "m");
+  fx_run (fx, 2000);
+}
+
+typedef struct {
+  gboolean clean;
+  gint64 expiry_s;
+} ConnectFlags;
+
+/* Three ClientIds "a", "b", "c": "<id>-old" connects at 0 and "<id>-new"
+ * takes over at 1 s, each with its flags from `flags` (a-old, a-new, b-old,
+ * b-new, c-old, c-new), which is also the order of `who`. Runs to 2 s. */
+static void
+takeover_pairs (Fx *fx, SesMqttVersion v, const ConnectFlags flags[6],
+                guint who[6])
+{
+  static const char *const ids[3] = { "a", "b", "c" };
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *label = g_strdup_printf ("%s-%s", ids[i / 2],
+                                                i % 2 ? "new" : "old");
+      who[i] = fx_client (fx, label, ids[i / 2], v, flags[i].clean,
+                          flags[i].expiry_s);
+    }
+  for (guint i = 0; i < 6; i += 2)
+    fx_connect (fx, 0, who[i]);
+  for (guint i = 1; i < 6; i += 2)
+    fx_connect (fx, 1000, who[i]);
+  fx_run (fx, 2000);
+}
+
 static int
 setup (void **state)
 {
@@ -254,12 +424,8 @@ test_v311_MQTT_3_1_2_4_clean_session_0_resumes (void **state)
 {
   Fx *fx = *state;
   guint sub = fx_client (fx, "sub", "dash", SES_MQTT_311, FALSE, -1);
-  guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_311, TRUE, -1);
-  fx_connect (fx, 0, sub);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 50, sub, "t", 1);
-  fx_disconnect (fx, 100, sub);
-  fx_publish (fx, 200, pub, "t", 1, "m1");
+  guint pub = add_pub_and_subscribe (fx, sub, SES_MQTT_311, 1);
+  miss_m1 (fx, sub, pub, SES_ACT_DISCONNECT);
   fx_connect (fx, 1000, sub);
   fx_publish (fx, 1100, pub, "t", 1, "m2");
   fx_run (fx, 2000);
@@ -288,12 +454,8 @@ test_v311_MQTT_3_1_2_6_clean_session_1_discards_existing (void **state)
 {
   Fx *fx = *state;
   guint sub = fx_client (fx, "sub", "dash", SES_MQTT_311, FALSE, -1);
-  guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_311, TRUE, -1);
-  fx_connect (fx, 0, sub);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 50, sub, "t", 1);
-  fx_disconnect (fx, 100, sub);
-  fx_publish (fx, 200, pub, "t", 1, "m1");
+  guint pub = add_pub_and_subscribe (fx, sub, SES_MQTT_311, 1);
+  miss_m1 (fx, sub, pub, SES_ACT_DISCONNECT);
   connect_clean (fx, 1000, sub, TRUE);
   fx_publish (fx, 1100, pub, "t", 1, "m2");
   fx_run (fx, 2000);
@@ -323,12 +485,8 @@ test_v311_MQTT_3_1_2_6_clean_session_1_ends_with_connection (void **state)
 {
   Fx *fx = *state;
   guint sub = fx_client (fx, "sub", "dash", SES_MQTT_311, TRUE, -1);
-  guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_311, TRUE, -1);
-  fx_connect (fx, 0, sub);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 50, sub, "t", 1);
-  fx_disconnect (fx, 100, sub);
-  fx_publish (fx, 200, pub, "t", 1, "m1");
+  guint pub = add_pub_and_subscribe (fx, sub, SES_MQTT_311, 1);
+  miss_m1 (fx, sub, pub, SES_ACT_DISCONNECT);
   connect_clean (fx, 1000, sub, FALSE);
   fx_publish (fx, 1100, pub, "t", 1, "m2");
   fx_run (fx, 2000);
@@ -357,10 +515,7 @@ test_v5_MQTT_3_1_2_4_clean_start_discards_session (void **state)
 {
   Fx *fx = *state;
   guint sub = fx_client (fx, "sub", "dash", SES_MQTT_5, FALSE, 3600);
-  guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_5, TRUE, -1);
-  fx_connect (fx, 0, sub);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 50, sub, "t", 1);
+  guint pub = add_pub_and_subscribe (fx, sub, SES_MQTT_5, 1);
   fx_act (fx, 60, sub, SES_ACT_HOLD_ACKS);
   fx_publish (fx, 100, pub, "t", 1, "m1"); /* delivered, PUBACK withheld */
   fx_act (fx, 150, sub, SES_ACT_CUT);
@@ -392,12 +547,8 @@ test_v5_MQTT_3_1_2_4_clean_start_1_with_expiry_is_kept (void **state)
 {
   Fx *fx = *state;
   guint sub = fx_client (fx, "sub", "dash", SES_MQTT_5, TRUE, 3600);
-  guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_5, TRUE, -1);
-  fx_connect (fx, 0, sub);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 50, sub, "t", 1);
-  fx_act (fx, 100, sub, SES_ACT_CUT);
-  fx_publish (fx, 200, pub, "t", 1, "m1");
+  guint pub = add_pub_and_subscribe (fx, sub, SES_MQTT_5, 1);
+  miss_m1 (fx, sub, pub, SES_ACT_CUT);
   connect_clean (fx, 1000, sub, FALSE);
   fx_run (fx, 2000);
 
@@ -418,12 +569,8 @@ test_v5_MQTT_3_1_2_5_clean_start_0_resumes_session (void **state)
 {
   Fx *fx = *state;
   guint sub = fx_client (fx, "sub", "dash", SES_MQTT_5, FALSE, 3600);
-  guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_5, TRUE, -1);
-  fx_connect (fx, 0, sub);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 50, sub, "t", 2);
-  fx_disconnect (fx, 100, sub);
-  fx_publish (fx, 200, pub, "t", 1, "m1");
+  guint pub = add_pub_and_subscribe (fx, sub, SES_MQTT_5, 2);
+  miss_m1 (fx, sub, pub, SES_ACT_DISCONNECT);
   fx_publish (fx, 210, pub, "t", 2, "m2");
   fx_connect (fx, 1000, sub);
   fx_publish (fx, 1100, pub, "t", 2, "m3");
@@ -663,10 +810,7 @@ test_v5_MQTT_3_2_2_16_empty_id_reconnect_gets_new_session (void **state)
 {
   Fx *fx = *state;
   guint e = fx_client (fx, "e", "", SES_MQTT_5, FALSE, 3600);
-  guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_5, TRUE, -1);
-  fx_connect (fx, 0, e);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 50, e, "t", 1);
+  guint pub = add_pub_and_subscribe (fx, e, SES_MQTT_5, 1);
   fx_disconnect (fx, 100, e);
   fx_connect (fx, 1000, e);
   fx_publish (fx, 1100, pub, "t", 1, "m1");
@@ -692,12 +836,8 @@ test_v5_3_1_2_11_2_absent_expiry_ends_at_disconnect (void **state)
 {
   Fx *fx = *state;
   guint sub = fx_client (fx, "sub", "dash", SES_MQTT_5, FALSE, -1);
-  guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_5, TRUE, -1);
-  fx_connect (fx, 0, sub);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 50, sub, "t", 1);
-  fx_disconnect (fx, 100, sub);
-  fx_publish (fx, 200, pub, "t", 1, "m1");
+  guint pub = add_pub_and_subscribe (fx, sub, SES_MQTT_5, 1);
+  miss_m1 (fx, sub, pub, SES_ACT_DISCONNECT);
   fx_connect (fx, 1000, sub);
   fx_run (fx, 2000);
 
@@ -722,9 +862,7 @@ static void
 test_v5_3_1_2_11_2_expiry_0_ends_at_cut (void **state)
 {
   Fx *fx = *state;
-  guint c = fx_client (fx, "c", "dev", SES_MQTT_5, FALSE, 0);
-  fx_connect (fx, 0, c);
-  fx_subscribe (fx, 50, c, "t", 1);
+  guint c = subscribed_dev (fx, SES_MQTT_5, 0);
   fx_act (fx, 100, c, SES_ACT_CUT);
   fx_connect (fx, 1000, c);
   fx_run (fx, 2000);
@@ -747,13 +885,9 @@ test_v5_3_1_2_11_2_expiry_never_does_not_expire (void **state)
   const gint64 ten_days_ms = (gint64) 10 * 24 * 3600 * 1000;
   guint sub = fx_client (fx, "sub", "dash", SES_MQTT_5, FALSE,
                          (gint64) SES_EXPIRY_NEVER);
-  guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_5, TRUE, -1);
+  guint pub = add_pub_and_subscribe (fx, sub, SES_MQTT_5, 1);
   fx_client_config (fx, pub)->keep_alive_s = 0;
-  fx_connect (fx, 0, sub);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 50, sub, "t", 1);
-  fx_act (fx, 100, sub, SES_ACT_CUT);
-  fx_publish (fx, 200, pub, "t", 1, "m1");
+  miss_m1 (fx, sub, pub, SES_ACT_CUT);
   fx_connect (fx, ten_days_ms, sub);
   fx_run (fx, ten_days_ms - 1000);
 
@@ -781,13 +915,9 @@ test_v5_MQTT_3_1_2_23_session_kept_within_expiry (void **state)
 {
   Fx *fx = *state;
   guint sub = fx_client (fx, "sub", "dash", SES_MQTT_5, FALSE, 60);
-  guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_5, TRUE, -1);
-  fx_connect (fx, 0, sub);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 50, sub, "t", 1);
+  guint pub = add_pub_and_subscribe (fx, sub, SES_MQTT_5, 1);
   fx_publish (fx, 95, sub, "x", 1, "own"); /* lost in the cut */
-  fx_act (fx, 100, sub, SES_ACT_CUT);
-  fx_publish (fx, 200, pub, "t", 1, "m1");
+  miss_m1 (fx, sub, pub, SES_ACT_CUT);
   fx_connect (fx, 30000, sub);
   fx_run (fx, 20000);
 
@@ -822,13 +952,9 @@ test_v5_MQTT_4_1_0_2_session_discarded_after_expiry (void **state)
 {
   Fx *fx = *state;
   guint sub = fx_client (fx, "sub", "dash", SES_MQTT_5, FALSE, 10);
-  guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_5, TRUE, -1);
-  fx_connect (fx, 0, sub);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 50, sub, "t", 1);
+  guint pub = add_pub_and_subscribe (fx, sub, SES_MQTT_5, 1);
   fx_publish (fx, 95, sub, "x", 1, "own"); /* lost in the cut */
-  fx_act (fx, 100, sub, SES_ACT_CUT);
-  fx_publish (fx, 200, pub, "t", 1, "m1");
+  miss_m1 (fx, sub, pub, SES_ACT_CUT);
   fx_connect (fx, 20000, sub);
   fx_publish (fx, 20100, pub, "t", 1, "m2");
   fx_run (fx, 21000);
@@ -861,10 +987,7 @@ test_v5_4_1_session_lifetime_from_latest_connection (void **state)
 {
   Fx *fx = *state;
   guint sub = fx_client (fx, "sub", "dash", SES_MQTT_5, FALSE, 10);
-  guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_5, TRUE, -1);
-  fx_connect (fx, 0, sub);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 50, sub, "t", 1);
+  guint pub = add_pub_and_subscribe (fx, sub, SES_MQTT_5, 1);
   fx_act (fx, 1000, sub, SES_ACT_CUT);
   fx_connect (fx, 5000, sub);
   fx_act (fx, 8000, sub, SES_ACT_CUT);
@@ -956,12 +1079,8 @@ test_v5_3_14_2_2_2_disconnect_without_expiry_keeps_connect_value (void **state)
 {
   Fx *fx = *state;
   guint sub = fx_client (fx, "sub", "dash", SES_MQTT_5, FALSE, 100);
-  guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_5, TRUE, -1);
-  fx_connect (fx, 0, sub);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 50, sub, "t", 1);
-  fx_disconnect (fx, 100, sub);
-  fx_publish (fx, 200, pub, "t", 1, "m1");
+  guint pub = add_pub_and_subscribe (fx, sub, SES_MQTT_5, 1);
+  miss_m1 (fx, sub, pub, SES_ACT_DISCONNECT);
   fx_connect (fx, 50000, sub);
   fx_run (fx, 1000);
 
@@ -1015,9 +1134,7 @@ static void
 test_v5_3_14_2_2_2_disconnect_expiry_0_ends_session (void **state)
 {
   Fx *fx = *state;
-  guint c = fx_client (fx, "c", "dev", SES_MQTT_5, FALSE, 3600);
-  fx_connect (fx, 0, c);
-  fx_subscribe (fx, 50, c, "t", 1);
+  guint c = subscribed_dev (fx, SES_MQTT_5, 3600);
   disconnect_expiry (fx, 100, c, 0);
   fx_connect (fx, 1000, c);
   fx_run (fx, 2000);
@@ -1091,12 +1208,8 @@ test_v5_3_14_2_2_2_disconnect_check_uses_sent_expiry (void **state)
 {
   Fx *fx = *state;
   ses_mqtt_config_broker (fx->cfg)->max_session_expiry_s = 0;
-  guint mon = fx_client (fx, "mon", "monitor", SES_MQTT_5, TRUE, -1);
-  guint c = fx_client (fx, "c", "dev", SES_MQTT_5, FALSE, 3600);
-  fx_will (fx, c, "w", "gone", 1, 0);
-  fx_connect (fx, 0, mon);
-  fx_connect (fx, 0, c);
-  fx_subscribe (fx, 50, mon, "w", 1);
+  Watched w = watched_dev (fx);
+  guint mon = w.mon, c = w.c;
   disconnect_expiry (fx, 200, c, 60);
   fx_run (fx, 1000);
 
@@ -1156,12 +1269,7 @@ static void
 test_v311_MQTT_3_2_2_1_clean_session_1_session_present_0 (void **state)
 {
   Fx *fx = *state;
-  guint c = fx_client (fx, "c", "dev", SES_MQTT_311, FALSE, -1);
-  fx_connect (fx, 0, c);
-  fx_subscribe (fx, 50, c, "t", 1);
-  fx_disconnect (fx, 100, c);
-  connect_clean (fx, 1000, c, TRUE);
-  fx_run (fx, 2000);
+  guint c = rejoin_clean (fx, SES_MQTT_311);
 
   CHECK_INT (fx, count_sess (fx, SES_OBS_SESSION_KEPT, sess (fx, c), -1), 1);
   const SesObs *ack = connack (fx, c, 1);
@@ -1180,10 +1288,8 @@ test_v311_MQTT_3_2_2_2_session_present_1_with_state (void **state)
 {
   Fx *fx = *state;
   ses_mqtt_config_broker (fx->cfg)->persistence = TRUE;
-  guint c = fx_client (fx, "c", "dev", SES_MQTT_311, FALSE, -1);
-  guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_311, TRUE, -1);
-  fx_connect (fx, 0, c);
-  fx_subscribe (fx, 50, c, "t", 1);
+  guint pub;
+  guint c = subscribed_dev_pub_later (fx, SES_MQTT_311, &pub);
   fx_disconnect (fx, 100, c);
   fx_connect (fx, 500, c);
   fx_act (fx, 1000, c, SES_ACT_RESTART);
@@ -1208,10 +1314,8 @@ static void
 test_v311_MQTT_3_2_2_3_session_present_0_without_state (void **state)
 {
   Fx *fx = *state;
-  guint c = fx_client (fx, "c", "dev", SES_MQTT_311, FALSE, -1);
-  guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_311, TRUE, -1);
-  fx_connect (fx, 0, c);
-  fx_subscribe (fx, 50, c, "t", 1);
+  guint pub;
+  guint c = subscribed_dev_pub_later (fx, SES_MQTT_311, &pub);
   fx_act (fx, 1000, c, SES_ACT_RESTART);
   fx_connect (fx, 3000, c);
   fx_connect (fx, 3000, pub);
@@ -1263,12 +1367,8 @@ test_v311_3_2_2_2_client_without_state_continues_on_session_present_1 (void **st
 {
   Fx *fx = *state;
   guint c = fx_client (fx, "c", "dev", SES_MQTT_311, FALSE, -1);
-  guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_311, TRUE, -1);
-  fx_connect (fx, 0, c);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 50, c, "t", 1);
-  fx_act (fx, 100, c, SES_ACT_CRASH);
-  fx_publish (fx, 200, pub, "t", 1, "m1");
+  guint pub = add_pub_and_subscribe (fx, c, SES_MQTT_311, 1);
+  miss_m1 (fx, c, pub, SES_ACT_CRASH);
   fx_connect (fx, 1000, c);
   fx_run (fx, 2000);
 
@@ -1284,12 +1384,7 @@ static void
 test_v5_MQTT_3_2_2_2_clean_start_1_session_present_0 (void **state)
 {
   Fx *fx = *state;
-  guint c = fx_client (fx, "c", "dev", SES_MQTT_5, FALSE, 3600);
-  fx_connect (fx, 0, c);
-  fx_subscribe (fx, 50, c, "t", 1);
-  fx_disconnect (fx, 100, c);
-  connect_clean (fx, 1000, c, TRUE);
-  fx_run (fx, 2000);
+  guint c = rejoin_clean (fx, SES_MQTT_5);
 
   CHECK_INT (fx, count_sess (fx, SES_OBS_SESSION_KEPT, sess (fx, c), -1), 1);
   const SesObs *ack = connack (fx, c, 1);
@@ -1305,17 +1400,7 @@ static void
 test_v5_MQTT_3_2_2_3_restart_with_persistence_session_present_1 (void **state)
 {
   Fx *fx = *state;
-  ses_mqtt_config_broker (fx->cfg)->persistence = TRUE;
-  guint c = fx_client (fx, "c", "dev", SES_MQTT_5, FALSE, 3600);
-  guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_5, TRUE, -1);
-  fx_connect (fx, 0, c);
-  fx_subscribe (fx, 50, c, "t", 1);
-  fx_publish (fx, 100, c, "x", 1, "own"); /* accepted at 110 */
-  fx_act (fx, 115, c, SES_ACT_RESTART);    /* PUBACK lost */
-  fx_connect (fx, 500, pub);
-  fx_publish (fx, 600, pub, "t", 1, "m1");
-  fx_connect (fx, 1000, c);
-  fx_run (fx, 2000);
+  guint c = restart_with_own_unacked (fx, TRUE);
 
   guint32 s = sess (fx, c);
   CHECK_INT (fx, count_sess (fx, SES_OBS_SESSION_KEPT, s, SES_CAUSE_RESTART), 1);
@@ -1337,16 +1422,7 @@ static void
 test_v5_MQTT_3_2_2_3_restart_without_persistence_session_present_0 (void **state)
 {
   Fx *fx = *state;
-  guint c = fx_client (fx, "c", "dev", SES_MQTT_5, FALSE, 3600);
-  guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_5, TRUE, -1);
-  fx_connect (fx, 0, c);
-  fx_subscribe (fx, 50, c, "t", 1);
-  fx_publish (fx, 100, c, "x", 1, "own");
-  fx_act (fx, 115, c, SES_ACT_RESTART);
-  fx_connect (fx, 500, pub);
-  fx_publish (fx, 600, pub, "t", 1, "m1");
-  fx_connect (fx, 1000, c);
-  fx_run (fx, 2000);
+  guint c = restart_with_own_unacked (fx, FALSE);
 
   guint32 s = sess (fx, c);
   const SesObs *end = nth_sess (fx, SES_OBS_SESSION_ENDED, s, -1, 0);
@@ -1370,12 +1446,8 @@ test_v5_MQTT_3_2_2_4_client_without_state_closes_on_session_present_1 (void **st
 {
   Fx *fx = *state;
   guint c = fx_client (fx, "c", "dev", SES_MQTT_5, FALSE, 3600);
-  guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_5, TRUE, -1);
-  fx_connect (fx, 0, c);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 50, c, "t", 1);
-  fx_act (fx, 100, c, SES_ACT_CRASH);
-  fx_publish (fx, 200, pub, "t", 1, "m1");
+  guint pub = add_pub_and_subscribe (fx, c, SES_MQTT_5, 1);
+  miss_m1 (fx, c, pub, SES_ACT_CRASH);
   fx_connect (fx, 1000, c);
   fx_connect (fx, 2000, c);
   fx_run (fx, 1500);
@@ -1411,12 +1483,8 @@ static void
 test_v5_MQTT_3_2_2_4_close_with_0x82_keeps_will (void **state)
 {
   Fx *fx = *state;
-  guint mon = fx_client (fx, "mon", "monitor", SES_MQTT_5, TRUE, -1);
-  guint c = fx_client (fx, "c", "dev", SES_MQTT_5, FALSE, 3600);
-  fx_will (fx, c, "w", "gone", 1, 0);
-  fx_connect (fx, 0, mon);
-  fx_connect (fx, 0, c);
-  fx_subscribe (fx, 50, mon, "w", 1);
+  Watched w = watched_dev (fx);
+  guint mon = w.mon, c = w.c;
   fx_act (fx, 100, c, SES_ACT_CRASH); /* will published: unclean close */
   fx_connect (fx, 1000, c);           /* Session Present 1: closes */
   fx_run (fx, 2000);
@@ -1440,14 +1508,10 @@ test_v5_MQTT_3_2_2_4_client_with_store_continues_on_session_present_1 (void **st
 {
   Fx *fx = *state;
   guint c = fx_client (fx, "c", "dev", SES_MQTT_5, FALSE, 3600);
-  guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_5, TRUE, -1);
+  guint pub = add_pub_and_subscribe (fx, c, SES_MQTT_5, 1);
   fx_client_config (fx, c)->persistent_store = TRUE;
-  fx_connect (fx, 0, c);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 50, c, "t", 1);
   fx_publish (fx, 95, c, "x", 1, "own"); /* lost in the crash */
-  fx_act (fx, 100, c, SES_ACT_CRASH);
-  fx_publish (fx, 200, pub, "t", 1, "m1");
+  miss_m1 (fx, c, pub, SES_ACT_CRASH);
   fx_connect (fx, 1000, c);
   fx_run (fx, 2000);
 
@@ -1694,11 +1758,8 @@ test_v5_3_2_2_3_3_receive_maximum_restarts_per_connection (void **state)
 {
   Fx *fx = *state;
   guint c = fx_client (fx, "c", "dash", SES_MQTT_5, FALSE, 3600);
-  guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_5, TRUE, -1);
+  guint pub = add_pub_and_subscribe (fx, c, SES_MQTT_5, 1);
   fx_client_config (fx, c)->receive_max = 1;
-  fx_connect (fx, 0, c);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 50, c, "t", 1);
   fx_act (fx, 60, c, SES_ACT_HOLD_ACKS);
   fx_publish (fx, 100, pub, "t", 1, "m1");
   fx_publish (fx, 110, pub, "t", 1, "m2");
@@ -1769,10 +1830,7 @@ static void
 unsubscribe_stops_new_messages (Fx *fx, SesMqttVersion v)
 {
   guint c = fx_client (fx, "c", "dash", v, FALSE, persist_expiry (v));
-  guint pub = fx_client (fx, "pub", "sensor", v, TRUE, -1);
-  fx_connect (fx, 0, c);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 50, c, "t", 1);
+  guint pub = add_pub_and_subscribe (fx, c, v, 1);
   fx_publish (fx, 80, pub, "t", 1, "before");
   fx_unsubscribe (fx, 150, c, "t");
   fx_publish (fx, 200, pub, "t", 1, "after");
@@ -1813,10 +1871,7 @@ static void
 unsubscribe_completes_started_delivery (Fx *fx, SesMqttVersion v)
 {
   guint c = fx_client (fx, "c", "dash", v, TRUE, -1);
-  guint pub = fx_client (fx, "pub", "sensor", v, TRUE, -1);
-  fx_connect (fx, 0, c);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 50, c, "t", 2);
+  guint pub = add_pub_and_subscribe (fx, c, v, 2);
   fx_act (fx, 60, c, SES_ACT_HOLD_ACKS);
   fx_publish (fx, 100, pub, "t", 2, "m"); /* at c 120, PUBREC held */
   fx_unsubscribe (fx, 150, c, "t");       /* at broker 160 */
@@ -2011,10 +2066,7 @@ static void
 client_acknowledges_every_publish (Fx *fx, SesMqttVersion v)
 {
   guint c = fx_client (fx, "c", "dash", v, TRUE, -1);
-  guint pub = fx_client (fx, "pub", "sensor", v, TRUE, -1);
-  fx_connect (fx, 0, c);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 50, c, "t", 2);
+  guint pub = add_pub_and_subscribe (fx, c, v, 2);
   fx_publish (fx, 100, pub, "t", 0, "a");
   fx_publish (fx, 110, pub, "t", 1, "b");
   fx_publish (fx, 120, pub, "t", 2, "c");
@@ -2063,15 +2115,8 @@ static void
 test_v311_MQTT_3_1_4_2_takeover_closes_old_connection (void **state)
 {
   Fx *fx = *state;
-  guint old = fx_client (fx, "old", "dev", SES_MQTT_311, FALSE, -1);
-  guint neu = fx_client (fx, "new", "dev", SES_MQTT_311, FALSE, -1);
-  guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_311, TRUE, -1);
-  fx_connect (fx, 0, old);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 50, old, "t", 1);
-  fx_connect (fx, 1000, neu);
-  fx_publish (fx, 1500, pub, "t", 1, "m");
-  fx_run (fx, 2000);
+  guint old, neu;
+  takeover_under_traffic (fx, SES_MQTT_311, &old, &neu);
 
   g_autoptr (GPtrArray) tk = fx_find (fx, SES_OBS_TAKEOVER, old);
   CHECK_INT (fx, tk->len, 1);
@@ -2094,15 +2139,8 @@ static void
 test_v5_MQTT_3_1_4_3_takeover_sends_0x8e (void **state)
 {
   Fx *fx = *state;
-  guint old = fx_client (fx, "old", "dev", SES_MQTT_5, FALSE, 3600);
-  guint neu = fx_client (fx, "new", "dev", SES_MQTT_5, FALSE, 3600);
-  guint pub = fx_client (fx, "pub", "sensor", SES_MQTT_5, TRUE, -1);
-  fx_connect (fx, 0, old);
-  fx_connect (fx, 0, pub);
-  fx_subscribe (fx, 50, old, "t", 1);
-  fx_connect (fx, 1000, neu);
-  fx_publish (fx, 1500, pub, "t", 1, "m");
-  fx_run (fx, 2000);
+  guint old, neu;
+  takeover_under_traffic (fx, SES_MQTT_5, &old, &neu);
 
   CHECK_INT (fx, fx_count (fx, SES_OBS_TAKEOVER, old), 1);
   CHECK_INT (fx, broker_disconnects (fx, old, -1), 1);
@@ -2126,13 +2164,8 @@ static void
 test_v311_MQTT_3_1_2_8_takeover_publishes_old_will (void **state)
 {
   Fx *fx = *state;
-  guint mon = fx_client (fx, "mon", "monitor", SES_MQTT_311, TRUE, -1);
-  guint old = fx_client (fx, "old", "dev", SES_MQTT_311, FALSE, -1);
-  guint neu = fx_client (fx, "new", "dev", SES_MQTT_311, FALSE, -1);
-  fx_will (fx, old, "w", "old-gone", 1, 0);
-  fx_connect (fx, 0, mon);
-  fx_connect (fx, 0, old);
-  fx_subscribe (fx, 50, mon, "w", 1);
+  Takeover t = takeover_watched (fx, SES_MQTT_311, -1, FALSE, -1, 0);
+  guint mon = t.mon, neu = t.neu;
   fx_connect (fx, 1000, neu);
   fx_run (fx, 2000);
 
@@ -2152,13 +2185,8 @@ static void
 test_v5_3_1_4_takeover_will_delay_0_published (void **state)
 {
   Fx *fx = *state;
-  guint mon = fx_client (fx, "mon", "monitor", SES_MQTT_5, TRUE, -1);
-  guint old = fx_client (fx, "old", "dev", SES_MQTT_5, FALSE, 3600);
-  guint neu = fx_client (fx, "new", "dev", SES_MQTT_5, FALSE, 3600);
-  fx_will (fx, old, "w", "old-gone", 1, 0);
-  fx_connect (fx, 0, mon);
-  fx_connect (fx, 0, old);
-  fx_subscribe (fx, 50, mon, "w", 1);
+  Takeover t = takeover_watched (fx, SES_MQTT_5, 3600, FALSE, 3600, 0);
+  guint mon = t.mon, old = t.old, neu = t.neu;
   fx_connect (fx, 1000, neu);
   fx_run (fx, 2000);
 
@@ -2179,13 +2207,8 @@ static void
 test_v5_3_1_4_takeover_expiry_0_ends_session_and_publishes_will (void **state)
 {
   Fx *fx = *state;
-  guint mon = fx_client (fx, "mon", "monitor", SES_MQTT_5, TRUE, -1);
-  guint old = fx_client (fx, "old", "dev", SES_MQTT_5, FALSE, 0);
-  guint neu = fx_client (fx, "new", "dev", SES_MQTT_5, FALSE, 3600);
-  fx_will (fx, old, "w", "old-gone", 1, 30);
-  fx_connect (fx, 0, mon);
-  fx_connect (fx, 0, old);
-  fx_subscribe (fx, 50, mon, "w", 1);
+  Takeover t = takeover_watched (fx, SES_MQTT_5, 0, FALSE, 3600, 30);
+  guint mon = t.mon, old = t.old, neu = t.neu;
   fx_subscribe (fx, 60, old, "t", 1);
   fx_connect (fx, 1000, neu);
   fx_run (fx, 60000);
@@ -2216,13 +2239,8 @@ static void
 test_v5_3_1_4_takeover_clean_start_1_ends_session_and_publishes_will (void **state)
 {
   Fx *fx = *state;
-  guint mon = fx_client (fx, "mon", "monitor", SES_MQTT_5, TRUE, -1);
-  guint old = fx_client (fx, "old", "dev", SES_MQTT_5, FALSE, 3600);
-  guint neu = fx_client (fx, "new", "dev", SES_MQTT_5, TRUE, 3600);
-  fx_will (fx, old, "w", "old-gone", 1, 30);
-  fx_connect (fx, 0, mon);
-  fx_connect (fx, 0, old);
-  fx_subscribe (fx, 50, mon, "w", 1);
+  Takeover t = takeover_watched (fx, SES_MQTT_5, 3600, TRUE, 3600, 30);
+  guint mon = t.mon, old = t.old, neu = t.neu;
   fx_connect (fx, 1000, neu);
   fx_run (fx, 60000);
 
@@ -2246,13 +2264,8 @@ static void
 test_v5_3_1_4_takeover_clean_start_0_with_delay_suppresses_will (void **state)
 {
   Fx *fx = *state;
-  guint mon = fx_client (fx, "mon", "monitor", SES_MQTT_5, TRUE, -1);
-  guint old = fx_client (fx, "old", "dev", SES_MQTT_5, FALSE, 3600);
-  guint neu = fx_client (fx, "new", "dev", SES_MQTT_5, FALSE, 3600);
-  fx_will (fx, old, "w", "old-gone", 1, 30);
-  fx_connect (fx, 0, mon);
-  fx_connect (fx, 0, old);
-  fx_subscribe (fx, 50, mon, "w", 1);
+  Takeover t = takeover_watched (fx, SES_MQTT_5, 3600, FALSE, 3600, 30);
+  guint mon = t.mon, old = t.old, neu = t.neu;
   fx_connect (fx, 1000, neu);
   fx_run (fx, 60000);
 
@@ -2306,19 +2319,15 @@ static void
 test_v311_3_1_4_takeover_inherits_by_new_flag (void **state)
 {
   Fx *fx = *state;
-  guint a_old = fx_client (fx, "a-old", "a", SES_MQTT_311, TRUE, -1);
-  guint a_new = fx_client (fx, "a-new", "a", SES_MQTT_311, FALSE, -1);
-  guint b_old = fx_client (fx, "b-old", "b", SES_MQTT_311, FALSE, -1);
-  guint b_new = fx_client (fx, "b-new", "b", SES_MQTT_311, FALSE, -1);
-  guint c_old = fx_client (fx, "c-old", "c", SES_MQTT_311, FALSE, -1);
-  guint c_new = fx_client (fx, "c-new", "c", SES_MQTT_311, TRUE, -1);
-  fx_connect (fx, 0, a_old);
-  fx_connect (fx, 0, b_old);
-  fx_connect (fx, 0, c_old);
-  fx_connect (fx, 1000, a_new);
-  fx_connect (fx, 1000, b_new);
-  fx_connect (fx, 1000, c_new);
-  fx_run (fx, 2000);
+  static const ConnectFlags flags[6] = {
+    { TRUE, -1 }, { FALSE, -1 },  /* a-old, a-new */
+    { FALSE, -1 }, { FALSE, -1 }, /* b-old, b-new */
+    { FALSE, -1 }, { TRUE, -1 },  /* c-old, c-new */
+  };
+  guint who[6];
+  takeover_pairs (fx, SES_MQTT_311, flags, who);
+  guint a_old = who[0], a_new = who[1], b_old = who[2], b_new = who[3];
+  guint c_old = who[4], c_new = who[5];
 
   CHECK_INT (fx, fx_session_present (fx, a_new, 0), 0);
   CHECK_INT (fx, nth_sess (fx, SES_OBS_SESSION_ENDED, sess (fx, a_old), -1,
@@ -2339,19 +2348,15 @@ static void
 test_v5_3_1_4_takeover_inherits_by_new_flag (void **state)
 {
   Fx *fx = *state;
-  guint a_old = fx_client (fx, "a-old", "a", SES_MQTT_5, FALSE, 0);
-  guint a_new = fx_client (fx, "a-new", "a", SES_MQTT_5, FALSE, 3600);
-  guint b_old = fx_client (fx, "b-old", "b", SES_MQTT_5, FALSE, 3600);
-  guint b_new = fx_client (fx, "b-new", "b", SES_MQTT_5, FALSE, 3600);
-  guint c_old = fx_client (fx, "c-old", "c", SES_MQTT_5, FALSE, 3600);
-  guint c_new = fx_client (fx, "c-new", "c", SES_MQTT_5, TRUE, 3600);
-  fx_connect (fx, 0, a_old);
-  fx_connect (fx, 0, b_old);
-  fx_connect (fx, 0, c_old);
-  fx_connect (fx, 1000, a_new);
-  fx_connect (fx, 1000, b_new);
-  fx_connect (fx, 1000, c_new);
-  fx_run (fx, 2000);
+  static const ConnectFlags flags[6] = {
+    { FALSE, 0 }, { FALSE, 3600 },    /* a-old, a-new */
+    { FALSE, 3600 }, { FALSE, 3600 }, /* b-old, b-new */
+    { FALSE, 3600 }, { TRUE, 3600 },  /* c-old, c-new */
+  };
+  guint who[6];
+  takeover_pairs (fx, SES_MQTT_5, flags, who);
+  guint a_old = who[0], a_new = who[1], b_old = who[2], b_new = who[3];
+  guint c_old = who[4], c_new = who[5];
 
   CHECK_INT (fx, fx_session_present (fx, a_new, 0), 0);
   CHECK_INT (fx, nth_sess (fx, SES_OBS_SESSION_ENDED, sess (fx, a_old), -1,
