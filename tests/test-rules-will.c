@@ -95,6 +95,33 @@ rig_new (void **state, SesMqttVersion v, gint64 dev_expiry_s, guint8 will_qos,
   return r;
 }
 
+/* The device's keep alive is 2 s, and at T_EVENT its link dies without
+ * the broker noticing: only the keep-alive timer can tell. */
+static void
+go_silent (WillRig r)
+{
+  fx_client_config (r.fx, r.dev)->keep_alive_s = 2;
+  fx_act (r.fx, T_EVENT, r.dev, SES_ACT_HALF_OPEN_BROKER);
+}
+
+/* The device sends DISCONNECT with this reason code at T_EVENT. */
+static void
+disconnect_with (WillRig r, guint8 reason)
+{
+  SesAction *a = fx_disconnect (r.fx, T_EVENT, r.dev);
+  a->reason = reason;
+}
+
+/* "dev2", with the device's ClientId "dev-1" and the Clean flag and
+ * expiry given, connects at 3 s and takes the session over. Returns it. */
+static guint
+take_over (WillRig r, SesMqttVersion v, gboolean clean, gint64 expiry_s)
+{
+  guint dev2 = fx_client (r.fx, "dev2", "dev-1", v, clean, expiry_s);
+  fx_connect (r.fx, 3000, dev2);
+  return dev2;
+}
+
 /* Virtual times, in ms, of every will publication: "2000 7000". */
 static char *
 will_times (Fx *fx)
@@ -232,8 +259,7 @@ static void
 test_v311_S3_1_2_5_will_on_keep_alive_timeout (void **state)
 {
   WillRig r = rig_new (state, SES_MQTT_311, -1, 1, FALSE, 0);
-  fx_client_config (r.fx, r.dev)->keep_alive_s = 2;
-  fx_act (r.fx, T_EVENT, r.dev, SES_ACT_HALF_OPEN_BROKER);
+  go_silent (r);
   fx_run (r.fx, 10000);
   expect_int (r.fx, fx_count (r.fx, SES_OBS_KEEP_ALIVE_TIMEOUT, r.dev), 1,
               "keep-alive timeouts");
@@ -255,8 +281,7 @@ static void
 test_v311_MQTT_3_1_2_8_will_on_takeover (void **state)
 {
   WillRig r = rig_new (state, SES_MQTT_311, -1, 1, FALSE, 0);
-  guint dev2 = fx_client (r.fx, "dev2", "dev-1", SES_MQTT_311, FALSE, -1);
-  fx_connect (r.fx, 3000, dev2);
+  take_over (r, SES_MQTT_311, FALSE, -1);
   fx_run (r.fx, 10000);
   expect_int (r.fx, fx_count (r.fx, SES_OBS_TAKEOVER, G_MAXUINT), 1,
               "takeovers");
@@ -287,8 +312,7 @@ static void
 test_v311_MQTT_3_1_2_10_at_most_one_will_per_connect (void **state)
 {
   WillRig r = rig_new (state, SES_MQTT_311, -1, 1, FALSE, 0);
-  fx_client_config (r.fx, r.dev)->keep_alive_s = 2;
-  fx_act (r.fx, T_EVENT, r.dev, SES_ACT_HALF_OPEN_BROKER);
+  go_silent (r);
   fx_connect (r.fx, 2500, r.dev);
   fx_act (r.fx, 5000, r.dev, SES_ACT_CUT);
   fx_connect (r.fx, 6000, r.dev);
@@ -418,8 +442,7 @@ static void
 test_v5_S3_1_2_5_will_on_keep_alive_timeout (void **state)
 {
   WillRig r = rig_new (state, SES_MQTT_5, 600, 1, FALSE, 0);
-  fx_client_config (r.fx, r.dev)->keep_alive_s = 2;
-  fx_act (r.fx, T_EVENT, r.dev, SES_ACT_HALF_OPEN_BROKER);
+  go_silent (r);
   fx_run (r.fx, 10000);
   expect_str (r.fx, will_times (r.fx), "4010", "will times");
   expect_str (r.fx, will_causes (r.fx), "keep-alive", "will causes");
@@ -471,8 +494,7 @@ static void
 test_v5_MQTT_3_1_2_8_will_after_disconnect_error_reason (void **state)
 {
   WillRig r = rig_new (state, SES_MQTT_5, 600, 1, FALSE, 0);
-  SesAction *a = fx_disconnect (r.fx, T_EVENT, r.dev);
-  a->reason = SES_RC_UNSPECIFIED;
+  disconnect_with (r, SES_RC_UNSPECIFIED);
   fx_run (r.fx, 10000);
   expect_int (r.fx, fx_count (r.fx, SES_OBS_WILL_DISCARDED, G_MAXUINT), 0,
               "wills discarded");
@@ -486,8 +508,7 @@ static void
 test_v5_S3_14_2_1_will_with_disconnect_0x04 (void **state)
 {
   WillRig r = rig_new (state, SES_MQTT_5, 600, 1, FALSE, 0);
-  SesAction *a = fx_disconnect (r.fx, T_EVENT, r.dev);
-  a->reason = SES_RC_DISCONNECT_WITH_WILL;
+  disconnect_with (r, SES_RC_DISCONNECT_WITH_WILL);
   fx_run (r.fx, 10000);
   expect_int (r.fx, fx_count (r.fx, SES_OBS_WILL_DISCARDED, G_MAXUINT), 0,
               "wills discarded");
@@ -501,8 +522,7 @@ static void
 test_v5_S3_14_2_1_disconnect_0x04_waits_for_delay (void **state)
 {
   WillRig r = rig_new (state, SES_MQTT_5, 600, 1, FALSE, 5);
-  SesAction *a = fx_disconnect (r.fx, T_EVENT, r.dev);
-  a->reason = SES_RC_DISCONNECT_WITH_WILL;
+  disconnect_with (r, SES_RC_DISCONNECT_WITH_WILL);
   fx_run (r.fx, 20000);
   expect_str (r.fx, will_times (r.fx), "7010", "will times");
   expect_str (r.fx, deliveries (r.fx, r.mon), "offline/q1@7020", "monitor");
@@ -515,8 +535,7 @@ static void
 test_v5_S3_1_2_5_will_as_session_expired_notice (void **state)
 {
   WillRig r = rig_new (state, SES_MQTT_5, 10, 1, FALSE, 100);
-  SesAction *a = fx_disconnect (r.fx, T_EVENT, r.dev);
-  a->reason = SES_RC_DISCONNECT_WITH_WILL;
+  disconnect_with (r, SES_RC_DISCONNECT_WITH_WILL);
   fx_run (r.fx, 200000);
   expect_str (r.fx, will_times (r.fx), "12010", "will times");
   g_autoptr (GPtrArray) ended = fx_find (r.fx, SES_OBS_SESSION_ENDED, r.dev);
@@ -602,8 +621,7 @@ static void
 test_v5_MQTT_3_1_3_9_takeover_within_delay_cancels_will (void **state)
 {
   WillRig r = rig_new (state, SES_MQTT_5, 600, 1, FALSE, 10);
-  guint dev2 = fx_client (r.fx, "dev2", "dev-1", SES_MQTT_5, FALSE, 600);
-  fx_connect (r.fx, 3000, dev2);
+  guint dev2 = take_over (r, SES_MQTT_5, FALSE, 600);
   fx_run (r.fx, 60000);
   expect_int (r.fx, fx_count (r.fx, SES_OBS_TAKEOVER, G_MAXUINT), 1,
               "takeovers");
@@ -622,8 +640,7 @@ static void
 test_v5_S3_1_4_takeover_clean_start_publishes_will (void **state)
 {
   WillRig r = rig_new (state, SES_MQTT_5, 600, 1, FALSE, 30);
-  guint dev2 = fx_client (r.fx, "dev2", "dev-1", SES_MQTT_5, TRUE, 600);
-  fx_connect (r.fx, 3000, dev2);
+  guint dev2 = take_over (r, SES_MQTT_5, TRUE, 600);
   fx_run (r.fx, 60000);
   expect_str (r.fx, will_times (r.fx), "3010", "will times");
   expect_int (r.fx, fx_session_present (r.fx, dev2, 0), 0,
@@ -637,8 +654,7 @@ static void
 test_v5_S3_1_4_takeover_no_delay_publishes_will (void **state)
 {
   WillRig r = rig_new (state, SES_MQTT_5, 600, 1, FALSE, 0);
-  guint dev2 = fx_client (r.fx, "dev2", "dev-1", SES_MQTT_5, FALSE, 600);
-  fx_connect (r.fx, 3000, dev2);
+  guint dev2 = take_over (r, SES_MQTT_5, FALSE, 600);
   fx_run (r.fx, 60000);
   expect_str (r.fx, will_times (r.fx), "3010", "will times");
   expect_str (r.fx, will_causes (r.fx), "taken-over", "will causes");
@@ -654,8 +670,7 @@ static void
 test_v5_C3_S3_1_4_takeover_expiry_0_publishes_will (void **state)
 {
   WillRig r = rig_new (state, SES_MQTT_5, -1, 1, FALSE, 30);
-  guint dev2 = fx_client (r.fx, "dev2", "dev-1", SES_MQTT_5, FALSE, 600);
-  fx_connect (r.fx, 3000, dev2);
+  guint dev2 = take_over (r, SES_MQTT_5, FALSE, 600);
   fx_run (r.fx, 60000);
   expect_str (r.fx, will_times (r.fx), "3010", "will times");
   expect_int (r.fx, fx_session_present (r.fx, dev2, 0), 0,
