@@ -441,10 +441,92 @@ rig_new (void **state, SesMqttVersion v, guint8 sub_qos)
   return r;
 }
 
+/* rig_new, and the subscriber withholds its acks from 500 ms. */
+static Rig
+held_rig (void **state, SesMqttVersion v, guint8 sub_qos)
+{
+  Rig r = rig_new (state, v, sub_qos);
+  fx_act (r.fx, 500, r.sub, SES_ACT_HOLD_ACKS);
+  return r;
+}
+
+/* A subscriber "sub" (ClientId "subscriber") and a publisher "pub"
+ * ("publisher"), both Clean Session 1 / Clean Start 1 without expiry,
+ * both connected at 0; no subscription yet. */
+static Rig
+clean_rig (void **state, SesMqttVersion v)
+{
+  Rig r = { .fx = make_fx (state), .v = v };
+  r.sub = fx_client (r.fx, "sub", "subscriber", v, TRUE, -1);
+  r.pub = fx_client (r.fx, "pub", "publisher", v, TRUE, -1);
+  fx_connect (r.fx, 0, r.sub);
+  fx_connect (r.fx, 0, r.pub);
+  return r;
+}
+
 static SesAction *
 pub (Rig *r, gint64 at_ms, guint8 qos, const char *payload)
 {
   return fx_publish (r->fx, at_ms, r->pub, "t", qos, payload);
+}
+
+/* The publisher sends one message per word "QoS:payload" of `msgs`, the
+ * first at at_ms and each next one 1 ms later: "1:m1 2:m2" is QoS 1 "m1"
+ * at at_ms and QoS 2 "m2" at at_ms + 1. */
+static void
+pub_series (Rig *r, gint64 at_ms, const char *msgs)
+{
+  g_auto (GStrv) words = g_strsplit (msgs, " ", -1);
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      g_assert (words[i][0] >= '0' && words[i][0] <= '2'
+                && words[i][1] == ':');
+      pub (r, at_ms + i, (guint8) (words[i][0] - '0'), words[i] + 2);
+    }
+}
+
+/* The client's connection is cut at cut_ms; it reconnects at back_ms. */
+static void
+cut_and_reconnect (Fx *fx, guint client, gint64 cut_ms, gint64 back_ms)
+{
+  fx_act (fx, cut_ms, client, SES_ACT_CUT);
+  fx_connect (fx, back_ms, client);
+}
+
+/* A CONNECT at at_ms with Clean Session 1 / Clean Start 1, whatever the
+ * client was configured with. */
+static void
+connect_clean (Fx *fx, gint64 at_ms, guint client)
+{
+  SesAction *a = fx_connect (fx, at_ms, client);
+  a->override_clean = TRUE;
+  a->clean = TRUE;
+}
+
+typedef enum { CUT_SUB, CUT_PUB } CutWho;
+
+/* One cut with a reconnect: rig_new (subscription at sub_qos), the
+ * publisher sends `msgs` from 1000 ms as in pub_series, the subscriber's
+ * or the publisher's connection is cut at cut_ms and comes back at
+ * 2000 ms; the run goes to 5000 ms. */
+static Rig
+run_with_cut (void **state, SesMqttVersion v, guint8 sub_qos,
+              const char *msgs, CutWho who, gint64 cut_ms)
+{
+  Rig r = rig_new (state, v, sub_qos);
+  pub_series (&r, 1000, msgs);
+  cut_and_reconnect (r.fx, who == CUT_SUB ? r.sub : r.pub, cut_ms, 2000);
+  fx_run (r.fx, 5000);
+  return r;
+}
+
+/* The id of the first SUBSCRIBE the client sent. */
+static guint16
+first_subscribe_id (Fx *fx, guint client)
+{
+  g_autoptr (GPtrArray) subs = fx_packets (fx, SES_OBS_SEND, FALSE, client,
+                                           SES_PKT_SUBSCRIBE);
+  return ((const SesObs *) g_ptr_array_index (subs, 0))->pkt.packet_id;
 }
 
 /* 5.0 answers a PUBREL for an unknown id with PUBCOMP 0x92; 3.1.1 has no
@@ -463,9 +545,7 @@ static Rig
 run_flows (void **state, SesMqttVersion v)
 {
   Rig r = rig_new (state, v, 2);
-  pub (&r, 1000, 0, "a");
-  pub (&r, 1001, 1, "b");
-  pub (&r, 1002, 2, "c");
+  pub_series (&r, 1000, "0:a 1:b 2:c");
   fx_run (r.fx, 5000);
   return r;
 }
@@ -492,10 +572,7 @@ test_v311_MQTT_2_3_1_1_nonzero_ids_qos0_none (void **state)
   check_flows (r);
   expect_str (r.fx, sent (r.fx, r.sub, FALSE, SES_PKT_PUBLISH), "",
               "sub PUBLISH");
-  g_autoptr (GPtrArray) subs = fx_packets (r.fx, SES_OBS_SEND, FALSE, r.sub,
-                                           SES_PKT_SUBSCRIBE);
-  expect_int (r.fx, ((const SesObs *) g_ptr_array_index (subs, 0))->pkt.packet_id,
-              1, "SUBSCRIBE id");
+  expect_int (r.fx, first_subscribe_id (r.fx, r.sub), 1, "SUBSCRIBE id");
 }
 
 /* 5.0 [MQTT-2.2.1-2], [MQTT-2.2.1-3]: same rules, 5.0 numbering. */
@@ -504,10 +581,7 @@ test_v5_MQTT_2_2_1_3_nonzero_ids_qos0_none (void **state)
 {
   Rig r = run_flows (state, SES_MQTT_5);
   check_flows (r);
-  g_autoptr (GPtrArray) subs = fx_packets (r.fx, SES_OBS_SEND, FALSE, r.sub,
-                                           SES_PKT_SUBSCRIBE);
-  expect_int (r.fx, ((const SesObs *) g_ptr_array_index (subs, 0))->pkt.packet_id,
-              1, "SUBSCRIBE id");
+  expect_int (r.fx, first_subscribe_id (r.fx, r.sub), 1, "SUBSCRIBE id");
 }
 
 /* 3.1.1 [MQTT-2.3.1-6], 5.0 [MQTT-2.2.1-5]: every ack carries the id of
@@ -547,8 +621,7 @@ test_both_MQTT_4_3_1_1_qos0_once_dup0 (void **state)
     {
       Rig r = rig_new (state, v, 2);
       pub (&r, 1000, 0, "z");
-      fx_act (r.fx, 1015, r.sub, SES_ACT_CUT);
-      fx_connect (r.fx, 2000, r.sub);
+      cut_and_reconnect (r.fx, r.sub, 1015, 2000);
       pub (&r, 3000, 0, "y");
       fx_run (r.fx, 5000);
       expect_str (r.fx, wire (r.fx, r.pub, FALSE), ">PUB:z >PUB:y", "pub wire");
@@ -589,16 +662,11 @@ test_both_MQTT_3_3_4_1_ack_per_qos (void **state)
 static void
 check_ids_unique (void **state, SesMqttVersion v)
 {
-  Rig r = rig_new (state, v, 2);
-  fx_act (r.fx, 500, r.sub, SES_ACT_HOLD_ACKS);
-  pub (&r, 1000, 1, "m1");
-  pub (&r, 1001, 2, "m2");
-  pub (&r, 1002, 1, "m3");
+  Rig r = held_rig (state, v, 2);
+  pub_series (&r, 1000, "1:m1 2:m2 1:m3");
   fx_subscribe (r.fx, 1003, r.pub, "other", 1);
-  fx_act (r.fx, 1005, r.pub, SES_ACT_CUT);
-  fx_connect (r.fx, 2000, r.pub);
-  pub (&r, 2500, 2, "m4");
-  pub (&r, 2501, 1, "m5");
+  cut_and_reconnect (r.fx, r.pub, 1005, 2000);
+  pub_series (&r, 2500, "2:m4 1:m5");
   fx_run (r.fx, 4000);
   expect_str (r.fx, outflight_ids (r.fx, r.sub), "1 2 3 4 5",
               "broker ids in flight");
@@ -608,22 +676,17 @@ check_ids_unique (void **state, SesMqttVersion v)
               "PUB1:m1 PUB2:m2 PUB3:m3 PUB1d:m1 PUB2d:m2 PUB3d:m3 PUB5:m4 "
               "PUB6:m5",
               "pub PUBLISH");
-  g_autoptr (GPtrArray) subs = fx_packets (r.fx, SES_OBS_SEND, FALSE, r.pub,
-                                           SES_PKT_SUBSCRIBE);
-  expect_int (r.fx, subs->len, 1, "SUBSCRIBE sent");
-  expect_int (r.fx, ((const SesObs *) g_ptr_array_index (subs, 0))->pkt.packet_id,
-              4, "SUBSCRIBE id");
+  expect_int (r.fx, count_sent (r.fx, r.pub, FALSE, SES_PKT_SUBSCRIBE), 1,
+              "SUBSCRIBE sent");
+  expect_int (r.fx, first_subscribe_id (r.fx, r.pub), 4, "SUBSCRIBE id");
   expect_ids_ok (r.fx);
 }
 
 static void
 check_ids_freed (void **state, SesMqttVersion v)
 {
-  Rig r = rig_new (state, v, 2);
-  fx_act (r.fx, 500, r.sub, SES_ACT_HOLD_ACKS);
-  pub (&r, 1000, 1, "m1");
-  pub (&r, 1001, 2, "m2");
-  pub (&r, 1002, 1, "m3");
+  Rig r = held_rig (state, v, 2);
+  pub_series (&r, 1000, "1:m1 2:m2 1:m3");
   fx_act (r.fx, 2000, r.sub, SES_ACT_RELEASE_ACKS);
   fx_run (r.fx, 1500);
   expect_str (r.fx, outflight_ids (r.fx, r.sub), "1 2 3", "held in flight");
@@ -712,17 +775,12 @@ test_both_MQTT_3_3_1_1_dup_on_resend (void **state)
 {
   for (SesMqttVersion v = SES_MQTT_311; v <= SES_MQTT_5; v++)
     {
-      Rig r = rig_new (state, v, 2);
-      fx_act (r.fx, 500, r.sub, SES_ACT_HOLD_ACKS);
-      pub (&r, 1000, 1, "a");
-      pub (&r, 1001, 2, "b");
-      fx_act (r.fx, 2000, r.sub, SES_ACT_CUT);
-      fx_connect (r.fx, 3000, r.sub);
+      Rig r = held_rig (state, v, 2);
+      pub_series (&r, 1000, "1:a 2:b");
+      cut_and_reconnect (r.fx, r.sub, 2000, 3000);
       fx_act (r.fx, 3500, r.sub, SES_ACT_RELEASE_ACKS);
-      pub (&r, 4000, 1, "c");
-      pub (&r, 4001, 2, "d");
-      fx_act (r.fx, 4005, r.pub, SES_ACT_CUT);
-      fx_connect (r.fx, 5000, r.pub);
+      pub_series (&r, 4000, "1:c 2:d");
+      cut_and_reconnect (r.fx, r.pub, 4005, 5000);
       fx_run (r.fx, 8000);
       expect_str (r.fx, sent (r.fx, r.sub, TRUE, SES_PKT_PUBLISH),
                   "PUB1:a PUB2:b PUB1d:a PUB2d:b PUB3:c PUB4:d",
@@ -746,12 +804,7 @@ test_both_MQTT_3_3_1_3_dup_not_copied_from_incoming (void **state)
 {
   for (SesMqttVersion v = SES_MQTT_311; v <= SES_MQTT_5; v++)
     {
-      Rig r = rig_new (state, v, 2);
-      pub (&r, 1000, 1, "a");
-      pub (&r, 1001, 2, "b");
-      fx_act (r.fx, 1005, r.pub, SES_ACT_CUT);
-      fx_connect (r.fx, 2000, r.pub);
-      fx_run (r.fx, 5000);
+      Rig r = run_with_cut (state, v, 2, "1:a 2:b", CUT_PUB, 1005);
       expect_str (r.fx, wire (r.fx, r.pub, TRUE),
                   "<PUB1d:a >ACK1 <PUB2d:b >REC2 <REL2 >COMP2",
                   "broker view of pub");
@@ -772,11 +825,7 @@ test_both_S3_3_1_1_repeat_arrives_with_new_id_dup0 (void **state)
 {
   for (SesMqttVersion v = SES_MQTT_311; v <= SES_MQTT_5; v++)
     {
-      Rig r = rig_new (state, v, 1);
-      pub (&r, 1000, 1, "a");
-      fx_act (r.fx, 1015, r.pub, SES_ACT_CUT);
-      fx_connect (r.fx, 2000, r.pub);
-      fx_run (r.fx, 5000);
+      Rig r = run_with_cut (state, v, 1, "1:a", CUT_PUB, 1015);
       expect_str (r.fx, wire (r.fx, r.pub, FALSE),
                   ">PUB1:a >PUB1d:a <ACK1", "pub wire");
       expect_str (r.fx, sent (r.fx, r.sub, TRUE, SES_PKT_PUBLISH),
@@ -794,8 +843,7 @@ test_both_S3_3_1_1_repeat_arrives_with_new_id_dup0 (void **state)
 static void
 check_qos1_sender (void **state, SesMqttVersion v)
 {
-  Rig r = rig_new (state, v, 1);
-  fx_act (r.fx, 500, r.sub, SES_ACT_HOLD_ACKS);
+  Rig r = held_rig (state, v, 1);
   pub (&r, 1000, 1, "a");
   fx_act (r.fx, 3000, r.sub, SES_ACT_RELEASE_ACKS);
   fx_run (r.fx, 2900);
@@ -889,11 +937,7 @@ test_v5_MQTT_4_3_3_12_id_new_after_pubcomp (void **state)
 static void
 check_qos2_sender_resumes_with_pubrel (void **state, SesMqttVersion v)
 {
-  Rig r = rig_new (state, v, 2);
-  pub (&r, 1000, 2, "c");
-  fx_act (r.fx, 1035, r.pub, SES_ACT_CUT);
-  fx_connect (r.fx, 2000, r.pub);
-  fx_run (r.fx, 5000);
+  Rig r = run_with_cut (state, v, 2, "2:c", CUT_PUB, 1035);
   g_autofree char *want = g_strdup_printf (
       ">PUB1:c <REC1 >REL1 >REL1 <COMP1%s", unknown_id (v));
   expect_str (r.fx, wire (r.fx, r.pub, FALSE), want, "pub wire");
@@ -929,11 +973,7 @@ test_v5_MQTT_4_3_3_6_sender_resumes_with_pubrel_0x92 (void **state)
 static void
 check_c6_broker_resumes_with_pubrel (void **state, SesMqttVersion v)
 {
-  Rig r = rig_new (state, v, 2);
-  pub (&r, 1000, 2, "x");
-  fx_act (r.fx, 1035, r.sub, SES_ACT_CUT);
-  fx_connect (r.fx, 2000, r.sub);
-  fx_run (r.fx, 5000);
+  Rig r = run_with_cut (state, v, 2, "2:x", CUT_SUB, 1035);
   expect_str (r.fx, wire (r.fx, r.sub, FALSE),
               "<PUB1:x >REC1 <REL1 >COMP1", "sub wire");
   expect_str (r.fx, wire (r.fx, r.sub, TRUE),
@@ -964,11 +1004,7 @@ test_v5_MQTT_4_3_3_6_broker_resumes_with_pubrel (void **state)
 static void
 check_client_unknown_pubrel (void **state, SesMqttVersion v)
 {
-  Rig r = rig_new (state, v, 2);
-  pub (&r, 1000, 2, "x");
-  fx_act (r.fx, 1045, r.sub, SES_ACT_CUT);
-  fx_connect (r.fx, 2000, r.sub);
-  fx_run (r.fx, 5000);
+  Rig r = run_with_cut (state, v, 2, "2:x", CUT_SUB, 1045);
   g_autofree char *want = g_strdup_printf (
       "<PUB1:x >REC1 <REL1 >COMP1 <REL1 >COMP1%s", unknown_id (v));
   expect_str (r.fx, wire (r.fx, r.sub, FALSE), want, "sub wire");
@@ -1002,15 +1038,12 @@ test_v5_MQTT_4_3_3_11_unknown_pubrel_gets_pubcomp_0x92 (void **state)
 static void
 check_qos2_no_duplicate (void **state, SesMqttVersion v)
 {
-  Rig r = rig_new (state, v, 2);
-  fx_act (r.fx, 500, r.sub, SES_ACT_HOLD_ACKS);
+  Rig r = held_rig (state, v, 2);
   pub (&r, 1000, 2, "x");
-  fx_act (r.fx, 2000, r.sub, SES_ACT_CUT);
-  fx_connect (r.fx, 3000, r.sub);
+  cut_and_reconnect (r.fx, r.sub, 2000, 3000);
   fx_act (r.fx, 3500, r.sub, SES_ACT_RELEASE_ACKS);
   pub (&r, 5000, 2, "y");
-  fx_act (r.fx, 5015, r.pub, SES_ACT_CUT);
-  fx_connect (r.fx, 6000, r.pub);
+  cut_and_reconnect (r.fx, r.pub, 5015, 6000);
   fx_run (r.fx, 9000);
   expect_str (r.fx, wire (r.fx, r.sub, FALSE),
               "<PUB1:x <PUB1d:x >REC1 <REL1 >COMP1 <PUB2:y >REC2 <REL2 >COMP2",
@@ -1073,8 +1106,7 @@ check_method_a_vs_b (void **state, SesMqttVersion v)
       Rig r = rig_new (state, v, 2);
       ses_mqtt_config_broker (r.fx->cfg)->qos2_on_pubrel = method_a;
       pub (&r, 1000, 2, "x");
-      fx_act (r.fx, 1025, r.pub, SES_ACT_CUT);
-      fx_connect (r.fx, 3000, r.pub);
+      cut_and_reconnect (r.fx, r.pub, 1025, 3000);
       fx_run (r.fx, 2000);
       const GArray *in = session_of (r.fx, r.pub)->incoming;
       expect_int (r.fx, in->len, 1, "QoS 2 ids awaiting PUBREL");
@@ -1112,13 +1144,11 @@ test_v5_S4_3_3_method_a_vs_method_b (void **state)
 static void
 test_v5_MQTT_4_3_3_7_no_expiry_after_qos2_sent (void **state)
 {
-  Rig r = rig_new (state, SES_MQTT_5, 2);
-  fx_act (r.fx, 500, r.sub, SES_ACT_HOLD_ACKS);
+  Rig r = held_rig (state, SES_MQTT_5, 2);
   SesAction *a = pub (&r, 1000, 2, "x");
   a->has_expiry = TRUE;
   a->expiry_s = 1;
-  fx_act (r.fx, 1500, r.sub, SES_ACT_CUT);
-  fx_connect (r.fx, 5000, r.sub);
+  cut_and_reconnect (r.fx, r.sub, 1500, 5000);
   fx_act (r.fx, 5500, r.sub, SES_ACT_RELEASE_ACKS);
   fx_run (r.fx, 8000);
   expect_str (r.fx, wire (r.fx, r.sub, TRUE),
@@ -1145,8 +1175,7 @@ test_v5_MQTT_4_3_3_13_ack_sequence_completes_after_expiry (void **state)
       SesAction *a = pub (&r, 1000, 2, "x");
       a->has_expiry = TRUE;
       a->expiry_s = 1;
-      fx_act (r.fx, 1025, r.pub, SES_ACT_CUT);
-      fx_connect (r.fx, 5000, r.pub);
+      cut_and_reconnect (r.fx, r.pub, 1025, 5000);
       fx_run (r.fx, 8000);
       expect_str (r.fx, wire (r.fx, r.pub, FALSE),
                   ">PUB1:x <REC1 >REL1 >REL1 <COMP1", "pub wire");
@@ -1167,43 +1196,37 @@ test_v5_MQTT_4_3_3_13_ack_sequence_completes_after_expiry (void **state)
 static void
 check_min_qos (void **state, SesMqttVersion v)
 {
-  Fx *fx = make_fx (state);
-  guint sub = fx_client (fx, "sub", "subscriber", v, TRUE, -1);
-  guint pb = fx_client (fx, "pub", "publisher", v, TRUE, -1);
-  fx_connect (fx, 0, sub);
-  fx_connect (fx, 0, pb);
+  Rig r = clean_rig (state, v);
   for (guint8 g = 0; g < 3; g++)
     {
       g_autofree char *filter = g_strdup_printf ("g%u/t", g);
-      fx_subscribe (fx, 100 + g, sub, filter, g);
+      fx_subscribe (r.fx, 100 + g, r.sub, filter, g);
       for (guint8 q = 0; q < 3; q++)
         {
           g_autofree char *payload = g_strdup_printf ("g%up%u", g, q);
-          fx_publish (fx, 1000 + 3 * g + q, pb, filter, q, payload);
+          fx_publish (r.fx, 1000 + 3 * g + q, r.pub, filter, q, payload);
         }
     }
-  fx_run (fx, 3000);
-  expect_str (fx, deliveries (fx, sub, FALSE),
+  fx_run (r.fx, 3000);
+  expect_str (r.fx, deliveries (r.fx, r.sub, FALSE),
               "g0p0/q0 g0p1/q0 g0p2/q0 g1p0/q0 g1p1/q1 g1p2/q1 g2p0/q0 "
               "g2p1/q1 g2p2/q2",
               "delivered");
-  expect_ids_ok (fx);
+  expect_ids_ok (r.fx);
 
-  Fx *capped = make_fx (state);
-  ses_mqtt_config_broker (capped->cfg)->max_qos = 1;
-  sub = fx_client (capped, "sub", "subscriber", v, TRUE, -1);
-  pb = fx_client (capped, "pub", "publisher", v, TRUE, -1);
-  fx_connect (capped, 0, sub);
-  fx_connect (capped, 0, pb);
-  fx_subscribe (capped, 100, sub, "t", 2);
-  fx_publish (capped, 1000, pb, "t", 2, "hi");
-  fx_run (capped, 3000);
-  g_autoptr (GPtrArray) acks = fx_packets (capped, SES_OBS_RECEIVE, FALSE, sub,
-                                           SES_PKT_SUBACK);
-  expect_int (capped, acks->len, 1, "SUBACKs");
-  expect_int (capped, ((const SesObs *) g_ptr_array_index (acks, 0))->pkt.qos,
-              1, "granted QoS");
-  expect_str (capped, deliveries (capped, sub, FALSE), "hi/q1", "delivered");
+  Rig capped = clean_rig (state, v);
+  ses_mqtt_config_broker (capped.fx->cfg)->max_qos = 1;
+  fx_subscribe (capped.fx, 100, capped.sub, "t", 2);
+  pub (&capped, 1000, 2, "hi");
+  fx_run (capped.fx, 3000);
+  g_autoptr (GPtrArray) acks = fx_packets (capped.fx, SES_OBS_RECEIVE, FALSE,
+                                           capped.sub, SES_PKT_SUBACK);
+  expect_int (capped.fx, acks->len, 1, "SUBACKs");
+  expect_int (capped.fx,
+              ((const SesObs *) g_ptr_array_index (acks, 0))->pkt.qos, 1,
+              "granted QoS");
+  expect_str (capped.fx, deliveries (capped.fx, capped.sub, FALSE), "hi/q1",
+              "delivered");
 }
 
 /* 3.1.1 [MQTT-3.8.4-6]. */
@@ -1225,24 +1248,20 @@ test_v5_MQTT_3_8_4_8_delivered_qos_is_min (void **state)
 static void
 check_overlap (void **state, SesMqttVersion v)
 {
-  Fx *fx = make_fx (state);
-  guint sub = fx_client (fx, "sub", "subscriber", v, TRUE, -1);
-  guint pb = fx_client (fx, "pub", "publisher", v, TRUE, -1);
-  fx_connect (fx, 0, sub);
-  fx_connect (fx, 0, pb);
-  fx_subscribe (fx, 100, sub, "o/#", 0);
-  fx_subscribe (fx, 101, sub, "o/x", 2);
-  fx_subscribe (fx, 102, sub, "+/x", 1);
-  fx_publish (fx, 1000, pb, "o/x", 2, "A");
-  fx_publish (fx, 1001, pb, "o/x", 1, "B");
-  fx_publish (fx, 1002, pb, "o/y", 2, "C");
-  fx_publish (fx, 1003, pb, "p/x", 2, "D");
-  fx_run (fx, 3000);
-  expect_str (fx, deliveries (fx, sub, FALSE), "A/q2 B/q1 C/q0 D/q1",
+  Rig r = clean_rig (state, v);
+  fx_subscribe (r.fx, 100, r.sub, "o/#", 0);
+  fx_subscribe (r.fx, 101, r.sub, "o/x", 2);
+  fx_subscribe (r.fx, 102, r.sub, "+/x", 1);
+  fx_publish (r.fx, 1000, r.pub, "o/x", 2, "A");
+  fx_publish (r.fx, 1001, r.pub, "o/x", 1, "B");
+  fx_publish (r.fx, 1002, r.pub, "o/y", 2, "C");
+  fx_publish (r.fx, 1003, r.pub, "p/x", 2, "D");
+  fx_run (r.fx, 3000);
+  expect_str (r.fx, deliveries (r.fx, r.sub, FALSE), "A/q2 B/q1 C/q0 D/q1",
               "delivered");
-  expect_str (fx, sent (fx, sub, TRUE, SES_PKT_PUBLISH),
+  expect_str (r.fx, sent (r.fx, r.sub, TRUE, SES_PKT_PUBLISH),
               "PUB1:A PUB2:B PUB:C PUB3:D", "broker PUBLISH");
-  expect_ids_ok (fx);
+  expect_ids_ok (r.fx);
 }
 
 /* both [MQTT-4.5.0-1] with 3.1.1 [MQTT-3.3.5-1] / 5.0 [MQTT-3.3.4-2]: two
@@ -1300,13 +1319,9 @@ test_v5_MQTT_3_3_4_2_overlap_one_copy_highest_qos (void **state)
 static void
 check_broker_resend (void **state, SesMqttVersion v)
 {
-  Rig r = rig_new (state, v, 2);
-  fx_act (r.fx, 500, r.sub, SES_ACT_HOLD_ACKS);
-  pub (&r, 1000, 1, "m1");
-  pub (&r, 1001, 2, "m2");
-  pub (&r, 1002, 1, "m3");
-  fx_act (r.fx, 2000, r.sub, SES_ACT_CUT);
-  fx_connect (r.fx, 3000, r.sub);
+  Rig r = held_rig (state, v, 2);
+  pub_series (&r, 1000, "1:m1 2:m2 1:m3");
+  cut_and_reconnect (r.fx, r.sub, 2000, 3000);
   fx_act (r.fx, 4000, r.sub, SES_ACT_RELEASE_ACKS);
   fx_run (r.fx, 6000);
   expect_int (r.fx, fx_session_present (r.fx, r.sub, 1), 1, "session present");
@@ -1341,13 +1356,7 @@ test_v5_MQTT_4_4_0_1_broker_resends_in_order_same_ids (void **state)
 static void
 check_client_resend (void **state, SesMqttVersion v)
 {
-  Rig r = rig_new (state, v, 2);
-  pub (&r, 1000, 1, "m1");
-  pub (&r, 1001, 2, "m2");
-  pub (&r, 1002, 1, "m3");
-  fx_act (r.fx, 1005, r.pub, SES_ACT_CUT);
-  fx_connect (r.fx, 2000, r.pub);
-  fx_run (r.fx, 5000);
+  Rig r = run_with_cut (state, v, 2, "1:m1 2:m2 1:m3", CUT_PUB, 1005);
   expect_int (r.fx, fx_session_present (r.fx, r.pub, 1), 1, "session present");
   expect_str (r.fx, sent (r.fx, r.pub, FALSE, SES_PKT_PUBLISH),
               "PUB1:m1 PUB2:m2 PUB3:m3 PUB1d:m1 PUB2d:m2 PUB3d:m3",
@@ -1382,10 +1391,8 @@ test_v5_MQTT_4_6_0_1_client_resends_in_order (void **state)
 static void
 test_v5_MQTT_4_4_0_1_no_resend_within_connection (void **state)
 {
-  Rig r = rig_new (state, SES_MQTT_5, 2);
-  fx_act (r.fx, 500, r.sub, SES_ACT_HOLD_ACKS);
-  pub (&r, 1000, 1, "m1");
-  pub (&r, 1001, 2, "m2");
+  Rig r = held_rig (state, SES_MQTT_5, 2);
+  pub_series (&r, 1000, "1:m1 2:m2");
   fx_run (r.fx, 130000);
   expect_str (r.fx, sent (r.fx, r.sub, TRUE, SES_PKT_PUBLISH), "PUB1:m1 PUB2:m2",
               "broker PUBLISH");
@@ -1415,13 +1422,10 @@ test_v5_MQTT_4_4_0_1_no_resend_within_connection (void **state)
 static void
 test_v5_MQTT_4_4_0_1_no_resend_without_session (void **state)
 {
-  Rig r = rig_new (state, SES_MQTT_5, 2);
-  fx_act (r.fx, 500, r.sub, SES_ACT_HOLD_ACKS);
+  Rig r = held_rig (state, SES_MQTT_5, 2);
   pub (&r, 1000, 1, "m1");
   fx_act (r.fx, 2000, r.sub, SES_ACT_CUT);
-  SesAction *a = fx_connect (r.fx, 3000, r.sub);
-  a->override_clean = TRUE;
-  a->clean = TRUE;
+  connect_clean (r.fx, 3000, r.sub);
   fx_run (r.fx, 6000);
   expect_int (r.fx, fx_session_present (r.fx, r.sub, 1), 0, "session present");
   expect_str (r.fx, sent (r.fx, r.sub, TRUE, SES_PKT_PUBLISH), "PUB1:m1",
@@ -1460,18 +1464,13 @@ test_v5_MQTT_4_4_0_1_no_resend_without_session (void **state)
 static void
 test_v311_MQTT_4_4_0_1_no_resend_after_clean_session (void **state)
 {
-  Rig r = rig_new (state, SES_MQTT_311, 2);
-  fx_act (r.fx, 500, r.sub, SES_ACT_HOLD_ACKS);
+  Rig r = held_rig (state, SES_MQTT_311, 2);
   pub (&r, 1000, 1, "m1");
   pub (&r, 1500, 1, "m2");
   fx_act (r.fx, 1505, r.pub, SES_ACT_CUT);
   fx_act (r.fx, 2000, r.sub, SES_ACT_CUT);
-  SesAction *a = fx_connect (r.fx, 3000, r.sub);
-  a->override_clean = TRUE;
-  a->clean = TRUE;
-  a = fx_connect (r.fx, 3000, r.pub);
-  a->override_clean = TRUE;
-  a->clean = TRUE;
+  connect_clean (r.fx, 3000, r.sub);
+  connect_clean (r.fx, 3000, r.pub);
   fx_run (r.fx, 6000);
   expect_int (r.fx, fx_session_present (r.fx, r.sub, 1), 0, "session present");
   expect_str (r.fx, sent (r.fx, r.sub, TRUE, SES_PKT_PUBLISH), "PUB1:m1",
@@ -1494,8 +1493,7 @@ test_both_J_qos0_and_subscribe_not_resent (void **state)
       Rig r = rig_new (state, v, 2);
       pub (&r, 1000, 0, "z");
       fx_subscribe (r.fx, 1012, r.sub, "u", 1);
-      fx_act (r.fx, 1015, r.sub, SES_ACT_CUT);
-      fx_connect (r.fx, 2000, r.sub);
+      cut_and_reconnect (r.fx, r.sub, 1015, 2000);
       fx_run (r.fx, 5000);
       expect_str (r.fx, sent (r.fx, r.sub, TRUE, SES_PKT_PUBLISH), "PUB:z",
                   "broker PUBLISH");
@@ -1520,12 +1518,8 @@ test_both_MQTT_4_6_0_2_acks_in_arrival_order (void **state)
 {
   for (SesMqttVersion v = SES_MQTT_311; v <= SES_MQTT_5; v++)
     {
-      Rig r = rig_new (state, v, 2);
-      fx_act (r.fx, 500, r.sub, SES_ACT_HOLD_ACKS);
-      pub (&r, 1000, 1, "m1");
-      pub (&r, 1001, 2, "m2");
-      pub (&r, 1002, 1, "m3");
-      pub (&r, 1003, 2, "m4");
+      Rig r = held_rig (state, v, 2);
+      pub_series (&r, 1000, "1:m1 2:m2 1:m3 2:m4");
       fx_act (r.fx, 2000, r.sub, SES_ACT_RELEASE_ACKS);
       fx_run (r.fx, 4000);
       expect_str (r.fx, wire (r.fx, r.sub, FALSE),
@@ -1567,8 +1561,7 @@ check_order_per_publisher (void **state, SesMqttVersion v)
       fx_publish (fx, at, pa, "t", 1, a[i]);
       fx_publish (fx, at + 1, pb, "t", 2, b[i]);
     }
-  fx_act (fx, 2000, sub, SES_ACT_CUT);
-  fx_connect (fx, 4000, sub);
+  cut_and_reconnect (fx, sub, 2000, 4000);
   fx_run (fx, 8000);
   expect_str (fx, delivered_from (fx, sub, pa), "a1 a2 a3 a4 a5 a6",
               "publisher A at the subscriber");
