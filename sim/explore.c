@@ -805,17 +805,13 @@ ses_explore (const SesWorld *world, gconstpointer monitor,
   if (s.violating_id != G_MAXUINT64)
     rebuild_path (world, s.links, s.violating_id, trail);
 
-  /* Whatever was still waiting to be expanded. */
+  /* Whatever was still waiting to be expanded (depth first, `at` stays
+   * 0 and `next` is `todo`). */
   guint redundant = pool.garbage->len;
-  if (!opts->depth_first)
-    for (guint i = at; i < todo->len; i++)
-      garbage_add (pool.garbage, g_ptr_array_index (todo, i));
-  else
-    for (guint i = 0; i < todo->len; i++)
-      garbage_add (pool.garbage, g_ptr_array_index (todo, i));
-  if (!opts->depth_first)
-    for (guint i = 0; i < next->len; i++)
-      garbage_add (pool.garbage, g_ptr_array_index (next, i));
+  for (guint i = at; i < todo->len; i++)
+    garbage_add (pool.garbage, g_ptr_array_index (todo, i));
+  for (guint i = 0; next != todo && i < next->len; i++)
+    garbage_add (pool.garbage, g_ptr_array_index (next, i));
   stats->frontier = pool.garbage->len - redundant;
   if (!stats->violation && stats->frontier > 0)
     stats->complete = FALSE;
