@@ -1,0 +1,508 @@
+/* `sessim check FILE`: explores every placement of the allowed faults
+ * (or, with --random, walks seeded paths), prints the verdict and writes
+ * the shortest counterexample as a replayable trail. Progress and speed
+ * are timed here, on the terminal only: they never reach an output file. */
+#include "sessim-config.h"
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "checker.h"
+#include "common.h"
+#include "coverage.h"
+#include "render.h"
+#include "report.h"
+#include "stategraph.h"
+
+/* Progress on stderr: nothing in the first second, then a line a second
+ * at most. Also the memory limit, which the same callbacks watch. */
+typedef struct {
+  gint64 start_us;
+  gint64 last_us;
+  gboolean quiet;
+  guint64 max_rss_kib;   /* 0: none */
+} Progress;
+
+/* The memory limit: the search stops, incomplete, once this process's
+ * resident memory passes it, rather than let the system kill it. */
+static gboolean
+within_memory (const SesExploreStats *st, gpointer data)
+{
+  (void) st;
+  const SesCheckOptions *o = data;
+  const Progress *pr = o->progress_data;
+  return pr->max_rss_kib == 0
+         || cli_proc_kib ("/proc/self/status", "VmRSS:") <= pr->max_rss_kib;
+}
+
+/* The seconds since the start, or a negative number when it is not time
+ * for a line. */
+static double
+progress_due (Progress *pr)
+{
+  gint64 now = g_get_monotonic_time ();
+  if (pr->quiet || now - pr->start_us < G_USEC_PER_SEC
+      || now - pr->last_us < G_USEC_PER_SEC)
+    return -1;
+  pr->last_us = now;
+  return (double) (now - pr->start_us) / G_USEC_PER_SEC;
+}
+
+static void
+print_progress (const SesExploreStats *st, gpointer data)
+{
+  const SesCheckOptions *o = data;
+  double secs = progress_due (o->progress_data);
+  if (secs < 0)
+    return;
+  fprintf (stderr, "  %" G_GUINT64_FORMAT " states, %.0f states/s, depth %u, "
+           "queue %" G_GUINT64_FORMAT "\n", st->states, st->states / secs,
+           st->max_depth, st->frontier);
+}
+
+static void
+print_random_progress (const SesRandomResult *so_far, gpointer data)
+{
+  double secs = progress_due (data);
+  if (secs < 0)
+    return;
+  fprintf (stderr, "  %" G_GUINT64_FORMAT " walks, %.0f walks/s, %u "
+           "failing\n", so_far->seeds_run, so_far->seeds_run / secs,
+           so_far->failures->len);
+}
+
+static gint64
+bound (gint64 from_cli, gint64 from_scenario, gint64 fallback)
+{
+  return from_cli >= 0 ? from_cli : from_scenario >= 0 ? from_scenario
+                                                       : fallback;
+}
+
+/* "I/N", 1 <= I <= N. */
+static gboolean
+parse_shard (const char *text, guint *index, guint *count)
+{
+  g_auto (GStrv) parts = g_strsplit (text, "/", 2);
+  guint64 i, n;
+  if (parts[0] == NULL || parts[1] == NULL
+      || !g_ascii_string_to_unsigned (parts[0], 10, 1, G_MAXUINT32, &i, NULL)
+      || !g_ascii_string_to_unsigned (parts[1], 10, 1, G_MAXUINT32, &n, NULL)
+      || i > n)
+    return FALSE;
+  *index = (guint) i;
+  *count = (guint) n;
+  return TRUE;
+}
+
+typedef struct {
+  const char *path;
+  const char *dir;
+  const char *faults_on;
+  gboolean json, quiet, explain, list_rules;
+} CheckOutput;
+
+/* check --random: walks, writes each failure's trail and trace, prints the
+ * report. */
+static int
+check_random (const SesScript *script, SesCheckOptions *o,
+              const SesRandomOptions *ro, const CheckOutput *out)
+{
+  gint64 start = g_get_monotonic_time ();
+  SesRandomResult res;
+  g_autoptr (SesReport) report = ses_check_random_report (
+      script, out->path, SESSIM_VERSION, out->faults_on, o, ro, &res);
+  report->seconds = (double) (g_get_monotonic_time () - start)
+                    / G_USEC_PER_SEC;
+  for (guint i = 0; i < res.failures->len; i++)
+    {
+      const SesRandomFailure *f = g_ptr_array_index (res.failures, i);
+      g_autofree char *stem = g_strdup_printf ("seed-%" G_GUINT64_FORMAT,
+                                               f->seed);
+      g_autofree char *settings = ses_check_describe_settings (&f->settings);
+      g_autofree char *shrunk = f->shrink.shrunk != f->shrink.original
+          ? g_strdup_printf ("shrunk from %u", f->shrink.original)
+          : g_strdup ("as walked");
+      g_autofree char *note = g_strdup_printf (
+          "# random walk of seed %" G_GUINT64_FORMAT ": %s\n"
+          "# %u choices, %s\n", f->seed, settings, f->trail->choices->len,
+          shrunk);
+      g_autoptr (GString) violation = g_string_new (NULL);
+      g_autoptr (GError) error = NULL;
+      if (!cli_write_counterexample (script, f->trail, NULL, out->dir, stem, note,
+                                 i == 0 && !out->quiet && !out->json,
+                                 out->explain, NULL, violation, &error))
+        {
+          cli_print_error (error->message);
+          ses_random_result_clear (&res);
+          return EXIT_USAGE;
+        }
+      g_autofree char *tname = g_strdup_printf ("%s.trail", stem);
+      ses_report_add_failure (report, ses_check_report_failure (
+          f, g_string_free (g_steal_pointer (&violation), FALSE),
+          g_build_filename (out->dir, tname, NULL)));
+    }
+  ses_random_result_clear (&res);
+  report->peak_rss_kib = cli_peak_rss_kib ();
+  if (out->json)
+    {
+      g_autofree char *j = ses_report_to_json (report);
+      fputs (j, stdout);
+    }
+  else
+    {
+      g_autofree char *t = ses_report_to_text (report, out->list_rules);
+      fputs (t, stdout);
+      printf ("# %.2f s, %.0f walks/s, %u job%s, peak %" G_GUINT64_FORMAT
+              " KiB\n", report->seconds,
+              report->seconds > 0 ? report->seeds_run / report->seconds : 0.0,
+              o->jobs, o->jobs == 1 ? "" : "s", report->peak_rss_kib);
+      if (report->failures->len > 0)
+        printf ("# replay one with: sessim replay %s\n",
+                ((SesReportFailure *) g_ptr_array_index (report->failures, 0))
+                  ->trail);
+    }
+  return ses_report_status (report);
+}
+
+int
+cli_check (int argc, char **argv)
+{
+  gint64 cuts = -1, crashes = -1, restarts = -1, half_opens = -1;
+  gint64 max_states = -1, max_depth = -1, seed = -1, jobs = -1;
+  gint64 max_memory = -1;
+  gint64 max_failures = 10;
+  gboolean bfs = FALSE, dfs = FALSE, json = FALSE, quiet = FALSE;
+  gboolean explain = FALSE, random = FALSE, no_swarm = FALSE;
+  gboolean no_shrink = FALSE, coverage = FALSE, no_reduction = FALSE;
+  g_autofree char *faults_on = NULL;
+  g_autofree char *out_dir = NULL;
+  g_autofree char *render = NULL;
+  g_autofree char *seeds = NULL;
+  g_autofree char *shard = NULL;
+  GOptionEntry entries[] = {
+    { "render", 'r', 0, G_OPTION_ARG_STRING, &render,
+      "Draw the counterexample's diagrams: dot, svg or png", "FORMAT" },
+    { "max-cuts", 0, 0, G_OPTION_ARG_INT64, &cuts,
+      "Network cuts to place (default: the scenario's, else 1)", "N" },
+    { "max-crashes", 0, 0, G_OPTION_ARG_INT64, &crashes,
+      "Client crashes to place (default: the scenario's, else 0)", "N" },
+    { "max-restarts", 0, 0, G_OPTION_ARG_INT64, &restarts,
+      "Broker restarts to place (default: the scenario's, else 0)", "N" },
+    { "max-half-opens", 0, 0, G_OPTION_ARG_INT64, &half_opens,
+      "Half-open links to place (default: the scenario's, else 0)", "N" },
+    { "faults-on", 0, 0, G_OPTION_ARG_STRING, &faults_on,
+      "Only these clients (comma-separated names) suffer faults", "WHO" },
+    { "bfs", 0, 0, G_OPTION_ARG_NONE, &bfs,
+      "Breadth first: shortest counterexample (default)", NULL },
+    { "dfs", 0, 0, G_OPTION_ARG_NONE, &dfs,
+      "Depth first (the counterexample is shrunk)", NULL },
+    { "jobs", 'j', 0, G_OPTION_ARG_INT64, &jobs,
+      "Threads: expand states (breadth first) or walk seeds (--random) in "
+      "parallel; the result does not depend on it (default 1)", "N" },
+    { "no-reduction", 0, 0, G_OPTION_ARG_NONE, &no_reduction,
+      "Try every order of simultaneous events at different clients, even "
+      "where the order cannot matter", NULL },
+    { "max-memory", 0, 0, G_OPTION_ARG_INT64, &max_memory,
+      "Stop, incomplete (exit 3), once resident memory passes this many MiB "
+      "(default: three quarters of the machine's memory; 0: no limit)",
+      "MIB" },
+    { "max-states", 0, 0, G_OPTION_ARG_INT64, &max_states,
+      "Stop after storing this many states, exit 3 (default 1000000)", "N" },
+    { "max-depth", 0, 0, G_OPTION_ARG_INT64, &max_depth,
+      "Explore paths (or walks) of at most this many choices (default: "
+      "none)", "N" },
+    { "random", 0, 0, G_OPTION_ARG_NONE, &random,
+      "Random mode: one seeded walk per seed instead of every path", NULL },
+    { "seeds", 0, 0, G_OPTION_ARG_STRING, &seeds,
+      "With --random: the seeds to walk, A..B (default 1..100)", "A..B" },
+    { "shard", 0, 0, G_OPTION_ARG_STRING, &shard,
+      "With --random: walk only the seeds S with (S - A) % N == I - 1",
+      "I/N" },
+    { "no-swarm", 0, 0, G_OPTION_ARG_NONE, &no_swarm,
+      "With --random: every seed uses every fault class at its maximum, "
+      "instead of drawing its own mix", NULL },
+    { "max-failures", 0, 0, G_OPTION_ARG_INT64, &max_failures,
+      "With --random: stop after this many failing seeds (default 10, "
+      "0: walk every seed)", "N" },
+    { "no-shrink", 0, 0, G_OPTION_ARG_NONE, &no_shrink,
+      "Keep depth-first and random counterexamples as found", NULL },
+    { "coverage", 0, 0, G_OPTION_ARG_NONE, &coverage,
+      "List which of the model's rules were exercised and which were not",
+      NULL },
+    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Seed", "N" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
+      "Folder for output/<scenario>/ files (default: output)", "DIR" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      "Print the result as one JSON object", NULL },
+    { "explain", 'e', 0, G_OPTION_ARG_NONE, &explain,
+      "Explain each step of a counterexample", NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+      "No progress, no counterexample timeline", NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new (
+      "FILE - explore every placement of the allowed faults and every order "
+      "of simultaneous events, checking the invariants on every path; or, "
+      "with --random, walk one seeded path per seed");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return cli_usage_error (ctx, error->message);
+  if (argc != 2)
+    return cli_usage_error (ctx, "name one scenario file");
+  if (bfs && dfs)
+    return cli_usage_error (ctx, "--bfs and --dfs exclude each other");
+  if (render != NULL && !ses_render_format_supported (render))
+    return cli_usage_error (ctx, "--render takes dot, svg or png");
+  if (jobs == 0 || jobs < -1 || jobs > 1024)
+    return cli_usage_error (ctx, "--jobs takes a number of threads, 1 to 1024");
+  if (jobs > 1 && dfs)
+    return cli_usage_error (ctx, "--jobs applies to breadth-first search and "
+                             "--random, not to --dfs");
+  if (cuts < -1 || crashes < -1 || restarts < -1 || half_opens < -1
+      || max_states < -1 || max_depth < -1 || seed < -1)
+    return cli_usage_error (ctx, "bounds and --seed take non-negative numbers");
+  if (max_failures < 0 || max_failures > G_MAXUINT32)
+    return cli_usage_error (ctx, "--max-failures takes a non-negative number");
+  SesRandomOptions ro = { .seed_from = 1, .seed_to = 100, .shard_index = 1,
+                          .shard_count = 1, .swarm = !no_swarm,
+                          .shrink = !no_shrink,
+                          .max_failures = (guint) max_failures };
+  if (random)
+    {
+      if (bfs || dfs)
+        return cli_usage_error (ctx, "--random walks; --bfs and --dfs search");
+      if (render != NULL)
+        return cli_usage_error (ctx, "--render does not apply to --random: "
+                                 "replay a failing seed's trail with "
+                                 "--render");
+      if (seed >= 0)
+        return cli_usage_error (ctx, "--random takes --seeds A..B, not --seed");
+      if (max_states >= 0)
+        return cli_usage_error (ctx, "--max-states does not apply to --random");
+      if (seeds != NULL && !cli_parse_seeds (seeds, &ro.seed_from, &ro.seed_to))
+        return cli_usage_error (ctx, "--seeds takes A..B, whole numbers with "
+                                 "A <= B");
+      if (shard != NULL && !parse_shard (shard, &ro.shard_index,
+                                         &ro.shard_count))
+        return cli_usage_error (ctx, "--shard takes I/N with 1 <= I <= N");
+    }
+  else if (seeds != NULL || shard != NULL || no_swarm)
+    return cli_usage_error (ctx, "--seeds, --shard and --no-swarm need --random");
+  const char *path = argv[1];
+  g_autoptr (SesScript) script = ses_script_load_file (path, &error);
+  if (script == NULL)
+    {
+      cli_print_error (error->message);
+      return EXIT_USAGE;
+    }
+  const SesScriptBounds *sb = ses_script_bounds (script);
+  SesCheckOptions o = { .depth_first = dfs };
+  o.jobs = jobs > 0 ? (guint) jobs : 1;
+  o.no_reduction = no_reduction;
+  o.budgets[SES_CHECK_CUTS] = (guint32) bound (cuts, sb->max_cuts, 1);
+  o.budgets[SES_CHECK_CRASHES] = (guint32) bound (crashes, sb->max_crashes, 0);
+  o.budgets[SES_CHECK_RESTARTS] = (guint32) bound (restarts, sb->max_restarts,
+                                                   0);
+  o.budgets[SES_CHECK_HALF_OPENS] = (guint32) bound (half_opens,
+                                                     sb->max_half_opens, 0);
+  o.max_states = (guint64) bound (max_states, sb->max_states, 1000000);
+  o.max_depth = (guint) bound (max_depth, sb->max_depth, 0);
+  o.faults_on = sb->faults_on;
+  const GPtrArray *labels = ses_mqtt_config_labels (ses_script_config (script));
+  if (faults_on != NULL)
+    {
+      o.faults_on = 0;
+      g_auto (GStrv) names = g_strsplit (faults_on, ",", -1);
+      for (guint k = 0; names[k] != NULL; k++)
+        {
+          guint i = 0;
+          while (i < labels->len
+                 && strcmp (g_ptr_array_index (labels, i), names[k]) != 0)
+            i++;
+          if (i == labels->len || i >= 32)
+            {
+              g_autofree char *msg = g_strdup_printf (
+                  "--faults-on: no client named '%s' among the first 32",
+                  names[k]);
+              return cli_usage_error (ctx, msg);
+            }
+          o.faults_on |= 1u << i;
+        }
+    }
+  /* The clients faults may hit, by name, for the report (the scenario's
+   * `check faults-on=` or the option). */
+  g_autoptr (GString) faults_on_names = g_string_new (NULL);
+  for (guint i = 0; i < labels->len && i < 32 && o.faults_on != 0; i++)
+    if (o.faults_on & (1u << i))
+      g_string_append_printf (faults_on_names, "%s%s",
+                              faults_on_names->len ? "," : "",
+                              (const char *) g_ptr_array_index (labels, i));
+  g_autofree char *name = cli_scenario_name (path);
+  g_autofree char *dir = g_build_filename (out_dir ? out_dir : "output", name,
+                                           NULL);
+  Progress pr = { g_get_monotonic_time (), 0, quiet || json, 0 };
+  if (max_memory < -1)
+    return cli_usage_error (ctx, "--max-memory takes a number of MiB, 0 for none");
+  pr.max_rss_kib = max_memory >= 0
+                     ? (guint64) max_memory * 1024
+                     : cli_proc_kib ("/proc/meminfo", "MemTotal:") / 4 * 3;
+  if (random)
+    {
+      ro.progress = print_random_progress;
+      ro.progress_data = &pr;
+      CheckOutput co = { path, dir,
+                         faults_on_names->len ? faults_on_names->str : NULL,
+                         json, quiet, explain, coverage };
+      return check_random (script, &o, &ro, &co);
+    }
+
+  o.progress = print_progress;
+  o.keep_going = within_memory;
+  o.progress_data = &pr;
+  guint64 used_seed = seed >= 0 ? (guint64) seed : ses_script_seed (script);
+  g_autoptr (SesCoverage) cov = ses_coverage_new (ses_check_versions (script));
+  o.rule_sink = ses_coverage_sink;
+  o.rule_sink_data = cov;
+
+  /* With --render, record the explored graph for small bounds. */
+  SesExploreGraph graph = { .cap = 5000 };
+  if (render != NULL)
+    {
+      graph.labels = g_ptr_array_new_with_free_func (g_free);
+      graph.edges = g_array_new (FALSE, FALSE, sizeof (SesExploreEdge));
+      o.graph = &graph;
+    }
+  SesExploreStats st;
+  g_autoptr (SesTrail) trail = ses_trail_new (path, used_seed);
+  ses_check_scenario (script, path, used_seed, &o, &st, trail);
+  /* Depth first finds some counterexample, often a roundabout one: shrink
+   * it (breadth first ones are shortest already). The explored graph keeps
+   * the path as found. */
+  SesShrinkStats shrunk = { 0 };
+  g_autoptr (GArray) found_path = g_array_copy (trail->choices);
+  if (st.violation && dfs && !no_shrink)
+    ses_check_shrink (script, &o, trail, &shrunk);
+  double secs = (double) (g_get_monotonic_time () - pr.start_us)
+                / G_USEC_PER_SEC;
+
+  g_autoptr (GString) violation = g_string_new (NULL);
+  g_autofree char *note = shrunk.original != shrunk.shrunk
+      ? g_strdup_printf ("# shrunk from %u choices (depth first) to %u\n",
+                         shrunk.original, shrunk.shrunk)
+      : NULL;
+  if (st.violation
+      && !cli_write_counterexample (script, trail, NULL, dir, NULL, note,
+                                !quiet && !json, explain, render, violation,
+                                &error))
+    {
+      cli_print_error (error->message);
+      return EXIT_USAGE;
+    }
+  if (render != NULL)
+    {
+      g_autofree char *title = g_strdup_printf ("States explored by sessim "
+                                                "check %s", path);
+      g_autofree char *text = ses_state_graph_dot (
+          &graph, st.violation ? found_path : NULL, 150, title,
+          ses_check_choice_label, script);
+      g_autofree char *file = g_strdup_printf ("states.%s", render);
+      g_autofree char *gpath = g_build_filename (dir, file, NULL);
+      gboolean drawn = g_mkdir_with_parents (dir, 0755) == 0
+                       && ses_render_to_file (text, render, gpath, &error);
+      g_ptr_array_unref (graph.labels);
+      g_array_unref (graph.edges);
+      if (!drawn)
+        {
+          cli_print_error (error != NULL ? error->message
+                                          : "cannot write the state graph");
+          return EXIT_USAGE;
+        }
+    }
+  guint32 expected = ses_script_expected_violations (script);
+  int status;
+  if (expected != 0)
+    {
+      /* A variant's demonstration: it passes when the bug is found. */
+      gboolean found = FALSE;
+      for (guint id = 0; id < SES_INV_COUNT && st.violation; id++)
+        if ((expected & (1u << id)) && strstr (violation->str,
+                                               ses_invariant_name (id)) != NULL)
+          found = TRUE;
+      status = found ? EXIT_OK : st.complete ? EXIT_VIOLATION : EXIT_INCOMPLETE;
+    }
+  else
+    status = st.violation ? EXIT_VIOLATION
+             : st.complete ? EXIT_OK : EXIT_INCOMPLETE;
+
+  const char *verdict = st.violation ? "violation found"
+                        : st.complete ? "no violation within the bounds"
+                        : st.stopped ? "incomplete: --max-memory stopped the "
+                                       "search"
+                                     : "incomplete: a limit stopped the search";
+  double per_state = st.states > 0 ? (double) st.stored_bytes / st.states : 0;
+  if (json)
+    {
+      GString *j = g_string_new ("{\"scenario\":");
+      ses_json_append_string (j, path);
+      g_string_append_printf (j,
+          ",\"version\":\"%s\",\"seed\":%" G_GUINT64_FORMAT ",\"status\":%d,"
+          "\"complete\":%s,\"stopped_by_memory\":%s,\"violation\":",
+          SESSIM_VERSION, used_seed, status, st.complete ? "true" : "false",
+          st.stopped ? "true" : "false");
+      if (st.violation)
+        ses_json_append_string (j, violation->str);
+      else
+        g_string_append (j, "null");
+      g_string_append_printf (j,
+          ",\"trail_length\":%u,\"original_length\":%u,\"search\":\"%s\","
+          "\"jobs\":%u,\"states\":%" G_GUINT64_FORMAT
+          ",\"transitions\":%" G_GUINT64_FORMAT ",\"end_states\":%"
+          G_GUINT64_FORMAT ",\"reduced\":%" G_GUINT64_FORMAT
+          ",\"max_depth\":%u,\"peak_frontier\":%"
+          G_GUINT64_FORMAT ",\"stored_bytes\":%" G_GUINT64_FORMAT
+          ",\"bytes_per_state\":%.1f,\"seconds\":%.3f,"
+          "\"peak_rss_kib\":%" G_GUINT64_FORMAT ",\"coverage\":",
+          st.violation ? trail->choices->len : 0,
+          st.violation ? found_path->len : 0,
+          dfs ? "depth-first" : "breadth-first", o.jobs, st.states,
+          st.transitions, st.end_states, st.reduced, st.max_depth,
+          st.peak_frontier, st.stored_bytes, per_state, secs, cli_peak_rss_kib ());
+      ses_coverage_append_json (cov, j);
+      g_string_append (j, "}\n");
+      fputs (j->str, stdout);
+      g_string_free (j, TRUE);
+    }
+  else
+    {
+      printf ("# check %s: %s\n", path, verdict);
+      printf ("# bounds: cuts %u, crashes %u, restarts %u, half-opens %u; "
+              "%s, %u job%s\n", o.budgets[0], o.budgets[1], o.budgets[2],
+              o.budgets[3], o.depth_first ? "depth first" : "breadth first",
+              o.jobs, o.jobs == 1 ? "" : "s");
+      printf ("# %" G_GUINT64_FORMAT " states, %" G_GUINT64_FORMAT
+              " transitions, %" G_GUINT64_FORMAT " end states, depth %u, "
+              "peak frontier %" G_GUINT64_FORMAT ", %.0f bytes/state; "
+              "%.2f s, %.0f states/s, peak %" G_GUINT64_FORMAT " KiB\n",
+              st.states, st.transitions, st.end_states, st.max_depth,
+              st.peak_frontier, per_state, secs,
+              secs > 0 ? st.states / secs : 0.0, cli_peak_rss_kib ());
+      if (st.violation)
+        {
+          printf ("# %s\n", violation->str);
+          if (note != NULL)
+            printf ("# counterexample: %u choices (shrunk from %u), "
+                    "%s/counterexample.trail (sessim replay it)\n",
+                    trail->choices->len, found_path->len, dir);
+          else
+            printf ("# counterexample: %u choices, %s/counterexample.trail "
+                    "(sessim replay it)\n", trail->choices->len, dir);
+        }
+      g_autofree char *ct = ses_coverage_to_text (cov, coverage);
+      fputs (ct, stdout);
+    }
+  return status;
+}
+

@@ -1,0 +1,81 @@
+/* `sessim examples` and `sessim example NAME`: the built-in examples,
+ * built in code rather than read from a scenario file, run with a seed. */
+#include "sessim-config.h"
+
+#include <glib.h>
+#include <stdio.h>
+
+#include "common.h"
+#include "examples.h"
+
+int
+cli_examples (int argc, char **argv)
+{
+  guint n;
+  const SesExample *ex = ses_examples (&n);
+  for (guint i = 0; i < n; i++)
+    g_print ("%-22s %s\n", ex[i].name, ex[i].summary);
+  return EXIT_OK;
+}
+
+int
+cli_example (int argc, char **argv)
+{
+  gint64 seed = 1;
+  gint fault_ppm = 0;
+  gint max_faults = 0;
+  gboolean quiet = FALSE;
+  GOptionEntry entries[] = {
+    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed,
+      "Seed of the random streams (default 1)", "N" },
+    { "fault-rate", 0, 0, G_OPTION_ARG_INT, &fault_ppm,
+      "Chance per step, in parts per million, of a random fault "
+      "(cut, half-open, crash, broker restart); default 0", "PPM" },
+    { "max-faults", 0, 0, G_OPTION_ARG_INT, &max_faults,
+      "At most this many random faults (default 0: none)", "N" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+      "Print only the summary line", NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new (
+      "NAME - run a built-in example and print what happened");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return cli_usage_error (ctx, error->message);
+  if (argc != 2)
+    return cli_usage_error (ctx, "name one example (see `sessim examples`)");
+  const SesExample *ex = ses_example_find (argv[1]);
+  if (ex == NULL)
+    {
+      g_autofree char *msg = g_strdup_printf (
+          "no example named '%s' (see `sessim examples`)", argv[1]);
+      return cli_usage_error (ctx, msg);
+    }
+  if (seed < 0 || fault_ppm < 0 || fault_ppm > 1000000 || max_faults < 0)
+    return cli_usage_error (ctx, "--seed, --fault-rate and --max-faults take "
+                             "non-negative numbers (rate at most 1000000)");
+
+  g_autoptr (SesMqttConfig) cfg = ex->build ();
+  g_autoptr (SesWorld) world = ses_mqtt_world_new (cfg, (guint64) seed);
+  SesRandomRun opts = { .until = ex->run_until_us,
+                        .fault_ppm = (guint32) fault_ppm,
+                        .max_faults = (guint32) max_faults };
+  guint64 steps = ses_world_run_random (world, &opts);
+  SesMqtt *mqtt = ses_mqtt_from_world (world);
+
+  g_print ("# sessim %s example %s seed %" G_GINT64_FORMAT "\n",
+           SESSIM_VERSION, ex->name, seed);
+  if (!quiet)
+    {
+      g_autofree char *log = ses_mqtt_log_text (mqtt);
+      fputs (log, stdout);
+    }
+  const SesMqttCounters *n = ses_mqtt_counters (mqtt);
+  g_print ("# %" G_GUINT64_FORMAT " steps, %" G_GUINT64_FORMAT
+           " packets, %" G_GUINT64_FORMAT " messages accepted, %"
+           G_GUINT64_FORMAT " delivered, state %016" G_GINT64_MODIFIER "x\n",
+           steps, n->packets, n->published, n->delivered,
+           ses_world_fingerprint (world));
+  return EXIT_OK;
+}
