@@ -719,6 +719,9 @@ broker_close (SesMqtt *m, SesWorld *w, guint32 slot, guint8 reason,
       /* 5.0 [MQTT-3.14.2-2]: never a Session Expiry in a server DISCONNECT */
       send_to (m, w, slot, &d);
     }
+  /* The close leaves this end now, whatever the client sees later: the
+   * network's fact that the wire judge times wills and keep alive by. */
+  ses_mqtt_observe_lost (m, w, slot, TRUE, why);
   guint32 gen = c->gen;
   connection_ended (m, w, slot, why, FALSE);
   ses_world_close (w, slot, gen, SES_NET_SERVER);
@@ -751,6 +754,7 @@ reject_connect (SesMqtt *m, SesWorld *w, guint32 slot, guint8 reason,
   send_to (m, w, slot, &ack);
   ses_mqtt_observe (m, w, SES_OBS_PROTOCOL_ERROR, SES_CAUSE_PROTOCOL_ERROR,
                     slot, SES_NONE, &ack, 0, rule);
+  ses_mqtt_observe_lost (m, w, slot, TRUE, SES_CAUSE_PROTOCOL_ERROR);
   SesBrokerConn *c = &m->broker.conns[slot];
   c->up = 0;
   ses_world_close (w, slot, c->gen, SES_NET_SERVER);

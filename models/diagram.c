@@ -520,7 +520,10 @@ life_steps (SesMqtt *mqtt, guint32 session, SesMqttVersion version,
             close_cause_set (&close, packet_text (cfg, &o->pkt), FALSE);
           break;
         case SES_OBS_CONNECTION_LOST:
-          if (o->by_broker)
+          /* The broker's own closes (takeover, keep alive, protocol
+           * error) are named by the records that say why. */
+          if (o->by_broker && (o->cause == SES_CAUSE_CUT
+                               || o->cause == SES_CAUSE_PEER_CLOSED))
             close_cause_set (&close, cause_text (o->cause), FALSE);
           break;
         case SES_OBS_TAKEOVER:

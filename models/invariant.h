@@ -1,8 +1,12 @@
-/* Invariants: properties every run must keep, checked on every observation
- * as it is made and, for the ones about loss, at quiescence (every client
- * that still has a session is connected, the network has drained). A broken
- * invariant is a result (SesViolation), never an error or an abort: the
- * same code judges `run` and, later, `check`. docs/invariants.md lists each
+/* The wire judge: properties every run must keep, decided from what
+ * crosses the wire and from the configuration only, never from the broker
+ * model's state or its own account of what it did. It keeps a reference of
+ * what the broker must hold (sessions and their deadlines, subscriptions,
+ * owed copies, ids in use, wills, quotas) and of what each client believes,
+ * checks every wire event as it comes and, for loss, judges at quiescence
+ * (a session's client connected, nothing in flight). A broken invariant is
+ * a result (SesViolation), never an error or an abort: the same code judges
+ * `run`, `check` and a recorded trace (`sessim judge`). docs/invariants.md lists each
  * one with the rules it enforces. */
 #pragma once
 
@@ -27,6 +31,12 @@ typedef enum {
                                    delivered */
   SES_INV_TAKEOVER,             /* "takeover": 5.0 DISCONNECT 0x8E to the
                                    connection taken over */
+  SES_INV_SUBSCRIPTION,         /* "subscription": copies only to matching
+                                   subscriptions, at most the granted QoS */
+  SES_INV_KEEP_ALIVE,           /* "keep-alive": the broker closes an idle
+                                   connection at 1.5 x Keep Alive, not before */
+  SES_INV_COHERENCE,            /* "coherence": a client's belief about its
+                                   session matches the session it is in */
   SES_INV_COUNT,
 } SesInvariantId;
 
@@ -50,6 +60,18 @@ gboolean ses_invariant_lookup (const char *name, SesInvariantId *out);
 /* Watches one run. `disabled` has bit (1 << id) set for each invariant
  * switched off. Installs itself as the model's observer. */
 SesInvariants *ses_invariants_new (SesWorld *world, guint32 disabled);
+/* A judge of a recorded stream (a trace read back, a real broker's run):
+ * the same checks, fed by the caller with ses_invariants_observe() and
+ * ended with ses_invariants_finish_at(). Observation indexes count from 0.
+ * It takes a reference on cfg. */
+SesInvariants *ses_invariants_new_for_config (SesMqttConfig *cfg,
+                                              guint32 disabled);
+/* TRUE for the observations the judge reads: packets as they leave and
+ * reach either end of a connection (or are lost), closes each end sees,
+ * faults the scenario or the driver injected, and what a client's
+ * application gets or its library decides. Everything else is the broker
+ * model's account of itself, which the judge never reads. */
+gboolean ses_invariants_reads (SesObsKind kind);
 void ses_invariants_free (SesInvariants *inv);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesInvariants, ses_invariants_free)
 /* Feeds one observation to the checks. The observer that `new` installs
@@ -64,6 +86,9 @@ void ses_invariants_set_rule_sink (SesInvariants *inv, SesRuleSink sink,
                                    gpointer data);
 /* The checks that need the end of the run: call once the run has stopped. */
 void ses_invariants_finish (SesInvariants *inv);
+/* The same for a judge made with ses_invariants_new_for_config(): the run
+ * ended at end_us (no earlier than the last observation). */
+void ses_invariants_finish_at (SesInvariants *inv, SesTime end_us);
 /* For the model checker, which copies the world at every step and merges
  * the paths that reach the same state.
  *

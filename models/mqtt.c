@@ -199,6 +199,13 @@ ses_mqtt_config_add_action (SesMqttConfig *cfg, const SesAction *action)
 }
 
 guint32
+ses_mqtt_config_client_session (const SesMqttConfig *cfg, guint client)
+{
+  g_return_val_if_fail (client < cfg->client_session->len, G_MAXUINT32);
+  return g_array_index (cfg->client_session, guint32, client);
+}
+
+guint32
 ses_mqtt_config_n_sessions (const SesMqttConfig *cfg)
 {
   return cfg->session_ids->len;

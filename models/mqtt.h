@@ -127,6 +127,10 @@ void ses_mqtt_config_add_action (SesMqttConfig *cfg, const SesAction *action);
 /* Interns a string in the configuration's table. */
 guint32 ses_mqtt_config_intern (SesMqttConfig *cfg, const char *str);
 guint32 ses_mqtt_config_n_sessions (const SesMqttConfig *cfg);
+/* The session (ClientId) a client connects as: clients that share a
+ * ClientId share the session. */
+guint32 ses_mqtt_config_client_session (const SesMqttConfig *cfg,
+                                        guint client);
 
 typedef struct _SesMqtt SesMqtt;
 
