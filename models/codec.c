@@ -567,9 +567,6 @@ rd_props (Rd *r, guint where, Props *out)
           break;
         case P_RECEIVE_MAX:
           out->receive_max = u16;
-          if (where == IN_CONNECT || where == IN_CONNACK)
-            break;
-          out->dropped |= SES_CODEC_DROPPED_PROPERTY;
           break;
         case P_SERVER_KEEP_ALIVE:
           out->server_keep_alive_s = u16;
@@ -650,6 +647,7 @@ decode_connect (Rd *r, SesPacket *pkt, SesCodecExtra *extra)
   const guint8 *name;
   guint16 name_len;
   gsize at;
+  gsize name_at = r->pos;
   if (!rd_str (r, "Protocol Name", &name, &name_len, &at))
     return FALSE;
   gsize level_at = r->pos;
@@ -660,7 +658,7 @@ decode_connect (Rd *r, SesPacket *pkt, SesCodecExtra *extra)
   if (!is_mqtt)
     /* 3.1.1 and 5.0 [MQTT-3.1.2-1]: a server may close; we must, having
      * no other protocol to fall back on (MQIsdp is MQTT 3.1). */
-    return fail_at (r, at, SES_CODEC_ERROR_UNSUPPORTED,
+    return fail_at (r, name_at, SES_CODEC_ERROR_UNSUPPORTED,
                     "Protocol Name is not \"MQTT\" ([MQTT-3.1.2-1])");
   if (level != 4 && level != 5)
     /* answered by CONNACK 0x01 in 3.1.1 [MQTT-3.1.2-2], 0x84 in 5.0 */
@@ -893,10 +891,10 @@ decode_subscribe (Rd *r, SesPacket *pkt, SesCodecExtra *extra)
   /* 3.1.1 [MQTT-3.8.3-3] [MQTT-3.10.3-2], 5.0 [MQTT-3.8.3-2]
    * [MQTT-3.10.3-2]: at least one filter. */
   if (r->pos == r->end)
-    return fail_at (r, r->pos, SES_CODEC_ERROR_PROTOCOL,
-                    "no Topic Filter ([MQTT-%s-2]%s)",
-                    sub ? "3.8.3" : "3.10.3",
-                    sub && r->version == 4 ? ", 3.1.1 [MQTT-3.8.3-3]" : "");
+    return fail_at (r, r->pos, SES_CODEC_ERROR_PROTOCOL, "no Topic Filter (%s)",
+                    !sub ? "[MQTT-3.10.3-2]"
+                         : r->version == 5 ? "5.0 [MQTT-3.8.3-2]"
+                                           : "3.1.1 [MQTT-3.8.3-3]");
   for (guint i = 0; r->pos < r->end; i++)
     {
       const guint8 *s;
