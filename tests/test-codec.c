@@ -296,6 +296,33 @@ round_trip_5 (void **state)
   round_trip_every_kind (5);
 }
 
+/* Remaining Lengths of 1, 2 and 3 bytes, across each boundary. */
+static void
+round_trip_lengths (void **state)
+{
+  static const gsize payloads[] = { 0, 122, 123, 16378, 16379, 70000 };
+  for (guint i = 0; i < G_N_ELEMENTS (payloads); i++)
+    for (guint8 v = 4; v <= 5; v++)
+      {
+        g_autofree char *text = g_strnfill (payloads[i], 'x');
+        SesPacket p;
+        ses_packet_init (&p, SES_PKT_PUBLISH);
+        p.topic = str ("t");
+        p.payload = str (text);
+        /* 3.1.1 body: 3 + payload; 5.0 adds a Property Length byte */
+        assert_round_trip (&p, NULL, v);
+        g_autoptr (GByteArray) b = encode (&p, NULL, v);
+        gsize remaining = 3 + payloads[i] + (v == 5);
+        gsize header = remaining < 128 ? 2 : remaining < 16384 ? 3 : 4;
+        assert_int_equal (b->len, header + remaining);
+        gsize size = 0;
+        assert_int_equal (ses_codec_frame (b->data, b->len, b->len, &size,
+                                           NULL),
+                          SES_CODEC_FRAME_PACKET);
+        assert_int_equal (size, b->len);
+      }
+}
+
 /* Ghost fields never reach the wire, and 3.1.1 has no place for 5.0's. */
 static void
 encode_leaves_out (void **state)
@@ -997,6 +1024,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown (round_trip_311, setup, teardown),
     cmocka_unit_test_setup_teardown (round_trip_5, setup, teardown),
+    cmocka_unit_test_setup_teardown (round_trip_lengths, setup, teardown),
     cmocka_unit_test_setup_teardown (encode_leaves_out, setup, teardown),
     cmocka_unit_test_setup_teardown (known_connect_311, setup, teardown),
     cmocka_unit_test_setup_teardown (known_connect_5, setup, teardown),
