@@ -8,8 +8,9 @@
  *     byte inside the packet ("TYPE: byte N: ..." with N <= its length);
  *   - framing agrees with decoding: a framed packet minus its last byte
  *     needs more bytes, and decode_next consumes what frame announced;
- *   - what decodes, encodes; the encoding decodes to the same packet and
- *     re-encodes to the same bytes (the encoder's form is a fixed point).
+ *   - what decodes, encodes, no longer than it was if nothing was dropped;
+ *     the encoding decodes to the same packet and re-encodes to the same
+ *     bytes (the encoder's form is a fixed point).
  * The replayer (fuzz-replay-codec) runs corpus-codec/ as a test, under
  * ASan and UBSan in CI's sanitizer build. */
 #include "fuzz-scenario.h"
@@ -47,12 +48,17 @@ check_error (const GError *error, gsize packet_len)
 
 static void
 round_trip (const SesPacket *pkt, const SesCodecExtra *extra, guint8 version,
-            SesIntern *strings)
+            SesIntern *strings, gsize wire_len)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GByteArray) once = g_byte_array_new ();
   if (!ses_codec_encode (pkt, extra, version, strings, once, &error))
     oracle_failed ("a decoded packet does not encode", error->message);
+  /* The encoder's form is the shortest: with nothing dropped, it is never
+   * longer than what was read. */
+  if (extra->dropped == 0 && once->len > wire_len)
+    oracle_failed ("the encoding is longer than the packet it came from",
+                   NULL);
   SesPacket back;
   SesCodecExtra back_extra;
   if (!ses_codec_decode (once->data, once->len, version, strings, &back,
@@ -131,7 +137,7 @@ fuzz_stream (const guint8 *data, gsize size, guint8 version)
         oracle_failed ("decode_next disagrees with frame", NULL);
       round_trip (&pkt, &extra, pkt.type == SES_PKT_CONNECT ? pkt.version
                                                              : version,
-                  strings);
+                  strings, consumed);
       pos += consumed;
     }
 }
