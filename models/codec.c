@@ -627,7 +627,9 @@ rd_reason (Rd *r, SesPacket *pkt)
     return fail_at (r, at, SES_CODEC_ERROR_PROTOCOL,
                     "0x%02x is not a %s reason code (%s)", pkt->reason,
                     type_name (r->type),
-                    r->version == 5 ? "5.0 §2.4" : "3.1.1 §3.2.2.3");
+                    r->version == 5 ? "5.0 §2.4"
+                    : r->type == SES_PKT_SUBACK ? "3.1.1 [MQTT-3.9.3-2]"
+                                                : "3.1.1 §3.2.2.3");
   return TRUE;
 }
 

@@ -847,7 +847,8 @@ version_dependent (void **state)
   decode (pw5, 4, &p5, &x);
   assert_int_equal (x.dropped, SES_CODEC_DROPPED_PASSWORD);
   /* a 5.0 CONNECT read on a "3.1.1" connection is still 5.0 */
-  g_autoptr (GByteArray) c5 = hex ("10 0e 00 04 'MQTT' 05 02 00 3c 00 00 01 'a'");
+  g_autoptr (GByteArray) c5 = hex ("10 0e 00 04 'MQTT' 05 02 00 3c 00"
+                                   " 00 01 'a'");
   SesPacket pkt;
   decode (c5, 4, &pkt, NULL);
   assert_int_equal (pkt.version, 5);
@@ -935,7 +936,8 @@ encode_refuses (void **state)
 static void
 stream_byte_by_byte (void **state)
 {
-  g_autoptr (GByteArray) stream = hex ("10 0f 00 04 'MQTT' 04 02 00 3c 00 03 'abc'"
+  g_autoptr (GByteArray) stream = hex ("10 0f 00 04 'MQTT' 04 02 00 3c"
+                                       " 00 03 'abc'"
                                        " 3c 09 00 03 'a/b' 00 0a 'hi'"
                                        " c0 00 e0 00");
   static const guint8 types[] = { SES_PKT_CONNECT, SES_PKT_PUBLISH,
