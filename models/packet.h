@@ -64,7 +64,8 @@ typedef struct {
   guint16 packet_id;
   guint16 keep_alive_s; /* CONNECT; CONNACK Server Keep Alive (0 = absent) */
   guint16 receive_max;  /* CONNECT, CONNACK (0 = absent: 65535) */
-  guint32 client_id;    /* CONNECT (interned) */
+  guint32 client_id;    /* CONNECT (interned); CONNACK: 5.0 Assigned Client
+                           Identifier (0 = absent) */
   guint32 topic;        /* PUBLISH topic; SUBSCRIBE/UNSUBSCRIBE filter */
   guint32 payload;      /* PUBLISH (interned) */
   guint32 expiry_s;     /* see SES_PKT_F_HAS_EXPIRY */
