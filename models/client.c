@@ -2,7 +2,9 @@
  * QoS 1/2 message it published stays in `outgoing` until PUBACK or PUBCOMP,
  * in publication order, and every QoS 2 id it received stays in `incoming`
  * until PUBREL, so a redelivered QoS 2 PUBLISH reaches the application
- * once. */
+ * once. It also knows what it believes the session holds (the
+ * subscriptions its SUBACKs granted), discards that on Session Present 0,
+ * and subscribes again as its application would (a client setting). */
 #include "mqtt-private.h"
 
 #include <string.h>
@@ -15,6 +17,9 @@ attach_views (SesClient *c)
   c->incoming = &c->incoming_vec.view;
   c->pending = &c->pending_vec.view;
   c->held = &c->held_vec.view;
+  c->believed = &c->believed_vec.view;
+  c->asked = &c->asked_vec.view;
+  c->wanted = &c->wanted_vec.view;
 }
 
 void
@@ -25,6 +30,9 @@ ses_client_init (SesClient *c)
   ses_vec_init (&c->incoming_vec, sizeof (guint16));
   ses_vec_init (&c->pending_vec, sizeof (guint16));
   ses_vec_init (&c->held_vec, sizeof (SesPacket));
+  ses_vec_init (&c->believed_vec, sizeof (SesSubscription));
+  ses_vec_init (&c->asked_vec, sizeof (SesPacket));
+  ses_vec_init (&c->wanted_vec, sizeof (SesSubscription));
   attach_views (c);
 }
 
@@ -35,6 +43,9 @@ ses_client_clear (SesClient *c)
   ses_vec_clear (&c->incoming_vec);
   ses_vec_clear (&c->pending_vec);
   ses_vec_clear (&c->held_vec);
+  ses_vec_clear (&c->believed_vec);
+  ses_vec_clear (&c->asked_vec);
+  ses_vec_clear (&c->wanted_vec);
 }
 
 gsize
@@ -43,7 +54,10 @@ ses_client_lent_size (const SesClient *c)
   return ses_vec_lent_size (&c->outgoing_vec)
          + ses_vec_lent_size (&c->incoming_vec)
          + ses_vec_lent_size (&c->pending_vec)
-         + ses_vec_lent_size (&c->held_vec);
+         + ses_vec_lent_size (&c->held_vec)
+         + ses_vec_lent_size (&c->believed_vec)
+         + ses_vec_lent_size (&c->asked_vec)
+         + ses_vec_lent_size (&c->wanted_vec);
 }
 
 guint8 *
@@ -54,7 +68,10 @@ ses_client_copy_into (SesClient *dest, const SesClient *src, guint8 *lent)
   lent = ses_vec_lend (&dest->outgoing_vec, lent);
   lent = ses_vec_lend (&dest->incoming_vec, lent);
   lent = ses_vec_lend (&dest->pending_vec, lent);
-  return ses_vec_lend (&dest->held_vec, lent);
+  lent = ses_vec_lend (&dest->held_vec, lent);
+  lent = ses_vec_lend (&dest->believed_vec, lent);
+  lent = ses_vec_lend (&dest->asked_vec, lent);
+  return ses_vec_lend (&dest->wanted_vec, lent);
 }
 
 void
@@ -93,6 +110,49 @@ ses_client_encode_to (const SesClient *c, SesTime now, SesEncoder *out)
   ses_encoder_bytes (out, c->pending->data, c->pending->len * sizeof (guint16));
   ses_encoder_u32 (out, c->held->len);
   ses_encoder_bytes (out, c->held->data, c->held->len * sizeof (SesPacket));
+  /* Kept sorted by filter, or in sending order: canonical as they lie. */
+  ses_encoder_u32 (out, c->believed->len);
+  ses_encoder_bytes (out, c->believed->data,
+                     c->believed->len * sizeof (SesSubscription));
+  ses_encoder_u32 (out, c->asked->len);
+  ses_encoder_bytes (out, c->asked->data, c->asked->len * sizeof (SesPacket));
+  ses_encoder_u32 (out, c->wanted->len);
+  ses_encoder_bytes (out, c->wanted->data,
+                     c->wanted->len * sizeof (SesSubscription));
+}
+
+/* A subscription list sorted by filter: where `filter` is or would go. */
+static gboolean
+sub_find (const GArray *subs, guint32 filter, guint *at)
+{
+  guint i = 0;
+  while (i < subs->len
+         && g_array_index (subs, SesSubscription, i).filter < filter)
+    i++;
+  *at = i;
+  return i < subs->len
+         && g_array_index (subs, SesSubscription, i).filter == filter;
+}
+
+static void
+sub_set (SesVec *vec, const GArray *subs, guint32 filter, guint8 qos)
+{
+  guint at;
+  if (sub_find (subs, filter, &at))
+    g_array_index (subs, SesSubscription, at).qos = qos;
+  else
+    {
+      SesSubscription sub = { .filter = filter, .qos = qos };
+      ses_vec_insert (vec, at, &sub);
+    }
+}
+
+static void
+sub_remove (SesVec *vec, const GArray *subs, guint32 filter)
+{
+  guint at;
+  if (sub_find (subs, filter, &at))
+    ses_vec_remove (vec, at);
 }
 
 
@@ -163,8 +223,11 @@ discard_state (SesMqtt *m, SesWorld *w, guint32 client, SesCause why,
       else
         f->packet_id = 0;
     }
-  gboolean had_state = dropped > 0 || c->incoming->len > 0 || c->has_session;
+  gboolean had_state = dropped > 0 || c->incoming->len > 0 || c->has_session
+                       || c->believed->len > 0;
   ses_vec_truncate (&c->incoming_vec);
+  /* Its view of the session goes with it (5.0 [MQTT-3.2.2-5]). */
+  ses_vec_truncate (&c->believed_vec);
   c->has_session = 0;
   if (!had_state)
     return;
@@ -277,6 +340,8 @@ went_offline (SesMqtt *m, SesWorld *w, guint32 client, SesCause why)
   c->ping_out = 0;
   ses_vec_truncate (&c->held_vec);
   ses_vec_truncate (&c->pending_vec);
+  /* Unanswered: it cannot know whether the broker took them. */
+  ses_vec_truncate (&c->asked_vec);
   for (guint i = 0; i < c->outgoing->len; i++)
     {
       g_array_index (c->outgoing, SesFlight, i).on_wire = 0;
@@ -390,6 +455,31 @@ do_publish (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
 }
 
 static void
+send_subscribe (SesMqtt *m, SesWorld *w, guint32 client, SesPacketType type,
+                guint32 filter, guint8 qos)
+{
+  SesClient *c = &m->clients[client];
+  SesPacket pkt;
+  ses_packet_init (&pkt, type);
+  pkt.packet_id = ses_packet_id_next (&c->next_id, c->outgoing, c->pending);
+  pkt.topic = filter;
+  pkt.qos = qos;
+  ses_vec_append (&c->pending_vec, &pkt.packet_id);
+  ses_vec_append (&c->asked_vec, &pkt);
+  send (m, w, client, &pkt);
+}
+
+/* A SUBSCRIBE or UNSUBSCRIBE of `filter` is on its way. */
+static gboolean
+asking (const SesClient *c, guint32 filter)
+{
+  for (guint i = 0; i < c->asked->len; i++)
+    if (g_array_index (c->asked, SesPacket, i).topic == filter)
+      return TRUE;
+  return FALSE;
+}
+
+static void
 do_subscribe (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a,
               SesPacketType type)
 {
@@ -403,13 +493,11 @@ do_subscribe (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a,
                         "offline: SUBSCRIBE/UNSUBSCRIBE not sent");
       return;
     }
-  SesPacket pkt;
-  ses_packet_init (&pkt, type);
-  pkt.packet_id = ses_packet_id_next (&c->next_id, c->outgoing, c->pending);
-  pkt.topic = a->topic;
-  pkt.qos = a->qos;
-  ses_vec_append (&c->pending_vec, &pkt.packet_id);
-  send (m, w, client, &pkt);
+  if (type == SES_PKT_SUBSCRIBE)
+    sub_set (&c->wanted_vec, c->wanted, a->topic, a->qos);
+  else
+    sub_remove (&c->wanted_vec, c->wanted, a->topic);
+  send_subscribe (m, w, client, type, a->topic, a->qos);
 }
 
 static void
@@ -464,6 +552,7 @@ ses_client_crash (SesMqtt *m, SesWorld *w, guint32 client)
   c->hold_acks = 0;
   ses_vec_truncate (&c->held_vec);
   ses_vec_truncate (&c->pending_vec);
+  ses_vec_truncate (&c->asked_vec);
   for (guint i = 0; i < c->outgoing->len; i++)
     {
       g_array_index (c->outgoing, SesFlight, i).on_wire = 0;
@@ -471,9 +560,12 @@ ses_client_crash (SesMqtt *m, SesWorld *w, guint32 client)
     }
   if (!cc->persistent_store)
     {
-      /* Memory is gone: the client's half of the session with it. */
+      /* Memory is gone: the client's half of the session with it, and
+       * what it believed of the session. The application's wishes are
+       * its code, which starts again. */
       ses_vec_truncate (&c->outgoing_vec);
       ses_vec_truncate (&c->incoming_vec);
+      ses_vec_truncate (&c->believed_vec);
       c->next_id = 0;
       c->has_session = 0;
       c->lost_state = 1;
@@ -562,6 +654,7 @@ on_connack (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
      * client. (3.1.1 only advises it; this client does the same.) */
     discard_state (m, w, client, SES_CAUSE_SESSION_PRESENT_0,
                    p->rule_client_discard);
+  SesResubscribe again = config_of (m, client)->resubscribe;
   c->state = SES_CLIENT_ONLINE;
   c->lost_state = 0;
   if (pkt->flags & SES_PKT_F_HAS_EXPIRY)
@@ -582,6 +675,19 @@ on_connack (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
   /* Resend unacknowledged PUBLISH/PUBREL in order, then anything new
    * (both [MQTT-4.4.0-1], [MQTT-4.6.0-1]). */
   pump (m, w, client);
+  /* The application subscribes again to what it wants when its session is
+   * new (or always): the broker holds no subscription it believed in. */
+  if (again == SES_RESUBSCRIBE_ALWAYS
+      || (again == SES_RESUBSCRIBE_NEW_SESSION && !present))
+    {
+      for (guint i = 0; i < c->wanted->len; i++)
+        {
+          SesSubscription sub = g_array_index (c->wanted, SesSubscription, i);
+          if (!asking (c, sub.filter))
+            send_subscribe (m, w, client, SES_PKT_SUBSCRIBE, sub.filter,
+                            sub.qos);
+        }
+    }
   start_keep_alive (m, w, client);
 }
 
@@ -698,6 +804,24 @@ on_pubrel (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
   send_ack (m, w, client, SES_PKT_PUBCOMP, pkt->packet_id, reason);
 }
 
+/* A SUBACK or UNSUBACK: what the client now believes its session holds. */
+static void
+answered (SesClient *c, const SesPacket *ack)
+{
+  for (guint i = 0; i < c->asked->len; i++)
+    {
+      const SesPacket q = g_array_index (c->asked, SesPacket, i);
+      if (q.packet_id != ack->packet_id)
+        continue;
+      ses_vec_remove (&c->asked_vec, i);
+      if (q.type == SES_PKT_UNSUBSCRIBE)
+        sub_remove (&c->believed_vec, c->believed, q.topic);
+      else if (ack->type == SES_PKT_SUBACK && ack->reason < 0x80)
+        sub_set (&c->believed_vec, c->believed, q.topic, ack->qos);
+      return;
+    }
+}
+
 static void
 remove_pending (SesClient *c, guint16 id)
 {
@@ -739,6 +863,7 @@ ses_client_on_packet (SesMqtt *m, SesWorld *w, guint32 client, guint32 gen,
     case SES_PKT_SUBACK:
     case SES_PKT_UNSUBACK:
       remove_pending (c, pkt->packet_id);
+      answered (c, pkt);
       break;
     case SES_PKT_PINGRESP:
       c->ping_out = 0;

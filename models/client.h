@@ -35,12 +35,22 @@ typedef struct {
   GArray *incoming;      /* (element-type guint16) QoS 2 ids awaiting PUBREL */
   GArray *pending;       /* (element-type guint16) SUBSCRIBE/UNSUBSCRIBE ids */
   GArray *held;          /* (element-type SesPacket) withheld acks */
+  /* What it believes about its session and what its application wants. */
+  GArray *believed;      /* (element-type SesSubscription) granted in a
+                            SUBACK of the session it thinks it is in */
+  GArray *asked;         /* (element-type SesPacket) SUBSCRIBE/UNSUBSCRIBE
+                            sent on this connection, not yet answered */
+  GArray *wanted;        /* (element-type SesSubscription) the application's
+                            own subscriptions, whatever the session holds */
   /* Where the four arrays above live (see SesVec): read those, write
    * these. */
   SesVec outgoing_vec;
   SesVec incoming_vec;
   SesVec pending_vec;
   SesVec held_vec;
+  SesVec believed_vec;
+  SesVec asked_vec;
+  SesVec wanted_vec;
 } SesClient;
 
 void ses_client_init (SesClient *client);

@@ -13,6 +13,8 @@ client (SesMqttVersion version, gboolean clean, gint64 expiry_s)
   c.has_expiry = expiry_s >= 0;
   c.expiry_s = expiry_s >= 0 ? (guint32) expiry_s : 0;
   c.latency_us = 10 * SES_US_PER_MS;
+  /* The examples' timelines subscribe again where the application would. */
+  c.resubscribe = SES_RESUBSCRIBE_NEVER;
   return c;
 }
 

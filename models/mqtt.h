@@ -48,6 +48,15 @@ typedef struct {
   guint32 expiry_s;
 } SesWill;
 
+/* What a client application does about its subscriptions when it
+ * connects: real client libraries leave it to the application, which
+ * mostly subscribes again when it learns its session is new. */
+typedef enum {
+  SES_RESUBSCRIBE_NEW_SESSION = 0, /* after Session Present 0 (default) */
+  SES_RESUBSCRIBE_ALWAYS,          /* after every CONNACK */
+  SES_RESUBSCRIBE_NEVER,           /* only as the script says */
+} SesResubscribe;
+
 typedef struct {
   guint32 client_id;       /* interned ClientId */
   SesMqttVersion version;
@@ -62,6 +71,7 @@ typedef struct {
                                  connection; 0 = never on its own */
   SesTime latency_us;      /* one-way network latency */
   guint32 variants;        /* deliberate client bugs (1 << SesVariant) */
+  SesResubscribe resubscribe;
 } SesClientConfig;
 
 typedef enum {

@@ -443,7 +443,7 @@ parse_client (Parser *p)
     "id", "mqtt", "clean-start", "clean-session", "session-expiry",
     "keep-alive", "receive-max", "will-topic", "will-payload", "will-qos",
     "will-retain", "will-delay", "will-expiry", "store", "reconnect",
-    "latency", "variant", NULL,
+    "resubscribe", "latency", "variant", NULL,
   };
   static const char *const reserved[] = {
     "broker", "at", "expect", "client", "all", "violation", "check", NULL,
@@ -586,6 +586,19 @@ parse_client (Parser *p)
           else
             return fail_at (p, t->value_col,
                             "store=%s: use memory or persistent", t->value);
+        }
+      else if (strcmp (t->text, "resubscribe") == 0)
+        {
+          if (strcmp (t->value, "new-session") == 0)
+            c.resubscribe = SES_RESUBSCRIBE_NEW_SESSION;
+          else if (strcmp (t->value, "always") == 0)
+            c.resubscribe = SES_RESUBSCRIBE_ALWAYS;
+          else if (strcmp (t->value, "never") == 0)
+            c.resubscribe = SES_RESUBSCRIBE_NEVER;
+          else
+            return fail_at (p, t->value_col,
+                            "resubscribe=%s: use new-session, always or never",
+                            t->value);
         }
       else if (strcmp (t->text, "reconnect") == 0)
         {

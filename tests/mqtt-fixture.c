@@ -43,6 +43,9 @@ fx_client (Fx *fx, const char *label, const char *client_id,
   c.has_expiry = expiry_s >= 0;
   c.expiry_s = expiry_s >= 0 ? (guint32) expiry_s : 0;
   c.latency_us = 10 * SES_US_PER_MS;
+  /* The rule tests watch the broker keep or drop what the script did; an
+   * application that subscribes again on its own would blur that. */
+  c.resubscribe = SES_RESUBSCRIBE_NEVER;
   return ses_mqtt_config_add_client (fx->cfg, label, client_id, &c);
 }
 

@@ -18,7 +18,7 @@ Fx *fx_new (void);
 void fx_free (Fx *fx);
 /* A client with this version; `clean` and `expiry_s` as given
  * (expiry_s < 0: no Session Expiry property sent). Latency 10 ms, keep alive
- * 60 s. Returns the client index; change more through fx_client(). */
+ * 60 s, and no subscribing again on its own (resubscribe=never). Returns the client index; change more through fx_client(). */
 guint fx_client (Fx *fx, const char *label, const char *client_id,
                  SesMqttVersion version, gboolean clean, gint64 expiry_s);
 SesClientConfig *fx_client_config (Fx *fx, guint client);
