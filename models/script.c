@@ -1304,13 +1304,14 @@ parse_expect (Parser *p)
     {
       static const char *const states[] = { "exists", "ended", NULL };
       static const char *const opts[] = { "at", "cause", NULL };
+      /* clean-session: what 3.1.1 calls the same cause. */
       static const char *const causes[] = {
-        "clean-start", "expired", "connection-ended", "taken-over",
-        "broker-restart", NULL,
+        "clean-start", "clean-session", "expired", "connection-ended",
+        "taken-over", "broker-restart", NULL,
       };
       static const SesCause cause_values[] = {
-        SES_CAUSE_CLEAN_START, SES_CAUSE_EXPIRED, SES_CAUSE_CONNECTION_END,
-        SES_CAUSE_TAKEOVER, SES_CAUSE_RESTART,
+        SES_CAUSE_CLEAN_START, SES_CAUSE_CLEAN_START, SES_CAUSE_EXPIRED,
+        SES_CAUSE_CONNECTION_END, SES_CAUSE_TAKEOVER, SES_CAUSE_RESTART,
       };
       const SesToken *state = tok (p, 3);
       e.kind = SES_EXPECT_SESSION;
