@@ -1351,6 +1351,12 @@ parse_expect (Parser *p)
     {
       static const char *const opts[] = { "reason", NULL };
       e.kind = SES_EXPECT_DISCONNECT;
+      /* 3.1.1 §3.14: only a client sends DISCONNECT. */
+      if (ses_mqtt_config_client (p->script->cfg, e.client)->version
+          != SES_MQTT_5)
+        return fail_at (p, what->col, "an MQTT 3.1.1 broker sends no "
+                        "DISCONNECT: it closes the connection (expect %s "
+                        "session … or will instead)", who->text);
       const SesToken *t = tok (p, 3);
       if (t == NULL)
         return fail_at (p, end_col (p), "disconnect needs reason=0x…");

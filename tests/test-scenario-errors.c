@@ -647,6 +647,9 @@ test_version_options (void **state)
     { "message expiry on 3.1.1",
       "mqtt 3.1.1\nclient sub\nat 0s sub publish \"a\" \"b\" expiry=10s", 0,
       3, 27, 0, "MQTT 5 only" },
+    { "expect a DISCONNECT from a 3.1.1 broker",
+      "client sub mqtt=3.1.1\nexpect sub disconnect reason=0x8e", 0, 2, 12, 0,
+      "sends no DISCONNECT" },
   };
   RUN (cases);
 }
