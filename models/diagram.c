@@ -68,11 +68,24 @@ append_quoted_short (GString *out, const char *s)
   g_string_append_printf (out, "\"%s...\"", head);
 }
 
-/* Packets as the diagrams show them: the fields that matter to sessions,
- * payload rather than topic for PUBLISH (the tooltip has the rest). */
-static char *
-packet_text (SesMqttConfig *cfg, const SesPacket *p)
+/* The protocol version of a client's connection, for what its packets
+ * carry; 0 (as recorded) for none. */
+static guint
+version_of (SesMqttConfig *cfg, guint32 client)
 {
+  return client < ses_mqtt_config_n_clients (cfg)
+           ? (guint) ses_mqtt_config_client (cfg, client)->version
+           : 0;
+}
+
+/* Packets as the diagrams show them: the fields that matter to sessions,
+ * payload rather than topic for PUBLISH (the tooltip has the rest), and
+ * only what the client's protocol version has: 3.1.1 has a CONNACK return
+ * code, no other reason code and no properties. */
+static char *
+packet_text (SesMqttConfig *cfg, const SesPacket *p, guint version)
+{
+  gboolean v311 = version == SES_MQTT_311;
   GString *out = g_string_new (ses_packet_type_name (p->type));
   switch (p->type)
     {
@@ -97,8 +110,9 @@ packet_text (SesMqttConfig *cfg, const SesPacket *p)
       g_string_append_printf (out, " session-present=%d",
                               (p->flags & SES_PKT_F_SESSION_PRESENT) ? 1 : 0);
       if (p->reason != 0)
-        g_string_append_printf (out, " reason=0x%02x", p->reason);
-      if (p->flags & SES_PKT_F_HAS_EXPIRY)
+        g_string_append_printf (out, v311 ? " return-code=0x%02x"
+                                          : " reason=0x%02x", p->reason);
+      if ((p->flags & SES_PKT_F_HAS_EXPIRY) && !v311)
         {
           g_autofree char *e = seconds_text (p->expiry_s);
           g_string_append_printf (out, " expiry=%s", e);
@@ -128,6 +142,8 @@ packet_text (SesMqttConfig *cfg, const SesPacket *p)
       g_string_append_printf (out, " id=%u q%u", p->packet_id, p->qos);
       break;
     case SES_PKT_DISCONNECT:
+      if (v311)
+        break; /* 3.1.1 §3.14: no variable header */
       if (p->reason != 0)
         g_string_append_printf (out, " reason=0x%02x", p->reason);
       if (p->flags & SES_PKT_F_HAS_EXPIRY)
@@ -141,7 +157,7 @@ packet_text (SesMqttConfig *cfg, const SesPacket *p)
       break;
     default:
       g_string_append_printf (out, " id=%u", p->packet_id);
-      if (p->reason != 0)
+      if (p->reason != 0 && !v311)
         g_string_append_printf (out, " reason=0x%02x", p->reason);
       break;
     }
@@ -511,13 +527,14 @@ life_steps (SesMqtt *mqtt, guint32 session, SesMqttVersion version,
           if (o->pkt.type == SES_PKT_CONNECT)
             {
               g_free (connect_text);
-              g_autofree char *pkt = packet_text (cfg, &o->pkt);
+              g_autofree char *pkt = packet_text (cfg, &o->pkt, o->version);
               connect_text = shared
                 ? g_strdup_printf ("%s by %s", pkt, label_of (cfg, o->client))
                 : g_steal_pointer (&pkt);
             }
           else if (o->pkt.type == SES_PKT_DISCONNECT)
-            close_cause_set (&close, packet_text (cfg, &o->pkt), FALSE);
+            close_cause_set (&close, packet_text (cfg, &o->pkt, o->version),
+                             FALSE);
           break;
         case SES_OBS_CONNECTION_LOST:
           /* The broker's own closes (takeover, keep alive, protocol
@@ -842,19 +859,23 @@ seq_note (Seq *q, const SesObs *o, guint *lifeline, const char **fill)
     {
     case SES_OBS_SESSION_CREATED:
       return g_strdup_printf ("%s: session created (%s)%s", who,
-                              ses_cause_name (o->cause), rule);
+                              ses_obs_cause_name (o), rule);
     case SES_OBS_SESSION_RESUMED:
       return g_strdup_printf ("%s: session resumed%s", who, rule);
     case SES_OBS_SESSION_KEPT:
       {
+        /* 3.1.1 [MQTT-3.1.2-4] a kept session has no expiry interval. */
+        if (o->version == SES_MQTT_311)
+          return g_strdup_printf ("%s: session kept (%s)%s", who,
+                                  ses_obs_cause_name (o), rule);
         g_autofree char *e = seconds_text (o->arg);
         return g_strdup_printf ("%s: session kept (%s), expiry %s%s", who,
-                                ses_cause_name (o->cause), e, rule);
+                                ses_obs_cause_name (o), e, rule);
       }
     case SES_OBS_SESSION_ENDED:
       *fill = "#f6d5d5";
       return g_strdup_printf ("%s: session ended (%s)%s", who,
-                              ses_cause_name (o->cause), rule);
+                              ses_obs_cause_name (o), rule);
     case SES_OBS_EXPIRY_CHANGED:
       {
         g_autofree char *e = seconds_text (o->arg);
@@ -872,13 +893,13 @@ seq_note (Seq *q, const SesObs *o, guint *lifeline, const char **fill)
       if (o->cause == SES_CAUSE_SESSION_PRESENT_UNEXPECTED)
         *lifeline = o->client;
       return g_strdup_printf ("%s: protocol error (%s)%s", who,
-                              ses_cause_name (o->cause), rule);
+                              ses_obs_cause_name (o), rule);
     case SES_OBS_WILL_PUBLISHED:
       {
         *fill = "#fbe3f1";
         g_autofree char *m = message_text (q, &o->pkt);
         return g_strdup_printf ("%s's will published (%s): %s%s", who,
-                                ses_cause_name (o->cause), m, rule);
+                                ses_obs_cause_name (o), m, rule);
       }
     case SES_OBS_WILL_SCHEDULED:
       *fill = "#fbe3f1";
@@ -886,11 +907,11 @@ seq_note (Seq *q, const SesObs *o, guint *lifeline, const char **fill)
     case SES_OBS_WILL_CANCELLED:
       *fill = "#fbe3f1";
       return g_strdup_printf ("%s's will cancelled (%s)%s", who,
-                              ses_cause_name (o->cause), rule);
+                              ses_obs_cause_name (o), rule);
     case SES_OBS_WILL_DISCARDED:
       *fill = "#fbe3f1";
       return g_strdup_printf ("%s's will discarded (%s)%s", who,
-                              ses_cause_name (o->cause), rule);
+                              ses_obs_cause_name (o), rule);
     case SES_OBS_QUEUED:
       {
         *fill = "#f2f2f2";
@@ -902,7 +923,7 @@ seq_note (Seq *q, const SesObs *o, guint *lifeline, const char **fill)
         *fill = "#f6d5d5";
         g_autofree char *m = message_text (q, &o->pkt);
         return g_strdup_printf ("dropped for %s (%s): %s%s", who,
-                                ses_cause_name (o->cause), m, rule);
+                                ses_obs_cause_name (o), m, rule);
       }
     case SES_OBS_EXPIRED:
       {
@@ -916,10 +937,10 @@ seq_note (Seq *q, const SesObs *o, guint *lifeline, const char **fill)
         {
           *lifeline = o->client;
           return g_strdup_printf ("connection lost (%s)",
-                                  ses_cause_name (o->cause));
+                                  ses_obs_cause_name (o));
         }
       return g_strdup_printf ("%s: connection lost (%s)", who,
-                              ses_cause_name (o->cause));
+                              ses_obs_cause_name (o));
     case SES_OBS_DELIVER:
       {
         *lifeline = o->client;
@@ -932,7 +953,7 @@ seq_note (Seq *q, const SesObs *o, guint *lifeline, const char **fill)
       *lifeline = o->client;
       *fill = "#f6d5d5";
       return g_strdup_printf ("discards its session state (%s)%s",
-                              ses_cause_name (o->cause), rule);
+                              ses_obs_cause_name (o), rule);
     default:
       return NULL;
     }
@@ -1019,7 +1040,8 @@ seq_collect (Seq *q, const SesDiagramMark *mark)
             guint lifeline = o->by_broker ? broker : c;
             if (found == G_MAXUINT)
               {
-                g_autofree char *pkt = packet_text (q->cfg, &o->pkt);
+                g_autofree char *pkt = packet_text (q->cfg, &o->pkt,
+                                                    o->version);
                 seq_add_row (q, i, lifeline,
                              g_strdup_printf ("received %s", pkt), "#ffffff",
                              NULL);
@@ -1183,7 +1205,8 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
       const Arrow *a = &g_array_index (q.arrows, Arrow, i);
       guint sender = g_array_index (q.rows, Row, a->from_row).lifeline;
       guint receiver = a->to_broker ? broker : a->client;
-      g_autofree char *text = packet_text (cfg, &a->pkt);
+      g_autofree char *text = packet_text (cfg, &a->pkt,
+                                           version_of (cfg, a->client));
       glong chars = g_utf8_strlen (text, -1);
       if (a->to_row == G_MAXUINT)
         chars = MAX (chars, (glong) strlen (a->lost) + 2);
@@ -1470,9 +1493,11 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
       const Row *from_row = &g_array_index (q.rows, Row, a->from_row);
       guint from = node_at[(a->from_row + 1) * n_lifelines
                            + from_row->lifeline];
-      g_autofree char *text = packet_text (cfg, &a->pkt);
-      g_autofree char *tip = ses_packet_describe (
-          &a->pkt, ses_mqtt_config_strings (cfg));
+      g_autofree char *text = packet_text (cfg, &a->pkt,
+                                           version_of (cfg, a->client));
+      g_autofree char *tip = ses_obs_describe_packet (
+          &a->pkt, version_of (cfg, a->client),
+          ses_mqtt_config_strings (cfg));
       const char *color = a->marked ? "#e00000" : packet_color (&a->pkt);
       guint e;
       if (a->to_row != G_MAXUINT)

@@ -304,8 +304,12 @@ ses_mqtt_matching_filters (SesMqtt *m, guint32 topic)
 /* ---- observations and sending ------------------------------------------ */
 
 static void
-record (SesMqtt *m, const SesObs *obs)
+record (SesMqtt *m, SesObs *obs)
 {
+  /* Renderings say only what the client's protocol version has. */
+  if (obs->client < m->cfg->clients->len)
+    obs->version = (guint8) g_array_index (m->cfg->clients, SesClientConfig,
+                                           obs->client).version;
   m->counters.observations++;
   if (m->recording)
     ses_vec_append (&m->log_vec, obs);

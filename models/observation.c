@@ -1,6 +1,10 @@
 /* Names and one-line renderings of observations, used by tests and by the
- * debug trace. The wording is part of the determinism contract. */
+ * debug trace. The wording is part of the determinism contract, and each
+ * rendering says only what the protocol version of the client concerned
+ * has: no reason codes, expiry values or Clean Start for 3.1.1. */
 #include "observation.h"
+
+#include "profile.h"
 
 const char *
 ses_obs_kind_name (SesObsKind kind)
@@ -70,6 +74,63 @@ ses_cause_name (SesCause cause)
   return "?";
 }
 
+const char *
+ses_obs_cause_name (const SesObs *obs)
+{
+  /* 3.1.1 [MQTT-3.1.2-6] the flag is Clean Session */
+  if (obs->version == SES_MQTT_311 && obs->cause == SES_CAUSE_CLEAN_START)
+    return "clean-session";
+  return ses_cause_name ((SesCause) obs->cause);
+}
+
+char *
+ses_obs_describe_packet (const SesPacket *pkt, guint version,
+                         const SesIntern *strings)
+{
+  if (version != SES_MQTT_311)
+    return ses_packet_describe (pkt, strings);
+  SesPacket p = *pkt;
+  switch ((SesPacketType) p.type)
+    {
+    case SES_PKT_CONNACK:
+      /* 3.1.1 §3.2.2: Session Present and a Connect Return code, nothing
+       * else. */
+      return g_strdup_printf ("CONNACK session-present=%d return-code=0x%02x",
+                              (p.flags & SES_PKT_F_SESSION_PRESENT) ? 1 : 0,
+                              p.reason);
+    case SES_PKT_DISCONNECT:
+      /* 3.1.1 §3.14: no variable header, so no reason and no expiry. */
+      return g_strdup ("DISCONNECT");
+    case SES_PKT_PUBACK:
+    case SES_PKT_PUBREC:
+    case SES_PKT_PUBREL:
+    case SES_PKT_PUBCOMP:
+    case SES_PKT_UNSUBACK:
+      /* 3.1.1 §3.4-3.7, §3.11: only the Packet Identifier. */
+      p.reason = 0;
+      break;
+    case SES_PKT_CONNECT:
+    case SES_PKT_PUBLISH:
+      /* 3.1.1 has no properties: no session or message expiry. */
+      p.flags &= (guint8) ~SES_PKT_F_HAS_EXPIRY;
+      p.receive_max = 0;
+      break;
+    default:
+      break;
+    }
+  return ses_packet_describe (&p, strings);
+}
+
+/* The number after "arg=": in 3.1.1 a kept session has no expiry interval,
+ * so none is shown. */
+static gboolean
+arg_shown (const SesObs *obs)
+{
+  return obs->arg != 0
+         && !(obs->version == SES_MQTT_311
+              && obs->kind == SES_OBS_SESSION_KEPT);
+}
+
 static const char *
 fault_name (guint cause)
 {
@@ -102,10 +163,11 @@ ses_obs_describe (const SesObs *obs, const SesIntern *strings,
   if (obs->kind == SES_OBS_FAULT)
     g_string_append_printf (out, " %s", fault_name (obs->cause));
   else if (obs->cause != SES_CAUSE_NONE)
-    g_string_append_printf (out, " (%s)", ses_cause_name (obs->cause));
+    g_string_append_printf (out, " (%s)", ses_obs_cause_name (obs));
   if (obs->pkt.type != 0)
     {
-      g_autofree char *p = ses_packet_describe (&obs->pkt, strings);
+      g_autofree char *p = ses_obs_describe_packet (&obs->pkt, obs->version,
+                                                    strings);
       g_string_append_printf (out, " %s", p);
       if (obs->pkt.type == SES_PKT_PUBLISH && (obs->pkt.flags & SES_PKT_F_WILL))
         g_string_append_printf (out, " msg=%u.will", obs->pkt.origin);
@@ -114,7 +176,7 @@ ses_obs_describe (const SesObs *obs, const SesIntern *strings,
         g_string_append_printf (out, " msg=%u.%u", obs->pkt.origin,
                                 obs->pkt.seq);
     }
-  if (obs->arg != 0)
+  if (arg_shown (obs))
     g_string_append_printf (out, " arg=%u", obs->arg);
   if (obs->rule != NULL)
     g_string_append_printf (out, " %s", obs->rule);
@@ -169,9 +231,9 @@ ses_obs_to_json (const SesObs *obs, const SesIntern *strings,
   else if (obs->cause != SES_CAUSE_NONE)
     {
       g_string_append (out, ",\"cause\":");
-      ses_json_append_string (out, ses_cause_name (obs->cause));
+      ses_json_append_string (out, ses_obs_cause_name (obs));
     }
-  if (obs->arg != 0)
+  if (arg_shown (obs))
     g_string_append_printf (out, ",\"arg\":%u", obs->arg);
   if (obs->pkt.type != 0)
     {
@@ -191,8 +253,13 @@ ses_obs_to_json (const SesObs *obs, const SesIntern *strings,
         g_string_append_printf (out, ",\"session_present\":%s",
                                 (p->flags & SES_PKT_F_SESSION_PRESENT)
                                   ? "true" : "false");
-      if (p->reason)
+      if (p->reason && obs->version != SES_MQTT_311)
         g_string_append_printf (out, ",\"reason\":%u", p->reason);
+      /* 3.1.1 has return codes in CONNACK and SUBACK, and no reason
+       * codes (§3.2.2.3, §3.9.3). */
+      else if (p->reason
+               && (p->type == SES_PKT_CONNACK || p->type == SES_PKT_SUBACK))
+        g_string_append_printf (out, ",\"return_code\":%u", p->reason);
       if (p->topic)
         {
           g_string_append (out, ",\"topic\":");
@@ -250,8 +317,11 @@ ses_obs_explain (const SesObs *obs, const SesIntern *strings,
   const SesPacket *p = &obs->pkt;
   g_autofree char *msg = p->type == SES_PKT_PUBLISH
                            ? message_words (p, strings) : NULL;
-  g_autofree char *pkt = p->type != 0 ? ses_packet_describe (p, strings)
-                                      : NULL;
+  g_autofree char *pkt = p->type != 0
+                           ? ses_obs_describe_packet (p, obs->version, strings)
+                           : NULL;
+  gboolean v311 = obs->version == SES_MQTT_311;
+  const char *cause = ses_obs_cause_name (obs);
   char *s = NULL;
   switch ((SesObsKind) obs->kind)
     {
@@ -287,9 +357,12 @@ ses_obs_explain (const SesObs *obs, const SesIntern *strings,
       break;
     case SES_OBS_SESSION_CREATED:
       s = g_strdup_printf ("The broker creates a new session for %s%s.", who,
-                           obs->cause == SES_CAUSE_CLEAN_START
-                             ? ", discarding any old one (clean start)"
-                             : ": there was none to resume");
+                           obs->cause != SES_CAUSE_CLEAN_START
+                             ? ": there was none to resume"
+                             : v311 ? ", discarding any old one (clean "
+                                      "session)"
+                                    : ", discarding any old one (clean "
+                                      "start)");
       break;
     case SES_OBS_SESSION_RESUMED:
       s = g_strdup_printf ("The broker resumes %s's existing session, with its "
@@ -297,11 +370,19 @@ ses_obs_explain (const SesObs *obs, const SesIntern *strings,
       break;
     case SES_OBS_SESSION_ENDED:
       s = g_strdup_printf ("%s's session ends (%s); %u pending message(s) go "
-                           "with it.", who, ses_cause_name (obs->cause),
+                           "with it.", who, cause,
                            obs->arg);
       break;
     case SES_OBS_SESSION_KEPT:
-      if (obs->arg == SES_EXPIRY_NEVER)
+      if (v311)
+        /* 3.1.1 [MQTT-3.1.2-4] no expiry: it lasts until a Clean Session
+         * 1 connect with its ClientId (or a broker restart without
+         * persistence). */
+        s = g_strdup_printf ("%s is gone, but the broker keeps its session "
+                             "(Clean Session 0): a 3.1.1 session has no "
+                             "expiry and lasts until a connect with Clean "
+                             "Session 1.", who);
+      else if (obs->arg == SES_EXPIRY_NEVER)
         s = g_strdup_printf ("%s is gone, but the broker keeps its session "
                              "with no expiry.", who);
       else
@@ -311,7 +392,7 @@ ses_obs_explain (const SesObs *obs, const SesIntern *strings,
     case SES_OBS_CLIENT_DISCARDED:
       s = g_strdup_printf ("%s discards its own session state (%s): %u "
                            "unacknowledged message(s) forgotten.", who,
-                           ses_cause_name (obs->cause), obs->arg);
+                           cause, obs->arg);
       break;
     case SES_OBS_CONNECTED:
       s = g_strdup_printf ("%s is connected; the broker says Session Present "
@@ -321,14 +402,14 @@ ses_obs_explain (const SesObs *obs, const SesIntern *strings,
     case SES_OBS_CONNECTION_LOST:
       if (obs->by_broker)
         s = g_strdup_printf ("The broker learns that %s's connection is gone "
-                             "(%s).", who, ses_cause_name (obs->cause));
+                             "(%s).", who, cause);
       else
         s = g_strdup_printf ("%s learns that its connection is gone (%s).",
-                             who, ses_cause_name (obs->cause));
+                             who, cause);
       break;
     case SES_OBS_WILL_PUBLISHED:
       s = g_strdup_printf ("The broker publishes %s's will %s (%s).", who, msg,
-                           ses_cause_name (obs->cause));
+                           cause);
       break;
     case SES_OBS_WILL_SCHEDULED:
       s = g_strdup_printf ("%s's will waits %u s before it is published.", who,
@@ -340,12 +421,12 @@ ses_obs_explain (const SesObs *obs, const SesIntern *strings,
       break;
     case SES_OBS_WILL_DISCARDED:
       s = g_strdup_printf ("%s's will is discarded unpublished (%s).", who,
-                           ses_cause_name (obs->cause));
+                           cause);
       break;
     case SES_OBS_POLICY_DROP:
       s = g_strdup_printf ("A setting drops the copy of %s for %s (%s); this "
                            "is policy, not loss.", msg, who,
-                           ses_cause_name (obs->cause));
+                           cause);
       break;
     case SES_OBS_EXPIRED:
       s = g_strdup_printf ("The copy of %s for %s expired while it waited; it "
@@ -373,7 +454,7 @@ ses_obs_explain (const SesObs *obs, const SesIntern *strings,
       break;
     case SES_OBS_PROTOCOL_ERROR:
       s = g_strdup_printf ("Protocol error on %s's connection (%s): it is "
-                           "closed.", who, ses_cause_name (obs->cause));
+                           "closed.", who, cause);
       break;
     case SES_OBS_FAULT:
       s = g_strdup_printf ("Fault: %s%s%s.", fault_name (obs->cause),

@@ -90,12 +90,25 @@ typedef struct {
   guint32 session;   /* session (ClientId) index, or G_MAXUINT32 */
   gboolean by_broker;/* SEND/RECEIVE/LOST: TRUE when the broker is the actor */
   guint32 arg;       /* kind-specific number */
+  guint8 version;    /* protocol of the client concerned (SesMqttVersion:
+                        4 = 3.1.1, 5 = 5.0), 0 when none is (a broker-wide
+                        record): renderings say only what that version
+                        has */
   SesPacket pkt;     /* the packet or message concerned, if any */
   const char *rule;  /* (nullable) rule followed, "5.0 [MQTT-3.1.2-4]" */
 } SesObs;
 
 const char *ses_obs_kind_name (SesObsKind kind);
 const char *ses_cause_name (SesCause cause);
+/* obs's cause as its protocol version names it: a 3.1.1 session ends or
+ * starts afresh on Clean Session, not Clean Start. */
+const char *ses_obs_cause_name (const SesObs *obs);
+/* pkt as protocol version (SesMqttVersion, or 0: as recorded) carries it:
+ * 3.1.1 has a CONNACK return code, no reason codes on acknowledgements,
+ * a DISCONNECT without a reason and no properties (expiry, Receive
+ * Maximum). (transfer full) */
+char *ses_obs_describe_packet (const SesPacket *pkt, guint version,
+                               const SesIntern *strings);
 /* One line, stable across runs; names clients by their labels.
  * client_names: (element-type utf8) label per virtual client. */
 char *ses_obs_describe (const SesObs *obs, const SesIntern *strings,

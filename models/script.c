@@ -25,15 +25,40 @@ struct _SesScript {
   SesScriptBounds bounds;
 };
 
+/* A timeline action before the whole file is read: `at` lines and the
+ * expansion of `every` statements, in the order the file produces them. */
+typedef struct {
+  SesAction action;
+  guint line;
+  guint seq;            /* position in that order: breaks ties of time */
+} Pending;
+
+/* An open `every … {` block: its items (at_us holds the offset) until the
+ * closing `}` expands them. */
+typedef struct {
+  gboolean open;
+  guint line;           /* the `every` line */
+  guint period_col;     /* where errors about the repetition point */
+  guint brace_col;
+  SesTime period, from;
+  guint64 reps;         /* repetitions: from, from + period, … up to `to` */
+  SesTime last_offset;
+  GArray *items;        /* (element-type Pending) */
+} Block;
+
 typedef struct {
   SesScript *script;
   const SesScenarioText *text;
   const SesStatement *st;
+  guint end;            /* tokens of st at or past this are not seen */
   GError **error;
   SesMqttVersion version; /* the `mqtt` header, default 5 */
   gboolean saw_client;
   gboolean saw_timeline;
-  SesTime last_at;
+  SesTime last_at;      /* time of the last `at` line or `every` start */
+  SesTime last_time;    /* latest time of any action */
+  GArray *pending;      /* (element-type Pending) */
+  Block block;
   GHashTable *clients; /* (element-type utf8 guint) name -> index + 1 */
 } Parser;
 
@@ -123,8 +148,7 @@ ses_script_action_line (const SesScript *script, guint action)
 static const SesToken *
 tok (Parser *p, guint i)
 {
-  return i < p->st->tokens->len ? &g_array_index (p->st->tokens, SesToken, i)
-                                 : NULL;
+  return i < p->end ? &g_array_index (p->st->tokens, SesToken, i) : NULL;
 }
 
 static gboolean
@@ -145,7 +169,7 @@ fail_at (Parser *p, guint col, const char *fmt, ...)
 static guint
 end_col (Parser *p)
 {
-  return tok (p, p->st->tokens->len - 1)->end_col + 1;
+  return tok (p, p->end - 1)->end_col + 1;
 }
 
 /* A plain word is needed here (a time, a name, a keyword), not a quoted
@@ -158,6 +182,8 @@ need_word (Parser *p, const SesToken *t, const char *what)
   if (t->kind == SES_TOK_OPTION)
     return fail_at (p, t->col, "expected %s here, not the option '%s=…'",
                     what, t->text);
+  if (t->kind == SES_TOK_PUNCT)
+    return fail_at (p, t->col, "expected %s here, not '%s'", what, t->text);
   return fail_at (p, t->col, "expected %s here, not a quoted string", what);
 }
 
@@ -182,8 +208,13 @@ duration_value (Parser *p, const char *text, guint col, gboolean allow_never,
                 SesTime *out, gboolean *never)
 {
   const char *why = NULL;
-  if (!ses_parse_duration (text, allow_never, out, never, &why))
-    return fail_at (p, col, "'%s': %s", text, why);
+  gsize where = 0;
+  if (!ses_parse_duration_at (text, allow_never, out, never, &why, &where))
+    {
+      /* Point at the part at fault: the 30s of 1h30s2m. */
+      guint at = col + (guint) g_utf8_strlen (text, (gssize) where);
+      return fail_at (p, at, "'%s': %s", text, why);
+    }
   return TRUE;
 }
 
@@ -446,7 +477,8 @@ parse_client (Parser *p)
     "resubscribe", "latency", "variant", NULL,
   };
   static const char *const reserved[] = {
-    "broker", "at", "expect", "client", "all", "violation", "check", NULL,
+    "broker", "at", "expect", "client", "all", "violation", "check", "every",
+    NULL,
   };
   const SesToken *name = tok (p, 1);
   if (name == NULL)
@@ -670,24 +702,20 @@ no_more (Parser *p, guint from, const char *what)
   return TRUE;
 }
 
+static const char *const timeline_actions[] = {
+  "connect", "disconnect", "subscribe", "unsubscribe", "publish", "cut",
+  "half-open", "crash", "hold-acks", "release-acks", NULL,
+};
+
+/* `WHO ACTION ARGUMENT…` from token who_i up to the window's end: the part
+ * an `at` line and an item of an `every` statement share. Fills all of *a
+ * but its time. */
 static gboolean
-parse_at (Parser *p)
+parse_action (Parser *p, guint who_i, SesAction *a)
 {
-  static const char *const actions[] = {
-    "connect", "disconnect", "subscribe", "unsubscribe", "publish", "cut",
-    "half-open", "crash", "hold-acks", "release-acks", NULL,
-  };
-  const SesToken *when = tok (p, 1), *who = tok (p, 2), *what = tok (p, 3);
-  if (when == NULL)
-    return fail_at (p, end_col (p), "'at' needs a time, a client and an "
-                    "action, as in: at 5s sensor connect");
-  SesTime at;
-  if (!need_word (p, when, "a time such as 5s")
-      || !duration_value (p, when->text, when->col, FALSE, &at, NULL))
-    return FALSE;
-  if (at < p->last_at)
-    return fail_at (p, when->col, "time %s goes back: the timeline must be in "
-                    "order", when->text);
+  static const char *const *const actions = timeline_actions;
+  const SesToken *who = tok (p, who_i), *what = tok (p, who_i + 1);
+  memset (a, 0, sizeof *a);
   if (who == NULL)
     return fail_at (p, end_col (p), "missing who acts: a client name or "
                     "broker");
@@ -699,9 +727,6 @@ parse_at (Parser *p)
     return fail_at (p, end_col (p), "missing action after '%s' (one of "
                     "connect, disconnect, subscribe, publish, cut, …)",
                     who->text);
-  SesAction a;
-  memset (&a, 0, sizeof a);
-  a.at_us = at;
   if (strcmp (who->text, "broker") == 0)
     {
       static const char *const broker_actions[] = { "restart", NULL };
@@ -709,16 +734,16 @@ parse_at (Parser *p)
         return fail_at (p, end_col (p), "missing broker action (restart)");
       if (strcmp (what->text, "restart") != 0)
         return unknown_word (p, what, "broker action", broker_actions);
-      if (!no_more (p, 4, "restart"))
+      if (!no_more (p, who_i + 2, "restart"))
         return FALSE;
-      a.kind = SES_ACT_RESTART;
+      a->kind = SES_ACT_RESTART;
     }
   else
     {
-      if (!lookup_client (p, who, &a.client))
+      if (!lookup_client (p, who, &a->client))
         return FALSE;
       SesMqttVersion version = ses_mqtt_config_client (p->script->cfg,
-                                                      a.client)->version;
+                                                      a->client)->version;
       const char *w = what->text;
       if (what->kind != SES_TOK_WORD)
         return fail_at (p, what->col, "expected an action (connect, publish, "
@@ -727,8 +752,8 @@ parse_at (Parser *p)
         {
           static const char *const opts[] = { "clean-start", "clean-session",
                                               "session-expiry", NULL };
-          a.kind = SES_ACT_CONNECT;
-          for (guint i = 4; tok (p, i) != NULL; i++)
+          a->kind = SES_ACT_CONNECT;
+          for (guint i = who_i + 2; tok (p, i) != NULL; i++)
             {
               const SesToken *t = tok (p, i);
               if (!expect_option (p, t, opts, "connect"))
@@ -741,9 +766,9 @@ parse_at (Parser *p)
                   guint32 s;
                   if (!seconds_value (p, t, TRUE, G_MAXUINT32 - 1, &s))
                     return FALSE;
-                  a.override_expiry = TRUE;
-                  a.has_expiry = TRUE;
-                  a.expiry_s = s;
+                  a->override_expiry = TRUE;
+                  a->has_expiry = TRUE;
+                  a->expiry_s = s;
                 }
               else
                 {
@@ -753,9 +778,9 @@ parse_at (Parser *p)
                                     version == SES_MQTT_5 ? "5" : "3.1.1",
                                     version == SES_MQTT_5 ? "clean-start"
                                                           : "clean-session");
-                  if (!bool_value (p, t, &a.clean))
+                  if (!bool_value (p, t, &a->clean))
                     return FALSE;
-                  a.override_clean = TRUE;
+                  a->override_clean = TRUE;
                 }
             }
         }
@@ -763,8 +788,8 @@ parse_at (Parser *p)
         {
           static const char *const opts[] = { "reason", "session-expiry",
                                               NULL };
-          a.kind = SES_ACT_DISCONNECT;
-          for (guint i = 4; tok (p, i) != NULL; i++)
+          a->kind = SES_ACT_DISCONNECT;
+          for (guint i = who_i + 2; tok (p, i) != NULL; i++)
             {
               const SesToken *t = tok (p, i);
               if (!expect_option (p, t, opts, "disconnect"))
@@ -777,23 +802,23 @@ parse_at (Parser *p)
                   guint64 n;
                   if (!uint_value (p, t, 0, 255, &n))
                     return FALSE;
-                  a.reason = (guint8) n;
+                  a->reason = (guint8) n;
                 }
               else
                 {
                   guint32 s;
                   if (!seconds_value (p, t, TRUE, G_MAXUINT32 - 1, &s))
                     return FALSE;
-                  a.has_expiry = TRUE;
-                  a.expiry_s = s;
+                  a->has_expiry = TRUE;
+                  a->expiry_s = s;
                 }
             }
         }
       else if (strcmp (w, "subscribe") == 0 || strcmp (w, "unsubscribe") == 0)
         {
           gboolean sub = w[0] == 's';
-          a.kind = sub ? SES_ACT_SUBSCRIBE : SES_ACT_UNSUBSCRIBE;
-          const SesToken *f = tok (p, 4);
+          a->kind = sub ? SES_ACT_SUBSCRIBE : SES_ACT_UNSUBSCRIBE;
+          const SesToken *f = tok (p, who_i + 2);
           if (f == NULL || f->kind != SES_TOK_STRING)
             return fail_at (p, f ? f->col : end_col (p),
                             "%s needs a quoted topic filter, as in "
@@ -802,9 +827,9 @@ parse_at (Parser *p)
             return fail_at (p, f->col + 1, "'%s' is not a valid topic filter "
                             "('#' only as the last level, '+' a whole level)",
                             f->text);
-          a.topic = ses_mqtt_config_intern (p->script->cfg, f->text);
-          a.qos = 0;
-          for (guint i = 5; tok (p, i) != NULL; i++)
+          a->topic = ses_mqtt_config_intern (p->script->cfg, f->text);
+          a->qos = 0;
+          for (guint i = who_i + 3; tok (p, i) != NULL; i++)
             {
               static const char *const opts[] = { "qos", NULL };
               const SesToken *t = tok (p, i);
@@ -815,14 +840,14 @@ parse_at (Parser *p)
               guint64 n;
               if (!uint_value (p, t, 0, 2, &n))
                 return FALSE;
-              a.qos = (guint8) n;
+              a->qos = (guint8) n;
             }
         }
       else if (strcmp (w, "publish") == 0)
         {
           static const char *const opts[] = { "qos", "retain", "expiry", NULL };
-          a.kind = SES_ACT_PUBLISH;
-          const SesToken *topic = tok (p, 4), *payload = tok (p, 5);
+          a->kind = SES_ACT_PUBLISH;
+          const SesToken *topic = tok (p, who_i + 2), *payload = tok (p, who_i + 3);
           if (topic == NULL || topic->kind != SES_TOK_STRING)
             return fail_at (p, topic ? topic->col : end_col (p),
                             "publish needs a quoted topic and payload, as in "
@@ -833,9 +858,9 @@ parse_at (Parser *p)
           if (payload == NULL || payload->kind != SES_TOK_STRING)
             return fail_at (p, payload ? payload->col : end_col (p),
                             "publish needs a quoted payload after the topic");
-          a.topic = ses_mqtt_config_intern (p->script->cfg, topic->text);
-          a.payload = ses_mqtt_config_intern (p->script->cfg, payload->text);
-          for (guint i = 6; tok (p, i) != NULL; i++)
+          a->topic = ses_mqtt_config_intern (p->script->cfg, topic->text);
+          a->payload = ses_mqtt_config_intern (p->script->cfg, payload->text);
+          for (guint i = who_i + 4; tok (p, i) != NULL; i++)
             {
               const SesToken *t = tok (p, i);
               if (!expect_option (p, t, opts, "publish"))
@@ -845,11 +870,11 @@ parse_at (Parser *p)
                 {
                   if (!uint_value (p, t, 0, 2, &n))
                     return FALSE;
-                  a.qos = (guint8) n;
+                  a->qos = (guint8) n;
                 }
               else if (strcmp (t->text, "retain") == 0)
                 {
-                  if (!bool_value (p, t, &a.retain))
+                  if (!bool_value (p, t, &a->retain))
                     return FALSE;
                 }
               else
@@ -859,24 +884,24 @@ parse_at (Parser *p)
                   guint32 s;
                   if (!seconds_value (p, t, FALSE, G_MAXUINT32 - 1, &s))
                     return FALSE;
-                  a.has_expiry = TRUE;
-                  a.expiry_s = s;
+                  a->has_expiry = TRUE;
+                  a->expiry_s = s;
                 }
             }
         }
       else if (strcmp (w, "half-open") == 0)
         {
           static const char *const opts[] = { "unaware", NULL };
-          a.kind = SES_ACT_HALF_OPEN_BROKER;
-          for (guint i = 4; tok (p, i) != NULL; i++)
+          a->kind = SES_ACT_HALF_OPEN_BROKER;
+          for (guint i = who_i + 2; tok (p, i) != NULL; i++)
             {
               const SesToken *t = tok (p, i);
               if (!expect_option (p, t, opts, "half-open"))
                 return FALSE;
               if (strcmp (t->value, "broker") == 0)
-                a.kind = SES_ACT_HALF_OPEN_BROKER;
+                a->kind = SES_ACT_HALF_OPEN_BROKER;
               else if (strcmp (t->value, "client") == 0)
-                a.kind = SES_ACT_HALF_OPEN_CLIENT;
+                a->kind = SES_ACT_HALF_OPEN_CLIENT;
               else
                 return fail_at (p, t->value_col, "unaware=%s: use broker or "
                                 "client", t->value);
@@ -886,21 +911,283 @@ parse_at (Parser *p)
                || strcmp (w, "hold-acks") == 0
                || strcmp (w, "release-acks") == 0)
         {
-          a.kind = w[0] == 'c' ? (w[1] == 'u' ? SES_ACT_CUT : SES_ACT_CRASH)
+          a->kind = w[0] == 'c' ? (w[1] == 'u' ? SES_ACT_CUT : SES_ACT_CRASH)
                                : (w[0] == 'h' ? SES_ACT_HOLD_ACKS
                                               : SES_ACT_RELEASE_ACKS);
-          if (!no_more (p, 4, w))
+          if (!no_more (p, who_i + 2, w))
             return FALSE;
         }
       else
         return unknown_word (p, what, "action", actions);
     }
+  return TRUE;
+}
+
+
+/* Queues one timeline action; the whole timeline is bounded, so no
+ * scenario (and no fuzzed `every 1us`) can make an unbounded list. */
+static void
+add_pending (Parser *p, const SesAction *a, guint line)
+{
+  Pending pa = { .action = *a, .line = line, .seq = p->pending->len };
+  g_array_append_val (p->pending, pa);
+  p->last_time = MAX (p->last_time, a->at_us);
+}
+
+static gboolean
+parse_at (Parser *p)
+{
+  const SesToken *when = tok (p, 1);
+  if (when == NULL)
+    return fail_at (p, end_col (p), "'at' needs a time, a client and an "
+                    "action, as in: at 5s sensor connect");
+  SesTime at;
+  if (when->kind == SES_TOK_WORD && when->text[0] == '+')
+    return fail_at (p, when->col, "'%s': a time with '+' is an offset inside "
+                    "an 'every' statement; here write the time itself, as in "
+                    "at 5s", when->text);
+  if (!need_word (p, when, "a time such as 5s")
+      || !duration_value (p, when->text, when->col, FALSE, &at, NULL))
+    return FALSE;
+  if (at < p->last_at)
+    return fail_at (p, when->col, "time %s goes back: the timeline must be in "
+                    "order", when->text);
+  SesAction a;
+  if (!parse_action (p, 2, &a))
+    return FALSE;
+  if (p->pending->len >= SES_SCRIPT_MAX_ACTIONS)
+    return fail_at (p, tok (p, 0)->col, "more than %u timeline actions",
+                    SES_SCRIPT_MAX_ACTIONS);
+  a.at_us = at;
   p->last_at = at;
   p->saw_timeline = TRUE;
-  ses_mqtt_config_add_action (p->script->cfg, &a);
-  guint line = p->st->line;
-  g_array_append_val (p->script->action_lines, line);
+  add_pending (p, &a, p->st->line);
   return TRUE;
+}
+
+/* ---- every: repeated actions ------------------------------------------- */
+
+static const char *const statement_keywords[] = {
+  "mqtt", "seed", "title", "teaches", "until", "broker", "client", "at",
+  "every", "expect", "invariant", "check", NULL,
+};
+
+static gboolean
+is_punct (const SesToken *t, const char *which)
+{
+  return t != NULL && t->kind == SES_TOK_PUNCT && strcmp (t->text, which) == 0;
+}
+
+/* One item `[+OFFSET] WHO ACTION …` in tokens from..p->end, its offset
+ * into at_us. Offsets are in order and shorter than the period, so each
+ * repetition's actions happen before the next repetition starts. */
+static gboolean
+parse_item (Parser *p, guint from, Block *b, GArray *items)
+{
+  const SesToken *first = tok (p, from);
+  SesTime offset = 0;
+  guint who_i = from;
+  if (first->kind == SES_TOK_WORD && first->text[0] == '+')
+    {
+      if (!duration_value (p, first->text + 1, first->col + 1, FALSE, &offset,
+                           NULL))
+        return FALSE;
+      if (offset >= b->period)
+        return fail_at (p, first->col, "offset %s is not shorter than the "
+                        "period: each repetition's actions must happen "
+                        "before the next repetition starts", first->text);
+      who_i = from + 1;
+    }
+  const SesToken *who = tok (p, who_i);
+  if (who != NULL && who->kind == SES_TOK_WORD
+      && !g_hash_table_contains (p->clients, who->text))
+    {
+      if (strcmp (who->text, "at") == 0)
+        return fail_at (p, who->col, "inside 'every', times are relative to "
+                        "each repetition: write +5s dev publish …, not "
+                        "at 5s dev publish …");
+      if (strcmp (who->text, "every") == 0)
+        return fail_at (p, who->col, "an 'every' statement cannot repeat "
+                        "another 'every'");
+      for (guint k = 0; statement_keywords[k] != NULL; k++)
+        if (strcmp (who->text, statement_keywords[k]) == 0
+            && strcmp (who->text, "broker") != 0)
+          return fail_at (p, who->col, "'%s' cannot appear inside an "
+                          "'every' statement%s", who->text,
+                          b->open ? "; close the block with '}' first" : "");
+    }
+  if (offset < b->last_offset)
+    return fail_at (p, first->col, "offset %s%s goes back: the actions of "
+                    "an 'every' statement are in time order%s",
+                    who_i == from ? "+0s" : first->text,
+                    who_i == from ? " (no offset)" : "",
+                    who_i == from ? "; an action without +OFFSET happens at "
+                                    "the start of each repetition" : "");
+  SesAction a;
+  if (!parse_action (p, who_i, &a))
+    return FALSE;
+  a.at_us = offset;
+  b->last_offset = offset;
+  Pending item = { .action = a, .line = p->st->line, .seq = items->len };
+  g_array_append_val (items, item);
+  return TRUE;
+}
+
+/* Items separated by ';' from token `from` to the end of the line. */
+static gboolean
+parse_items (Parser *p, guint from, Block *b, GArray *items)
+{
+  guint len = p->st->tokens->len;
+  guint i = from;
+  for (;;)
+    {
+      guint j = i;
+      while (j < len
+             && !is_punct (&g_array_index (p->st->tokens, SesToken, j), ";"))
+        j++;
+      if (j == i)
+        return fail_at (p, tok (p, i)->col, "nothing to do before this ';'");
+      p->end = j;
+      gboolean ok = parse_item (p, i, b, items);
+      p->end = len;
+      if (!ok)
+        return FALSE;
+      if (j == len)
+        return TRUE;
+      i = j + 1;
+      if (i == len)
+        return fail_at (p, tok (p, j)->col, "nothing to do after this ';'");
+    }
+}
+
+/* Adds every repetition of the items, refusing before it allocates
+ * anything when the timeline would outgrow SES_SCRIPT_MAX_ACTIONS. */
+static gboolean
+expand (Parser *p, const Block *b, const GArray *items)
+{
+  guint64 room = SES_SCRIPT_MAX_ACTIONS - p->pending->len;
+  if (b->reps > room / items->len)
+    {
+      ses_scenario_error (p->text, p->error, b->line, b->period_col,
+                          "this repeats %" G_GUINT64_FORMAT " times with %u "
+                          "action%s each: more than the %u timeline actions "
+                          "a scenario may have (use a longer period or a "
+                          "shorter range)", b->reps, items->len,
+                          items->len == 1 ? "" : "s", SES_SCRIPT_MAX_ACTIONS);
+      return FALSE;
+    }
+  for (guint64 r = 0; r < b->reps; r++)
+    {
+      SesTime start = b->from + (SesTime) r * b->period;
+      for (guint k = 0; k < items->len; k++)
+        {
+          const Pending *item = &g_array_index (items, Pending, k);
+          SesAction a = item->action;
+          a.at_us = start + item->action.at_us;
+          add_pending (p, &a, item->line);
+        }
+    }
+  return TRUE;
+}
+
+/* A keyword the grammar requires at token i (`from`, `to`). */
+static gboolean
+need_keyword (Parser *p, guint i, const char *kw, const char *missing)
+{
+  const SesToken *t = tok (p, i);
+  const char *const known[] = { kw, NULL };
+  if (t == NULL)
+    return fail_at (p, end_col (p), "%s", missing);
+  if (t->kind == SES_TOK_WORD && strcmp (t->text, kw) == 0)
+    return TRUE;
+  return unknown_word (p, t, "word", known);
+}
+
+/* `every PERIOD from START to END ITEM { ; ITEM }` or, with `{` ending the
+ * line, a block of item lines closed by a line holding `}`. */
+static gboolean
+parse_every (Parser *p)
+{
+  Block *b = &p->block;
+  const SesToken *period = tok (p, 1);
+  if (period == NULL)
+    return fail_at (p, end_col (p), "'every' needs a period, a range and "
+                    "actions, as in: every 10m from 0s to 2h dev connect; "
+                    "+5s dev disconnect");
+  SesTime from, to;
+  b->line = p->st->line;
+  b->period_col = period->col;
+  b->last_offset = 0;
+  if (!need_word (p, period, "a period such as 10m")
+      || !duration_value (p, period->text, period->col, FALSE, &b->period,
+                          NULL))
+    return FALSE;
+  if (b->period == 0)
+    return fail_at (p, period->col, "the period must be longer than 0s");
+  if (!need_keyword (p, 2, "from", "missing 'from START' after the period, "
+                     "as in: every 10m from 0s to 2h"))
+    return FALSE;
+  const SesToken *start = tok (p, 3);
+  if (start == NULL)
+    return fail_at (p, end_col (p), "missing the time after 'from'");
+  if (!need_word (p, start, "a time")
+      || !duration_value (p, start->text, start->col, FALSE, &from, NULL))
+    return FALSE;
+  if (from < p->last_at)
+    return fail_at (p, start->col, "time %s goes back: the timeline must be "
+                    "in order (an 'every' counts at its start)", start->text);
+  if (!need_keyword (p, 4, "to", "missing 'to END' after the start, as in: "
+                     "every 10m from 0s to 2h"))
+    return FALSE;
+  const SesToken *end = tok (p, 5);
+  if (end == NULL)
+    return fail_at (p, end_col (p), "missing the time after 'to'");
+  if (!need_word (p, end, "a time")
+      || !duration_value (p, end->text, end->col, FALSE, &to, NULL))
+    return FALSE;
+  if (to < from)
+    return fail_at (p, end->col, "the range ends at %s, before it starts",
+                    end->text);
+  b->from = from;
+  b->reps = (guint64) ((to - from) / b->period) + 1;
+  p->last_at = from;
+  p->saw_timeline = TRUE;
+  const SesToken *rest = tok (p, 6);
+  if (rest == NULL)
+    return fail_at (p, end_col (p), "missing what to repeat: actions "
+                    "separated by ';' (dev connect; +5s dev disconnect), or "
+                    "'{' and the actions on the lines below");
+  if (is_punct (rest, "{"))
+    {
+      if (tok (p, 7) != NULL)
+        return fail_at (p, tok (p, 7)->col, "'{' ends the line: the block's "
+                        "actions go on the lines below, then a line with "
+                        "'}'");
+      b->open = TRUE;
+      b->brace_col = rest->col;
+      g_array_set_size (b->items, 0);
+      return TRUE;
+    }
+  g_array_set_size (b->items, 0);
+  return parse_items (p, 6, b, b->items) && expand (p, b, b->items);
+}
+
+/* A line inside `every … {`: items, or the closing `}`. */
+static gboolean
+parse_block_line (Parser *p)
+{
+  Block *b = &p->block;
+  const SesToken *first = tok (p, 0);
+  if (!is_punct (first, "}"))
+    return parse_items (p, 0, b, b->items);
+  if (tok (p, 1) != NULL)
+    return fail_at (p, tok (p, 1)->col, "unexpected '%s' after '}': the "
+                    "closing brace stands alone on its line",
+                    tok (p, 1)->text);
+  b->open = FALSE;
+  if (b->items->len == 0)
+    return fail_at (p, first->col, "this 'every' block has no actions");
+  return expand (p, b, b->items);
 }
 
 /* ---- expectations ------------------------------------------------------- */
@@ -1030,13 +1317,14 @@ parse_expect (Parser *p)
     {
       static const char *const states[] = { "exists", "ended", NULL };
       static const char *const opts[] = { "at", "cause", NULL };
+      /* clean-session: what 3.1.1 calls the same cause. */
       static const char *const causes[] = {
-        "clean-start", "expired", "connection-ended", "taken-over",
-        "broker-restart", NULL,
+        "clean-start", "clean-session", "expired", "connection-ended",
+        "taken-over", "broker-restart", NULL,
       };
       static const SesCause cause_values[] = {
-        SES_CAUSE_CLEAN_START, SES_CAUSE_EXPIRED, SES_CAUSE_CONNECTION_END,
-        SES_CAUSE_TAKEOVER, SES_CAUSE_RESTART,
+        SES_CAUSE_CLEAN_START, SES_CAUSE_CLEAN_START, SES_CAUSE_EXPIRED,
+        SES_CAUSE_CONNECTION_END, SES_CAUSE_TAKEOVER, SES_CAUSE_RESTART,
       };
       const SesToken *state = tok (p, 3);
       e.kind = SES_EXPECT_SESSION;
@@ -1076,6 +1364,12 @@ parse_expect (Parser *p)
     {
       static const char *const opts[] = { "reason", NULL };
       e.kind = SES_EXPECT_DISCONNECT;
+      /* 3.1.1 §3.14: only a client sends DISCONNECT. */
+      if (ses_mqtt_config_client (p->script->cfg, e.client)->version
+          != SES_MQTT_5)
+        return fail_at (p, what->col, "an MQTT 3.1.1 broker sends no "
+                        "DISCONNECT: it closes the connection (expect %s "
+                        "session … or will instead)", who->text);
       const SesToken *t = tok (p, 3);
       if (t == NULL)
         return fail_at (p, end_col (p), "disconnect needs reason=0x…");
@@ -1193,11 +1487,11 @@ parse_check (Parser *p)
 static gboolean
 parse_statement (Parser *p)
 {
-  static const char *const keywords[] = {
-    "mqtt", "seed", "title", "teaches", "until", "broker", "client", "at",
-    "expect", "invariant", "check", NULL,
-  };
+  const char *const *keywords = statement_keywords;
   const SesToken *first = tok (p, 0);
+  if (is_punct (first, "}"))
+    return fail_at (p, first->col, "'}' closes an 'every' block, but none "
+                    "is open");
   if (first->kind != SES_TOK_WORD)
     return fail_at (p, first->col, "a line starts with a keyword (%s, …)",
                     "client, at, expect");
@@ -1212,6 +1506,8 @@ parse_statement (Parser *p)
     return parse_client (p);
   if (strcmp (kw, "at") == 0)
     return parse_at (p);
+  if (strcmp (kw, "every") == 0)
+    return parse_every (p);
   if (strcmp (kw, "expect") == 0)
     return parse_expect (p);
   if (strcmp (kw, "invariant") == 0)
@@ -1219,6 +1515,30 @@ parse_statement (Parser *p)
   if (strcmp (kw, "check") == 0)
     return parse_check (p);
   return unknown_word (p, first, "keyword", keywords);
+}
+
+static gint
+compare_pending (gconstpointer a, gconstpointer b)
+{
+  const Pending *x = a, *y = b;
+  if (x->action.at_us != y->action.at_us)
+    return x->action.at_us < y->action.at_us ? -1 : 1;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The timeline in (time, file position) order: what the same actions
+ * written out one `at` line each, in time order, would give, so an `every`
+ * statement and its hand-expanded twin build the same configuration. */
+static void
+add_timeline (SesScript *script, GArray *pending)
+{
+  g_array_sort (pending, compare_pending);
+  for (guint i = 0; i < pending->len; i++)
+    {
+      const Pending *pa = &g_array_index (pending, Pending, i);
+      ses_mqtt_config_add_action (script->cfg, &pa->action);
+      g_array_append_val (script->action_lines, pa->line);
+    }
 }
 
 SesScript *
@@ -1241,14 +1561,28 @@ ses_script_load (const char *path, const char *contents, gsize length,
   Parser p = {
     .script = script, .text = text, .error = error, .version = SES_MQTT_5,
     .clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
+    .pending = g_array_new (FALSE, FALSE, sizeof (Pending)),
+    .block.items = g_array_new (FALSE, FALSE, sizeof (Pending)),
   };
   gboolean ok = TRUE;
   for (guint i = 0; ok && i < ses_scenario_text_n_statements (text); i++)
     {
       p.st = ses_scenario_text_statement (text, i);
-      ok = parse_statement (&p);
+      p.end = p.st->tokens->len;
+      ok = p.block.open ? parse_block_line (&p) : parse_statement (&p);
+    }
+  if (ok && p.block.open)
+    {
+      ses_scenario_error (text, error, p.block.line, p.block.brace_col,
+                          "this 'every' block is never closed: end it with a "
+                          "line holding '}'");
+      ok = FALSE;
     }
   g_hash_table_unref (p.clients);
+  g_array_unref (p.block.items);
+  if (ok)
+    add_timeline (script, p.pending);
+  g_array_unref (p.pending);
   if (!ok)
     return NULL;
   if (ses_mqtt_config_n_clients (script->cfg) == 0)
@@ -1259,7 +1593,7 @@ ses_script_load (const char *path, const char *contents, gsize length,
       return NULL;
     }
   if (script->until_us == SES_TIME_NONE)
-    script->until_us = p.last_at + 60 * SES_US_PER_S;
+    script->until_us = p.last_time + 60 * SES_US_PER_S;
   return g_steal_pointer (&script);
 }
 

@@ -46,6 +46,11 @@ typedef struct {
 
 typedef struct _SesScript SesScript;
 
+/* The most timeline actions a scenario may have, `at` lines and the
+ * repetitions of `every` statements together: a bound on what a (fuzzed)
+ * `every 1us from 0s to 1000h …` may allocate. */
+#define SES_SCRIPT_MAX_ACTIONS 100000u
+
 /* Parses a scenario; errors are located (file:line:col: error: …). */
 SesScript *ses_script_load (const char *path, const char *contents,
                             gsize length, GError **error);

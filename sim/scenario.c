@@ -154,7 +154,7 @@ static gboolean
 word_char (char c)
 {
   return c != '\0' && c != ' ' && c != '\t' && c != '"' && c != '#'
-         && c != '=';
+         && c != '=' && c != ';' && c != '{' && c != '}';
 }
 
 static gboolean
@@ -171,7 +171,15 @@ tokenize_line (SesScenarioText *text, guint line_no, const char *line,
       if (*p == '\0' || *p == '#')
         break;
       SesToken tok = { .col = column_of (line, p) };
-      if (*p == '"')
+      if (*p == ';' || *p == '{' || *p == '}')
+        {
+          /* Separators of the `every` statement: tokens of their own, so
+           * "connect;" is the word and the separator, as it reads. */
+          tok.kind = SES_TOK_PUNCT;
+          tok.text = g_strndup (p, 1);
+          p++;
+        }
+      else if (*p == '"')
         {
           tok.kind = SES_TOK_STRING;
           if (!read_string (text, line_no, line, &p, &tok.text, error))
@@ -374,17 +382,27 @@ ses_parse_bool (const char *text, gboolean *out)
   return FALSE;
 }
 
+/* Units from the largest down: a compound duration names them in this
+ * order, each at most once. */
+static const struct {
+  const char *unit;
+  SesTime us;
+} duration_units[] = {
+  { "h", 3600 * SES_US_PER_S }, { "m", 60 * SES_US_PER_S },
+  { "s", SES_US_PER_S }, { "ms", 1000 }, { "us", 1 },
+};
+
+/* Far below G_MAXINT64, so a time plus an interval or two never wraps. */
+#define DURATION_MAX ((guint64) G_MAXINT64 / 4)
+
 gboolean
-ses_parse_duration (const char *text, gboolean allow_never, SesTime *out,
-                    gboolean *never, const char **why)
+ses_parse_duration_at (const char *text, gboolean allow_never, SesTime *out,
+                       gboolean *never, const char **why, gsize *where)
 {
-  static const struct {
-    const char *unit;
-    SesTime us;
-  } units[] = {
-    { "us", 1 }, { "ms", 1000 }, { "s", SES_US_PER_S },
-    { "m", 60 * SES_US_PER_S }, { "h", 3600 * SES_US_PER_S },
-  };
+  gsize unused;
+  if (where == NULL)
+    where = &unused;
+  *where = 0;
   if (never != NULL)
     *never = FALSE;
   if (g_strcmp0 (text, "never") == 0)
@@ -399,71 +417,126 @@ ses_parse_duration (const char *text, gboolean allow_never, SesTime *out,
       *out = SES_TIME_NONE;
       return TRUE;
     }
-  /* Whole and fractional parts as integers: no floating point, so the
-   * value is exact and the same everywhere. */
-  const char *p = text;
-  guint64 whole = 0, frac = 0, frac_scale = 1;
-  gboolean any = FALSE;
-  while (g_ascii_isdigit (*p))
+  if (text[0] == '-' || text[0] == '+')
     {
-      if (whole > G_MAXUINT32)
+      *why = "a duration has no sign";
+      return FALSE;
+    }
+  /* Each part's whole and fractional digits as integers: no floating
+   * point, so the value is exact and the same everywhere. */
+  const char *p = text;
+  guint64 total = 0;
+  guint allowed = 0; /* index of the largest unit the next part may use */
+  for (;;)
+    {
+      const char *part = p;
+      *where = (gsize) (part - text);
+      guint64 whole = 0, frac = 0, frac_scale = 1;
+      gboolean any = FALSE;
+      if (part != text && !g_ascii_isdigit (*p))
+        {
+          /* .5s alone is half a second, but 1h.5m reads as a typo. */
+          *why = "expected a number after the unit, as in 1h30m";
+          return FALSE;
+        }
+      while (g_ascii_isdigit (*p))
+        {
+          if (whole > G_MAXUINT32)
+            {
+              *why = "duration too large";
+              return FALSE;
+            }
+          whole = whole * 10 + (guint64) (*p++ - '0');
+          any = TRUE;
+        }
+      if (*p == '.')
+        {
+          p++;
+          while (g_ascii_isdigit (*p))
+            {
+              if (frac_scale >= 1000000)
+                {
+                  *why = "more than six decimals";
+                  return FALSE;
+                }
+              frac = frac * 10 + (guint64) (*p++ - '0');
+              frac_scale *= 10;
+              any = TRUE;
+            }
+        }
+      if (!any)
+        {
+          *why = "expected a duration such as 250ms, 5s, 2m or 1h";
+          return FALSE;
+        }
+      const char *unit = p;
+      while (g_ascii_isalpha (*p))
+        p++;
+      if (unit == p)
+        {
+          *why = *p == '\0' ? "a duration needs a unit: us, ms, s, m or h"
+                            : "unknown unit: use us, ms, s, m or h";
+          return FALSE;
+        }
+      guint k = 0;
+      while (k < G_N_ELEMENTS (duration_units)
+             && (strlen (duration_units[k].unit) != (gsize) (p - unit)
+                 || strncmp (duration_units[k].unit, unit,
+                             (gsize) (p - unit)) != 0))
+        k++;
+      if (k == G_N_ELEMENTS (duration_units))
+        {
+          *why = "unknown unit: use us, ms, s, m or h";
+          return FALSE;
+        }
+      if (k + 1 == allowed)
+        {
+          *why = "each unit may appear only once, as in 1h30m";
+          return FALSE;
+        }
+      if (k < allowed)
+        {
+          *why = "units go from the largest down (h, m, s, ms, us), as in "
+                 "1h30m or 2m30.5s";
+          return FALSE;
+        }
+      if (frac_scale > 1 && *p != '\0')
+        {
+          *why = "only the last part of a duration may have decimals, as in "
+                 "2m30.5s";
+          return FALSE;
+        }
+      guint64 unit_us = (guint64) duration_units[k].us;
+      if (whole > DURATION_MAX / unit_us)
         {
           *why = "duration too large";
           return FALSE;
         }
-      whole = whole * 10 + (guint64) (*p++ - '0');
-      any = TRUE;
-    }
-  if (*p == '.')
-    {
-      p++;
-      while (g_ascii_isdigit (*p))
+      if (frac * unit_us % frac_scale != 0)
         {
-          if (frac_scale >= 1000000)
-            {
-              *why = "more than six decimals";
-              return FALSE;
-            }
-          frac = frac * 10 + (guint64) (*p++ - '0');
-          frac_scale *= 10;
-          any = TRUE;
+          *why = "finer than a microsecond";
+          return FALSE;
         }
+      guint64 us = whole * unit_us + frac * unit_us / frac_scale;
+      if (us > DURATION_MAX - total)
+        {
+          *why = "duration too large";
+          return FALSE;
+        }
+      total += us;
+      allowed = k + 1;
+      if (*p == '\0')
+        break;
     }
-  if (!any)
-    {
-      *why = "expected a duration such as 250ms, 5s, 2m or 1h";
-      return FALSE;
-    }
-  if (*p == '\0')
-    {
-      *why = "a duration needs a unit: us, ms, s, m or h";
-      return FALSE;
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (units); i++)
-    if (strcmp (p, units[i].unit) == 0)
-      {
-        if (whole > (guint64) (G_MAXINT64 / 4) / (guint64) units[i].us)
-          {
-            *why = "duration too large";
-            return FALSE;
-          }
-        guint64 us = whole * (guint64) units[i].us
-                     + frac * (guint64) units[i].us / frac_scale;
-        if (frac * (guint64) units[i].us % frac_scale != 0)
-          {
-            *why = "finer than a microsecond";
-            return FALSE;
-          }
-        if (us > (guint64) G_MAXINT64 / 4)
-          {
-            *why = "duration too large";
-            return FALSE;
-          }
-        *out = (SesTime) us;
-        return TRUE;
-      }
-  *why = "unknown unit: use us, ms, s, m or h";
-  return FALSE;
+  *out = (SesTime) total;
+  return TRUE;
+}
+
+gboolean
+ses_parse_duration (const char *text, gboolean allow_never, SesTime *out,
+                    gboolean *never, const char **why)
+{
+  return ses_parse_duration_at (text, allow_never, out, never, why, NULL);
 }
 
 static guint

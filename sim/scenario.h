@@ -18,6 +18,7 @@ typedef enum {
   SES_TOK_WORD = 1,   /* bare word: at, connect, 5s, 0x04, plant/+/temp */
   SES_TOK_STRING,     /* "quoted text", escapes \" \\ \n \t */
   SES_TOK_OPTION,     /* key=value or key="quoted value" */
+  SES_TOK_PUNCT,      /* one of ; { } (text holds it), outside strings */
 } SesTokKind;
 
 typedef struct {
@@ -56,11 +57,18 @@ void ses_scenario_error (const SesScenarioText *text, GError **error,
                          guint line, guint col, const char *format, ...)
     G_GNUC_PRINTF (5, 6);
 
-/* "250ms", "1.5s", "2m", "1h", "10us"; `never` when allow_never (then
- * *never is set and *out is SES_TIME_NONE). A bare number is an error: units
- * are required. Fails with a message in *why (static string). */
+/* "250ms", "1.5s", "2m", "1h", "10us", or several of these in decreasing
+ * units, each unit at most once, decimals only in the last: "10m1s",
+ * "1h30m", "2m30.5s". `never` when allow_never (then *never is set and *out
+ * is SES_TIME_NONE). A bare number is an error: units are required. Fails
+ * with a message in *why (static string). */
 gboolean ses_parse_duration (const char *text, gboolean allow_never,
                              SesTime *out, gboolean *never, const char **why);
+/* The same; on failure *where is the byte offset in text of the part at
+ * fault (0 for the first), so an error can point at it. */
+gboolean ses_parse_duration_at (const char *text, gboolean allow_never,
+                                SesTime *out, gboolean *never,
+                                const char **why, gsize *where);
 /* Decimal or 0x-hex, at most max. */
 gboolean ses_parse_uint (const char *text, guint64 max, guint64 *out);
 /* A yes/no value: 1/0, on/off, yes/no, true/false. */

@@ -647,6 +647,9 @@ test_version_options (void **state)
     { "message expiry on 3.1.1",
       "mqtt 3.1.1\nclient sub\nat 0s sub publish \"a\" \"b\" expiry=10s", 0,
       3, 27, 0, "MQTT 5 only" },
+    { "expect a DISCONNECT from a 3.1.1 broker",
+      "client sub mqtt=3.1.1\nexpect sub disconnect reason=0x8e", 0, 2, 12, 0,
+      "sends no DISCONNECT" },
   };
   RUN (cases);
 }
@@ -811,6 +814,165 @@ test_random_garbage (void **state)
     }
   if (failed > 0)
     fail_msg ("%u random inputs mishandled", failed);
+}
+
+/* Compound durations (10m1s): units from the largest down, each once,
+ * decimals only in the last part, no sign; the caret under the part at
+ * fault. */
+static void
+test_compound_durations (void **state)
+{
+  static const BadCase cases[] = {
+    { "units going up", C2 "at 10s5m sub connect", 0, 2, 7, 0,
+      "largest down" },
+    { "ms before s", C2 "at 1m5ms3s sub connect", 0, 2, 9, 0,
+      "largest down" },
+    { "unit twice", C2 "at 1m2m sub connect", 0, 2, 6, 0, "only once" },
+    { "unit twice, apart", C2 "at 1h5m3s5m sub connect", 0, 2, 10, 0,
+      "largest down" },
+    { "decimals before the last part", C2 "at 1.5m30s sub connect", 0, 2, 4,
+      0, "only the last part" },
+    { "missing last unit", C2 "at 1h30 sub connect", 0, 2, 6, 0,
+      "needs a unit" },
+    { "unknown unit in the middle", C2 "at 1h5x3s sub connect", 0, 2, 6, 0,
+      "unknown unit" },
+    { "glued letters", C2 "at 1hm sub connect", 0, 2, 4, 0, "unknown unit" },
+    { "dot after a unit", C2 "at 1h.5m sub connect", 0, 2, 6, 0,
+      "a number after the unit" },
+    { "plus sign", C2 "until +5m", 0, 2, 7, 0, "no sign" },
+    { "minus sign", "client sub keep-alive=-1m30s", 0, 1, 23, 0, "no sign" },
+    { "sign in the middle", C2 "at 1m-5s sub connect", 0, 2, 6, 0,
+      "a number after the unit" },
+    { "overflow in the sum", C2 "at 640511947h14s sub connect", 0, 2, 14, 0,
+      "too large" },
+    { "overflow in a later part", C2 "at 1h99999999999999s sub connect", 0,
+      2, 6, 0, "too large" },
+    { "below a microsecond in the last part", C2 "at 1s0.5us sub connect", 0,
+      2, 6, 0, "microsecond" },
+    { "seven decimals in the last part", C2 "at 2m30.1234567s sub connect",
+      0, 2, 6, 0, "six decimals" },
+    { "compound not whole seconds", "client sub session-expiry=1m0.5s", 0,
+      1, 27, 0, "whole seconds" },
+    { "compound keep-alive out of range", "client sub keep-alive=18h12m16s",
+      0, 1, 23, 0, "out of range" },
+    { "compound in an option, part at fault",
+      C2 "at 0s sub publish \"a\" \"b\" expiry=1m1m", 0, 2, 36, 0,
+      "only once" },
+  };
+  RUN (cases);
+}
+
+/* `every PERIOD from START to END ITEM; ITEM` and its block form. */
+#define EV C3 "at 0s sensor connect\n"
+
+static void
+test_every (void **state)
+{
+  static const BadCase cases[] = {
+    { "every alone", C2 "every", 0, 2, END, 0, "needs a period" },
+    { "every without from", C2 "every 10m", 0, 2, END, 0, "missing 'from" },
+    { "misspelled from", C2 "every 10m form 0s to 1h sub cut", 0, 2, 11, 0,
+      "did you mean 'from'?" },
+    { "missing start", C2 "every 10m from", 0, 2, END, 0, "after 'from'" },
+    { "missing to", C2 "every 10m from 0s", 0, 2, END, 0, "missing 'to" },
+    { "other word for to", C2 "every 10m from 0s until 1h sub cut", 0, 2, 19,
+      0, "unknown word 'until'" },
+    { "missing end", C2 "every 10m from 0s to", 0, 2, END, 0,
+      "after 'to'" },
+    { "missing actions", C2 "every 10m from 0s to 1h", 0, 2, END, 0,
+      "missing what to repeat" },
+    { "bare period", C2 "every 10 from 0s to 1h sub cut", 0, 2, 7, 0,
+      "needs a unit" },
+    { "zero period", C2 "every 0s from 0s to 1h sub cut", 0, 2, 7, 0,
+      "longer than 0s" },
+    { "compound period at fault", C2 "every 1m1m from 0s to 1h sub cut", 0, 2,
+      9, 0, "only once" },
+    { "quoted period", C2 "every \"10m\" from 0s to 1h sub cut", 0, 2, 7, 0,
+      "not a quoted string" },
+    { "range backwards", C2 "every 10m from 1h to 30m sub cut", 0, 2, 22, 0,
+      "before it starts" },
+    { "start goes back", EV "at 5s sensor cut\nevery 1m from 4s to 1h sub cut",
+      0, 5, 15, 0, "goes back" },
+    { "at goes back before an every's start",
+      EV "every 1m from 1m to 1h sub cut\nat 30s sensor cut", 0, 5, 4, 0,
+      "goes back" },
+    { "too many repetitions", C2 "every 1us from 0s to 1000h sub cut", 0, 2,
+      7, 0, "more than the 100000" },
+    { "too many with several actions",
+      C2 "every 1s from 0s to 20000s sub connect; +1ms sub cut; +2ms sub "
+      "crash; +3ms sub cut; +4ms sub crash", 0, 2, 7, 0, "5 actions each" },
+    { "undeclared client in an item",
+      C3 "every 1m from 0s to 1h sub connect; +1s sensr cut", 0, 3, 41, 0,
+      "did you mean 'sensor'?" },
+    { "unknown action in the second item",
+      C3 "every 1m from 0s to 1h sub connect; sub conect", 0, 3, 41, 0,
+      "did you mean 'connect'?" },
+    { "empty item", C2 "every 1m from 0s to 1h sub connect;; sub cut", 0, 2,
+      36, 0, "nothing to do before" },
+    { "leading semicolon", C2 "every 1m from 0s to 1h ; sub cut", 0, 2, 24,
+      0, "nothing to do before" },
+    { "trailing semicolon", C2 "every 1m from 0s to 1h sub connect;", 0, 2,
+      35, 0, "nothing to do after" },
+    { "offset not shorter than the period",
+      C2 "every 10m from 0s to 1h sub connect; +10m sub cut", 0, 2, 38, 0,
+      "not shorter than the period" },
+    { "offsets going back",
+      C2 "every 10m from 0s to 1h +5s sub connect; +1s sub cut", 0, 2, 42, 0,
+      "goes back" },
+    { "no offset after an offset",
+      C2 "every 10m from 0s to 1h +5s sub connect; sub cut", 0, 2, 42, 0,
+      "+0s" },
+    { "bad offset", C2 "every 10m from 0s to 1h +5 sub connect", 0, 2, 26, 0,
+      "needs a unit" },
+    { "double plus", C2 "every 10m from 0s to 1h ++5s sub connect", 0, 2, 26,
+      0, "no sign" },
+    { "offset without an action", C2 "every 10m from 0s to 1h +5s", 0, 2, END,
+      0, "missing who acts" },
+    { "at inside every", C2 "every 10m from 0s to 1h at 5s sub cut", 0, 2,
+      25, 0, "relative" },
+    { "every inside every", C2 "every 10m from 0s to 1h every 1m sub cut", 0,
+      2, 25, 0, "cannot repeat another" },
+    { "option in an item", C2 "every 10m from 0s to 1h sub connect qos=1", 0,
+      2, 37, 0, "unknown option 'qos'" },
+    { "relative time in an at line", C2 "at +5s sub connect", 0, 2, 4, 0,
+      "offset inside an 'every'" },
+    { "every as a client name", "client every", 0, 1, 8, 0, "keyword" },
+    { "evry", C2 "evry 10m from 0s to 1h sub cut", 0, 2, 1, 0,
+      "did you mean 'every'?" },
+    /* The block form. */
+    { "block never closed", C2 "every 10m from 0s to 1h {\n  sub connect\n",
+      0, 2, 25, 0, "never closed" },
+    { "block never closed, empty", C2 "every 10m from 0s to 1h {", 0, 2, 25,
+      0, "never closed" },
+    { "empty block", C2 "every 10m from 0s to 1h {\n}", 0, 3, 1, 0,
+      "no actions" },
+    { "words after the brace", C2 "every 10m from 0s to 1h { sub connect", 0,
+      2, 27, 0, "ends the line" },
+    { "words after the closing brace",
+      C2 "every 10m from 0s to 1h {\n sub connect\n} sub cut", 0, 4, 3, 0,
+      "stands alone" },
+    { "closing brace alone", C2 "}", 0, 2, 1, 0, "none is open" },
+    { "opening brace alone", C2 "{", 0, 2, 1, 0, "starts with a keyword" },
+    { "at in a block", C2 "every 10m from 0s to 1h {\n  at 5s sub cut\n}", 0,
+      3, 3, 0, "relative" },
+    { "client in a block", C2 "every 10m from 0s to 1h {\n  client x\n}", 0,
+      3, 3, 0, "close the block" },
+    { "expect in a block",
+      C2 "every 10m from 0s to 1h {\n  sub connect\n  expect sub will\n}",
+      0, 4, 3, 0, "close the block" },
+    { "offsets going back across block lines",
+      C2 "every 10m from 0s to 1h {\n  +5s sub connect\n\t+1s sub cut\n}", 0,
+      4, 2, 0, "goes back" },
+    { "bad action in a block line",
+      C2 "every 10m from 0s to 1h {\n  +1s sub pubish \"a\" \"b\"\n}", 0, 3,
+      11, 0, "did you mean 'publish'?" },
+    { "too many, reported on the every line",
+      C2 "every 1ms from 0s to 1m {\n  sub connect\n  +1us sub cut\n}", 0, 2,
+      7, 0, "60001 times with 2 actions" },
+    { "nested block", C2 "every 10m from 0s to 1h {\nevery 1m from 0s to 1h "
+      "{\n}\n}", 0, 3, 1, 0, "cannot repeat another" },
+  };
+  RUN (cases);
 }
 
 /* Regressions: each case here is a located-error or acceptance bug found
@@ -1144,6 +1306,8 @@ main (int argc, char **argv)
     cmocka_unit_test (test_binary_and_empty),
     cmocka_unit_test (test_random_garbage),
     cmocka_unit_test (test_parser_bugs),
+    cmocka_unit_test (test_compound_durations),
+    cmocka_unit_test (test_every),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
