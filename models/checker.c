@@ -242,6 +242,7 @@ ses_check_scenario (const SesScript *script, const char *path, guint64 seed,
     .end_state_data = (gpointer) opts,
     .progress = opts->progress,
     .keep_going = opts->keep_going,
+    .cancel = opts->cancel,
     .graph = opts->graph,
   };
   if (opts->graph != NULL)
@@ -581,6 +582,11 @@ ses_check_random (const SesScript *script, const char *path,
         ro->progress (out, ro->progress_data);
       if (out->stopped)
         break;
+      if (more && opts->cancel != NULL && *opts->cancel)
+        {
+          out->cancelled = TRUE;
+          break;
+        }
     }
 }
 

@@ -40,6 +40,10 @@ typedef struct {
   /* Asked now and then whether to go on; FALSE stops the search,
    * incomplete. Gets this SesCheckOptions as data. May be NULL. */
   gboolean (*keep_going) (const SesExploreStats *stats, gpointer data);
+  /* The application's cancel flag (see SesExploreOptions.cancel): stops a
+   * search between slices, random mode between batches of seeds. May be
+   * NULL. */
+  const volatile sig_atomic_t *cancel;
   /* When non-NULL, the explored graph is recorded here; its label callback
    * is set by ses_check_scenario (session-level state labels). */
   SesExploreGraph *graph;
@@ -116,6 +120,7 @@ struct _SesRandomResult {
   guint64 end_states;         /* walks that reached an end state */
   guint64 cut;                /* walks stopped by max_depth */
   gboolean stopped;           /* max_failures reached before the last seed */
+  gboolean cancelled;         /* opts->cancel stopped it between batches */
   GPtrArray *failures;        /* (element-type SesRandomFailure) (owned) in
                                  seed order */
 };
