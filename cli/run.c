@@ -257,6 +257,13 @@ cli_run_one (const char *path, const RunOptions *o)
         && !g_str_has_prefix (g_array_index (failures, SesExpectFailure,
                                              i).message, "expected "))
       expect_failed--;
+  /* An expected violation that was found leads, worded as check, random
+   * mode and replay word it. */
+  if (found->len > 0)
+    {
+      g_autofree char *f = cli_expected_found (found->str);
+      g_string_append_printf (v, "%s; ", f);
+    }
   if (at_end)
     g_string_append_printf (v, "%u of %u expectations held", held,
                             held + expect_failed);
@@ -266,11 +273,6 @@ cli_run_one (const char *path, const RunOptions *o)
                             interrupted ? "interrupted" : "stopped by "
                                                           "--max-steps",
                             steps);
-  if (found->len > 0)
-    {
-      g_autofree char *f = cli_expected_found (found->str);
-      g_string_append_printf (v, " (%s)", f);
-    }
   if (broken->len > 0)
     g_string_append_printf (v, "; invariant %s broken", broken->str);
   g_string_append_printf (v, "; files in %s/", dir);
