@@ -105,6 +105,7 @@ typedef struct {
   const char *dir;
   const char *faults_on;
   gboolean json, quiet, explain, list_rules;
+  const CliSource *source;
 } CheckOutput;
 
 /* The verdict line of random mode, from its report. */
@@ -182,7 +183,8 @@ check_random (const SesScript *script, SesCheckOptions *o,
           shrunk);
       CliViolation first = { .text = g_string_new (NULL) };
       g_autoptr (GError) error = NULL;
-      if (!cli_write_counterexample (script, f->trail, NULL, out->dir, stem,
+      if (!cli_write_counterexample (script, f->trail, NULL, out->source,
+                                     out->dir, stem,
                                      note, i == 0 && !out->quiet && !out->json,
                                      out->explain, NULL, NULL, &first,
                                      &error))
@@ -246,6 +248,7 @@ cli_check (int argc, char **argv)
   gboolean bfs = FALSE, dfs = FALSE, json = FALSE, quiet = FALSE;
   gboolean explain = FALSE, random = FALSE, no_swarm = FALSE;
   gboolean no_shrink = FALSE, coverage = FALSE, no_reduction = FALSE;
+  gboolean embed = FALSE;
   g_autofree char *faults_on = NULL;
   g_autofree char *out = NULL;
   g_autofree char *render = NULL;
@@ -307,6 +310,9 @@ cli_check (int argc, char **argv)
       "Seed, 0 to 2^64-1 (default: the scenario's `seed`, else 1)", "N" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out,
       "Folder for output/<scenario>/ files (default: output)", "DIR" },
+    { "embed", 0, 0, G_OPTION_ARG_NONE, &embed,
+      "Copy the scenario into each trail, so that the trail replays on its "
+      "own even when the file changes or is gone", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json,
       "Print the result as one JSON object", NULL },
     { "explain", 'e', 0, G_OPTION_ARG_NONE, &explain,
@@ -384,7 +390,10 @@ cli_check (int argc, char **argv)
     return cli_usage_error ("--seeds, --shard and --no-swarm need --random");
   const char *path = argv[1];
   g_autoptr (GError) error = NULL;
-  g_autoptr (SesScript) script = cli_load_script (path, &error);
+  g_autofree char *source_text = NULL;
+  gsize source_len = 0;
+  g_autoptr (SesScript) script = cli_load_script (path, &source_text,
+                                                  &source_len, &error);
   if (script == NULL)
     {
       if (error->domain == G_FILE_ERROR)
@@ -393,6 +402,10 @@ cli_check (int argc, char **argv)
         cli_print_located (error->message);
       return EXIT_USAGE;
     }
+  /* Trails record the scenario's digest, so that replay can tell when the
+   * file changed since; with --embed, the scenario itself. */
+  g_autofree char *digest = cli_digest (source_text, source_len);
+  CliSource source = { digest, embed ? source_text : NULL };
   const SesScriptBounds *sb = ses_script_bounds (script);
   SesCheckOptions o = { .depth_first = dfs };
   o.jobs = (guint) n_jobs;
@@ -448,7 +461,7 @@ cli_check (int argc, char **argv)
       ro.progress_data = &pr;
       CheckOutput co = { path, dir,
                          faults_on_names->len ? faults_on_names->str : NULL,
-                         json, quiet, explain, coverage };
+                         json, quiet, explain, coverage, &source };
       return check_random (script, &o, &ro, &co);
     }
 
@@ -489,7 +502,8 @@ cli_check (int argc, char **argv)
                          shrunk.original, shrunk.shrunk)
       : NULL;
   if (st.violation
-      && !cli_write_counterexample (script, trail, NULL, dir, NULL, note,
+      && !cli_write_counterexample (script, trail, NULL, &source, dir, NULL,
+                                    note,
                                     !quiet && !json, explain, render, NULL,
                                     &first, &error))
     {

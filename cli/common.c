@@ -262,14 +262,30 @@ cli_make_dir (const char *dir, GError **error)
 }
 
 SesScript *
-cli_load_script (const char *path, GError **error)
+cli_load_script (const char *path, char **text_out, gsize *length_out,
+                 GError **error)
 {
   g_autofree char *text = NULL;
   gsize length = 0;
   if (!cli_read_file (path, &text, &length, error))
     return NULL;
-  return ses_script_load (strcmp (path, "-") == 0 ? "<stdin>" : path, text,
-                          length, error);
+  SesScript *script = ses_script_load (strcmp (path, "-") == 0 ? "<stdin>"
+                                                               : path,
+                                       text, length, error);
+  if (script != NULL && text_out != NULL)
+    *text_out = g_steal_pointer (&text);
+  if (script != NULL && length_out != NULL)
+    *length_out = length;
+  return script;
+}
+
+char *
+cli_digest (const char *text, gsize length)
+{
+  g_autofree char *hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+                                                      (const guchar *) text,
+                                                      length);
+  return g_strconcat ("sha256:", hex, NULL);
 }
 
 /* The scenario's name for its output folder: the file name without .scn. */
@@ -392,19 +408,23 @@ cli_peak_rss_kib (void)
  * when stem is NULL; seed-7.trail, seed-7.trace.txt, seed-7.trace.jsonl
  * for a random walk's), each written whole. The trail file gets raw_trail
  * if not NULL (a replay keeps the file it read, comments and all), else
- * the trail with `note` (may be NULL) as comment lines. Fills first with
+ * the trail with what source records of the scenario, `note` (may be NULL)
+ * as comment lines, and a comment after each choice saying what it was. Fills first with
  * the first violation seen (the one that stopped the search). With render,
  * also draws `diagrams` (NULL: all), the first violation marked. */
 gboolean
 cli_write_counterexample (const SesScript *script, const SesTrail *trail,
-                          const char *raw_trail, const char *dir,
+                          const char *raw_trail, const CliSource *source,
+                          const char *dir,
                           const char *stem, const char *note, gboolean print,
                           gboolean explain, const char *render,
                           const char *diagrams, CliViolation *first,
                           GError **error)
 {
   SesInvariants *inv = NULL;
-  g_autoptr (SesWorld) world = ses_check_replay (script, trail, &inv, error);
+  g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (SesWorld) world = ses_check_replay_noted (script, trail, &inv,
+                                                       notes, error);
   if (world == NULL)
     return FALSE;
   SesMqtt *mqtt = ses_mqtt_from_world (world);
@@ -433,8 +453,14 @@ cli_write_counterexample (const SesScript *script, const SesTrail *trail,
                  & (1u << first->id)) ? "# expected: %s\n" : "# %s\n",
                 first->text->str);
     }
+  /* A new trail: the same choices, with its scenario's digest (and text)
+   * and a comment on each choice. */
+  SesTrail noted = *trail;
+  noted.notes = notes;
+  noted.digest = source != NULL ? (char *) source->digest : NULL;
+  noted.embedded = source != NULL ? (char *) source->embedded : NULL;
   g_autofree char *trail_text = raw_trail != NULL ? g_strdup (raw_trail)
-                                                 : ses_trail_to_text (trail);
+                                                 : ses_trail_to_text (&noted);
   if (raw_trail == NULL && note != NULL)
     {
       /* After the first comment line, before the choices. */

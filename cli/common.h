@@ -68,8 +68,13 @@ gboolean cli_write_file (const char *path, const char *text, gssize length,
                          GError **error);
 /* The folder and its parents; "DIR: cannot create: REASON". */
 gboolean cli_make_dir (const char *dir, GError **error);
-/* A scenario file ("-": standard input, named <stdin> in its errors). */
-SesScript *cli_load_script (const char *path, GError **error);
+/* A scenario file ("-": standard input, named <stdin> in its errors);
+ * its bytes in *text and *length when not NULL. */
+SesScript *cli_load_script (const char *path, char **text, gsize *length,
+                            GError **error);
+/* "sha256:HEX" of a scenario's bytes, as trails record it. (transfer
+ * full) */
+char *cli_digest (const char *text, gsize length);
 /* The file name without .scn: the output folder's name ("stdin" for
  * "-"). (transfer full) */
 char *cli_scenario_name (const char *path);
@@ -100,11 +105,18 @@ typedef struct {
   GString *text;   /* one line: cli_describe_violation() of it */
 } CliViolation;
 
+/* What a new trail records of its scenario. */
+typedef struct {
+  const char *digest;    /* cli_digest() of its bytes */
+  const char *embedded;  /* (nullable) its text, with --embed */
+} CliSource;
+
 /* Replays the trail and writes the counterexample's files into dir (see
  * common.c). */
 gboolean cli_write_counterexample (const SesScript *script,
                                    const SesTrail *trail,
-                                   const char *raw_trail, const char *dir,
+                                   const char *raw_trail,
+                                   const CliSource *source, const char *dir,
                                    const char *stem, const char *note,
                                    gboolean print, gboolean explain,
                                    const char *render, const char *diagrams,

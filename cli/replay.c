@@ -9,11 +9,79 @@
 #include "common.h"
 #include "render.h"
 
+/* The scenario a trail was made from: the file it names, as long as its
+ * bytes are those the trail's digest records; else the copy embedded in
+ * the trail (check --embed); else a refusal, or with force a warning. A
+ * trail without a digest (older ones) takes the file as it is. */
+static gboolean
+scenario_of_trail (const char *trail_path, const SesTrail *trail,
+                   gboolean force, char **text, gsize *length)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *file = NULL;
+  gsize file_len = 0;
+  gboolean readable = cli_read_file (trail->scenario, &file, &file_len,
+                                     &error);
+  g_autofree char *file_digest = readable ? cli_digest (file, file_len)
+                                          : NULL;
+  if (trail->embedded != NULL)
+    {
+      gsize len = strlen (trail->embedded);
+      g_autofree char *digest = cli_digest (trail->embedded, len);
+      if (trail->digest != NULL && strcmp (digest, trail->digest) != 0)
+        {
+          if (!force)
+            {
+              cli_error ("%s: the scenario embedded in the trail does not "
+                         "match its digest (was the trail edited?); "
+                         "--force replays it anyway", trail_path);
+              return FALSE;
+            }
+          cli_error ("warning: %s: the scenario embedded in the trail does "
+                     "not match its digest; replaying it anyway (--force)",
+                     trail_path);
+        }
+      if (!readable)
+        cli_error ("%s: %s; replaying the copy embedded in the trail",
+                   trail_path, error->message);
+      else if (strcmp (file_digest, digest) != 0)
+        cli_error ("%s: %s changed since the trail was written; replaying "
+                   "the copy embedded in the trail", trail_path,
+                   trail->scenario);
+      *text = g_strdup (trail->embedded);
+      *length = len;
+      return TRUE;
+    }
+  if (!readable)
+    {
+      cli_error ("%s", error->message);
+      return FALSE;
+    }
+  if (trail->digest != NULL && strcmp (file_digest, trail->digest) != 0)
+    {
+      if (!force)
+        {
+          cli_error ("%s: %s changed since the trail was written (its digest "
+                     "was %s, it is %s): the choices may not replay, or show "
+                     "another run; check it again, or replay anyway with "
+                     "--force", trail_path, trail->scenario, trail->digest,
+                     file_digest);
+          return FALSE;
+        }
+      cli_error ("warning: %s: %s changed since the trail was written; "
+                 "replaying it anyway (--force)", trail_path,
+                 trail->scenario);
+    }
+  *text = g_steal_pointer (&file);
+  *length = file_len;
+  return TRUE;
+}
+
 int
 cli_replay (int argc, char **argv)
 {
   g_autofree char *out = NULL;
-  gboolean explain = FALSE, quiet = FALSE;
+  gboolean explain = FALSE, quiet = FALSE, force = FALSE;
   g_autofree char *render = NULL;
   g_autofree char *diagrams = NULL;
   GOptionEntry entries[] = {
@@ -28,6 +96,9 @@ cli_replay (int argc, char **argv)
       "Explain each step in a plain sentence", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
       "Do not print the timeline, only the verdict", NULL },
+    { "force", 0, 0, G_OPTION_ARG_NONE, &force,
+      "Replay even when the scenario changed since the trail was written "
+      "(a warning instead of a refusal)", NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new (
@@ -63,13 +134,16 @@ cli_replay (int argc, char **argv)
   if (g_strcmp0 (trail->version, SESSIM_VERSION) != 0)
     cli_error ("%s: written by sessim %s, this is %s: choices may not match",
                argv[1], trail->version, SESSIM_VERSION);
-  g_autoptr (SesScript) script = cli_load_script (trail->scenario, &error);
+  g_autofree char *text = NULL;
+  gsize length = 0;
+  if (!scenario_of_trail (argv[1], trail, force, &text, &length))
+    return EXIT_USAGE;
+  g_autoptr (SesScript) script = ses_script_load (
+      strcmp (trail->scenario, "-") == 0 ? "<stdin>" : trail->scenario, text,
+      length, &error);
   if (script == NULL)
     {
-      if (error->domain == G_FILE_ERROR)
-        cli_error ("%s", error->message);
-      else
-        cli_print_located (error->message);
+      cli_print_located (error->message);
       return EXIT_USAGE;
     }
   g_autofree char *name = cli_scenario_name (trail->scenario);
@@ -83,7 +157,8 @@ cli_replay (int argc, char **argv)
   const char *stem = strcmp (base, "counterexample") == 0 ? NULL : base;
   g_autoptr (GString) violation = g_string_new (NULL);
   CliViolation first = { .text = violation };
-  if (!cli_write_counterexample (script, trail, raw, dir, stem, NULL, !quiet,
+  if (!cli_write_counterexample (script, trail, raw, NULL, dir, stem, NULL,
+                                 !quiet,
                                  explain, render, diagrams, &first, &error))
     {
       cli_error ("%s: %s", argv[1], error->message);

@@ -106,7 +106,7 @@ cli_run_one (const char *path, const RunOptions *o)
   gboolean quiet = o->quiet, explain = o->explain;
   RunResult r = { .name = cli_scenario_name (path), .status = EXIT_OK };
   g_autoptr (GError) error = NULL;
-  g_autoptr (SesScript) script = cli_load_script (path, &error);
+  g_autoptr (SesScript) script = cli_load_script (path, NULL, NULL, &error);
   if (script == NULL)
     {
       print_load_error (error);

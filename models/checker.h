@@ -74,6 +74,12 @@ void ses_check_scenario (const SesScript *script, const char *path,
  * choice does not fit (the trail belongs to another scenario or version). */
 SesWorld *ses_check_replay (const SesScript *script, const SesTrail *trail,
                             SesInvariants **inv, GError **error);
+/* The same, and adds to notes (element-type utf8) one line per choice for
+ * the trail's comments: its virtual time, the choice, and the first
+ * observation it made ("1.010000s sub→broker: broker receive [sub] ..."). */
+SesWorld *ses_check_replay_noted (const SesScript *script,
+                                  const SesTrail *trail, SesInvariants **inv,
+                                  GPtrArray *notes, GError **error);
 
 /* The MQTT versions the scenario's clients speak, as bits 1 << version
  * (for ses_coverage_new). */

@@ -5,8 +5,10 @@
  * not judged, '-' reads standard input, I/O errors name the file and the
  * reason, run/check/replay end on a verdict line (the same words for an
  * expected violation everywhere), random mode groups failing seeds by
- * invariant, and a real SIGINT or SIGTERM stops a long check at a safe
- * point, reported as interrupted (130 or 143) with no half-written file. */
+ * invariant, trails record their scenario's digest (and with --embed the
+ * scenario) so replay refuses a changed one, and a real SIGINT or SIGTERM
+ * stops a long check at a safe point, reported as interrupted (130 or
+ * 143) with no half-written file. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
 #include <stddef.h>
@@ -484,6 +486,97 @@ test_expected_violation_reads_the_same (void **state)
   test_remove_tree (tmp);
 }
 
+/* ---- trails that are safe to share ------------------------------------ */
+
+static void
+replace_in_file (const char *path, const char *from, const char *to)
+{
+  g_autofree char *text = test_read_file (path, NULL);
+  const char *at = strstr (text, from);
+  assert_non_null (at);
+  g_autofree char *head = g_strndup (text, at - text);
+  g_autofree char *edited = g_strconcat (head, to, at + strlen (from), NULL);
+  assert_true (g_file_set_contents (path, edited, -1, NULL));
+}
+
+/* A trail records its scenario's digest and says what each choice was;
+ * replay refuses a changed scenario unless --force; with --embed the trail
+ * carries the scenario and replays without the file, byte for byte, and
+ * an edited copy is refused. */
+static void
+test_trail_digest_and_embed (void **state)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("sessim-cli-XXXXXX", NULL);
+  g_autofree char *src = scenario ("variants/qos2-no-dedup.scn");
+  g_autofree char *orig = test_read_file (src, NULL);
+  g_autofree char *scn = g_build_filename (tmp, "q.scn", NULL);
+  assert_true (g_file_set_contents (scn, orig, -1, NULL));
+  g_autofree char *one = g_build_filename (tmp, "one", NULL);
+  g_autofree char *two = g_build_filename (tmp, "two", NULL);
+  assert_int_equal (sessim (NULL, NULL, "check", "-q", "--out", one, scn,
+                            NULL), 0);
+  g_autofree char *trail = g_build_filename (one, "q", "counterexample.trail",
+                                             NULL);
+  g_autofree char *text = test_read_file (trail, NULL);
+  assert_contains (text, "\ndigest \"sha256:");
+  assert_null (strstr (text, "\nembed "));
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  guint choices = 0;
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], "event ")
+        || g_str_has_prefix (lines[i], "fault "))
+      {
+        choices++;
+        if (strstr (lines[i], "  # ") == NULL)
+          fail_msg ("a choice without its comment: %s", lines[i]);
+      }
+  assert_true (choices > 5);
+  assert_contains (text, "s script: sub connect: ");
+
+  g_autofree char *err = NULL;
+  assert_int_equal (sessim (NULL, &err, "replay", "-q", "--out", two, trail,
+                            NULL), 0);
+  assert_string_equal (err, "");
+
+  /* The scenario changes: refused, or replayed with a warning. */
+  g_autofree char *changed = g_strconcat (orig, "# one more line\n", NULL);
+  assert_true (g_file_set_contents (scn, changed, -1, NULL));
+  g_autofree char *err2 = NULL;
+  assert_int_equal (sessim (NULL, &err2, "replay", "-q", "--out", two, trail,
+                            NULL), 2);
+  assert_contains (err2, "q.scn changed since the trail was written");
+  assert_contains (err2, "--force");
+  g_autofree char *err3 = NULL;
+  assert_int_equal (sessim (NULL, &err3, "replay", "-q", "--force", "--out",
+                            two, trail, NULL), 0);
+  assert_prefix (err3, "sessim: warning: ");
+
+  /* --embed: the trail stands alone. */
+  assert_true (g_file_set_contents (scn, orig, -1, NULL));
+  assert_int_equal (sessim (NULL, NULL, "check", "-q", "--embed", "--out",
+                            one, scn, NULL), 0);
+  g_autofree char *etext = test_read_file (trail, NULL);
+  assert_contains (etext, "\nembed \"");
+  assert_int_equal (g_unlink (scn), 0);
+  g_autofree char *err4 = NULL;
+  assert_int_equal (sessim (NULL, &err4, "replay", "-q", "--out", two, trail,
+                            NULL), 0);
+  assert_contains (err4, "replaying the copy embedded in the trail");
+  g_autofree char *t1 = g_build_filename (one, "q", "trace.txt", NULL);
+  g_autofree char *t2 = g_build_filename (two, "q", "trace.txt", NULL);
+  g_autofree char *c1 = test_read_file (t1, NULL);
+  g_autofree char *c2 = test_read_file (t2, NULL);
+  assert_string_equal (c1, c2);
+
+  /* An edited copy no longer matches the digest. */
+  replace_in_file (trail, "\nembed \"mqtt 5\"", "\nembed \"mqtt 3.1.1\"");
+  g_autofree char *err5 = NULL;
+  assert_int_equal (sessim (NULL, &err5, "replay", "-q", "--out", two, trail,
+                            NULL), 2);
+  assert_contains (err5, "does not match its digest");
+  test_remove_tree (tmp);
+}
+
 /* ---- interrupts -------------------------------------------------------- */
 
 /* A checker ladder rung (see bench/bench-check.c): big enough that a
@@ -655,6 +748,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_render_options_match_run),
     cmocka_unit_test (test_verdict_lines),
     cmocka_unit_test (test_expected_violation_reads_the_same),
+    cmocka_unit_test (test_trail_digest_and_embed),
     cmocka_unit_test (test_sigint_stops_check),
     cmocka_unit_test (test_sigterm_stops_random_mode),
   };
