@@ -252,11 +252,15 @@ cli_check (int argc, char **argv)
   g_autofree char *faults_on = NULL;
   g_autofree char *out = NULL;
   g_autofree char *render = NULL;
+  g_autofree char *diagrams = NULL;
   g_autofree char *seeds = NULL;
   g_autofree char *shard = NULL;
   GOptionEntry entries[] = {
     { "render", 'r', 0, G_OPTION_ARG_STRING, &render,
       "Draw the counterexample's diagrams: dot, svg or png", "FORMAT" },
+    { "diagrams", 0, 0, G_OPTION_ARG_STRING, &diagrams,
+      "Which diagrams --render draws: lifecycle, sequence or all (default)",
+      "WHAT" },
     { "max-cuts", 0, 0, G_OPTION_ARG_STRING, &cuts,
       "Network cuts to place (default: the scenario's, else 1)", "N" },
     { "max-crashes", 0, 0, G_OPTION_ARG_STRING, &crashes,
@@ -336,6 +340,8 @@ cli_check (int argc, char **argv)
     return cli_usage_error ("--bfs and --dfs exclude each other");
   if (render != NULL && !ses_render_format_supported (render))
     return cli_usage_error ("--render takes dot, svg or png");
+  if (diagrams != NULL && !cli_diagrams_valid (diagrams))
+    return cli_usage_error ("--diagrams takes lifecycle, sequence or all");
   guint64 n_cuts = 0, n_crashes = 0, n_restarts = 0, n_half_opens = 0;
   guint64 n_states = 0, n_depth = 0, n_seed = 0, n_jobs = 1;
   guint64 n_memory = 0, n_failures = 10;
@@ -503,9 +509,8 @@ cli_check (int argc, char **argv)
       : NULL;
   if (st.violation
       && !cli_write_counterexample (script, trail, NULL, &source, dir, NULL,
-                                    note,
-                                    !quiet && !json, explain, render, NULL,
-                                    &first, &error))
+                                    note, !quiet && !json, explain, render,
+                                    diagrams, &first, &error))
     {
       cli_error ("%s", error->message);
       return EXIT_USAGE;

@@ -165,6 +165,8 @@ gboolean cli_diagrams_valid (const char *what);
 int cli_check (int argc, char **argv);
 int cli_example (int argc, char **argv);
 int cli_examples (int argc, char **argv);
+/* The built-in examples, one line each (examples, list examples). */
+void cli_print_examples (void);
 int cli_list (int argc, char **argv);
 int cli_merge (int argc, char **argv);
 int cli_render (int argc, char **argv);

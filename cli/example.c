@@ -9,6 +9,15 @@
 #include "common.h"
 #include "examples.h"
 
+void
+cli_print_examples (void)
+{
+  guint n;
+  const SesExample *ex = ses_examples (&n);
+  for (guint i = 0; i < n; i++)
+    g_print ("%-22s %s\n", ex[i].name, ex[i].summary);
+}
+
 int
 cli_examples (int argc, char **argv)
 {
@@ -17,14 +26,11 @@ cli_examples (int argc, char **argv)
       "- list the built-in examples");
   g_option_context_add_main_entries (ctx, entries, NULL);
   int status = EXIT_OK;
-  if (!cli_parse_options (ctx, argv[0], &argc, &argv, &status))
+  if (!cli_parse_options (ctx, "examples", &argc, &argv, &status))
     return status;
-  if (argc != 1 && !(argc == 2 && strcmp (argv[1], "examples") == 0))
+  if (argc != 1)
     return cli_usage_error ("takes no arguments");
-  guint n;
-  const SesExample *ex = ses_examples (&n);
-  for (guint i = 0; i < n; i++)
-    g_print ("%-22s %s\n", ex[i].name, ex[i].summary);
+  cli_print_examples ();
   return EXIT_OK;
 }
 

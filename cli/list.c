@@ -38,7 +38,10 @@ cli_list (int argc, char **argv)
       return EXIT_OK;
     }
   if (argc == 2 && strcmp (argv[1], "examples") == 0)
-    return cli_examples (argc, argv);
+    {
+      cli_print_examples ();
+      return EXIT_OK;
+    }
   return cli_usage_error ("name what to list: variants, invariants or "
                           "examples");
 }

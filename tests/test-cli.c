@@ -159,6 +159,11 @@ test_help_everywhere (void **state)
   g_autofree char *out = NULL;
   assert_int_equal (sessim (&out, NULL, "--help", NULL), 0);
   assert_contains (out, "'sessim COMMAND --help'");
+  g_autofree char *list = NULL, *examples = NULL;
+  assert_int_equal (sessim (&list, NULL, "list", "examples", NULL), 0);
+  assert_int_equal (sessim (&examples, NULL, "examples", NULL), 0);
+  assert_true (strlen (list) > 0);
+  assert_string_equal (list, examples);
 }
 
 /* GLib words its option errors and help with typographic quotes and an
@@ -398,6 +403,19 @@ test_render_options_match_run (void **state)
   assert_int_equal (sessim (NULL, &err, "render", "--format", "svg", scn,
                             NULL), 2);
   assert_contains (err, "the image format is --render svg");
+
+  /* check and replay take --diagrams too. */
+  g_autofree char *variant = scenario ("variants/qos2-no-dedup.scn");
+  g_autofree char *cdir = g_build_filename (tmp, "check", NULL);
+  assert_int_equal (sessim (NULL, NULL, "check", "-q", "--render", "dot",
+                            "--diagrams", "sequence", "--out", cdir, variant,
+                            NULL), 0);
+  g_autofree char *cseq = g_build_filename (cdir, "qos2-no-dedup",
+                                            "sequence.dot", NULL);
+  g_autofree char *clife = g_build_filename (cdir, "qos2-no-dedup",
+                                             "lifecycle-sub.dot", NULL);
+  assert_true (g_file_test (cseq, G_FILE_TEST_EXISTS));
+  assert_false (g_file_test (clife, G_FILE_TEST_EXISTS));
   test_remove_tree (tmp);
 }
 
