@@ -500,16 +500,31 @@ cli_write_counterexample (const SesScript *script, const SesTrail *trail,
 volatile sig_atomic_t cli_interrupted = 0;
 
 static void
-on_interrupt (int sig)
+set_default (int sig)
 {
-  /* Only async-signal-safe work: note it, and let the next one kill. */
-  cli_interrupted = sig;
   struct sigaction dfl;
   memset (&dfl, 0, sizeof dfl);
   dfl.sa_handler = SIG_DFL;
   sigemptyset (&dfl.sa_mask);
-  sigaction (SIGINT, &dfl, NULL);
-  sigaction (SIGTERM, &dfl, NULL);
+  sigaction (sig, &dfl, NULL);
+}
+
+static void
+on_interrupt (int sig)
+{
+  /* Only async-signal-safe work. Two signals pending at once can both
+   * reach a handler (the kernel nests their frames): the second one ends
+   * the process, by its own signal, once this handler returns. */
+  if (cli_interrupted != 0)
+    {
+      set_default (sig);
+      raise (sig);
+      return;
+    }
+  cli_interrupted = sig;
+  /* Any later signal takes the default action: the end, at once. */
+  set_default (SIGINT);
+  set_default (SIGTERM);
 }
 
 void

@@ -226,14 +226,10 @@ cli_run_one (const char *path, const RunOptions *o)
       return r;
     }
   if (!complete)
-    {
-      g_autofree char *msg = g_strdup_printf (
-          "sessim: %s: stopped after %" G_GUINT64_FORMAT " steps before "
-          "reaching the end of the run; expectations not judged (raise "
-          "--max-steps if the scenario is meant to be this busy)", path,
-          steps);
-      cli_print_located (msg);
-    }
+    cli_error ("%s: stopped after %" G_GUINT64_FORMAT " steps before "
+               "reaching the end of the run; expectations not judged (raise "
+               "--max-steps if the scenario is meant to be this busy)", path,
+               steps);
   for (guint i = 0; i < failures->len; i++)
     {
       const SesExpectFailure *f = &g_array_index (failures, SesExpectFailure, i);

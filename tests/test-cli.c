@@ -723,6 +723,54 @@ test_sigint_stops_check (void **state)
   test_remove_tree (tmp);
 }
 
+/* A second signal ends the process at once. Made deterministic by
+ * stopping the process and queueing both before it runs again: whichever
+ * is taken first is noted, the other ends the process by its signal. */
+static void
+test_second_signal_kills (void **state)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("sessim-cli-XXXXXX", NULL);
+  g_autofree char *scn = g_build_filename (tmp, "ladder.scn", NULL);
+  assert_true (g_file_set_contents (scn, ladder, -1, NULL));
+  g_autofree char *outdir = g_build_filename (tmp, "out", NULL);
+  const char *argv[] = { sessim_path, "check", "--max-cuts", "4",
+                         "--max-states", "100000000", "--out", outdir, scn,
+                         NULL };
+  GPid pid;
+  int out_fd, err_fd;
+  g_autoptr (GError) error = NULL;
+  assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, NULL,
+                                         G_SPAWN_DO_NOT_REAP_CHILD, NULL,
+                                         NULL, &pid, NULL, &out_fd, &err_fd,
+                                         &error));
+  GString *err = g_string_new (NULL);
+  char buf[512];
+  ssize_t n;
+  while (strstr (err->str, "/s") == NULL
+         && (n = read (err_fd, buf, sizeof buf)) > 0)
+    g_string_append_len (err, buf, n);
+  assert_non_null (strstr (err->str, "/s"));
+  g_string_free (err, TRUE);
+  int wait_status = 0;
+  assert_int_equal (kill (pid, SIGSTOP), 0);
+  assert_int_equal (waitpid (pid, &wait_status, WUNTRACED), pid);
+  assert_true (WIFSTOPPED (wait_status));
+  assert_int_equal (kill (pid, SIGINT), 0);
+  assert_int_equal (kill (pid, SIGTERM), 0);
+  assert_int_equal (kill (pid, SIGCONT), 0);
+  g_autofree char *out = read_all (out_fd);
+  g_autofree char *rest = read_all (err_fd);
+  assert_int_equal (waitpid (pid, &wait_status, 0), pid);
+  g_spawn_close_pid (pid);
+  if (!WIFSIGNALED (wait_status)
+      || (WTERMSIG (wait_status) != SIGTERM
+          && WTERMSIG (wait_status) != SIGINT))
+    fail_msg ("wanted death by the second signal, got wait status %d; "
+              "stdout:\n%s", wait_status, out);
+  assert_whole_files (outdir);
+  test_remove_tree (tmp);
+}
+
 static void
 test_sigterm_stops_random_mode (void **state)
 {
@@ -768,6 +816,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_expected_violation_reads_the_same),
     cmocka_unit_test (test_trail_digest_and_embed),
     cmocka_unit_test (test_sigint_stops_check),
+    cmocka_unit_test (test_second_signal_kills),
     cmocka_unit_test (test_sigterm_stops_random_mode),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
