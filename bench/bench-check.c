@@ -49,7 +49,11 @@ rung_scenario (const Rung *r)
       "latency=10ms\n"
       "at 0s sub connect\n"
       "at 0s sub subscribe \"plant/temp\" qos=2\n"
-      "at 0s pub connect\n");
+      "at 0s pub connect\n"
+      /* SPIN's model checks no client belief: a lost CONNACK after the
+       * expiry leaves the subscriber believing a subscription its new
+       * session lacks (scenarios/hazards/), which is not this question. */
+      "invariant coherence off\n");
   for (guint i = 1; i <= r->messages; i++)
     g_string_append_printf (s, "at 1s pub publish \"plant/temp\" \"m%u\" "
                             "qos=%u\n", i, i % 2 == 1 ? 1 : 2);

@@ -1,11 +1,13 @@
 /* `sessim check FILE`: explores every placement of the allowed faults
- * (or, with --random, walks seeded paths), prints the verdict and writes
- * the shortest counterexample as a replayable trail. Progress and speed
- * are timed here, on the terminal only: they never reach an output file. */
+ * (or, with --random, walks seeded paths), prints the figures and ends on
+ * a verdict line, and writes the shortest counterexample as a replayable
+ * trail. A signal stops the search at a safe point (the engine polls the
+ * flag); what was explored so far is reported as interrupted, never as
+ * complete. Progress and speed are timed here, on the terminal only: they
+ * never reach an output file. */
 #include "sessim-config.h"
 
 #include <glib.h>
-#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -73,11 +75,13 @@ print_random_progress (const SesRandomResult *so_far, gpointer data)
            so_far->failures->len);
 }
 
+/* The command line's bound if given, else the scenario's, else fallback. */
 static gint64
-bound (gint64 from_cli, gint64 from_scenario, gint64 fallback)
+bound (const char *text, guint64 from_cli, gint64 from_scenario,
+       gint64 fallback)
 {
-  return from_cli >= 0 ? from_cli : from_scenario >= 0 ? from_scenario
-                                                       : fallback;
+  return text != NULL ? (gint64) from_cli
+         : from_scenario >= 0 ? from_scenario : fallback;
 }
 
 /* "I/N", 1 <= I <= N. */
@@ -101,7 +105,55 @@ typedef struct {
   const char *dir;
   const char *faults_on;
   gboolean json, quiet, explain, list_rules;
+  const CliSource *source;
 } CheckOutput;
+
+/* The verdict line of random mode, from its report. */
+static void
+print_random_verdict (const SesReport *report, int status, const char *dir)
+{
+  g_autoptr (GString) broken = g_string_new (NULL);
+  g_autoptr (GString) found = g_string_new (NULL);
+  guint unexpected = 0, expected = 0;
+  for (guint i = 0; i < report->failures->len; i++)
+    {
+      const SesReportFailure *f = g_ptr_array_index (report->failures, i);
+      GString *names = f->expected ? found : broken;
+      *(f->expected ? &expected : &unexpected) += 1;
+      g_autofree char *sep = g_strdup_printf (", %s,", f->invariant);
+      g_autofree char *list = g_strdup_printf (", %s,", names->str);
+      if (strstr (list, sep) == NULL)
+        g_string_append_printf (names, "%s%s", names->len ? ", " : "",
+                                f->invariant);
+    }
+  g_autoptr (GString) v = g_string_new (NULL);
+  if (unexpected > 0)
+    g_string_append_printf (v, "invariant %s broken in %u of %"
+                            G_GUINT64_FORMAT " seeds walked", broken->str,
+                            unexpected, report->seeds_run);
+  else if (expected > 0)
+    {
+      g_autofree char *f = cli_expected_found (found->str);
+      g_string_append_printf (v, "%s in %u of %" G_GUINT64_FORMAT " seeds "
+                              "walked", f, expected, report->seeds_run);
+    }
+  else if (report->expected->len > 0)
+    g_string_append_printf (v, "the expected violation of %s was not found "
+                            "in %" G_GUINT64_FORMAT " seeds walked",
+                            (char *) g_ptr_array_index (report->expected, 0),
+                            report->seeds_run);
+  else
+    g_string_append_printf (v, "no violation in %" G_GUINT64_FORMAT
+                            " seeds walked", report->seeds_run);
+  if (report->interrupted)
+    g_string_append (v, ", interrupted before the last seed");
+  else if (status == EXIT_INCOMPLETE && report->cut > 0)
+    g_string_append_printf (v, ", %" G_GUINT64_FORMAT " walks cut by "
+                            "--max-depth", report->cut);
+  if (report->failures->len > 0)
+    g_string_append_printf (v, "; trails in %s/", dir);
+  cli_print_verdict (status, v->str);
+}
 
 /* check --random: walks, writes each failure's trail and trace, prints the
  * report. */
@@ -115,6 +167,7 @@ check_random (const SesScript *script, SesCheckOptions *o,
       script, out->path, SESSIM_VERSION, out->faults_on, o, ro, &res);
   report->seconds = (double) (g_get_monotonic_time () - start)
                     / G_USEC_PER_SEC;
+  report->interrupted = res.cancelled;
   for (guint i = 0; i < res.failures->len; i++)
     {
       const SesRandomFailure *f = g_ptr_array_index (res.failures, i);
@@ -128,23 +181,30 @@ check_random (const SesScript *script, SesCheckOptions *o,
           "# random walk of seed %" G_GUINT64_FORMAT ": %s\n"
           "# %u choices, %s\n", f->seed, settings, f->trail->choices->len,
           shrunk);
-      g_autoptr (GString) violation = g_string_new (NULL);
+      CliViolation first = { .text = g_string_new (NULL) };
       g_autoptr (GError) error = NULL;
-      if (!cli_write_counterexample (script, f->trail, NULL, out->dir, stem, note,
-                                 i == 0 && !out->quiet && !out->json,
-                                 out->explain, NULL, violation, &error))
+      if (!cli_write_counterexample (script, f->trail, NULL, out->source,
+                                     out->dir, stem,
+                                     note, i == 0 && !out->quiet && !out->json,
+                                     out->explain, NULL, NULL, &first,
+                                     &error))
         {
-          cli_print_error (error->message);
+          cli_error ("%s", error->message);
+          g_string_free (first.text, TRUE);
           ses_random_result_clear (&res);
           return EXIT_USAGE;
         }
       g_autofree char *tname = g_strdup_printf ("%s.trail", stem);
       ses_report_add_failure (report, ses_check_report_failure (
-          f, g_string_free (g_steal_pointer (&violation), FALSE),
+          f, g_string_free (first.text, FALSE),
           g_build_filename (out->dir, tname, NULL)));
     }
   ses_random_result_clear (&res);
   report->peak_rss_kib = cli_peak_rss_kib ();
+  /* Interrupted, a failure still decides; otherwise nothing is complete. */
+  int status = ses_report_status (report);
+  if (report->interrupted && status == EXIT_INCOMPLETE)
+    status = cli_interrupt_status ();
   if (out->json)
     {
       g_autofree char *j = ses_report_to_json (report);
@@ -158,39 +218,56 @@ check_random (const SesScript *script, SesCheckOptions *o,
               " KiB\n", report->seconds,
               report->seconds > 0 ? report->seeds_run / report->seconds : 0.0,
               o->jobs, o->jobs == 1 ? "" : "s", report->peak_rss_kib);
-      if (report->failures->len > 0)
-        printf ("# replay one with: sessim replay %s\n",
-                ((SesReportFailure *) g_ptr_array_index (report->failures, 0))
-                  ->trail);
+      /* The shortest trail of the invariant the first failing seed broke. */
+      const SesReportFailure *best = NULL;
+      for (guint i = 0; i < report->failures->len; i++)
+        {
+          const SesReportFailure *f = g_ptr_array_index (report->failures, i);
+          if (best == NULL
+              || (strcmp (f->invariant, ((SesReportFailure *)
+                                         g_ptr_array_index (report->failures,
+                                                            0))->invariant)
+                    == 0
+                  && f->length < best->length))
+            best = f;
+        }
+      if (best != NULL)
+        printf ("# replay one with: sessim replay %s\n", best->trail);
+      print_random_verdict (report, status, out->dir);
     }
-  return ses_report_status (report);
+  return status;
 }
 
 int
 cli_check (int argc, char **argv)
 {
-  gint64 cuts = -1, crashes = -1, restarts = -1, half_opens = -1;
-  gint64 max_states = -1, max_depth = -1, seed = -1, jobs = -1;
-  gint64 max_memory = -1;
-  gint64 max_failures = 10;
+  g_autofree char *cuts = NULL, *crashes = NULL, *restarts = NULL;
+  g_autofree char *half_opens = NULL, *max_states = NULL, *max_depth = NULL;
+  g_autofree char *seed = NULL, *jobs = NULL, *max_memory = NULL;
+  g_autofree char *max_failures = NULL;
   gboolean bfs = FALSE, dfs = FALSE, json = FALSE, quiet = FALSE;
   gboolean explain = FALSE, random = FALSE, no_swarm = FALSE;
   gboolean no_shrink = FALSE, coverage = FALSE, no_reduction = FALSE;
+  gboolean embed = FALSE;
   g_autofree char *faults_on = NULL;
-  g_autofree char *out_dir = NULL;
+  g_autofree char *out = NULL;
   g_autofree char *render = NULL;
+  g_autofree char *diagrams = NULL;
   g_autofree char *seeds = NULL;
   g_autofree char *shard = NULL;
   GOptionEntry entries[] = {
     { "render", 'r', 0, G_OPTION_ARG_STRING, &render,
       "Draw the counterexample's diagrams: dot, svg or png", "FORMAT" },
-    { "max-cuts", 0, 0, G_OPTION_ARG_INT64, &cuts,
+    { "diagrams", 0, 0, G_OPTION_ARG_STRING, &diagrams,
+      "Which diagrams --render draws: lifecycle, sequence or all (default)",
+      "WHAT" },
+    { "max-cuts", 0, 0, G_OPTION_ARG_STRING, &cuts,
       "Network cuts to place (default: the scenario's, else 1)", "N" },
-    { "max-crashes", 0, 0, G_OPTION_ARG_INT64, &crashes,
+    { "max-crashes", 0, 0, G_OPTION_ARG_STRING, &crashes,
       "Client crashes to place (default: the scenario's, else 0)", "N" },
-    { "max-restarts", 0, 0, G_OPTION_ARG_INT64, &restarts,
+    { "max-restarts", 0, 0, G_OPTION_ARG_STRING, &restarts,
       "Broker restarts to place (default: the scenario's, else 0)", "N" },
-    { "max-half-opens", 0, 0, G_OPTION_ARG_INT64, &half_opens,
+    { "max-half-opens", 0, 0, G_OPTION_ARG_STRING, &half_opens,
       "Half-open links to place (default: the scenario's, else 0)", "N" },
     { "faults-on", 0, 0, G_OPTION_ARG_STRING, &faults_on,
       "Only these clients (comma-separated names) suffer faults", "WHO" },
@@ -198,21 +275,23 @@ cli_check (int argc, char **argv)
       "Breadth first: shortest counterexample (default)", NULL },
     { "dfs", 0, 0, G_OPTION_ARG_NONE, &dfs,
       "Depth first (the counterexample is shrunk)", NULL },
-    { "jobs", 'j', 0, G_OPTION_ARG_INT64, &jobs,
-      "Threads: expand states (breadth first) or walk seeds (--random) in "
-      "parallel; the result does not depend on it (default 1)", "N" },
+    { "jobs", 'j', 0, G_OPTION_ARG_STRING, &jobs,
+      "Threads, 1 to 1024: expand states (breadth first) or walk seeds "
+      "(--random) in parallel; the result does not depend on it (default 1)",
+      "N" },
     { "no-reduction", 0, 0, G_OPTION_ARG_NONE, &no_reduction,
       "Try every order of simultaneous events at different clients, even "
       "where the order cannot matter", NULL },
-    { "max-memory", 0, 0, G_OPTION_ARG_INT64, &max_memory,
+    { "max-memory", 0, 0, G_OPTION_ARG_STRING, &max_memory,
       "Stop, incomplete (exit 3), once resident memory passes this many MiB "
       "(default: three quarters of the machine's memory; 0: no limit)",
       "MIB" },
-    { "max-states", 0, 0, G_OPTION_ARG_INT64, &max_states,
-      "Stop after storing this many states, exit 3 (default 1000000)", "N" },
-    { "max-depth", 0, 0, G_OPTION_ARG_INT64, &max_depth,
-      "Explore paths (or walks) of at most this many choices (default: "
-      "none)", "N" },
+    { "max-states", 0, 0, G_OPTION_ARG_STRING, &max_states,
+      "Stop after storing this many states, at least 1: incomplete, exit 3 "
+      "(default: the scenario's, else 1000000)", "N" },
+    { "max-depth", 0, 0, G_OPTION_ARG_STRING, &max_depth,
+      "Explore paths (or walks) of at most this many choices, at least 1 "
+      "(default: the scenario's, else no limit)", "N" },
     { "random", 0, 0, G_OPTION_ARG_NONE, &random,
       "Random mode: one seeded walk per seed instead of every path", NULL },
     { "seeds", 0, 0, G_OPTION_ARG_STRING, &seeds,
@@ -223,7 +302,7 @@ cli_check (int argc, char **argv)
     { "no-swarm", 0, 0, G_OPTION_ARG_NONE, &no_swarm,
       "With --random: every seed uses every fault class at its maximum, "
       "instead of drawing its own mix", NULL },
-    { "max-failures", 0, 0, G_OPTION_ARG_INT64, &max_failures,
+    { "max-failures", 0, 0, G_OPTION_ARG_STRING, &max_failures,
       "With --random: stop after this many failing seeds (default 10, "
       "0: walk every seed)", "N" },
     { "no-shrink", 0, 0, G_OPTION_ARG_NONE, &no_shrink,
@@ -231,9 +310,13 @@ cli_check (int argc, char **argv)
     { "coverage", 0, 0, G_OPTION_ARG_NONE, &coverage,
       "List which of the model's rules were exercised and which were not",
       NULL },
-    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Seed", "N" },
-    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
+    { "seed", 's', 0, G_OPTION_ARG_STRING, &seed,
+      "Seed, 0 to 2^64-1 (default: the scenario's `seed`, else 1)", "N" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out,
       "Folder for output/<scenario>/ files (default: output)", "DIR" },
+    { "embed", 0, 0, G_OPTION_ARG_NONE, &embed,
+      "Copy the scenario into each trail, so that the trail replays on its "
+      "own even when the file changes or is gone", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json,
       "Print the result as one JSON object", NULL },
     { "explain", 'e', 0, G_OPTION_ARG_NONE, &explain,
@@ -245,71 +328,104 @@ cli_check (int argc, char **argv)
   g_autoptr (GOptionContext) ctx = g_option_context_new (
       "FILE - explore every placement of the allowed faults and every order "
       "of simultaneous events, checking the invariants on every path; or, "
-      "with --random, walk one seeded path per seed");
+      "with --random, walk one seeded path per seed (- reads the scenario "
+      "from standard input)");
   g_option_context_add_main_entries (ctx, entries, NULL);
-  g_autoptr (GError) error = NULL;
-  if (!g_option_context_parse (ctx, &argc, &argv, &error))
-    return cli_usage_error (ctx, error->message);
+  int status = EXIT_OK;
+  if (!cli_parse_options (ctx, "check", &argc, &argv, &status))
+    return status;
   if (argc != 2)
-    return cli_usage_error (ctx, "name one scenario file");
+    return cli_usage_error ("name one scenario file");
   if (bfs && dfs)
-    return cli_usage_error (ctx, "--bfs and --dfs exclude each other");
+    return cli_usage_error ("--bfs and --dfs exclude each other");
   if (render != NULL && !ses_render_format_supported (render))
-    return cli_usage_error (ctx, "--render takes dot, svg or png");
-  if (jobs == 0 || jobs < -1 || jobs > 1024)
-    return cli_usage_error (ctx, "--jobs takes a number of threads, 1 to 1024");
-  if (jobs > 1 && dfs)
-    return cli_usage_error (ctx, "--jobs applies to breadth-first search and "
-                             "--random, not to --dfs");
-  if (cuts < -1 || crashes < -1 || restarts < -1 || half_opens < -1
-      || max_states < -1 || max_depth < -1 || seed < -1)
-    return cli_usage_error (ctx, "bounds and --seed take non-negative numbers");
-  if (max_failures < 0 || max_failures > G_MAXUINT32)
-    return cli_usage_error (ctx, "--max-failures takes a non-negative number");
+    return cli_usage_error ("--render takes dot, svg or png");
+  if (diagrams != NULL && !cli_diagrams_valid (diagrams))
+    return cli_usage_error ("--diagrams takes lifecycle, sequence or all");
+  guint64 n_cuts = 0, n_crashes = 0, n_restarts = 0, n_half_opens = 0;
+  guint64 n_states = 0, n_depth = 0, n_seed = 0, n_jobs = 1;
+  guint64 n_memory = 0, n_failures = 10;
+  if (!cli_option_u64 ("--jobs", jobs, 1, 1024, &n_jobs)
+      || !cli_option_u64 ("--max-cuts", cuts, 0, G_MAXUINT32, &n_cuts)
+      || !cli_option_u64 ("--max-crashes", crashes, 0, G_MAXUINT32,
+                          &n_crashes)
+      || !cli_option_u64 ("--max-restarts", restarts, 0, G_MAXUINT32,
+                          &n_restarts)
+      || !cli_option_u64 ("--max-half-opens", half_opens, 0, G_MAXUINT32,
+                          &n_half_opens)
+      || !cli_option_u64 ("--max-states", max_states, 1, G_MAXINT64,
+                          &n_states)
+      || !cli_option_u64 ("--max-depth", max_depth, 1, G_MAXUINT32, &n_depth)
+      || !cli_option_u64 ("--seed", seed, 0, G_MAXUINT64, &n_seed)
+      || !cli_option_u64 ("--max-memory", max_memory, 0, G_MAXUINT64 / 1024,
+                          &n_memory)
+      || !cli_option_u64 ("--max-failures", max_failures, 0, G_MAXUINT32,
+                          &n_failures))
+    return EXIT_USAGE;
+  if (n_jobs > 1 && dfs)
+    return cli_usage_error ("--jobs applies to breadth-first search and "
+                            "--random, not to --dfs");
+  const char *out_dir;
+  if (!cli_option_out (out, &out_dir))
+    return EXIT_USAGE;
   SesRandomOptions ro = { .seed_from = 1, .seed_to = 100, .shard_index = 1,
                           .shard_count = 1, .swarm = !no_swarm,
                           .shrink = !no_shrink,
-                          .max_failures = (guint) max_failures };
+                          .max_failures = (guint) n_failures };
   if (random)
     {
       if (bfs || dfs)
-        return cli_usage_error (ctx, "--random walks; --bfs and --dfs search");
+        return cli_usage_error ("--random walks; --bfs and --dfs search");
       if (render != NULL)
-        return cli_usage_error (ctx, "--render does not apply to --random: "
-                                 "replay a failing seed's trail with "
-                                 "--render");
-      if (seed >= 0)
-        return cli_usage_error (ctx, "--random takes --seeds A..B, not --seed");
-      if (max_states >= 0)
-        return cli_usage_error (ctx, "--max-states does not apply to --random");
-      if (seeds != NULL && !cli_parse_seeds (seeds, &ro.seed_from, &ro.seed_to))
-        return cli_usage_error (ctx, "--seeds takes A..B, whole numbers with "
-                                 "A <= B");
+        return cli_usage_error ("--render does not apply to --random: "
+                                "replay a failing seed's trail with "
+                                "--render");
+      if (seed != NULL)
+        return cli_usage_error ("--random takes --seeds A..B, not --seed");
+      if (max_states != NULL)
+        return cli_usage_error ("--max-states does not apply to --random");
+      if (seeds != NULL && !cli_parse_seeds (seeds, &ro.seed_from,
+                                             &ro.seed_to))
+        return cli_usage_error ("--seeds takes A..B, whole numbers from 0 to "
+                                "2^64-1 with A <= B");
       if (shard != NULL && !parse_shard (shard, &ro.shard_index,
                                          &ro.shard_count))
-        return cli_usage_error (ctx, "--shard takes I/N with 1 <= I <= N");
+        return cli_usage_error ("--shard takes I/N with 1 <= I <= N");
     }
   else if (seeds != NULL || shard != NULL || no_swarm)
-    return cli_usage_error (ctx, "--seeds, --shard and --no-swarm need --random");
+    return cli_usage_error ("--seeds, --shard and --no-swarm need --random");
   const char *path = argv[1];
-  g_autoptr (SesScript) script = ses_script_load_file (path, &error);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *source_text = NULL;
+  gsize source_len = 0;
+  g_autoptr (SesScript) script = cli_load_script (path, &source_text,
+                                                  &source_len, &error);
   if (script == NULL)
     {
-      cli_print_error (error->message);
+      if (error->domain == G_FILE_ERROR)
+        cli_error ("%s", error->message);
+      else
+        cli_print_located (error->message);
       return EXIT_USAGE;
     }
+  /* Trails record the scenario's digest, so that replay can tell when the
+   * file changed since; with --embed, the scenario itself. */
+  g_autofree char *digest = cli_digest (source_text, source_len);
+  CliSource source = { digest, embed ? source_text : NULL };
   const SesScriptBounds *sb = ses_script_bounds (script);
   SesCheckOptions o = { .depth_first = dfs };
-  o.jobs = jobs > 0 ? (guint) jobs : 1;
+  o.jobs = (guint) n_jobs;
   o.no_reduction = no_reduction;
-  o.budgets[SES_CHECK_CUTS] = (guint32) bound (cuts, sb->max_cuts, 1);
-  o.budgets[SES_CHECK_CRASHES] = (guint32) bound (crashes, sb->max_crashes, 0);
-  o.budgets[SES_CHECK_RESTARTS] = (guint32) bound (restarts, sb->max_restarts,
-                                                   0);
-  o.budgets[SES_CHECK_HALF_OPENS] = (guint32) bound (half_opens,
+  o.budgets[SES_CHECK_CUTS] = (guint32) bound (cuts, n_cuts, sb->max_cuts, 1);
+  o.budgets[SES_CHECK_CRASHES] = (guint32) bound (crashes, n_crashes,
+                                                  sb->max_crashes, 0);
+  o.budgets[SES_CHECK_RESTARTS] = (guint32) bound (restarts, n_restarts,
+                                                   sb->max_restarts, 0);
+  o.budgets[SES_CHECK_HALF_OPENS] = (guint32) bound (half_opens, n_half_opens,
                                                      sb->max_half_opens, 0);
-  o.max_states = (guint64) bound (max_states, sb->max_states, 1000000);
-  o.max_depth = (guint) bound (max_depth, sb->max_depth, 0);
+  o.max_states = (guint64) bound (max_states, n_states, sb->max_states,
+                                  1000000);
+  o.max_depth = (guint) bound (max_depth, n_depth, sb->max_depth, 0);
   o.faults_on = sb->faults_on;
   const GPtrArray *labels = ses_mqtt_config_labels (ses_script_config (script));
   if (faults_on != NULL)
@@ -323,12 +439,8 @@ cli_check (int argc, char **argv)
                  && strcmp (g_ptr_array_index (labels, i), names[k]) != 0)
             i++;
           if (i == labels->len || i >= 32)
-            {
-              g_autofree char *msg = g_strdup_printf (
-                  "--faults-on: no client named '%s' among the first 32",
-                  names[k]);
-              return cli_usage_error (ctx, msg);
-            }
+            return cli_usage_error ("--faults-on: no client named '%s' among "
+                                    "the first 32", names[k]);
           o.faults_on |= 1u << i;
         }
     }
@@ -341,28 +453,28 @@ cli_check (int argc, char **argv)
                               faults_on_names->len ? "," : "",
                               (const char *) g_ptr_array_index (labels, i));
   g_autofree char *name = cli_scenario_name (path);
-  g_autofree char *dir = g_build_filename (out_dir ? out_dir : "output", name,
-                                           NULL);
+  g_autofree char *dir = g_build_filename (out_dir, name, NULL);
   Progress pr = { g_get_monotonic_time (), 0, quiet || json, 0 };
-  if (max_memory < -1)
-    return cli_usage_error (ctx, "--max-memory takes a number of MiB, 0 for none");
-  pr.max_rss_kib = max_memory >= 0
-                     ? (guint64) max_memory * 1024
+  pr.max_rss_kib = max_memory != NULL
+                     ? n_memory * 1024
                      : cli_proc_kib ("/proc/meminfo", "MemTotal:") / 4 * 3;
+  /* Ctrl-C or SIGTERM: the search stops at its next safe point. */
+  cli_catch_interrupts ();
+  o.cancel = &cli_interrupted;
   if (random)
     {
       ro.progress = print_random_progress;
       ro.progress_data = &pr;
       CheckOutput co = { path, dir,
                          faults_on_names->len ? faults_on_names->str : NULL,
-                         json, quiet, explain, coverage };
+                         json, quiet, explain, coverage, &source };
       return check_random (script, &o, &ro, &co);
     }
 
   o.progress = print_progress;
   o.keep_going = within_memory;
   o.progress_data = &pr;
-  guint64 used_seed = seed >= 0 ? (guint64) seed : ses_script_seed (script);
+  guint64 used_seed = seed != NULL ? n_seed : ses_script_seed (script);
   g_autoptr (SesCoverage) cov = ses_coverage_new (ses_check_versions (script));
   o.rule_sink = ses_coverage_sink;
   o.rule_sink_data = cov;
@@ -378,6 +490,7 @@ cli_check (int argc, char **argv)
   SesExploreStats st;
   g_autoptr (SesTrail) trail = ses_trail_new (path, used_seed);
   ses_check_scenario (script, path, used_seed, &o, &st, trail);
+  gboolean interrupted = st.cancelled;
   /* Depth first finds some counterexample, often a roundabout one: shrink
    * it (breadth first ones are shortest already). The explored graph keeps
    * the path as found. */
@@ -389,16 +502,17 @@ cli_check (int argc, char **argv)
                 / G_USEC_PER_SEC;
 
   g_autoptr (GString) violation = g_string_new (NULL);
+  CliViolation first = { .text = violation };
   g_autofree char *note = shrunk.original != shrunk.shrunk
       ? g_strdup_printf ("# shrunk from %u choices (depth first) to %u\n",
                          shrunk.original, shrunk.shrunk)
       : NULL;
   if (st.violation
-      && !cli_write_counterexample (script, trail, NULL, dir, NULL, note,
-                                !quiet && !json, explain, render, violation,
-                                &error))
+      && !cli_write_counterexample (script, trail, NULL, &source, dir, NULL,
+                                    note, !quiet && !json, explain, render,
+                                    diagrams, &first, &error))
     {
-      cli_print_error (error->message);
+      cli_error ("%s", error->message);
       return EXIT_USAGE;
     }
   if (render != NULL)
@@ -410,38 +524,73 @@ cli_check (int argc, char **argv)
           ses_check_choice_label, script);
       g_autofree char *file = g_strdup_printf ("states.%s", render);
       g_autofree char *gpath = g_build_filename (dir, file, NULL);
-      gboolean drawn = g_mkdir_with_parents (dir, 0755) == 0
+      gboolean drawn = cli_make_dir (dir, &error)
                        && ses_render_to_file (text, render, gpath, &error);
       g_ptr_array_unref (graph.labels);
       g_array_unref (graph.edges);
       if (!drawn)
         {
-          cli_print_error (error != NULL ? error->message
-                                          : "cannot write the state graph");
+          cli_error ("%s", error->message);
           return EXIT_USAGE;
         }
     }
   guint32 expected = ses_script_expected_violations (script);
-  int status;
-  if (expected != 0)
-    {
-      /* A variant's demonstration: it passes when the bug is found. */
-      gboolean found = FALSE;
-      for (guint id = 0; id < SES_INV_COUNT && st.violation; id++)
-        if ((expected & (1u << id)) && strstr (violation->str,
-                                               ses_invariant_name (id)) != NULL)
-          found = TRUE;
-      status = found ? EXIT_OK : st.complete ? EXIT_VIOLATION : EXIT_INCOMPLETE;
-    }
+  /* The expected violation: the first one the scenario names. */
+  const char *expected_name = NULL;
+  for (guint id = 0; id < SES_INV_COUNT && expected_name == NULL; id++)
+    if (expected & (1u << id))
+      expected_name = ses_invariant_name ((SesInvariantId) id);
+  gboolean found = first.violated && (expected & (1u << first.id));
+  if (found)
+    status = EXIT_OK;
+  else if (first.violated)
+    status = EXIT_VIOLATION;
+  else if (interrupted)
+    status = cli_interrupt_status ();
+  else if (!st.complete)
+    status = EXIT_INCOMPLETE;
   else
-    status = st.violation ? EXIT_VIOLATION
-             : st.complete ? EXIT_OK : EXIT_INCOMPLETE;
+    status = expected != 0 ? EXIT_VIOLATION : EXIT_OK;
 
+  const char *limit = st.stopped ? "--max-memory" : "a limit (--max-states "
+                                                    "or --max-depth)";
   const char *verdict = st.violation ? "violation found"
+                        : interrupted ? "interrupted: incomplete, no "
+                                        "violation so far"
                         : st.complete ? "no violation within the bounds"
                         : st.stopped ? "incomplete: --max-memory stopped the "
                                        "search"
                                      : "incomplete: a limit stopped the search";
+  /* The last line: what held, what broke, where the files are. */
+  g_autoptr (GString) v = g_string_new (NULL);
+  if (found)
+    {
+      g_autofree char *f = cli_expected_found (ses_invariant_name (first.id));
+      g_string_append (v, f);
+    }
+  else if (first.violated)
+    g_string_append_printf (v, "invariant %s broken",
+                            ses_invariant_name (first.id));
+  else if (expected_name != NULL)
+    g_string_append_printf (v, "the expected violation of %s was not found "
+                            "%s %" G_GUINT64_FORMAT " states", expected_name,
+                            st.complete ? "within the bounds," : "in the",
+                            st.states);
+  else if (st.complete)
+    g_string_append_printf (v, "no violation within the bounds, every path "
+                            "explored (%" G_GUINT64_FORMAT " states)",
+                            st.states);
+  else
+    g_string_append_printf (v, "no violation in the %" G_GUINT64_FORMAT
+                            " states explored", st.states);
+  if (interrupted && !first.violated)
+    g_string_append (v, " so far; interrupted, not complete");
+  else if (!st.complete && !first.violated)
+    g_string_append_printf (v, "; %s stopped the search", limit);
+  if (first.violated)
+    g_string_append_printf (v, "; counterexample in %s/counterexample.trail",
+                            dir);
+
   double per_state = st.states > 0 ? (double) st.stored_bytes / st.states : 0;
   if (json)
     {
@@ -449,13 +598,17 @@ cli_check (int argc, char **argv)
       ses_json_append_string (j, path);
       g_string_append_printf (j,
           ",\"version\":\"%s\",\"seed\":%" G_GUINT64_FORMAT ",\"status\":%d,"
-          "\"complete\":%s,\"stopped_by_memory\":%s,\"violation\":",
-          SESSIM_VERSION, used_seed, status, st.complete ? "true" : "false",
-          st.stopped ? "true" : "false");
+          "\"verdict\":\"%s\",\"complete\":%s,\"stopped_by_memory\":%s,"
+          "\"interrupted\":%s,\"violation\":",
+          SESSIM_VERSION, used_seed, status, cli_status_word (status),
+          st.complete ? "true" : "false", st.stopped ? "true" : "false",
+          interrupted ? "true" : "false");
       if (st.violation)
         ses_json_append_string (j, violation->str);
       else
         g_string_append (j, "null");
+      g_string_append (j, ",\"summary\":");
+      ses_json_append_string (j, v->str);
       g_string_append_printf (j,
           ",\"trail_length\":%u,\"original_length\":%u,\"search\":\"%s\","
           "\"jobs\":%u,\"states\":%" G_GUINT64_FORMAT
@@ -469,7 +622,8 @@ cli_check (int argc, char **argv)
           st.violation ? found_path->len : 0,
           dfs ? "depth-first" : "breadth-first", o.jobs, st.states,
           st.transitions, st.end_states, st.reduced, st.max_depth,
-          st.peak_frontier, st.stored_bytes, per_state, secs, cli_peak_rss_kib ());
+          st.peak_frontier, st.stored_bytes, per_state, secs,
+          cli_peak_rss_kib ());
       ses_coverage_append_json (cov, j);
       g_string_append (j, "}\n");
       fputs (j->str, stdout);
@@ -491,7 +645,7 @@ cli_check (int argc, char **argv)
               secs > 0 ? st.states / secs : 0.0, cli_peak_rss_kib ());
       if (st.violation)
         {
-          printf ("# %s\n", violation->str);
+          printf (found ? "# expected: %s\n" : "# %s\n", violation->str);
           if (note != NULL)
             printf ("# counterexample: %u choices (shrunk from %u), "
                     "%s/counterexample.trail (sessim replay it)\n",
@@ -502,7 +656,7 @@ cli_check (int argc, char **argv)
         }
       g_autofree char *ct = ses_coverage_to_text (cov, coverage);
       fputs (ct, stdout);
+      cli_print_verdict (status, v->str);
     }
   return status;
 }
-

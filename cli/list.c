@@ -11,6 +11,14 @@
 int
 cli_list (int argc, char **argv)
 {
+  GOptionEntry entries[] = { { NULL } };
+  g_autoptr (GOptionContext) ctx = g_option_context_new (
+      "variants|invariants|examples - list the deliberately wrong variants, "
+      "the invariants or the built-in examples");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  int status = EXIT_OK;
+  if (!cli_parse_options (ctx, "list", &argc, &argv, &status))
+    return status;
   if (argc == 2 && strcmp (argv[1], "variants") == 0)
     {
       for (guint i = 0; i < SES_VARIANT_COUNT; i++)
@@ -30,8 +38,10 @@ cli_list (int argc, char **argv)
       return EXIT_OK;
     }
   if (argc == 2 && strcmp (argv[1], "examples") == 0)
-    return cli_examples (argc, argv);
-  g_printerr ("usage: sessim list variants|invariants|examples\n");
-  return EXIT_USAGE;
+    {
+      cli_print_examples ();
+      return EXIT_OK;
+    }
+  return cli_usage_error ("name what to list: variants, invariants or "
+                          "examples");
 }
-

@@ -19,6 +19,13 @@ typedef struct {
 static int
 cli_version (int argc, char **argv)
 {
+  GOptionEntry entries[] = { { NULL } };
+  g_autoptr (GOptionContext) ctx = g_option_context_new (
+      "- print the program version");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  int status = EXIT_OK;
+  if (!cli_parse_options (ctx, "version", &argc, &argv, &status))
+    return status;
   g_print ("sessim %s\n", SESSIM_VERSION);
   return EXIT_OK;
 }
@@ -44,7 +51,7 @@ print_usage (FILE *out)
   fprintf (out, "usage: sessim COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     fprintf (out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-  fprintf (out, "\n`sessim COMMAND --help` describes each command.\n");
+  fprintf (out, "\n'sessim COMMAND --help' describes each command.\n");
 }
 
 int
@@ -64,11 +71,9 @@ main (int argc, char **argv)
       return EXIT_OK;
     }
   if (strcmp (argv[1], "--version") == 0)
-    return cli_version (argc, argv);
+    return cli_version (1, argv + 1);
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     if (strcmp (argv[1], commands[i].name) == 0)
       return commands[i].run (argc - 1, argv + 1);
-  fprintf (stderr, "sessim: unknown command '%s'\n\n", argv[1]);
-  print_usage (stderr);
-  return EXIT_USAGE;
+  return cli_usage_error ("unknown command '%s'", argv[1]);
 }

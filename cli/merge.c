@@ -20,29 +20,30 @@ cli_merge (int argc, char **argv)
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new (
-      "RESULT.json... - merge the results of `check --random --json` shards "
+      "RESULT.json... - merge the results of 'check --random --json' shards "
       "into one report; exit 1 if any shard found a violation");
   g_option_context_add_main_entries (ctx, entries, NULL);
-  g_autoptr (GError) error = NULL;
-  if (!g_option_context_parse (ctx, &argc, &argv, &error))
-    return cli_usage_error (ctx, error->message);
+  int status = EXIT_OK;
+  if (!cli_parse_options (ctx, "merge", &argc, &argv, &status))
+    return status;
   if (argc < 2)
-    return cli_usage_error (ctx, "name at least one result file");
+    return cli_usage_error ("name at least one result file");
+  g_autoptr (GError) error = NULL;
   g_autoptr (SesReport) merged = NULL;
   for (int i = 1; i < argc; i++)
     {
       g_autofree char *text = NULL;
       gsize len = 0;
-      if (!g_file_get_contents (argv[i], &text, &len, &error))
+      if (!cli_read_file (argv[i], &text, &len, &error))
         {
-          cli_print_error (error->message);
+          cli_error ("%s", error->message);
           return EXIT_USAGE;
         }
       g_autoptr (SesReport) r = ses_report_from_json (argv[i], text, len,
                                                       &error);
       if (r == NULL)
         {
-          cli_print_error (error->message);
+          cli_print_located (error->message);
           return EXIT_USAGE;
         }
       if (merged == NULL)
@@ -52,9 +53,7 @@ cli_merge (int argc, char **argv)
         }
       if (!ses_report_merge (merged, r, &error))
         {
-          g_autofree char *msg = g_strdup_printf ("sessim merge: %s: %s",
-                                                  argv[i], error->message);
-          cli_print_error (msg);
+          cli_error ("%s: %s", argv[i], error->message);
           return EXIT_USAGE;
         }
     }

@@ -1,10 +1,11 @@
 /* `sessim run FILE...`: runs scenario files with a seed, writes each one's
- * trace and summary into its own output folder, judges its expectations
- * and the invariants, and prints a table when there are several. */
+ * trace and summary into its own output folder (each file whole), judges
+ * its expectations and the invariants, and ends on a verdict line, or,
+ * for several files, on a table with a totals row. A run cut short (by
+ * --max-steps or a signal) is never judged as if it had ended. */
 #include "sessim-config.h"
 
 #include <glib.h>
-#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,36 +13,49 @@
 #include "expect.h"
 #include "render.h"
 
-/* Writes each file whole (g_file_set_contents goes through a temporary
- * name and a rename), so a failure never leaves half a file. */
 static gboolean
 write_outputs (const char *dir, const char *text, const char *jsonl,
                const char *summary, const char *format, GError **error)
 {
-  if (g_mkdir_with_parents (dir, 0755) != 0)
-    {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-                   "cannot create %s", dir);
-      return FALSE;
-    }
   g_autofree char *t = g_build_filename (dir, "trace.txt", NULL);
   g_autofree char *j = g_build_filename (dir, "trace.jsonl", NULL);
   g_autofree char *s = g_build_filename (dir, "summary.json", NULL);
-  if (strcmp (format, "jsonl") != 0
-      && !g_file_set_contents (t, text, -1, error))
+  if (!cli_make_dir (dir, error))
     return FALSE;
-  if (strcmp (format, "text") != 0
-      && !g_file_set_contents (j, jsonl, -1, error))
+  if (strcmp (format, "jsonl") != 0 && !cli_write_file (t, text, -1, error))
     return FALSE;
-  return g_file_set_contents (s, summary, -1, error);
+  if (strcmp (format, "text") != 0 && !cli_write_file (j, jsonl, -1, error))
+    return FALSE;
+  return cli_write_file (s, summary, -1, error);
+}
+
+gboolean
+cli_diagrams_valid (const char *what)
+{
+  return strcmp (what, "lifecycle") == 0 || strcmp (what, "sequence") == 0
+         || strcmp (what, "all") == 0;
+}
+
+/* A scenario that cannot be loaded: a file error reads "sessim: PATH:
+ * cannot read: REASON", a scenario error is located. */
+static void
+print_load_error (const GError *error)
+{
+  if (error->domain == G_FILE_ERROR)
+    cli_error ("%s", error->message);
+  else
+    cli_print_located (error->message);
 }
 
 /* Turns broken invariants into failures, except those the scenario
- * expects (`expect violation NAME`); an expected one that never broke is
- * a failure too. Returns how many expected violations held. */
+ * expects (`expect violation NAME`); at the end of a run (at_end), an
+ * expected one that never broke is a failure too. Adds the names of the
+ * invariants broken unexpectedly to broken and of those expected and
+ * found to found. Returns how many expected violations held. */
 static guint
 judge_invariants (const SesScript *script, SesInvariants *inv,
-                  GArray *failures, GPtrArray *expected_seen)
+                  gboolean at_end, GArray *failures,
+                  GPtrArray *expected_seen, GString *broken, GString *found)
 {
   guint32 expected = ses_script_expected_violations (script);
   guint32 seen = 0;
@@ -49,12 +63,16 @@ judge_invariants (const SesScript *script, SesInvariants *inv,
   for (guint i = 0; i < v->len; i++)
     {
       const SesViolation *x = &g_array_index (v, SesViolation, i);
+      gboolean again = (seen & (1u << x->id)) != 0;
       seen |= 1u << x->id;
       if (expected & (1u << x->id))
         {
           g_ptr_array_add (expected_seen, cli_describe_violation (x));
           continue;
         }
+      if (!again)
+        g_string_append_printf (broken, "%s%s", broken->len ? ", " : "",
+                                ses_invariant_name (x->id));
       SesExpectFailure f = { 0, cli_describe_violation (x) };
       g_array_append_val (failures, f);
     }
@@ -66,8 +84,12 @@ judge_invariants (const SesScript *script, SesInvariants *inv,
       if (seen & (1u << id))
         {
           held++;
+          g_string_append_printf (found, "%s%s", found->len ? ", " : "",
+                                  ses_invariant_name ((SesInvariantId) id));
           continue;
         }
+      if (!at_end)
+        continue;
       SesExpectFailure f = {
         0, g_strdup_printf ("expected invariant %s to break, but it held",
                             ses_invariant_name ((SesInvariantId) id)),
@@ -80,20 +102,18 @@ judge_invariants (const SesScript *script, SesInvariants *inv,
 RunResult
 cli_run_one (const char *path, const RunOptions *o)
 {
-  gint64 seed_override = o->seed;
   const char *out_dir = o->out_dir, *format = o->format;
   gboolean quiet = o->quiet, explain = o->explain;
   RunResult r = { .name = cli_scenario_name (path), .status = EXIT_OK };
   g_autoptr (GError) error = NULL;
-  g_autoptr (SesScript) script = ses_script_load_file (path, &error);
+  g_autoptr (SesScript) script = cli_load_script (path, NULL, NULL, &error);
   if (script == NULL)
     {
-      cli_print_error (error->message);
+      print_load_error (error);
       r.status = EXIT_USAGE;
       return r;
     }
-  guint64 seed = seed_override >= 0 ? (guint64) seed_override
-                                    : ses_script_seed (script);
+  guint64 seed = o->has_seed ? o->seed : ses_script_seed (script);
   SesMqttConfig *cfg = ses_script_config (script);
   g_autoptr (SesWorld) world = ses_mqtt_world_new (cfg, seed);
   /* Invariants watch every observation as it is made; freed before the
@@ -102,25 +122,40 @@ cli_run_one (const char *path, const RunOptions *o)
       world, ses_script_disabled_invariants (script));
   /* A scenario can loop (two clients taking a session from each other
    * with instant reconnects): stop it after max_steps rather than run
-   * out of memory, and say the run is incomplete. */
+   * out of memory, and say the run is incomplete. A signal stops it
+   * between two steps. */
   SesTime until = ses_script_until (script);
   guint64 steps = 0;
-  gboolean complete = TRUE;
+  gboolean complete = TRUE, interrupted = FALSE;
   while (ses_world_step (world, until))
-    if (++steps >= o->max_steps)
-      {
-        complete = FALSE;
-        break;
-      }
-  ses_invariants_finish (inv);
+    {
+      if (cli_interrupted)
+        {
+          interrupted = TRUE;
+          break;
+        }
+      if (++steps >= o->max_steps)
+        {
+          complete = FALSE;
+          break;
+        }
+    }
+  /* Expectations and the checks that need the end of the run are about a
+   * run that ended: a run cut short is judged only on what broke in it. */
+  gboolean at_end = complete && !interrupted;
+  if (at_end)
+    ses_invariants_finish (inv);
   SesMqtt *mqtt = ses_mqtt_from_world (world);
 
   g_autoptr (GArray) failures = g_array_new (FALSE, FALSE,
                                              sizeof (SesExpectFailure));
   g_array_set_clear_func (failures, ses_expect_failure_clear);
-  guint held = ses_expect_check (script, mqtt, failures);
+  guint held = at_end ? ses_expect_check (script, mqtt, failures) : 0;
   g_autoptr (GPtrArray) expected_seen = g_ptr_array_new_with_free_func (g_free);
-  held += judge_invariants (script, inv, failures, expected_seen);
+  g_autoptr (GString) broken = g_string_new (NULL);
+  g_autoptr (GString) found = g_string_new (NULL);
+  held += judge_invariants (script, inv, at_end, failures, expected_seen,
+                            broken, found);
   SesDiagramMark mark;
   gboolean marked = cli_first_mark (inv, &mark);
   r.expectations = held + failures->len;
@@ -141,7 +176,7 @@ cli_run_one (const char *path, const RunOptions *o)
                           ",\"version\":\"%s\",\"seed\":%" G_GUINT64_FORMAT
                           ",\"passed\":%s,\"expectations\":%u,\"failed\":["
                           , SESSIM_VERSION, seed,
-                          failures->len == 0 ? "true" : "false",
+                          failures->len == 0 && at_end ? "true" : "false",
                           r.expectations);
   for (guint i = 0; i < failures->len; i++)
     {
@@ -153,12 +188,13 @@ cli_run_one (const char *path, const RunOptions *o)
     }
   const SesMqttCounters *n = ses_mqtt_counters (mqtt);
   g_string_append_printf (summary,
-                          "],\"complete\":%s,\"steps\":%" G_GUINT64_FORMAT
+                          "],\"complete\":%s,%s\"steps\":%" G_GUINT64_FORMAT
                           ",\"packets\":%" G_GUINT64_FORMAT
                           ",\"accepted\":%" G_GUINT64_FORMAT
                           ",\"delivered\":%" G_GUINT64_FORMAT
                           ",\"state\":\"%016" G_GINT64_MODIFIER "x\"}\n",
-                          complete ? "true" : "false",
+                          at_end ? "true" : "false",
+                          interrupted ? "\"interrupted\":true," : "",
                           ses_world_steps (world), n->packets, n->published,
                           n->delivered, ses_world_fingerprint (world));
 
@@ -183,20 +219,17 @@ cli_run_one (const char *path, const RunOptions *o)
   ses_invariants_free (inv);
   if (!written)
     {
-      g_autofree char *msg = g_strdup_printf ("sessim: %s", werr->message);
-      cli_print_error (msg);
+      cli_error ("%s", werr->message);
       r.status = EXIT_USAGE;
+      if (o->verdict)
+        cli_print_verdict (r.status, "the output files could not be written");
       return r;
     }
   if (!complete)
-    {
-      g_autofree char *msg = g_strdup_printf (
-          "%s: stopped after %" G_GUINT64_FORMAT " steps before reaching "
-          "the end of the run (raise --max-steps if the scenario is meant to "
-          "be this busy)", path, steps);
-      cli_print_error (msg);
-      r.status = EXIT_INCOMPLETE;
-    }
+    cli_error ("%s: stopped after %" G_GUINT64_FORMAT " steps before "
+               "reaching the end of the run; expectations not judged (raise "
+               "--max-steps if the scenario is meant to be this busy)", path,
+               steps);
   for (guint i = 0; i < failures->len; i++)
     {
       const SesExpectFailure *f = &g_array_index (failures, SesExpectFailure, i);
@@ -204,100 +237,150 @@ cli_run_one (const char *path, const RunOptions *o)
           ? g_strdup_printf ("%s:%u: expectation failed: %s", path, f->line,
                              f->message)
           : g_strdup_printf ("%s: %s", path, f->message);
-      cli_print_error (msg);
+      cli_print_located (msg);
     }
-  if (failures->len > 0)
-    r.status = EXIT_VIOLATION;
+  r.status = interrupted ? cli_interrupt_status ()
+             : failures->len > 0 ? EXIT_VIOLATION
+             : !complete ? EXIT_INCOMPLETE : EXIT_OK;
+  if (!o->verdict)
+    return r;
+
+  /* What held, what broke, where the files are. */
+  g_autoptr (GString) v = g_string_new (NULL);
+  guint expect_failed = failures->len;
+  for (guint i = 0; i < failures->len; i++)
+    if (g_array_index (failures, SesExpectFailure, i).line == 0
+        && !g_str_has_prefix (g_array_index (failures, SesExpectFailure,
+                                             i).message, "expected "))
+      expect_failed--;
+  /* An expected violation that was found leads, worded as check, random
+   * mode and replay word it. */
+  if (found->len > 0)
+    {
+      g_autofree char *f = cli_expected_found (found->str);
+      g_string_append_printf (v, "%s; ", f);
+    }
+  if (at_end)
+    g_string_append_printf (v, "%u of %u expectations held", held,
+                            held + expect_failed);
+  else
+    g_string_append_printf (v, "%s after %" G_GUINT64_FORMAT " steps, "
+                            "expectations not judged",
+                            interrupted ? "interrupted" : "stopped by "
+                                                          "--max-steps",
+                            steps);
+  if (broken->len > 0)
+    g_string_append_printf (v, "; invariant %s broken", broken->str);
+  g_string_append_printf (v, "; files in %s/", dir);
+  cli_print_verdict (r.status, v->str);
   return r;
 }
 
 int
 cli_run (int argc, char **argv)
 {
-  gint64 seed = -1;
-  g_autofree char *out_dir = NULL;
+  g_autofree char *seed = NULL;
+  g_autofree char *out = NULL;
   g_autofree char *format = NULL;
   gboolean quiet = FALSE;
   gboolean explain = FALSE;
   g_autofree char *render = NULL;
   g_autofree char *diagrams = NULL;
-  gint64 max_steps = 5000000;
+  g_autofree char *max_steps = NULL;
   GOptionEntry entries[] = {
     { "render", 'r', 0, G_OPTION_ARG_STRING, &render,
       "Also draw the run's diagrams: dot, svg or png", "FORMAT" },
     { "diagrams", 0, 0, G_OPTION_ARG_STRING, &diagrams,
       "Which diagrams --render draws: lifecycle, sequence or all (default)",
       "WHAT" },
-    { "max-steps", 0, 0, G_OPTION_ARG_INT64, &max_steps,
-      "Stop a run after this many steps, exit 3 (default 5000000)", "N" },
-    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed,
-      "Seed (default: the scenario's `seed`, else 1)", "N" },
+    { "max-steps", 0, 0, G_OPTION_ARG_STRING, &max_steps,
+      "Stop a run after this many steps: incomplete, exit 3, expectations "
+      "not judged (default 5000000)", "N" },
+    { "seed", 's', 0, G_OPTION_ARG_STRING, &seed,
+      "Seed, 0 to 2^64-1 (default: the scenario's `seed`, else 1)", "N" },
     { "explain", 'e', 0, G_OPTION_ARG_NONE, &explain,
       "Explain each step in a plain sentence, with the rule it follows",
       NULL },
-    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out,
       "Folder for output/<scenario>/ files (default: output)", "DIR" },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format,
       "Trace files to write: text, jsonl or both (default both)", "FORMAT" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
-      "Do not print the timeline", NULL },
+      "Do not print the timeline, only the verdict", NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new (
-      "FILE... - run scenario files and judge their expectations");
+      "FILE... - run scenario files (- reads standard input) and judge "
+      "their expectations");
   g_option_context_add_main_entries (ctx, entries, NULL);
-  g_autoptr (GError) error = NULL;
-  if (!g_option_context_parse (ctx, &argc, &argv, &error))
-    return cli_usage_error (ctx, error->message);
+  int status = EXIT_OK;
+  if (!cli_parse_options (ctx, "run", &argc, &argv, &status))
+    return status;
   if (argc < 2)
-    return cli_usage_error (ctx, "name at least one scenario file");
+    return cli_usage_error ("name at least one scenario file");
   if (format == NULL)
     format = g_strdup ("both");
   if (strcmp (format, "text") != 0 && strcmp (format, "jsonl") != 0
       && strcmp (format, "both") != 0)
-    return cli_usage_error (ctx, "--format takes text, jsonl or both");
-  if (out_dir == NULL)
-    out_dir = g_strdup ("output");
+    return cli_usage_error ("--format takes text, jsonl or both");
+  const char *out_dir;
+  if (!cli_option_out (out, &out_dir))
+    return EXIT_USAGE;
   if (render != NULL && !ses_render_format_supported (render))
-    return cli_usage_error (ctx, "--render takes dot, svg or png");
+    return cli_usage_error ("--render takes dot, svg or png");
   if (diagrams == NULL)
     diagrams = g_strdup ("all");
-  if (strcmp (diagrams, "lifecycle") != 0 && strcmp (diagrams, "sequence") != 0
-      && strcmp (diagrams, "all") != 0)
-    return cli_usage_error (ctx, "--diagrams takes lifecycle, sequence or all");
-  if (max_steps <= 0)
-    return cli_usage_error (ctx, "--max-steps takes a positive number");
+  if (!cli_diagrams_valid (diagrams))
+    return cli_usage_error ("--diagrams takes lifecycle, sequence or all");
   RunOptions opts = {
-    .out_dir = out_dir, .format = format, .seed = seed,
-    .quiet = quiet || argc > 2, .explain = explain, .render = render,
-    .diagrams = diagrams, .max_steps = (guint64) max_steps,
+    .out_dir = out_dir, .format = format, .quiet = quiet || argc > 2,
+    .explain = explain, .render = render, .diagrams = diagrams,
+    .max_steps = 5000000, .verdict = argc == 2,
   };
-
-  int status = EXIT_OK;
-  g_autoptr (GArray) results = g_array_new (FALSE, FALSE, sizeof (RunResult));
+  if (!cli_option_u64 ("--max-steps", max_steps, 1, G_MAXUINT64,
+                       &opts.max_steps)
+      || !cli_option_u64 ("--seed", seed, 0, G_MAXUINT64, &opts.seed))
+    return EXIT_USAGE;
+  opts.has_seed = seed != NULL;
+  guint stdin_uses = 0;
   for (int i = 1; i < argc; i++)
+    stdin_uses += strcmp (argv[i], "-") == 0;
+  if (stdin_uses > 1)
+    return cli_usage_error ("standard input (-) can be read only once");
+
+  cli_catch_interrupts ();
+  g_autoptr (GArray) results = g_array_new (FALSE, FALSE, sizeof (RunResult));
+  for (int i = 1; i < argc && !cli_interrupted; i++)
     {
       RunResult r = cli_run_one (argv[i], &opts);
       status = MAX (status, r.status);
       g_array_append_val (results, r);
     }
+  if (cli_interrupted)
+    status = cli_interrupt_status ();
   if (argc > 2)
     {
-      g_print ("%-36s %-6s %12s %10s\n", "scenario", "result", "expectations",
-               "delivered");
+      g_print ("%-36s %-11s %12s %10s\n", "scenario", "result",
+               "expectations", "delivered");
+      guint held = 0, all = 0, not_ok = 0;
+      guint64 delivered = 0;
       for (guint i = 0; i < results->len; i++)
         {
           RunResult *r = &g_array_index (results, RunResult, i);
-          g_print ("%-36s %-6s %5u/%-6u %10" G_GUINT64_FORMAT "\n", r->name,
-                   r->status == EXIT_OK ? "ok"
-                   : r->status == EXIT_VIOLATION ? "FAIL"
-                   : r->status == EXIT_INCOMPLETE ? "LIMIT" : "ERROR",
-                   r->expectations - r->failed, r->expectations,
-                   r->deliveries);
+          g_print ("%-36s %-11s %5u/%-6u %10" G_GUINT64_FORMAT "\n", r->name,
+                   cli_status_word (r->status), r->expectations - r->failed,
+                   r->expectations, r->deliveries);
+          held += r->expectations - r->failed;
+          all += r->expectations;
+          delivered += r->deliveries;
+          not_ok += r->status != EXIT_OK;
         }
+      g_autofree char *total = g_strdup_printf (
+          "total: %u of %d run, %u not ok", results->len, argc - 1, not_ok);
+      g_print ("%-36s %-11s %5u/%-6u %10" G_GUINT64_FORMAT "\n", total,
+               cli_status_word (status), held, all, delivered);
     }
   for (guint i = 0; i < results->len; i++)
     g_free (g_array_index (results, RunResult, i).name);
   return status;
 }
-

@@ -9,4 +9,4 @@ trap 'rm -rf "$tmp"' EXIT
 build/sessim run --quiet --render png --out "$tmp" scenarios/03-persistent-session.scn
 cp "$tmp/03-persistent-session/sequence.png" docs/img/persistent-session-sequence.png
 cp "$tmp/03-persistent-session/lifecycle-sub.png" docs/img/persistent-session-lifecycle.png
-build/sessim render lifecycle --mqtt 5 --format png --out docs/img/lifecycle-mqtt5.png
+build/sessim render lifecycle --mqtt 5 --render png --out docs/img/lifecycle-mqtt5.png

@@ -242,6 +242,7 @@ ses_check_scenario (const SesScript *script, const char *path, guint64 seed,
     .end_state_data = (gpointer) opts,
     .progress = opts->progress,
     .keep_going = opts->keep_going,
+    .cancel = opts->cancel,
     .graph = opts->graph,
   };
   if (opts->graph != NULL)
@@ -258,9 +259,38 @@ ses_check_scenario (const SesScript *script, const char *path, guint64 seed,
   ses_invariants_free (inv);
 }
 
+/* A trail line's comment: when, which choice, and the first thing it
+ * made happen ("1.010000s sub→broker: broker receive [sub] CONNECT ..."). */
+static char *
+choice_note (const SesScript *script, SesWorld *world, const SesChoice *c,
+             SesTime when, guint obs_before)
+{
+  SesMqttConfig *cfg = ses_script_config (script);
+  g_autofree char *label = ses_check_choice_label (c, (gpointer) script);
+  g_autofree char *time = ses_time_format (when);
+  const GArray *obs = ses_mqtt_log (ses_mqtt_from_world (world));
+  if (obs->len <= obs_before)
+    return g_strdup_printf ("%s %s", time, label);
+  g_autofree char *line = ses_obs_describe (
+      &g_array_index (obs, SesObs, obs_before),
+      ses_mqtt_config_strings (cfg), ses_mqtt_config_labels (cfg));
+  /* The observation's own time is the choice's: leave it out. */
+  const char *what = strchr (line, ' ');
+  return g_strdup_printf ("%s %s: %s", time, label,
+                          what != NULL ? what + 1 : line);
+}
+
 SesWorld *
 ses_check_replay (const SesScript *script, const SesTrail *trail,
                   SesInvariants **inv_out, GError **error)
+{
+  return ses_check_replay_noted (script, trail, inv_out, NULL, error);
+}
+
+SesWorld *
+ses_check_replay_noted (const SesScript *script, const SesTrail *trail,
+                        SesInvariants **inv_out, GPtrArray *notes,
+                        GError **error)
 {
   SesWorld *world = ses_mqtt_world_new (ses_script_config (script),
                                         trail->seed);
@@ -283,7 +313,15 @@ ses_check_replay (const SesScript *script, const SesTrail *trail,
           ses_world_free (world);
           return NULL;
         }
-      ses_world_apply (world, &g_array_index (choices, SesChoice, at));
+      const SesChoice *full = &g_array_index (choices, SesChoice, at);
+      SesTime when = full->kind == SES_CHOICE_EVENT ? full->event.time_us
+                                                    : ses_world_now (world);
+      guint before = ses_mqtt_log (ses_mqtt_from_world (world))->len;
+      SesChoice taken = *full;
+      ses_world_apply (world, &taken);
+      if (notes != NULL)
+        g_ptr_array_add (notes, choice_note (script, world, &taken, when,
+                                             before));
     }
   /* The explorer judges the end only in end states; so does the replay. */
   g_array_set_size (choices, 0);
@@ -581,6 +619,11 @@ ses_check_random (const SesScript *script, const char *path,
         ro->progress (out, ro->progress_data);
       if (out->stopped)
         break;
+      if (more && opts->cancel != NULL && *opts->cancel)
+        {
+          out->cancelled = TRUE;
+          break;
+        }
     }
 }
 

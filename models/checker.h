@@ -40,6 +40,10 @@ typedef struct {
   /* Asked now and then whether to go on; FALSE stops the search,
    * incomplete. Gets this SesCheckOptions as data. May be NULL. */
   gboolean (*keep_going) (const SesExploreStats *stats, gpointer data);
+  /* The application's cancel flag (see SesExploreOptions.cancel): stops a
+   * search between slices, random mode between batches of seeds. May be
+   * NULL. */
+  const volatile sig_atomic_t *cancel;
   /* When non-NULL, the explored graph is recorded here; its label callback
    * is set by ses_check_scenario (session-level state labels). */
   SesExploreGraph *graph;
@@ -70,6 +74,12 @@ void ses_check_scenario (const SesScript *script, const char *path,
  * choice does not fit (the trail belongs to another scenario or version). */
 SesWorld *ses_check_replay (const SesScript *script, const SesTrail *trail,
                             SesInvariants **inv, GError **error);
+/* The same, and adds to notes (element-type utf8) one line per choice for
+ * the trail's comments: its virtual time, the choice, and the first
+ * observation it made ("1.010000s sub→broker: broker receive [sub] ..."). */
+SesWorld *ses_check_replay_noted (const SesScript *script,
+                                  const SesTrail *trail, SesInvariants **inv,
+                                  GPtrArray *notes, GError **error);
 
 /* The MQTT versions the scenario's clients speak, as bits 1 << version
  * (for ses_coverage_new). */
@@ -116,6 +126,7 @@ struct _SesRandomResult {
   guint64 end_states;         /* walks that reached an end state */
   guint64 cut;                /* walks stopped by max_depth */
   gboolean stopped;           /* max_failures reached before the last seed */
+  gboolean cancelled;         /* opts->cancel stopped it between batches */
   GPtrArray *failures;        /* (element-type SesRandomFailure) (owned) in
                                  seed order */
 };

@@ -95,7 +95,7 @@ ses_report_status (const SesReport *r)
   if (unexpected)
     return 1;
   g_autoptr (GArray) missing = ses_report_missing_shards (r);
-  gboolean whole = !r->merged || missing->len == 0;
+  gboolean whole = (!r->merged || missing->len == 0) && !r->interrupted;
   if (r->expected->len > 0)
     return found ? 0 : whole ? 1 : 3;
   return whole && r->cut == 0 ? 0 : 3;
@@ -147,9 +147,10 @@ ses_report_to_json (const SesReport *r)
                           ",\"steps\":%" G_GUINT64_FORMAT ",\"faults\":%"
                           G_GUINT64_FORMAT ",\"end_states\":%" G_GUINT64_FORMAT
                           ",\"cut\":%" G_GUINT64_FORMAT ",\"stopped\":%s,"
-                          "\"failures\":[", ses_report_status (r),
+                          "%s\"failures\":[", ses_report_status (r),
                           r->seeds_run, r->steps, r->faults, r->end_states,
-                          r->cut, r->stopped ? "true" : "false");
+                          r->cut, r->stopped ? "true" : "false",
+                          r->interrupted ? "\"interrupted\":true," : "");
   for (guint i = 0; i < r->failures->len; i++)
     {
       const SesReportFailure *f = g_ptr_array_index (r->failures, i);
@@ -340,6 +341,9 @@ ses_report_from_json (const char *path, const char *text, gsize length,
   r->end_states = u64 (&in, root, "end_states", G_MAXUINT64);
   r->cut = u64 (&in, root, "cut", G_MAXUINT64);
   r->stopped = boolean (&in, root, "stopped");
+  /* Written only when true. */
+  if (ses_json_get (root, "interrupted") != NULL)
+    r->interrupted = boolean (&in, root, "interrupted");
   const SesJson *failures = member (&in, root, "failures", SES_JSON_ARRAY);
   for (guint i = 0; i < ses_json_length (failures) && in.ok; i++)
     {
@@ -459,6 +463,7 @@ ses_report_merge (SesReport *into, const SesReport *other, GError **error)
   into->end_states += other->end_states;
   into->cut += other->cut;
   into->stopped |= other->stopped;
+  into->interrupted |= other->interrupted;
   for (guint i = 0; i < other->failures->len; i++)
     {
       const SesReportFailure *f = g_ptr_array_index (other->failures, i);
@@ -540,24 +545,67 @@ ses_report_to_text (const SesReport *r, gboolean list_rules)
                           G_GUINT64_FORMAT " steps, %" G_GUINT64_FORMAT
                           " faults, %" G_GUINT64_FORMAT " end states, %"
                           G_GUINT64_FORMAT " cut by --max-depth; %u failing "
-                          "seeds%s\n", r->seeds_run, r->steps, r->faults,
+                          "seed%s%s\n", r->seeds_run, r->steps, r->faults,
                           r->end_states, r->cut, r->failures->len,
-                          r->stopped ? " (stopped at --max-failures)" : "");
+                          r->failures->len == 1 ? "" : "s",
+                          r->stopped ? " (stopped at --max-failures)"
+                          : r->interrupted ? " (interrupted)" : "");
+  /* Failing seeds grouped by the invariant they broke first (groups in the
+   * order of their first seed): one entry per distinct bug, with its
+   * seeds and its shortest trail, rather than near copies of one line. */
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
   for (guint i = 0; i < r->failures->len; i++)
     {
       const SesReportFailure *f = g_ptr_array_index (r->failures, i);
-      g_autofree char *settings = ses_check_describe_settings (&f->settings);
-      g_string_append_printf (out, "# seed %" G_GUINT64_FORMAT ": %s%s\n",
-                              f->seed, f->expected ? "(expected) " : "",
-                              f->violation);
+      guint k = 0;
+      while (k < names->len && strcmp (g_ptr_array_index (names, k),
+                                       f->invariant) != 0)
+        k++;
+      if (k == names->len)
+        g_ptr_array_add (names, f->invariant);
+    }
+  if (r->failures->len > 0)
+    g_string_append_printf (out, "# %u failing seed%s, %u distinct "
+                            "invariant%s broken\n", r->failures->len,
+                            r->failures->len == 1 ? "" : "s", names->len,
+                            names->len == 1 ? "" : "s");
+  for (guint k = 0; k < names->len; k++)
+    {
+      const char *name = g_ptr_array_index (names, k);
+      const SesReportFailure *best = NULL;
+      GString *seeds = g_string_new (NULL);
+      guint count = 0;
+      for (guint i = 0; i < r->failures->len; i++)
+        {
+          const SesReportFailure *f = g_ptr_array_index (r->failures, i);
+          if (strcmp (f->invariant, name) != 0)
+            continue;
+          if (count < 12)
+            g_string_append_printf (seeds, "%s%" G_GUINT64_FORMAT,
+                                    count ? ", " : "", f->seed);
+          count++;
+          if (best == NULL || f->length < best->length)
+            best = f;
+        }
+      if (count > 12)
+        g_string_append_printf (seeds, ", ... (%u more)", count - 12);
+      g_string_append_printf (out, "# %s%s in %u seed%s: %s\n", name,
+                              best->expected ? " (expected)" : "", count,
+                              count == 1 ? "" : "s", seeds->str);
+      g_string_free (seeds, TRUE);
+      g_autofree char *settings = ses_check_describe_settings (&best->settings);
+      g_string_append_printf (out, "#   seed %" G_GUINT64_FORMAT "%s: %s%s\n",
+                              best->seed, count > 1 ? ", the shortest" : "",
+                              best->expected ? "(expected) " : "",
+                              best->violation);
       g_string_append_printf (out, "#   settings: %s\n", settings);
-      if (f->length != f->original_length)
+      if (best->length != best->original_length)
         g_string_append_printf (out, "#   trail: %u choices (shrunk from %u), "
-                                "%s\n", f->length, f->original_length,
-                                f->trail);
+                                "%s\n", best->length, best->original_length,
+                                best->trail);
       else
-        g_string_append_printf (out, "#   trail: %u choices, %s\n", f->length,
-                                f->trail);
+        g_string_append_printf (out, "#   trail: %u choices, %s\n",
+                                best->length, best->trail);
     }
   if (r->coverage != NULL)
     {

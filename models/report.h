@@ -38,6 +38,9 @@ typedef struct {
                                expects to break */
   guint64 seeds_run, steps, faults, end_states, cut;
   gboolean stopped;         /* a shard stopped at max_failures */
+  gboolean interrupted;     /* a shard was cancelled (a signal) before its
+                               last seed: incomplete unless a failure
+                               decides */
   GPtrArray *failures;      /* (element-type SesReportFailure) by seed */
   SesCoverage *coverage;    /* (owned) (nullable) */
   double seconds;           /* summed over shards */
@@ -52,8 +55,8 @@ void ses_report_add_failure (SesReport *report, SesReportFailure *failure);
 
 /* The exit status the report stands for: 1 if a walk broke an invariant
  * the scenario does not expect, or the scenario expects one that no walk
- * broke; else 3 if a walk was cut by max_depth or (merged reports) a shard
- * is missing and nothing was found; else 0. */
+ * broke; else 3 if a walk was cut by max_depth, a shard was interrupted
+ * or (merged reports) a shard is missing, and nothing was found; else 0. */
 int ses_report_status (const SesReport *report);
 /* Shard indexes of 1..shard_count the report lacks (element-type guint).
  * (transfer full) */

@@ -787,6 +787,12 @@ ses_explore (const SesWorld *world, gconstpointer monitor,
       for (guint i = 0; i < n; i++)
         merge (&s, &slice[i], next, pool.garbage);
       expanded += n;
+      if (opts->cancel != NULL && *opts->cancel && !s.stop)
+        {
+          stats->complete = FALSE;
+          stats->cancelled = TRUE;
+          s.stop = TRUE;
+        }
       if (opts->keep_going != NULL && expanded >= SLICE && !s.stop)
         {
           expanded = 0;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <glib.h>
+#include <signal.h>
 #include "world.h"
 
 typedef struct {
@@ -78,6 +79,13 @@ typedef struct {
   /* Asked after every 1024 states or so whether to go on (a memory limit,
    * say); FALSE stops the search, incomplete. May be NULL. */
   gboolean (*keep_going) (const SesExploreStats *stats, gpointer data);
+  /* Cancellation: read between two slices of states (every state depth
+   * first, at most 1024 breadth first); once non-zero, the search stops
+   * there, incomplete, with stats->cancelled set and the figures so far.
+   * The engine only reads it and installs no signal handler: the
+   * application owns the flag and sets it (from a SIGINT handler, say).
+   * May be NULL. */
+  const volatile sig_atomic_t *cancel;
 } SesExploreOptions;
 
 struct _SesExploreStats {
@@ -94,6 +102,7 @@ struct _SesExploreStats {
   gboolean complete;       /* FALSE if a limit cut it: max_states,
                               max_depth, keep_going */
   gboolean stopped;        /* keep_going said to stop */
+  gboolean cancelled;      /* the cancel flag stopped it */
   gboolean violation;
 };
 

@@ -2,6 +2,8 @@
  * tokenizer, so errors look like scenario errors. */
 #include "trail.h"
 
+#include <string.h>
+
 #include "error.h"
 #include "scenario.h"
 
@@ -25,21 +27,22 @@ ses_trail_free (SesTrail *trail)
     return;
   g_free (trail->version);
   g_free (trail->scenario);
+  g_free (trail->digest);
+  g_free (trail->embedded);
+  if (trail->notes != NULL)
+    g_ptr_array_unref (trail->notes);
   g_array_unref (trail->choices);
   g_free (trail);
 }
 
-char *
-ses_trail_to_text (const SesTrail *t)
+/* Quoted like a scenario string, with the escapes the tokenizer reads
+ * (\" \\ \n \t); other bytes, UTF-8 included, go as they are. */
+static void
+append_quoted (GString *out, const char *s, gsize len)
 {
-  GString *out = g_string_new ("# sessim trail: replay with `sessim replay "
-                               "FILE`\n");
-  g_string_append_printf (out, "sessim %s\n", t->version);
-  /* Quoted like a scenario string, with the escapes the tokenizer reads
-   * (\" \\ \n \t); other bytes, UTF-8 included, go as they are. */
-  g_string_append (out, "scenario \"");
-  for (const char *p = t->scenario; *p != '\0'; p++)
-    switch (*p)
+  g_string_append_c (out, '"');
+  for (gsize i = 0; i < len; i++)
+    switch (s[i])
       {
       case '"':
         g_string_append (out, "\\\"");
@@ -54,19 +57,57 @@ ses_trail_to_text (const SesTrail *t)
         g_string_append (out, "\\t");
         break;
       default:
-        g_string_append_c (out, *p);
+        g_string_append_c (out, s[i]);
       }
-  g_string_append (out, "\"\n");
+  g_string_append_c (out, '"');
+}
+
+char *
+ses_trail_to_text (const SesTrail *t)
+{
+  GString *out = g_string_new ("# sessim trail: replay with `sessim replay "
+                               "FILE`\n");
+  g_string_append_printf (out, "sessim %s\n", t->version);
+  g_string_append (out, "scenario ");
+  append_quoted (out, t->scenario, strlen (t->scenario));
+  g_string_append_c (out, '\n');
+  if (t->digest != NULL)
+    {
+      g_string_append (out, "digest ");
+      append_quoted (out, t->digest, strlen (t->digest));
+      g_string_append_c (out, '\n');
+    }
   g_string_append_printf (out, "seed %" G_GUINT64_FORMAT "\n", t->seed);
+  /* One line per line of the scenario: joined with newlines they give its
+   * bytes back (a final newline shows as a last, empty line). */
+  for (const char *p = t->embedded; p != NULL;)
+    {
+      const char *nl = strchr (p, '\n');
+      gsize len = nl != NULL ? (gsize) (nl - p) : strlen (p);
+      g_string_append (out, "embed ");
+      append_quoted (out, p, len);
+      g_string_append_c (out, '\n');
+      p = nl != NULL ? nl + 1 : NULL;
+    }
   for (guint i = 0; i < t->choices->len; i++)
     {
       const SesChoice *c = &g_array_index (t->choices, SesChoice, i);
       if (c->kind == SES_CHOICE_EVENT)
-        g_string_append_printf (out, "event %" G_GUINT64_FORMAT "\n",
+        g_string_append_printf (out, "event %" G_GUINT64_FORMAT,
                                 c->event.seq);
       else
-        g_string_append_printf (out, "fault %u %u\n", c->fault.kind,
+        g_string_append_printf (out, "fault %u %u", c->fault.kind,
                                 c->fault.target);
+      const char *note = t->notes != NULL && i < t->notes->len
+                           ? g_ptr_array_index (t->notes, i) : NULL;
+      if (note != NULL)
+        {
+          /* A comment ends at the line's end: keep it on one line. */
+          g_autofree char *one = g_strdup (note);
+          g_strdelimit (one, "\n\r", ' ');
+          g_string_append_printf (out, "  # %s", one);
+        }
+      g_string_append_c (out, '\n');
     }
   return g_string_free (out, FALSE);
 }
@@ -103,6 +144,7 @@ ses_trail_parse (const char *path, const char *contents, gsize length,
     return NULL;
   g_autoptr (SesTrail) t = ses_trail_new (NULL, 1);
   g_clear_pointer (&t->version, g_free);
+  g_autoptr (GString) embedded = NULL;
   for (guint n = 0; n < ses_scenario_text_n_statements (text); n++)
     {
       const SesStatement *st = ses_scenario_text_statement (text, n);
@@ -123,19 +165,33 @@ ses_trail_parse (const char *path, const char *contents, gsize length,
                             && g_strcmp0 (kw->text, "sessim") == 0;
       gboolean is_scenario = kw->kind == SES_TOK_WORD
                              && g_strcmp0 (kw->text, "scenario") == 0;
+      gboolean is_digest = kw->kind == SES_TOK_WORD
+                           && g_strcmp0 (kw->text, "digest") == 0;
       if ((is_version && t->version != NULL)
-          || (is_scenario && t->scenario != NULL))
+          || (is_scenario && t->scenario != NULL)
+          || (is_digest && t->digest != NULL))
         {
           /* One run, one header: a second one is a pasted-together file. */
           ses_scenario_error (text, error, st->line, kw->col,
                               "a trail names its %s once",
-                              is_version ? "version" : "scenario");
+                              is_version ? "version"
+                              : is_scenario ? "scenario" : "digest");
           return NULL;
         }
       if (is_version && arg != NULL && arg->kind == SES_TOK_WORD)
         t->version = g_strdup (arg->text);
       else if (is_scenario && arg != NULL && arg->kind == SES_TOK_STRING)
         t->scenario = g_strdup (arg->text);
+      else if (is_digest && arg != NULL && arg->kind == SES_TOK_STRING)
+        t->digest = g_strdup (arg->text);
+      else if (kw->kind == SES_TOK_WORD && g_strcmp0 (kw->text, "embed") == 0
+               && arg != NULL && arg->kind == SES_TOK_STRING)
+        {
+          if (embedded == NULL)
+            embedded = g_string_new (arg->text);
+          else
+            g_string_append_printf (embedded, "\n%s", arg->text);
+        }
       else if (g_strcmp0 (kw->text, "seed") == 0)
         {
           if (!number (text, st, 1, G_MAXUINT64, &t->seed, error))
@@ -162,8 +218,8 @@ ses_trail_parse (const char *path, const char *contents, gsize length,
       else
         {
           ses_scenario_error (text, error, st->line, kw->col,
-                              "expected sessim, scenario \"…\", seed, event "
-                              "or fault");
+                              "expected sessim, scenario \"…\", digest "
+                              "\"…\", seed, embed \"…\", event or fault");
           return NULL;
         }
     }
@@ -173,6 +229,8 @@ ses_trail_parse (const char *path, const char *contents, gsize length,
                           "a trail names the sessim version and the scenario");
       return NULL;
     }
+  if (embedded != NULL)
+    t->embedded = g_string_free (g_steal_pointer (&embedded), FALSE);
   return g_steal_pointer (&t);
 }
 

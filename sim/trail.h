@@ -4,9 +4,14 @@
  *     # any comment
  *     sessim 0.1.0                  the program version that wrote it
  *     scenario path/to/file.scn     the scenario, as given on the command line
+ *     digest "sha256:…"             (optional) the scenario's bytes when
+ *                                   the trail was written
  *     seed 1
- *     event 17                      take the pending event with this
- *                                   insertion counter
+ *     embed "mqtt 5"                (optional) the scenario itself, one
+ *                                   line each, so the trail stands alone
+ *     event 17  # 1.010000s …       take the pending event with this
+ *                                   insertion counter (the comment says
+ *                                   what it was; it is not read back)
  *     fault 1 0                     inject fault kind 1 on target 0
  *
  * Choices name events by insertion counter, which is deterministic given
@@ -22,6 +27,11 @@ typedef struct {
   char *scenario;
   guint64 seed;
   GArray *choices; /* (element-type SesChoice) */
+  char *digest;    /* (nullable) of the scenario's bytes, "sha256:HEX"; the
+                      engine only carries it (the application computes it) */
+  char *embedded;  /* (nullable) the scenario's text, byte for byte */
+  GPtrArray *notes; /* (nullable) (element-type utf8) a comment for each
+                       choice, written after it; not read back */
 } SesTrail;
 
 SesTrail *ses_trail_new (const char *scenario, guint64 seed);

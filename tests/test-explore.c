@@ -205,6 +205,40 @@ test_limit_is_incomplete (void **state)
     }
 }
 
+/* The cancel flag stops the search at the first safe point, incomplete
+ * and marked cancelled, breadth first on one or two threads and depth
+ * first; a flag left at zero changes nothing. The engine only reads it. */
+static void
+test_cancel_flag_stops_search (void **state)
+{
+  (void) state;
+  g_autoptr (SesScript) script = load ("03-persistent-session.scn");
+  for (guint mode = 0; mode < 3; mode++)
+    {
+      volatile sig_atomic_t flag = 1;
+      SesCheckOptions o = default_options (script, mode == 1 ? 2 : 1,
+                                           mode == 2);
+      o.cancel = &flag;
+      SesExploreStats st;
+      g_autoptr (SesTrail) trail = ses_trail_new ("03", 1);
+      ses_check_scenario (script, "03", 1, &o, &st, trail);
+      assert_true (st.cancelled);
+      assert_false (st.complete);
+      assert_false (st.violation);
+      assert_false (st.stopped);
+      /* One slice at most: depth first, one state expanded. */
+      assert_true (st.states <= (mode == 2 ? 10u : 1025u));
+      assert_int_equal (flag, 1);
+
+      flag = 0;
+      SesExploreStats whole;
+      ses_check_scenario (script, "03", 1, &o, &whole, trail);
+      assert_false (whole.cancelled);
+      assert_true (whole.complete);
+      assert_true (whole.states > st.states);
+    }
+}
+
 /* ---- the reduction of independent events ---------------------------- */
 
 static void
@@ -320,6 +354,7 @@ main (void)
     cmocka_unit_test (test_correct_model_passes_with_pinned_counts),
     cmocka_unit_test (test_depth_first_same_verdicts),
     cmocka_unit_test (test_limit_is_incomplete),
+    cmocka_unit_test (test_cancel_flag_stops_search),
     cmocka_unit_test (test_reduction_keeps_end_states),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -528,7 +528,63 @@ test_merge_refuses_mismatches (void **state)
   assert_int_equal (one->seeds_run, 10);
   assert_int_equal (ses_report_status (one), 1);
   g_autofree char *text = ses_report_to_text (one, FALSE);
-  assert_non_null (strstr (text, "# seed 4: lost"));
+  assert_non_null (strstr (text, "# no-loss in 1 seed: 4\n"));
+  assert_non_null (strstr (text, "#   seed 4: lost"));
+}
+
+static void
+add_failure (SesReport *r, guint64 seed, const char *invariant, guint length)
+{
+  SesReportFailure *f = g_new0 (SesReportFailure, 1);
+  f->seed = seed;
+  f->invariant = g_strdup (invariant);
+  f->violation = g_strdup_printf ("%s at seed %" G_GUINT64_FORMAT, invariant,
+                                  seed);
+  f->trail = g_strdup_printf ("seed-%" G_GUINT64_FORMAT ".trail", seed);
+  f->length = f->original_length = length;
+  ses_report_add_failure (r, f);
+}
+
+/* The text groups failing seeds by invariant, in the order of each one's
+ * first seed, with its seeds (twelve, then how many more) and its shortest
+ * trail; an interrupted report says so, is incomplete without a failure,
+ * and keeps the mark through JSON and merging. */
+static void
+test_report_groups_by_invariant (void **state)
+{
+  (void) state;
+  g_autoptr (SesReport) r = small_report (1);
+  add_failure (r, 3, "no-loss", 30);
+  add_failure (r, 4, "dup", 12);
+  add_failure (r, 5, "no-loss", 20);
+  for (guint64 s = 6; s < 20; s++)
+    add_failure (r, s, "dup", 15);
+  g_autofree char *text = ses_report_to_text (r, FALSE);
+  assert_non_null (strstr (text, "# 17 failing seeds, 2 distinct invariants "
+                                 "broken\n"
+                                 "# no-loss in 2 seeds: 3, 5\n"
+                                 "#   seed 5, the shortest: no-loss at seed 5\n"));
+  assert_non_null (strstr (text, "# dup in 15 seeds: 4, 6, 7, 8, 9, 10, 11, "
+                                 "12, 13, 14, 15, 16, ... (3 more)\n"
+                                 "#   seed 4, the shortest: dup at seed 4\n"));
+  assert_null (strstr (text, "seed 6,"));
+
+  g_autoptr (SesReport) cut = small_report (1);
+  assert_int_equal (ses_report_status (cut), 0);
+  cut->interrupted = TRUE;
+  assert_int_equal (ses_report_status (cut), 3);
+  g_autofree char *t2 = ses_report_to_text (cut, FALSE);
+  assert_non_null (strstr (t2, "(interrupted)"));
+  g_autofree char *json = ses_report_to_json (cut);
+  assert_non_null (strstr (json, "\"interrupted\":true"));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SesReport) back = ses_report_from_json ("r.json", json,
+                                                     strlen (json), &error);
+  assert_non_null (back);
+  assert_true (back->interrupted);
+  g_autoptr (SesReport) other = small_report (2);
+  assert_true (ses_report_merge (other, back, &error));
+  assert_true (other->interrupted);
 }
 
 /* ---- shrinking -------------------------------------------------------- */
@@ -636,6 +692,7 @@ main (void)
     cmocka_unit_test (test_shards_merge_to_the_unsharded_result),
     cmocka_unit_test (test_shard_at_the_top_of_the_range),
     cmocka_unit_test (test_merge_refuses_mismatches),
+    cmocka_unit_test (test_report_groups_by_invariant),
     cmocka_unit_test (test_shrink_depth_first_counterexamples),
     cmocka_unit_test (test_lenient_replay),
   };

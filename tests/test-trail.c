@@ -45,6 +45,54 @@ test_round_trip (void **state)
   assert_int_equal (c1->fault.target, 3);
 }
 
+/* The digest and the embedded scenario read back byte for byte (a final
+ * newline, an empty line, quotes, a tab, a backslash, UTF-8); a choice's
+ * note is written as a comment after it on its own line and not read
+ * back; the trail without them writes neither. */
+static void
+test_digest_embed_and_notes (void **state)
+{
+  (void) state;
+  static const char scenario[] = "mqtt 5\n\n# a \"quoted\" \\ line\twith a tab\n"
+                                 "client sub id=caf\xc3\xa9\n";
+  g_autoptr (SesTrail) t = ses_trail_new ("a.scn", 3);
+  t->digest = g_strdup ("sha256:00ff");
+  t->embedded = g_strdup (scenario);
+  t->notes = g_ptr_array_new_with_free_func (g_free);
+  SesChoice e = { .kind = SES_CHOICE_EVENT };
+  e.event.seq = 4;
+  g_array_append_val (t->choices, e);
+  g_ptr_array_add (t->notes, g_strdup ("1.000000s sub\u2192broker: two\nlines"));
+  g_autofree char *text = ses_trail_to_text (t);
+  assert_non_null (strstr (text, "\ndigest \"sha256:00ff\"\n"));
+  assert_non_null (strstr (text, "\nevent 4  # 1.000000s sub\u2192broker: two "
+                                 "lines\n"));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SesTrail) back = ses_trail_parse ("t.trail", text, strlen (text),
+                                               &error);
+  g_assert_no_error (error);
+  assert_string_equal (back->digest, "sha256:00ff");
+  assert_string_equal (back->embedded, scenario);
+  assert_null (back->notes);
+  assert_int_equal (back->choices->len, 1);
+  g_autofree char *again = ses_trail_to_text (back);
+  assert_null (strstr (again, "#  "));
+
+  g_autoptr (SesTrail) plain = ses_trail_new ("a.scn", 3);
+  g_autofree char *ptext = ses_trail_to_text (plain);
+  assert_null (strstr (ptext, "digest"));
+  assert_null (strstr (ptext, "embed"));
+
+  const char twice[] = "sessim 0.1.0\nscenario \"a.scn\"\ndigest \"x\"\n"
+                       "digest \"y\"\n";
+  g_autoptr (GError) e2 = NULL;
+  g_autoptr (SesTrail) none = ses_trail_parse ("bad.trail", twice,
+                                               strlen (twice), &e2);
+  assert_null (none);
+  assert_non_null (strstr (e2->message, "bad.trail:4:1: error: a trail names "
+                                        "its digest once"));
+}
+
 static void
 test_malformed_refused_with_location (void **state)
 {
@@ -95,6 +143,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_round_trip),
+    cmocka_unit_test (test_digest_embed_and_notes),
     cmocka_unit_test (test_malformed_refused_with_location),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -6,7 +6,8 @@
  *   - a refusal is one SES_ERROR naming the file: "fuzz.trail:LINE:COL:
  *     error: …" for a trail, "fuzz.json…" for a result, in valid UTF-8;
  *   - what is read writes back to text that reads back the same: a trail's
- *     version, scenario, seed and choices; a result's JSON, byte for byte.
+ *     version, scenario, digest, embedded scenario, seed and choices; a
+ *     result's JSON, byte for byte.
  * The replayer (fuzz-replay-results) runs the corpus in corpus-results/ as
  * a test, under ASan and UBSan in CI's sanitizer build. */
 #include "fuzz-scenario.h"
@@ -58,6 +59,8 @@ fuzz_trail (const char *text, gsize size)
     oracle_failed ("a trail written back does not read", error->message);
   if (g_strcmp0 (back->version, trail->version) != 0
       || g_strcmp0 (back->scenario, trail->scenario) != 0
+      || g_strcmp0 (back->digest, trail->digest) != 0
+      || g_strcmp0 (back->embedded, trail->embedded) != 0
       || back->seed != trail->seed
       || back->choices->len != trail->choices->len
       || (trail->choices->len > 0
