@@ -165,7 +165,8 @@ typedef struct {
   guint32 pending;      /* QoS 1/2 copies not delivered, dropped or expired */
   guint32 unsent;       /* copies not yet sent once */
   guint32 routed_q2;    /* QoS 2 copies routed (kept for wills only) */
-  guint32 pad2;
+  guint32 rank;         /* its place in the session's routing order, at the
+                           earliest routing still owed */
   SesTime routed_us;
   guint64 routed_index;
 } Copy;
@@ -215,7 +216,8 @@ typedef struct {
   guint32 will_slot;   /* whose connection set it */
   guint8 exists;
   guint8 will_v5;
-  guint8 pad[6];
+  guint8 pad[2];
+  guint32 routed;      /* copies routed so far: ranks them */
 } Sess;
 
 /* One client slot: its application, its library's beliefs, and the two
@@ -225,7 +227,8 @@ typedef struct {
   Vec delivered;         /* (element-type Entry) origin << 32 | seq -> QoS 2
                             deliveries + 1 */
   Vec streams;           /* (element-type Entry) topic << 32 | origin << 2 |
-                            qos -> highest seq delivered a first time */
+                            qos -> highest rank (or seq) delivered a first
+                            time, extra: its seq */
   /* Its own packet ids (client -> broker). */
   Vec ids;               /* (element-type InUse) by id */
   /* What the client believes its session holds, from what it received. */
@@ -721,6 +724,10 @@ owe (SesInvariants *inv, guint32 session, const Msg *m, guint8 qos,
   c->routed_index = index;
   c->has_expiry = m->has_expiry;
   c->expiry_s = m->expiry_s;
+  /* The first delivery ranks by the earliest routing still owed. */
+  s->routed++;
+  if (c->unsent == 0 && c->pending == 0)
+    c->rank = s->routed;
   c->unsent++;
   if (qos > 0)
     c->pending++;
@@ -1171,7 +1178,7 @@ connack_sent (SesInvariants *inv, const SesObs *o, guint64 index)
   s->deadline_us = NO_TIME;
   s->conn = slot;
   s->expiry_s = c->p_expiry_s;
-  /* 5.0 [MQTT-3.2.2-?]: a Session Expiry in CONNACK is the one in force */
+  /* 5.0 §3.2.2.3.2: a Session Expiry in CONNACK is the one in force */
   if (v5 && (p->flags & SES_PKT_F_HAS_EXPIRY))
     s->expiry_s = p->expiry_s;
   if (c->p_will != 0)
@@ -1875,19 +1882,30 @@ on_deliver (SesInvariants *inv, const SesObs *o, guint64 index)
       guint qos = published > 0 ? published - 1 : p->qos;
       guint64 skey = (guint64) p->topic << 32
                      | (guint64) (p->origin & 0x3FFFFFFF) << 2 | qos;
-      guint highest = entry_get (&c->streams, skey);
-      if (highest > p->seq)
+      /* Ranked by when the broker routed it to this session: a QoS 1
+       * message its publisher sent again is a new publication (3.1.1
+       * [MQTT-4.3.2-2], 5.0 [MQTT-4.3.2-5]), routed later, and may well follow
+       * a message published after its first copy. A QoS 0 copy is gone
+       * once sent: its number ranks it (publishers never resend it). */
+      guint rank = copy != NULL ? copy->rank : p->seq;
+      gboolean added;
+      Entry *e = vec_upsert (&c->streams, sizeof (Entry), skey, &added);
+      if (!added && e->value > rank)
         {
           g_autofree char *m = msg_text (inv, p->origin, p->seq, p->payload);
           report (inv, SES_INV_ORDER, o->time_us, index,
                   pick (v5, "3.1.1 [MQTT-4.6.0-6]", "5.0 [MQTT-4.6.0-5]"),
                   "%s received %s for the first time after msg=%u.%u from "
-                  "the same publisher on \"%s\" published at QoS %u",
-                  label (inv, o->client), m, p->origin, highest,
+                  "the same publisher on \"%s\" published at QoS %u, "
+                  "which the broker took after it",
+                  label (inv, o->client), m, p->origin, e->extra,
                   text (inv, p->topic), qos);
         }
       else
-        entry_set (&c->streams, skey, p->seq);
+        {
+          e->value = rank;
+          e->extra = p->seq;
+        }
     }
 
   guint q2 = before > 0 ? before - 1 : 0;
@@ -2332,7 +2350,7 @@ entries_digest (Dig *d, const Vec *v)
   for (guint i = 0; i < v->len; i++)
     {
       dig_u64 (d, e[i].key);
-      dig_u64 (d, e[i].value);
+      dig_u64 (d, (guint64) e[i].extra << 32 | e[i].value);
     }
 }
 
@@ -2371,6 +2389,7 @@ copy_hash (const Copy *c, SesTime now)
   h = mix (h, c->pending);
   h = mix (h, c->unsent);
   h = mix (h, c->routed_q2);
+  h = mix (h, c->rank);
   h = mix (h, c->has_expiry);
   if (c->has_expiry)
     {

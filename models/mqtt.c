@@ -555,6 +555,28 @@ mqtt_encode (gconstpointer data, SesTime now, GByteArray *out)
   ses_encoder_clear (&e);
 }
 
+/* What a cut or half-open on `slot` is about to destroy, as the network
+ * knows it: each packet in flight, in each direction, in order. */
+static void
+note_in_flight (SesMqtt *m, SesWorld *w, guint32 slot)
+{
+  const SesNet *net = ses_world_net (w);
+  for (int toward = SES_NET_CLIENT; toward <= SES_NET_SERVER; toward++)
+    for (guint i = 0;; i++)
+      {
+        const SesPacket *pkt = ses_net_peek (net, slot, (SesNetEnd) toward,
+                                             i);
+        if (pkt == NULL)
+          {
+            if (i >= ses_net_in_flight (net, slot, (SesNetEnd) toward))
+              break;
+            continue; /* a close on its way */
+          }
+        record_packet (m, w, SES_OBS_CUT_LOST, slot,
+                       toward == SES_NET_CLIENT, pkt);
+      }
+}
+
 static void
 run_action (SesMqtt *m, SesWorld *w, const SesAction *a)
 {
@@ -565,6 +587,7 @@ run_action (SesMqtt *m, SesWorld *w, const SesAction *a)
                         g_array_index (m->cfg->client_session, guint32,
                                        a->client),
                         NULL, 0, NULL);
+      note_in_flight (m, w, a->client);
       ses_world_cut (w, a->client);
       break;
     case SES_ACT_HALF_OPEN_BROKER:
@@ -577,6 +600,7 @@ run_action (SesMqtt *m, SesWorld *w, const SesAction *a)
                         g_array_index (m->cfg->client_session, guint32,
                                        a->client),
                         NULL, 0, NULL);
+      note_in_flight (m, w, a->client);
       ses_world_half_open (w, a->client,
                            a->kind == SES_ACT_HALF_OPEN_BROKER ? SES_NET_SERVER
                                                                : SES_NET_CLIENT);
@@ -706,6 +730,7 @@ mqtt_note_fault (SesWorld *w, gpointer data, const SesFault *fault)
                     g_array_index (m->cfg->client_session, guint32,
                                    fault->target),
                     NULL, 0, NULL);
+  note_in_flight (m, w, fault->target);
 }
 
 static const SesModelClass mqtt_class = {

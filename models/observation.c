@@ -40,6 +40,7 @@ ses_obs_kind_name (SesObsKind kind)
     case SES_OBS_FAULT: return "fault";
     case SES_OBS_EXPIRY_CHANGED: return "expiry-changed";
     case SES_OBS_NOTE: return "note";
+    case SES_OBS_CUT_LOST: return "lost-in-cut";
     }
   return "?";
 }
@@ -158,7 +159,8 @@ ses_obs_describe (const SesObs *obs, const SesIntern *strings,
   g_string_append_printf (out, "%s %s %s", when, who,
                           ses_obs_kind_name (obs->kind));
   if (obs->kind == SES_OBS_SEND || obs->kind == SES_OBS_RECEIVE
-      || obs->kind == SES_OBS_LOST || obs->kind == SES_OBS_CONNECTION_LOST)
+      || obs->kind == SES_OBS_LOST || obs->kind == SES_OBS_CONNECTION_LOST
+      || obs->kind == SES_OBS_CUT_LOST)
     g_string_append (out, obs->by_broker ? " [broker]" : " [client]");
   if (obs->kind == SES_OBS_FAULT)
     g_string_append_printf (out, " %s", fault_name (obs->cause));
@@ -220,7 +222,8 @@ ses_obs_to_json (const SesObs *obs, const SesIntern *strings,
   g_string_append (out, ",\"event\":");
   ses_json_append_string (out, ses_obs_kind_name (obs->kind));
   if (obs->kind == SES_OBS_SEND || obs->kind == SES_OBS_RECEIVE
-      || obs->kind == SES_OBS_LOST || obs->kind == SES_OBS_CONNECTION_LOST)
+      || obs->kind == SES_OBS_LOST || obs->kind == SES_OBS_CONNECTION_LOST
+      || obs->kind == SES_OBS_CUT_LOST)
     g_string_append_printf (out, ",\"side\":\"%s\"",
                             obs->by_broker ? "broker" : "client");
   if (obs->kind == SES_OBS_FAULT)
@@ -337,6 +340,21 @@ ses_obs_explain (const SesObs *obs, const SesIntern *strings,
       s = g_strdup_printf ("%s %s is lost: the connection is already dead.",
                            obs->by_broker ? "The broker's" : "The client's",
                            pkt);
+      break;
+    case SES_OBS_CUT_LOST:
+      if (p->type == SES_PKT_CONNACK && obs->by_broker)
+        s = g_strdup_printf ("The cut destroys the broker's %s on its way to "
+                             "%s: %s never learns whether its session was "
+                             "resumed or is new, and goes on believing what "
+                             "it believed before.", pkt, who, who);
+      else if (obs->by_broker)
+        s = g_strdup_printf ("The cut destroys the broker's %s on its way to "
+                             "%s: the broker sent it, %s never gets it.",
+                             pkt, who, who);
+      else
+        s = g_strdup_printf ("The cut destroys %s's %s on its way to the "
+                             "broker: %s sent it, the broker never gets it.",
+                             who, pkt, who);
       break;
     case SES_OBS_DELIVER:
       s = g_strdup_printf ("%s's application receives %s%s.", who, msg,

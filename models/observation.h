@@ -47,6 +47,8 @@ typedef enum {
   SES_OBS_FAULT,             /* reason: SesObsFault */
   SES_OBS_EXPIRY_CHANGED,    /* DISCONNECT changed the session expiry */
   SES_OBS_NOTE,              /* free-form model decision, see `rule` */
+  SES_OBS_CUT_LOST,          /* pkt was in flight when a cut or half-open
+                                destroyed it (by_broker: sent by the broker) */
 } SesObsKind;
 
 /* Why a session was created, ended or a connection lost. */

@@ -182,6 +182,17 @@ ses_net_in_flight (const SesNet *net, guint slot, SesNetEnd toward)
   return net->slots[slot].toward[toward].len;
 }
 
+const void *
+ses_net_peek (const SesNet *net, guint slot, SesNetEnd toward, guint i)
+{
+  g_return_val_if_fail (slot < net->n_slots, NULL);
+  const Fifo *f = &net->slots[slot].toward[toward];
+  if (i >= f->len)
+    return NULL;
+  const guint8 *e = f->buf + (gsize) (f->head + i) * net->stride;
+  return e[sizeof (SesTime)] ? NULL : e + ENTRY_HEADER;
+}
+
 static SesTime
 fifo_push (SesNet *net, Fifo *f, SesTime at, gboolean close, const void *msg)
 {

@@ -50,6 +50,11 @@ gboolean ses_net_is_up (const SesNet *net, guint slot, guint32 gen,
 /* Whether packets can still cross (no cut, no half-open, no close). */
 gboolean ses_net_wire_up (const SesNet *net, guint slot, guint32 gen);
 guint ses_net_in_flight (const SesNet *net, guint slot, SesNetEnd toward);
+/* The i-th message in flight toward `toward` (0: the next to arrive), or
+ * NULL past the last one or for a close; valid until the net changes. Lets
+ * a model say what a cut is about to destroy. (transfer none) */
+const void *ses_net_peek (const SesNet *net, guint slot, SesNetEnd toward,
+                          guint i);
 
 /* Queues msg from `from` to its peer. Returns the arrival time, or
  * SES_TIME_NONE if the message is lost (stale generation, or a wire that is
