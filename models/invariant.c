@@ -238,6 +238,9 @@ typedef struct {
                             on the current connection */
   Vec unknown;           /* (element-type Entry) filters it asked for on a
                             connection that died before the answer */
+  Vec doubted;           /* (element-type Entry) filters it resumed believing
+                            in that its session lacks, unless it subscribes
+                            again within the instant */
   /* The current connection on this slot, as each end sees it. */
   Vec out_b2c;           /* (element-type Entry) broker's QoS>0 PUBLISHes
                             outstanding: id -> qos */
@@ -252,6 +255,8 @@ typedef struct {
   SesTime connack_us;    /* the broker's latest CONNACK on it; NONE */
   SesTime lost_connack_us; /* a CONNACK the client never got; NONE */
   guint64 lost_connack_index;
+  SesTime doubt_us;      /* when it resumed with doubts */
+  guint64 doubt_index;
   guint32 p_expiry_s;    /* the CONNECT the broker is answering */
   guint32 p_will;
   guint16 rm_client;     /* client's Receive Maximum: bounds out_b2c */
@@ -323,6 +328,7 @@ static const VecField peer_vecs[] = {
   { G_STRUCT_OFFSET (Peer, believed), sizeof (Entry) },
   { G_STRUCT_OFFSET (Peer, asked), sizeof (Entry) },
   { G_STRUCT_OFFSET (Peer, unknown), sizeof (Entry) },
+  { G_STRUCT_OFFSET (Peer, doubted), sizeof (Entry) },
   { G_STRUCT_OFFSET (Peer, out_b2c), sizeof (Entry) },
   { G_STRUCT_OFFSET (Peer, out_c2b), sizeof (Entry) },
   { G_STRUCT_OFFSET (Peer, granting), sizeof (Entry) },
@@ -373,7 +379,7 @@ struct _SesInvariants {
 #if GLIB_SIZEOF_VOID_P == 8
 _Static_assert (sizeof (State) == 120, "State changed: update state_vecs "
                 "or ses_invariants_copy, and state_digest, then this size");
-_Static_assert (sizeof (Peer) == 216, "Peer changed: update peer_vecs and "
+_Static_assert (sizeof (Peer) == 248, "Peer changed: update peer_vecs and "
                 "peer_digest, then this size");
 _Static_assert (sizeof (Sess) == 120, "Sess changed: update sess_vecs and "
                 "sess_digest, then this size");
@@ -984,9 +990,12 @@ check_keep_alive (SesInvariants *inv, SesTime now, guint64 index)
 /* 5.0 [MQTT-3.1.4-3]: the broker sends the old connection DISCONNECT 0x8E
  * in the same instant it takes the session over (the packet may be lost on
  * a dead link, but it must be sent). */
+static void judge_doubts (SesInvariants *inv);
+
 static void
 flush_instant (SesInvariants *inv)
 {
+  judge_doubts (inv);
   /* A will published to a connected session goes out in the instant it is
    * due, QoS 0 included (for QoS 1/2 no-loss judges the rest). */
   for (guint32 i = 0; i < inv->n_sessions; i++)
@@ -1228,41 +1237,69 @@ connack_received (SesInvariants *inv, const SesObs *o, guint64 index)
       c->lost_connack_us = NO_TIME;
       return;
     }
-  /* coherence: the session resumed holds what the client believes. */
+  /* coherence: the session resumed holds what the client believes, or
+   * the client subscribes again before the instant is out. The reverse
+   * (the broker holds a subscription whose SUBACK the client never got)
+   * is not flagged: the application sees those messages arrive, so
+   * nothing is lost in silence. */
   guint32 session = session_of (inv, slot);
   Sess *s = &inv->st.sessions[session];
   if (!s->exists || s->conn != slot)
     return;
-  const char *who = label (inv, slot);
-  g_autofree char *why = NULL;
-  if (c->lost_connack_us != NO_TIME)
-    {
-      g_autofree char *lost = ses_time_format (c->lost_connack_us);
-      why = g_strdup_printf ("; the CONNACK (Session Present %d) the broker "
-                             "sent at %s, which would have told %s, was lost "
-                             "with its connection",
-                             c->lost_connack_sp, lost, who);
-    }
-  g_autofree char *created = ses_time_format (s->created_us);
   for (guint i = 0; i < c->believed.len; i++)
     {
       const Entry *b = vec_at (&c->believed, i, sizeof (Entry));
       guint32 filter = (guint32) b->key;
-      const Entry *e = vec_lookup (&inv->st.subs, sizeof (Entry),
-                                   (guint64) filter << 32 | session);
-      if (e != NULL || unsubscribing (c, filter))
+      if (vec_lookup (&inv->st.subs, sizeof (Entry),
+                      (guint64) filter << 32 | session) != NULL
+          || unsubscribing (c, filter))
         continue;
-      report (inv, SES_INV_COHERENCE, o->time_us, index,
-              pick (c->v5, "3.1.1 [MQTT-3.2.2-2]", "5.0 [MQTT-3.2.2-3]"),
-              "%s resumed its session (Session Present 1) believing it is "
-              "subscribed to \"%s\", but the session the broker holds, "
-              "begun at %s, has no such subscription%s",
-              who, text (inv, filter), created, why != NULL ? why : "");
+      entry_set (&c->doubted, filter, 1);
+      c->doubt_us = o->time_us;
+      c->doubt_index = index;
     }
-  /* The reverse (the broker holds a subscription whose SUBACK the client
-   * never got) is not flagged: the application sees those messages
-   * arrive, so nothing is lost in silence. */
-  c->lost_connack_us = NO_TIME;
+  if (c->doubted.len == 0)
+    c->lost_connack_us = NO_TIME;
+}
+
+/* The instant is over: what a client still believes of a session that
+ * lacks it. */
+static void
+judge_doubts (SesInvariants *inv)
+{
+  for (guint32 slot = 0; slot < inv->n_clients; slot++)
+    {
+      Peer *c = &inv->st.peers[slot];
+      if (c->doubted.len == 0)
+        continue;
+      const Sess *s = &inv->st.sessions[session_of (inv, slot)];
+      const char *who = label (inv, slot);
+      g_autofree char *why = NULL;
+      if (c->lost_connack_us != NO_TIME)
+        {
+          g_autofree char *lost = ses_time_format (c->lost_connack_us);
+          why = g_strdup_printf ("; the CONNACK (Session Present %d) the "
+                                 "broker sent at %s, which would have told "
+                                 "%s, was lost with its connection",
+                                 c->lost_connack_sp, lost, who);
+        }
+      g_autofree char *created = ses_time_format (s->created_us);
+      for (guint i = 0; i < c->doubted.len; i++)
+        {
+          guint32 filter = (guint32) ((const Entry *) vec_at (
+              &c->doubted, i, sizeof (Entry)))->key;
+          report (inv, SES_INV_COHERENCE, c->doubt_us, c->doubt_index,
+                  pick (c->v5, "3.1.1 [MQTT-3.2.2-2]", "5.0 [MQTT-3.2.2-3]"),
+                  "%s resumed its session (Session Present 1) believing it "
+                  "is subscribed to \"%s\", but the session the broker "
+                  "holds, begun at %s, has no such subscription, and %s did "
+                  "not subscribe again%s",
+                  who, text (inv, filter), created, who,
+                  why != NULL ? why : "");
+        }
+      c->doubted.len = 0;
+      c->lost_connack_us = NO_TIME;
+    }
 }
 
 /* The client's DISCONNECT reaches the broker. */
@@ -1735,6 +1772,8 @@ on_sent (SesInvariants *inv, const SesObs *o, guint64 index)
                                &added);
         e->value = p->topic;
         e->extra = p->type == SES_PKT_SUBSCRIBE ? 1 : 2;
+        if (p->type == SES_PKT_SUBSCRIBE)
+          vec_delete (&c->doubted, sizeof (Entry), p->topic);
         break;
       }
     case SES_PKT_DISCONNECT:
@@ -2408,6 +2447,7 @@ peer_digest (Dig *d, const Peer *c)
   entries_digest (d, &c->believed);
   entries_digest (d, &c->asked);
   entries_digest (d, &c->unknown);
+  entries_digest (d, &c->doubted);
   dig_u64 (d, c->v5);
   entries_digest (d, &c->out_b2c);
   entries_digest (d, &c->out_c2b);
@@ -2479,7 +2519,10 @@ state_digest (Dig *d, const State *st, guint n_clients, guint n_sessions)
                                                 sizeof (Takeover)))->client);
   dig_u64 (d, st->takeovers.len);
   dig_u64 (d, sum);
-  if (st->takeovers.len > 0)
+  gboolean doubts = FALSE;
+  for (guint i = 0; i < n_clients; i++)
+    doubts |= st->peers[i].doubted.len > 0;
+  if (st->takeovers.len > 0 || doubts)
     dig_u64 (d, st->now_us < d->now);
   /* Who subscribes to what: sorted by filter, then session. */
   entries_digest (d, &st->subs);
