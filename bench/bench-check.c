@@ -25,6 +25,7 @@ typedef struct {
   guint jobs;
   guint64 max_states;
   gboolean no_reduction;
+  gboolean no_judge;
 } Rung;
 
 /* What one measurement sends back from its child process. */
@@ -79,6 +80,7 @@ measure_rung (gconstpointer arg, gpointer result)
     .jobs = r->jobs,
     .max_states = r->max_states,
     .no_reduction = r->no_reduction,
+    .no_judge = r->no_judge,
   };
   o.budgets[SES_CHECK_CUTS] = r->cuts;
   g_autoptr (SesTrail) trail = ses_trail_new ("ladder.scn", 1);
@@ -112,12 +114,53 @@ print_row (const Rung *r, const Result *res)
            (double) res->peak_kib / 1024.0, verdict);
 }
 
+/* The judge's cost: the rung without it and with it, alternately (so
+ * that the machine's mood falls on both), best of three each. Without the
+ * judge no state carries its digest, so the state counts differ too:
+ * states per second is the measure. */
+static gboolean
+compare_with_judge (const Rung *r, gboolean no_fork)
+{
+  Rung bare = *r, judged = *r;
+  bare.no_judge = TRUE;
+  Result best[2] = { { 0 }, { 0 } };
+  for (guint round = 0; round < 3; round++)
+    for (guint j = 0; j < 2; j++)
+      {
+        Result res;
+        if (!bench_measure (measure_rung, j == 0 ? &bare : &judged, &res,
+                            sizeof res, !no_fork)
+            || !res.loaded)
+          return FALSE;
+        if (best[j].us == 0 || res.us < best[j].us)
+          best[j] = res;
+      }
+  g_print ("without the judge:\n");
+  print_row (&bare, &best[0]);
+  g_print ("with the judge:\n");
+  print_row (&judged, &best[1]);
+  double rate[2];
+  for (guint j = 0; j < 2; j++)
+    rate[j] = best[j].us > 0 ? (double) best[j].stats.states
+                                 / ((double) best[j].us / G_USEC_PER_SEC)
+                             : 0.0;
+  g_print ("%2u %2u the judge costs %.1f %% of the states/s (%.0f -> %.0f), "
+           "%.2fx the time for %.2fx the states\n",
+           r->messages, r->cuts,
+           rate[0] > 0 ? 100.0 * (1.0 - rate[1] / rate[0]) : 0.0, rate[0],
+           rate[1], best[0].us > 0 ? (double) best[1].us / best[0].us : 0.0,
+           best[0].stats.states > 0
+             ? (double) best[1].stats.states / best[0].stats.states : 0.0);
+  return TRUE;
+}
+
 int
 main (int argc, char **argv)
 {
   gint max_messages = 4, max_cuts = 3, jobs = 1, only_m = 0, only_k = 0;
   gint64 max_states = 100000000;
   gboolean no_fork = FALSE, compare = FALSE, no_reduction = FALSE;
+  gboolean compare_judge = FALSE, no_judge = FALSE;
   GOptionEntry entries[] = {
     { "max-messages", 'm', 0, G_OPTION_ARG_INT, &max_messages,
       "Rungs with M = 1 .. this many messages (default 4)", "M" },
@@ -132,6 +175,12 @@ main (int argc, char **argv)
     { "compare-jobs", 0, 0, G_OPTION_ARG_NONE, &compare,
       "Run each rung with 1 thread and with --jobs threads, print the "
       "speed-up", NULL },
+    { "compare-judge", 0, 0, G_OPTION_ARG_NONE, &compare_judge,
+      "Run each rung without the judge and with it, alternately, three "
+      "times, and print the judge's share of the time", NULL },
+    { "no-judge", 0, 0, G_OPTION_ARG_NONE, &no_judge,
+      "Explore without the judge (what the model alone costs; for "
+      "instruction counts under callgrind)", NULL },
     { "no-reduction", 0, 0, G_OPTION_ARG_NONE, &no_reduction,
       "Explore every order of independent events", NULL },
     { "max-states", 0, 0, G_OPTION_ARG_INT64, &max_states,
@@ -171,7 +220,13 @@ main (int argc, char **argv)
         if ((only_m != 0 && m != (guint) only_m)
             || (only_k != 0 && k != (guint) only_k))
           continue;
-        Rung r = { m, k, (guint) jobs, (guint64) max_states, no_reduction };
+        Rung r = { m, k, (guint) jobs, (guint64) max_states, no_reduction,
+                   no_judge };
+        if (compare_judge)
+          {
+            ok &= compare_with_judge (&r, no_fork);
+            continue;
+          }
         Result one = { 0 };
         if (compare)
           {

@@ -29,6 +29,9 @@ typedef struct {
   gboolean depth_first;
   guint jobs;              /* threads for a breadth-first search */
   gboolean no_reduction;   /* explore every order of independent events */
+  gboolean no_judge;       /* explore without the judge, which then finds
+                              nothing: what the model alone costs, for
+                              bench-check to measure the judge's share */
   /* Called with each end state's world and invariants (after the end is
    * judged); from several threads at once when jobs > 1. May be NULL. */
   void (*end_state) (SesWorld *world, SesInvariants *inv, gpointer data);

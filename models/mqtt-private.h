@@ -50,6 +50,8 @@ struct _SesMqtt {
   gboolean recording;
   SesObserver observer;
   gpointer observer_data;
+  guint64 observer_kinds;   /* bit (1 << SesObsKind) the observer reads;
+                               0: every kind */
   SesMqttCounters counters;
   /* (element-type guint32) (nullable) the matching filters of a topic
    * missing from the configuration's cache; scratch, never state */

@@ -330,7 +330,10 @@ ses_mqtt_observe (SesMqtt *m, SesWorld *w, SesObsKind kind, guint cause,
                   guint32 client, guint32 session, const SesPacket *pkt,
                   guint32 arg, const char *rule)
 {
-  if (!m->recording && m->observer == NULL)
+  if (!m->recording
+      && (m->observer == NULL
+          || (m->observer_kinds != 0
+              && !(m->observer_kinds & (G_GUINT64_CONSTANT (1) << kind)))))
     {
       m->counters.observations++;
       return;
@@ -808,6 +811,12 @@ ses_mqtt_set_observer (SesMqtt *mqtt, SesObserver observer, gpointer data)
 {
   mqtt->observer = observer;
   mqtt->observer_data = data;
+}
+
+void
+ses_mqtt_set_observer_kinds (SesMqtt *mqtt, guint64 kinds)
+{
+  mqtt->observer_kinds = kinds;
 }
 
 char *

@@ -163,6 +163,11 @@ void ses_mqtt_set_recording (SesMqtt *mqtt, gboolean on);
 /* Called for every observation as it is made, recorded or not. */
 void ses_mqtt_set_observer (SesMqtt *mqtt, SesObserver observer,
                             gpointer user_data);
+/* The kinds the observer reads, bit (1 << SesObsKind) each; 0 (the
+ * default): every kind. While nothing records the log, other kinds are not
+ * even built (they are still counted): the checker's judge reads only the
+ * wire. */
+void ses_mqtt_set_observer_kinds (SesMqtt *mqtt, guint64 kinds);
 /* The whole log, one ses_obs_describe() line each. (transfer full) */
 char *ses_mqtt_log_text (SesMqtt *mqtt);
 /* The whole log as JSON Lines, one ses_obs_to_json() object each.
