@@ -271,7 +271,11 @@ typedef struct {
   guint8 connack_got;    /* the client received the latest CONNACK */
   guint8 connack_sp;
   guint8 lost_connack_sp;
-  guint8 pad[6];
+  guint8 old_open;       /* a new CONNECT took over an older connection on
+                            this very slot (the broker never saw it end):
+                            the broker's close that follows is the old one's,
+                            for packets name no connection */
+  guint8 pad[5];
 } Peer;
 
 /* A 5.0 connection the broker is taking over, until DISCONNECT 0x8E shows. */
@@ -993,6 +997,8 @@ static void
 flush_instant (SesInvariants *inv)
 {
   judge_doubts (inv);
+  for (guint32 i = 0; i < inv->n_clients; i++)
+    inv->st.peers[i].old_open = FALSE;
   /* A will published to a connected session goes out in the instant it is
    * due, QoS 0 included (for QoS 1/2 no-loss judges the rest). */
   for (guint32 i = 0; i < inv->n_sessions; i++)
@@ -1053,6 +1059,7 @@ connect_received (SesInvariants *inv, const SesObs *o, guint64 index)
     old = s->conn;
   if (old != NOBODY)
     {
+      inv->st.peers[old].old_open = old == slot;
       if (inv->st.peers[old].v5)
         {
           Takeover *t = vec_append (&inv->st.takeovers, sizeof (Takeover));
@@ -1451,7 +1458,7 @@ check_forward (SesInvariants *inv, const SesObs *o, guint64 index)
                 label (inv, o->client), m, text (inv, p->topic));
       else
         report (inv, SES_INV_SUBSCRIPTION, o->time_us, index,
-                pick (v5, "3.1.1 [MQTT-3.3.5-1]", "5.0 [MQTT-3.3.4-1]"),
+                "both [MQTT-4.5.0-1]",
                 "the broker sent %s %s on \"%s\", which its session was not "
                 "owed: no subscription of the session matched when the "
                 "broker accepted it, or the copy was already sent",
@@ -1727,7 +1734,9 @@ on_sent (SesInvariants *inv, const SesObs *o, guint64 index)
                                               sizeof (Takeover)))->client
                   == o->client)
                 vec_remove (&inv->st.takeovers, i, sizeof (Takeover));
-          broker_closes (inv, o, p->reason, index);
+          /* The old connection's, after a takeover on this slot. */
+          if (!(c->old_open && p->reason == SES_RC_SESSION_TAKEN_OVER))
+            broker_closes (inv, o, p->reason, index);
           break;
         default:
           break;
@@ -1862,6 +1871,12 @@ static void
 on_connection_lost (SesInvariants *inv, const SesObs *o, guint64 index)
 {
   Peer *c = &inv->st.peers[o->client];
+  if (o->by_broker && c->old_open && o->cause != SES_CAUSE_CUT
+      && o->cause != SES_CAUSE_PEER_CLOSED)
+    {
+      c->old_open = FALSE; /* the old connection's end, not this one's */
+      return;
+    }
   if (o->by_broker)
     {
       /* A close the network brought (the client's or a cut), or one the
@@ -2329,23 +2344,21 @@ ses_invariants_set_rule_sink (SesInvariants *inv, SesRuleSink sink,
  *    up, and a violation found is reported there; `seen` only keeps the
  *    same (invariant, message) from being reported twice, so whichever of
  *    two merged paths goes on, every violation still shows on some path;
- *  - observation indexes (next_index, Copy.routed_index, Expect.index, ...)
- *    and times that only appear in messages (will_sched_us, when a copy
- *    without expiry was routed, when a will was published early, the
- *    instant a takeover or an owed routing happened): they change the
- *    wording of a report, never whether it is made;
- *  - next_due_us (never later than the earliest due will: only decides
- *    when to look);
- *  - the connecting flags of a CONNECT the broker is not answering (reset
- *    by the next one);
+ *  - observation indexes (next_index, Copy.routed_index, the doubt's and
+ *    lost CONNACK's) and times that only appear in messages (when a copy
+ *    without expiry was routed, when a session began, when a CONNACK was
+ *    sent or lost, the instant of a takeover): they change the wording of
+ *    a report, never whether it is made;
+ *  - the fields of a CONNECT the broker is not answering (p_*, reset by
+ *    the next one);
  *  - now_us, except whether the world's clock has moved past it while
  *    judgements for that instant are pending (the next observation will
  *    make them).
  * Times are digested relative to the world's clock, as ses_world_encode()
  * writes the world's own, so that states that differ only in when they
  * happen still merge. Maps are kept sorted by key, so they are digested in
- * order; lists whose order does not matter are digested as the sum of
- * their entries' hashes, so insertion order does not show. */
+ * order; a session's copies are digested in routing order, which
+ * drop-oldest and the order check depend on. */
 
 typedef struct {
   guint64 h;
@@ -2479,7 +2492,7 @@ peer_digest (Dig *d, const Peer *c)
                 | (guint64) c->ka_s << 32 | (guint64) c->v5 << 48
                 | (guint64) c->broker_up << 52 | (guint64) c->connected << 54
                 | (guint64) c->client_up << 56
-                | (guint64) c->p_pending << 58);
+                | (guint64) c->p_pending << 58 | (guint64) c->old_open << 60);
   dig_u64 (d, (guint64) c->wire[0] | (guint64) c->wire[1] << 32);
   if (c->broker_up && c->ka_s != 0)
     dig_u64 (d, rel_time (d, c->last_rx_us));

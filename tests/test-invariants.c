@@ -928,7 +928,7 @@ test_subscription_fires (void **state)
                           "sub", "msg=2.1 \"hello\"", "QoS 2, above the 1",
                           NULL);
       else
-        expect_violation (inv, SES_INV_SUBSCRIPTION, 0, "5.0 [MQTT-3.3.4-1]",
+        expect_violation (inv, SES_INV_SUBSCRIPTION, 0, "both [MQTT-4.5.0-1]",
                           "sent other", "msg=2.1 \"hello\"", "not owed",
                           NULL);
       assert_int_equal (count_of (inv, SES_INV_SUBSCRIPTION), 1);
@@ -1200,6 +1200,49 @@ test_message_expiry_fires (void **state)
       else
         expect_violation (inv, SES_INV_MESSAGE_EXPIRY, 0, "5.0 [MQTT-3.3.2-5]",
                           "to sub", "msg=1.1 \"stale\"", "7.010000s", NULL);
+    }
+}
+
+/* A half-open link the broker never noticed, then the client reconnects on
+ * the same slot: the broker takes its own stale connection over, and the
+ * close that follows is the old one's, not the new one's. The new
+ * connection is judged: messages flow both ways, and a wrong Session
+ * Present on it is caught. */
+static void
+test_takeover_same_slot (void **state)
+{
+  for (int lie = 0; lie < 2; lie++)
+    {
+      Fx *fx = make_fx (state);
+      guint sub = fx_client (fx, "sub", "sub-id", SES_MQTT_5, FALSE, 3600);
+      guint pub = fx_client (fx, "pub", "pub-id", SES_MQTT_5, TRUE, -1);
+      fx_connect (fx, 0, sub);
+      fx_subscribe (fx, 0, sub, "t", 1);
+      fx_connect (fx, 0, pub);
+      fx_subscribe (fx, 0, pub, "back", 1);
+      fx_act (fx, 2000, sub, SES_ACT_HALF_OPEN_BROKER);
+      fx_connect (fx, 3000, sub);
+      fx_publish (fx, 4000, pub, "t", 1, "x");
+      fx_publish (fx, 4000, sub, "back", 1, "y");
+      Ack a = { sub, 1, 0, FALSE, 0 };
+      SesInvariants *inv = judge_doctored (state, fx, 8000, 0,
+                                           lie ? doctor_connack : NULL, &a);
+      if (!lie)
+        {
+          g_autofree char *got = fx_delivered (fx, pub);
+          assert_string_equal (got, "y");
+          g_autofree char *sgot = fx_delivered (fx, sub);
+          assert_string_equal (sgot, "x");
+          if (ses_invariants_violations (inv)->len > 0)
+            {
+              print_violations (inv);
+              fail_msg ("a takeover on the same slot was misjudged");
+            }
+        }
+      else
+        expect_violation (inv, SES_INV_SESSION_PRESENT, 0,
+                          "5.0 [MQTT-3.2.2-3]", "CONNACK to sub",
+                          "a session for its ClientId", NULL);
     }
 }
 
@@ -1653,6 +1696,7 @@ main (void)
     T (test_no_loss_holds),
     T (test_no_loss_fires),
     T (test_subscription_fires),
+    T (test_takeover_same_slot),
     T (test_qos1_at_least_once_holds),
     T (test_qos1_at_least_once_fires),
     T (test_qos2_once_holds),
