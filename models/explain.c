@@ -939,25 +939,6 @@ ses_explainer_step (SesExplainer *ex, const SesObs *obs,
   return explain_other (ex, obs, before);
 }
 
-const SesSnapshot *
-ses_snapshots_before (const SesSnapshots *snaps, guint index)
-{
-  if (snaps == NULL)
-    return NULL;
-  const GPtrArray *l = ses_snapshots_list (snaps);
-  /* The list is in order of `after`; find the last with after <= index. */
-  guint lo = 0, hi = l->len;
-  while (lo < hi)
-    {
-      guint mid = lo + (hi - lo) / 2;
-      if (((const SesSnapshot *) g_ptr_array_index (l, mid))->after <= index)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-  return lo > 0 ? g_ptr_array_index (l, lo - 1) : NULL;
-}
-
 GPtrArray *
 ses_explain_run (SesMqtt *mqtt, const SesSnapshots *snaps)
 {

@@ -29,8 +29,3 @@ char *ses_explainer_step (SesExplainer *ex, const SesObs *obs,
  * where there is none), using snaps for the state before each step
  * (snaps may be NULL). (transfer full) (element-type utf8) */
 GPtrArray *ses_explain_run (SesMqtt *mqtt, const SesSnapshots *snaps);
-
-/* The snapshot in force before observation index: the last one taken
- * after fewer than index + 1 observations, or NULL. (transfer none) */
-const SesSnapshot *ses_snapshots_before (const SesSnapshots *snaps,
-                                         guint index);

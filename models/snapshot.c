@@ -638,6 +638,8 @@ struct _SesSnapshots {
   GPtrArray *list;      /* (element-type SesSnapshot) (owned) */
   const char **phases;  /* per session: phase while it does not exist */
   guint scanned;        /* observations looked at for phases */
+  GArray *bounds;       /* (element-type guint) the log's length after each
+                           step seen: where steps end */
 };
 
 /* The lifecycle node a session ended in, by the cause of its end (the
@@ -676,6 +678,7 @@ ses_snapshots_new (SesMqtt *mqtt)
   snaps->list = g_ptr_array_new_with_free_func (
       (GDestroyNotify) ses_snapshot_free);
   guint n = ses_mqtt_config_n_sessions (ses_mqtt_config (mqtt));
+  snaps->bounds = g_array_new (FALSE, FALSE, sizeof (guint));
   snaps->phases = g_new0 (const char *, MAX (n, 1));
   for (guint i = 0; i < n; i++)
     snaps->phases[i] = "no-session";
@@ -688,6 +691,7 @@ ses_snapshots_free (SesSnapshots *snaps)
   if (snaps == NULL)
     return;
   g_ptr_array_unref (snaps->list);
+  g_array_unref (snaps->bounds);
   g_free (snaps->phases);
   g_free (snaps);
 }
@@ -696,6 +700,10 @@ static SesSnapshot *
 take (SesSnapshots *snaps, SesTime now)
 {
   scan_phases (snaps);
+  guint len = ses_mqtt_log (snaps->mqtt)->len;
+  if (snaps->bounds->len == 0
+      || g_array_index (snaps->bounds, guint, snaps->bounds->len - 1) < len)
+    g_array_append_val (snaps->bounds, len);
   return ses_snapshot_take (snaps->mqtt, now,
                             ses_mqtt_log (snaps->mqtt)->len,
                             snaps->phases);
@@ -731,6 +739,46 @@ const GPtrArray *
 ses_snapshots_list (const SesSnapshots *snaps)
 {
   return snaps->list;
+}
+
+const SesSnapshot *
+ses_snapshots_before (const SesSnapshots *snaps, guint index)
+{
+  if (snaps == NULL)
+    return NULL;
+  const GPtrArray *l = ses_snapshots_list (snaps);
+  /* The list is in order of `after`; find the last with after <= index. */
+  guint lo = 0, hi = l->len;
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      if (((const SesSnapshot *) g_ptr_array_index (l, mid))->after <= index)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo > 0 ? g_ptr_array_index (l, lo - 1) : NULL;
+}
+
+const SesSnapshot *
+ses_snapshots_after_step (const SesSnapshots *snaps, guint index)
+{
+  if (snaps == NULL)
+    return NULL;
+  /* The end of the step that made observation index: the first bound
+   * above it; past the last bound, the end of the log. */
+  const GArray *b = snaps->bounds;
+  guint lo = 0, hi = b->len;
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      if (g_array_index (b, guint, mid) <= index)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  guint end = lo < b->len ? g_array_index (b, guint, lo) : G_MAXUINT - 1;
+  return ses_snapshots_before (snaps, end);
 }
 
 char *

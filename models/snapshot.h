@@ -107,6 +107,15 @@ void ses_snapshots_take_at (SesSnapshots *snaps, SesTime now);
 /* (element-type SesSnapshot*) in the order taken. (transfer none) */
 const GPtrArray *ses_snapshots_list (const SesSnapshots *snaps);
 
+/* The snapshot in force before observation index: the last one taken
+ * after at most index observations, or NULL. (transfer none) */
+const SesSnapshot *ses_snapshots_before (const SesSnapshots *snaps,
+                                         guint index);
+/* The state after the step that made observation index (a step's
+ * observations happen at once). (transfer none) */
+const SesSnapshot *ses_snapshots_after_step (const SesSnapshots *snaps,
+                                             guint index);
+
 /* The run's JSON Lines with the snapshots' records put in place: each
  * after the observations it follows. (transfer full) */
 char *ses_snapshots_merge_jsonl (const SesSnapshots *snaps, SesMqtt *mqtt);
