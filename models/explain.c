@@ -406,7 +406,13 @@ explain_broker_send (SesExplainer *ex, const SesObs *obs,
                                   "Present must be 0 (%s).",
                                   prof->rule_sp_reject);
         GString *out = g_string_new (NULL);
-        if (p->flags & SES_PKT_F_SESSION_PRESENT)
+        if ((p->flags & SES_PKT_F_SESSION_PRESENT)
+            && ex->clients[obs->client].sent_clean)
+          g_string_append_printf (out, "Session Present 1 after %s 1 is "
+                                  "wrong: it must be 0 (%s); %s would "
+                                  "believe stale state is still there.",
+                                  clean_name (prof), prof->rule_sp_clean, to);
+        else if (p->flags & SES_PKT_F_SESSION_PRESENT)
           g_string_append_printf (out, "Session Present 1: the broker had "
                                   "kept %s's session and resumed it, so %s "
                                   "need not subscribe again (%s).", to, to,
@@ -736,6 +742,12 @@ explain_other (SesExplainer *ex, const SesObs *obs, const SesSnapshot *before)
       {
         const SesSnapSession *s = snap_session (before, session_of (ex, obs));
         g_autofree char *held = held_words (s);
+        /* Only a deliberately wrong broker gets here. */
+        if (ex->clients[obs->client].sent_clean)
+          return g_strdup_printf ("%s asked for %s 1, which must discard the "
+                                  "old session (%s), yet the broker resumes "
+                                  "it: this is the bug the scenario shows.",
+                                  me, clean_name (prof), prof->rule_clean);
         return g_strdup_printf ("%s 0 and the session still exists: it "
                                 "continues with %s (%s).", clean_name (prof),
                                 held != NULL ? held : "its (empty) state",

@@ -512,8 +512,9 @@ ses_snapshot_to_text (const SesSnapshot *snap, const char *prefix)
 {
   GString *out = g_string_new (NULL);
   g_autofree char *when = ses_time_format (snap->time_us);
-  g_string_append_printf (out, "%sstate at %s (after %u events)%s\n", prefix,
-                          when, snap->after,
+  g_string_append_printf (out, "%sstate at %s (after %u event%s)%s\n",
+                          prefix, when, snap->after,
+                          snap->after == 1 ? "" : "s",
                           snap->chosen ? ", as asked" : "");
   g_autofree char *indent = g_strconcat (prefix, "  ", NULL);
   GPtrArray *cells = g_ptr_array_new_with_free_func (g_free);
