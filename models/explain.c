@@ -16,6 +16,7 @@ typedef struct {
   guint8 sent_expiry;    /* it carried a Session Expiry Interval */
   guint32 expiry_s;      /* that interval */
   guint8 connected_once; /* a CONNACK has been received */
+  guint8 has_will;       /* the last CONNECT carried a will */
   guint16 lost_cause;    /* how its last connection ended (SesCause) */
   SesTime lost_at_us;
 } ClientMemory;
@@ -201,6 +202,7 @@ explain_connect (SesExplainer *ex, const SesObs *obs, const SesSnapshot *before)
   gboolean clean = (p->flags & SES_PKT_F_CLEAN) != 0;
   gboolean has_expiry = (p->flags & SES_PKT_F_HAS_EXPIRY) != 0;
   m->sent_clean = clean;
+  m->has_will = p->will != 0;
   m->sent_expiry = has_expiry;
   m->expiry_s = p->expiry_s;
   GString *out = g_string_new (NULL);
@@ -337,26 +339,42 @@ explain_client_send (SesExplainer *ex, const SesObs *obs,
                               p->packet_id, prof->rule_qos2_pubrel);
     case SES_PKT_DISCONNECT:
       {
-        if (!prof->will_in_session || p->reason == SES_RC_SUCCESS)
+        ClientMemory *m = &ex->clients[obs->client];
+        GString *out = g_string_new (NULL);
+        if (p->reason == SES_RC_SUCCESS)
+          g_string_append_printf (out, "A normal DISCONNECT (0x00)%s",
+                                  m->has_will ? ": the will is deleted "
+                                                "unpublished" : "");
+        else if (p->reason == SES_RC_DISCONNECT_WITH_WILL)
+          g_string_append (out, "DISCONNECT 0x04, Disconnect with Will "
+                           "Message: a deliberate close that still asks for "
+                           "the will");
+        else
+          g_string_append_printf (out, "DISCONNECT 0x%02X: %s closes because "
+                                  "of an error%s", p->reason, me,
+                                  m->has_will ? ", and only 0x00 deletes a "
+                                                "will, so its will is still "
+                                                "due" : "");
+        if (m->has_will)
+          g_string_append_printf (out, " (%s)", p->reason == SES_RC_SUCCESS
+                                                  ? prof->rule_will_discard
+                                                  : "5.0 [MQTT-3.1.2-8]");
+        if (prof->has_session_expiry && (p->flags & SES_PKT_F_HAS_EXPIRY))
           {
-            GString *out = g_string_new (NULL);
-            g_string_append_printf (out, "A clean DISCONNECT: no will is "
-                                    "published for it (%s)",
-                                    prof->rule_will_discard);
-            if (prof->has_session_expiry && (p->flags & SES_PKT_F_HAS_EXPIRY))
-              {
-                g_autofree char *e = interval (p->expiry_s);
-                g_string_append_printf (out, ", and it sets a new Session "
-                                        "Expiry of %s (5.0 §3.14.2.2.2)", e);
-              }
-            g_string_append (out, ". A disconnect does not end a session by "
-                             "itself: its expiry still decides.");
-            return g_string_free (out, FALSE);
+            g_autofree char *e = interval (p->expiry_s);
+            g_string_append_printf (out, "; it sets a new Session Expiry of "
+                                    "%s (5.0 §3.14.2.2.2)", e);
           }
-        return g_strdup_printf ("DISCONNECT with reason 0x%02X: a deliberate "
-                                "close, but only 0x00 deletes the will, so "
-                                "the will is still published (5.0 "
-                                "[MQTT-3.1.2-8]).", p->reason);
+        if (!prof->has_session_expiry)
+          g_string_append_printf (out, ". Closing does not decide the "
+                                  "session: Clean Session %d does (%s).",
+                                  m->sent_clean ? 1 : 0,
+                                  m->sent_clean ? prof->rule_clean
+                                                : prof->rule_resume);
+        else
+          g_string_append (out, ". Closing does not decide the session: its "
+                           "Session Expiry does.");
+        return g_string_free (out, FALSE);
       }
     case SES_PKT_PINGREQ:
       {
@@ -682,23 +700,31 @@ explain_other (SesExplainer *ex, const SesObs *obs, const SesSnapshot *before)
                                 p->qos, prof->rule_granted_qos);
       }
     case SES_OBS_QUEUED:
-      if (obs->cause == SES_CAUSE_DISCONNECT || obs->cause == SES_CAUSE_NONE)
-        {
-          if (p->qos == 0)
-            return g_strdup_printf ("%s is offline and the broker is set to "
-                                    "queue QoS 0 too (queue-qos0=on); by "
-                                    "default QoS 0 is not kept for an "
-                                    "offline session (3.1.1 §3.1.2.4, 5.0 "
-                                    "§4.1 leave it optional).", me);
+      {
+        const SesSnapSession *s = snap_session (before, session_of (ex, obs));
+        gboolean offline = obs->cause == SES_CAUSE_DISCONNECT
+                           || (s != NULL && s->exists && !s->connected);
+        if (offline && p->qos == 0)
+          return g_strdup_printf ("%s is offline and the broker is set to "
+                                  "queue QoS 0 too (queue-qos0=on); by "
+                                  "default QoS 0 is not kept for an offline "
+                                  "session (3.1.1 §3.1.2.4, 5.0 §4.1 leave "
+                                  "it optional).", me);
+        if (offline)
           return g_strdup_printf ("%s is offline but its session is kept, so "
                                   "the QoS %u copy waits in it (%s).", me,
                                   p->qos, prof->rule_offline_queue);
-        }
-      return g_strdup_printf ("%s may have only %u QoS 1/2 messages "
-                              "unacknowledged at once (its Receive "
-                              "Maximum): this copy waits for an "
-                              "acknowledgement (5.0 [MQTT-4.9.0-2]).", me,
-                              cc && cc->receive_max ? cc->receive_max : 65535);
+        if (!prof->has_receive_max)
+          return g_strdup_printf ("The copy waits in %s's session until it "
+                                  "can be sent.", me);
+        return g_strdup_printf ("%s allows only %u QoS 1/2 messages "
+                                "unacknowledged at once (its Receive "
+                                "Maximum), and that many are out: this copy "
+                                "waits in the session for an acknowledgement "
+                                "(5.0 [MQTT-4.9.0-2]).", me,
+                                cc && cc->receive_max ? cc->receive_max
+                                                      : 65535);
+      }
     case SES_OBS_POLICY_DROP:
       if (obs->cause == SES_CAUSE_QOS0_OFFLINE)
         return g_strdup_printf ("QoS 0: not queued for an offline session "
@@ -828,9 +854,21 @@ explain_other (SesExplainer *ex, const SesObs *obs, const SesSnapshot *before)
                                   "back, so the broker publishes the will "
                                   "(%s).", me, prof->rule_will_publish);
         case SES_CAUSE_SESSION_END:
-          return g_strdup_printf ("The session ended before the Will Delay "
-                                  "did: the will goes out at the earlier of "
-                                  "the two (5.0 §3.1.3.2.2).");
+          {
+            const SesWill *w = cc != NULL && cc->will != 0
+                                 ? ses_mqtt_config_will (ex->cfg, cc->will)
+                                 : NULL;
+            if (w == NULL || w->delay_s == 0)
+              return g_strdup_printf ("The connection ended without "
+                                      "DISCONNECT 0x00 and the session ends "
+                                      "with it, so the broker publishes the "
+                                      "will now (%s).",
+                                      prof->rule_will_publish);
+            return g_strdup_printf ("The session ended before the Will Delay "
+                                    "(%u s) did: the will goes out at the "
+                                    "earlier of the two (5.0 §3.1.3.2.2).",
+                                    w->delay_s);
+          }
         default:
           return g_strdup_printf ("The connection ended without a clean "
                                   "DISCONNECT (%s), so the broker publishes "
