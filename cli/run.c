@@ -191,7 +191,7 @@ cli_run_one (const char *path, const RunOptions *o)
   g_autofree char *text = g_strconcat (header, log, NULL);
   /* With the state asked for, its records go between the events. */
   g_autofree char *jsonl = want_state
-      ? ses_snapshots_merge_jsonl (snaps, mqtt)
+      ? ses_snapshots_merge_jsonl (snaps, mqtt, o->state)
       : ses_mqtt_log_jsonl (mqtt);
   g_autofree char *final_state = cli_final_state (mqtt, snaps,
                                                   ses_world_now (world));

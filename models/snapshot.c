@@ -783,7 +783,8 @@ ses_snapshots_after_step (const SesSnapshots *snaps, guint index)
 }
 
 char *
-ses_snapshots_merge_jsonl (const SesSnapshots *snaps, SesMqtt *mqtt)
+ses_snapshots_merge_jsonl (const SesSnapshots *snaps, SesMqtt *mqtt,
+                           gboolean all)
 {
   SesMqttConfig *cfg = ses_mqtt_config (mqtt);
   const GArray *log = ses_mqtt_log (mqtt);
@@ -796,6 +797,8 @@ ses_snapshots_merge_jsonl (const SesSnapshots *snaps, SesMqtt *mqtt)
           const SesSnapshot *s = g_ptr_array_index (snaps->list, k);
           if (s->after > i)
             break;
+          if (!all && !s->chosen)
+            continue;
           g_autofree char *j = ses_snapshot_to_json (s);
           g_string_append_printf (out, "%s\n", j);
         }

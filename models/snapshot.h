@@ -117,5 +117,7 @@ const SesSnapshot *ses_snapshots_after_step (const SesSnapshots *snaps,
                                              guint index);
 
 /* The run's JSON Lines with the snapshots' records put in place: each
- * after the observations it follows. (transfer full) */
-char *ses_snapshots_merge_jsonl (const SesSnapshots *snaps, SesMqtt *mqtt);
+ * after the observations it follows; all: every snapshot, else only those
+ * taken at chosen times. (transfer full) */
+char *ses_snapshots_merge_jsonl (const SesSnapshots *snaps, SesMqtt *mqtt,
+                                 gboolean all);

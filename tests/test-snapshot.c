@@ -220,7 +220,7 @@ test_json_records (void **state)
                        "21.000000s");
 
   SesMqtt *mqtt = ses_mqtt_from_world (r.world);
-  g_autofree char *lines = ses_snapshots_merge_jsonl (r.snaps, mqtt);
+  g_autofree char *lines = ses_snapshots_merge_jsonl (r.snaps, mqtt, TRUE);
   g_auto (GStrv) split = g_strsplit (lines, "\n", -1);
   guint n_obs = 0, n_state = 0;
   for (guint i = 0; split[i] != NULL && split[i][0] != '\0'; i++)
