@@ -192,6 +192,7 @@ char *cli_report_html (const SesScript *script, const char *source,
 
 /* The subcommands, one file each; argv[0] is the command's name. */
 int cli_check (int argc, char **argv);
+int cli_compare (int argc, char **argv);
 int cli_example (int argc, char **argv);
 int cli_examples (int argc, char **argv);
 /* The built-in examples, one line each (examples, list examples). */

@@ -78,7 +78,7 @@ cli_final_state (SesMqtt *mqtt, const SesSnapshots *snaps, SesTime now)
 }
 
 char *
-cli_report_html (const SesScript *script, const char *path, SesMqtt *mqtt,
+cli_report_html (const SesScript *script, const char *source, SesMqtt *mqtt,
                  const SesSnapshots *snaps, SesInvariants *inv,
                  gboolean with_expectations, const char *kind,
                  const char *meta, GError **error)
@@ -87,12 +87,7 @@ cli_report_html (const SesScript *script, const char *path, SesMqtt *mqtt,
                                              sizeof (SesHtmlVerdict));
   g_array_set_clear_func (verdicts, ses_html_verdict_clear);
   if (with_expectations)
-    {
-      g_autofree char *source = NULL;
-      if (path == NULL || !g_file_get_contents (path, &source, NULL, NULL))
-        source = NULL;
-      ses_html_verdicts_add_expectations (verdicts, script, mqtt, source);
-    }
+    ses_html_verdicts_add_expectations (verdicts, script, mqtt, source);
   guint32 expected = ses_script_expected_violations (script);
   guint32 seen = 0;
   const GArray *v = ses_invariants_violations (inv);

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "compare.h"
 #include "json.h"
 #include "test-files.h"
 
@@ -154,6 +155,83 @@ test_bad_time (void **state)
   test_remove_tree (dir);
 }
 
+/* The seed question: a sleepy device, Clean Start 0 or 1, Session Expiry
+ * 0 or 1 h. Only a persistent session (0, 1 h) gets all three commands;
+ * Clean Start 1 with 1 h keeps the session while it sleeps but throws it
+ * away on every wake-up. */
+static void
+test_compare_sleepy (void **state)
+{
+  g_autofree char *dir = g_dir_make_tmp ("sessim-teach-XXXXXX", NULL);
+  g_autofree char *path = scenario ("42-sleepy-device.scn");
+  g_autofree char *out = NULL;
+  assert_int_equal (sessim (&out, NULL, "compare", path, "--vary",
+                            "dev.clean-start=0,1", "--vary",
+                            "dev.session-expiry=0s,1h", "--report", "-o", dir,
+                            NULL), 0);
+  static const char *const want[] = {
+    "dev.clean-start  dev.session-expiry  session present     delivered  "
+    "lost  dup  dropped  peak msgs  peak bytes  expectations  invariants",
+    "0                0s                  dev 0,0,0,0; ops 0  0          "
+    "3     0    0        0          0           1/7 held      all held",
+    "0                1h                  dev 0,1,1,1; ops 0  3          "
+    "0     0    0        2          37          7/7 held      all held",
+    "1                0s                  dev 0,0,0,0; ops 0  0          "
+    "3     0    0        0          0           1/7 held      all held",
+    "1                1h                  dev 0,0,0,0; ops 0  0          "
+    "3     0    0        1          22          2/7 held      all held",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    if (strstr (out, want[i]) == NULL)
+      fail_msg ("row %u missing from:\n%s", i, out);
+  g_autofree char *page = g_build_filename (dir, "42-sleepy-device",
+                                            "compare.html", NULL);
+  g_autofree char *html = test_read_file (page, NULL);
+  assert_non_null (strstr (html, "<a href=\"compare/4/report.html\">"));
+  for (guint k = 1; k <= 4; k++)
+    {
+      g_autofree char *num = g_strdup_printf ("%u", k);
+      g_autofree char *r = g_build_filename (dir, "42-sleepy-device",
+                                             "compare", num, "report.html",
+                                             NULL);
+      assert_true (g_file_test (r, G_FILE_TEST_IS_REGULAR));
+    }
+  test_remove_tree (dir);
+}
+
+/* Settings are changed in the text: an existing value is replaced (a
+ * quoted value with spaces stays one word), a missing one added, a broker
+ * line added before the clients when there is none. */
+static void
+test_compare_apply (void **state)
+{
+  static const char src[] =
+    "mqtt 5\n"
+    "client a id=x will-payload=\"a b=c\" clean-start=0 # note\n"
+    "client b id=y\n"
+    "at 0s a connect\n";
+  g_autoptr (GError) error = NULL;
+  g_autofree char *one = ses_compare_apply (src, "a", "clean-start", "1",
+                                            &error);
+  assert_string_equal (one, "mqtt 5\n"
+                       "client a id=x will-payload=\"a b=c\" clean-start=1 "
+                       "# note\n"
+                       "client b id=y\n"
+                       "at 0s a connect\n");
+  g_autofree char *two = ses_compare_apply (src, "b", "session-expiry", "1h",
+                                            &error);
+  assert_non_null (strstr (two, "client b id=y session-expiry=1h\n"));
+  g_autofree char *three = ses_compare_apply (src, "broker", "queue-qos0",
+                                              "on", &error);
+  assert_non_null (strstr (three, "mqtt 5\nbroker queue-qos0=on\n"
+                                  "client a"));
+  assert_null (ses_compare_apply (src, "c", "clean-start", "1", &error));
+  assert_non_null (strstr (error->message, "no client c"));
+  SesVary v;
+  g_clear_error (&error);
+  assert_false (ses_vary_parse ("clean-start=0,1", &v, &error));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -168,6 +246,8 @@ main (int argc, char **argv)
     cmocka_unit_test (test_report_and_summary),
     cmocka_unit_test (test_check_report),
     cmocka_unit_test (test_bad_time),
+    cmocka_unit_test (test_compare_sleepy),
+    cmocka_unit_test (test_compare_apply),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
