@@ -17,6 +17,7 @@ typedef struct {
   guint32 expiry_s;      /* that interval */
   guint8 connected_once; /* a CONNACK has been received */
   guint8 has_will;       /* the last CONNECT carried a will */
+  guint16 last_kind;     /* the kind of its previous observation */
   guint16 lost_cause;    /* how its last connection ended (SesCause) */
   SesTime lost_at_us;
 } ClientMemory;
@@ -963,6 +964,17 @@ explain_other (SesExplainer *ex, const SesObs *obs, const SesSnapshot *before)
       if (p->type == SES_PKT_PUBREL)
         return g_strdup_printf ("PUBREL releases packet id %u: the exchange "
                                 "can complete (%s).", p->packet_id, obs->rule);
+      if (p->type == 0 && strcmp (obs->rule, prof->rule_resend) == 0)
+        return g_strdup_printf ("The session survived, so %s sends again, "
+                                "before anything new, the %u QoS 1/2 "
+                                "exchange%s it had not completed, with their "
+                                "packet ids (%s).",
+                                /* The client's note follows its CONNACK;
+                                 * the broker's comes before it sends one. */
+                                ex->clients[obs->client].last_kind
+                                    == SES_OBS_CONNECTED ? me : "the broker",
+                                obs->arg, obs->arg == 1 ? "" : "s",
+                                obs->rule);
       return g_strdup_printf ("The model follows %s here.", obs->rule);
     default:
       return NULL;
@@ -983,10 +995,12 @@ ses_explainer_step (SesExplainer *ex, const SesObs *obs,
         return explain_other (ex, obs, before);
       return NULL;
     }
-  if (obs->kind == SES_OBS_SEND)
-    return obs->by_broker ? explain_broker_send (ex, obs, before)
-                          : explain_client_send (ex, obs, before);
-  return explain_other (ex, obs, before);
+  char *s = obs->kind == SES_OBS_SEND
+      ? (obs->by_broker ? explain_broker_send (ex, obs, before)
+                        : explain_client_send (ex, obs, before))
+      : explain_other (ex, obs, before);
+  ex->clients[obs->client].last_kind = obs->kind;
+  return s;
 }
 
 GPtrArray *

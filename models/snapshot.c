@@ -40,9 +40,12 @@ snap_flight (SesMqttConfig *cfg, const SesFlight *f)
 {
   SesSnapMsg s = snap_msg (cfg, &f->msg);
   s.packet_id = f->packet_id;
-  /* Sent on an earlier connection and not yet again on this one: the
-   * resend carries DUP [MQTT-3.3.1-1]. */
-  s.dup = f->transmitted && !f->on_wire;
+  /* A PUBLISH sent on an earlier connection and not yet again on this
+   * one: the resend carries DUP [MQTT-3.3.1-1] (after PUBREC, PUBREL is
+   * resent instead). */
+  s.dup = f->transmitted && !f->on_wire
+          && (f->state == SES_FLIGHT_AWAIT_PUBACK
+              || f->state == SES_FLIGHT_AWAIT_PUBREC);
   s.stage = flight_stage (f->state);
   return s;
 }
