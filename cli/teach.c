@@ -115,6 +115,7 @@ cli_report_html (const SesScript *script, const char *source, SesMqtt *mqtt,
     .teaches = ses_script_teaches (script),
     .meta = meta, .kind = kind, .passed = passed, .mqtt = mqtt,
     .snaps = snaps, .explain = why, .verdicts = verdicts,
+    .questions = ses_script_questions (script),
   };
   SesDiagramMark mark;
   gboolean marked = cli_first_mark (inv, &mark);

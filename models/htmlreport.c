@@ -107,7 +107,8 @@ static const char style[] =
   ".state caption{text-align:left;font-weight:bold;padding:.2rem 0}\n"
   ".state th,.state td{border:1px solid var(--line);padding:.25rem .4rem;"
   "text-align:left;vertical-align:top;overflow-wrap:anywhere}\n"
-  ".state thead th{background:#edf2f7}\n"
+  ".state thead th{background:#edf2f7;white-space:nowrap}\n"
+  ".state td:nth-child(3){white-space:nowrap}\n"
   ".state td.empty{color:#a0aec0}\n"
   ".tablewrap{overflow-x:auto}\n"
   ".diagrams{display:flex;flex-wrap:wrap;gap:1rem}\n"
@@ -129,7 +130,12 @@ static const char style[] =
   "#verdicts li.ok .badge{color:var(--ok)}\n"
   "#verdicts button{margin-left:.4rem;font-size:.9rem;min-height:2rem}\n"
   ".detail{display:block;color:var(--muted);font-size:.9rem}\n"
-  ".sr{position:absolute;left:-9999px}\n";
+  ".sr{position:absolute;left:-9999px}\n"
+  ".questions{max-width:60rem}.questions li{margin:.4rem 0}"
+  ".questions .q{font-weight:bold;margin:.2rem 0}\n"
+  ".questions button{font-size:1rem;min-height:2.4rem;margin-right:.5rem}\n"
+  ".answer{padding:.3rem .6rem;border-left:4px solid #2b6cb0;"
+  "background:#f0f5ff}\n";
 
 /* The cursor: step k shows the run after its k-th observation. Keys work
  * anywhere on the page; the timeline is a listbox whose selected option
@@ -204,6 +210,11 @@ static const char page_script[] =
   "items.forEach(function(li,i){li.onclick=function(){go(i+1);};});\n"
   "document.querySelectorAll('[data-goto]').forEach(function(b){"
   "b.onclick=function(){go(+b.getAttribute('data-goto'));list.focus();};});\n"
+  "document.querySelectorAll('button.reveal').forEach(function(b){"
+  "b.onclick=function(){var a=document.getElementById("
+  "b.getAttribute('aria-controls'));var open=a.hidden;a.hidden=!open;"
+  "b.setAttribute('aria-expanded',open?'true':'false');"
+  "b.textContent=open?'Hide the answer':'Show the answer';};});\n"
   "document.addEventListener('keydown',function(e){"
   "if(e.altKey||e.ctrlKey||e.metaKey)return;var k=null;\n"
   " switch(e.key){case 'ArrowRight':case 'ArrowDown':k=cur+1;break;"
@@ -214,6 +225,46 @@ static const char page_script[] =
   "var m=/^#step=(\\d+)$/.exec(location.hash);go(m?+m[1]:0);\n"
   "document.documentElement.setAttribute('data-ready','1');\n"
   "})();\n";
+
+/* The scenario's questions, each answer hidden behind a button, with the
+ * step that shows it when the question names a time. */
+static void
+append_questions (GString *out, const SesHtmlReport *r)
+{
+  if (r->questions == NULL || r->questions->len == 0)
+    return;
+  const GArray *log = ses_mqtt_log (r->mqtt);
+  g_string_append (out, "<section class=\"questions\" aria-labelledby=\"q-h\">"
+                   "<h2 id=\"q-h\">Questions for you</h2><ol>");
+  for (guint i = 0; i < r->questions->len; i++)
+    {
+      const SesQuestion *q = &g_array_index (r->questions, SesQuestion, i);
+      g_string_append (out, "<li><p class=\"q\">");
+      esc (out, q->question);
+      g_string_append_printf (out, "</p><button type=\"button\" "
+                              "class=\"reveal\" aria-expanded=\"false\" "
+                              "aria-controls=\"answer-%u\">Show the answer"
+                              "</button><div class=\"answer\" "
+                              "id=\"answer-%u\" hidden><p>", i + 1, i + 1);
+      esc (out, q->answer);
+      g_string_append (out, "</p>");
+      if (q->at_us != SES_TIME_NONE)
+        {
+          guint step = 0;
+          while (step < log->len
+                 && g_array_index (log, SesObs, step).time_us <= q->at_us)
+            step++;
+          g_autofree char *when = ses_time_format (q->at_us);
+          g_string_append_printf (out, "<button type=\"button\" "
+                                  "data-goto=\"%u\" aria-label=\"Go to step "
+                                  "%u, the run at %s\">See it at %s (step "
+                                  "%u)</button>", step, step, when, when,
+                                  step);
+        }
+      g_string_append (out, "</div></li>");
+    }
+  g_string_append (out, "</ol></section>");
+}
 
 static void
 append_verdicts (GString *out, const GArray *verdicts, guint n)
@@ -278,6 +329,7 @@ ses_htmlreport_render (const SesHtmlReport *r)
       esc (out, g_strstrip (joined));
       g_string_append (out, "</p>");
     }
+  append_questions (out, r);
   g_string_append (out, "</header>\n");
 
   g_string_append_printf (

@@ -38,6 +38,7 @@ typedef struct {
   const GPtrArray *lifecycle_svgs; /* (element-type utf8) per session;
                                       (nullable) */
   const GArray *verdicts;     /* (element-type SesHtmlVerdict) */
+  const GArray *questions;    /* (element-type SesQuestion) (nullable) */
 } SesHtmlReport;
 
 /* The page. (transfer full) */

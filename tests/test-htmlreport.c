@@ -47,6 +47,7 @@ build (const char *name, guint *n_obs, guint *n_snaps)
     .teaches = ses_script_teaches (script),
     .meta = "test", .kind = "Run", .passed = TRUE, .mqtt = mqtt,
     .snaps = snaps, .explain = why, .verdicts = verdicts,
+    .questions = ses_script_questions (script),
   };
   char *html = ses_htmlreport_build (&r, NULL, &error);
   assert_non_null (html);
@@ -92,12 +93,66 @@ test_self_contained (void **state)
   assert_int_equal (count (html, " id=\"graph0\""), 0);
   assert_int_equal (count (html, "<li role=\"option\""), n_obs);
   assert_int_equal (count (html, "<div class=\"snap\""), n_snaps);
-  /* The verdicts: five expectations and the invariant, escaped. */
-  assert_int_equal (count (html, "data-goto="), 6);
-  assert_non_null (strstr (html, "line 32: expect sub connack nth=1 "
+  /* The verdicts: five expectations and the invariant, escaped; and the
+   * question's link. */
+  assert_int_equal (count (html, "data-goto="), 7);
+  assert_non_null (strstr (html, "line 33: expect sub connack nth=1 "
                                  "session-present=0"));
   assert_non_null (strstr (html, "a &lt;test&gt; verdict"));
   assert_non_null (strstr (html, "data-goto=\"4\""));
+  /* The scenario's question, its answer hidden until asked, leading to
+   * the run at 29 s (after the 44th observation). */
+  assert_non_null (strstr (html, "<p class=\"q\">What does the broker hold "
+                                 "for the subscriber at 29 s"));
+  assert_non_null (strstr (html, "aria-expanded=\"false\" aria-controls="
+                                 "\"answer-1\">Show the answer</button><div "
+                                 "class=\"answer\" id=\"answer-1\" hidden>"
+                                 "<p>Its session:"));
+  assert_non_null (strstr (html, "data-goto=\"44\" aria-label=\"Go to step "
+                                 "44, the run at 29.000000s\""));
+}
+
+/* `question "…" "…" [at=TIME]`: both strings required, nothing else but
+ * at=. */
+static void
+test_question_syntax (void **state)
+{
+  static const char *const bad[] = {
+    "question \"only the question\"\n",
+    "question \"q\" \"a\" at=5\n",
+    "question \"q\" \"a\" by=5s\n",
+    "question q a\n",
+  };
+  static const char *const why[] = {
+    "takes the answer as a second quoted string",
+    "a duration needs a unit",
+    "takes only at=TIME",
+    "takes the question as a quoted string",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *text = g_strconcat ("mqtt 5\nclient a\n", bad[i],
+                                           "at 0s a connect\n", NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (SesScript) s = ses_script_load ("q.scn", text, strlen (text),
+                                                 &error);
+      assert_null (s);
+      if (strstr (error->message, why[i]) == NULL)
+        fail_msg ("%s: %s", bad[i], error->message);
+      assert_non_null (strstr (error->message, "q.scn:3:"));
+    }
+  static const char good[] = "mqtt 5\nclient a\nquestion \"q1\" \"a1\"\n"
+                             "question \"q2\" \"a2\" at=2s\nat 0s a connect\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SesScript) s = ses_script_load ("q.scn", good, strlen (good),
+                                             &error);
+  assert_non_null (s);
+  const GArray *q = ses_script_questions (s);
+  assert_int_equal (q->len, 2);
+  assert_string_equal (g_array_index (q, SesQuestion, 0).answer, "a1");
+  assert_int_equal (g_array_index (q, SesQuestion, 0).at_us, SES_TIME_NONE);
+  assert_int_equal (g_array_index (q, SesQuestion, 1).at_us,
+                    2 * SES_US_PER_S);
 }
 
 static void
@@ -161,6 +216,7 @@ main (void)
     cmocka_unit_test (test_self_contained),
     cmocka_unit_test (test_step_data),
     cmocka_unit_test (test_same_bytes),
+    cmocka_unit_test (test_question_syntax),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

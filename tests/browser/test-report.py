@@ -287,14 +287,39 @@ def check_report(b, name, html, summary, shots):
     if b.eval(STATE_JS)["counter"] != "Step %d of %d" % (n, n):
         return "End did not go to the last step"
     # Each verdict's button, pressed with Enter, goes to its step.
-    goto = b.eval("[].map.call(document.querySelectorAll('[data-goto]'),"
-                  "function(x){return +x.getAttribute('data-goto');})")
+    goto = b.eval("[].map.call(document.querySelectorAll('#verdicts "
+                  "[data-goto]'),function(x){return +x.getAttribute("
+                  "'data-goto');})")
+    if not goto:
+        return "no verdicts to follow"
     for i, step in enumerate(goto):
-        b.eval("document.querySelectorAll('[data-goto]')[%d].focus()" % i)
+        b.eval("document.querySelectorAll('#verdicts [data-goto]')[%d]"
+               ".focus()" % i)
         b.key("Enter", vk=KEYS["Enter"], text="\r")
         got = b.eval(STATE_JS)["counter"]
         if got != "Step %d of %d" % (step, n):
             return "verdict %d went to %r, not step %d" % (i, got, step)
+    # Questions: the answer shows only when asked, and leads to its step.
+    nq = b.eval("document.querySelectorAll('button.reveal').length")
+    for i in range(nq):
+        q = "document.querySelectorAll('button.reveal')[%d]" % i
+        a = "document.getElementById(%s.getAttribute('aria-controls'))" % q
+        if not b.eval(a + ".hidden"):
+            return "question %d shows its answer before it is asked" % i
+        b.eval(q + ".focus()")
+        b.key("Enter", vk=KEYS["Enter"], text="\r")
+        if b.eval(a + ".hidden") or b.eval(q + ".getAttribute("
+                                           "'aria-expanded')") != "true":
+            return "question %d: Enter did not show the answer" % i
+        step = b.eval(a + ".querySelector('[data-goto]')?+" + a +
+                      ".querySelector('[data-goto]').getAttribute("
+                      "'data-goto'):-1")
+        if step >= 0:
+            b.eval(a + ".querySelector('[data-goto]').focus()")
+            b.key("Enter", vk=KEYS["Enter"], text="\r")
+            got = b.eval(STATE_JS)["counter"]
+            if got != "Step %d of %d" % (step, n):
+                return "question %d went to %r, not step %d" % (i, got, step)
     labels = b.eval("[].every.call(document.querySelectorAll('button'),"
                     "function(x){return x.getAttribute('aria-label')||"
                     "x.textContent.trim();})")
