@@ -330,6 +330,10 @@ def check_report(b, name, html, summary, shots):
 
 def main():
     sessim, scenario_dir, shots = sys.argv[1:4]
+    # meson's timeout sends SIGTERM: unwind, so that close() runs. (Were
+    # this process killed outright, Chromium would still go: it exits when
+    # its end of the pipe closes.)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     os.makedirs(shots, exist_ok=True)
     scenarios = sorted(glob.glob(os.path.join(scenario_dir, "*.scn")))
     if not (shutil.which("chromium") or shutil.which("chromium-browser")):
