@@ -171,11 +171,9 @@ lifetime_words (SesExplainer *ex, guint32 client, gboolean clean,
   const SesProfile *p = profile (ex, client);
   if (!p->has_session_expiry)
     return g_strdup (clean
-                       ? "Clean Session 1: the session lasts only as long as "
-                         "this connection (3.1.1 [MQTT-3.1.2-6])"
-                       : "Clean Session 0: the session outlives the "
-                         "connection, with no time limit in 3.1.1 "
-                         "(3.1.1 [MQTT-3.1.2-4])");
+                       ? "it lasts only as long as this connection"
+                       : "it outlives the connection, with no time limit in "
+                         "3.1.1");
   if (!has_expiry || expiry_s == 0)
     return g_strdup ("no Session Expiry Interval (0): the session ends when "
                      "this connection closes, so nothing is kept or queued "
@@ -342,7 +340,12 @@ explain_client_send (SesExplainer *ex, const SesObs *obs,
       {
         ClientMemory *m = &ex->clients[obs->client];
         GString *out = g_string_new (NULL);
-        if (p->reason == SES_RC_SUCCESS)
+        if (!prof->server_disconnect)
+          /* 3.1.1: no reason codes, and any DISCONNECT deletes the will. */
+          g_string_append_printf (out, "A DISCONNECT%s",
+                                  m->has_will ? ": the will is deleted "
+                                                "unpublished" : "");
+        else if (p->reason == SES_RC_SUCCESS)
           g_string_append_printf (out, "A normal DISCONNECT (0x00)%s",
                                   m->has_will ? ": the will is deleted "
                                                 "unpublished" : "");
