@@ -202,6 +202,7 @@ cli_compare (int argc, char **argv)
   g_ptr_array_add (rows, head);
   g_autofree char *title = NULL;
   guint64 used_seed = 0;
+  cli_catch_interrupts ();
   for (guint k = 0; k < combinations; k++)
     {
       /* Mixed radix, the first --vary the most significant digit. */
@@ -255,11 +256,21 @@ cli_compare (int argc, char **argv)
       while (ses_world_step (world, ses_script_until (script)))
         {
           ses_snapshots_update (snaps, ses_world_now (world));
-          if (cli_interrupted || ++steps >= max_steps)
+          if (cli_interrupted)
+            break;
+          if (++steps >= max_steps)
             {
               complete = FALSE;
               break;
             }
+        }
+      if (cli_interrupted)
+        {
+          /* A signal: no row for a run cut short, and no more runs. */
+          ses_invariants_free (inv);
+          cli_error ("interrupted during combination %u of %u (%s)", k + 1,
+                     combinations, label_text);
+          return cli_interrupt_status ();
         }
       ses_invariants_finish (inv);
       SesCompareRow row = { 0 };
