@@ -339,6 +339,18 @@ explain_client_send (SesExplainer *ex, const SesObs *obs,
     case SES_PKT_DISCONNECT:
       {
         ClientMemory *m = &ex->clients[obs->client];
+        if (prof->has_session_expiry && (p->flags & SES_PKT_F_HAS_EXPIRY)
+            && p->expiry_s != 0 && (!m->sent_expiry || m->expiry_s == 0))
+          {
+            g_autofree char *e = interval (p->expiry_s);
+            return g_strdup_printf ("This DISCONNECT asks for Session Expiry "
+                                    "%s, but the CONNECT had 0: a non-zero "
+                                    "expiry here is a Protocol Error (5.0 "
+                                    "§3.14.2.2.2), so the broker will not "
+                                    "take it as a normal DISCONNECT%s.", e,
+                                    m->has_will ? " and the will stays due"
+                                                : "");
+          }
         GString *out = g_string_new (NULL);
         if (!prof->server_disconnect)
           /* 3.1.1: no reason codes, and any DISCONNECT deletes the will. */
