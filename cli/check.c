@@ -106,6 +106,7 @@ typedef struct {
   const char *faults_on;
   gboolean json, quiet, explain, list_rules;
   const CliSource *source;
+  gboolean report;
 } CheckOutput;
 
 /* The verdict line of random mode, from its report. */
@@ -186,8 +187,8 @@ check_random (const SesScript *script, SesCheckOptions *o,
       if (!cli_write_counterexample (script, f->trail, NULL, out->source,
                                      out->dir, stem,
                                      note, i == 0 && !out->quiet && !out->json,
-                                     out->explain, NULL, NULL, &first,
-                                     &error))
+                                     out->explain, out->report, NULL, NULL,
+                                     &first, &error))
         {
           cli_error ("%s", error->message);
           g_string_free (first.text, TRUE);
@@ -247,6 +248,7 @@ cli_check (int argc, char **argv)
   g_autofree char *max_failures = NULL;
   gboolean bfs = FALSE, dfs = FALSE, json = FALSE, quiet = FALSE;
   gboolean explain = FALSE, random = FALSE, no_swarm = FALSE;
+  gboolean report = FALSE;
   gboolean no_shrink = FALSE, coverage = FALSE, no_reduction = FALSE;
   gboolean embed = FALSE;
   g_autofree char *faults_on = NULL;
@@ -321,6 +323,9 @@ cli_check (int argc, char **argv)
       "Print the result as one JSON object", NULL },
     { "explain", 'e', 0, G_OPTION_ARG_NONE, &explain,
       "Explain each step of a counterexample", NULL },
+    { "report", 0, 0, G_OPTION_ARG_NONE, &report,
+      "Write the counterexample as report.html, to step through in a "
+      "browser", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
       "No progress, no counterexample timeline", NULL },
     { NULL },
@@ -467,7 +472,7 @@ cli_check (int argc, char **argv)
       ro.progress_data = &pr;
       CheckOutput co = { path, dir,
                          faults_on_names->len ? faults_on_names->str : NULL,
-                         json, quiet, explain, coverage, &source };
+                         json, quiet, explain, coverage, &source, report };
       return check_random (script, &o, &ro, &co);
     }
 
@@ -509,8 +514,8 @@ cli_check (int argc, char **argv)
       : NULL;
   if (st.violation
       && !cli_write_counterexample (script, trail, NULL, &source, dir, NULL,
-                                    note, !quiet && !json, explain, render,
-                                    diagrams, &first, &error))
+                                    note, !quiet && !json, explain, report,
+                                    render, diagrams, &first, &error))
     {
       cli_error ("%s", error->message);
       return EXIT_USAGE;

@@ -18,6 +18,7 @@
 
 #include "checker.h"
 #include "common.h"
+#include "explain.h"
 
 /* ---- options and errors ------------------------------------------------- */
 
@@ -302,26 +303,42 @@ cli_scenario_name (const char *path)
 
 /* ---- what is printed ---------------------------------------------------- */
 
-/* The timeline as printed: each observation, and with --explain a plain
- * sentence under it. */
+/* The timeline as printed: each observation, with --explain the reason
+ * under it, and the state tables where they were taken (all of them with
+ * state, else only those taken at chosen times). */
 void
-cli_print_timeline (const char *header, SesMqtt *mqtt, gboolean explain)
+cli_print_timeline (const char *header, SesMqtt *mqtt, gboolean explain,
+                    const SesSnapshots *snaps, gboolean state)
 {
   SesMqttConfig *cfg = ses_mqtt_config (mqtt);
   const GArray *obs = ses_mqtt_log (mqtt);
+  g_autoptr (GPtrArray) why = explain ? ses_explain_run (mqtt, snaps) : NULL;
+  const GPtrArray *list = snaps != NULL ? ses_snapshots_list (snaps) : NULL;
+  guint k = 0;
   fputs (header, stdout);
-  for (guint i = 0; i < obs->len; i++)
+  for (guint i = 0; i <= obs->len; i++)
     {
+      for (; list != NULL && k < list->len; k++)
+        {
+          const SesSnapshot *s = g_ptr_array_index (list, k);
+          if (s->after > i)
+            break;
+          /* The empty state at the start says nothing. */
+          if (s->chosen || (state && s->after > 0))
+            {
+              g_autofree char *t = ses_snapshot_to_text (s, "  | ");
+              fputs (t, stdout);
+            }
+        }
+      if (i == obs->len)
+        break;
       const SesObs *o = &g_array_index (obs, SesObs, i);
       g_autofree char *line = ses_obs_describe (o, ses_mqtt_config_strings (cfg),
                                                 ses_mqtt_config_labels (cfg));
       puts (line);
-      if (!explain)
-        continue;
-      g_autofree char *why = ses_obs_explain (o, ses_mqtt_config_strings (cfg),
-                                              ses_mqtt_config_labels (cfg));
-      if (why != NULL)
-        printf ("    %s\n", why);
+      const char *w = why != NULL ? g_ptr_array_index (why, i) : NULL;
+      if (w != NULL)
+        printf ("    %s\n", w);
     }
 }
 
@@ -417,14 +434,17 @@ cli_write_counterexample (const SesScript *script, const SesTrail *trail,
                           const char *raw_trail, const CliSource *source,
                           const char *dir,
                           const char *stem, const char *note, gboolean print,
-                          gboolean explain, const char *render,
-                          const char *diagrams, CliViolation *first,
-                          GError **error)
+                          gboolean explain, gboolean report,
+                          const char *render, const char *diagrams,
+                          CliViolation *first, GError **error)
 {
   SesInvariants *inv = NULL;
   g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (SesWorld) world = ses_check_replay_noted (script, trail, &inv,
-                                                       notes, error);
+  /* The narration and the report read the state after each step. */
+  g_autoptr (SesSnapshots) snaps = NULL;
+  g_autoptr (SesWorld) world = ses_check_replay_stepwise (
+      script, trail, (print && explain) || report ? cli_snapshot_step : NULL,
+      &snaps, &inv, notes, error);
   if (world == NULL)
     return FALSE;
   SesMqtt *mqtt = ses_mqtt_from_world (world);
@@ -446,7 +466,7 @@ cli_write_counterexample (const SesScript *script, const SesTrail *trail,
     }
   if (print)
     {
-      cli_print_timeline (header, mqtt, explain);
+      cli_print_timeline (header, mqtt, explain, snaps, FALSE);
       /* As run prints it: an expected violation says so. */
       if (first->violated)
         printf ((ses_script_expected_violations (script)
@@ -490,6 +510,19 @@ cli_write_counterexample (const SesScript *script, const SesTrail *trail,
       gboolean marked = cli_first_mark (inv, &mark);
       ok = ses_diagram_write_all (mqtt, diagrams ? diagrams : "all", render,
                                   dir, marked ? &mark : NULL, error);
+    }
+  if (ok && report)
+    {
+      g_autofree char *meta = g_strdup_printf (
+          "%s, seed %" G_GUINT64_FORMAT ", a trail of %u choices, sessim %s",
+          trail->scenario, trail->seed, trail->choices->len, SESSIM_VERSION);
+      g_autofree char *html = cli_report_html (script, NULL, mqtt, snaps,
+                                               inv, FALSE, "Counterexample",
+                                               meta, error);
+      g_autofree char *rname = stem ? g_strdup_printf ("%s.report.html", stem)
+                                    : g_strdup ("report.html");
+      g_autofree char *rp = g_build_filename (dir, rname, NULL);
+      ok = html != NULL && cli_write_file (rp, html, -1, error);
     }
   ses_invariants_free (inv);
   return ok;

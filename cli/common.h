@@ -12,6 +12,7 @@
 #include "invariant.h"
 #include "mqtt.h"
 #include "script.h"
+#include "snapshot.h"
 #include "trail.h"
 
 /* One meaning in every command. */
@@ -81,8 +82,12 @@ char *cli_scenario_name (const char *path);
 
 /* ---- what is printed ---- */
 
+/* snaps (nullable) gives the explanations the state before each step;
+ * with state, or for snapshots taken at chosen times, their tables are
+ * printed where they were taken. */
 void cli_print_timeline (const char *header, SesMqtt *mqtt,
-                         gboolean explain);
+                         gboolean explain, const SesSnapshots *snaps,
+                         gboolean state);
 /* (transfer full) */
 char *cli_describe_violation (const SesViolation *x);
 gboolean cli_first_mark (SesInvariants *inv, SesDiagramMark *mark);
@@ -119,7 +124,8 @@ gboolean cli_write_counterexample (const SesScript *script,
                                    const CliSource *source, const char *dir,
                                    const char *stem, const char *note,
                                    gboolean print, gboolean explain,
-                                   const char *render, const char *diagrams,
+                                   gboolean report, const char *render,
+                                   const char *diagrams,
                                    CliViolation *first, GError **error);
 
 /* ---- interrupts ---- */
@@ -146,6 +152,10 @@ typedef struct {
   const char *render;       /* diagrams: NULL, dot, svg or png */
   const char *diagrams;     /* lifecycle, sequence or all */
   guint64 max_steps;
+  gboolean state;           /* print the state tables in the timeline */
+  const GArray *state_at;   /* (element-type SesTime) (nullable) times to
+                               print them at, ascending */
+  gboolean report;          /* write report.html */
 } RunOptions;
 
 typedef struct {
@@ -161,8 +171,28 @@ RunResult cli_run_one (const char *path, const RunOptions *o);
 /* lifecycle, sequence or all. */
 gboolean cli_diagrams_valid (const char *what);
 
+/* ---- teaching outputs (cli/teach.c) ---- */
+
+/* Parses --state-at values into times, ascending, each once; FALSE with a
+ * message in why. */
+gboolean cli_parse_state_at (char **texts, GArray *times, char **why);
+gint cli_compare_time (gconstpointer a, gconstpointer b);
+/* A SesCheckStepFunc: data is a SesSnapshots ** made on the first call. */
+void cli_snapshot_step (SesWorld *world, gpointer data);
+/* The canonical JSON of the state the run ended in. (transfer full) */
+char *cli_final_state (SesMqtt *mqtt, const SesSnapshots *snaps,
+                       SesTime now);
+/* report.html for a run (with_expectations; source: the scenario's text,
+ * for the expectations' lines, nullable) or a counterexample.
+ * (transfer full) */
+char *cli_report_html (const SesScript *script, const char *source,
+                       SesMqtt *mqtt, const SesSnapshots *snaps,
+                       SesInvariants *inv, gboolean with_expectations,
+                       const char *kind, const char *meta, GError **error);
+
 /* The subcommands, one file each; argv[0] is the command's name. */
 int cli_check (int argc, char **argv);
+int cli_compare (int argc, char **argv);
 int cli_example (int argc, char **argv);
 int cli_examples (int argc, char **argv);
 /* The built-in examples, one line each (examples, list examples). */

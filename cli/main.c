@@ -34,6 +34,8 @@ cli_version (int argc, char **argv)
 static const Command commands[] = {
   { "check", "explore every placement of faults (or walk random seeds); "
     "counterexamples", cli_check },
+  { "compare", "run a scenario under combinations of settings and compare "
+    "the outcomes", cli_compare },
   { "example", "run a built-in example and print its timeline", cli_example },
   { "examples", "list the built-in examples", cli_examples },
   { "list", "list variants, invariants or examples", cli_list },

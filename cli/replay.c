@@ -81,7 +81,7 @@ int
 cli_replay (int argc, char **argv)
 {
   g_autofree char *out = NULL;
-  gboolean explain = FALSE, quiet = FALSE, force = FALSE;
+  gboolean explain = FALSE, quiet = FALSE, force = FALSE, report = FALSE;
   g_autofree char *render = NULL;
   g_autofree char *diagrams = NULL;
   GOptionEntry entries[] = {
@@ -94,6 +94,8 @@ cli_replay (int argc, char **argv)
       "WHAT" },
     { "explain", 'e', 0, G_OPTION_ARG_NONE, &explain,
       "Explain each step in a plain sentence", NULL },
+    { "report", 0, 0, G_OPTION_ARG_NONE, &report,
+      "Also write report.html, to step through in a browser", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
       "Do not print the timeline, only the verdict", NULL },
     { "force", 0, 0, G_OPTION_ARG_NONE, &force,
@@ -159,7 +161,8 @@ cli_replay (int argc, char **argv)
   CliViolation first = { .text = violation };
   if (!cli_write_counterexample (script, trail, raw, NULL, dir, stem, NULL,
                                  !quiet,
-                                 explain, render, diagrams, &first, &error))
+                                 explain, report, render, diagrams, &first,
+                                 &error))
     {
       cli_error ("%s: %s", argv[1], error->message);
       return EXIT_USAGE;

@@ -106,7 +106,9 @@ cli_run_one (const char *path, const RunOptions *o)
   gboolean quiet = o->quiet, explain = o->explain;
   RunResult r = { .name = cli_scenario_name (path), .status = EXIT_OK };
   g_autoptr (GError) error = NULL;
-  g_autoptr (SesScript) script = cli_load_script (path, NULL, NULL, &error);
+  g_autofree char *source = NULL;
+  g_autoptr (SesScript) script = cli_load_script (path, &source, NULL,
+                                                  &error);
   if (script == NULL)
     {
       print_load_error (error);
@@ -127,25 +129,45 @@ cli_run_one (const char *path, const RunOptions *o)
   SesTime until = ses_script_until (script);
   guint64 steps = 0;
   gboolean complete = TRUE, interrupted = FALSE;
-  while (ses_world_step (world, until))
+  SesMqtt *mqtt = ses_mqtt_from_world (world);
+  /* What each side holds, after every step that changes it and at the
+   * chosen times: for the tables, the narration and the report. */
+  gboolean want_state = o->state || o->state_at != NULL;
+  g_autoptr (SesSnapshots) snaps = NULL;
+  if (want_state || o->report || (explain && !quiet))
     {
-      if (cli_interrupted)
+      snaps = ses_snapshots_new (mqtt);
+      ses_snapshots_update (snaps, ses_world_now (world));
+    }
+  guint next_at = 0;
+  for (;;)
+    {
+      SesTime stop = until;
+      if (o->state_at != NULL && next_at < o->state_at->len)
         {
-          interrupted = TRUE;
-          break;
+          SesTime t = g_array_index (o->state_at, SesTime, next_at);
+          if (until == SES_TIME_NONE || t < until)
+            stop = t;
         }
-      if (++steps >= o->max_steps)
+      while (complete && !interrupted && ses_world_step (world, stop))
         {
-          complete = FALSE;
-          break;
+          if (snaps != NULL)
+            ses_snapshots_update (snaps, ses_world_now (world));
+          if (cli_interrupted)
+            interrupted = TRUE;
+          else if (++steps >= o->max_steps)
+            complete = FALSE;
         }
+      if (!complete || interrupted || stop == until)
+        break;
+      ses_snapshots_take_at (snaps, stop);
+      next_at++;
     }
   /* Expectations and the checks that need the end of the run are about a
    * run that ended: a run cut short is judged only on what broke in it. */
   gboolean at_end = complete && !interrupted;
   if (at_end)
     ses_invariants_finish (inv);
-  SesMqtt *mqtt = ses_mqtt_from_world (world);
 
   g_autoptr (GArray) failures = g_array_new (FALSE, FALSE,
                                              sizeof (SesExpectFailure));
@@ -167,7 +189,12 @@ cli_run_one (const char *path, const RunOptions *o)
       path, seed);
   g_autofree char *log = ses_mqtt_log_text (mqtt);
   g_autofree char *text = g_strconcat (header, log, NULL);
-  g_autofree char *jsonl = ses_mqtt_log_jsonl (mqtt);
+  /* With the state asked for, its records go between the events. */
+  g_autofree char *jsonl = want_state
+      ? ses_snapshots_merge_jsonl (snaps, mqtt, o->state)
+      : ses_mqtt_log_jsonl (mqtt);
+  g_autofree char *final_state = cli_final_state (mqtt, snaps,
+                                                  ses_world_now (world));
   GString *summary = g_string_new ("{\"scenario\":");
   ses_json_append_string (summary, path);
   g_string_append (summary, ",\"title\":");
@@ -192,15 +219,17 @@ cli_run_one (const char *path, const RunOptions *o)
                           ",\"packets\":%" G_GUINT64_FORMAT
                           ",\"accepted\":%" G_GUINT64_FORMAT
                           ",\"delivered\":%" G_GUINT64_FORMAT
-                          ",\"state\":\"%016" G_GINT64_MODIFIER "x\"}\n",
+                          ",\"state\":\"%016" G_GINT64_MODIFIER "x\""
+                          ",\"final_state\":%s}\n",
                           at_end ? "true" : "false",
                           interrupted ? "\"interrupted\":true," : "",
                           ses_world_steps (world), n->packets, n->published,
-                          n->delivered, ses_world_fingerprint (world));
+                          n->delivered, ses_world_fingerprint (world),
+                          final_state);
 
   if (!quiet)
     {
-      cli_print_timeline (header, mqtt, explain);
+      cli_print_timeline (header, mqtt, explain, snaps, o->state);
       /* A scenario that shows a deliberately wrong variant passes because
        * the bug showed: say where. */
       for (guint i = 0; i < expected_seen->len; i++)
@@ -215,6 +244,16 @@ cli_run_one (const char *path, const RunOptions *o)
                                                    o->render, dir,
                                                    marked ? &mark : NULL,
                                                    &werr));
+  if (written && o->report)
+    {
+      g_autofree char *meta = g_strdup_printf (
+          "%s, seed %" G_GUINT64_FORMAT ", sessim %s", path, seed,
+          SESSIM_VERSION);
+      g_autofree char *html = cli_report_html (script, source, mqtt, snaps,
+                                               inv, TRUE, "Run", meta, &werr);
+      g_autofree char *rp = g_build_filename (dir, "report.html", NULL);
+      written = html != NULL && cli_write_file (rp, html, -1, &werr);
+    }
   g_string_free (summary, TRUE);
   ses_invariants_free (inv);
   if (!written)
@@ -287,7 +326,17 @@ cli_run (int argc, char **argv)
   g_autofree char *render = NULL;
   g_autofree char *diagrams = NULL;
   g_autofree char *max_steps = NULL;
+  gboolean state = FALSE, report = FALSE;
+  g_auto (GStrv) state_at = NULL;
   GOptionEntry entries[] = {
+    { "state", 0, 0, G_OPTION_ARG_NONE, &state,
+      "Print what the broker holds per session and what each client holds, "
+      "after each step that changes it (also into trace.jsonl)", NULL },
+    { "state-at", 0, 0, G_OPTION_ARG_STRING_ARRAY, &state_at,
+      "Print the same tables at this virtual time (repeatable)", "TIME" },
+    { "report", 0, 0, G_OPTION_ARG_NONE, &report,
+      "Also write report.html, to step through the run in a browser",
+      NULL },
     { "render", 'r', 0, G_OPTION_ARG_STRING, &render,
       "Also draw the run's diagrams: dot, svg or png", "FORMAT" },
     { "diagrams", 0, 0, G_OPTION_ARG_STRING, &diagrams,
@@ -332,10 +381,16 @@ cli_run (int argc, char **argv)
     diagrams = g_strdup ("all");
   if (!cli_diagrams_valid (diagrams))
     return cli_usage_error ("--diagrams takes lifecycle, sequence or all");
+  g_autoptr (GArray) times = g_array_new (FALSE, FALSE, sizeof (SesTime));
+  g_autofree char *why = NULL;
+  if (!cli_parse_state_at (state_at, times, &why))
+    return cli_usage_error ("%s", why);
   RunOptions opts = {
     .out_dir = out_dir, .format = format, .quiet = quiet || argc > 2,
     .explain = explain, .render = render, .diagrams = diagrams,
     .max_steps = 5000000, .verdict = argc == 2,
+    .state = state, .state_at = times->len > 0 ? times : NULL,
+    .report = report,
   };
   if (!cli_option_u64 ("--max-steps", max_steps, 1, G_MAXUINT64,
                        &opts.max_steps)

@@ -321,11 +321,16 @@ choice_note (const SesScript *script, SesWorld *world, const SesChoice *c,
                           what != NULL ? what + 1 : line);
 }
 
+static SesWorld *replay (const SesScript *script, const SesTrail *trail,
+                         SesCheckStepFunc on_step, gpointer data,
+                         SesInvariants **inv_out, GPtrArray *notes,
+                         GError **error);
+
 SesWorld *
 ses_check_replay (const SesScript *script, const SesTrail *trail,
                   SesInvariants **inv_out, GError **error)
 {
-  return ses_check_replay_noted (script, trail, inv_out, NULL, error);
+  return replay (script, trail, NULL, NULL, inv_out, NULL, error);
 }
 
 SesWorld *
@@ -333,11 +338,31 @@ ses_check_replay_noted (const SesScript *script, const SesTrail *trail,
                         SesInvariants **inv_out, GPtrArray *notes,
                         GError **error)
 {
+  return replay (script, trail, NULL, NULL, inv_out, notes, error);
+}
+
+SesWorld *
+ses_check_replay_stepwise (const SesScript *script, const SesTrail *trail,
+                           SesCheckStepFunc on_step, gpointer data,
+                           SesInvariants **inv_out, GPtrArray *notes,
+                           GError **error)
+{
+  return replay (script, trail, on_step, data, inv_out, notes, error);
+}
+
+/* The replay itself: notes and on_step are each optional. */
+static SesWorld *
+replay (const SesScript *script, const SesTrail *trail,
+        SesCheckStepFunc on_step, gpointer data, SesInvariants **inv_out,
+        GPtrArray *notes, GError **error)
+{
   SesWorld *world = ses_mqtt_world_new (ses_script_config (script),
                                         trail->seed);
   SesInvariants *inv = ses_invariants_new (
       world, ses_script_disabled_invariants (script));
   g_autoptr (GArray) choices = g_array_new (FALSE, FALSE, sizeof (SesChoice));
+  if (on_step != NULL)
+    on_step (world, data);
   for (guint i = 0; i < trail->choices->len; i++)
     {
       const SesChoice *want = &g_array_index (trail->choices, SesChoice, i);
@@ -363,6 +388,8 @@ ses_check_replay_noted (const SesScript *script, const SesTrail *trail,
       if (notes != NULL)
         g_ptr_array_add (notes, choice_note (script, world, &taken, when,
                                              before));
+      if (on_step != NULL)
+        on_step (world, data);
     }
   /* The explorer judges the end only in end states; so does the replay. */
   g_array_set_size (choices, 0);

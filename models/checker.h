@@ -83,6 +83,15 @@ SesWorld *ses_check_replay (const SesScript *script, const SesTrail *trail,
 SesWorld *ses_check_replay_noted (const SesScript *script,
                                   const SesTrail *trail, SesInvariants **inv,
                                   GPtrArray *notes, GError **error);
+/* The same as ses_check_replay_noted (notes nullable), calling on_step
+ * (nullable) with the world once before the first choice and once after
+ * each (to snapshot the state as it goes). */
+typedef void (*SesCheckStepFunc) (SesWorld *world, gpointer data);
+SesWorld *ses_check_replay_stepwise (const SesScript *script,
+                                     const SesTrail *trail,
+                                     SesCheckStepFunc on_step, gpointer data,
+                                     SesInvariants **inv, GPtrArray *notes,
+                                     GError **error);
 
 /* The MQTT versions the scenario's clients speak, as bits 1 << version
  * (for ses_coverage_new). */

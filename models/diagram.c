@@ -1559,6 +1559,34 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
   return ses_dot_to_string (dot);
 }
 
+GArray *
+ses_diagram_sequence_rows (SesMqtt *mqtt, const SesDiagramMark *mark)
+{
+  SesMqttConfig *cfg = ses_mqtt_config (mqtt);
+  Seq q = { .mqtt = mqtt, .cfg = cfg,
+            .n_clients = ses_mqtt_config_n_clients (cfg) };
+  q.rows = g_array_new (FALSE, FALSE, sizeof (Row));
+  g_array_set_clear_func (q.rows, row_clear);
+  q.arrows = g_array_new (FALSE, FALSE, sizeof (Arrow));
+  q.pending = g_new0 (GArray *, q.n_clients * 2);
+  for (guint i = 0; i < q.n_clients * 2; i++)
+    q.pending[i] = g_array_new (FALSE, FALSE, sizeof (guint));
+  q.link = g_byte_array_new ();
+  q.link_now = g_new0 (guint8, MAX (q.n_clients, 1));
+  seq_collect (&q, mark);
+  GArray *out = g_array_sized_new (FALSE, FALSE, sizeof (guint), q.rows->len);
+  for (guint r = 0; r < q.rows->len; r++)
+    g_array_append_val (out, g_array_index (q.rows, Row, r).obs);
+  g_array_unref (q.rows);
+  g_array_unref (q.arrows);
+  for (guint i = 0; i < q.n_clients * 2; i++)
+    g_array_unref (q.pending[i]);
+  g_free (q.pending);
+  g_byte_array_unref (q.link);
+  g_free (q.link_now);
+  return out;
+}
+
 /* ---- files --------------------------------------------------------------- */
 
 gboolean

@@ -32,6 +32,10 @@ char *ses_diagram_lifecycle_dot (SesMqtt *mqtt, guint32 session);
 char *ses_diagram_generic_lifecycle_dot (SesMqttVersion version);
 /* The message sequence of the run; mark may be NULL. */
 char *ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark);
+/* The observation each row of that diagram shows, row by row (element-type
+ * guint): row r is drawn as the nodes "t<r>" and "l<lifeline>_r<r>", so a
+ * viewer of the SVG can find the row of a step. (transfer full) */
+GArray *ses_diagram_sequence_rows (SesMqtt *mqtt, const SesDiagramMark *mark);
 
 /* The name a session's lifecycle file goes by: the label of the first
  * client declared with its ClientId, made safe for a file name.

@@ -244,3 +244,78 @@ ses_expect_check (const SesScript *script, SesMqtt *mqtt, GArray *failures)
     }
   return held;
 }
+
+/* The observation that decided e: the last one the verdict looks at.
+ * Counting and "never" verdicts are decided only by the end of the run. */
+static guint
+decided_at (const SesExpectation *e, SesMqtt *mqtt)
+{
+  const GArray *log = ses_mqtt_log (mqtt);
+  guint32 session = ses_mqtt_client_session (mqtt, e->client);
+  guint at = log->len;
+  gint seen = 0;
+  for (guint i = 0; i < log->len; i++)
+    {
+      const SesObs *o = &g_array_index (log, SesObs, i);
+      switch (e->kind)
+        {
+        case SES_EXPECT_CONNACK:
+          if (o->kind == SES_OBS_RECEIVE && !o->by_broker
+              && o->client == e->client && o->pkt.type == SES_PKT_CONNACK
+              && (e->nth == 0 || ++seen == e->nth))
+            at = i + 1;
+          break;
+        case SES_EXPECT_RECEIVES:
+          if (o->kind == SES_OBS_DELIVER && o->client == e->client)
+            for (guint k = 0; k < e->payloads->len; k++)
+              if (strcmp (payload_of (mqtt, o),
+                          g_ptr_array_index (e->payloads, k)) == 0)
+                at = i + 1;
+          break;
+        case SES_EXPECT_WILL:
+          if (o->kind == SES_OBS_WILL_PUBLISHED && o->session == session
+              && seen++ == 0)
+            at = i + 1;
+          break;
+        case SES_EXPECT_SESSION:
+          /* At a time: decided by the last step at or before it. */
+          if (e->at_us != SES_TIME_NONE && o->time_us <= e->at_us)
+            at = i + 1;
+          else if (e->at_us != SES_TIME_NONE && at == log->len)
+            at = i;
+          break;
+        case SES_EXPECT_DISCONNECT:
+          if (o->kind == SES_OBS_RECEIVE && !o->by_broker
+              && o->client == e->client && o->pkt.type == SES_PKT_DISCONNECT
+              && o->pkt.reason == e->value && seen++ == 0)
+            at = i + 1;
+          break;
+        default:
+          break;
+        }
+    }
+  return at;
+}
+
+GArray *
+ses_expect_verdicts (const SesScript *script, SesMqtt *mqtt)
+{
+  const GArray *expectations = ses_script_expectations (script);
+  GArray *out = g_array_new (FALSE, TRUE, sizeof (SesExpectVerdict));
+  g_array_set_clear_func (out, ses_expect_verdict_clear);
+  for (guint i = 0; i < expectations->len; i++)
+    {
+      const SesExpectation *e = &g_array_index (expectations, SesExpectation, i);
+      SesExpectVerdict v = { e->line, check_one (e, mqtt), 0 };
+      v.step = decided_at (e, mqtt);
+      g_array_append_val (out, v);
+    }
+  return out;
+}
+
+void
+ses_expect_verdict_clear (gpointer data)
+{
+  SesExpectVerdict *v = data;
+  g_clear_pointer (&v->failure, g_free);
+}

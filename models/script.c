@@ -18,6 +18,7 @@ struct _SesScript {
   SesTime until_us;
   char *title;
   GString *teaches;
+  GArray *questions;    /* (element-type SesQuestion) */
   GArray *expectations; /* (element-type SesExpectation) */
   GArray *action_lines; /* (element-type guint) */
   guint32 disabled;     /* invariants switched off */
@@ -77,6 +78,7 @@ ses_script_free (SesScript *script)
   ses_mqtt_config_unref (script->cfg);
   g_free (script->title);
   g_string_free (script->teaches, TRUE);
+  g_array_unref (script->questions);
   g_array_unref (script->expectations);
   g_array_unref (script->action_lines);
   g_free (script);
@@ -110,6 +112,20 @@ const char *
 ses_script_teaches (const SesScript *script)
 {
   return script->teaches->str;
+}
+
+const GArray *
+ses_script_questions (const SesScript *script)
+{
+  return script->questions;
+}
+
+static void
+clear_question (gpointer data)
+{
+  SesQuestion *q = data;
+  g_clear_pointer (&q->question, g_free);
+  g_clear_pointer (&q->answer, g_free);
 }
 
 const GArray *
@@ -341,6 +357,39 @@ parse_header (Parser *p, const char *kw)
         g_string_append_c (p->script->teaches, '\n');
       g_string_append (p->script->teaches, tok (p, i)->text);
     }
+  return TRUE;
+}
+
+/* question "…" "answer…" [at=TIME]: a question for the reader whose
+ * answer the run shows (at TIME, when given). */
+static gboolean
+parse_question (Parser *p)
+{
+  const SesToken *q = tok (p, 1), *a = tok (p, 2), *at = tok (p, 3);
+  if (q == NULL || q->kind != SES_TOK_STRING)
+    return fail_at (p, q != NULL ? q->col : end_col (p),
+                    "'question' takes the question as a quoted string");
+  if (a == NULL || a->kind != SES_TOK_STRING)
+    return fail_at (p, a != NULL ? a->col : end_col (p),
+                    "'question' takes the answer as a second quoted string");
+  SesQuestion qn = { g_strdup (q->text), g_strdup (a->text), SES_TIME_NONE };
+  if (at != NULL)
+    {
+      gboolean ok = at->kind == SES_TOK_OPTION && strcmp (at->text, "at") == 0;
+      if (!ok || tok (p, 4) != NULL)
+        {
+          clear_question (&qn);
+          return fail_at (p, (ok ? tok (p, 4) : at)->col,
+                          "after the answer, 'question' takes only at=TIME");
+        }
+      if (!duration_value (p, at->value, at->value_col, FALSE, &qn.at_us,
+                           NULL))
+        {
+          clear_question (&qn);
+          return FALSE;
+        }
+    }
+  g_array_append_val (p->script->questions, qn);
   return TRUE;
 }
 
@@ -968,8 +1017,8 @@ parse_at (Parser *p)
 /* ---- every: repeated actions ------------------------------------------- */
 
 static const char *const statement_keywords[] = {
-  "mqtt", "seed", "title", "teaches", "until", "broker", "client", "at",
-  "every", "expect", "invariant", "check", NULL,
+  "mqtt", "seed", "title", "teaches", "question", "until", "broker",
+  "client", "at", "every", "expect", "invariant", "check", NULL,
 };
 
 static gboolean
@@ -1500,6 +1549,8 @@ parse_statement (Parser *p)
       || strcmp (kw, "title") == 0 || strcmp (kw, "teaches") == 0
       || strcmp (kw, "until") == 0)
     return parse_header (p, kw);
+  if (strcmp (kw, "question") == 0)
+    return parse_question (p);
   if (strcmp (kw, "broker") == 0)
     return parse_broker (p);
   if (strcmp (kw, "client") == 0)
@@ -1554,6 +1605,8 @@ ses_script_load (const char *path, const char *contents, gsize length,
   script->seed = 1;
   script->until_us = SES_TIME_NONE;
   script->teaches = g_string_new (NULL);
+  script->questions = g_array_new (FALSE, TRUE, sizeof (SesQuestion));
+  g_array_set_clear_func (script->questions, clear_question);
   script->expectations = g_array_new (FALSE, FALSE, sizeof (SesExpectation));
   g_array_set_clear_func (script->expectations, clear_expectation);
   script->action_lines = g_array_new (FALSE, FALSE, sizeof (guint));

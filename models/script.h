@@ -67,6 +67,15 @@ SesTime ses_script_until (const SesScript *script);
 const char *ses_script_title (const SesScript *script);
 /* What it teaches, lines joined with '\n'; may be empty. */
 const char *ses_script_teaches (const SesScript *script);
+/* A question for the reader (`question "…" "…" at=TIME`): the report
+ * hides the answer until asked. */
+typedef struct {
+  char *question;
+  char *answer;
+  SesTime at_us;   /* the moment the run shows it, or SES_TIME_NONE */
+} SesQuestion;
+/* (element-type SesQuestion) in file order */
+const GArray *ses_script_questions (const SesScript *script);
 /* (element-type SesExpectation) */
 const GArray *ses_script_expectations (const SesScript *script);
 /* Invariants the scenario switched off: bit (1 << SesInvariantId). */
