@@ -68,6 +68,7 @@ client_clear (gpointer p)
   SesSnapClient *c = p;
   g_array_unref (c->unacked);
   g_array_unref (c->incoming);
+  g_array_unref (c->believed);
 }
 
 static GArray *
@@ -173,7 +174,15 @@ read_client (SesMqtt *m, guint index, SesSnapClient *out)
     .state = c->state < G_N_ELEMENTS (states) ? states[c->state] : "?",
     .unacked = msg_array (),
     .incoming = g_array_new (FALSE, FALSE, sizeof (guint16)),
+    .believed = g_array_new (FALSE, FALSE, sizeof (SesSnapSub)),
   };
+  for (guint i = 0; i < c->believed->len; i++)
+    {
+      const SesSubscription *sub = &g_array_index (c->believed,
+                                                   SesSubscription, i);
+      SesSnapSub b = { ses_intern_get (cfg->strings, sub->filter), sub->qos };
+      g_array_append_val (out->believed, b);
+    }
   for (guint i = 0; i < c->outgoing->len; i++)
     {
       SesSnapMsg sm = snap_flight (cfg, &g_array_index (c->outgoing, SesFlight,
@@ -303,6 +312,14 @@ body_json (const SesSnapshot *snap)
       for (guint k = 0; k < c->incoming->len; k++)
         g_string_append_printf (out, "%s%u", k ? "," : "",
                                 g_array_index (c->incoming, guint16, k));
+      g_string_append (out, "],\"believes_subscribed\":[");
+      for (guint k = 0; k < c->believed->len; k++)
+        {
+          const SesSnapSub *b = &g_array_index (c->believed, SesSnapSub, k);
+          g_string_append (out, k ? ",{\"filter\":" : "{\"filter\":");
+          ses_json_append_string (out, b->filter);
+          g_string_append_printf (out, ",\"qos\":%u}", b->qos);
+        }
       g_string_append (out, "]}");
     }
   g_string_append (out, "]}");
@@ -507,7 +524,7 @@ static const char *const session_heads[] = {
   "waiting", "QoS 2 in", "will",
 };
 static const char *const client_heads[] = {
-  "client", "link", "own unacked", "QoS 2 in",
+  "client", "link", "own unacked", "QoS 2 in", "believes subscribed",
 };
 
 char *
@@ -554,6 +571,7 @@ ses_snapshot_to_text (const SesSnapshot *snap, const char *prefix)
       g_ptr_array_add (cells, g_strdup (c->state));
       g_ptr_array_add (cells, msgs_words (c->unacked, TRUE));
       g_ptr_array_add (cells, ids_words (c->incoming));
+      g_ptr_array_add (cells, subs_words (c->believed));
     }
   append_table (out, indent, cells, G_N_ELEMENTS (client_heads));
   g_ptr_array_free (cells, TRUE);
@@ -629,6 +647,7 @@ ses_snapshot_to_html (const SesSnapshot *snap)
       html_cell (out, c->state, NULL);
       html_cell_take (out, msgs_words (c->unacked, TRUE));
       html_cell_take (out, ids_words (c->incoming));
+      html_cell_take (out, subs_words (c->believed));
       g_string_append (out, "</tr>");
     }
   g_string_append (out, "</tbody></table>");

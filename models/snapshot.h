@@ -60,6 +60,8 @@ typedef struct {
   const char *state;   /* "offline", "connecting", "online" */
   GArray *unacked;     /* (element-type SesSnapMsg) own QoS 1/2 outgoing */
   GArray *incoming;    /* (element-type guint16) QoS 2 ids before PUBREL */
+  GArray *believed;    /* (element-type SesSnapSub) the subscriptions it
+                          believes its session holds (from SUBACKs) */
 } SesSnapClient;
 
 typedef struct {
