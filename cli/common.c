@@ -18,6 +18,7 @@
 
 #include "checker.h"
 #include "common.h"
+#include "tracejson.h"
 
 /* ---- options and errors ------------------------------------------------- */
 
@@ -434,8 +435,10 @@ cli_write_counterexample (const SesScript *script, const SesTrail *trail,
       trail->choices->len);
   g_autofree char *log = ses_mqtt_log_text (mqtt);
   g_autofree char *text = g_strconcat (header, log, NULL);
-  g_autofree char *jsonl = ses_mqtt_log_jsonl (mqtt);
   const GArray *v = ses_invariants_violations (inv);
+  g_autofree char *jsonl = cli_trace_jsonl (script, trail->scenario, NULL, 0,
+                                            trail->seed, mqtt, v, NULL,
+                                            ses_world_now (world), TRUE);
   if (v->len > 0)
     {
       const SesViolation *x = &g_array_index (v, SesViolation, 0);
@@ -544,4 +547,23 @@ int
 cli_interrupt_status (void)
 {
   return 128 + cli_interrupted;
+}
+
+char *
+cli_trace_jsonl (const SesScript *script, const char *path,
+                 const char *source, gsize length, guint64 seed,
+                 SesMqtt *mqtt, const GArray *violations,
+                 const GArray *failures, SesTime end_us, gboolean complete)
+{
+  g_autofree char *bytes = NULL;
+  if (source == NULL && g_file_get_contents (path, &bytes, &length, NULL))
+    source = bytes;
+  g_autofree char *digest = source != NULL
+                                ? ses_tracejson_digest (source, length) : NULL;
+  SesTraceHeader h = {
+    .program_version = SESSIM_VERSION, .scenario = path, .sha256 = digest,
+    .seed = seed, .disabled = ses_script_disabled_invariants (script),
+    .expected = ses_script_expected_violations (script),
+  };
+  return ses_tracejson_run (mqtt, &h, violations, failures, end_us, complete);
 }

@@ -95,6 +95,16 @@ const char *cli_status_word (int status);
  * "the expected violation of NAME was found". (transfer full) */
 char *cli_expected_found (const char *invariant);
 
+/* The run as trace.jsonl: a header with the scenario's digest (of source,
+ * its bytes, or when NULL of the file at path, read again) and whole
+ * configuration, the events, violations and the scenario's failed
+ * expectations (element-type SesExpectFailure) (nullable).
+ * (transfer full) */
+char *cli_trace_jsonl (const SesScript *script, const char *path,
+                       const char *source, gsize length, guint64 seed,
+                       SesMqtt *mqtt, const GArray *violations,
+                       const GArray *failures, SesTime end_us,
+                       gboolean complete);
 guint64 cli_proc_kib (const char *file, const char *key);
 guint64 cli_peak_rss_kib (void);
 

@@ -106,7 +106,10 @@ cli_run_one (const char *path, const RunOptions *o)
   gboolean quiet = o->quiet, explain = o->explain;
   RunResult r = { .name = cli_scenario_name (path), .status = EXIT_OK };
   g_autoptr (GError) error = NULL;
-  g_autoptr (SesScript) script = cli_load_script (path, NULL, NULL, &error);
+  g_autofree char *source = NULL;
+  gsize source_length = 0;
+  g_autoptr (SesScript) script = cli_load_script (path, &source,
+                                                  &source_length, &error);
   if (script == NULL)
     {
       print_load_error (error);
@@ -151,6 +154,13 @@ cli_run_one (const char *path, const RunOptions *o)
                                              sizeof (SesExpectFailure));
   g_array_set_clear_func (failures, ses_expect_failure_clear);
   guint held = at_end ? ses_expect_check (script, mqtt, failures) : 0;
+  /* trace.jsonl records the scenario's own failed expectations; broken
+   * invariants, expected or not, come from the monitor. */
+  g_autofree char *jsonl = cli_trace_jsonl (script, path, source,
+                                            source_length, seed, mqtt,
+                                            ses_invariants_violations (inv),
+                                            failures, ses_world_now (world),
+                                            at_end);
   g_autoptr (GPtrArray) expected_seen = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GString) broken = g_string_new (NULL);
   g_autoptr (GString) found = g_string_new (NULL);
@@ -167,7 +177,6 @@ cli_run_one (const char *path, const RunOptions *o)
       path, seed);
   g_autofree char *log = ses_mqtt_log_text (mqtt);
   g_autofree char *text = g_strconcat (header, log, NULL);
-  g_autofree char *jsonl = ses_mqtt_log_jsonl (mqtt);
   GString *summary = g_string_new ("{\"scenario\":");
   ses_json_append_string (summary, path);
   g_string_append (summary, ",\"title\":");
