@@ -18,6 +18,7 @@
 
 #include "checker.h"
 #include "common.h"
+#include "expect.h"
 #include "tracejson.h"
 
 /* ---- options and errors ------------------------------------------------- */
@@ -566,4 +567,55 @@ cli_trace_jsonl (const SesScript *script, const char *path,
     .expected = ses_script_expected_violations (script),
   };
   return ses_tracejson_run (mqtt, &h, violations, failures, end_us, complete);
+}
+
+/* Turns broken invariants into failures, except those the scenario
+ * expects (`expect violation NAME`); at the end of a run (at_end), an
+ * expected one that never broke is a failure too. Adds the names of the
+ * invariants broken unexpectedly to broken and of those expected and
+ * found to found. Returns how many expected violations held. */
+guint
+cli_judge_invariants (guint32 expected, SesInvariants *inv, gboolean at_end,
+                      GArray *failures, GPtrArray *expected_seen,
+                      GString *broken, GString *found)
+{
+  guint32 seen = 0;
+  const GArray *v = ses_invariants_violations (inv);
+  for (guint i = 0; i < v->len; i++)
+    {
+      const SesViolation *x = &g_array_index (v, SesViolation, i);
+      gboolean again = (seen & (1u << x->id)) != 0;
+      seen |= 1u << x->id;
+      if (expected & (1u << x->id))
+        {
+          g_ptr_array_add (expected_seen, cli_describe_violation (x));
+          continue;
+        }
+      if (!again)
+        g_string_append_printf (broken, "%s%s", broken->len ? ", " : "",
+                                ses_invariant_name (x->id));
+      SesExpectFailure f = { 0, cli_describe_violation (x) };
+      g_array_append_val (failures, f);
+    }
+  guint held = 0;
+  for (guint id = 0; id < SES_INV_COUNT; id++)
+    {
+      if (!(expected & (1u << id)))
+        continue;
+      if (seen & (1u << id))
+        {
+          held++;
+          g_string_append_printf (found, "%s%s", found->len ? ", " : "",
+                                  ses_invariant_name ((SesInvariantId) id));
+          continue;
+        }
+      if (!at_end)
+        continue;
+      SesExpectFailure f = {
+        0, g_strdup_printf ("expected invariant %s to break, but it held",
+                            ses_invariant_name ((SesInvariantId) id)),
+      };
+      g_array_append_val (failures, f);
+    }
+  return held;
 }

@@ -47,58 +47,6 @@ print_load_error (const GError *error)
     cli_print_located (error->message);
 }
 
-/* Turns broken invariants into failures, except those the scenario
- * expects (`expect violation NAME`); at the end of a run (at_end), an
- * expected one that never broke is a failure too. Adds the names of the
- * invariants broken unexpectedly to broken and of those expected and
- * found to found. Returns how many expected violations held. */
-static guint
-judge_invariants (const SesScript *script, SesInvariants *inv,
-                  gboolean at_end, GArray *failures,
-                  GPtrArray *expected_seen, GString *broken, GString *found)
-{
-  guint32 expected = ses_script_expected_violations (script);
-  guint32 seen = 0;
-  const GArray *v = ses_invariants_violations (inv);
-  for (guint i = 0; i < v->len; i++)
-    {
-      const SesViolation *x = &g_array_index (v, SesViolation, i);
-      gboolean again = (seen & (1u << x->id)) != 0;
-      seen |= 1u << x->id;
-      if (expected & (1u << x->id))
-        {
-          g_ptr_array_add (expected_seen, cli_describe_violation (x));
-          continue;
-        }
-      if (!again)
-        g_string_append_printf (broken, "%s%s", broken->len ? ", " : "",
-                                ses_invariant_name (x->id));
-      SesExpectFailure f = { 0, cli_describe_violation (x) };
-      g_array_append_val (failures, f);
-    }
-  guint held = 0;
-  for (guint id = 0; id < SES_INV_COUNT; id++)
-    {
-      if (!(expected & (1u << id)))
-        continue;
-      if (seen & (1u << id))
-        {
-          held++;
-          g_string_append_printf (found, "%s%s", found->len ? ", " : "",
-                                  ses_invariant_name ((SesInvariantId) id));
-          continue;
-        }
-      if (!at_end)
-        continue;
-      SesExpectFailure f = {
-        0, g_strdup_printf ("expected invariant %s to break, but it held",
-                            ses_invariant_name ((SesInvariantId) id)),
-      };
-      g_array_append_val (failures, f);
-    }
-  return held;
-}
-
 RunResult
 cli_run_one (const char *path, const RunOptions *o)
 {
@@ -164,8 +112,9 @@ cli_run_one (const char *path, const RunOptions *o)
   g_autoptr (GPtrArray) expected_seen = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GString) broken = g_string_new (NULL);
   g_autoptr (GString) found = g_string_new (NULL);
-  held += judge_invariants (script, inv, at_end, failures, expected_seen,
-                            broken, found);
+  held += cli_judge_invariants (ses_script_expected_violations (script), inv,
+                                at_end, failures, expected_seen, broken,
+                                found);
   SesDiagramMark mark;
   gboolean marked = cli_first_mark (inv, &mark);
   r.expectations = held + failures->len;
@@ -196,15 +145,19 @@ cli_run_one (const char *path, const RunOptions *o)
       g_string_append_c (summary, '}');
     }
   const SesMqttCounters *n = ses_mqtt_counters (mqtt);
+  /* "steps" counts what the traces and diagrams number (one per
+   * observation, docs/trace-format.md); "events" the world's events. */
   g_string_append_printf (summary,
-                          "],\"complete\":%s,%s\"steps\":%" G_GUINT64_FORMAT
+                          "],\"complete\":%s,%s\"steps\":%u"
+                          ",\"events\":%" G_GUINT64_FORMAT
                           ",\"packets\":%" G_GUINT64_FORMAT
                           ",\"accepted\":%" G_GUINT64_FORMAT
                           ",\"delivered\":%" G_GUINT64_FORMAT
                           ",\"state\":\"%016" G_GINT64_MODIFIER "x\"}\n",
                           at_end ? "true" : "false",
                           interrupted ? "\"interrupted\":true," : "",
-                          ses_world_steps (world), n->packets, n->published,
+                          ses_mqtt_log (mqtt)->len, ses_world_steps (world),
+                          n->packets, n->published,
                           n->delivered, ses_world_fingerprint (world));
 
   if (!quiet)

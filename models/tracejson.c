@@ -1743,8 +1743,14 @@ ses_tracejson_read_file (const char *path, GError **error)
   g_autoptr (GError) e = NULL;
   if (!g_file_get_contents (path, &text, &length, &e))
     {
+      /* GLib's message repeats the path, in typographic quotes. */
+      const char *why = e->code == G_FILE_ERROR_NOENT
+                            ? "No such file or directory"
+                        : e->code == G_FILE_ERROR_ACCES ? "Permission denied"
+                        : e->code == G_FILE_ERROR_ISDIR ? "Is a directory"
+                                                        : e->message;
       g_set_error (error, SES_ERROR, SES_ERROR_IO, "%s: cannot read: %s",
-                   path, e->message);
+                   path, why);
       return NULL;
     }
   return ses_tracejson_read (path, text, length, error);

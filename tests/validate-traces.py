@@ -7,7 +7,8 @@ Every record must validate against docs/trace-schema.json (JSON Schema
 draft 2020-12, python3-jsonschema), and the steps must agree across the
 outputs: the header is step 0, events are steps 1..N in order (step k is
 line k of trace.txt after its header line), violations and expectations
-carry a step of 1..N+1, and the end record is step N+1. Exit status 0 when
+carry a step of 1..N+1, the end record is step N+1, and summary.json
+counts N steps. Exit status 0 when
 every trace passes, 1 otherwise, naming each failure."""
 import json
 import os
@@ -21,7 +22,7 @@ except ImportError:
     sys.exit("validate-traces: python3-jsonschema is missing (.ci/deps)")
 
 
-def check_trace(validator, jsonl, text, name):
+def check_trace(validator, jsonl, text, summary, name):
     errors = []
     lines = jsonl.split("\n")
     if lines[-1] != "":
@@ -52,6 +53,9 @@ def check_trace(validator, jsonl, text, name):
         if r.get("type") in ("violation", "expectation") \
            and not 1 <= r["step"] <= n + 1:
             errors.append(f"a {r['type']} at step {r['step']} outside 1..{n + 1}")
+    if summary.get("steps") != n:
+        errors.append(f"summary.json counts {summary.get('steps')} steps, "
+                      f"trace.jsonl {n}")
     text_lines = text.split("\n")[1:-1]
     if len(text_lines) != n:
         errors.append(f"trace.txt has {len(text_lines)} steps, "
@@ -111,7 +115,9 @@ def main():
                 jsonl = f.read()
             with open(os.path.join(out, name, "trace.txt")) as f:
                 text = f.read()
-            failures += check_trace(validator, jsonl, text, name)
+            with open(os.path.join(out, name, "summary.json")) as f:
+                summary = json.load(f)
+            failures += check_trace(validator, jsonl, text, summary, name)
             print(f"ok {name}")
     for f in failures:
         print(f, file=sys.stderr)
