@@ -7,7 +7,9 @@
  *     valid UTF-8, with LINE an existing line of the input, COL >= 1, and
  *     the line shown with a caret;
  *   - what is read writes back (header and events) to text that reads back
- *     and writes again to the same bytes.
+ *     and writes again to the same bytes;
+ *   - what is read can be judged (the invariant monitor fed with it, as
+ *     `sessim judge` does) without a crash.
  * The replayer (fuzz-replay-tracejson) runs corpus-tracejson/ as a test,
  * under ASan and UBSan in CI's sanitizer build. */
 #include "fuzz-scenario.h"
@@ -18,6 +20,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "invariant.h"
 #include "tracejson.h"
 
 static void G_GNUC_NORETURN
@@ -82,5 +85,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (back->obs->len != t->obs->len || back->seed != t->seed
       || back->disabled != t->disabled || back->expected != t->expected)
     oracle_failed ("a trace written back lost records", again);
+  /* What reads is judged, as `sessim judge` would: the monitor must take
+   * any trace the reader accepts without crashing. */
+  g_autoptr (SesInvariants) inv = ses_invariants_new_for_config (t->cfg,
+                                                                 t->disabled);
+  for (guint i = 0; i < t->obs->len; i++)
+    ses_invariants_observe (inv, &g_array_index (t->obs, SesObs, i));
+  ses_invariants_finish_at (inv, t->end_us);
+  (void) ses_invariants_violations (inv);
   return 0;
 }
