@@ -1215,18 +1215,18 @@ read_msg (Reader *r, JsonObject *o, SesPacket *p)
       return TRUE;
     }
   g_auto (GStrv) parts = g_strsplit (m, ".", 2);
-  guint64 origin, seq = 0;
+  guint n_clients = ses_mqtt_config_n_clients (r->t->cfg);
+  guint64 origin = 0, seq = 0;
   gboolean will = parts[0] != NULL && parts[1] != NULL
                   && strcmp (parts[1], "will") == 0;
-  if (parts[0] == NULL || parts[1] == NULL
-      || !g_ascii_string_to_unsigned (parts[0], 10, 0,
-                                      ses_mqtt_config_n_clients (r->t->cfg)
-                                        ? ses_mqtt_config_n_clients (r->t->cfg)
-                                            - 1 : 0,
-                                      &origin, NULL)
-      || ses_mqtt_config_n_clients (r->t->cfg) == 0
-      || (!will && !g_ascii_string_to_unsigned (parts[1], 10, 0, G_MAXUINT32,
-                                                &seq, NULL)))
+  /* The origin indexes the clients (the judge keeps per-publisher state). */
+  gboolean ok = parts[0] != NULL && parts[1] != NULL && n_clients > 0
+                && g_ascii_string_to_unsigned (parts[0], 10, 0, n_clients - 1,
+                                               &origin, NULL)
+                && (will || g_ascii_string_to_unsigned (parts[1], 10, 0,
+                                                        G_MAXUINT32, &seq,
+                                                        NULL));
+  if (!ok)
     return fail_at (r, col_of (r, "msg"), "\"msg\" must be CLIENT.SEQ or "
                     "CLIENT.will, CLIENT the index of a client in the "
                     "header");
@@ -1462,8 +1462,8 @@ read_event (Reader *r, JsonObject *o, guint64 step)
                     r->last_step + 1);
   SesObs obs;
   memset (&obs, 0, sizeof obs);
-  static const char *kinds[SES_OBS_NOTE + 1];
-  static const char *causes[SES_CAUSE_RECONNECT + 1];
+  const char *kinds[SES_OBS_NOTE + 1] = { NULL };
+  const char *causes[SES_CAUSE_RECONNECT + 1] = { NULL };
   for (guint i = 1; i <= SES_OBS_NOTE; i++)
     kinds[i] = ses_obs_kind_name ((SesObsKind) i);
   for (guint i = 1; i <= SES_CAUSE_RECONNECT; i++)
@@ -1540,7 +1540,7 @@ read_event (Reader *r, JsonObject *o, guint64 step)
 static gboolean
 read_violation (Reader *r, JsonObject *o, guint64 step)
 {
-  static const char *names[SES_INV_COUNT];
+  const char *names[SES_INV_COUNT];
   for (guint i = 0; i < SES_INV_COUNT; i++)
     names[i] = ses_invariant_name ((SesInvariantId) i);
   guint id = 0;
