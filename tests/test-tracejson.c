@@ -298,6 +298,33 @@ test_refused_with_place (void **state)
   assert_int_equal (later->obs->len, 1);
 }
 
+/* Other record types (session snapshots, ...) go through the same writer,
+ * keep the common members first, and a reader skips them. */
+static void
+test_extra_record_types (void **state)
+{
+  (void) state;
+  g_autoptr (SesTraceJson) base = read_trace (HEADER EVENT1);
+  g_autoptr (SesTraceWriter) w = ses_trace_writer_new (base->cfg);
+  SesTraceHeader h = { .program_version = "x", .seed = 1 };
+  ses_trace_writer_header (w, &h);
+  ses_trace_writer_obs (w, 1, &g_array_index (base->obs, SesObs, 0));
+  JsonBuilder *b = ses_trace_writer_begin_record (w, "state", 1, 5);
+  json_builder_set_member_name (b, "sessions");
+  json_builder_begin_array (b);
+  json_builder_end_array (b);
+  ses_trace_writer_end_record (w);
+  ses_trace_writer_end (w, 2, 7, TRUE, 0, 0);
+  g_autofree char *text = ses_trace_writer_finish (w);
+  assert_non_null (strstr (text, "\n{\"type\":\"state\",\"step\":1,"
+                                 "\"t_us\":5,\"time\":\"0.000005s\","
+                                 "\"sessions\":[]}\n"));
+  g_autoptr (SesTraceJson) t = read_trace (text);
+  assert_int_equal (t->obs->len, 1);
+  assert_true (t->has_end);
+  assert_int_equal (t->end_us, 7);
+}
+
 int
 main (void)
 {
@@ -307,6 +334,7 @@ main (void)
     cmocka_unit_test (test_v311_has_no_v5_fields),
     cmocka_unit_test (test_violation_records),
     cmocka_unit_test (test_refused_with_place),
+    cmocka_unit_test (test_extra_record_types),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
