@@ -27,11 +27,25 @@ static const char *const fault_names[] = {
   "broker-restart",
 };
 
+/* SesResubscribe, as the scenario language spells it. */
+static const char *const resubscribe_names[] = {
+  "new-session", "always", "never",
+};
+
 static const char *const action_names[] = {
   NULL, "connect", "disconnect", "subscribe", "unsubscribe", "publish",
   "cut", "half-open-broker", "half-open-client", "crash", "restart",
   "hold-acks", "release-acks",
 };
+
+/* Events where either end may be the one that acted. */
+static gboolean
+has_side (SesObsKind kind)
+{
+  return kind == SES_OBS_SEND || kind == SES_OBS_RECEIVE
+         || kind == SES_OBS_LOST || kind == SES_OBS_CONNECTION_LOST
+         || kind == SES_OBS_CUT_LOST;
+}
 
 /* The number an event's `arg` means, named for the reader of the trace. */
 static const char *
@@ -230,6 +244,9 @@ put_client (SesTraceWriter *w, JsonBuilder *b, guint index)
   else
     json_builder_add_null_value (b);
   put_bool (b, "persistent_store", c->persistent_store);
+  put_string (b, "resubscribe",
+              (guint) c->resubscribe < G_N_ELEMENTS (resubscribe_names)
+                ? resubscribe_names[c->resubscribe] : "?");
   put_int (b, "reconnect_delay_us", c->reconnect_delay_us);
   put_int (b, "latency_us", c->latency_us);
   put_variants (b, c->variants);
@@ -520,8 +537,7 @@ ses_trace_writer_obs (SesTraceWriter *w, guint64 step, const SesObs *obs)
   put_time (b, obs->time_us);
   put_string (b, "actor", label_of (w->cfg, obs->client));
   put_string (b, "event", ses_obs_kind_name ((SesObsKind) obs->kind));
-  if (obs->kind == SES_OBS_SEND || obs->kind == SES_OBS_RECEIVE
-      || obs->kind == SES_OBS_LOST || obs->kind == SES_OBS_CONNECTION_LOST)
+  if (has_side ((SesObsKind) obs->kind))
     put_string (b, "side", obs->by_broker ? "broker" : "client");
   if (obs->session != G_MAXUINT32)
     put_int (b, "session", obs->session);
@@ -530,11 +546,13 @@ ses_trace_writer_obs (SesTraceWriter *w, guint64 step, const SesObs *obs)
                               && fault_names[obs->cause] != NULL
                             ? fault_names[obs->cause] : "?");
   else if (obs->cause != SES_CAUSE_NONE)
-    put_string (b, "cause", ses_cause_name ((SesCause) obs->cause));
+    put_string (b, "cause", ses_obs_cause_name (obs));
   if (obs->arg != 0)
     put_int (b, arg_name ((SesObsKind) obs->kind), obs->arg);
   if (obs->pkt.type != 0)
-    put_packet (w, b, &obs->pkt, client_is_v5 (w, obs->client));
+    put_packet (w, b, &obs->pkt, obs->version != 0
+                                   ? obs->version == SES_MQTT_5
+                                   : client_is_v5 (w, obs->client));
   if (obs->rule != NULL)
     put_string (b, "rule", obs->rule);
   finish_record (w);
@@ -1050,6 +1068,7 @@ read_client (Reader *r, JsonObject *o)
   ses_client_config_init (&c, v);
   gint64 expiry = 0, ka = 0, rmax = 0, reconnect = 0, latency = 0;
   gboolean has_expiry = FALSE;
+  guint resubscribe = 0;
   if (!get_clean (r, o, v, &c.clean)
       || !get_int (r, o, "session_expiry_s", 0, G_MAXUINT32, v == SES_MQTT_5,
                    TRUE, &expiry, &has_expiry)
@@ -1059,6 +1078,8 @@ read_client (Reader *r, JsonObject *o)
                    FALSE, &rmax, NULL)
       || !get_will_ref (r, o, "will", &c.will)
       || !get_bool (r, o, "persistent_store", TRUE, &c.persistent_store)
+      || !get_name (r, o, "resubscribe", TRUE, resubscribe_names,
+                    G_N_ELEMENTS (resubscribe_names), &resubscribe, NULL)
       || !get_int (r, o, "reconnect_delay_us", 0, G_MAXINT64, TRUE, FALSE,
                    &reconnect, NULL)
       || !get_int (r, o, "latency_us", 0, G_MAXINT64, TRUE, FALSE, &latency,
@@ -1073,6 +1094,7 @@ read_client (Reader *r, JsonObject *o)
   c.receive_max = (guint16) rmax;
   c.reconnect_delay_us = reconnect;
   c.latency_us = latency;
+  c.resubscribe = (SesResubscribe) resubscribe;
   guint index = ses_mqtt_config_add_client (r->t->cfg, label, client_id, &c);
   g_hash_table_insert (r->labels, g_strdup (label),
                        GUINT_TO_POINTER (index + 1));
@@ -1462,16 +1484,26 @@ read_event (Reader *r, JsonObject *o, guint64 step)
                     r->last_step + 1);
   SesObs obs;
   memset (&obs, 0, sizeof obs);
-  const char *kinds[SES_OBS_NOTE + 1] = { NULL };
-  const char *causes[SES_CAUSE_RECONNECT + 1] = { NULL };
-  for (guint i = 1; i <= SES_OBS_NOTE; i++)
-    kinds[i] = ses_obs_kind_name ((SesObsKind) i);
-  for (guint i = 1; i <= SES_CAUSE_RECONNECT; i++)
-    causes[i] = ses_cause_name ((SesCause) i);
+  /* Every kind and cause the model names ("?" past the last one). */
+  const char *kinds[64] = { NULL };
+  const char *causes[64] = { NULL };
+  guint n_kinds = 1, n_causes = 1;
+  while (n_kinds < G_N_ELEMENTS (kinds)
+         && strcmp (ses_obs_kind_name ((SesObsKind) n_kinds), "?") != 0)
+    {
+      kinds[n_kinds] = ses_obs_kind_name ((SesObsKind) n_kinds);
+      n_kinds++;
+    }
+  while (n_causes < G_N_ELEMENTS (causes)
+         && strcmp (ses_cause_name ((SesCause) n_causes), "?") != 0)
+    {
+      causes[n_causes] = ses_cause_name ((SesCause) n_causes);
+      n_causes++;
+    }
   static const char *const sides[] = { "client", "broker" };
   gint64 t = 0, session = 0, arg = 0;
   guint kind = 0, cause = 0, side = 0;
-  gboolean has_session = FALSE, has_side = FALSE;
+  gboolean has_session = FALSE, side_given = FALSE;
   const char *rule;
   JsonObject *packet;
   if (!get_int (r, o, "t_us", 0, G_MAXINT64, TRUE, FALSE, &t, NULL))
@@ -1480,16 +1512,14 @@ read_event (Reader *r, JsonObject *o, guint64 step)
     return fail_at (r, col_of (r, "t_us"), "time goes back: %" G_GINT64_FORMAT
                     " us after %" G_GINT64_FORMAT " us", t, r->last_time);
   if (!get_client (r, o, "actor", TRUE, TRUE, &obs.client)
-      || !get_name (r, o, "event", TRUE, kinds, G_N_ELEMENTS (kinds), &kind,
-                    NULL)
-      || !get_name (r, o, "side", FALSE, sides, 2, &side, &has_side)
+      || !get_name (r, o, "event", TRUE, kinds, n_kinds, &kind, NULL)
+      || !get_name (r, o, "side", FALSE, sides, 2, &side, &side_given)
       || !get_int (r, o, "session", 0,
                    (gint64) ses_mqtt_config_n_sessions (r->t->cfg) - 1, FALSE,
                    FALSE, &session, &has_session))
     return FALSE;
-  gboolean sided = kind == SES_OBS_SEND || kind == SES_OBS_RECEIVE
-                   || kind == SES_OBS_LOST || kind == SES_OBS_CONNECTION_LOST;
-  if (sided != has_side)
+  gboolean sided = has_side ((SesObsKind) kind);
+  if (sided != side_given)
     return fail_at (r, col_of (r, sided ? "event" : "side"), sided
                     ? "a %s event needs a \"side\"" : "a %s event has no "
                     "\"side\"", kinds[kind]);
@@ -1502,9 +1532,18 @@ read_event (Reader *r, JsonObject *o, guint64 step)
                      G_N_ELEMENTS (fault_names), &cause, NULL))
         return FALSE;
     }
-  else if (!get_name (r, o, "cause", FALSE, causes, G_N_ELEMENTS (causes),
-                      &cause, NULL))
-    return FALSE;
+  else
+    {
+      /* A 3.1.1 trace names the clean-start cause after its flag. */
+      const char *c;
+      if (!get_str (r, o, "cause", FALSE, FALSE, &c))
+        return FALSE;
+      if (c != NULL && strcmp (c, "clean-session") == 0)
+        cause = SES_CAUSE_CLEAN_START;
+      else if (!get_name (r, o, "cause", FALSE, causes, n_causes, &cause,
+                          NULL))
+        return FALSE;
+    }
   if (!get_int (r, o, arg_name ((SesObsKind) kind), 0, G_MAXUINT32, FALSE,
                 FALSE, &arg, NULL)
       || !get_object (r, o, "packet", FALSE, FALSE, &packet)
@@ -1516,6 +1555,10 @@ read_event (Reader *r, JsonObject *o, guint64 step)
   obs.session = has_session ? (guint32) session : G_MAXUINT32;
   obs.by_broker = side == 1;
   obs.arg = (guint32) arg;
+  /* As the model records it: the protocol of the client concerned. */
+  if (obs.client < ses_mqtt_config_n_clients (r->t->cfg))
+    obs.version = (guint8) ses_mqtt_config_client (r->t->cfg,
+                                                   obs.client)->version;
   if (packet == NULL)
     obs.pkt.origin = G_MAXUINT32;
   else

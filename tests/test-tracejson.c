@@ -166,6 +166,7 @@ test_v311_has_no_v5_fields (void **state)
   assert_null (strstr (a.jsonl, "reason_code"));
   assert_null (strstr (a.jsonl, "\"session_expiry_s\""));
   assert_null (strstr (a.jsonl, "clean_start"));
+  assert_null (strstr (a.jsonl, "clean-start"));
   assert_null (strstr (a.jsonl, "message_expiry_s"));
   assert_non_null (strstr (a.jsonl, "\"return_code\":0"));
   assert_non_null (strstr (a.jsonl, "\"clean_session\":false"));
@@ -226,7 +227,8 @@ test_violation_records (void **state)
   "\"variants\":[]},\"wills\":[],\"clients\":[{\"label\":\"sub\","           \
   "\"client_id\":\"s\",\"protocol\":\"5.0\",\"clean_start\":true,"           \
   "\"session_expiry_s\":null,\"keep_alive_s\":60,\"receive_max\":0,"          \
-  "\"will\":null,\"persistent_store\":false,\"reconnect_delay_us\":0,"        \
+  "\"will\":null,\"persistent_store\":false,\"resubscribe\":\"never\","   \
+  "\"reconnect_delay_us\":0,"                                              \
   "\"latency_us\":10000,\"variants\":[]}],\"timeline\":[]}\n"
 #define EVENT1                                                               \
   "{\"type\":\"event\",\"step\":1,\"t_us\":5,\"actor\":\"sub\","              \
