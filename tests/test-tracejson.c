@@ -24,13 +24,14 @@ compare_paths (gconstpointer a, gconstpointer b)
 }
 
 /* The bundled scenarios, sorted: the .scn files of scenarios/ and of
- * scenarios/variants/. */
+ * scenarios/variants/ and hazards/. */
 static GPtrArray *
 scenario_paths (void)
 {
   GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
   const char *dirs[] = { SOURCE_ROOT "/scenarios",
-                         SOURCE_ROOT "/scenarios/variants" };
+                         SOURCE_ROOT "/scenarios/variants",
+                         SOURCE_ROOT "/scenarios/hazards" };
   for (guint d = 0; d < G_N_ELEMENTS (dirs); d++)
     {
       g_autoptr (GDir) dir = g_dir_open (dirs[d], 0, NULL);
