@@ -19,6 +19,8 @@
 #include "checker.h"
 #include "common.h"
 #include "explain.h"
+#include "expect.h"
+#include "tracejson.h"
 
 /* ---- options and errors ------------------------------------------------- */
 
@@ -454,8 +456,11 @@ cli_write_counterexample (const SesScript *script, const SesTrail *trail,
       trail->choices->len);
   g_autofree char *log = ses_mqtt_log_text (mqtt);
   g_autofree char *text = g_strconcat (header, log, NULL);
-  g_autofree char *jsonl = ses_mqtt_log_jsonl (mqtt);
   const GArray *v = ses_invariants_violations (inv);
+  g_autofree char *jsonl = cli_trace_jsonl (script, trail->scenario, NULL, 0,
+                                            trail->seed, mqtt, v, NULL,
+                                            ses_world_now (world), TRUE,
+                                            NULL, FALSE);
   if (v->len > 0)
     {
       const SesViolation *x = &g_array_index (v, SesViolation, 0);
@@ -577,4 +582,80 @@ int
 cli_interrupt_status (void)
 {
   return 128 + cli_interrupted;
+}
+
+char *
+cli_trace_jsonl (const SesScript *script, const char *path,
+                 const char *source, gsize length, guint64 seed,
+                 SesMqtt *mqtt, const GArray *violations,
+                 const GArray *failures, SesTime end_us, gboolean complete,
+                 const SesSnapshots *snaps, gboolean all_states)
+{
+  g_autofree char *bytes = NULL;
+  if (source == NULL && g_file_get_contents (path, &bytes, &length, NULL))
+    source = bytes;
+  g_autofree char *digest = source != NULL
+                                ? ses_tracejson_digest (source, length) : NULL;
+  SesTraceHeader h = {
+    .program_version = SESSIM_VERSION, .scenario = path, .sha256 = digest,
+    .seed = seed, .disabled = ses_script_disabled_invariants (script),
+    .expected = ses_script_expected_violations (script),
+  };
+  SesSnapshotsCursor cursor = { snaps, all_states, 0 };
+  return ses_tracejson_run_with (mqtt, &h, violations, failures, end_us,
+                                 complete,
+                                 snaps != NULL ? ses_snapshots_trace_extra
+                                               : NULL,
+                                 &cursor);
+}
+
+/* Turns broken invariants into failures, except those the scenario
+ * expects (`expect violation NAME`); at the end of a run (at_end), an
+ * expected one that never broke is a failure too. Adds the names of the
+ * invariants broken unexpectedly to broken and of those expected and
+ * found to found. Returns how many expected violations held. */
+guint
+cli_judge_invariants (guint32 expected, SesInvariants *inv, gboolean at_end,
+                      GArray *failures, GPtrArray *expected_seen,
+                      GString *broken, GString *found)
+{
+  guint32 seen = 0;
+  const GArray *v = ses_invariants_violations (inv);
+  for (guint i = 0; i < v->len; i++)
+    {
+      const SesViolation *x = &g_array_index (v, SesViolation, i);
+      gboolean again = (seen & (1u << x->id)) != 0;
+      seen |= 1u << x->id;
+      if (expected & (1u << x->id))
+        {
+          g_ptr_array_add (expected_seen, cli_describe_violation (x));
+          continue;
+        }
+      if (!again)
+        g_string_append_printf (broken, "%s%s", broken->len ? ", " : "",
+                                ses_invariant_name (x->id));
+      SesExpectFailure f = { 0, cli_describe_violation (x) };
+      g_array_append_val (failures, f);
+    }
+  guint held = 0;
+  for (guint id = 0; id < SES_INV_COUNT; id++)
+    {
+      if (!(expected & (1u << id)))
+        continue;
+      if (seen & (1u << id))
+        {
+          held++;
+          g_string_append_printf (found, "%s%s", found->len ? ", " : "",
+                                  ses_invariant_name ((SesInvariantId) id));
+          continue;
+        }
+      if (!at_end)
+        continue;
+      SesExpectFailure f = {
+        0, g_strdup_printf ("expected invariant %s to break, but it held",
+                            ses_invariant_name ((SesInvariantId) id)),
+      };
+      g_array_append_val (failures, f);
+    }
+  return held;
 }

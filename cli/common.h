@@ -100,6 +100,28 @@ const char *cli_status_word (int status);
  * "the expected violation of NAME was found". (transfer full) */
 char *cli_expected_found (const char *invariant);
 
+/* The run as trace.jsonl: a header with the scenario's digest (of source,
+ * its bytes, or when NULL of the file at path, read again) and whole
+ * configuration, the events, violations and the scenario's failed
+ * expectations (element-type SesExpectFailure) (nullable).
+ * (transfer full) */
+char *cli_trace_jsonl (const SesScript *script, const char *path,
+                       const char *source, gsize length, guint64 seed,
+                       SesMqtt *mqtt, const GArray *violations,
+                       const GArray *failures, SesTime end_us,
+                       gboolean complete, const SesSnapshots *snaps,
+                       gboolean all_states);
+/* Turns broken invariants into failures (element-type SesExpectFailure),
+ * except those in `expected` (bit per SesInvariantId, from `expect
+ * violation NAME`), which go to expected_seen as descriptions; at the end
+ * of a run (at_end), an expected one that never broke is a failure too.
+ * Adds the names of the invariants broken unexpectedly to broken and of
+ * those expected and found to found. Returns how many expected violations
+ * held. `run` and `judge` share it, so they give one verdict. */
+guint cli_judge_invariants (guint32 expected, SesInvariants *inv,
+                            gboolean at_end, GArray *failures,
+                            GPtrArray *expected_seen, GString *broken,
+                            GString *found);
 guint64 cli_proc_kib (const char *file, const char *key);
 guint64 cli_peak_rss_kib (void);
 
@@ -195,6 +217,7 @@ int cli_check (int argc, char **argv);
 int cli_compare (int argc, char **argv);
 int cli_example (int argc, char **argv);
 int cli_examples (int argc, char **argv);
+int cli_judge (int argc, char **argv);
 /* The built-in examples, one line each (examples, list examples). */
 void cli_print_examples (void);
 int cli_list (int argc, char **argv);

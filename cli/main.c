@@ -38,6 +38,7 @@ static const Command commands[] = {
     "the outcomes", cli_compare },
   { "example", "run a built-in example and print its timeline", cli_example },
   { "examples", "list the built-in examples", cli_examples },
+  { "judge", "judge a recorded trace.jsonl with the invariants", cli_judge },
   { "list", "list variants, invariants or examples", cli_list },
   { "merge", "merge the JSON results of check --random shards", cli_merge },
   { "render", "draw session lifecycle and message sequence diagrams",

@@ -47,58 +47,6 @@ print_load_error (const GError *error)
     cli_print_located (error->message);
 }
 
-/* Turns broken invariants into failures, except those the scenario
- * expects (`expect violation NAME`); at the end of a run (at_end), an
- * expected one that never broke is a failure too. Adds the names of the
- * invariants broken unexpectedly to broken and of those expected and
- * found to found. Returns how many expected violations held. */
-static guint
-judge_invariants (const SesScript *script, SesInvariants *inv,
-                  gboolean at_end, GArray *failures,
-                  GPtrArray *expected_seen, GString *broken, GString *found)
-{
-  guint32 expected = ses_script_expected_violations (script);
-  guint32 seen = 0;
-  const GArray *v = ses_invariants_violations (inv);
-  for (guint i = 0; i < v->len; i++)
-    {
-      const SesViolation *x = &g_array_index (v, SesViolation, i);
-      gboolean again = (seen & (1u << x->id)) != 0;
-      seen |= 1u << x->id;
-      if (expected & (1u << x->id))
-        {
-          g_ptr_array_add (expected_seen, cli_describe_violation (x));
-          continue;
-        }
-      if (!again)
-        g_string_append_printf (broken, "%s%s", broken->len ? ", " : "",
-                                ses_invariant_name (x->id));
-      SesExpectFailure f = { 0, cli_describe_violation (x) };
-      g_array_append_val (failures, f);
-    }
-  guint held = 0;
-  for (guint id = 0; id < SES_INV_COUNT; id++)
-    {
-      if (!(expected & (1u << id)))
-        continue;
-      if (seen & (1u << id))
-        {
-          held++;
-          g_string_append_printf (found, "%s%s", found->len ? ", " : "",
-                                  ses_invariant_name ((SesInvariantId) id));
-          continue;
-        }
-      if (!at_end)
-        continue;
-      SesExpectFailure f = {
-        0, g_strdup_printf ("expected invariant %s to break, but it held",
-                            ses_invariant_name ((SesInvariantId) id)),
-      };
-      g_array_append_val (failures, f);
-    }
-  return held;
-}
-
 RunResult
 cli_run_one (const char *path, const RunOptions *o)
 {
@@ -107,8 +55,9 @@ cli_run_one (const char *path, const RunOptions *o)
   RunResult r = { .name = cli_scenario_name (path), .status = EXIT_OK };
   g_autoptr (GError) error = NULL;
   g_autofree char *source = NULL;
-  g_autoptr (SesScript) script = cli_load_script (path, &source, NULL,
-                                                  &error);
+  gsize source_length = 0;
+  g_autoptr (SesScript) script = cli_load_script (path, &source,
+                                                  &source_length, &error);
   if (script == NULL)
     {
       print_load_error (error);
@@ -173,11 +122,20 @@ cli_run_one (const char *path, const RunOptions *o)
                                              sizeof (SesExpectFailure));
   g_array_set_clear_func (failures, ses_expect_failure_clear);
   guint held = at_end ? ses_expect_check (script, mqtt, failures) : 0;
+  /* trace.jsonl records the scenario's own failed expectations; broken
+   * invariants, expected or not, come from the monitor. */
+  g_autofree char *jsonl = cli_trace_jsonl (script, path, source,
+                                            source_length, seed, mqtt,
+                                            ses_invariants_violations (inv),
+                                            failures, ses_world_now (world),
+                                            at_end, want_state ? snaps : NULL,
+                                            o->state);
   g_autoptr (GPtrArray) expected_seen = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GString) broken = g_string_new (NULL);
   g_autoptr (GString) found = g_string_new (NULL);
-  held += judge_invariants (script, inv, at_end, failures, expected_seen,
-                            broken, found);
+  held += cli_judge_invariants (ses_script_expected_violations (script), inv,
+                                at_end, failures, expected_seen, broken,
+                                found);
   SesDiagramMark mark;
   gboolean marked = cli_first_mark (inv, &mark);
   r.expectations = held + failures->len;
@@ -189,10 +147,6 @@ cli_run_one (const char *path, const RunOptions *o)
       path, seed);
   g_autofree char *log = ses_mqtt_log_text (mqtt);
   g_autofree char *text = g_strconcat (header, log, NULL);
-  /* With the state asked for, its records go between the events. */
-  g_autofree char *jsonl = want_state
-      ? ses_snapshots_merge_jsonl (snaps, mqtt, o->state)
-      : ses_mqtt_log_jsonl (mqtt);
   g_autofree char *final_state = cli_final_state (mqtt, snaps,
                                                   ses_world_now (world));
   GString *summary = g_string_new ("{\"scenario\":");
@@ -214,8 +168,11 @@ cli_run_one (const char *path, const RunOptions *o)
       g_string_append_c (summary, '}');
     }
   const SesMqttCounters *n = ses_mqtt_counters (mqtt);
+  /* "steps" counts what the traces and diagrams number (one per
+   * observation, docs/trace-format.md); "events" the world's events. */
   g_string_append_printf (summary,
-                          "],\"complete\":%s,%s\"steps\":%" G_GUINT64_FORMAT
+                          "],\"complete\":%s,%s\"steps\":%u"
+                          ",\"events\":%" G_GUINT64_FORMAT
                           ",\"packets\":%" G_GUINT64_FORMAT
                           ",\"accepted\":%" G_GUINT64_FORMAT
                           ",\"delivered\":%" G_GUINT64_FORMAT
@@ -223,7 +180,8 @@ cli_run_one (const char *path, const RunOptions *o)
                           ",\"final_state\":%s}\n",
                           at_end ? "true" : "false",
                           interrupted ? "\"interrupted\":true," : "",
-                          ses_world_steps (world), n->packets, n->published,
+                          ses_mqtt_log (mqtt)->len, ses_world_steps (world),
+                          n->packets, n->published,
                           n->delivered, ses_world_fingerprint (world),
                           final_state);
 

@@ -1366,8 +1366,9 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
       if (mark->rule != NULL)
         g_string_append_printf (text, "\n%s", mark->rule);
       g_autofree char *when = format_when (mark->time_us);
-      g_string_append_printf (text, "\nat %s, observation %" G_GUINT64_FORMAT,
-                              when, mark->obs_index);
+      /* Numbered as the traces number steps (from 1). */
+      g_string_append_printf (text, "\nat %s, step %" G_GUINT64_FORMAT,
+                              when, mark->obs_index + 1);
       if (mark->message != NULL)
         {
           g_autofree char *msg = wrap_text (mark->message, 44);

@@ -5,6 +5,7 @@
 #include "mqtt-private.h"
 #include "block.h"
 #include "topic.h"
+#include "tracejson.h"
 
 #include <string.h>
 
@@ -837,16 +838,10 @@ ses_mqtt_log_text (SesMqtt *mqtt)
 char *
 ses_mqtt_log_jsonl (SesMqtt *mqtt)
 {
-  GString *out = g_string_new (NULL);
+  g_autoptr (SesTraceWriter) w = ses_trace_writer_new (mqtt->cfg);
   for (guint i = 0; i < mqtt->log->len; i++)
-    {
-      g_autofree char *line = ses_obs_to_json (
-          &g_array_index (mqtt->log, SesObs, i), mqtt->cfg->strings,
-          mqtt->cfg->labels);
-      g_string_append (out, line);
-      g_string_append_c (out, '\n');
-    }
-  return g_string_free (out, FALSE);
+    ses_trace_writer_obs (w, i + 1, &g_array_index (mqtt->log, SesObs, i));
+  return ses_trace_writer_finish (w);
 }
 
 const SesSession *

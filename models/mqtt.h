@@ -170,8 +170,8 @@ void ses_mqtt_set_observer (SesMqtt *mqtt, SesObserver observer,
 void ses_mqtt_set_observer_kinds (SesMqtt *mqtt, guint64 kinds);
 /* The whole log, one ses_obs_describe() line each. (transfer full) */
 char *ses_mqtt_log_text (SesMqtt *mqtt);
-/* The whole log as JSON Lines, one ses_obs_to_json() object each.
- * (transfer full) */
+/* The whole log as the event records of trace.jsonl (tracejson.h), with
+ * no header: one line each. (transfer full) */
 char *ses_mqtt_log_jsonl (SesMqtt *mqtt);
 
 /* Read access for tests, invariants and diagrams. (transfer none) */

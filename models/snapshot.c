@@ -804,32 +804,24 @@ ses_snapshots_after_step (const SesSnapshots *snaps, guint index)
   return ses_snapshots_before (snaps, end);
 }
 
-char *
-ses_snapshots_merge_jsonl (const SesSnapshots *snaps, SesMqtt *mqtt,
-                           gboolean all)
+void
+ses_snapshots_trace_extra (SesTraceWriter *w, guint64 step, gpointer data)
 {
-  SesMqttConfig *cfg = ses_mqtt_config (mqtt);
-  const GArray *log = ses_mqtt_log (mqtt);
-  GString *out = g_string_new (NULL);
-  guint k = 0;
-  for (guint i = 0; i <= log->len; i++)
+  SesSnapshotsCursor *c = data;
+  const GPtrArray *list = c->snaps->list;
+  /* Step N is observation N-1: what was taken after N-1 observations. */
+  for (; c->next < list->len; c->next++)
     {
-      for (; k < snaps->list->len; k++)
-        {
-          const SesSnapshot *s = g_ptr_array_index (snaps->list, k);
-          if (s->after > i)
-            break;
-          if (!all && !s->chosen)
-            continue;
-          g_autofree char *j = ses_snapshot_to_json (s);
-          g_string_append_printf (out, "%s\n", j);
-        }
-      if (i == log->len)
+      const SesSnapshot *s = g_ptr_array_index (list, c->next);
+      if (s->after > step - 1)
         break;
-      g_autofree char *line = ses_obs_to_json (
-          &g_array_index (log, SesObs, i), ses_mqtt_config_strings (cfg),
-          ses_mqtt_config_labels (cfg));
-      g_string_append_printf (out, "%s\n", line);
+      if (!c->all && !s->chosen)
+        continue;
+      /* Numbered as the step it follows, as the trace's other records. */
+      g_autofree char *j = ses_snapshot_to_json (s);
+      g_autofree char *numbered = g_strdup_printf (
+          "{\"type\":\"state\",\"step\":%u,%s", s->after,
+          j + strlen ("{\"type\":\"state\","));
+      ses_trace_writer_line (w, numbered);
     }
-  return g_string_free (out, FALSE);
 }

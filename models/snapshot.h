@@ -12,6 +12,7 @@
 #include <glib.h>
 #include "clock.h"
 #include "mqtt.h"
+#include "tracejson.h"
 
 /* One message copy as a side holds it. Strings are borrowed from the
  * configuration's string table. */
@@ -109,6 +110,17 @@ void ses_snapshots_take_at (SesSnapshots *snaps, SesTime now);
 /* (element-type SesSnapshot*) in the order taken. (transfer none) */
 const GPtrArray *ses_snapshots_list (const SesSnapshots *snaps);
 
+/* Puts a run's state records into its trace.jsonl (see
+ * ses_tracejson_run_with()): each after the observations it follows. all:
+ * every snapshot, else only those taken at chosen times. */
+typedef struct {
+  const SesSnapshots *snaps;
+  gboolean all;
+  guint next;          /* start at 0 */
+} SesSnapshotsCursor;
+void ses_snapshots_trace_extra (SesTraceWriter *w, guint64 step,
+                                gpointer cursor);
+
 /* The snapshot in force before observation index: the last one taken
  * after at most index observations, or NULL. (transfer none) */
 const SesSnapshot *ses_snapshots_before (const SesSnapshots *snaps,
@@ -118,8 +130,4 @@ const SesSnapshot *ses_snapshots_before (const SesSnapshots *snaps,
 const SesSnapshot *ses_snapshots_after_step (const SesSnapshots *snaps,
                                              guint index);
 
-/* The run's JSON Lines with the snapshots' records put in place: each
- * after the observations it follows; all: every snapshot, else only those
- * taken at chosen times. (transfer full) */
-char *ses_snapshots_merge_jsonl (const SesSnapshots *snaps, SesMqtt *mqtt,
-                                 gboolean all);
+
