@@ -65,7 +65,11 @@ static const struct {
     "the Keep Alive, and not for keep alive before then." },
   [SES_INV_COHERENCE] = { "coherence",
     "When a client resumes a session, what it believes the session holds "
-    "(its subscriptions) is what the broker's session holds." },
+    "(its subscriptions) is what the broker's session holds, and a client "
+    "with no state does not resume one." },
+  [SES_INV_COMPLETION] = { "completion",
+    "Once a connected session has nothing on the wire, every QoS 1 and 2 "
+    "exchange it started, in either direction, is complete." },
 };
 
 const char *
@@ -275,7 +279,13 @@ typedef struct {
                             this very slot (the broker never saw it end):
                             the broker's close that follows is the old one's,
                             for packets name no connection */
-  guint8 pad[5];
+  guint8 p_empty_id;     /* the CONNECT had an empty ClientId */
+  guint8 lost_state;     /* crashed without a store since its last
+                            Session Present 0 */
+  guint8 must_close;     /* ... and was told Session Present 1 */
+  guint8 ka_late;        /* a late client keep alive was reported */
+  guint8 pad[1];
+  SesTime last_tx_us;    /* the client last sent something */
 } Peer;
 
 /* A 5.0 connection the broker is taking over, until DISCONNECT 0x8E shows. */
@@ -380,7 +390,7 @@ struct _SesInvariants {
 #if GLIB_SIZEOF_VOID_P == 8
 _Static_assert (sizeof (State) == 120, "State changed: update state_vecs "
                 "or ses_invariants_copy, and state_digest, then this size");
-_Static_assert (sizeof (Peer) == 232, "Peer changed: update peer_vecs and "
+_Static_assert (sizeof (Peer) == 240, "Peer changed: update peer_vecs and "
                 "peer_digest, then this size");
 _Static_assert (sizeof (Sess) == 120, "Sess changed: update sess_vecs and "
                 "sess_digest, then this size");
@@ -972,6 +982,20 @@ check_keep_alive (SesInvariants *inv, SesTime now, guint64 index)
   for (guint32 i = 0; i < inv->n_clients; i++)
     {
       Peer *c = &inv->st.peers[i];
+      /* 3.1.1 [MQTT-3.1.2-23], 5.0 [MQTT-3.1.2-20]: a connected client
+       * sends something within its Keep Alive (the Server Keep Alive when
+       * the broker set one, 5.0 [MQTT-3.2.2-21]). */
+      if (c->client_up && c->connected && c->ka_s != 0 && !c->ka_late
+          && now > c->last_tx_us + (SesTime) c->ka_s * SES_US_PER_S)
+        {
+          g_autofree char *last = ses_time_format (c->last_tx_us);
+          report (inv, SES_INV_KEEP_ALIVE, now, index,
+                  pick (c->v5, "3.1.1 [MQTT-3.1.2-23]", "5.0 [MQTT-3.1.2-20]"),
+                  "%s sent nothing for longer than its Keep Alive of %u s "
+                  "after %s",
+                  label (inv, i), c->ka_s, last);
+          c->ka_late = TRUE;
+        }
       if (!c->broker_up || !c->connected || c->ka_s == 0
           || now <= keep_alive_deadline (c))
         continue;
@@ -1084,6 +1108,7 @@ connect_received (SesInvariants *inv, const SesObs *o, guint64 index)
   else
     c->p_expiry_s = c->p_clean ? 0 : SES_EXPIRY_NEVER;
   const char *id = text (inv, p->client_id);
+  c->p_empty_id = id[0] == '\0';
   /* 3.1.1 [MQTT-3.1.2-6], 5.0 [MQTT-3.1.2-4]: a clean start discards the
    * old session as the CONNECT is processed, its waiting will going out
    * at that end; so does an empty ClientId, which gets a new identifier
@@ -1117,6 +1142,13 @@ connack_sent (SesInvariants *inv, const SesObs *o, guint64 index)
   if (!c->p_pending)
     return;
   c->p_pending = FALSE;
+  if (!v5 && c->p_empty_id && !c->p_clean && p->reason != 0x02)
+    report (inv, SES_INV_SESSION_PRESENT, o->time_us, index,
+            "3.1.1 [MQTT-3.1.3-8]",
+            "the broker answered %s's CONNECT with an empty ClientId and "
+            "Clean Session 0 with return code 0x%02x, not 0x02 (identifier "
+            "rejected)",
+            who, p->reason);
   if (p->reason != 0)
     {
       if (sp)
@@ -1238,7 +1270,17 @@ connack_received (SesInvariants *inv, const SesObs *o, guint64 index)
       c->ids.len = 0;
       c->believed.len = 0;
       c->lost_connack_us = NO_TIME;
+      c->lost_state = FALSE;
       return;
+    }
+  /* 5.0 [MQTT-3.2.2-4]: a client with no session state that is told
+   * Session Present 1 closes the connection (judged when the instant
+   * ends). */
+  if (c->lost_state && c->v5)
+    {
+      c->must_close = TRUE;
+      c->doubt_us = o->time_us;
+      c->doubt_index = index;
     }
   /* coherence: the session resumed holds what the client believes, or
    * the client subscribes again before the instant is out. The reverse
@@ -1273,6 +1315,17 @@ judge_doubts (SesInvariants *inv)
   for (guint32 slot = 0; slot < inv->n_clients; slot++)
     {
       Peer *c = &inv->st.peers[slot];
+      if (c->must_close)
+        {
+          report (inv, SES_INV_COHERENCE, c->doubt_us, c->doubt_index,
+                  "5.0 [MQTT-3.2.2-4]",
+                  "%s, which lost its session state in a crash, was told "
+                  "Session Present 1 and went on with a session it knows "
+                  "nothing of instead of closing the connection",
+                  label (inv, slot));
+          c->must_close = FALSE;
+          c->lost_state = FALSE;
+        }
       if (c->doubted.len == 0)
         continue;
       const Sess *s = &inv->st.sessions[session_of (inv, slot)];
@@ -1464,6 +1517,16 @@ check_forward (SesInvariants *inv, const SesObs *o, guint64 index)
                 "broker accepted it, or the copy was already sent",
                 label (inv, o->client), m, text (inv, p->topic));
       return;
+    }
+  if (p->qos < c->qos && c->unsent > 0)
+    {
+      g_autofree char *m = msg_text (inv, p->origin, p->seq, p->payload);
+      report (inv, SES_INV_SUBSCRIPTION, o->time_us, index,
+              pick (v5, "3.1.1 [MQTT-3.3.5-1]", "5.0 [MQTT-3.3.4-2]"),
+              "the broker sent %s %s at QoS %u, below the %u it owed (the "
+              "lower of the published QoS and the highest granted by its "
+              "matching subscriptions)",
+              label (inv, o->client), m, p->qos, c->qos);
     }
   if (p->qos > c->qos)
     {
@@ -1711,6 +1774,11 @@ on_sent (SesInvariants *inv, const SesObs *o, guint64 index)
   /* A new connection starts with nothing on its wire. */
   if (p->type == SES_PKT_CONNECT && !o->by_broker)
     c->wire[0] = c->wire[1] = 0;
+  if (!o->by_broker)
+    {
+      c->last_tx_us = o->time_us;
+      c->ka_late = FALSE;
+    }
   if (o->kind == SES_OBS_SEND && !keep_alive_packet (p))
     c->wire[o->by_broker ? 1 : 0]++;
   if (o->by_broker)
@@ -1777,6 +1845,8 @@ on_sent (SesInvariants *inv, const SesObs *o, guint64 index)
       }
     case SES_PKT_DISCONNECT:
       c->client_up = FALSE;
+      c->must_close = FALSE;
+      c->lost_state = FALSE;
       break;
     default:
       break;
@@ -1889,6 +1959,7 @@ on_connection_lost (SesInvariants *inv, const SesObs *o, guint64 index)
       return;
     }
   c->client_up = FALSE;
+  c->must_close = FALSE;
   /* A CONNACK sent on this connection and never received: the client
    * does not know what became of its session. */
   if (c->connack_us != NO_TIME && !c->connack_got)
@@ -2053,6 +2124,7 @@ ses_invariants_observe (SesInvariants *inv, const SesObs *o)
           c->ids.len = 0;
           c->believed.len = 0;
           c->asked.len = 0;
+          c->lost_state = TRUE;
           c->lost_connack_us = NO_TIME;
           reset_application (c);
         }
@@ -2492,14 +2564,19 @@ peer_digest (Dig *d, const Peer *c)
                 | (guint64) c->ka_s << 32 | (guint64) c->v5 << 48
                 | (guint64) c->broker_up << 52 | (guint64) c->connected << 54
                 | (guint64) c->client_up << 56
-                | (guint64) c->p_pending << 58 | (guint64) c->old_open << 60);
+                | (guint64) c->p_pending << 58 | (guint64) c->old_open << 60
+                | (guint64) c->lost_state << 61 | (guint64) c->must_close << 62
+                | (guint64) c->ka_late << 63);
+  if (c->client_up && c->ka_s != 0)
+    dig_u64 (d, rel_time (d, c->last_tx_us));
   dig_u64 (d, (guint64) c->wire[0] | (guint64) c->wire[1] << 32);
   if (c->broker_up && c->ka_s != 0)
     dig_u64 (d, rel_time (d, c->last_rx_us));
   /* The CONNACKs sent and lost only word a coherence report. */
   if (c->p_pending)
     {
-      dig_u64 (d, (guint64) c->p_clean | (guint64) c->p_sp << 8
+      dig_u64 (d, (guint64) c->p_clean | (guint64) c->p_empty_id << 1
+                    | (guint64) c->p_sp << 8
                     | (guint64) c->p_ka_s << 16 | (guint64) c->p_will << 32);
       dig_u64 (d, c->p_expiry_s);
     }
@@ -2551,7 +2628,7 @@ state_digest (Dig *d, const State *st, guint n_clients, guint n_sessions)
   dig_u64 (d, sum);
   gboolean doubts = FALSE;
   for (guint i = 0; i < n_clients; i++)
-    doubts |= st->peers[i].doubted.len > 0;
+    doubts |= st->peers[i].doubted.len > 0 || st->peers[i].must_close;
   if (st->takeovers.len > 0 || doubts)
     dig_u64 (d, st->now_us < d->now);
   /* Who subscribes to what: sorted by filter, then session. */
@@ -2639,6 +2716,61 @@ judge_loss (SesInvariants *inv, SesTime now)
     }
 }
 
+/* completion at quiescence: a session whose client is connected at both
+ * ends with nothing on the wire either way (keep-alive pings aside) has no
+ * QoS 1/2 exchange left half done, in either direction: the side that owes
+ * the next packet (PUBACK, PUBREC, PUBREL, PUBCOMP, or the resend after a
+ * reconnect) has had every chance to send it (3.1.1 [MQTT-4.3.2-1],
+ * [MQTT-4.3.3-1]; 5.0 [MQTT-4.3.2-3], [MQTT-4.3.3-3], [MQTT-4.4.0-1]). */
+static void
+judge_completion (SesInvariants *inv, SesTime now)
+{
+  for (guint32 i = 0; i < inv->n_sessions; i++)
+    {
+      Sess *s = &inv->st.sessions[i];
+      if (!s->exists || s->conn == NOBODY)
+        continue;
+      guint32 slot = s->conn;
+      const Peer *p = &inv->st.peers[slot];
+      if (!p->connected || !p->broker_up || !p->client_up
+          || p->wire[0] != 0 || p->wire[1] != 0)
+        continue;
+      gboolean v5 = client_v5 (inv, slot);
+      const char *who = label (inv, slot);
+      const char *rule = pick (v5, "3.1.1 [MQTT-4.3.3-1]",
+                               "5.0 [MQTT-4.4.0-1]");
+      for (guint k = 0; k < s->ids.len; k++)
+        {
+          const InUse *u = vec_at (&s->ids, k, sizeof (InUse));
+          g_autofree char *m = msg_text (inv, u->origin, u->seq, u->payload);
+          report (inv, SES_INV_COMPLETION, now, inv->st.next_index, rule,
+                  "the broker's QoS %u PUBLISH %s (id %u) to %s was never "
+                  "completed, though %s is connected with nothing in flight",
+                  u->qos, m, (guint) u->id, who, who);
+        }
+      for (guint k = 0; k < p->ids.len; k++)
+        {
+          const InUse *u = vec_at (&p->ids, k, sizeof (InUse));
+          g_autofree char *m = msg_text (inv, u->origin, u->seq, u->payload);
+          report (inv, SES_INV_COMPLETION, now, inv->st.next_index, rule,
+                  "%s's QoS %u PUBLISH %s (id %u) was never completed, though "
+                  "it is connected with nothing in flight",
+                  who, u->qos, m, (guint) u->id);
+        }
+      for (guint k = 0; k < s->held.len; k++)
+        {
+          const Held *h = vec_at (&s->held, k, sizeof (Held));
+          g_autofree char *m = msg_text (inv, h->msg.origin, h->msg.seq,
+                                         h->msg.payload);
+          report (inv, SES_INV_COMPLETION, now, inv->st.next_index, rule,
+                  "the broker holds %s's QoS 2 %s (id %u) waiting for a "
+                  "PUBREL that never came, though %s is connected with "
+                  "nothing in flight",
+                  who, m, (guint) h->id, who);
+        }
+    }
+}
+
 void
 ses_invariants_finish_at (SesInvariants *inv, SesTime end_us)
 {
@@ -2653,6 +2785,7 @@ ses_invariants_finish_at (SesInvariants *inv, SesTime end_us)
   flush_instant (inv);
   check_keep_alive (inv, now, inv->st.next_index);
   judge_loss (inv, now);
+  judge_completion (inv, now);
 }
 
 void

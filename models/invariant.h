@@ -37,6 +37,8 @@ typedef enum {
                                    connection at 1.5 x Keep Alive, not before */
   SES_INV_COHERENCE,            /* "coherence": a client's belief about its
                                    session matches the session it is in */
+  SES_INV_COMPLETION,           /* "completion": at quiescence no QoS 1/2
+                                   exchange is left half done */
   SES_INV_COUNT,
 } SesInvariantId;
 

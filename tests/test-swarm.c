@@ -267,7 +267,8 @@ test_random_finds_variant_without_scripted_fault (void **state)
       previous = f->seed;
       assert_true (f->expected);
       assert_true (f->invariant == SES_INV_NO_LOSS
-                   || f->invariant == SES_INV_QOS1_AT_LEAST_ONCE);
+                   || f->invariant == SES_INV_QOS1_AT_LEAST_ONCE
+                   || f->invariant == SES_INV_COMPLETION);
       assert_true (f->trail->seed == f->seed);
       assert_int_equal (f->trail->choices->len, f->shrink.shrunk);
       assert_true (f->shrink.shrunk <= f->shrink.original);
