@@ -138,6 +138,11 @@ is_session_expiry (const SesEvent *e, gpointer data)
   return e->kind == SES_MQTT_EV_SESSION_EXPIRY;
 }
 
+/* The scenario's per-client budgets are copied into the engine's. */
+G_STATIC_ASSERT (SES_SCRIPT_BUDGET_CLASSES == SES_EXPLORE_BUDGETS);
+G_STATIC_ASSERT (SES_SCRIPT_BUDGET_CLIENTS == SES_EXPLORE_TARGETS);
+G_STATIC_ASSERT (SES_SCRIPT_BUDGET_MAX == SES_EXPLORE_TARGET_MAX);
+
 /* The budget of each class as the engine takes it: in a class budgeted
  * per client, the sum of the clients' budgets. */
 static void
