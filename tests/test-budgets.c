@@ -852,6 +852,21 @@ test_cli_errors (void **state)
   assert_int_equal (sessim (&out, &err, "check", c->scn, "--random", "-o",
                             c->dir, "--max-cuts", "sub=1", NULL), 2);
   assert_non_null (strstr (err, "not --random"));
+  /* The same bounds from the scenario's check line: refused too, unless
+   * the option gives the class one number. */
+  g_autofree char *with_check = g_strconcat (
+      race_scn, "check max-cuts=sub:1\n", NULL);
+  assert_true (g_file_set_contents (c->scn, with_check, -1, NULL));
+  g_free (out);
+  g_free (err);
+  assert_int_equal (sessim (&out, &err, "check", c->scn, "--random", "-o",
+                            c->dir, "--seeds", "1..3", NULL), 2);
+  assert_non_null (strstr (err, "not --random"));
+  g_free (out);
+  g_free (err);
+  assert_int_equal (sessim (&out, &err, "check", c->scn, "--random", "-o",
+                            c->dir, "--seeds", "1..3", "--max-cuts", "1",
+                            NULL), 0);
 }
 
 int
