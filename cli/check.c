@@ -84,6 +84,123 @@ bound (const char *text, guint64 from_cli, gint64 from_scenario,
          : from_scenario >= 0 ? from_scenario : fallback;
 }
 
+/* A fault budget given per client, "sub=2,pub=1" (or sub:2), as opposed
+ * to one number shared by all clients. */
+static gboolean
+per_client (const char *text)
+{
+  return text != NULL && text[0] != '\0' && !g_ascii_isdigit (text[0]);
+}
+
+/* Parses a per-client budget into class cls of o; FALSE (after a usage
+ * error) on a bad name or number. */
+static gboolean
+parse_client_budgets (const char *option, const char *text,
+                      const GPtrArray *labels, guint cls, SesCheckOptions *o)
+{
+  memset (o->client_budgets[cls], 0, sizeof o->client_budgets[cls]);
+  guint32 named = 0;
+  g_auto (GStrv) parts = g_strsplit (text, ",", -1);
+  for (guint k = 0; parts[k] != NULL; k++)
+    {
+      char *sep = strpbrk (parts[k], "=:");
+      guint64 n;
+      if (sep == NULL || sep == parts[k])
+        {
+          cli_usage_error ("%s takes a number, or CLIENT=N,... per client "
+                           "(such as sub=2,pub=2), not '%s'", option, text);
+          return FALSE;
+        }
+      *sep = '\0';
+      guint i = 0;
+      while (i < labels->len
+             && strcmp (g_ptr_array_index (labels, i), parts[k]) != 0)
+        i++;
+      if (i == labels->len || i >= SES_EXPLORE_TARGETS)
+        {
+          cli_usage_error ("%s: no client named '%s' among the first %u",
+                           option, parts[k], SES_EXPLORE_TARGETS);
+          return FALSE;
+        }
+      if (named & (1u << i))
+        {
+          cli_usage_error ("%s names client '%s' twice", option, parts[k]);
+          return FALSE;
+        }
+      named |= 1u << i;
+      if (!g_ascii_string_to_unsigned (sep + 1, 10, 0, SES_EXPLORE_TARGET_MAX,
+                                       &n, NULL))
+        {
+          cli_usage_error ("%s: %s takes a whole number from 0 to %u, not "
+                           "'%s'", option, parts[k], SES_EXPLORE_TARGET_MAX,
+                           sep + 1);
+          return FALSE;
+        }
+      o->client_budgets[cls][i] = (guint8) n;
+    }
+  o->by_client |= 1u << cls;
+  return TRUE;
+}
+
+/* A class's budget as the bounds line shows it: "2", or "sub:2,pub:2". */
+static char *
+describe_budget (const SesCheckOptions *o, guint cls, const GPtrArray *labels)
+{
+  if (!(o->by_client & (1u << cls)))
+    return g_strdup_printf ("%u", o->budgets[cls]);
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; i < labels->len && i < SES_EXPLORE_TARGETS; i++)
+    if (o->client_budgets[cls][i] > 0)
+      g_string_append_printf (out, "%s%s:%u", out->len ? "," : "",
+                              (const char *) g_ptr_array_index (labels, i),
+                              o->client_budgets[cls][i]);
+  if (out->len == 0)
+    g_string_append (out, "0 per client");
+  return g_string_free (out, FALSE);
+}
+
+/* The bounds as a JSON object: each class's total, and per client where
+ * it is budgeted so; max_expiries null when unbounded. */
+static void
+append_bounds_json (GString *j, const SesCheckOptions *o,
+                    const GPtrArray *labels)
+{
+  static const char *const names[SES_EXPLORE_BUDGETS] = {
+    "cuts", "crashes", "restarts", "half_opens",
+  };
+  g_string_append_c (j, '{');
+  for (guint c = 0; c < SES_EXPLORE_BUDGETS; c++)
+    {
+      guint32 total = o->budgets[c];
+      if (o->by_client & (1u << c))
+        {
+          total = 0;
+          for (guint i = 0; i < SES_EXPLORE_TARGETS; i++)
+            total += o->client_budgets[c][i];
+        }
+      g_string_append_printf (j, "%s\"%s\":%u,\"%s_by_client\":",
+                              c ? "," : "", names[c], total, names[c]);
+      if (!(o->by_client & (1u << c)))
+        {
+          g_string_append (j, "null");
+          continue;
+        }
+      g_string_append_c (j, '{');
+      for (guint i = 0; i < labels->len && i < SES_EXPLORE_TARGETS; i++)
+        {
+          if (i > 0)
+            g_string_append_c (j, ',');
+          ses_json_append_string (j, g_ptr_array_index (labels, i));
+          g_string_append_printf (j, ":%u", o->client_budgets[c][i]);
+        }
+      g_string_append_c (j, '}');
+    }
+  if (o->bound_expiries)
+    g_string_append_printf (j, ",\"max_expiries\":%u}", o->max_expiries);
+  else
+    g_string_append (j, ",\"max_expiries\":null}");
+}
+
 /* "I/N", 1 <= I <= N. */
 static gboolean
 parse_shard (const char *text, guint *index, guint *count)
@@ -245,7 +362,7 @@ cli_check (int argc, char **argv)
   g_autofree char *cuts = NULL, *crashes = NULL, *restarts = NULL;
   g_autofree char *half_opens = NULL, *max_states = NULL, *max_depth = NULL;
   g_autofree char *seed = NULL, *jobs = NULL, *max_memory = NULL;
-  g_autofree char *max_failures = NULL;
+  g_autofree char *max_failures = NULL, *max_expiries = NULL;
   gboolean bfs = FALSE, dfs = FALSE, json = FALSE, quiet = FALSE;
   gboolean explain = FALSE, random = FALSE, no_swarm = FALSE;
   gboolean report = FALSE;
@@ -264,13 +381,20 @@ cli_check (int argc, char **argv)
       "Which diagrams --render draws: lifecycle, sequence or all (default)",
       "WHAT" },
     { "max-cuts", 0, 0, G_OPTION_ARG_STRING, &cuts,
-      "Network cuts to place (default: the scenario's, else 1)", "N" },
+      "Network cuts to place, in all or per client as sub=2,pub=2 "
+      "(default: the scenario's, else 1)", "N|C=N,..." },
     { "max-crashes", 0, 0, G_OPTION_ARG_STRING, &crashes,
-      "Client crashes to place (default: the scenario's, else 0)", "N" },
+      "Client crashes to place, in all or per client (default: the "
+      "scenario's, else 0)", "N|C=N,..." },
     { "max-restarts", 0, 0, G_OPTION_ARG_STRING, &restarts,
       "Broker restarts to place (default: the scenario's, else 0)", "N" },
     { "max-half-opens", 0, 0, G_OPTION_ARG_STRING, &half_opens,
-      "Half-open links to place (default: the scenario's, else 0)", "N" },
+      "Half-open links to place, in all or per client (default: the "
+      "scenario's, else 0)", "N|C=N,..." },
+    { "max-expiries", 0, 0, G_OPTION_ARG_STRING, &max_expiries,
+      "Session expiries a path may contain; a path that cannot go on "
+      "without one more stops there (default: the scenario's, else no "
+      "bound)", "N" },
     { "faults-on", 0, 0, G_OPTION_ARG_STRING, &faults_on,
       "Only these clients (comma-separated names) suffer faults", "WHO" },
     { "bfs", 0, 0, G_OPTION_ARG_NONE, &bfs,
@@ -349,15 +473,21 @@ cli_check (int argc, char **argv)
     return cli_usage_error ("--diagrams takes lifecycle, sequence or all");
   guint64 n_cuts = 0, n_crashes = 0, n_restarts = 0, n_half_opens = 0;
   guint64 n_states = 0, n_depth = 0, n_seed = 0, n_jobs = 1;
-  guint64 n_memory = 0, n_failures = 10;
+  guint64 n_memory = 0, n_failures = 10, n_expiries = 0;
+  /* Per-client forms are read once the scenario names its clients. */
   if (!cli_option_u64 ("--jobs", jobs, 1, 1024, &n_jobs)
-      || !cli_option_u64 ("--max-cuts", cuts, 0, G_MAXUINT32, &n_cuts)
-      || !cli_option_u64 ("--max-crashes", crashes, 0, G_MAXUINT32,
-                          &n_crashes)
+      || !cli_option_u64 ("--max-cuts", per_client (cuts) ? NULL : cuts, 0,
+                          G_MAXUINT32, &n_cuts)
+      || !cli_option_u64 ("--max-crashes",
+                          per_client (crashes) ? NULL : crashes, 0,
+                          G_MAXUINT32, &n_crashes)
+      || !cli_option_u64 ("--max-expiries", max_expiries, 0, G_MAXUINT32,
+                          &n_expiries)
       || !cli_option_u64 ("--max-restarts", restarts, 0, G_MAXUINT32,
                           &n_restarts)
-      || !cli_option_u64 ("--max-half-opens", half_opens, 0, G_MAXUINT32,
-                          &n_half_opens)
+      || !cli_option_u64 ("--max-half-opens",
+                          per_client (half_opens) ? NULL : half_opens, 0,
+                          G_MAXUINT32, &n_half_opens)
       || !cli_option_u64 ("--max-states", max_states, 1, G_MAXINT64,
                           &n_states)
       || !cli_option_u64 ("--max-depth", max_depth, 1, G_MAXUINT32, &n_depth)
@@ -433,6 +563,40 @@ cli_check (int argc, char **argv)
   o.max_depth = (guint) bound (max_depth, n_depth, sb->max_depth, 0);
   o.faults_on = sb->faults_on;
   const GPtrArray *labels = ses_mqtt_config_labels (ses_script_config (script));
+  /* Per-client budgets: the option's, else the scenario's where the option
+   * leaves the class out. */
+  const char *const class_text[SES_EXPLORE_BUDGETS] = {
+    cuts, crashes, NULL, half_opens,
+  };
+  const char *const class_option[SES_EXPLORE_BUDGETS] = {
+    "--max-cuts", "--max-crashes", NULL, "--max-half-opens",
+  };
+  G_STATIC_ASSERT (SES_SCRIPT_BUDGET_CLIENTS == SES_EXPLORE_TARGETS);
+  for (guint c = 0; c < SES_EXPLORE_BUDGETS; c++)
+    {
+      if (per_client (class_text[c]))
+        {
+          if (!parse_client_budgets (class_option[c], class_text[c], labels,
+                                     c, &o))
+            return EXIT_USAGE;
+        }
+      else if (class_text[c] == NULL && (sb->by_client & (1u << c)))
+        {
+          o.by_client |= 1u << c;
+          memcpy (o.client_budgets[c], sb->client_budgets[c],
+                  sizeof o.client_budgets[c]);
+        }
+    }
+  if (max_expiries != NULL || sb->max_expiries >= 0)
+    {
+      o.bound_expiries = TRUE;
+      o.max_expiries = (guint32) bound (max_expiries, n_expiries,
+                                        sb->max_expiries, 0);
+    }
+  if (random && (o.by_client != 0 || o.bound_expiries))
+    return cli_usage_error ("per-client budgets and --max-expiries bound the "
+                            "exhaustive search, not --random (give each "
+                            "class one number)");
   if (faults_on != NULL)
     {
       o.faults_on = 0;
@@ -581,6 +745,11 @@ cli_check (int argc, char **argv)
                             "%s %" G_GUINT64_FORMAT " states", expected_name,
                             st.complete ? "within the bounds," : "in the",
                             st.states);
+  else if (st.complete && o.bound_expiries)
+    g_string_append_printf (v, "no violation within the bounds, every path "
+                            "explored (%" G_GUINT64_FORMAT " states; %"
+                            G_GUINT64_FORMAT " paths cut by --max-expiries)",
+                            st.states, st.bound_cut);
   else if (st.complete)
     g_string_append_printf (v, "no violation within the bounds, every path "
                             "explored (%" G_GUINT64_FORMAT " states)",
@@ -630,6 +799,10 @@ cli_check (int argc, char **argv)
           st.peak_frontier, st.stored_bytes, per_state, secs,
           cli_peak_rss_kib ());
       ses_coverage_append_json (cov, j);
+      g_string_append (j, ",\"bounds\":");
+      append_bounds_json (j, &o, labels);
+      g_string_append_printf (j, ",\"expiry_cut\":%" G_GUINT64_FORMAT,
+                              st.bound_cut);
       g_string_append (j, "}\n");
       fputs (j->str, stdout);
       g_string_free (j, TRUE);
@@ -637,9 +810,19 @@ cli_check (int argc, char **argv)
   else
     {
       printf ("# check %s: %s\n", path, verdict);
-      printf ("# bounds: cuts %u, crashes %u, restarts %u, half-opens %u; "
-              "%s, %u job%s\n", o.budgets[0], o.budgets[1], o.budgets[2],
-              o.budgets[3], o.depth_first ? "depth first" : "breadth first",
+      g_autofree char *b_cuts = describe_budget (&o, SES_CHECK_CUTS, labels);
+      g_autofree char *b_crashes = describe_budget (&o, SES_CHECK_CRASHES,
+                                                    labels);
+      g_autofree char *b_half = describe_budget (&o, SES_CHECK_HALF_OPENS,
+                                                 labels);
+      g_autofree char *b_exp = o.bound_expiries
+          ? g_strdup_printf (", expiries %u (%" G_GUINT64_FORMAT " paths cut "
+                             "by it)", o.max_expiries, st.bound_cut)
+          : g_strdup ("");
+      printf ("# bounds: cuts %s, crashes %s, restarts %u, half-opens %s%s; "
+              "%s, %u job%s\n", b_cuts, b_crashes,
+              o.budgets[SES_CHECK_RESTARTS], b_half, b_exp,
+              o.depth_first ? "depth first" : "breadth first",
               o.jobs, o.jobs == 1 ? "" : "s");
       printf ("# %" G_GUINT64_FORMAT " states, %" G_GUINT64_FORMAT
               " transitions, %" G_GUINT64_FORMAT " end states, depth %u, "

@@ -24,6 +24,19 @@ enum {
 
 typedef struct {
   guint32 budgets[SES_EXPLORE_BUDGETS]; /* by SES_CHECK_* */
+  /* Classes budgeted per client, bit (1 << SES_CHECK_*): in those,
+   * client_budgets[class][client] is what each client may suffer (clients
+   * from SES_EXPLORE_TARGETS on: none), and budgets[class] is ignored (the
+   * sum of the clients' is used). Exhaustive search and shrinking honour
+   * it; random walks take the sum as a shared budget. */
+  guint32 by_client;
+  guint8 client_budgets[SES_EXPLORE_BUDGETS][SES_EXPLORE_TARGETS];
+  /* Bound the broker's session expiries along a path to max_expiries (see
+   * docs/checking.md): an expiry beyond it is not taken, and a path on
+   * which time cannot move on without it stops there (stats->bound_cut).
+   * Exhaustive search only. */
+  gboolean bound_expiries;
+  guint32 max_expiries;
   guint32 faults_on;       /* clients faults may hit (bit per client index,
                               clients >= 32 always); 0: all */
   gboolean depth_first;

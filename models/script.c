@@ -1475,13 +1475,74 @@ parse_invariant (Parser *p)
   return TRUE;
 }
 
-/* `check max-cuts=1 max-restarts=1 faults-on=sub,pub max-states=100000` */
+/* A per-client budget, `sub:2,pub:1` (a colon, since `=` already parts
+ * the option from its value), into class cls of the bounds; the class's total becomes
+ * the sum. Errors point at the part that is wrong. */
+static gboolean
+client_budgets_value (Parser *p, const SesToken *t, guint cls, gint64 *total)
+{
+  SesScriptBounds *b = &p->script->bounds;
+  if (cls == 2)
+    return fail_at (p, t->value_col, "%s takes a number: a restart is the "
+                    "broker's, not a client's", t->text);
+  memset (b->client_budgets[cls], 0, sizeof b->client_budgets[cls]);
+  guint32 named = 0;
+  *total = 0;
+  const char *part = t->value;
+  for (;;)
+    {
+      const char *end = strchr (part, ',');
+      gsize len = end != NULL ? (gsize) (end - part) : strlen (part);
+      g_autofree char *item = g_strndup (part, len);
+      guint col = t->value_col
+                  + (guint) g_utf8_strlen (t->value, part - t->value);
+      char *sep = strchr (item, ':');
+      if (sep == NULL || sep == item)
+        return fail_at (p, col, "'%s' for %s: expected CLIENT:N, such as "
+                        "%s:1, or one number for all clients together",
+                        item, t->text, "sub");
+      *sep = '\0';
+      SesToken name = *t;
+      name.kind = SES_TOK_WORD;
+      name.text = item;
+      name.col = col;
+      guint32 client = 0;
+      if (!lookup_client (p, &name, &client))
+        return FALSE;
+      if (client >= SES_SCRIPT_BUDGET_CLIENTS)
+        return fail_at (p, col, "per-client budgets name only the first %u "
+                        "clients", SES_SCRIPT_BUDGET_CLIENTS);
+      if (named & (1u << client))
+        return fail_at (p, col, "client '%s' named twice in %s", item,
+                        t->text);
+      named |= 1u << client;
+      guint64 n;
+      guint ncol = col + (guint) g_utf8_strlen (item, -1) + 1;
+      if (!ses_parse_uint (sep + 1, SES_SCRIPT_BUDGET_MAX, &n))
+        return fail_at (p, ncol, "'%s' for %s of %s: expected a whole number "
+                        "from 0 to %u", sep + 1, t->text, item,
+                        SES_SCRIPT_BUDGET_MAX);
+      b->client_budgets[cls][client] = (guint8) n;
+      *total += (gint64) n;
+      if (end == NULL)
+        break;
+      part = end + 1;
+    }
+  b->by_client |= 1u << cls;
+  return TRUE;
+}
+
+/* `check max-cuts=1 max-restarts=1 faults-on=sub,pub max-states=100000`,
+ * `check max-cuts=sub:2,pub:2 max-expiries=1` */
 static gboolean
 parse_check (Parser *p)
 {
   static const char *const known[] = {
     "max-cuts", "max-crashes", "max-restarts", "max-half-opens",
-    "max-states", "max-depth", "faults-on", NULL,
+    "max-states", "max-depth", "faults-on", "max-expiries", NULL,
+  };
+  static const char *const classes[] = {
+    "max-cuts", "max-crashes", "max-restarts", "max-half-opens",
   };
   SesScriptBounds *b = &p->script->bounds;
   if (tok (p, 1) == NULL)
@@ -1512,9 +1573,28 @@ parse_check (Parser *p)
             }
           continue;
         }
+      gint64 *per_class[] = { &b->max_cuts, &b->max_crashes,
+                              &b->max_restarts, &b->max_half_opens };
+      guint cls = 0;
+      while (cls < G_N_ELEMENTS (classes) && strcmp (t->text, classes[cls]))
+        cls++;
+      if (cls < G_N_ELEMENTS (classes)
+          && !g_ascii_isdigit (t->value[0]) && t->value[0] != '\0')
+        {
+          if (!client_budgets_value (p, t, cls, per_class[cls]))
+            return FALSE;
+          continue;
+        }
+      if (cls < G_N_ELEMENTS (classes))
+        b->by_client &= ~(1u << cls); /* a number: shared again */
       gboolean big = g_str_has_prefix (t->text, "max-states");
       if (!uint_value (p, t, 0, big ? 1000000000000 : 1000, &n))
         return FALSE;
+      if (strcmp (t->text, "max-expiries") == 0)
+        {
+          b->max_expiries = (gint64) n;
+          continue;
+        }
       if (strcmp (t->text, "max-cuts") == 0)
         b->max_cuts = (gint64) n;
       else if (strcmp (t->text, "max-crashes") == 0)
@@ -1611,6 +1691,7 @@ ses_script_load (const char *path, const char *contents, gsize length,
   g_array_set_clear_func (script->expectations, clear_expectation);
   script->action_lines = g_array_new (FALSE, FALSE, sizeof (guint));
   script->bounds = (SesScriptBounds) { -1, -1, -1, -1, -1, -1, 0 };
+  script->bounds.max_expiries = -1;
   Parser p = {
     .script = script, .text = text, .error = error, .version = SES_MQTT_5,
     .clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),

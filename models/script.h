@@ -32,6 +32,12 @@ typedef struct {
   GPtrArray *payloads;   /* (element-type utf8) (owned) RECEIVES... */
 } SesExpectation;
 
+/* The shape of per-client budgets: as SES_EXPLORE_BUDGETS and
+ * SES_EXPLORE_TARGETS (sim/explore.h), which checker.c asserts. */
+#define SES_SCRIPT_BUDGET_CLASSES 4
+#define SES_SCRIPT_BUDGET_CLIENTS 16
+#define SES_SCRIPT_BUDGET_MAX 255
+
 /* Bounds for `sessim check`, from the scenario's `check` line; -1 where
  * the scenario leaves it to the command line. */
 typedef struct {
@@ -42,6 +48,14 @@ typedef struct {
   gint64 max_states;
   gint64 max_depth;
   guint32 faults_on;   /* bit per client index; 0: all */
+  /* Fault classes given per client (`max-cuts=sub:2,pub:1`), bit per
+   * class in the order above (cuts 0, crashes 1, half-opens 3, as
+   * SES_CHECK_*; restarts are the broker's), and each client's budget by
+   * class and client index (clients not named: 0). The class's max_* is
+   * then the sum. */
+  guint32 by_client;
+  guint8 client_budgets[SES_SCRIPT_BUDGET_CLASSES][SES_SCRIPT_BUDGET_CLIENTS];
+  gint64 max_expiries; /* session expiries along a path; -1: no bound */
 } SesScriptBounds;
 
 typedef struct _SesScript SesScript;

@@ -3,7 +3,9 @@
  * records its parent and the index of the choice that reached it, so the
  * path to any of them is rebuilt by replaying those choices from the start.
  * Budgets used are part of a state: the same world with more faults left is
- * a different state.
+ * a different state, and so is the same world with the same total spent
+ * on other targets, in a class budgeted per target, or with another
+ * number of bounded events taken.
  *
  * A stored state costs a 64-bit fingerprint in the visited set and one
  * 64-bit parent link; only the states still to be expanded keep their
@@ -17,11 +19,19 @@
 #include <pthread.h>
 #include <string.h>
 
+/* What a path has spent of its bounds: faults per class, per target in
+ * the classes budgeted so (zero elsewhere), and bounded events. */
+typedef struct {
+  guint32 used[SES_EXPLORE_BUDGETS];
+  guint8 by_target[SES_EXPLORE_BUDGETS][SES_EXPLORE_TARGETS];
+  guint32 bounded;
+} Spent;
+
 /* A state still to be expanded. */
 typedef struct {
   SesWorld *world;
   gpointer monitor;
-  guint32 used[SES_EXPLORE_BUDGETS];
+  Spent spent;
   guint depth;
   guint owner;       /* the thread that allocated it, which frees it */
   guint64 id;
@@ -146,16 +156,33 @@ mix (guint64 x)
  * monitor's digest, the budgets used and, when the run ends at `until`,
  * how long it has left. Two worlds alike but for when they are would
  * otherwise be one state, though the later one's run is cut off sooner and
- * its end is judged at another point of the same history. */
+ * its end is judged at another point of the same history. In a class
+ * budgeted per target, what each target has spent goes in too (one term
+ * per target that spent any, each naming class, target and count), so
+ * that "one cut of a, none of b" and "none of a, one of b" stay apart
+ * although their totals agree; classes with a shared budget and searches
+ * with no bounded events add nothing, so their fingerprints are as
+ * before. */
 static guint64
 fingerprint (SesWorld *w, gconstpointer monitor, const SesMonitorClass *k,
-             const guint32 *used, SesTime until)
+             const Spent *spent, const SesExploreOptions *opts)
 {
   guint64 fp = ses_world_fingerprint (w) ^ mix (k->digest (monitor));
   for (guint i = 0; i < SES_EXPLORE_BUDGETS; i++)
-    fp ^= mix (((guint64) i << 32 | used[i]) + 0x51ed27u);
-  if (until != SES_TIME_NONE)
-    fp ^= mix ((guint64) (until - ses_world_now (w)) ^ 0x2545f4914f6cdd1du);
+    {
+      fp ^= mix (((guint64) i << 32 | spent->used[i]) + 0x51ed27u);
+      if (!(opts->by_target & (1u << i)))
+        continue;
+      for (guint t = 0; t < SES_EXPLORE_TARGETS; t++)
+        if (spent->by_target[i][t] != 0)
+          fp ^= mix (((guint64) (0x100 + i * SES_EXPLORE_TARGETS + t) << 32
+                      | spent->by_target[i][t]) ^ 0x7f4a7c159e3779b9u);
+    }
+  if (opts->bounded_event != NULL)
+    fp ^= mix ((guint64) spent->bounded ^ 0xbf58476d1ce4e5b9u);
+  if (opts->until != SES_TIME_NONE)
+    fp ^= mix ((guint64) (opts->until - ses_world_now (w))
+               ^ 0x2545f4914f6cdd1du);
   return fp;
 }
 
@@ -175,6 +202,7 @@ typedef enum {
   EXPANDED = 0,
   END_STATE,   /* nothing left to happen before `until` */
   DEPTH_CUT,   /* not expanded: max_depth reached */
+  BOUND_CUT,   /* not expanded: only events over max_bounded are due */
 } Outcome;
 
 /* One successor of an expanded state. */
@@ -232,6 +260,8 @@ independent_event (const SesExploreOptions *opts, const guint32 *used,
 {
   if (opts->event_owner == NULL)
     return -1;
+  /* A class's total is the sum of its per-target budgets: once it is
+   * spent, no target has any left. */
   for (guint i = 0; i < SES_EXPLORE_BUDGETS; i++)
     if (used[i] < opts->budgets[i])
       return -1;
@@ -246,7 +276,10 @@ independent_event (const SesExploreOptions *opts, const guint32 *used,
       if (n == G_N_ELEMENTS (owners))
         return -1;
       owners[n] = opts->event_owner (&c->event, opts->data);
-      if (owners[n] < 0)
+      /* A bounded event may not be takeable: never the one taken alone. */
+      if (owners[n] < 0
+          || (opts->bounded_event != NULL
+              && opts->bounded_event (&c->event, opts->data)))
         return -1;
       index[n++] = i;
     }
@@ -263,21 +296,42 @@ independent_event (const SesExploreOptions *opts, const guint32 *used,
   return -1;
 }
 
-/* Whether choice c may be taken from n: an event due before `until`, or a
- * fault with budget left. Fills used with the budgets used after it. */
+/* Whether choice c may be taken from n: an event due before `until` (and,
+ * if bounded, under max_bounded), or a fault with budget left, in its
+ * class and, if the class is budgeted per target, for its target. Fills
+ * spent with what is spent after it. */
 static gboolean
 choice_allowed (const SesExploreOptions *opts, const Node *n,
-                const SesChoice *c, guint32 *used)
+                const SesChoice *c, Spent *spent)
 {
-  memcpy (used, n->used, sizeof n->used);
+  *spent = n->spent;
   if (c->kind == SES_CHOICE_EVENT)
-    return event_in_time (opts, c);
+    {
+      if (!event_in_time (opts, c))
+        return FALSE;
+      if (opts->bounded_event == NULL
+          || !opts->bounded_event (&c->event, opts->data))
+        return TRUE;
+      if (spent->bounded >= opts->max_bounded)
+        return FALSE;
+      spent->bounded++;
+      return TRUE;
+    }
   /* A fault comes before a step; with budget left only. */
   gint cls = opts->fault_class != NULL
                ? opts->fault_class (&c->fault, opts->data) : -1;
-  if (cls < 0 || cls >= SES_EXPLORE_BUDGETS || used[cls] >= opts->budgets[cls])
+  if (cls < 0 || cls >= SES_EXPLORE_BUDGETS
+      || spent->used[cls] >= opts->budgets[cls])
     return FALSE;
-  used[cls]++;
+  if (opts->by_target & (1u << cls))
+    {
+      guint32 t = c->fault.target;
+      if (t >= SES_EXPLORE_TARGETS
+          || spent->by_target[cls][t] >= opts->target_budgets[cls][t])
+        return FALSE;
+      spent->by_target[cls][t]++;
+    }
+  spent->used[cls]++;
   return TRUE;
 }
 
@@ -286,7 +340,7 @@ choice_allowed (const SesExploreOptions *opts, const Node *n,
  * adds the result to x. TRUE if that child breaks an invariant. */
 static gboolean
 try_choice (const Expander *ex, Node *n, const GArray *choices, guint i,
-            const guint32 *used, gboolean take_n, guint self, Expansion *x)
+            const Spent *spent, gboolean take_n, guint self, Expansion *x)
 {
   const SesMonitorClass *k = ex->k;
   const SesChoice *c = &g_array_index (choices, SesChoice, i);
@@ -303,15 +357,15 @@ try_choice (const Expander *ex, Node *n, const GArray *choices, guint i,
       child->monitor = k->copy (n->monitor, child->world);
       child->owner = self;
     }
-  memcpy (child->used, used, sizeof child->used);
+  child->spent = *spent;
   child->depth = n->depth + 1;
   child->id = 0;
   ses_world_apply (child->world, c);
   Child out = { *c, i, 0, k->violated (child->monitor), child };
   if (!out.violated)
     {
-      out.fp = fingerprint (child->world, child->monitor, k, used,
-                            ex->opts->until);
+      out.fp = fingerprint (child->world, child->monitor, k, spent,
+                            ex->opts);
       if (set_contains (ex->seen, out.fp))
         {
           node_free (child, k);
@@ -343,11 +397,16 @@ expand (const Expander *ex, Expansion *x, guint self, GArray *choices)
 
   g_array_set_size (choices, 0);
   ses_world_list_choices (n->world, choices);
-  gboolean any_event = FALSE;
-  for (guint i = 0; i < choices->len && !any_event; i++)
+  gboolean any_event = FALSE, any_allowed = FALSE;
+  Spent spent;
+  for (guint i = 0; i < choices->len && !any_allowed; i++)
     {
       const SesChoice *c = &g_array_index (choices, SesChoice, i);
-      any_event = c->kind == SES_CHOICE_EVENT && event_in_time (opts, c);
+      if (c->kind == SES_CHOICE_EVENT && event_in_time (opts, c))
+        {
+          any_event = TRUE;
+          any_allowed = choice_allowed (opts, n, c, &spent);
+        }
     }
   if (!any_event)
     {
@@ -360,24 +419,25 @@ expand (const Expander *ex, Expansion *x, guint self, GArray *choices)
     }
   else if (opts->max_depth > 0 && n->depth >= opts->max_depth)
     x->outcome = DEPTH_CUT;
+  else if (!any_allowed)
+    x->outcome = BOUND_CUT; /* time cannot move on without a bounded event */
   else
     {
-      gint only = independent_event (opts, n->used, choices);
+      gint only = independent_event (opts, n->spent.used, choices);
       x->reduced = only >= 0;
       guint from = only >= 0 ? (guint) only : 0;
       guint to = only >= 0 ? from + 1 : choices->len;
-      guint32 used[SES_EXPLORE_BUDGETS];
       /* The last child takes the state's own world instead of a copy: the
        * state is freed after its expansion anyway. */
       guint last = to;
       for (guint i = from; i < to; i++)
         if (choice_allowed (opts, n, &g_array_index (choices, SesChoice, i),
-                            used))
+                            &spent))
           last = i;
       for (guint i = from; i < to; i++)
         if (choice_allowed (opts, n, &g_array_index (choices, SesChoice, i),
-                            used)
-            && try_choice (ex, n, choices, i, used, i == last, self, x))
+                            &spent)
+            && try_choice (ex, n, choices, i, &spent, i == last, self, x))
           break; /* the search stops at a violation */
     }
   node_free (n, k);
@@ -616,6 +676,11 @@ merge (Search *s, Expansion *x, GPtrArray *out, GArray *garbage)
       st->complete = FALSE;
       return;
     }
+  if (x->outcome == BOUND_CUT)
+    {
+      st->bound_cut++;
+      return;
+    }
   st->reduced += x->reduced;
   for (guint i = 0; i < x->children->len; i++)
     {
@@ -727,8 +792,8 @@ ses_explore (const SesWorld *world, gconstpointer monitor,
   root->monitor = k->copy (monitor, root->world);
   guint64 root_link = NO_PARENT << CHOICE_BITS;
   g_array_append_val (s.links, root_link);
-  guint64 root_fp = fingerprint (root->world, root->monitor, k, root->used,
-                                 opts->until);
+  guint64 root_fp = fingerprint (root->world, root->monitor, k, &root->spent,
+                                 opts);
   set_add (&s.seen, root_fp);
   if (opts->graph != NULL)
     g_hash_table_insert (s.graph_ids, g_memdup2 (&root_fp, sizeof root_fp),

@@ -7,7 +7,9 @@
  * digest and the budgets used, so no state is expanded twice. A monitor
  * (the invariants, for MQTT) travels with every path: it is copied with the
  * world and asked after each step whether something broke. The engine
- * knows nothing of MQTT; faults are classed into budgets by a callback. */
+ * knows nothing of MQTT; faults are classed into budgets by a callback,
+ * and a class's budget may be per target (the fault's target index). A
+ * second callback marks events whose number along a path is bounded. */
 #pragma once
 
 #include <glib.h>
@@ -27,6 +29,11 @@ typedef struct {
 } SesMonitorClass;
 
 #define SES_EXPLORE_BUDGETS 4
+/* Targets (SesFault.target) a class's budget can be split between; a
+ * fault on a target beyond them has no budget in a per-target class. */
+#define SES_EXPLORE_TARGETS 16
+/* The most faults of one class one target may be allowed. */
+#define SES_EXPLORE_TARGET_MAX 255
 
 typedef struct _SesExploreStats SesExploreStats;
 
@@ -58,8 +65,25 @@ typedef struct {
   guint max_depth;         /* choices along a path; 0: no limit */
   SesTime until;           /* events after this are not taken */
   guint32 budgets[SES_EXPLORE_BUDGETS]; /* faults allowed per class */
+  /* Classes whose budget is also per target, bit (1 << class): a fault of
+   * such a class is allowed only while its target has had fewer than
+   * target_budgets[class][target] of them (and the class total is under
+   * budgets[class], which the caller sets to the sum). The faults each
+   * target has had are then part of the state. */
+  guint32 by_target;
+  guint8 target_budgets[SES_EXPLORE_BUDGETS][SES_EXPLORE_TARGETS];
   /* The budget class of a fault, or -1 if it may not be injected. */
   gint (*fault_class) (const SesFault *fault, gpointer data);
+  /* Events whose number along a path is bounded (may be NULL: none), for
+   * events the model forces, such as timers that fall due. An event it
+   * says TRUE of is not taken once max_bounded have been taken on the
+   * path; the other choices of the state still are. A state where such
+   * an event is due and no other event is, is not expanded: its path is
+   * cut (stats->bound_cut) and its end is not judged, but the search
+   * still counts as complete within the bounds. The number taken is part
+   * of the state. */
+  gboolean (*bounded_event) (const SesEvent *event, gpointer data);
+  guint32 max_bounded;
   /* For the reduction of independent events (may be NULL: none). The
    * owner of an event that reads and writes only its owner's state and
    * schedules nothing at the current time, so that events of different
@@ -97,6 +121,8 @@ struct _SesExploreStats {
   guint64 peak_frontier;   /* most states waiting at once */
   guint64 reduced;         /* states expanded by one event only, the
                               others being independent of it */
+  guint64 bound_cut;       /* states not expanded because the only
+                              events due were over max_bounded */
   guint64 stored_bytes;    /* memory of the visited set and the parent
                               links: what grows with states stored */
   gboolean complete;       /* FALSE if a limit cut it: max_states,
