@@ -188,7 +188,7 @@ check_random (const SesScript *script, SesCheckOptions *o,
                                      out->dir, stem,
                                      note, i == 0 && !out->quiet && !out->json,
                                      out->explain, out->report, NULL, NULL,
-                                     &first, &error))
+                                     NULL, &first, &error))
         {
           cli_error ("%s", error->message);
           g_string_free (first.text, TRUE);
@@ -515,7 +515,7 @@ cli_check (int argc, char **argv)
   if (st.violation
       && !cli_write_counterexample (script, trail, NULL, &source, dir, NULL,
                                     note, !quiet && !json, explain, report,
-                                    render, diagrams, &first, &error))
+                                    render, diagrams, NULL, &first, &error))
     {
       cli_error ("%s", error->message);
       return EXIT_USAGE;
