@@ -1224,6 +1224,140 @@ test_colour_on_a_terminal (void **state)
   test_remove_tree (tmp);
 }
 
+/* Starts a long check with standard error on a pseudo-terminal (tty) or a
+ * pipe, reads it until `updates` progress updates came, stops the check
+ * with SIGINT and returns all it wrote on standard error; NULL when this
+ * system has no pseudo-terminals. */
+static char *
+progress_of (const char *scn, const char *outdir, gboolean tty,
+             guint updates)
+{
+  const char *args[] = { sessim_path, "check", "--max-cuts", "4",
+                         "--max-states", "100000000", "--out", outdir, scn,
+                         NULL };
+  int read_fd, write_fd;
+  if (tty)
+    {
+      read_fd = posix_openpt (O_RDWR | O_NOCTTY);
+      if (read_fd < 0)
+        return NULL;
+      assert_int_equal (grantpt (read_fd), 0);
+      assert_int_equal (unlockpt (read_fd), 0);
+      write_fd = open (ptsname (read_fd), O_RDWR | O_NOCTTY);
+      assert_true (write_fd >= 0);
+    }
+  else
+    {
+      int fds[2];
+      assert_int_equal (pipe (fds), 0);
+      read_fd = fds[0];
+      write_fd = fds[1];
+    }
+  int null_fd = open ("/dev/null", O_WRONLY);
+  assert_true (null_fd >= 0);
+  GPid pid;
+  g_autoptr (GError) error = NULL;
+  if (!g_spawn_async_with_fds (NULL, (char **) args, NULL,
+                               G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid,
+                               -1, null_fd, write_fd, &error))
+    fail_msg ("cannot run %s: %s", sessim_path, error->message);
+  close (write_fd);
+  close (null_fd);
+  GString *err = g_string_new (NULL);
+  char buf[512];
+  ssize_t n;
+  /* An update is a line on a pipe, a carriage return on a terminal. */
+  const char mark = tty ? '\r' : '\n';
+  guint seen = 0;
+  while (seen < updates && (n = read (read_fd, buf, sizeof buf)) > 0)
+    {
+      g_string_append_len (err, buf, n);
+      seen = 0;
+      for (const char *p = err->str; *p != '\0'; p++)
+        seen += *p == mark && strstr (p, "/s") != NULL;
+    }
+  if (seen < updates)
+    fail_msg ("the check ended before %u progress updates:\n%s", updates,
+              err->str);
+  assert_int_equal (kill (pid, SIGINT), 0);
+  /* EIO (a terminal) or 0 (a pipe) once the check has ended. */
+  while ((n = read (read_fd, buf, sizeof buf)) > 0)
+    g_string_append_len (err, buf, n);
+  close (read_fd);
+  int wait_status = 0;
+  assert_int_equal (waitpid (pid, &wait_status, 0), pid);
+  g_spawn_close_pid (pid);
+  assert_true (WIFEXITED (wait_status));
+  assert_int_equal (WEXITSTATUS (wait_status), 130);
+  return g_string_free (err, FALSE);
+}
+
+/* A progress update: "  4.5s: 304361 states, 68051 states/s, depth 30,
+ * queue 54924", the time elapsed first. */
+static void
+assert_progress_update (const char *text)
+{
+  const char *p = text;
+  assert_true (g_str_has_prefix (p, "  "));
+  p += 2;
+  assert_true (g_ascii_isdigit (*p));
+  while (g_ascii_isdigit (*p) || *p == '.' || *p == 'm' || *p == 'h')
+    p++;
+  if (!g_str_has_prefix (p, "s: "))
+    fail_msg ("no elapsed time in '%s'", text);
+  assert_non_null (strstr (p, " states, "));
+  assert_non_null (strstr (p, " states/s, depth "));
+}
+
+/* Progress of a long check: on a pipe, whole lines, at most one a second;
+ * on a terminal, one line redrawn in place and wiped at the end. */
+static void
+test_check_progress (void **state)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("sessim-cli-XXXXXX", NULL);
+  g_autofree char *scn = g_build_filename (tmp, "ladder.scn", NULL);
+  assert_true (g_file_set_contents (scn, ladder, -1, NULL));
+  g_autofree char *outdir = g_build_filename (tmp, "out", NULL);
+
+  g_autofree char *piped = progress_of (scn, outdir, FALSE, 1);
+  assert_null (strchr (piped, '\r'));
+  g_auto (GStrv) lines = g_strsplit (piped, "\n", -1);
+  guint updates = 0;
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], " states/s") != NULL)
+      {
+        assert_progress_update (lines[i]);
+        updates++;
+      }
+  assert_true (updates >= 1);
+
+  g_autofree char *tty = progress_of (scn, outdir, TRUE, 2);
+  if (tty == NULL)
+    {
+      test_remove_tree (tmp);
+      skip ();
+    }
+  /* No line feed: each update starts with a carriage return and covers
+   * the one before; the last carriage return wipes the line. */
+  assert_null (strchr (tty, '\n'));
+  g_auto (GStrv) draws = g_strsplit (tty, "\r", -1);
+  assert_string_equal (draws[0], "");
+  guint n = g_strv_length (draws);
+  assert_true (n >= 4);
+  for (guint i = 1; i + 2 < n; i++)
+    {
+      g_autofree char *d = g_strdup (draws[i]);
+      g_strchomp (d);
+      assert_progress_update (d);
+    }
+  /* The wipe: spaces over the last line, then back to its start. */
+  g_autofree char *wipe = g_strdup (draws[n - 2]);
+  assert_true (strlen (wipe) > 0);
+  assert_string_equal (g_strstrip (wipe), "");
+  assert_string_equal (draws[n - 1], "");
+  test_remove_tree (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1257,6 +1391,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_readable_times),
     cmocka_unit_test (test_colour),
     cmocka_unit_test (test_colour_on_a_terminal),
+    cmocka_unit_test (test_check_progress),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
