@@ -10,6 +10,7 @@
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "checker.h"
 #include "common.h"
@@ -19,12 +20,18 @@
 #include "stategraph.h"
 
 /* Progress on stderr: nothing in the first second, then a line a second
- * at most. Also the memory limit, which the same callbacks watch. */
+ * at most, with the time elapsed and the average rate. On a terminal the
+ * line is redrawn in place (a carriage return, then spaces over what was
+ * longer) and wiped before anything else is printed; elsewhere (a file, a
+ * pipe, CI logs) each update is a line of its own. Also the memory limit,
+ * which the same callbacks watch. */
 typedef struct {
   gint64 start_us;
   gint64 last_us;
   gboolean quiet;
   guint64 max_rss_kib;   /* 0: none */
+  gboolean in_place;     /* stderr is a terminal */
+  gsize drawn;           /* length of the line on screen, 0: none */
 } Progress;
 
 /* The memory limit: the search stops, incomplete, once this process's
@@ -52,27 +59,76 @@ progress_due (Progress *pr)
   return (double) (now - pr->start_us) / G_USEC_PER_SEC;
 }
 
+/* "4.2s", "1m05s", "2h03m10s". (transfer full) */
+static char *
+elapsed_text (double secs)
+{
+  guint64 s = (guint64) secs;
+  if (s < 60)
+    return g_strdup_printf ("%.1fs", secs);
+  if (s < 3600)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT "m%02" G_GUINT64_FORMAT "s",
+                            s / 60, s % 60);
+  return g_strdup_printf ("%" G_GUINT64_FORMAT "h%02" G_GUINT64_FORMAT
+                          "m%02" G_GUINT64_FORMAT "s", s / 3600,
+                          s / 60 % 60, s % 60);
+}
+
+static void
+progress_show (Progress *pr, double secs, const char *figures)
+{
+  g_autofree char *when = elapsed_text (secs);
+  g_autofree char *line = g_strdup_printf ("  %s: %s", when, figures);
+  gsize len = strlen (line);
+  if (pr->in_place)
+    {
+      fprintf (stderr, "\r%s%*s", line,
+               (int) (pr->drawn > len ? pr->drawn - len : 0), "");
+      pr->drawn = len;
+    }
+  else
+    fprintf (stderr, "%s\n", line);
+  fflush (stderr);
+}
+
+/* Wipes a line drawn in place, so that what follows starts clean. */
+static void
+progress_end (Progress *pr)
+{
+  if (pr->in_place && pr->drawn > 0)
+    {
+      fprintf (stderr, "\r%*s\r", (int) pr->drawn, "");
+      fflush (stderr);
+      pr->drawn = 0;
+    }
+}
+
 static void
 print_progress (const SesExploreStats *st, gpointer data)
 {
   const SesCheckOptions *o = data;
-  double secs = progress_due (o->progress_data);
+  Progress *pr = o->progress_data;
+  double secs = progress_due (pr);
   if (secs < 0)
     return;
-  fprintf (stderr, "  %" G_GUINT64_FORMAT " states, %.0f states/s, depth %u, "
-           "queue %" G_GUINT64_FORMAT "\n", st->states, st->states / secs,
-           st->max_depth, st->frontier);
+  g_autofree char *figures = g_strdup_printf (
+      "%" G_GUINT64_FORMAT " states, %.0f states/s, depth %u, queue %"
+      G_GUINT64_FORMAT, st->states, st->states / secs, st->max_depth,
+      st->frontier);
+  progress_show (pr, secs, figures);
 }
 
 static void
 print_random_progress (const SesRandomResult *so_far, gpointer data)
 {
-  double secs = progress_due (data);
+  Progress *pr = data;
+  double secs = progress_due (pr);
   if (secs < 0)
     return;
-  fprintf (stderr, "  %" G_GUINT64_FORMAT " walks, %.0f walks/s, %u "
-           "failing\n", so_far->seeds_run, so_far->seeds_run / secs,
-           so_far->failures->len);
+  g_autofree char *figures = g_strdup_printf (
+      "%" G_GUINT64_FORMAT " walks, %.0f walks/s, %u failing",
+      so_far->seeds_run, so_far->seeds_run / secs, so_far->failures->len);
+  progress_show (pr, secs, figures);
 }
 
 /* The command line's bound if given, else the scenario's, else fallback. */
@@ -283,6 +339,7 @@ check_random (const SesScript *script, SesCheckOptions *o,
   SesRandomResult res;
   g_autoptr (SesReport) report = ses_check_random_report (
       script, out->path, SESSIM_VERSION, out->faults_on, o, ro, &res);
+  progress_end (ro->progress_data);
   report->seconds = (double) (g_get_monotonic_time () - start)
                     / G_USEC_PER_SEC;
   report->interrupted = res.cancelled;
@@ -305,7 +362,7 @@ check_random (const SesScript *script, SesCheckOptions *o,
                                      out->dir, stem,
                                      note, i == 0 && !out->quiet && !out->json,
                                      out->explain, out->report, NULL, NULL,
-                                     &first, &error))
+                                     NULL, &first, &error))
         {
           cli_error ("%s", error->message);
           g_string_free (first.text, TRUE);
@@ -623,7 +680,8 @@ cli_check (int argc, char **argv)
                               (const char *) g_ptr_array_index (labels, i));
   g_autofree char *name = cli_scenario_name (path);
   g_autofree char *dir = g_build_filename (out_dir, name, NULL);
-  Progress pr = { g_get_monotonic_time (), 0, quiet || json, 0 };
+  Progress pr = { g_get_monotonic_time (), 0, quiet || json, 0,
+                  isatty (STDERR_FILENO) == 1, 0 };
   pr.max_rss_kib = max_memory != NULL
                      ? n_memory * 1024
                      : cli_proc_kib ("/proc/meminfo", "MemTotal:") / 4 * 3;
@@ -659,6 +717,7 @@ cli_check (int argc, char **argv)
   SesExploreStats st;
   g_autoptr (SesTrail) trail = ses_trail_new (path, used_seed);
   ses_check_scenario (script, path, used_seed, &o, &st, trail);
+  progress_end (&pr);
   gboolean interrupted = st.cancelled;
   /* Depth first finds some counterexample, often a roundabout one: shrink
    * it (breadth first ones are shortest already). The explored graph keeps
@@ -679,7 +738,7 @@ cli_check (int argc, char **argv)
   if (st.violation
       && !cli_write_counterexample (script, trail, NULL, &source, dir, NULL,
                                     note, !quiet && !json, explain, report,
-                                    render, diagrams, &first, &error))
+                                    render, diagrams, NULL, &first, &error))
     {
       cli_error ("%s", error->message);
       return EXIT_USAGE;

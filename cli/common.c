@@ -21,6 +21,7 @@
 #include "explain.h"
 #include "expect.h"
 #include "tracejson.h"
+#include "view.h"
 
 /* ---- options and errors ------------------------------------------------- */
 
@@ -305,19 +306,37 @@ cli_scenario_name (const char *path)
 
 /* ---- what is printed ---------------------------------------------------- */
 
-/* The timeline as printed: each observation, with --explain the reason
- * under it, and the state tables where they were taken (all of them with
- * state, else only those taken at chosen times). */
+/* The timeline as printed: each observation the view shows, with
+ * --explain the reason under it, and the state tables where they were
+ * taken (all of them with state, else only those taken at chosen times)
+ * within the view's time window. With colour on, the steps at which an
+ * invariant broke are red and faults yellow. */
 void
 cli_print_timeline (const char *header, SesMqtt *mqtt, gboolean explain,
-                    const SesSnapshots *snaps, gboolean state)
+                    const SesSnapshots *snaps, gboolean state,
+                    const CliView *view, const GArray *violations)
 {
   SesMqttConfig *cfg = ses_mqtt_config (mqtt);
   const GArray *obs = ses_mqtt_log (mqtt);
   g_autoptr (GPtrArray) why = explain ? ses_explain_run (mqtt, snaps) : NULL;
   const GPtrArray *list = snaps != NULL ? ses_snapshots_list (snaps) : NULL;
+  /* Which steps broke an invariant, for their colour. */
+  g_autofree gboolean *broke = NULL;
+  if (cli_color_out && violations != NULL)
+    {
+      broke = g_new0 (gboolean, obs->len + 1);
+      for (guint i = 0; i < violations->len; i++)
+        {
+          guint64 at = g_array_index (violations, SesViolation, i).obs_index;
+          if (at < obs->len)
+            broke[at] = TRUE;
+        }
+    }
   guint k = 0;
   fputs (header, stdout);
+  g_autofree char *note = cli_view_note (view, mqtt);
+  if (note != NULL)
+    fputs (note, stdout);
   for (guint i = 0; i <= obs->len; i++)
     {
       for (; list != NULL && k < list->len; k++)
@@ -326,7 +345,8 @@ cli_print_timeline (const char *header, SesMqtt *mqtt, gboolean explain,
           if (s->after > i)
             break;
           /* The empty state at the start says nothing. */
-          if (s->chosen || (state && s->after > 0))
+          if ((s->chosen || (state && s->after > 0))
+              && cli_view_shows_time (view, s->time_us))
             {
               g_autofree char *t = ses_snapshot_to_text (s, "  | ");
               fputs (t, stdout);
@@ -335,8 +355,15 @@ cli_print_timeline (const char *header, SesMqtt *mqtt, gboolean explain,
       if (i == obs->len)
         break;
       const SesObs *o = &g_array_index (obs, SesObs, i);
-      g_autofree char *line = ses_obs_describe (o, ses_mqtt_config_strings (cfg),
-                                                ses_mqtt_config_labels (cfg));
+      if (!cli_view_shows (view, o))
+        continue;
+      const char *colour = NULL;
+      if (broke != NULL && broke[i])
+        colour = CLI_RED;
+      else if (cli_color_out && (o->kind == SES_OBS_FAULT
+                                 || o->kind == SES_OBS_CUT_LOST))
+        colour = CLI_YELLOW;
+      g_autofree char *line = cli_view_line (view, cfg, o, i + 1, colour);
       puts (line);
       const char *w = why != NULL ? g_ptr_array_index (why, i) : NULL;
       if (w != NULL)
@@ -391,7 +418,13 @@ cli_status_word (int status)
 void
 cli_print_verdict (int status, const char *details)
 {
-  printf ("# verdict: %s: %s\n", cli_status_word (status), details);
+  const char *colour = status == EXIT_OK ? CLI_GREEN
+                       : status == EXIT_VIOLATION || status == EXIT_USAGE
+                           ? CLI_RED
+                           : CLI_YELLOW;
+  g_autofree char *word = cli_paint (cli_color_out, colour,
+                                     cli_status_word (status));
+  printf ("# verdict: %s: %s\n", word, details);
   fflush (stdout);
 }
 
@@ -438,7 +471,8 @@ cli_write_counterexample (const SesScript *script, const SesTrail *trail,
                           const char *stem, const char *note, gboolean print,
                           gboolean explain, gboolean report,
                           const char *render, const char *diagrams,
-                          CliViolation *first, GError **error)
+                          const CliView *view, CliViolation *first,
+                          GError **error)
 {
   SesInvariants *inv = NULL;
   g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
@@ -454,8 +488,7 @@ cli_write_counterexample (const SesScript *script, const SesTrail *trail,
       "# sessim %s scenario %s seed %" G_GUINT64_FORMAT " trail of %u "
       "choices\n", SESSIM_VERSION, trail->scenario, trail->seed,
       trail->choices->len);
-  g_autofree char *log = ses_mqtt_log_text (mqtt);
-  g_autofree char *text = g_strconcat (header, log, NULL);
+  g_autofree char *text = cli_view_text (view, header, mqtt);
   const GArray *v = ses_invariants_violations (inv);
   g_autofree char *jsonl = cli_trace_jsonl (script, trail->scenario, NULL, 0,
                                             trail->seed, mqtt, v, NULL,
@@ -471,12 +504,16 @@ cli_write_counterexample (const SesScript *script, const SesTrail *trail,
     }
   if (print)
     {
-      cli_print_timeline (header, mqtt, explain, snaps, FALSE);
+      cli_print_timeline (header, mqtt, explain, snaps, FALSE, view, v);
       /* As run prints it: an expected violation says so. */
       if (first->violated)
-        printf ((ses_script_expected_violations (script)
-                 & (1u << first->id)) ? "# expected: %s\n" : "# %s\n",
-                first->text->str);
+        {
+          g_autofree char *line = g_strdup_printf (
+              (ses_script_expected_violations (script) & (1u << first->id))
+                  ? "# expected: %s" : "# %s", first->text->str);
+          g_autofree char *painted = cli_paint (cli_color_out, CLI_RED, line);
+          puts (painted);
+        }
     }
   /* A new trail: the same choices, with its scenario's digest (and text)
    * and a comment on each choice. */

@@ -14,6 +14,7 @@
 #include "script.h"
 #include "snapshot.h"
 #include "trail.h"
+#include "view.h"
 
 /* One meaning in every command. */
 enum {
@@ -84,10 +85,14 @@ char *cli_scenario_name (const char *path);
 
 /* snaps (nullable) gives the explanations the state before each step;
  * with state, or for snapshots taken at chosen times, their tables are
- * printed where they were taken. */
+ * printed where they were taken. view (nullable: everything, as recorded)
+ * chooses the steps and the form of times; violations (element-type
+ * SesViolation) (nullable) are the steps coloured red when
+ * cli_color_out. */
 void cli_print_timeline (const char *header, SesMqtt *mqtt,
                          gboolean explain, const SesSnapshots *snaps,
-                         gboolean state);
+                         gboolean state, const CliView *view,
+                         const GArray *violations);
 /* (transfer full) */
 char *cli_describe_violation (const SesViolation *x);
 gboolean cli_first_mark (SesInvariants *inv, SesDiagramMark *mark);
@@ -148,6 +153,7 @@ gboolean cli_write_counterexample (const SesScript *script,
                                    gboolean print, gboolean explain,
                                    gboolean report, const char *render,
                                    const char *diagrams,
+                                   const CliView *view,
                                    CliViolation *first, GError **error);
 
 /* ---- interrupts ---- */
@@ -178,6 +184,8 @@ typedef struct {
   const GArray *state_at;   /* (element-type SesTime) (nullable) times to
                                print them at, ascending */
   gboolean report;          /* write report.html */
+  CliView *view;            /* (nullable) what the timeline and trace.txt
+                               show, bound to each scenario's clients */
 } RunOptions;
 
 typedef struct {

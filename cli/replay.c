@@ -84,6 +84,7 @@ cli_replay (int argc, char **argv)
   gboolean explain = FALSE, quiet = FALSE, force = FALSE, report = FALSE;
   g_autofree char *render = NULL;
   g_autofree char *diagrams = NULL;
+  g_auto (CliViewArgs) view_args = { 0 };
   GOptionEntry entries[] = {
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out,
       "Folder for output/<scenario>/ files (default: output)", "DIR" },
@@ -106,9 +107,16 @@ cli_replay (int argc, char **argv)
   g_autoptr (GOptionContext) ctx = g_option_context_new (
       "TRAIL - replay a counterexample trail written by check");
   g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_main_entries (ctx, cli_view_entries (&view_args),
+                                     NULL);
   int status = EXIT_OK;
   if (!cli_parse_options (ctx, "replay", &argc, &argv, &status))
     return status;
+  g_auto (CliView) view = { 0 };
+  if (!cli_view_parse (&view_args, &view))
+    return EXIT_USAGE;
+  cli_color_out = cli_color_wanted (view.color, 1);
+  cli_color_err = cli_color_wanted (view.color, 2);
   if (argc != 2)
     return cli_usage_error ("name one trail file");
   if (render != NULL && !ses_render_format_supported (render))
@@ -148,6 +156,8 @@ cli_replay (int argc, char **argv)
       cli_print_located (error->message);
       return EXIT_USAGE;
     }
+  if (!cli_view_bind (&view, ses_script_config (script), trail->scenario))
+    return EXIT_USAGE;
   g_autofree char *name = cli_scenario_name (trail->scenario);
   g_autofree char *dir = g_build_filename (out_dir, name, NULL);
   /* The files are named after the trail: seed-7.trail replays into
@@ -161,8 +171,8 @@ cli_replay (int argc, char **argv)
   CliViolation first = { .text = violation };
   if (!cli_write_counterexample (script, trail, raw, NULL, dir, stem, NULL,
                                  !quiet,
-                                 explain, report, render, diagrams, &first,
-                                 &error))
+                                 explain, report, render, diagrams, &view,
+                                 &first, &error))
     {
       cli_error ("%s: %s", argv[1], error->message);
       return EXIT_USAGE;

@@ -66,6 +66,13 @@ cli_run_one (const char *path, const RunOptions *o)
     }
   guint64 seed = o->has_seed ? o->seed : ses_script_seed (script);
   SesMqttConfig *cfg = ses_script_config (script);
+  /* --only names clients of this scenario: checked before anything runs
+   * or is written. */
+  if (o->view != NULL && !cli_view_bind (o->view, cfg, path))
+    {
+      r.status = EXIT_USAGE;
+      return r;
+    }
   g_autoptr (SesWorld) world = ses_mqtt_world_new (cfg, seed);
   /* Invariants watch every observation as it is made; freed before the
    * world, since they hook into its model. */
@@ -145,8 +152,7 @@ cli_run_one (const char *path, const RunOptions *o)
   g_autofree char *header = g_strdup_printf (
       "# sessim %s scenario %s seed %" G_GUINT64_FORMAT "\n", SESSIM_VERSION,
       path, seed);
-  g_autofree char *log = ses_mqtt_log_text (mqtt);
-  g_autofree char *text = g_strconcat (header, log, NULL);
+  g_autofree char *text = cli_view_text (o->view, header, mqtt);
   g_autofree char *final_state = cli_final_state (mqtt, snaps,
                                                   ses_world_now (world));
   GString *summary = g_string_new ("{\"scenario\":");
@@ -187,11 +193,17 @@ cli_run_one (const char *path, const RunOptions *o)
 
   if (!quiet)
     {
-      cli_print_timeline (header, mqtt, explain, snaps, o->state);
+      cli_print_timeline (header, mqtt, explain, snaps, o->state, o->view,
+                          ses_invariants_violations (inv));
       /* A scenario that shows a deliberately wrong variant passes because
        * the bug showed: say where. */
       for (guint i = 0; i < expected_seen->len; i++)
-        printf ("# expected: %s\n", (char *) g_ptr_array_index (expected_seen, i));
+        {
+          g_autofree char *line = g_strdup_printf (
+              "# expected: %s", (char *) g_ptr_array_index (expected_seen, i));
+          g_autofree char *painted = cli_paint (cli_color_out, CLI_RED, line);
+          puts (painted);
+        }
     }
   g_autofree char *dir = g_build_filename (out_dir, r.name, NULL);
   g_autoptr (GError) werr = NULL;
@@ -234,7 +246,8 @@ cli_run_one (const char *path, const RunOptions *o)
           ? g_strdup_printf ("%s:%u: expectation failed: %s", path, f->line,
                              f->message)
           : g_strdup_printf ("%s: %s", path, f->message);
-      cli_print_located (msg);
+      g_autofree char *painted = cli_paint (cli_color_err, CLI_RED, msg);
+      cli_print_located (painted);
     }
   r.status = interrupted ? cli_interrupt_status ()
              : failures->len > 0 ? EXIT_VIOLATION
@@ -286,6 +299,7 @@ cli_run (int argc, char **argv)
   g_autofree char *max_steps = NULL;
   gboolean state = FALSE, report = FALSE;
   g_auto (GStrv) state_at = NULL;
+  g_auto (CliViewArgs) view_args = { 0 };
   GOptionEntry entries[] = {
     { "state", 0, 0, G_OPTION_ARG_NONE, &state,
       "Print what the broker holds per session and what each client holds, "
@@ -320,9 +334,16 @@ cli_run (int argc, char **argv)
       "FILE... - run scenario files (- reads standard input) and judge "
       "their expectations");
   g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_main_entries (ctx, cli_view_entries (&view_args),
+                                     NULL);
   int status = EXIT_OK;
   if (!cli_parse_options (ctx, "run", &argc, &argv, &status))
     return status;
+  g_auto (CliView) view = { 0 };
+  if (!cli_view_parse (&view_args, &view))
+    return EXIT_USAGE;
+  cli_color_out = cli_color_wanted (view.color, 1);
+  cli_color_err = cli_color_wanted (view.color, 2);
   if (argc < 2)
     return cli_usage_error ("name at least one scenario file");
   if (format == NULL)
@@ -348,7 +369,7 @@ cli_run (int argc, char **argv)
     .explain = explain, .render = render, .diagrams = diagrams,
     .max_steps = 5000000, .verdict = argc == 2,
     .state = state, .state_at = times->len > 0 ? times : NULL,
-    .report = report,
+    .report = report, .view = &view,
   };
   if (!cli_option_u64 ("--max-steps", max_steps, 1, G_MAXUINT64,
                        &opts.max_steps)

@@ -81,7 +81,15 @@ _sessim_value()
     *:--diagrams|*:--what)    _sessim_words_matching "$cur" lifecycle sequence all ;;
     *:--mqtt)                 _sessim_words_matching "$cur" 3.1.1 5 ;;
     *:--broker)               _sessim_words_matching "$cur" mosquitto ;;
-    *:--faults-on)
+    *:--times)                _sessim_words_matching "$cur" seconds readable ;;
+    *:--color)                _sessim_words_matching "$cur" auto always never ;;
+    *:--hide)
+      local done=${cur%"${cur##*,}"}
+      _sessim_words_matching "${cur##*,}" ping connect connack publish \
+        puback pubrec pubrel pubcomp subscribe suback unsubscribe unsuback \
+        disconnect note routed queued
+      COMPREPLY=("${COMPREPLY[@]/#/$done}") ;;
+    *:--only|*:--faults-on)
       local done=${cur%"${cur##*,}"}
       _sessim_words_matching "${cur##*,}" $(_sessim_clients)
       COMPREPLY=("${COMPREPLY[@]/#/$done}") ;;

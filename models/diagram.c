@@ -762,6 +762,8 @@ typedef struct {
   const char *border;
   gboolean fault;
   gboolean marked; /* the highlighted violation is here */
+  guint gap_last;  /* a compressed idle stretch (note != NULL): the last
+                      observation it stands for; G_MAXUINT: not one */
 } Row;
 
 static void
@@ -797,7 +799,7 @@ static guint
 seq_add_row (Seq *q, guint obs, guint lifeline, char *note, const char *fill,
              const char *border)
 {
-  Row r = { obs, lifeline, note, fill, border, FALSE, FALSE };
+  Row r = { obs, lifeline, note, fill, border, FALSE, FALSE, G_MAXUINT };
   g_array_append_val (q->rows, r);
   g_byte_array_append (q->link, q->link_now, q->n_clients);
   return q->rows->len - 1;
@@ -1101,6 +1103,173 @@ seq_collect (Seq *q, const SesDiagramMark *mark)
     }
 }
 
+/* Idle time: a device that sleeps between wake-ups, or a connection
+ * left open, fills its waits with keep-alive exchanges that would take
+ * four rows each and most of a long run's diagram. At least
+ * IDLE_MIN_ARROWS such packets in a row, each sent and received within
+ * the stretch, with nothing else drawn between them, over at least
+ * IDLE_MIN_SPAN of virtual time, become one marked gap row that says how
+ * many and over how long. A burst of pings in a busy second is not idle
+ * time and stays; lost or highlighted packets are never folded away. */
+#define IDLE_MIN_ARROWS 4
+#define IDLE_MIN_SPAN (60 * SES_US_PER_S)
+
+/* "45.020s", "6m00s", "2h05m10s": a gap's length, to the second once it
+ * is a minute or more. */
+static char *
+duration_text (SesTime t)
+{
+  gint64 s = t / SES_US_PER_S;
+  if (s < 60)
+    return format_when (t);
+  if (s < 3600)
+    return g_strdup_printf ("%" G_GINT64_FORMAT "m%02" G_GINT64_FORMAT "s",
+                            s / 60, s % 60);
+  return g_strdup_printf ("%" G_GINT64_FORMAT "h%02" G_GINT64_FORMAT "m%02"
+                          G_GINT64_FORMAT "s", s / 3600, s / 60 % 60, s % 60);
+}
+
+static gboolean
+is_ping (const SesPacket *p)
+{
+  return p->type == SES_PKT_PINGREQ || p->type == SES_PKT_PINGRESP;
+}
+
+static void
+seq_compress_idle (Seq *q)
+{
+  guint nrows = q->rows->len;
+  if (nrows == 0)
+    return;
+  g_autofree guint *arrow_of = g_new (guint, nrows);
+  for (guint r = 0; r < nrows; r++)
+    arrow_of[r] = G_MAXUINT;
+  for (guint i = 0; i < q->arrows->len; i++)
+    {
+      const Arrow *a = &g_array_index (q->arrows, Arrow, i);
+      arrow_of[a->from_row] = i;
+      if (a->to_row != G_MAXUINT)
+        arrow_of[a->to_row] = i;
+    }
+  /* Foldable rows: an end of a complete, unmarked keep-alive packet. */
+  g_autofree gboolean *idle = g_new0 (gboolean, nrows);
+  for (guint r = 0; r < nrows; r++)
+    {
+      const Row *row = &g_array_index (q->rows, Row, r);
+      if (arrow_of[r] == G_MAXUINT || row->note != NULL || row->marked)
+        continue;
+      const Arrow *a = &g_array_index (q->arrows, Arrow, arrow_of[r]);
+      idle[r] = is_ping (&a->pkt) && a->to_row != G_MAXUINT && !a->marked
+                && a->lost == NULL;
+    }
+  /* A stretch is a run of foldable rows; a packet whose two ends fall in
+   * different stretches (something else was drawn while it flew) stays,
+   * and the stretches are found again until none has such a packet. */
+  g_autofree guint *run_of = g_new (guint, nrows);
+  gboolean changed = TRUE;
+  while (changed)
+    {
+      changed = FALSE;
+      guint run = 0;
+      for (guint r = 0; r < nrows; r++)
+        {
+          if (idle[r] && (r == 0 || !idle[r - 1]))
+            run++;
+          run_of[r] = idle[r] ? run : 0;
+        }
+      for (guint r = 0; r < nrows; r++)
+        {
+          if (!idle[r])
+            continue;
+          const Arrow *a = &g_array_index (q->arrows, Arrow, arrow_of[r]);
+          if (run_of[a->from_row] != run_of[a->to_row])
+            {
+              idle[a->from_row] = FALSE;
+              idle[a->to_row] = FALSE;
+              changed = TRUE;
+            }
+        }
+    }
+  /* Too short a stretch is drawn as it is. */
+  const GArray *log = ses_mqtt_log (q->mqtt);
+  for (guint r = 0; r < nrows;)
+    {
+      if (!idle[r])
+        {
+          r++;
+          continue;
+        }
+      guint end = r;
+      while (end < nrows && idle[end])
+        end++;
+      SesTime from = g_array_index (log, SesObs,
+                                    g_array_index (q->rows, Row, r).obs)
+                         .time_us;
+      SesTime to = g_array_index (log, SesObs,
+                                  g_array_index (q->rows, Row, end - 1).obs)
+                       .time_us;
+      if ((end - r) / 2 < IDLE_MIN_ARROWS || to - from < IDLE_MIN_SPAN)
+        for (guint k = r; k < end; k++)
+          idle[k] = FALSE;
+      r = end;
+    }
+
+  GArray *rows = g_array_new (FALSE, FALSE, sizeof (Row));
+  g_array_set_clear_func (rows, row_clear);
+  GByteArray *link = g_byte_array_new ();
+  g_autofree guint *new_row = g_new (guint, nrows);
+  for (guint r = 0; r < nrows;)
+    {
+      Row *row = &g_array_index (q->rows, Row, r);
+      if (!idle[r])
+        {
+          new_row[r] = rows->len;
+          g_array_append_val (rows, *row);
+          row->note = NULL; /* moved */
+          g_byte_array_append (link, q->link->data + r * q->n_clients,
+                               q->n_clients);
+          r++;
+          continue;
+        }
+      guint end = r;
+      while (end < nrows && idle[end])
+        end++;
+      guint first = row->obs;
+      guint last = g_array_index (q->rows, Row, end - 1).obs;
+      SesTime from = g_array_index (log, SesObs, first).time_us;
+      SesTime to = g_array_index (log, SesObs, last).time_us;
+      g_autofree char *span = duration_text (to - from);
+      Row gap = { first, q->n_clients,
+                  g_strdup_printf ("idle: %u keep-alive packets "
+                                   "(PINGREQ/PINGRESP)\nfolded, over %s",
+                                   (end - r) / 2, span),
+                  "#f7fafc", "#a0aec0", FALSE, FALSE, last };
+      for (guint k = r; k < end; k++)
+        new_row[k] = rows->len;
+      g_array_append_val (rows, gap);
+      g_byte_array_append (link, q->link->data + r * q->n_clients,
+                           q->n_clients);
+      r = end;
+    }
+  GArray *arrows = g_array_new (FALSE, FALSE, sizeof (Arrow));
+  for (guint i = 0; i < q->arrows->len; i++)
+    {
+      Arrow a = g_array_index (q->arrows, Arrow, i);
+      if (idle[a.from_row])
+        continue;
+      a.from_row = new_row[a.from_row];
+      if (a.to_row != G_MAXUINT)
+        a.to_row = new_row[a.to_row];
+      g_array_append_val (arrows, a);
+    }
+  g_array_unref (q->rows);
+  g_array_unref (q->arrows);
+  g_byte_array_unref (q->link);
+  q->rows = rows;
+  q->arrows = arrows;
+  q->link = link;
+}
+
 static const char *
 packet_color (const SesPacket *p)
 {
@@ -1181,6 +1350,7 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
   q.link = g_byte_array_new ();
   q.link_now = g_new0 (guint8, MAX (q.n_clients, 1));
   seq_collect (&q, mark);
+  seq_compress_idle (&q);
 
   guint broker = q.n_clients;
   guint n_lifelines = q.n_clients + 1;
@@ -1287,7 +1457,17 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
       set_node (dot, tn, "shape", "plaintext");
       set_node (dot, tn, "fontcolor", "#606060");
       set_node (dot, tn, "height", "0.1");
-      if (o->time_us != last_time)
+      if (row->gap_last != G_MAXUINT)
+        {
+          /* A gap says where it starts and ends. */
+          SesTime to = g_array_index (log, SesObs, row->gap_last).time_us;
+          g_autofree char *a = format_when (o->time_us);
+          g_autofree char *b = format_when (to);
+          g_autofree char *when = g_strdup_printf ("%s\n...\n%s", a, b);
+          set_node (dot, tn, "label", when);
+          last_time = to;
+        }
+      else if (o->time_us != last_time)
         {
           g_autofree char *when = format_when (o->time_us);
           set_node (dot, tn, "label", when);
@@ -1320,7 +1500,9 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
             }
           set_node (dot, n, "shape", "box");
           set_node (dot, n, "style", row->fault ? "filled,bold"
-                                                : "rounded,filled");
+                                     : row->gap_last != G_MAXUINT
+                                         ? "rounded,filled,dashed"
+                                         : "rounded,filled");
           set_node (dot, n, "fillcolor", row->fill != NULL ? row->fill
                                                           : "#ffffff");
           set_node (dot, n, "height", "0.2");
@@ -1338,8 +1520,10 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
               set_node (dot, n, "color", "#e00000");
               set_node (dot, n, "penwidth", "3");
             }
-          g_autofree char *tip = ses_obs_describe (
-              o, ses_mqtt_config_strings (cfg), ses_mqtt_config_labels (cfg));
+          g_autofree char *tip = row->gap_last != G_MAXUINT
+              ? g_strdup (row->note)
+              : ses_obs_describe (o, ses_mqtt_config_strings (cfg),
+                                  ses_mqtt_config_labels (cfg));
           set_node (dot, n, "tooltip", tip);
         }
     }
@@ -1476,6 +1660,9 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
             }
           set_edge (dot, e, "color", color);
           set_edge (dot, e, "penwidth", width);
+          /* Time folded away: the lifelines run dotted into the gap. */
+          if (below->gap_last != G_MAXUINT)
+            set_edge (dot, e, "style", "dotted");
           /* Graphviz stops each segment a point short of the row's node:
            * a dot of the line's colour closes the gap. */
           if (below->lifeline != l)
@@ -1575,6 +1762,7 @@ ses_diagram_sequence_rows (SesMqtt *mqtt, const SesDiagramMark *mark)
   q.link = g_byte_array_new ();
   q.link_now = g_new0 (guint8, MAX (q.n_clients, 1));
   seq_collect (&q, mark);
+  seq_compress_idle (&q);
   GArray *out = g_array_sized_new (FALSE, FALSE, sizeof (guint), q.rows->len);
   for (guint r = 0; r < q.rows->len; r++)
     g_array_append_val (out, g_array_index (q.rows, Row, r).obs);

@@ -8,8 +8,10 @@
  * invariant, trails record their scenario's digest (and with --embed the
  * scenario) so replay refuses a changed one, and a real SIGINT or SIGTERM
  * stops a long check at a safe point, reported as interrupted (130 or
- * 143) with no half-written file. */
-#define _POSIX_C_SOURCE 200809L
+ * 143) with no half-written file. The view options of run and replay
+ * (--only, --hide, --from, --to, --times, --color) change what is
+ * printed and written to trace.txt, never the verdict or trace.jsonl. */
+#define _XOPEN_SOURCE 700
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,6 +19,7 @@
 #include <cmocka.h>
 
 #include <glib.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
@@ -792,6 +795,569 @@ test_sigterm_stops_random_mode (void **state)
   test_remove_tree (tmp);
 }
 
+/* ---- reading long runs ------------------------------------------------- */
+
+/* The lines of a trace.txt or a timeline after its '#' comment lines that
+ * lead, up to a line that starts with '#' again. (transfer full) */
+static GPtrArray *
+step_lines (const char *text)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  guint i = 0;
+  while (lines[i] != NULL && lines[i][0] == '#')
+    i++;
+  for (; lines[i] != NULL && lines[i][0] != '\0' && lines[i][0] != '#'; i++)
+    g_ptr_array_add (out, g_strdup (lines[i]));
+  return out;
+}
+
+/* Each filtered line "[N] REST" is line N of the full trace (the same
+ * step, the same words; with readable, all but the time). Returns how
+ * many lines were checked. */
+static guint
+assert_numbered_as_full (GPtrArray *filtered, GPtrArray *full,
+                         gboolean readable)
+{
+  for (guint i = 0; i < filtered->len; i++)
+    {
+      const char *line = g_ptr_array_index (filtered, i);
+      assert_int_equal (line[0], '[');
+      char *end = NULL;
+      guint64 n = g_ascii_strtoull (line + 1, &end, 10);
+      assert_true (n >= 1 && n <= full->len);
+      assert_true (g_str_has_prefix (end, "] "));
+      const char *rest = end + 2;
+      const char *want = g_ptr_array_index (full, n - 1);
+      if (readable)
+        {
+          /* Past the time, the same. */
+          rest = strchr (rest, ' ');
+          want = strchr (want, ' ');
+          assert_non_null (rest);
+          assert_non_null (want);
+        }
+      assert_string_equal (rest, want);
+    }
+  return filtered->len;
+}
+
+/* --only, --hide, --from and --to choose the lines of the timeline and of
+ * trace.txt, numbered as in the full trace; what is judged and
+ * trace.jsonl do not change. */
+static void
+test_view_filters_run (void **state)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("sessim-cli-XXXXXX", NULL);
+  g_autofree char *full_dir = g_build_filename (tmp, "full", NULL);
+  g_autofree char *part_dir = g_build_filename (tmp, "part", NULL);
+  g_autofree char *scn = scenario ("42-sleepy-device.scn");
+  g_autofree char *o_full = NULL, *o_part = NULL;
+  assert_int_equal (sessim (&o_full, NULL, "run", "--out", full_dir, scn,
+                            NULL), 0);
+  assert_int_equal (sessim (&o_part, NULL, "run", "--out", part_dir,
+                            "--only", "dev", "--hide", "ping,note",
+                            "--from", "10m1s", "--to", "30m2s", scn, NULL),
+                    0);
+  g_autofree char *v_full = last_line (o_full);
+  g_autofree char *v_part = last_line (o_part);
+  /* The same verdict, but for the folder. */
+  assert_int_equal (strstr (v_full, "; files in ") - v_full,
+                    strstr (v_part, "; files in ") - v_part);
+  assert_int_equal (strncmp (v_full, v_part,
+                             strstr (v_full, "; files in ") - v_full), 0);
+  assert_contains (o_part, "\n# shown: ");
+  assert_contains (o_part, " steps (--only dev --hide ping,note --from "
+                           "10m1s --to 30m2s); [N] is the step's number in "
+                           "the full trace\n");
+
+  g_autofree char *tf = g_build_filename (full_dir, "42-sleepy-device",
+                                          "trace.txt", NULL);
+  g_autofree char *tp = g_build_filename (part_dir, "42-sleepy-device",
+                                          "trace.txt", NULL);
+  g_autofree char *full_text = test_read_file (tf, NULL);
+  g_autofree char *part_text = test_read_file (tp, NULL);
+  g_autoptr (GPtrArray) full = step_lines (full_text);
+  g_autoptr (GPtrArray) part = step_lines (part_text);
+  g_autoptr (GPtrArray) printed = step_lines (o_part);
+  /* trace.txt holds what was printed. */
+  assert_int_equal (part->len, printed->len);
+  for (guint i = 0; i < part->len; i++)
+    assert_string_equal (g_ptr_array_index (part, i),
+                         g_ptr_array_index (printed, i));
+  assert_true (assert_numbered_as_full (part, full, FALSE) > 4);
+  assert_true (part->len < full->len);
+  for (guint i = 0; i < part->len; i++)
+    {
+      const char *line = g_ptr_array_index (part, i);
+      const char *t = strchr (line, ' ') + 1;
+      double secs = g_ascii_strtod (t, NULL);
+      assert_true (secs >= 601.0 && secs <= 1802.0);
+      assert_non_null (strstr (line, " dev "));
+      assert_null (strstr (line, "PINGREQ"));
+      assert_null (strstr (line, "PINGRESP"));
+      assert_null (strstr (line, " note "));
+    }
+  /* Every dev step in the window that is not hidden is there. */
+  guint want = 0;
+  for (guint i = 0; i < full->len; i++)
+    {
+      const char *line = g_ptr_array_index (full, i);
+      double secs = g_ascii_strtod (line, NULL);
+      want += secs >= 601.0 && secs <= 1802.0
+              && strstr (line, " dev ") == strchr (line, ' ')
+              && strstr (line, "PINGREQ") == NULL
+              && strstr (line, "PINGRESP") == NULL
+              && strstr (line, " note ") == NULL;
+    }
+  assert_int_equal (part->len, want);
+  /* The JSON Lines trace and the summary stay whole. */
+  g_autofree char *jf = g_build_filename (full_dir, "42-sleepy-device",
+                                          "trace.jsonl", NULL);
+  g_autofree char *jp = g_build_filename (part_dir, "42-sleepy-device",
+                                          "trace.jsonl", NULL);
+  g_autofree char *sf = g_build_filename (full_dir, "42-sleepy-device",
+                                          "summary.json", NULL);
+  g_autofree char *sp = g_build_filename (part_dir, "42-sleepy-device",
+                                          "summary.json", NULL);
+  g_autofree char *jf_text = test_read_file (jf, NULL);
+  g_autofree char *jp_text = test_read_file (jp, NULL);
+  g_autofree char *sf_text = test_read_file (sf, NULL);
+  g_autofree char *sp_text = test_read_file (sp, NULL);
+  assert_string_equal (jf_text, jp_text);
+  assert_string_equal (sf_text, sp_text);
+
+  /* With no filter the default output is what it always was: no numbers,
+   * no note, times in seconds. */
+  assert_null (strstr (o_full, "# shown:"));
+  assert_int_equal (((char *) g_ptr_array_index (full, 0))[0], '0');
+  test_remove_tree (tmp);
+}
+
+/* Bad values of the view options: one line, exit 2, in run and replay. */
+static void
+test_view_bad_values (void **state)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("sessim-cli-XXXXXX", NULL);
+  g_autofree char *scn = scenario ("42-sleepy-device.scn");
+  static const char *const bad[][2] = {
+    { "--hide", "pnig" },     { "--hide", "ping,foo" }, { "--hide", "" },
+    { "--from", "5" },        { "--from", "-1s" },      { "--to", "1x" },
+    { "--only", "nobody" },   { "--only", "dev," },     { "--only", "" },
+    { "--times", "hms" },
+    { "--color", "yes" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *out = NULL, *err = NULL;
+      assert_int_equal (sessim (&out, &err, "run", "--out", tmp, bad[i][0],
+                                bad[i][1], scn, NULL), 2);
+      assert_prefix (err, "sessim run: ");
+      assert_contains (err, bad[i][0]);
+      assert_contains (err, "; see 'sessim run --help'\n");
+      /* One line. */
+      assert_int_equal (strchr (err, '\n')[1], '\0');
+      assert_string_equal (out, "");
+    }
+  g_autofree char *out = NULL, *err = NULL;
+  assert_int_equal (sessim (&out, &err, "run", "--out", tmp, "--from", "20m",
+                            "--to", "10m", scn, NULL), 2);
+  assert_contains (err, "--from 20m is after --to 10m");
+  g_autofree char *err2 = NULL;
+  assert_int_equal (sessim (NULL, &err2, "run", "--out", tmp, "--only",
+                            "dev,nobody", scn, NULL), 2);
+  assert_contains (err2, "has no client 'nobody' (its clients: dev, ops)");
+  g_autofree char *err3 = NULL;
+  assert_int_equal (sessim (NULL, &err3, "run", "--out", tmp, "--hide",
+                            "pnig", scn, NULL), 2);
+  assert_contains (err3, "(did you mean 'ping'?)");
+  /* Nothing was written for a refused run. */
+  g_autofree char *dir = g_build_filename (tmp, "42-sleepy-device", NULL);
+  assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+  g_autofree char *err4 = NULL;
+  assert_int_equal (sessim (NULL, &err4, "replay", "--times", "raw",
+                            "x.trail", NULL), 2);
+  assert_prefix (err4, "sessim replay: --times takes seconds or readable");
+  test_remove_tree (tmp);
+}
+
+/* replay takes the same view: filtered trace.txt and timeline, numbered
+ * as in the full replay, readable times, trace.jsonl whole. */
+static void
+test_view_replay (void **state)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("sessim-cli-XXXXXX", NULL);
+  g_autofree char *scn = scenario ("variants/qos2-no-dedup.scn");
+  assert_int_equal (sessim (NULL, NULL, "check", "-q", "--out", tmp, scn,
+                            NULL), 0);
+  g_autofree char *trail = g_build_filename (tmp, "qos2-no-dedup",
+                                             "counterexample.trail", NULL);
+  g_autofree char *a = g_build_filename (tmp, "a", NULL);
+  g_autofree char *b = g_build_filename (tmp, "b", NULL);
+  g_autofree char *o_full = NULL, *o_part = NULL;
+  assert_int_equal (sessim (&o_full, NULL, "replay", "--out", a, trail,
+                            NULL), 0);
+  assert_int_equal (sessim (&o_part, NULL, "replay", "--out", b, "--only",
+                            "sub", "--hide", "ping,puback,pubrec,pubrel,"
+                            "pubcomp", "--times", "readable", trail, NULL),
+                    0);
+  g_autofree char *tf = g_build_filename (a, "qos2-no-dedup", "trace.txt",
+                                          NULL);
+  g_autofree char *tp = g_build_filename (b, "qos2-no-dedup", "trace.txt",
+                                          NULL);
+  g_autofree char *full_text = test_read_file (tf, NULL);
+  g_autofree char *part_text = test_read_file (tp, NULL);
+  g_autoptr (GPtrArray) full = step_lines (full_text);
+  g_autoptr (GPtrArray) part = step_lines (part_text);
+  assert_true (assert_numbered_as_full (part, full, TRUE) > 4);
+  for (guint i = 0; i < part->len; i++)
+    {
+      const char *line = g_ptr_array_index (part, i);
+      assert_non_null (strstr (line, " sub "));
+      assert_null (strstr (line, " PUBACK"));
+      assert_null (strstr (line, " PUBREL"));
+    }
+  /* The step the violation names is among those shown. */
+  assert_contains (o_part, "] 3.310s sub deliver PUBLISH id=2 q2 ");
+  assert_contains (o_part, "(step 53 of the trace)");
+  assert_contains (o_part, "\n[53] 3.310s sub deliver ");
+  g_autofree char *jf = g_build_filename (a, "qos2-no-dedup", "trace.jsonl",
+                                          NULL);
+  g_autofree char *jp = g_build_filename (b, "qos2-no-dedup", "trace.jsonl",
+                                          NULL);
+  g_autofree char *jf_text = test_read_file (jf, NULL);
+  g_autofree char *jp_text = test_read_file (jp, NULL);
+  assert_string_equal (jf_text, jp_text);
+  g_autofree char *v_full = last_line (o_full);
+  g_autofree char *v_part = last_line (o_part);
+  assert_prefix (v_full, "# verdict: ok: the expected violation of qos2-once "
+                         "was found");
+  assert_prefix (v_part, "# verdict: ok: the expected violation of qos2-once "
+                         "was found");
+  test_remove_tree (tmp);
+}
+
+/* --times readable: hours and minutes from 60 s on, the same steps; the
+ * default and --times seconds print as before. */
+static void
+test_readable_times (void **state)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("sessim-cli-XXXXXX", NULL);
+  g_autofree char *scn = scenario ("42-sleepy-device.scn");
+  g_autofree char *o_def = NULL, *o_sec = NULL, *o_read = NULL;
+  assert_int_equal (sessim (&o_def, NULL, "run", "--out", tmp, scn, NULL), 0);
+  assert_int_equal (sessim (&o_sec, NULL, "run", "--out", tmp, "--times",
+                            "seconds", scn, NULL), 0);
+  assert_string_equal (o_def, o_sec);
+  assert_int_equal (sessim (&o_read, NULL, "run", "--out", tmp, "--times",
+                            "readable", scn, NULL), 0);
+  g_autoptr (GPtrArray) def = step_lines (o_def);
+  g_autoptr (GPtrArray) read = step_lines (o_read);
+  assert_int_equal (def->len, read->len);
+  gboolean minutes = FALSE;
+  for (guint i = 0; i < def->len; i++)
+    {
+      const char *d = g_ptr_array_index (def, i);
+      const char *r = g_ptr_array_index (read, i);
+      assert_string_equal (strchr (d, ' '), strchr (r, ' '));
+      /* The same instant: whole seconds, minutes and hours add up. */
+      double secs = g_ascii_strtod (d, NULL);
+      g_autofree char *when = g_strndup (r, strchr (r, ' ') - r);
+      double h = 0, m = 0;
+      const char *p = when;
+      if (strchr (p, 'h') != NULL)
+        {
+          h = g_ascii_strtod (p, NULL);
+          p = strchr (p, 'h') + 1;
+        }
+      if (strchr (p, 'm') != NULL)
+        {
+          m = g_ascii_strtod (p, NULL);
+          p = strchr (p, 'm') + 1;
+          minutes = TRUE;
+        }
+      else
+        assert_true (secs < 60.0);
+      double s = g_ascii_strtod (p, NULL);
+      assert_true (s < 60.0);
+      assert_true (ABS (h * 3600 + m * 60 + s - secs) < 1e-6);
+    }
+  assert_true (minutes);
+  assert_contains (o_read, "\n30m00.010s dev receive [broker] CONNECT ");
+  assert_contains (o_read, "\n0.010s dev receive [broker] CONNECT ");
+  test_remove_tree (tmp);
+}
+
+/* Colour: with --color=always the step where an invariant broke, the
+ * expected violation and failed expectations are red, faults yellow, the
+ * verdict word green or red; never with --color=never, nor by default
+ * when the output is not a terminal; files never. */
+static void
+test_colour (void **state)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("sessim-cli-XXXXXX", NULL);
+  g_autofree char *scn = scenario ("variants/qos2-no-dedup.scn");
+  g_autofree char *o_always = NULL, *o_never = NULL, *o_auto = NULL;
+  assert_int_equal (sessim (&o_always, NULL, "run", "--out", tmp,
+                            "--color=always", scn, NULL), 0);
+  assert_contains (o_always, "\n\033[31m3.310000s sub deliver PUBLISH id=2 "
+                             "q2 ");
+  assert_contains (o_always, "\n\033[33m1.150000s pub fault cut\033[0m\n");
+  assert_contains (o_always, "\n\033[31m# expected: invariant qos2-once "
+                             "broken at 3.310000s");
+  assert_contains (o_always, "\n# verdict: \033[32mok\033[0m: ");
+  /* Only those: every other line is plain. */
+  g_auto (GStrv) lines = g_strsplit (o_always, "\n", -1);
+  guint painted = 0;
+  for (guint i = 0; lines[i] != NULL; i++)
+    painted += strchr (lines[i], '\033') != NULL;
+  assert_int_equal (painted, 5);
+  assert_int_equal (sessim (&o_never, NULL, "run", "--out", tmp,
+                            "--color=never", scn, NULL), 0);
+  assert_int_equal (sessim (&o_auto, NULL, "run", "--out", tmp, scn, NULL),
+                    0);
+  assert_null (strchr (o_never, '\033'));
+  assert_null (strchr (o_auto, '\033'));
+  g_autofree char *t = g_build_filename (tmp, "qos2-no-dedup", "trace.txt",
+                                         NULL);
+  assert_int_equal (sessim (NULL, NULL, "run", "-q", "--out", tmp,
+                            "--color=always", scn, NULL), 0);
+  g_autofree char *text = test_read_file (t, NULL);
+  assert_null (strchr (text, '\033'));
+
+  /* A failed expectation: red on standard error, FAIL red. */
+  g_autofree char *wrong = g_build_filename (tmp, "wrong.scn", NULL);
+  g_autofree char *hello = scenario ("01-hello-qos0.scn");
+  g_autofree char *src = test_read_file (hello, NULL);
+  g_autofree char *bad = g_strconcat (src, "\nexpect sub deliveries=99\n",
+                                      NULL);
+  assert_true (g_file_set_contents (wrong, bad, -1, NULL));
+  g_autofree char *o_fail = NULL, *e_fail = NULL;
+  assert_int_equal (sessim (&o_fail, &e_fail, "run", "-q", "--out", tmp,
+                            "--color=always", wrong, NULL), 1);
+  assert_contains (o_fail, "# verdict: \033[31mFAIL\033[0m: ");
+  assert_contains (e_fail, "\033[31m");
+  assert_contains (e_fail, "expectation failed: ");
+
+  /* replay colours the same way. */
+  assert_int_equal (sessim (NULL, NULL, "check", "-q", "--out", tmp, scn,
+                            NULL), 0);
+  g_autofree char *trail = g_build_filename (tmp, "qos2-no-dedup",
+                                             "counterexample.trail", NULL);
+  g_autofree char *o_replay = NULL;
+  assert_int_equal (sessim (&o_replay, NULL, "replay", "--color=always",
+                            "--out", tmp, trail, NULL), 0);
+  assert_contains (o_replay, "\n\033[31m# expected: invariant qos2-once ");
+  assert_contains (o_replay, "\n# verdict: \033[32mok\033[0m: ");
+  test_remove_tree (tmp);
+}
+
+/* Runs sessim with standard output on a pseudo-terminal, with NO_COLOR
+ * set to no_color (NULL: unset); returns what it printed, or NULL when
+ * this system has no pseudo-terminals. */
+static char *
+on_terminal (const char *no_color, const char *const *args)
+{
+  int master = posix_openpt (O_RDWR | O_NOCTTY);
+  if (master < 0)
+    return NULL;
+  assert_int_equal (grantpt (master), 0);
+  assert_int_equal (unlockpt (master), 0);
+  int slave = open (ptsname (master), O_RDWR | O_NOCTTY);
+  assert_true (slave >= 0);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (gpointer) sessim_path);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_auto (GStrv) env = g_get_environ ();
+  env = no_color != NULL ? g_environ_setenv (env, "NO_COLOR", no_color, TRUE)
+                         : g_environ_unsetenv (env, "NO_COLOR");
+  env = g_environ_setenv (env, "TERM", "xterm", TRUE);
+  GPid pid;
+  g_autoptr (GError) error = NULL;
+  if (!g_spawn_async_with_fds (NULL, (char **) argv->pdata, env,
+                               G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid,
+                               -1, slave, -1, &error))
+    fail_msg ("cannot run %s: %s", sessim_path, error->message);
+  close (slave);
+  GString *out = g_string_new (NULL);
+  char buf[4096];
+  ssize_t n;
+  /* EIO once the child closed the terminal's last writer. */
+  while ((n = read (master, buf, sizeof buf)) > 0)
+    g_string_append_len (out, buf, n);
+  int wait_status = 0;
+  assert_int_equal (waitpid (pid, &wait_status, 0), pid);
+  g_spawn_close_pid (pid);
+  close (master);
+  assert_true (WIFEXITED (wait_status));
+  assert_int_equal (WEXITSTATUS (wait_status), 0);
+  return g_string_free (out, FALSE);
+}
+
+/* --color=auto: on a terminal, colour; NO_COLOR (not empty) turns it off,
+ * --color=always turns it back on. */
+static void
+test_colour_on_a_terminal (void **state)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("sessim-cli-XXXXXX", NULL);
+  g_autofree char *scn = scenario ("variants/qos2-no-dedup.scn");
+  const char *const plain[] = { "run", "-q", "--out", tmp, scn, NULL };
+  const char *const always[] = { "run", "-q", "--color=always", "--out",
+                                 tmp, scn, NULL };
+  g_autofree char *tty = on_terminal (NULL, plain);
+  if (tty == NULL)
+    {
+      /* A container without /dev/ptmx: nothing to run on. */
+      test_remove_tree (tmp);
+      skip ();
+    }
+  g_autofree char *empty = on_terminal ("", plain);
+  g_autofree char *no = on_terminal ("1", plain);
+  g_autofree char *forced = on_terminal ("1", always);
+  assert_contains (tty, "# verdict: \033[32mok\033[0m: ");
+  assert_contains (empty, "# verdict: \033[32mok\033[0m: ");
+  assert_null (strchr (no, '\033'));
+  assert_contains (no, "# verdict: ok: ");
+  assert_contains (forced, "# verdict: \033[32mok\033[0m: ");
+  test_remove_tree (tmp);
+}
+
+/* Starts a long check with standard error on a pseudo-terminal (tty) or a
+ * pipe, reads it until `updates` progress updates came, stops the check
+ * with SIGINT and returns all it wrote on standard error; NULL when this
+ * system has no pseudo-terminals. */
+static char *
+progress_of (const char *scn, const char *outdir, gboolean tty,
+             guint updates)
+{
+  const char *args[] = { sessim_path, "check", "--max-cuts", "4",
+                         "--max-states", "100000000", "--out", outdir, scn,
+                         NULL };
+  int read_fd, write_fd;
+  if (tty)
+    {
+      read_fd = posix_openpt (O_RDWR | O_NOCTTY);
+      if (read_fd < 0)
+        return NULL;
+      assert_int_equal (grantpt (read_fd), 0);
+      assert_int_equal (unlockpt (read_fd), 0);
+      write_fd = open (ptsname (read_fd), O_RDWR | O_NOCTTY);
+      assert_true (write_fd >= 0);
+    }
+  else
+    {
+      int fds[2];
+      assert_int_equal (pipe (fds), 0);
+      read_fd = fds[0];
+      write_fd = fds[1];
+    }
+  int null_fd = open ("/dev/null", O_WRONLY);
+  assert_true (null_fd >= 0);
+  GPid pid;
+  g_autoptr (GError) error = NULL;
+  if (!g_spawn_async_with_fds (NULL, (char **) args, NULL,
+                               G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid,
+                               -1, null_fd, write_fd, &error))
+    fail_msg ("cannot run %s: %s", sessim_path, error->message);
+  close (write_fd);
+  close (null_fd);
+  GString *err = g_string_new (NULL);
+  char buf[512];
+  ssize_t n;
+  /* An update is a line on a pipe, a carriage return on a terminal. */
+  const char mark = tty ? '\r' : '\n';
+  guint seen = 0;
+  while (seen < updates && (n = read (read_fd, buf, sizeof buf)) > 0)
+    {
+      g_string_append_len (err, buf, n);
+      seen = 0;
+      for (const char *p = err->str; *p != '\0'; p++)
+        seen += *p == mark && strstr (p, "/s") != NULL;
+    }
+  if (seen < updates)
+    fail_msg ("the check ended before %u progress updates:\n%s", updates,
+              err->str);
+  assert_int_equal (kill (pid, SIGINT), 0);
+  /* EIO (a terminal) or 0 (a pipe) once the check has ended. */
+  while ((n = read (read_fd, buf, sizeof buf)) > 0)
+    g_string_append_len (err, buf, n);
+  close (read_fd);
+  int wait_status = 0;
+  assert_int_equal (waitpid (pid, &wait_status, 0), pid);
+  g_spawn_close_pid (pid);
+  assert_true (WIFEXITED (wait_status));
+  assert_int_equal (WEXITSTATUS (wait_status), 130);
+  return g_string_free (err, FALSE);
+}
+
+/* A progress update: "  4.5s: 304361 states, 68051 states/s, depth 30,
+ * queue 54924", the time elapsed first. */
+static void
+assert_progress_update (const char *text)
+{
+  const char *p = text;
+  assert_true (g_str_has_prefix (p, "  "));
+  p += 2;
+  assert_true (g_ascii_isdigit (*p));
+  while (g_ascii_isdigit (*p) || *p == '.' || *p == 'm' || *p == 'h')
+    p++;
+  if (!g_str_has_prefix (p, "s: "))
+    fail_msg ("no elapsed time in '%s'", text);
+  assert_non_null (strstr (p, " states, "));
+  assert_non_null (strstr (p, " states/s, depth "));
+}
+
+/* Progress of a long check: on a pipe, whole lines, at most one a second;
+ * on a terminal, one line redrawn in place and wiped at the end. */
+static void
+test_check_progress (void **state)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("sessim-cli-XXXXXX", NULL);
+  g_autofree char *scn = g_build_filename (tmp, "ladder.scn", NULL);
+  assert_true (g_file_set_contents (scn, ladder, -1, NULL));
+  g_autofree char *outdir = g_build_filename (tmp, "out", NULL);
+
+  g_autofree char *piped = progress_of (scn, outdir, FALSE, 1);
+  assert_null (strchr (piped, '\r'));
+  g_auto (GStrv) lines = g_strsplit (piped, "\n", -1);
+  guint updates = 0;
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], " states/s") != NULL)
+      {
+        assert_progress_update (lines[i]);
+        updates++;
+      }
+  assert_true (updates >= 1);
+
+  g_autofree char *tty = progress_of (scn, outdir, TRUE, 2);
+  if (tty == NULL)
+    {
+      test_remove_tree (tmp);
+      skip ();
+    }
+  /* No line feed: each update starts with a carriage return and covers
+   * the one before; the last carriage return wipes the line. */
+  assert_null (strchr (tty, '\n'));
+  g_auto (GStrv) draws = g_strsplit (tty, "\r", -1);
+  assert_string_equal (draws[0], "");
+  guint n = g_strv_length (draws);
+  assert_true (n >= 4);
+  for (guint i = 1; i + 2 < n; i++)
+    {
+      g_autofree char *d = g_strdup (draws[i]);
+      g_strchomp (d);
+      assert_progress_update (d);
+    }
+  /* The wipe: spaces over the last line, then back to its start. */
+  g_autofree char *wipe = g_strdup (draws[n - 2]);
+  assert_true (strlen (wipe) > 0);
+  assert_string_equal (g_strstrip (wipe), "");
+  assert_string_equal (draws[n - 1], "");
+  test_remove_tree (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -819,6 +1385,13 @@ main (int argc, char **argv)
     cmocka_unit_test (test_sigint_stops_check),
     cmocka_unit_test (test_second_signal_kills),
     cmocka_unit_test (test_sigterm_stops_random_mode),
+    cmocka_unit_test (test_view_filters_run),
+    cmocka_unit_test (test_view_bad_values),
+    cmocka_unit_test (test_view_replay),
+    cmocka_unit_test (test_readable_times),
+    cmocka_unit_test (test_colour),
+    cmocka_unit_test (test_colour_on_a_terminal),
+    cmocka_unit_test (test_check_progress),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -705,6 +705,95 @@ test_sequence_structure (void **state)
   run_clear (&r);
 }
 
+/* Idle time: a connection left open for ten minutes with nothing but
+ * keep-alive exchanges is one marked gap row, not forty rows of PINGs; a
+ * few PINGs within a busy minute stay; a step inside the gap maps to the
+ * gap's row; every other packet is still an arrow. */
+static const char idle_text[] =
+    "mqtt 5\n"
+    "client dev id=d keep-alive=30s\n"
+    "client app id=a keep-alive=0s\n"
+    "at 0s dev connect\n"
+    "at 0s app connect\n"
+    "at 0s app subscribe \"x\" qos=1\n"
+    "at 10m dev publish \"x\" \"hello\" qos=1\n"
+    "at 10m1s dev disconnect\n"
+    "at 10m1s app disconnect\n";
+
+static void
+test_sequence_folds_idle_time (void **state)
+{
+  Run r = run_text (idle_text);
+  SesMqtt *mqtt = mqtt_of (&r);
+  const GArray *log = ses_mqtt_log (mqtt);
+  guint pings = 0, other_sends = 0, first_ping = G_MAXUINT;
+  for (guint i = 0; i < log->len; i++)
+    {
+      const SesObs *o = &g_array_index (log, SesObs, i);
+      if (o->kind != SES_OBS_SEND)
+        continue;
+      if (o->pkt.type == SES_PKT_PINGREQ || o->pkt.type == SES_PKT_PINGRESP)
+        {
+          pings++;
+          first_ping = MIN (first_ping, i);
+        }
+      else
+        other_sends++;
+    }
+  /* Twenty exchanges over ten minutes. */
+  assert_true (pings >= 30);
+  g_autofree char *dot = ses_diagram_sequence_dot (mqtt, NULL);
+  Agraph_t *g = parse_dot (dot);
+  Agnode_t *gap = node_labelled (g, "idle: ");
+  assert_non_null (gap);
+  g_autofree char *want = g_strdup_printf ("idle: %u keep-alive packets "
+                                           "(PINGREQ/PINGRESP)\\nfolded, "
+                                           "over 9m", pings);
+  assert_non_null (strstr (attr (gap, "label"), want));
+  assert_non_null (strstr (attr (gap, "style"), "dashed"));
+  /* On the broker's lifeline (head2), its time cell naming both ends
+   * (DOT's own line breaks, as written). */
+  assert_true (g_str_has_prefix (agnameof (gap), "l2_r"));
+  g_autofree char *t = g_strdup_printf ("t%s", agnameof (gap) + 4);
+  const char *when = attr (find_node (g, t), "label");
+  assert_non_null (strstr (when, "s\\n...\\n"));
+  /* No PING arrow is left; every other packet still is one. */
+  guint arrows = 0;
+  for (Agnode_t *n = agfstnode (g); n != NULL; n = agnxtnode (g, n))
+    for (Agedge_t *e = agfstout (g, n); e != NULL; e = agnxtout (g, e))
+      {
+        const char *x = attr (e, "xlabel");
+        if (x[0] == '\0')
+          continue;
+        arrows++;
+        assert_null (strstr (x, "PING"));
+      }
+  assert_int_equal (arrows, other_sends);
+  /* Lifelines run dotted into the gap. */
+  g_autoptr (GPtrArray) dotted = edges_where (g, "style", "dotted");
+  assert_true (dotted->len >= 2);
+  agclose (g);
+
+  /* The rows: one for the whole stretch, standing for its first step. */
+  g_autoptr (GArray) rows = ses_diagram_sequence_rows (mqtt, NULL);
+  guint at = G_MAXUINT;
+  for (guint k = 0; k < rows->len; k++)
+    if (g_array_index (rows, guint, k) == first_ping)
+      at = k;
+  assert_true (at != G_MAXUINT);
+  assert_true (g_array_index (rows, guint, at + 1) > first_ping + 2 * pings
+                                                      - 1);
+  run_clear (&r);
+
+  /* Keep-alive packets inside a busy minute are not idle time. */
+  Run busy = run_file ("31-takeover-and-will-delay.scn");
+  g_autofree char *busy_dot = ses_diagram_sequence_dot (mqtt_of (&busy),
+                                                        NULL);
+  assert_non_null (strstr (busy_dot, "PINGREQ"));
+  assert_null (strstr (busy_dot, "idle: "));
+  run_clear (&busy);
+}
+
 static void
 test_sequence_highlight (void **state)
 {
@@ -938,6 +1027,7 @@ main (void)
     cmocka_unit_test (test_generic_lifecycles),
     cmocka_unit_test (test_sequence_structure),
     cmocka_unit_test (test_sequence_highlight),
+    cmocka_unit_test (test_sequence_folds_idle_time),
     cmocka_unit_test (test_sequence_escapes_payloads),
     cmocka_unit_test (test_empty_run),
     cmocka_unit_test (test_golden_dot),
