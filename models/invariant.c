@@ -1223,9 +1223,24 @@ connack_sent (SesInvariants *inv, const SesObs *o, guint64 index)
   s->deadline_us = NO_TIME;
   s->conn = slot;
   s->expiry_s = c->p_expiry_s;
-  /* 5.0 §3.2.2.3.2: a Session Expiry in CONNACK is the one in force */
+  /* 5.0 §3.2.2.3.2: a Session Expiry in CONNACK is the one in force. A
+   * broker set to cap it (max-session-expiry) keeps no session longer,
+   * and says so to a client that asked for more. */
+  guint32 cap = broker_cfg (inv)->max_session_expiry_s;
+  guint32 announced = (p->flags & SES_PKT_F_HAS_EXPIRY) ? p->expiry_s
+                                                        : c->p_expiry_s;
+  if (v5 && c->p_expiry_s > cap && announced > cap)
+    report (inv, SES_INV_SESSION_EXPIRY, o->time_us, index,
+            "5.0 §3.2.2.3.2",
+            "%s asked for a Session Expiry of %u s; the broker, set to keep "
+            "sessions at most %u s, answered %s",
+            who, c->p_expiry_s, cap,
+            (p->flags & SES_PKT_F_HAS_EXPIRY)
+              ? "with a longer one" : "without saying it caps it");
   if (v5 && (p->flags & SES_PKT_F_HAS_EXPIRY))
     s->expiry_s = p->expiry_s;
+  else if (v5 && s->expiry_s > cap)
+    s->expiry_s = cap;
   if (c->p_will != 0)
     {
       s->will = c->p_will;
