@@ -1155,16 +1155,31 @@ test_colour (void **state)
 /* Runs sessim with standard output on a pseudo-terminal, with NO_COLOR
  * set to no_color (NULL: unset); returns what it printed, or NULL when
  * this system has no pseudo-terminals. */
+/* A pseudo-terminal pair; FALSE where the system has none to give (no
+ * /dev/ptmx, or a chroot without /dev/pts). */
+static gboolean
+open_pty (int *master, int *slave)
+{
+  *master = posix_openpt (O_RDWR | O_NOCTTY);
+  if (*master < 0)
+    return FALSE;
+  const char *name = NULL;
+  if (grantpt (*master) != 0 || unlockpt (*master) != 0
+      || (name = ptsname (*master)) == NULL
+      || (*slave = open (name, O_RDWR | O_NOCTTY)) < 0)
+    {
+      close (*master);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static char *
 on_terminal (const char *no_color, const char *const *args)
 {
-  int master = posix_openpt (O_RDWR | O_NOCTTY);
-  if (master < 0)
+  int master, slave;
+  if (!open_pty (&master, &slave))
     return NULL;
-  assert_int_equal (grantpt (master), 0);
-  assert_int_equal (unlockpt (master), 0);
-  int slave = open (ptsname (master), O_RDWR | O_NOCTTY);
-  assert_true (slave >= 0);
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_ptr_array_add (argv, (gpointer) sessim_path);
   for (guint i = 0; args[i] != NULL; i++)
@@ -1209,7 +1224,7 @@ test_colour_on_a_terminal (void **state)
   g_autofree char *tty = on_terminal (NULL, plain);
   if (tty == NULL)
     {
-      /* A container without /dev/ptmx: nothing to run on. */
+      /* A container without pseudo-terminals: nothing to run on. */
       test_remove_tree (tmp);
       skip ();
     }
@@ -1238,13 +1253,8 @@ progress_of (const char *scn, const char *outdir, gboolean tty,
   int read_fd, write_fd;
   if (tty)
     {
-      read_fd = posix_openpt (O_RDWR | O_NOCTTY);
-      if (read_fd < 0)
+      if (!open_pty (&read_fd, &write_fd))
         return NULL;
-      assert_int_equal (grantpt (read_fd), 0);
-      assert_int_equal (unlockpt (read_fd), 0);
-      write_fd = open (ptsname (read_fd), O_RDWR | O_NOCTTY);
-      assert_true (write_fd >= 0);
     }
   else
     {
