@@ -37,24 +37,7 @@ static int
 spawn (const char *cwd, char **envp, const char *const *args, char **out,
        char **err)
 {
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, (gpointer) sessim_path);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-  g_autoptr (GError) error = NULL;
-  int wait_status = 0;
-  g_autofree char *o = NULL, *e = NULL;
-  if (!g_spawn_sync (cwd, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL,
-                     NULL, &o, &e, &wait_status, &error))
-    fail_msg ("cannot run %s: %s", sessim_path, error->message);
-  if (!WIFEXITED (wait_status))
-    fail_msg ("%s did not exit normally", sessim_path);
-  if (out != NULL)
-    *out = g_steal_pointer (&o);
-  if (err != NULL)
-    *err = g_steal_pointer (&e);
-  return WEXITSTATUS (wait_status);
+  return test_run_in (sessim_path, cwd, envp, args, out, err);
 }
 
 static int

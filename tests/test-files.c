@@ -44,6 +44,13 @@ int
 test_run (const char *program, const char *const *args, char **out,
           char **err)
 {
+  return test_run_in (program, NULL, NULL, args, out, err);
+}
+
+int
+test_run_in (const char *program, const char *cwd, char **envp,
+             const char *const *args, char **out, char **err)
+{
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_ptr_array_add (argv, (gpointer) program);
   for (guint i = 0; args[i] != NULL; i++)
@@ -52,7 +59,7 @@ test_run (const char *program, const char *const *args, char **out,
   g_autoptr (GError) error = NULL;
   int wait_status = 0;
   g_autofree char *o = NULL, *e = NULL;
-  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL,
+  if (!g_spawn_sync (cwd, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL,
                      NULL, &o, &e, &wait_status, &error))
     fail_msg ("cannot run %s: %s", program, error->message);
   if (!WIFEXITED (wait_status))

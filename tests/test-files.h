@@ -13,3 +13,7 @@ void test_remove_tree (const char *path);
  * the test if it cannot run or does not exit normally. */
 int test_run (const char *program, const char *const *args, char **out,
               char **err);
+/* The same in folder cwd (NULL: this one) with environment envp (NULL:
+ * this one's). */
+int test_run_in (const char *program, const char *cwd, char **envp,
+                 const char *const *args, char **out, char **err);
