@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "sessim-build.h"
 
 typedef struct {
   const char *name;
@@ -26,7 +27,9 @@ cli_version (int argc, char **argv)
   int status = EXIT_OK;
   if (!cli_parse_options (ctx, "version", &argc, &argv, &status))
     return status;
-  g_print ("sessim %s\n", SESSIM_VERSION);
+  /* The release, then the build it came from (git describe, or the release
+   * again outside git). */
+  g_print ("sessim %s (build %s)\n", SESSIM_VERSION, SESSIM_BUILD);
   return EXIT_OK;
 }
 

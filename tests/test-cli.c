@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sessim-config.h"
 #include "test-files.h"
 
 static const char *sessim_path;
@@ -1351,6 +1352,18 @@ test_check_progress (void **state)
   test_remove_tree (tmp);
 }
 
+/* `sessim version` names the release and the build (git describe). */
+static void
+test_version_names_the_build (void **state)
+{
+  g_autofree char *out = NULL;
+  assert_int_equal (sessim (&out, NULL, "version", NULL), 0);
+  assert_true (g_str_has_prefix (out, "sessim " SESSIM_VERSION " (build "));
+  g_autofree char *same = NULL;
+  assert_int_equal (sessim (&same, NULL, "--version", NULL), 0);
+  assert_string_equal (same, out);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1385,6 +1398,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_colour),
     cmocka_unit_test (test_colour_on_a_terminal),
     cmocka_unit_test (test_check_progress),
+    cmocka_unit_test (test_version_names_the_build),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
