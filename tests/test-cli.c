@@ -1396,9 +1396,27 @@ main (int argc, char **argv)
     cmocka_unit_test (test_view_replay),
     cmocka_unit_test (test_readable_times),
     cmocka_unit_test (test_colour),
+    cmocka_unit_test (test_version_names_the_build),
+    /* Last: they need a pseudo-terminal. */
     cmocka_unit_test (test_colour_on_a_terminal),
     cmocka_unit_test (test_check_progress),
-    cmocka_unit_test (test_version_names_the_build),
   };
-  return cmocka_run_group_tests (tests, NULL, NULL);
+  /* cmocka reports a skipped test as "not ok ... # SKIP", which TAP
+   * readers count as failed: where the system gives no pseudo-terminal (a
+   * chroot without /dev/pts), the terminal tests are left out and we say
+   * so, rather than run and skip them. */
+  size_t n = G_N_ELEMENTS (tests);
+  int master, slave;
+  if (open_pty (&master, &slave))
+    {
+      close (master);
+      close (slave);
+    }
+  else
+    {
+      printf ("# no pseudo-terminal here: the 2 terminal tests are left "
+              "out\n");
+      n -= 2;
+    }
+  return _cmocka_run_group_tests ("test-cli", tests, n, NULL, NULL);
 }
