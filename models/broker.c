@@ -902,6 +902,10 @@ handle_connect (SesMqtt *m, SesWorld *w, guint32 slot, guint32 gen,
     ack.receive_max = bc->receive_max;
   if (p->server_disconnect && bc->server_keep_alive_s != 0)
     ack.keep_alive_s = bc->server_keep_alive_s;
+  /* 5.0 [MQTT-3.2.2-16]: the identifier it assigned to an empty ClientId
+   * goes back in CONNACK (3.1.1 has no way to tell it). */
+  if (pkt->version == SES_MQTT_5)
+    ack.client_id = g_array_index (m->cfg->assigned_id, guint32, slot);
   send_to (m, w, slot, &ack);
   ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, slot, session, &ack, 0,
                     clean ? p->rule_sp_clean

@@ -1149,6 +1149,12 @@ connack_sent (SesInvariants *inv, const SesObs *o, guint64 index)
             "Clean Session 0 with return code 0x%02x, not 0x02 (identifier "
             "rejected)",
             who, p->reason);
+  if (v5 && c->p_empty_id && p->reason == 0 && p->client_id == 0)
+    report (inv, SES_INV_SESSION_PRESENT, o->time_us, index,
+            "5.0 [MQTT-3.2.2-16]",
+            "the CONNACK to %s, which connected with an empty ClientId, "
+            "carries no Assigned Client Identifier",
+            who);
   if (p->reason != 0)
     {
       if (sp)

@@ -16,6 +16,9 @@ struct _SesMqttConfig {
   SesBrokerConfig broker;
   GArray *clients;        /* (element-type SesClientConfig) */
   GArray *client_session; /* (element-type guint32) session index per client */
+  GArray *assigned_id;    /* (element-type guint32) per client: the
+                             identifier the broker assigns to an empty
+                             ClientId (interned), 0 for a named one */
   GPtrArray *labels;      /* (element-type utf8) (owned) */
   GArray *wills;          /* (element-type SesWill) */
   GArray *actions;        /* (element-type SesAction) in script order */

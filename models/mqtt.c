@@ -51,6 +51,7 @@ ses_mqtt_config_new (void)
   ses_broker_config_init (&cfg->broker);
   cfg->clients = g_array_new (FALSE, FALSE, sizeof (SesClientConfig));
   cfg->client_session = g_array_new (FALSE, FALSE, sizeof (guint32));
+  cfg->assigned_id = g_array_new (FALSE, FALSE, sizeof (guint32));
   cfg->labels = g_ptr_array_new_with_free_func (g_free);
   cfg->wills = g_array_new (FALSE, FALSE, sizeof (SesWill));
   cfg->actions = g_array_new (FALSE, FALSE, sizeof (SesAction));
@@ -79,6 +80,7 @@ ses_mqtt_config_unref (SesMqttConfig *cfg)
   ses_intern_free (cfg->strings);
   g_array_unref (cfg->clients);
   g_array_unref (cfg->client_session);
+  g_array_unref (cfg->assigned_id);
   g_ptr_array_unref (cfg->labels);
   g_array_unref (cfg->wills);
   g_array_unref (cfg->actions);
@@ -140,6 +142,12 @@ ses_mqtt_config_add_client (SesMqttConfig *cfg, const char *label,
     }
   g_array_append_val (cfg->clients, c);
   g_array_append_val (cfg->client_session, session);
+  /* 5.0 [MQTT-3.2.2-16]: an empty ClientId gets one the broker makes up,
+   * unique among its sessions (each such client has a session of its
+   * own); interned now, as worlds never add strings. */
+  g_autofree char *assigned = g_strdup_printf ("auto-%s", label);
+  guint32 assigned_id = named ? 0 : ses_intern_add (cfg->strings, assigned);
+  g_array_append_val (cfg->assigned_id, assigned_id);
   g_ptr_array_add (cfg->labels, g_strdup (label));
   return index;
 }

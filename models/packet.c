@@ -72,6 +72,9 @@ ses_packet_describe (const SesPacket *pkt, const SesIntern *strings)
       if (pkt->keep_alive_s)
         g_string_append_printf (out, " server-keep-alive=%us",
                                 pkt->keep_alive_s);
+      if (pkt->client_id != 0)
+        g_string_append_printf (out, " assigned-id=\"%s\"",
+                                ses_intern_get (strings, pkt->client_id));
       break;
     case SES_PKT_PUBLISH:
       /* A copy not yet numbered (queued, routed) has no id to show. */

@@ -457,6 +457,9 @@ put_packet (SesTraceWriter *w, JsonBuilder *b, const SesPacket *p,
             put_int (b, "receive_max", p->receive_max);
           if (p->keep_alive_s)
             put_int (b, "server_keep_alive_s", p->keep_alive_s);
+          if (p->client_id != 0)
+            put_string (b, "assigned_client_id",
+                        interned (w->cfg, p->client_id));
         }
       break;
     case SES_PKT_PUBLISH:
@@ -1386,6 +1389,11 @@ read_packet (Reader *r, JsonObject *o, gboolean v5, SesPacket *p)
                     FALSE, &v, NULL))
         return FALSE;
       p->keep_alive_s = (guint16) v;
+      s = NULL;
+      if (!get_str (r, o, "assigned_client_id", FALSE, FALSE, &s))
+        return FALSE;
+      if (s != NULL)
+        p->client_id = intern (r, s);
       break;
     case SES_PKT_PUBLISH:
       {

@@ -1246,6 +1246,39 @@ test_takeover_same_slot (void **state)
     }
 }
 
+/* 5.0 [MQTT-3.2.2-16]: the CONNACK to an empty ClientId names the
+ * identifier the broker assigned; one that does not is caught. */
+static gboolean
+drop_assigned_id (Fx *fx, SesObs *o, GArray *after, gpointer data)
+{
+  if (o->pkt.type == SES_PKT_CONNACK)
+    o->pkt.client_id = 0;
+  return TRUE;
+}
+
+static void
+test_assigned_client_id (void **state)
+{
+  for (int drop = 0; drop < 2; drop++)
+    {
+      Fx *fx = make_fx (state);
+      guint anon = fx_client (fx, "anon", "", SES_MQTT_5, FALSE, 3600);
+      fx_connect (fx, 0, anon);
+      fx_disconnect (fx, 1000, anon);
+      fx_connect (fx, 2000, anon);
+      SesInvariants *inv = judge_doctored (state, fx, 3000, 0,
+                                           drop ? drop_assigned_id : NULL,
+                                           NULL);
+      if (drop)
+        expect_violation (inv, SES_INV_SESSION_PRESENT, 0,
+                          "5.0 [MQTT-3.2.2-16]", "CONNACK to anon",
+                          "empty ClientId", NULL);
+      else
+        assert_int_equal (ses_invariants_violations (inv)->len, 0);
+      assert_int_equal (fx_session_present (fx, anon, 1), 0);
+    }
+}
+
 /* ---- switches, bookkeeping ------------------------------------------- */
 
 /* `invariant NAME off` sets a bit: that invariant stays silent, the others
@@ -1697,6 +1730,7 @@ main (void)
     T (test_no_loss_fires),
     T (test_subscription_fires),
     T (test_takeover_same_slot),
+    T (test_assigned_client_id),
     T (test_qos1_at_least_once_holds),
     T (test_qos1_at_least_once_fires),
     T (test_qos2_once_holds),
