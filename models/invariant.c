@@ -213,7 +213,6 @@ typedef struct {
   SesTime created_us;  /* when this session lifetime began */
   SesTime expired_us;  /* the last lifetime ended by expiry then; NONE:
                           it did not, or a session began since */
-  guint64 created_index;
   guint32 expiry_s;    /* the interval in force (SES_EXPIRY_NEVER) */
   guint32 conn;        /* client slot holding it; NOBODY: none */
   guint32 will;        /* spec + 1 of the will it holds; 0: none */
@@ -256,7 +255,6 @@ typedef struct {
   SesTime last_rx_us;    /* the broker last heard from this connection */
   SesTime connack_us;    /* the broker's latest CONNACK on it; NONE */
   SesTime lost_connack_us; /* a CONNACK the client never got; NONE */
-  guint64 lost_connack_index;
   SesTime doubt_us;      /* when it resumed with doubts */
   guint64 doubt_index;
   guint32 p_expiry_s;    /* the CONNECT the broker is answering */
@@ -390,9 +388,9 @@ struct _SesInvariants {
 #if GLIB_SIZEOF_VOID_P == 8
 _Static_assert (sizeof (State) == 120, "State changed: update state_vecs "
                 "or ses_invariants_copy, and state_digest, then this size");
-_Static_assert (sizeof (Peer) == 240, "Peer changed: update peer_vecs and "
+_Static_assert (sizeof (Peer) == 232, "Peer changed: update peer_vecs and "
                 "peer_digest, then this size");
-_Static_assert (sizeof (Sess) == 120, "Sess changed: update sess_vecs and "
+_Static_assert (sizeof (Sess) == 112, "Sess changed: update sess_vecs and "
                 "sess_digest, then this size");
 _Static_assert (sizeof (Copy) == 56, "Copy changed: update copy_hash, then "
                 "this size");
@@ -1217,7 +1215,6 @@ connack_sent (SesInvariants *inv, const SesObs *o, guint64 index)
       s->exists = TRUE;
       s->expired_us = NO_TIME;
       s->created_us = o->time_us;
-      s->created_index = index;
     }
   else
     {
@@ -1834,7 +1831,6 @@ on_sent (SesInvariants *inv, const SesObs *o, guint64 index)
         {
           c->lost_connack_us = o->time_us;
           c->lost_connack_sp = (p->flags & SES_PKT_F_SESSION_PRESENT) != 0;
-          c->lost_connack_index = index;
         }
       return;
     }
@@ -2437,11 +2433,11 @@ ses_invariants_set_rule_sink (SesInvariants *inv, SesRuleSink sink,
  *    up, and a violation found is reported there; `seen` only keeps the
  *    same (invariant, message) from being reported twice, so whichever of
  *    two merged paths goes on, every violation still shows on some path;
- *  - observation indexes (next_index, Copy.routed_index, the doubt's and
- *    lost CONNACK's) and times that only appear in messages (when a copy
- *    without expiry was routed, when a session began, when a CONNACK was
- *    sent or lost, the instant of a takeover): they change the wording of
- *    a report, never whether it is made;
+ *  - observation indexes (next_index, Copy.routed_index, the doubt's) and
+ *    times that only appear in messages (when a copy without expiry was
+ *    routed, when a session began, when a CONNACK was sent or lost, the
+ *    instant of a takeover): they change the wording of a report, never
+ *    whether it is made;
  *  - the fields of a CONNECT the broker is not answering (p_*, reset by
  *    the next one);
  *  - now_us, except whether the world's clock has moved past it while
@@ -2499,29 +2495,43 @@ dig_time (Dig *d, SesTime t)
 }
 
 /* A sorted map: its size, then its entries in key order. */
+/* A sorted map's entries, in key order; its length is digested apart.
+ * Keys are small (ids, interned strings, indexes): one word an entry. */
+static void
+entries_only (Dig *d, const Vec *v)
+{
+  const Entry *e = v->data;
+  for (guint i = 0; i < v->len; i++)
+    dig_u64 (d, e[i].key * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15)
+                  ^ ((guint64) e[i].extra << 32 | e[i].value));
+}
+
+/* A sorted map: its size, then its entries. */
 static void
 entries_digest (Dig *d, const Vec *v)
 {
-  const Entry *e = v->data;
   dig_u64 (d, v->len);
-  for (guint i = 0; i < v->len; i++)
-    {
-      dig_u64 (d, e[i].key);
-      dig_u64 (d, (guint64) e[i].extra << 32 | e[i].value);
-    }
+  entries_only (d, v);
 }
 
+/* Ids in use, by id; their number is digested apart. */
 static void
-ids_digest (Dig *d, const Vec *v)
+ids_only (Dig *d, const Vec *v)
 {
   const InUse *u = v->data;
-  dig_u64 (d, v->len);
   for (guint i = 0; i < v->len; i++)
     {
       dig_u64 (d, (guint64) u[i].origin << 32 | u[i].seq);
       dig_u64 (d, (guint64) u[i].payload << 24 | (guint64) u[i].qos << 16
                     | u[i].id);
     }
+}
+
+static void
+ids_digest (Dig *d, const Vec *v)
+{
+  dig_u64 (d, v->len);
+  ids_only (d, v);
 }
 
 static guint64
@@ -2554,17 +2564,6 @@ static inline guint64
 rel_time (const Dig *d, SesTime t)
 {
   return t == NO_TIME ? G_MAXUINT64 : (guint64) (t - d->now);
-}
-
-/* Sorted maps' entries, their lengths digested beforehand. */
-static void
-entries_only (Dig *d, const Vec *v)
-{
-  const Entry *e = v->data;
-  /* Keys are small (ids, interned strings, indexes): one word an entry. */
-  for (guint i = 0; i < v->len; i++)
-    dig_u64 (d, e[i].key * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15)
-                  ^ ((guint64) e[i].extra << 32 | e[i].value));
 }
 
 /* Most fields are small: they are packed into few words, since the digest
@@ -2614,13 +2613,7 @@ sess_digest (Dig *d, const Sess *s)
    * follows it: digested in order. */
   for (guint i = 0; i < s->copies.len; i++)
     dig_u64 (d, copy_hash (vec_at (&s->copies, i, sizeof (Copy)), d->now));
-  const InUse *u = s->ids.data;
-  for (guint i = 0; i < s->ids.len; i++)
-    {
-      dig_u64 (d, (guint64) u[i].origin << 32 | u[i].seq);
-      dig_u64 (d, (guint64) u[i].payload << 24 | (guint64) u[i].qos << 16
-                    | u[i].id);
-    }
+  ids_only (d, &s->ids);
   for (guint i = 0; i < s->held.len; i++)
     {
       const Held *h = vec_at (&s->held, i, sizeof (Held));
