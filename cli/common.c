@@ -410,6 +410,10 @@ cli_status_word (int status)
       return "INCOMPLETE";
     case EXIT_USAGE:
       return "ERROR";
+    case EXIT_DIFFERS:
+      return "DIFFERS";
+    case EXIT_NO_BROKER:
+      return "NO-BROKER";
     default:
       return "INTERRUPTED";
     }

@@ -23,6 +23,10 @@ enum {
   EXIT_VIOLATION = 1,  /* an invariant or an expectation broke */
   EXIT_USAGE = 2,      /* bad command line, scenario, trail or file */
   EXIT_INCOMPLETE = 3, /* a limit stopped the work before its end */
+  EXIT_DIFFERS = 4,    /* conform: the broker did what the standard
+                          allows but the model did not predict */
+  EXIT_NO_BROKER = 5,  /* conform: the broker could not be started or
+                          reached */
   /* Interrupted by a signal: 128 + its number (130 SIGINT, 143 SIGTERM). */
 };
 
@@ -223,6 +227,7 @@ char *cli_report_html (const SesScript *script, const char *source,
 /* The subcommands, one file each; argv[0] is the command's name. */
 int cli_check (int argc, char **argv);
 int cli_compare (int argc, char **argv);
+int cli_conform (int argc, char **argv);
 int cli_example (int argc, char **argv);
 int cli_examples (int argc, char **argv);
 int cli_judge (int argc, char **argv);

@@ -39,6 +39,8 @@ static const Command commands[] = {
     "counterexamples", cli_check },
   { "compare", "run a scenario under combinations of settings and compare "
     "the outcomes", cli_compare },
+  { "conform", "play scenarios against a real broker (mosquitto) and "
+    "compare with the model", cli_conform },
   { "example", "run a built-in example and print its timeline", cli_example },
   { "examples", "list the built-in examples", cli_examples },
   { "judge", "judge a recorded trace.jsonl with the invariants", cli_judge },

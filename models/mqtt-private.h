@@ -56,6 +56,11 @@ struct _SesMqtt {
   guint64 observer_kinds;   /* bit (1 << SesObsKind) the observer reads;
                                0: every kind */
   SesMqttCounters counters;
+  /* (nullable) The real broker this model's clients talk to in a
+   * conformance run; the simulated broker then only records what reaches
+   * its end of each connection and never answers. Not state. */
+  const SesRemoteBroker *remote;
+  gpointer remote_data;
   /* (element-type guint32) (nullable) the matching filters of a topic
    * missing from the configuration's cache; scratch, never state */
   GArray *matches;

@@ -207,6 +207,19 @@ ses_mqtt_config_add_action (SesMqttConfig *cfg, const SesAction *action)
     note_filter (cfg, action->topic);
 }
 
+guint
+ses_mqtt_config_n_actions (const SesMqttConfig *cfg)
+{
+  return cfg->actions->len;
+}
+
+const SesAction *
+ses_mqtt_config_action (const SesMqttConfig *cfg, guint index)
+{
+  g_return_val_if_fail (index < cfg->actions->len, NULL);
+  return &g_array_index (cfg->actions, SesAction, index);
+}
+
 guint32
 ses_mqtt_config_client_session (const SesMqttConfig *cfg, guint client)
 {
@@ -595,6 +608,10 @@ run_action (SesMqtt *m, SesWorld *w, const SesAction *a)
   switch (a->kind)
     {
     case SES_ACT_CUT:
+      /* A real connection ends by a close: what was written before it
+       * still arrives. */
+      if (m->remote != NULL)
+        ses_world_link_settle (w, a->client, G_MAXUINT);
       ses_mqtt_observe (m, w, SES_OBS_FAULT, SES_FAULT_KIND_CUT, a->client,
                         g_array_index (m->cfg->client_session, guint32,
                                        a->client),
@@ -604,6 +621,8 @@ run_action (SesMqtt *m, SesWorld *w, const SesAction *a)
       break;
     case SES_ACT_HALF_OPEN_BROKER:
     case SES_ACT_HALF_OPEN_CLIENT:
+      if (m->remote != NULL)
+        ses_world_link_settle (w, a->client, G_MAXUINT);
       ses_mqtt_observe (m, w, SES_OBS_FAULT,
                         a->kind == SES_ACT_HALF_OPEN_BROKER
                           ? SES_FAULT_KIND_HALF_OPEN_BROKER
@@ -618,7 +637,14 @@ run_action (SesMqtt *m, SesWorld *w, const SesAction *a)
                                                                : SES_NET_CLIENT);
       break;
     case SES_ACT_RESTART:
-      ses_broker_restart (m, w);
+      if (m->remote != NULL)
+        {
+          ses_mqtt_observe (m, w, SES_OBS_FAULT, SES_FAULT_KIND_RESTART,
+                            SES_OBS_BROKER, SES_NONE, NULL, 0, NULL);
+          m->remote->restart (m->remote_data, m->cfg->broker.persistence);
+        }
+      else
+        ses_broker_restart (m, w);
       break;
     default:
       ses_client_act (m, w, a->client, a);
@@ -683,6 +709,8 @@ mqtt_on_message (SesWorld *w, gpointer data, guint slot, guint32 gen,
   SesPacket pkt;
   memcpy (&pkt, msg, sizeof pkt);
   record_packet (m, w, SES_OBS_RECEIVE, slot, to == SES_NET_SERVER, &pkt);
+  if (to == SES_NET_SERVER && m->remote != NULL)
+    return; /* the real broker got it too, and answers for itself */
   if (to == SES_NET_SERVER)
     ses_broker_on_packet (m, w, slot, gen, &pkt);
   else
@@ -694,6 +722,13 @@ mqtt_on_closed (SesWorld *w, gpointer data, guint slot, guint32 gen,
                 SesNetEnd end, SesCloseCause cause)
 {
   SesMqtt *m = data;
+  if (end == SES_NET_SERVER && m->remote != NULL)
+    {
+      ses_mqtt_observe_lost (m, w, slot, TRUE,
+                             cause == SES_CLOSE_CUT ? SES_CAUSE_CUT
+                                                    : SES_CAUSE_PEER_CLOSED);
+      return;
+    }
   if (end == SES_NET_SERVER)
     ses_broker_on_closed (m, w, slot, gen, cause);
   else
@@ -893,4 +928,79 @@ const SesMqttCounters *
 ses_mqtt_counters (SesMqtt *mqtt)
 {
   return &mqtt->counters;
+}
+
+/* ---- a real broker ------------------------------------------------------ */
+
+void
+ses_mqtt_set_remote (SesMqtt *mqtt, const SesRemoteBroker *remote,
+                     gpointer data)
+{
+  mqtt->remote = remote;
+  mqtt->remote_data = data;
+}
+
+/* A real broker does not say when it publishes a will; a client that gets
+ * one shows it was published. The first copy since the will's owner last
+ * lost a connection is recorded as the publication, so that expectations
+ * about wills read the same records as in a simulated run. */
+static void
+note_remote_will (SesMqtt *m, SesWorld *w, const SesPacket *pkt)
+{
+  if (pkt->origin >= m->cfg->clients->len)
+    return;
+  guint32 session = g_array_index (m->cfg->client_session, guint32,
+                                   pkt->origin);
+  for (guint i = m->log->len; i-- > 0;)
+    {
+      const SesObs *o = &g_array_index (m->log, SesObs, i);
+      if (o->kind == SES_OBS_WILL_PUBLISHED && o->session == session)
+        return; /* this loss's will was already seen */
+      if (o->kind == SES_OBS_CONNECTION_LOST && o->by_broker
+          && o->client == pkt->origin)
+        break;
+    }
+  ses_mqtt_observe (m, w, SES_OBS_WILL_PUBLISHED, SES_CAUSE_NONE,
+                    pkt->origin, session, pkt, 0,
+                    "seen delivered to a client");
+}
+
+void
+ses_mqtt_remote_deliver (SesMqtt *m, SesWorld *w, guint client, guint32 gen,
+                         const SesPacket *pkt)
+{
+  SesNet *net = ses_world_net (w);
+  gboolean current = ses_net_generation (net, client) == gen;
+  m->counters.packets++;
+  /* What the broker writes on a connection the client no longer reads
+   * (or has replaced) was sent into the void. */
+  gboolean reaches = current && ses_net_wire_up (net, client, gen)
+                     && ses_net_is_up (net, client, gen, SES_NET_CLIENT);
+  if (pkt->type == SES_PKT_PUBLISH && (pkt->flags & SES_PKT_F_WILL))
+    note_remote_will (m, w, pkt);
+  record_packet (m, w, reaches ? SES_OBS_SEND : SES_OBS_LOST, client, TRUE,
+                 pkt);
+  if (reaches)
+    ses_world_link_deliver (w, client, gen, pkt);
+}
+
+void
+ses_mqtt_remote_closed (SesMqtt *m, SesWorld *w, guint client, guint32 gen,
+                        SesCause cause)
+{
+  SesNet *net = ses_world_net (w);
+  if (ses_net_generation (net, client) != gen)
+    {
+      /* An older connection the client had walked away from without
+       * closing (half-open): the broker's end of it was open until now. */
+      ses_mqtt_observe_lost (m, w, client, TRUE, cause);
+      return;
+    }
+  /* The broker closed first: its end is down before the client hears. */
+  if (ses_net_is_up (net, client, gen, SES_NET_SERVER))
+    {
+      ses_net_abandon (net, client, gen, SES_NET_SERVER);
+      ses_mqtt_observe_lost (m, w, client, TRUE, cause);
+    }
+  ses_world_link_closed (w, client, gen);
 }

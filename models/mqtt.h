@@ -134,6 +134,9 @@ const GPtrArray *ses_mqtt_config_labels (const SesMqttConfig *cfg);
 guint32 ses_mqtt_config_add_will (SesMqttConfig *cfg, const SesWill *will);
 const SesWill *ses_mqtt_config_will (const SesMqttConfig *cfg, guint32 will);
 void ses_mqtt_config_add_action (SesMqttConfig *cfg, const SesAction *action);
+guint ses_mqtt_config_n_actions (const SesMqttConfig *cfg);
+const SesAction *ses_mqtt_config_action (const SesMqttConfig *cfg,
+                                         guint index);
 /* Interns a string in the configuration's table. */
 guint32 ses_mqtt_config_intern (SesMqttConfig *cfg, const char *str);
 guint32 ses_mqtt_config_n_sessions (const SesMqttConfig *cfg);
@@ -168,6 +171,34 @@ void ses_mqtt_set_observer (SesMqtt *mqtt, SesObserver observer,
  * even built (they are still counted): the checker's judge reads only the
  * wire. */
 void ses_mqtt_set_observer_kinds (SesMqtt *mqtt, guint64 kinds);
+
+/* ---- a real broker instead of the simulated one (conformance) ----------
+ * With a remote broker set (and the world linked to real connections, see
+ * ses_world_set_link), the clients stay simulated and the broker is real:
+ * the simulated broker records the packets and closes that reach its end of
+ * each connection (which a real connection delivers in order, at once to
+ * the resolution of the trace) and does nothing else, so the judge reads
+ * the same records as in a simulated run. */
+typedef struct {
+  /* The script restarts the broker: stop it (cleanly when it persists its
+   * sessions, by a kill when it does not) and start it again. */
+  void (*restart) (gpointer data, gboolean persistent);
+} SesRemoteBroker;
+
+void ses_mqtt_set_remote (SesMqtt *mqtt, const SesRemoteBroker *remote,
+                          gpointer data);
+/* The real broker sent pkt on (client, gen): recorded as sent by the
+ * broker and handed to the client, or recorded as lost when the client's
+ * end is no longer there. */
+void ses_mqtt_remote_deliver (SesMqtt *mqtt, SesWorld *world, guint client,
+                              guint32 gen, const SesPacket *pkt);
+/* The real broker closed (client, gen) on its own, for `cause` as far as
+ * the client can tell (the reason of a DISCONNECT it sent first, or
+ * SES_CAUSE_NONE): recorded as the broker's close, then the client hears
+ * of it. (client, gen) may be an older connection the client walked away
+ * from (half-open), which only the broker still had open. */
+void ses_mqtt_remote_closed (SesMqtt *mqtt, SesWorld *world, guint client,
+                             guint32 gen, SesCause cause);
 /* The whole log, one ses_obs_describe() line each. (transfer full) */
 char *ses_mqtt_log_text (SesMqtt *mqtt);
 /* The whole log as the event records of trace.jsonl (tracejson.h), with

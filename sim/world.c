@@ -19,6 +19,10 @@ struct _SesWorld {
   /* Length of the last encoding, inherited by copies: how much room the
    * next fingerprint reserves. Not state. */
   gsize encoded_len;
+  /* (nullable) Where the server ends really are, when they are not
+   * simulated (see ses_world_set_link). Not state. */
+  const SesWorldLink *link;
+  gpointer link_data;
 };
 
 SesWorld *
@@ -126,16 +130,34 @@ arrive_arg (guint32 gen, SesNetEnd to)
 guint32
 ses_world_open (SesWorld *world, guint slot)
 {
-  return ses_net_open (world->net, slot);
+  /* What the client wrote on its last connection reached the server
+   * before it could open another. */
+  if (world->link != NULL)
+    ses_world_link_settle (world, slot, G_MAXUINT);
+  guint32 gen = ses_net_open (world->net, slot);
+  if (world->link != NULL)
+    world->link->open (world->link_data, slot, gen);
+  return gen;
 }
 
 gboolean
 ses_world_send (SesWorld *world, guint slot, guint32 gen, SesNetEnd from,
                 const void *msg)
 {
+  /* A linked client end writes to the real server first: what the
+   * network refuses never reaches the simulated server end either. */
+  if (world->link != NULL && from == SES_NET_CLIENT
+      && ses_net_wire_up (world->net, slot, gen)
+      && ses_net_is_up (world->net, slot, gen, SES_NET_CLIENT)
+      && !world->link->send (world->link_data, slot, gen, msg))
+    return FALSE;
   SesTime at = ses_net_send (world->net, slot, gen, from, msg, world->now);
   if (at == SES_TIME_NONE)
     return FALSE;
+  /* Linked: it waits until the real server shows it has read it
+   * (ses_world_link_settle). */
+  if (world->link != NULL && from == SES_NET_CLIENT)
+    return TRUE;
   ses_queue_push (world->queue, at, SES_EVENT_NET_ARRIVE, slot,
                   arrive_arg (gen, SES_NET_PEER (from)));
   return TRUE;
@@ -144,7 +166,13 @@ ses_world_send (SesWorld *world, guint slot, guint32 gen, SesNetEnd from,
 void
 ses_world_close (SesWorld *world, guint slot, guint32 gen, SesNetEnd from)
 {
+  if (world->link != NULL && from == SES_NET_CLIENT
+      && ses_net_wire_up (world->net, slot, gen)
+      && ses_net_is_up (world->net, slot, gen, SES_NET_CLIENT))
+    world->link->close (world->link_data, slot, gen);
   SesTime at = ses_net_close (world->net, slot, gen, from, world->now);
+  if (world->link != NULL && from == SES_NET_CLIENT)
+    return; /* as a send: settled later */
   if (at != SES_TIME_NONE)
     ses_queue_push (world->queue, at, SES_EVENT_NET_ARRIVE, slot,
                     arrive_arg (gen, SES_NET_PEER (from)));
@@ -154,6 +182,11 @@ void
 ses_world_cut (SesWorld *world, guint slot)
 {
   guint32 gen = ses_net_generation (world->net, slot);
+  if (world->link != NULL && ses_net_wire_up (world->net, slot, gen))
+    {
+      ses_world_link_settle (world, slot, G_MAXUINT);
+      world->link->cut (world->link_data, slot, gen);
+    }
   guint mask = ses_net_cut (world->net, slot, gen);
   /* Both ends learn of a cut; the client first, by a fixed convention. */
   for (int end = SES_NET_CLIENT; end <= SES_NET_SERVER; end++)
@@ -166,6 +199,8 @@ void
 ses_world_half_open (SesWorld *world, guint slot, SesNetEnd unaware)
 {
   guint32 gen = ses_net_generation (world->net, slot);
+  if (world->link != NULL && ses_net_wire_up (world->net, slot, gen))
+    world->link->half_open (world->link_data, slot, gen, unaware);
   if (ses_net_half_open (world->net, slot, gen, unaware))
     world->klass->on_closed (world, world->model, slot, gen,
                              SES_NET_PEER (unaware), SES_CLOSE_CUT);
@@ -479,4 +514,97 @@ ses_world_fingerprint (SesWorld *world)
   guint64 h = ses_hash_bytes (e.data, e.len);
   ses_encoder_clear (&e);
   return h;
+}
+
+/* ---- a link to real server ends ------------------------------------------ */
+
+void
+ses_world_set_link (SesWorld *world, const SesWorldLink *link, gpointer data)
+{
+  world->link = link;
+  world->link_data = data;
+}
+
+SesTime
+ses_world_next_time (SesWorld *world)
+{
+  SesEvent ev;
+  return peek_live (world, &ev) ? ev.time_us : SES_TIME_NONE;
+}
+
+void
+ses_world_advance (SesWorld *world, SesTime now)
+{
+  /* Never backwards, and never past an event still due: the caller takes
+   * those first (ses_world_step up to now). */
+  SesTime next = ses_world_next_time (world);
+  if (now > world->now)
+    world->now = next != SES_TIME_NONE && next < now ? next : now;
+}
+
+guint
+ses_world_link_pending (const SesWorld *world, guint slot)
+{
+  return ses_net_in_flight (world->net, slot, SES_NET_SERVER);
+}
+
+guint
+ses_world_link_settle (SesWorld *world, guint slot, guint n)
+{
+  guint32 gen = ses_net_generation (world->net, slot);
+  gsize size = ses_net_msg_size (world->net);
+  guint8 *msg = g_alloca (MAX (size, 1));
+  guint done = 0;
+  while (done < n && ses_net_in_flight (world->net, slot, SES_NET_SERVER) > 0)
+    {
+      done++;
+      switch (ses_net_arrive (world->net, slot, gen, SES_NET_SERVER, msg))
+        {
+        case SES_NET_ARRIVAL_MESSAGE:
+          world->klass->on_message (world, world->model, slot, gen,
+                                    SES_NET_SERVER, msg);
+          break;
+        case SES_NET_ARRIVAL_CLOSE:
+          world->klass->on_closed (world, world->model, slot, gen,
+                                   SES_NET_SERVER, SES_CLOSE_PEER);
+          break;
+        case SES_NET_ARRIVAL_NONE:
+          return done;
+        }
+    }
+  return done;
+}
+
+gboolean
+ses_world_link_deliver (SesWorld *world, guint slot, guint32 gen,
+                        const void *msg)
+{
+  if (ses_net_generation (world->net, slot) != gen
+      || !ses_net_wire_up (world->net, slot, gen)
+      || !ses_net_is_up (world->net, slot, gen, SES_NET_CLIENT))
+    return FALSE;
+  world->steps++;
+  world->klass->on_message (world, world->model, slot, gen, SES_NET_CLIENT,
+                            msg);
+  return TRUE;
+}
+
+gboolean
+ses_world_link_closed (SesWorld *world, guint slot, guint32 gen)
+{
+  if (ses_net_generation (world->net, slot) != gen
+      || !ses_net_wire_up (world->net, slot, gen))
+    return FALSE;
+  gboolean client_up = ses_net_is_up (world->net, slot, gen, SES_NET_CLIENT);
+  gboolean server_up = ses_net_is_up (world->net, slot, gen, SES_NET_SERVER);
+  /* The wire is gone: nothing more crosses either way. */
+  ses_net_cut (world->net, slot, gen);
+  world->steps++;
+  if (server_up)
+    world->klass->on_closed (world, world->model, slot, gen, SES_NET_SERVER,
+                             SES_CLOSE_PEER);
+  if (client_up)
+    world->klass->on_closed (world, world->model, slot, gen, SES_NET_CLIENT,
+                             SES_CLOSE_PEER);
+  return TRUE;
 }

@@ -118,6 +118,46 @@ void ses_world_close (SesWorld *world, guint slot, guint32 gen,
 void ses_world_cut (SesWorld *world, guint slot);
 void ses_world_half_open (SesWorld *world, guint slot, SesNetEnd unaware);
 
+/* ---- a link to real server ends ----------------------------------------
+ * Conformance runs keep the client ends simulated and put the server ends
+ * on real connections. With a link set, what a client end opens, sends,
+ * closes or loses to a fault is also done on the real connection (the
+ * simulated server end still receives it, when the driver settles it, so
+ * the model can record it), and what the real server sends or closes comes back through
+ * ses_world_link_deliver / ses_world_link_closed at the current time. */
+typedef struct {
+  void (*open) (gpointer data, guint slot, guint32 gen);
+  /* FALSE: the real connection refused the bytes (it is gone). */
+  gboolean (*send) (gpointer data, guint slot, guint32 gen, const void *msg);
+  void (*close) (gpointer data, guint slot, guint32 gen);
+  void (*cut) (gpointer data, guint slot, guint32 gen);
+  void (*half_open) (gpointer data, guint slot, guint32 gen,
+                     SesNetEnd unaware);
+} SesWorldLink;
+
+/* (link) (nullable): not copied state, must outlive the world's use. */
+void ses_world_set_link (SesWorld *world, const SesWorldLink *link,
+                         gpointer data);
+/* When the next live event is due; SES_TIME_NONE when none is pending. */
+SesTime ses_world_next_time (SesWorld *world);
+/* Moves the clock forward to `now` without taking an event (never past
+ * the next event due). */
+void ses_world_advance (SesWorld *world, SesTime now);
+/* What the client end wrote and the server end has not been shown yet:
+ * linked sends wait in the net until the driver sees the real server has
+ * read them (it answered, or time passed) and settles them, in order. */
+guint ses_world_link_pending (const SesWorld *world, guint slot);
+/* Hands the first n (G_MAXUINT: all) of them to the server end now.
+ * Returns how many. */
+guint ses_world_link_settle (SesWorld *world, guint slot, guint n);
+/* The real server sent msg to the client end of (slot, gen); FALSE if that
+ * end is no longer there to take it. */
+gboolean ses_world_link_deliver (SesWorld *world, guint slot, guint32 gen,
+                                 const void *msg);
+/* The real server closed (slot, gen): both ends are told, the server end
+ * first; FALSE if the connection was already gone. */
+gboolean ses_world_link_closed (SesWorld *world, guint slot, guint32 gen);
+
 /* Appends every enabled choice (element-type SesChoice): first the pending
  * events due at the earliest time, in insertion order, then the faults
  * (engine faults on open connections, then the model's). Stale events are

@@ -1,0 +1,307 @@
+/* Private mosquitto processes for conformance runs. Every wait is bounded
+ * (start 5 s, stop 5 s, then SIGKILL); the child asks the kernel to kill it
+ * when sessim dies (PR_SET_PDEATHSIG), so not even a crash of sessim leaves
+ * a broker listening. */
+/* sockets, poll, prctl and kill are POSIX and Linux, not C17 */
+#define _GNU_SOURCE
+#include "sessim-config.h"
+
+#include "mosquitto.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "socket.h"
+
+#define START_TIMEOUT_MS 5000
+#define STOP_TIMEOUT_MS 5000
+
+struct _SesLiveBroker {
+  char *exe;
+  char *dir;       /* its own folder: config, log, persistence */
+  char *conf_path;
+  char *log_path;
+  char *config_text;
+  GPtrArray *unmapped;
+  guint16 port;
+  GPid pid;        /* 0 when not running */
+};
+
+char *
+ses_live_mosquitto_settings (const SesBrokerConfig *cfg, GPtrArray *unmapped)
+{
+  GString *s = g_string_new (NULL);
+  /* mosquitto.conf(5): max_queued_messages 0 means no limit, as our 0. */
+  g_string_append_printf (s, "max_queued_messages %u\n", cfg->queue_limit);
+  g_string_append_printf (s, "queue_qos0_messages %s\n",
+                          cfg->queue_qos0_offline ? "true" : "false");
+  g_string_append_printf (s, "persistence %s\n",
+                          cfg->persistence ? "true" : "false");
+  if (cfg->max_qos < 2)
+    g_string_append_printf (s, "max_qos %u\n", cfg->max_qos);
+  if (cfg->server_keep_alive_s != 0)
+    g_string_append_printf (s, "max_keepalive %u\n",
+                            cfg->server_keep_alive_s);
+  if (cfg->receive_max != 65535)
+    /* mosquitto announces max_inflight_messages as its Receive Maximum
+     * and uses it as its own window toward clients. */
+    g_string_append_printf (s, "max_inflight_messages %u\n",
+                            cfg->receive_max);
+  if (unmapped != NULL)
+    {
+      if (cfg->drop_policy != SES_DROP_NEWEST)
+        g_ptr_array_add (unmapped,
+                         g_strdup ("drop=oldest: mosquitto always refuses "
+                                   "the newest message when a queue is full"));
+      if (cfg->max_session_expiry_s != SES_EXPIRY_NEVER)
+        g_ptr_array_add (unmapped,
+                         g_strdup ("max-session-expiry: mosquitto 2.0 has no "
+                                   "cap on a 5.0 client's Session Expiry "
+                                   "Interval"));
+      if (cfg->qos2_on_pubrel)
+        g_ptr_array_add (unmapped,
+                         g_strdup ("qos2=on-pubrel: mosquitto forwards a "
+                                   "QoS 2 message when it has it (on "
+                                   "PUBLISH)"));
+      if (cfg->variants != 0)
+        g_ptr_array_add (unmapped,
+                         g_strdup ("variants: deliberate bugs exist only in "
+                                   "the model"));
+    }
+  return g_string_free (s, FALSE);
+}
+
+static void
+child_setup (gpointer data)
+{
+  /* Dies with sessim, whatever becomes of sessim. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static char *
+log_tail (const SesLiveBroker *b)
+{
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents (b->log_path, &text, NULL, NULL) || *text == '\0')
+    return g_strdup ("(its log is empty)");
+  gsize len = strlen (text);
+  const char *from = len > 600 ? text + len - 600 : text;
+  return g_strstrip (g_strdup (from));
+}
+
+static gboolean
+reap (SesLiveBroker *b, guint timeout_ms)
+{
+  for (guint waited = 0; waited <= timeout_ms; waited += 10)
+    {
+      int status;
+      pid_t r = waitpid (b->pid, &status, WNOHANG);
+      if (r == b->pid || (r < 0 && errno == ECHILD))
+        {
+          g_spawn_close_pid (b->pid);
+          b->pid = 0;
+          return TRUE;
+        }
+      g_usleep (10 * 1000);
+    }
+  return FALSE;
+}
+
+static void
+stop (SesLiveBroker *b, gboolean clean)
+{
+  if (b->pid == 0)
+    return;
+  if (clean)
+    {
+      kill (b->pid, SIGTERM);
+      if (reap (b, STOP_TIMEOUT_MS))
+        return;
+    }
+  kill (b->pid, SIGKILL);
+  reap (b, STOP_TIMEOUT_MS);
+}
+
+static gboolean
+spawn (SesLiveBroker *b, GError **error)
+{
+  const char *argv[] = { b->exe, "-c", b->conf_path, NULL };
+  g_autoptr (GError) err = NULL;
+  if (!g_spawn_async (b->dir, (char **) argv, NULL,
+                      G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL
+                        | G_SPAWN_STDERR_TO_DEV_NULL,
+                      child_setup, NULL, &b->pid, &err))
+    {
+      g_set_error (error, G_SPAWN_ERROR, err->code, "cannot start %s: %s",
+                   b->exe, err->message);
+      return FALSE;
+    }
+  /* Ready when it accepts a connection on its port. */
+  for (guint waited = 0; waited < START_TIMEOUT_MS; waited += 20)
+    {
+      int status;
+      if (waitpid (b->pid, &status, WNOHANG) == b->pid)
+        {
+          g_spawn_close_pid (b->pid);
+          b->pid = 0;
+          g_autofree char *tail = log_tail (b);
+          g_set_error (error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED,
+                       "%s exited at start: %s", b->exe, tail);
+          return FALSE;
+        }
+      g_autoptr (SesLiveSocket) probe
+        = ses_live_socket_connect ("127.0.0.1", b->port, 200, NULL);
+      if (probe != NULL)
+        return TRUE;
+      g_usleep (20 * 1000);
+    }
+  stop (b, FALSE);
+  g_autofree char *tail = log_tail (b);
+  g_set_error (error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED,
+               "%s did not listen on 127.0.0.1:%u within %u s: %s", b->exe,
+               b->port, START_TIMEOUT_MS / 1000, tail);
+  return FALSE;
+}
+
+static char *
+find_exe (const char *exe)
+{
+  if (exe != NULL)
+    return g_strdup (exe);
+  char *found = g_find_program_in_path ("mosquitto");
+  if (found == NULL && g_file_test ("/usr/sbin/mosquitto", G_FILE_TEST_IS_EXECUTABLE))
+    found = g_strdup ("/usr/sbin/mosquitto");
+  return found;
+}
+
+SesLiveBroker *
+ses_live_broker_start (const SesBrokerConfig *cfg, const char *exe,
+                       GError **error)
+{
+  g_autofree char *path = find_exe (exe);
+  if (path == NULL)
+    {
+      g_set_error (error, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT,
+                   "mosquitto not found in PATH or /usr/sbin (Debian: "
+                   "apt-get install mosquitto)");
+      return NULL;
+    }
+  g_autoptr (GError) err = NULL;
+  char *dir = g_dir_make_tmp ("sessim-mosquitto-XXXXXX", &err);
+  if (dir == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&err));
+      return NULL;
+    }
+  SesLiveBroker *b = g_new0 (SesLiveBroker, 1);
+  b->exe = g_steal_pointer (&path);
+  b->dir = dir;
+  b->conf_path = g_build_filename (dir, "mosquitto.conf", NULL);
+  b->log_path = g_build_filename (dir, "mosquitto.log", NULL);
+  b->unmapped = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *settings = ses_live_mosquitto_settings (cfg, b->unmapped);
+  /* Another process may take a free port between our look and mosquitto's
+   * bind: try a few. */
+  for (guint attempt = 0; attempt < 5; attempt++)
+    {
+      g_clear_error (&err);
+      b->port = ses_live_free_port ();
+      g_free (b->config_text);
+      b->config_text = g_strdup_printf (
+          "# generated by sessim conform for one run\n"
+          "listener %u 127.0.0.1\n"
+          "allow_anonymous true\n"
+          "persistence_location %s/\n"
+          "log_dest file %s\n"
+          "log_type error\nlog_type warning\nlog_type notice\n"
+          "log_type information\n"
+          "%s"
+          "%s",
+          b->port, b->dir, b->log_path,
+          /* As root, mosquitto would switch to user mosquitto, which
+           * cannot write our private folder. */
+          geteuid () == 0 ? "user root\n" : "", settings);
+      if (!g_file_set_contents (b->conf_path, b->config_text, -1, &err))
+        break;
+      if (spawn (b, &err))
+        return b;
+    }
+  g_propagate_error (error, g_steal_pointer (&err));
+  ses_live_broker_free (b);
+  return NULL;
+}
+
+guint16
+ses_live_broker_port (const SesLiveBroker *broker)
+{
+  return broker->port;
+}
+
+GPid
+ses_live_broker_pid (const SesLiveBroker *broker)
+{
+  return broker->pid;
+}
+
+const char *
+ses_live_broker_config_text (const SesLiveBroker *broker)
+{
+  return broker->config_text;
+}
+
+const GPtrArray *
+ses_live_broker_unmapped (const SesLiveBroker *broker)
+{
+  return broker->unmapped;
+}
+
+gboolean
+ses_live_broker_restart (SesLiveBroker *broker, gboolean clean,
+                         GError **error)
+{
+  stop (broker, clean);
+  return spawn (broker, error);
+}
+
+static void
+remove_tree (const char *dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  if (d == NULL)
+    return;
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (dir, name, NULL);
+      if (g_file_test (p, G_FILE_TEST_IS_DIR)
+          && !g_file_test (p, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (p);
+      else
+        g_unlink (p);
+    }
+  g_dir_close (d);
+  g_rmdir (dir);
+}
+
+void
+ses_live_broker_free (SesLiveBroker *broker)
+{
+  if (broker == NULL)
+    return;
+  stop (broker, TRUE);
+  remove_tree (broker->dir);
+  g_free (broker->exe);
+  g_free (broker->dir);
+  g_free (broker->conf_path);
+  g_free (broker->log_path);
+  g_free (broker->config_text);
+  g_ptr_array_unref (broker->unmapped);
+  g_free (broker);
+}
