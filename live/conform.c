@@ -42,6 +42,7 @@ typedef struct {
 typedef struct {
   guint8 type;        /* SesPacketType; 0 for the close */
   guint16 packet_id;
+  guint32 seq;        /* PUBLISH: the client's message number */
   gint64 wall_us;
 } Pending;
 
@@ -263,7 +264,9 @@ link_send (gpointer data, guint slot, guint32 gen, const void *msg)
   if (!ses_live_socket_write (c->sock, bytes->data, bytes->len,
                               WRITE_TIMEOUT_MS))
     return FALSE;
-  Pending p = { pkt.type, pkt.packet_id, g_get_monotonic_time () };
+  Pending p = { pkt.type, pkt.packet_id,
+                pkt.type == SES_PKT_PUBLISH ? pkt.seq : 0,
+                g_get_monotonic_time () };
   g_array_append_val (l->pending[slot], p);
   return TRUE;
 }
@@ -313,7 +316,7 @@ link_close (gpointer data, guint slot, guint32 gen)
   ses_live_socket_close (c->sock);
   conn_free (c);
   l->current[slot] = NULL;
-  Pending p = { 0, 0, g_get_monotonic_time () };
+  Pending p = { 0, 0, 0, g_get_monotonic_time () };
   g_array_append_val (l->pending[slot], p);
 }
 
@@ -426,6 +429,31 @@ settle (Live *l, guint slot, guint n)
   g_array_remove_range (p, 0, MIN (done, p->len));
 }
 
+/* A message the broker forwards was read from its publisher first: that
+ * PUBLISH (and all before it); for a will, everything its owner wrote
+ * before the connection ended. */
+static void
+settle_forwarded (Live *l, const SesPacket *pkt)
+{
+  if (pkt->origin >= l->n_slots)
+    return;
+  GArray *p = pending_of (l, pkt->origin);
+  if (pkt->seq == 0)
+    {
+      settle (l, pkt->origin, G_MAXUINT);
+      return;
+    }
+  for (guint i = 0; i < p->len; i++)
+    {
+      const Pending *q = &g_array_index (p, Pending, i);
+      if (q->type == SES_PKT_PUBLISH && q->seq == pkt->seq)
+        {
+          settle (l, pkt->origin, i + 1);
+          return;
+        }
+    }
+}
+
 /* The broker's packet answers one the client wrote: the broker read that
  * one (and all before it) before it wrote this. */
 static void
@@ -521,7 +549,10 @@ drain (Live *l, Conn *c, gboolean current)
       used += consumed;
       scale_packet (&pkt, NULL, l->opts->time_scale, FALSE);
       if (pkt.type == SES_PKT_PUBLISH)
-        ghost_find (l, c->slot, &pkt);
+        {
+          ghost_find (l, c->slot, &pkt);
+          settle_forwarded (l, &pkt);
+        }
       if (pkt.type == SES_PKT_DISCONNECT)
         c->close_cause = cause_of_disconnect (pkt.reason);
       if (current)
