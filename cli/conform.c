@@ -287,6 +287,26 @@ conform_one (const char *path, const ConformOptions *o)
       g_string_append_printf (cmp, "# note: %s\n",
                               (char *) g_ptr_array_index (report.notes, i));
     }
+  /* For suites: what broke, by invariant name and expectation line. */
+  g_string_append (summary, "],\"violated\":[");
+  guint32 named = 0;
+  for (guint i = 0; i < violations->len; i++)
+    {
+      const SesViolation *x = &g_array_index (violations, SesViolation, i);
+      if (named & (1u << x->id))
+        continue;
+      g_string_append_printf (summary, "%s\"%s\"", named ? "," : "",
+                              ses_invariant_name (x->id));
+      named |= 1u << x->id;
+    }
+  g_string_append (summary, "],\"failed_lines\":[");
+  guint listed = 0;
+  for (guint i = 0; i < failures->len; i++)
+    {
+      guint line = g_array_index (failures, SesExpectFailure, i).line;
+      if (line > 0)
+        g_string_append_printf (summary, "%s%u", listed++ ? "," : "", line);
+    }
   g_string_append_printf (summary, "],\"connections\":%u,\"restarts\":%u}\n",
                           report.connections, report.restarts);
 
