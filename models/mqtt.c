@@ -279,7 +279,7 @@ prepare_matches (SesMqttConfig *cfg)
   for (guint i = 0; i < cfg->actions->len; i++)
     {
       const SesAction *a = &g_array_index (cfg->actions, SesAction, i);
-      if (a->kind == SES_ACT_PUBLISH)
+      if (a->kind == SES_ACT_PUBLISH || a->kind == SES_ACT_RAW_PUBLISH)
         cache_matches (cfg, a->topic);
     }
   for (guint i = 0; i < cfg->wills->len; i++)
@@ -595,7 +595,11 @@ run_action (SesMqtt *m, SesWorld *w, const SesAction *a)
   switch (a->kind)
     {
     case SES_ACT_CUT:
-      ses_mqtt_observe (m, w, SES_OBS_FAULT, SES_FAULT_KIND_CUT, a->client,
+    case SES_ACT_RESET: /* a reset: the same loss, named as such */
+      ses_mqtt_observe (m, w, SES_OBS_FAULT,
+                        a->kind == SES_ACT_RESET ? SES_FAULT_KIND_RESET
+                                                 : SES_FAULT_KIND_CUT,
+                        a->client,
                         g_array_index (m->cfg->client_session, guint32,
                                        a->client),
                         NULL, 0, NULL);
