@@ -594,12 +594,18 @@ run_action (SesMqtt *m, SesWorld *w, const SesAction *a)
 {
   switch (a->kind)
     {
+    case SES_ACT_RESET:
+      /* A reset (RST) loses what is in flight, as a cut does, and both
+       * ends learn of it; only its name differs. */
+      ses_mqtt_observe (m, w, SES_OBS_FAULT, SES_FAULT_KIND_RESET, a->client,
+                        g_array_index (m->cfg->client_session, guint32,
+                                       a->client),
+                        NULL, 0, NULL);
+      note_in_flight (m, w, a->client);
+      ses_world_cut (w, a->client);
+      break;
     case SES_ACT_CUT:
-    case SES_ACT_RESET: /* a reset: the same loss, named as such */
-      ses_mqtt_observe (m, w, SES_OBS_FAULT,
-                        a->kind == SES_ACT_RESET ? SES_FAULT_KIND_RESET
-                                                 : SES_FAULT_KIND_CUT,
-                        a->client,
+      ses_mqtt_observe (m, w, SES_OBS_FAULT, SES_FAULT_KIND_CUT, a->client,
                         g_array_index (m->cfg->client_session, guint32,
                                        a->client),
                         NULL, 0, NULL);
