@@ -772,6 +772,22 @@ handle_connect (SesMqtt *m, SesWorld *w, guint32 slot, guint32 gen,
   SesSession *s = &b->sessions[session];
   gboolean clean = (pkt->flags & SES_PKT_F_CLEAN) != 0;
 
+  if (pkt->topic != 0)
+    {
+      /* A Protocol Name other than "MQTT": this is not MQTT, so nothing
+       * of it is processed; the broker closes without CONNACK (3.1.1
+       * [MQTT-3.1.2-1] MAY disconnect; 5.0 [MQTT-3.1.2-1] MAY first send
+       * CONNACK 0x84, MUST close). The connection it had on this slot, if
+       * any, is left as it was. */
+      ses_mqtt_observe (m, w, SES_OBS_PROTOCOL_ERROR, SES_CAUSE_PROTOCOL_ERROR,
+                        slot, SES_NONE, pkt, 0,
+                        pkt->version == SES_MQTT_5 ? "5.0 [MQTT-3.1.2-1]"
+                                                   : "3.1.1 [MQTT-3.1.2-1]");
+      ses_mqtt_observe_lost (m, w, slot, TRUE, SES_CAUSE_PROTOCOL_ERROR);
+      ses_world_close (w, slot, gen, SES_NET_SERVER);
+      return;
+    }
+
   /* Install the new connection's record; an older generation on this slot
    * that the broker still believed in (half-open) is taken over below. */
   SesBrokerConn old = b->conns[slot];

@@ -245,7 +245,8 @@ ses_check_choice_label (const SesChoice *c, gpointer data)
         static const char *const names[] = {
           "?", "connect", "disconnect", "subscribe", "unsubscribe",
           "publish", "cut", "half-open", "half-open", "crash", "restart",
-          "hold-acks", "release-acks",
+          "hold-acks", "release-acks", "reset", "pause", "resume", "ack",
+          "ack-reason", "send-publish", "send-pubrel", "send-connect",
         };
         const SesAction *a = &g_array_index (cfg->actions, SesAction,
                                              e->target);

@@ -20,6 +20,8 @@ attach_views (SesClient *c)
   c->believed = &c->believed_vec.view;
   c->asked = &c->asked_vec.view;
   c->wanted = &c->wanted_vec.view;
+  c->unread = &c->unread_vec.view;
+  c->raw = &c->raw_vec.view;
 }
 
 void
@@ -33,6 +35,8 @@ ses_client_init (SesClient *c)
   ses_vec_init (&c->believed_vec, sizeof (SesSubscription));
   ses_vec_init (&c->asked_vec, sizeof (SesPacket));
   ses_vec_init (&c->wanted_vec, sizeof (SesSubscription));
+  ses_vec_init (&c->unread_vec, sizeof (SesPacket));
+  ses_vec_init (&c->raw_vec, sizeof (SesPacket));
   attach_views (c);
 }
 
@@ -46,6 +50,8 @@ ses_client_clear (SesClient *c)
   ses_vec_clear (&c->believed_vec);
   ses_vec_clear (&c->asked_vec);
   ses_vec_clear (&c->wanted_vec);
+  ses_vec_clear (&c->unread_vec);
+  ses_vec_clear (&c->raw_vec);
 }
 
 gsize
@@ -57,7 +63,9 @@ ses_client_lent_size (const SesClient *c)
          + ses_vec_lent_size (&c->held_vec)
          + ses_vec_lent_size (&c->believed_vec)
          + ses_vec_lent_size (&c->asked_vec)
-         + ses_vec_lent_size (&c->wanted_vec);
+         + ses_vec_lent_size (&c->wanted_vec)
+         + ses_vec_lent_size (&c->unread_vec)
+         + ses_vec_lent_size (&c->raw_vec);
 }
 
 guint8 *
@@ -71,7 +79,9 @@ ses_client_copy_into (SesClient *dest, const SesClient *src, guint8 *lent)
   lent = ses_vec_lend (&dest->held_vec, lent);
   lent = ses_vec_lend (&dest->believed_vec, lent);
   lent = ses_vec_lend (&dest->asked_vec, lent);
-  return ses_vec_lend (&dest->wanted_vec, lent);
+  lent = ses_vec_lend (&dest->wanted_vec, lent);
+  lent = ses_vec_lend (&dest->unread_vec, lent);
+  return ses_vec_lend (&dest->raw_vec, lent);
 }
 
 void
@@ -119,6 +129,22 @@ ses_client_encode_to (const SesClient *c, SesTime now, SesEncoder *out)
   ses_encoder_u32 (out, c->wanted->len);
   ses_encoder_bytes (out, c->wanted->data,
                      c->wanted->len * sizeof (SesSubscription));
+  /* The conformance stimuli's state, after all the rest and only when a
+   * script has used them: a client that never did encodes as it always
+   * has, so the fingerprints of every other scenario (and the golden
+   * files that pin them) stay the same. The tag keeps the two shapes
+   * apart. */
+  static const guint8 zero[4] = { 0 };
+  if (memcmp (c->ack_reason, zero, sizeof zero) == 0 && !c->paused
+      && c->unread->len == 0 && c->raw->len == 0)
+    return;
+  ses_encoder_bytes (out, (const guint8 *) "STIM", 4);
+  ses_encoder_bytes (out, c->ack_reason, sizeof c->ack_reason);
+  ses_encoder_bytes (out, &c->paused, 1);
+  ses_encoder_u32 (out, c->unread->len);
+  ses_encoder_bytes (out, c->unread->data, c->unread->len * sizeof (SesPacket));
+  ses_encoder_u32 (out, c->raw->len);
+  ses_encoder_bytes (out, c->raw->data, c->raw->len * sizeof (SesPacket));
 }
 
 /* A subscription list sorted by filter: where `filter` is or would go. */
@@ -184,23 +210,72 @@ send (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
   ses_mqtt_send (m, w, client, c->gen, FALSE, pkt);
 }
 
+/* Whether the client holds back acknowledgements of this type now. */
+static gboolean
+holds (const SesClient *c, SesPacketType type)
+{
+  if ((c->hold_acks & 1) && type != SES_PKT_PUBREL)
+    return TRUE; /* hold-acks: the application's own */
+  return (c->hold_acks & SES_CLIENT_HOLD (type)) != 0;
+}
+
+/* The reason code in force for acknowledgements of this type (5.0 only:
+ * a 3.1.1 acknowledgement has none). */
+static guint8
+reason_in_force (SesMqtt *m, guint32 client, SesPacketType type)
+{
+  if (!profile_of (m, client)->server_disconnect)
+    return 0;
+  return m->clients[client].ack_reason[type - SES_PKT_PUBACK];
+}
+
+static gint
+find_id (const GArray *ids, guint16 id)
+{
+  for (guint i = 0; i < ids->len; i++)
+    if (g_array_index (ids, guint16, i) == id)
+      return (gint) i;
+  return -1;
+}
+
+/* Puts an acknowledgement on the wire, held or not until now. */
+static void
+transmit_ack (SesMqtt *m, SesWorld *w, guint32 client, SesPacket *ack)
+{
+  SesClient *c = &m->clients[client];
+  ack->payload = 0; /* the label was the model's, not the wire's */
+  if (ack->type == SES_PKT_PUBREC && ack->reason >= 0x80)
+    {
+      /* 5.0 [MQTT-4.3.3-4]: a failure PUBREC ends the exchange, so no
+       * PUBREL follows and the id is free for a new message. */
+      gint at = find_id (c->incoming, ack->packet_id);
+      if (at >= 0)
+        ses_vec_remove (&c->incoming_vec, (guint) at);
+    }
+  send (m, w, client, ack);
+}
+
 /* Sends an acknowledgement, or holds it while the application withholds
- * them (a slow consumer). */
+ * that kind (a slow consumer, or a test holding one kind back). label is
+ * the payload of the message it acknowledges, 0 if unknown, so that a
+ * script can release it by message. A reason of 0 takes the one the
+ * script set for this kind (ack-reason). */
 static void
 send_ack (SesMqtt *m, SesWorld *w, guint32 client, SesPacketType type,
-          guint16 id, guint8 reason)
+          guint16 id, guint8 reason, guint32 label)
 {
   SesClient *c = &m->clients[client];
   SesPacket ack;
   ses_packet_init (&ack, type);
   ack.packet_id = id;
-  ack.reason = reason;
-  if (c->hold_acks && type != SES_PKT_PUBREL)
+  ack.reason = reason != 0 ? reason : reason_in_force (m, client, type);
+  ack.payload = label;
+  if (holds (c, type))
     {
       ses_vec_append (&c->held_vec, &ack);
       return;
     }
-  send (m, w, client, &ack);
+  transmit_ack (m, w, client, &ack);
 }
 
 static void
@@ -298,6 +373,13 @@ pump (SesMqtt *m, SesWorld *w, guint32 client)
         }
       f->transmitted = 1;
       f->on_wire = 1;
+      if (pkt.type == SES_PKT_PUBREL)
+        {
+          /* Held back like any PUBREL while the script holds them. */
+          send_ack (m, w, client, SES_PKT_PUBREL, f->packet_id, 0,
+                    f->msg.payload);
+          continue;
+        }
       send (m, w, client, &pkt);
       /* `send` may not touch outgoing, so f stays valid. */
     }
@@ -340,6 +422,11 @@ went_offline (SesMqtt *m, SesWorld *w, guint32 client, SesCause why)
   c->ping_out = 0;
   ses_vec_truncate (&c->held_vec);
   ses_vec_truncate (&c->pending_vec);
+  /* A pause and what it left unread, and the raw exchanges, belong to the
+   * connection. */
+  c->paused = 0;
+  ses_vec_truncate (&c->unread_vec);
+  ses_vec_truncate (&c->raw_vec);
   /* Unanswered: it cannot know whether the broker took them. */
   ses_vec_truncate (&c->asked_vec);
   for (guint i = 0; i < c->outgoing->len; i++)
@@ -359,6 +446,30 @@ went_offline (SesMqtt *m, SesWorld *w, guint32 client, SesCause why)
 }
 
 /* ---- application requests ---------------------------------------------- */
+
+/* The CONNECT for the client's current settings (clean flag, expiry and
+ * will as do_connect settled them). */
+static void
+connect_packet (SesMqtt *m, guint32 client, SesPacket *pkt)
+{
+  const SesClient *c = &m->clients[client];
+  const SesClientConfig *cc = config_of (m, client);
+  const SesProfile *p = profile_of (m, client);
+  ses_packet_init (pkt, SES_PKT_CONNECT);
+  pkt->version = (guint8) cc->version;
+  pkt->client_id = cc->client_id;
+  if (c->clean)
+    pkt->flags |= SES_PKT_F_CLEAN;
+  if (p->has_session_expiry && c->has_expiry)
+    {
+      pkt->flags |= SES_PKT_F_HAS_EXPIRY;
+      pkt->expiry_s = c->expiry_s;
+    }
+  pkt->keep_alive_s = cc->keep_alive_s;
+  if (p->has_receive_max)
+    pkt->receive_max = cc->receive_max;
+  pkt->will = c->will;
+}
 
 static void
 do_connect (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
@@ -401,20 +512,29 @@ do_connect (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
   c->ping_out = 0;
   c->ka_armed = 0;
   SesPacket pkt;
-  ses_packet_init (&pkt, SES_PKT_CONNECT);
-  pkt.version = (guint8) cc->version;
-  pkt.client_id = cc->client_id;
-  if (c->clean)
-    pkt.flags |= SES_PKT_F_CLEAN;
-  if (p->has_session_expiry && c->has_expiry)
+  connect_packet (m, client, &pkt);
+  /* A wrong Protocol Name, to see the broker's answer (3.1.1
+   * [MQTT-3.1.2-1], 5.0 [MQTT-3.1.2-1]). */
+  if (a != NULL)
+    pkt.topic = a->protocol_name;
+  send (m, w, client, &pkt);
+}
+
+/* The CONNECT again on the connection already open: both [MQTT-3.1.0-2]
+ * make the broker treat it as a protocol violation and close. */
+static void
+do_raw_connect (SesMqtt *m, SesWorld *w, guint32 client)
+{
+  SesClient *c = &m->clients[client];
+  if (c->state == SES_CLIENT_OFFLINE)
     {
-      pkt.flags |= SES_PKT_F_HAS_EXPIRY;
-      pkt.expiry_s = c->expiry_s;
+      ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client,
+                        session_of (m, client), NULL, 0,
+                        "offline: no connection to send a second CONNECT on");
+      return;
     }
-  pkt.keep_alive_s = cc->keep_alive_s;
-  if (p->has_receive_max)
-    pkt.receive_max = cc->receive_max;
-  pkt.will = c->will;
+  SesPacket pkt;
+  connect_packet (m, client, &pkt);
   send (m, w, client, &pkt);
 }
 
@@ -510,6 +630,8 @@ do_disconnect (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
   SesPacket pkt;
   ses_packet_init (&pkt, SES_PKT_DISCONNECT);
   pkt.reason = p->server_disconnect ? a->reason : 0;
+  if (p->server_disconnect)
+    pkt.payload = a->reason_string; /* 5.0 §3.14.2.2.3 */
   if (p->has_session_expiry && a->has_expiry)
     {
       pkt.flags |= SES_PKT_F_HAS_EXPIRY;
@@ -525,17 +647,142 @@ do_disconnect (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
   went_offline (m, w, client, SES_CAUSE_DISCONNECT);
 }
 
+/* Stops holding back `type` (0: every kind) and sends what was held of
+ * it, in the order it was held. */
 static void
-release_acks (SesMqtt *m, SesWorld *w, guint32 client)
+release_acks (SesMqtt *m, SesWorld *w, guint32 client, guint8 type)
 {
   SesClient *c = &m->clients[client];
-  c->hold_acks = 0;
-  /* Taken out whole, so the client holds none while they go out. */
+  c->hold_acks = type == 0 ? 0
+                           : (guint8) (c->hold_acks & ~SES_CLIENT_HOLD (type));
+  /* Taken out whole, so the client holds none while they go out; what
+   * is still held goes back in the same order. */
   SesVec held = c->held_vec;
   ses_vec_init (&c->held_vec, sizeof (SesPacket));
   for (guint i = 0; i < held.view.len; i++)
-    send (m, w, client, &g_array_index (&held.view, SesPacket, i));
+    {
+      SesPacket ack = g_array_index (&held.view, SesPacket, i);
+      if (holds (c, (SesPacketType) ack.type))
+        ses_vec_append (&c->held_vec, &ack);
+      else
+        transmit_ack (m, w, client, &ack);
+    }
   ses_vec_clear (&held);
+}
+
+/* Sends one held acknowledgement now: for a packet id, or for the
+ * message with this payload; the first held that fits. */
+static void
+ack_one (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
+{
+  SesClient *c = &m->clients[client];
+  for (guint i = 0; i < c->held->len; i++)
+    {
+      SesPacket ack = g_array_index (c->held, SesPacket, i);
+      if ((a->packet_id != 0 ? ack.packet_id != a->packet_id
+                             : ack.payload != a->payload)
+          || (a->ack_type != 0 && ack.type != a->ack_type))
+        continue;
+      ses_vec_remove (&c->held_vec, i);
+      if (a->has_reason)
+        ack.reason = a->reason;
+      transmit_ack (m, w, client, &ack);
+      return;
+    }
+  ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client,
+                    session_of (m, client), NULL, a->packet_id,
+                    "ack: no acknowledgement held for that message");
+}
+
+/* A raw exchange this client opened with packet id `id`, or -1. */
+static gint
+find_raw (const SesClient *c, guint16 id)
+{
+  for (guint i = 0; i < c->raw->len; i++)
+    if (g_array_index (c->raw, SesPacket, i).packet_id == id)
+      return (gint) i;
+  return -1;
+}
+
+/* A PUBLISH exactly as the script gives it. The client's session does
+ * not hold it (no resend, no quota): the script drives the exchange. */
+static void
+do_raw_publish (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
+{
+  SesClient *c = &m->clients[client];
+  if (c->state == SES_CLIENT_OFFLINE)
+    {
+      ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client,
+                        session_of (m, client), NULL, 0,
+                        "offline: raw PUBLISH not sent");
+      return;
+    }
+  SesMessage msg = {
+    .origin = client, .seq = 0, .topic = a->topic, .payload = a->payload,
+    .qos = a->qos, .retain = a->retain ? 1 : 0,
+    .expiry_at_us = SES_TIME_NONE,
+  };
+  /* The ghost identity: DUP says it is a resend, so it is the message
+   * that id last carried, raw or from the session; else a new one. */
+  gint raw = a->dup ? find_raw (c, a->packet_id) : -1;
+  gint own = a->dup && raw < 0 ? ses_flights_find (c->outgoing, a->packet_id)
+                               : -1;
+  if (raw >= 0)
+    msg.seq = g_array_index (c->raw, SesPacket, raw).seq;
+  else if (own >= 0)
+    msg.seq = g_array_index (c->outgoing, SesFlight, own).msg.seq;
+  else
+    msg.seq = ++c->next_seq;
+  if (a->has_expiry)
+    msg.expiry_at_us = ses_world_now (w) + ses_time_from_s (a->expiry_s);
+  SesPacket pkt;
+  ses_mqtt_publish_packet (&msg, ses_world_now (w), &pkt);
+  if (!profile_of (m, client)->has_message_expiry)
+    pkt.flags &= (guint8) ~SES_PKT_F_HAS_EXPIRY;
+  pkt.packet_id = a->qos > 0 ? a->packet_id : 0;
+  if (a->dup)
+    pkt.flags |= SES_PKT_F_DUP;
+  if (a->qos > 0)
+    {
+      gint at = find_raw (c, a->packet_id);
+      if (at >= 0)
+        g_array_index (c->raw, SesPacket, at) = pkt;
+      else
+        ses_vec_append (&c->raw_vec, &pkt);
+    }
+  send (m, w, client, &pkt);
+}
+
+static void
+do_raw_pubrel (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
+{
+  SesClient *c = &m->clients[client];
+  if (c->state == SES_CLIENT_OFFLINE)
+    {
+      ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client,
+                        session_of (m, client), NULL, 0,
+                        "offline: raw PUBREL not sent");
+      return;
+    }
+  SesPacket pkt;
+  ses_packet_init (&pkt, SES_PKT_PUBREL);
+  pkt.packet_id = a->packet_id;
+  pkt.reason = profile_of (m, client)->server_disconnect ? a->reason : 0;
+  send (m, w, client, &pkt);
+}
+
+/* Reads again what arrived while it was paused, in arrival order. */
+static void
+resume (SesMqtt *m, SesWorld *w, guint32 client)
+{
+  SesClient *c = &m->clients[client];
+  c->paused = 0;
+  SesVec unread = c->unread_vec;
+  ses_vec_init (&c->unread_vec, sizeof (SesPacket));
+  for (guint i = 0; i < unread.view.len; i++)
+    ses_client_on_packet (m, w, client, c->gen,
+                          &g_array_index (&unread.view, SesPacket, i));
+  ses_vec_clear (&unread);
 }
 
 void
@@ -550,9 +797,13 @@ ses_client_crash (SesMqtt *m, SesWorld *w, guint32 client)
   c->ka_armed = 0;
   c->ping_out = 0;
   c->hold_acks = 0;
+  c->paused = 0;
+  memset (c->ack_reason, 0, sizeof c->ack_reason);
   ses_vec_truncate (&c->held_vec);
   ses_vec_truncate (&c->pending_vec);
   ses_vec_truncate (&c->asked_vec);
+  ses_vec_truncate (&c->unread_vec);
+  ses_vec_truncate (&c->raw_vec);
   for (guint i = 0; i < c->outgoing->len; i++)
     {
       g_array_index (c->outgoing, SesFlight, i).on_wire = 0;
@@ -603,10 +854,36 @@ ses_client_act (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
       ses_client_crash (m, w, client);
       break;
     case SES_ACT_HOLD_ACKS:
-      c->hold_acks = 1;
+      if (a->ack_type != 0
+          && (a->ack_type < SES_PKT_PUBACK || a->ack_type > SES_PKT_PUBCOMP))
+        break;
+      c->hold_acks |= a->ack_type == 0 ? 1 : SES_CLIENT_HOLD (a->ack_type);
       break;
     case SES_ACT_RELEASE_ACKS:
-      release_acks (m, w, client);
+      release_acks (m, w, client, a->ack_type);
+      break;
+    case SES_ACT_ACK:
+      ack_one (m, w, client, a);
+      break;
+    case SES_ACT_ACK_REASON:
+      if (a->ack_type >= SES_PKT_PUBACK && a->ack_type <= SES_PKT_PUBCOMP)
+        c->ack_reason[a->ack_type - SES_PKT_PUBACK] = a->reason;
+      break;
+    case SES_ACT_PAUSE:
+      if (c->state != SES_CLIENT_OFFLINE)
+        c->paused = 1;
+      break;
+    case SES_ACT_RESUME:
+      resume (m, w, client);
+      break;
+    case SES_ACT_RAW_PUBLISH:
+      do_raw_publish (m, w, client, a);
+      break;
+    case SES_ACT_RAW_PUBREL:
+      do_raw_pubrel (m, w, client, a);
+      break;
+    case SES_ACT_RAW_CONNECT:
+      do_raw_connect (m, w, client);
       break;
     default:
       g_return_if_reached ();
@@ -697,6 +974,7 @@ on_publish (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
   SesClient *c = &m->clients[client];
   const SesProfile *p = profile_of (m, client);
   guint32 session = session_of (m, client);
+  SesPacketType ack = pkt->qos == 1 ? SES_PKT_PUBACK : SES_PKT_PUBREC;
   if (pkt->qos == 2)
     {
       for (guint i = 0; i < c->incoming->len; i++)
@@ -706,19 +984,31 @@ on_publish (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
              * (3.1.1 [MQTT-4.3.3-2], 5.0 [MQTT-4.3.3-10]). */
             ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client,
                               session, pkt, 0, p->rule_qos2_dedup);
-            send_ack (m, w, client, SES_PKT_PUBREC, pkt->packet_id, 0);
+            send_ack (m, w, client, SES_PKT_PUBREC, pkt->packet_id, 0,
+                      pkt->payload);
             return;
           }
-      ses_vec_append (&c->incoming_vec, &pkt->packet_id);
     }
+  if (pkt->qos > 0 && reason_in_force (m, client, ack) >= 0x80)
+    {
+      /* The script has this client refuse messages (ack-reason): the
+       * application does not get it, and the failure code tells the
+       * broker so (5.0 §3.4.2.1, §3.5.2.1). */
+      ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client, session,
+                        pkt, reason_in_force (m, client, ack),
+                        "refused with a failure reason code: not delivered "
+                        "(5.0 §3.4.2.1)");
+      send_ack (m, w, client, ack, pkt->packet_id, 0, pkt->payload);
+      return;
+    }
+  if (pkt->qos == 2)
+    ses_vec_append (&c->incoming_vec, &pkt->packet_id);
   m->counters.delivered++;
   ses_mqtt_observe (m, w, SES_OBS_DELIVER, SES_CAUSE_NONE, client, session,
                     pkt, 0, NULL);
   /* both [MQTT-4.5.0-2], [MQTT-3.3.4-1]: acknowledge per QoS */
-  if (pkt->qos == 1)
-    send_ack (m, w, client, SES_PKT_PUBACK, pkt->packet_id, 0);
-  else if (pkt->qos == 2)
-    send_ack (m, w, client, SES_PKT_PUBREC, pkt->packet_id, 0);
+  if (pkt->qos > 0)
+    send_ack (m, w, client, ack, pkt->packet_id, 0, pkt->payload);
 }
 
 /* 5.0 §4.9: the unit comes back with the acknowledgement, but only if
@@ -753,6 +1043,18 @@ on_ack (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
 {
   SesClient *c = &m->clients[client];
   const SesProfile *p = profile_of (m, client);
+  gint raw = find_raw (c, pkt->packet_id);
+  if (raw >= 0)
+    {
+      /* A raw exchange: the script answers it (send-pubrel); the client
+       * only notes that it is over. */
+      guint8 qos = g_array_index (c->raw, SesPacket, raw).qos;
+      if ((pkt->type == SES_PKT_PUBACK && qos == 1)
+          || (pkt->type == SES_PKT_PUBREC && qos == 2 && pkt->reason >= 0x80)
+          || (pkt->type == SES_PKT_PUBCOMP && qos == 2))
+        ses_vec_remove (&c->raw_vec, (guint) raw);
+      return;
+    }
   gint at = ses_flights_find (c->outgoing, pkt->packet_id);
   SesFlight *f = at >= 0 ? &g_array_index (c->outgoing, SesFlight, at) : NULL;
   switch (pkt->type)
@@ -776,7 +1078,8 @@ on_ack (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
           break;
         }
       f->state = SES_FLIGHT_AWAIT_PUBCOMP;
-      send_ack (m, w, client, SES_PKT_PUBREL, pkt->packet_id, 0);
+      send_ack (m, w, client, SES_PKT_PUBREL, pkt->packet_id, 0,
+                f->msg.payload);
       break;
     case SES_PKT_PUBCOMP:
       if (f != NULL && f->state == SES_FLIGHT_AWAIT_PUBCOMP)
@@ -801,7 +1104,7 @@ on_pubrel (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
         break;
       }
   /* Known or not, a PUBREL is answered (C6; 5.0 [MQTT-4.3.3-11]). */
-  send_ack (m, w, client, SES_PKT_PUBCOMP, pkt->packet_id, reason);
+  send_ack (m, w, client, SES_PKT_PUBCOMP, pkt->packet_id, reason, 0);
 }
 
 /* A SUBACK or UNSUBACK: what the client now believes its session holds. */
@@ -840,6 +1143,12 @@ ses_client_on_packet (SesMqtt *m, SesWorld *w, guint32 client, guint32 gen,
   SesClient *c = &m->clients[client];
   if (gen != c->gen || c->state == SES_CLIENT_OFFLINE)
     return;
+  if (c->paused)
+    {
+      /* It does not read: the packet waits in the socket, unanswered. */
+      ses_vec_append (&c->unread_vec, pkt);
+      return;
+    }
   if (pkt->type == SES_PKT_CONNACK)
     {
       on_connack (m, w, client, pkt);

@@ -17,7 +17,9 @@ typedef struct {
   guint8 has_session;    /* it holds session state worth resuming */
   guint8 lost_state;     /* crashed without a store since it last connected */
   guint8 force_clean;    /* next CONNECT must start clean */
-  guint8 hold_acks;      /* the application withholds acknowledgements */
+  guint8 hold_acks;      /* acknowledgements withheld: bit 0 the
+                            application's PUBACK/PUBREC/PUBCOMP (hold-acks),
+                            SES_CLIENT_HOLD (type) one kind each */
   guint8 ping_out;       /* PINGREQ sent, PINGRESP not yet seen */
   guint8 ka_armed;
   guint8 user_disconnect;/* the application closed: no auto reconnect */
@@ -34,7 +36,8 @@ typedef struct {
   GArray *outgoing;      /* (element-type SesFlight) own QoS 1/2, in order */
   GArray *incoming;      /* (element-type guint16) QoS 2 ids awaiting PUBREL */
   GArray *pending;       /* (element-type guint16) SUBSCRIBE/UNSUBSCRIBE ids */
-  GArray *held;          /* (element-type SesPacket) withheld acks */
+  GArray *held;          /* (element-type SesPacket) withheld acks; payload
+                            names the message (cleared when sent) */
   /* What it believes about its session and what its application wants. */
   GArray *believed;      /* (element-type SesSubscription) granted in a
                             SUBACK of the session it thinks it is in */
@@ -51,7 +54,20 @@ typedef struct {
   SesVec believed_vec;
   SesVec asked_vec;
   SesVec wanted_vec;
+  /* Conformance stimuli (docs/scenario-language.md). */
+  guint8 ack_reason[4];  /* reason code per ack kind, PUBACK…PUBCOMP (5.0) */
+  guint8 paused;         /* stopped reading its connection */
+  guint8 pad[3];
+  GArray *unread;        /* (element-type SesPacket) arrived while paused */
+  GArray *raw;           /* (element-type SesPacket) raw PUBLISHes whose
+                            exchange is open, by id: the client answers
+                            none of their acknowledgements itself */
+  SesVec unread_vec;
+  SesVec raw_vec;
 } SesClient;
+
+/* The hold_acks bit that holds back one kind of acknowledgement. */
+#define SES_CLIENT_HOLD(type) ((guint8) (2u << ((type) - SES_PKT_PUBACK)))
 
 void ses_client_init (SesClient *client);
 void ses_client_clear (SesClient *client);

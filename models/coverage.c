@@ -18,6 +18,8 @@ static const struct {
   const char *summary;
 } registry[] = {
   { "3.1.1", "MQTT-2.3.1-2", "a new packet gets a packet id not in use" },
+  { "3.1.1", "MQTT-3.1.2-1", "a wrong Protocol Name: the server may close "
+    "without processing the CONNECT" },
   { "3.1.1", "MQTT-3.1.2-4", "Clean Session 0: resume or create the session" },
   { "3.1.1", "MQTT-3.1.2-5", "store QoS 1/2 messages while disconnected" },
   { "3.1.1", "MQTT-3.1.2-6", "Clean Session 1: a fresh session for this "
@@ -52,6 +54,8 @@ static const struct {
     "gone" },
   { "5.0", "MQTT-2.2.1-3", "a new packet gets a non-zero packet id not in "
     "use" },
+  { "5.0", "MQTT-3.1.2-1", "a wrong Protocol Name: no MQTT processing; "
+    "close (CONNACK 0x84 first, optionally)" },
   { "5.0", "MQTT-3.1.2-4", "Clean Start 1: discard any session, start a new "
     "one" },
   { "5.0", "MQTT-3.1.2-5", "Clean Start 0 with a session: resume it" },
@@ -100,6 +104,8 @@ static const struct {
     "with the connection" },
   { "5.0", "§3.1.3.2.2", "the will waits for its Will Delay" },
   { "5.0", "§3.14.2.2.2", "DISCONNECT may change the Session Expiry" },
+  { "5.0", "§3.4.2.1", "a PUBACK or PUBREC failure code refuses the "
+    "message" },
   { "both", "MQTT-3.1.0-2", "a second CONNECT on a connection is a protocol "
     "violation" },
   { "both", "MQTT-4.3.1-1", "QoS 0 is sent at most once, never stored" },

@@ -971,6 +971,7 @@ fault_text (guint cause)
     case SES_FAULT_KIND_HALF_OPEN_CLIENT: return "HALF-OPEN\n(client unaware)";
     case SES_FAULT_KIND_CRASH: return "CRASH";
     case SES_FAULT_KIND_RESTART: return "BROKER RESTART";
+    case SES_FAULT_KIND_RESET: return "RESET";
     }
   return "FAULT";
 }

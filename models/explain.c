@@ -946,6 +946,10 @@ explain_other (SesExplainer *ex, const SesObs *obs, const SesSnapshot *before)
           return g_strdup ("Both ends lose the connection and whatever was "
                            "in flight on it; what happens next depends on "
                            "the session's expiry and the will.");
+        case SES_FAULT_KIND_RESET:
+          return g_strdup ("The connection is reset (a TCP RST rather than "
+                           "an orderly close): both ends lose it and "
+                           "whatever was in flight, as in a cut.");
         case SES_FAULT_KIND_HALF_OPEN_BROKER:
           return g_strdup_printf ("Half-open: %s's side is gone but the "
                                   "broker does not notice; only keep alive "

@@ -282,7 +282,16 @@ typedef struct {
                             Session Present 0 */
   guint8 must_close;     /* ... and was told Session Present 1 */
   guint8 ka_late;        /* a late client keep alive was reported */
-  guint8 pad[1];
+  guint8 client_open;    /* the client's end has sent CONNECT and not yet
+                            learned that the connection is gone */
+  guint8 second_connects;/* CONNECTs sent on an open connection that the
+                            broker has not received yet: protocol
+                            violations it must answer by closing, not new
+                            connections (both [MQTT-3.1.0-2]) */
+  guint8 violated;       /* the broker received such a violation on this
+                            connection: its close is due, whatever the
+                            keep alive */
+  guint8 pad[6];
   SesTime last_tx_us;    /* the client last sent something */
 } Peer;
 
@@ -388,7 +397,7 @@ struct _SesInvariants {
 #if GLIB_SIZEOF_VOID_P == 8
 _Static_assert (sizeof (State) == 120, "State changed: update state_vecs "
                 "or ses_invariants_copy, and state_digest, then this size");
-_Static_assert (sizeof (Peer) == 232, "Peer changed: update peer_vecs and "
+_Static_assert (sizeof (Peer) == 240, "Peer changed: update peer_vecs and "
                 "peer_digest, then this size");
 _Static_assert (sizeof (Sess) == 112, "Sess changed: update sess_vecs and "
                 "sess_digest, then this size");
@@ -1418,8 +1427,10 @@ broker_closes (SesInvariants *inv, const SesObs *o, guint8 reason,
   Peer *c = &inv->st.peers[slot];
   if (!c->broker_up)
     return;
+  /* A 3.1.1 broker closes without saying why: after a protocol violation
+   * (a second CONNECT) the close is the answer, not keep alive. */
   gboolean for_keep_alive = reason == SES_RC_KEEP_ALIVE_TIMEOUT
-                            || (reason == 0 && !c->v5);
+                            || (reason == 0 && !c->v5 && !c->violated);
   if (c->connected && for_keep_alive
       && (c->ka_s == 0 || o->time_us < keep_alive_deadline (c)))
     {
@@ -1784,14 +1795,50 @@ suback_sent (SesInvariants *inv, const SesObs *o, guint64 index)
     }
 }
 
+/* 5.0: a PUBACK or PUBREC with a failure reason (0x80 and up) is the
+ * receiver refusing the message (§3.4.2.1, §3.5.2.1), and for QoS 2 ends
+ * the exchange ([MQTT-4.3.3-4]): the copy is settled, not lost. */
+static void
+refused (SesInvariants *inv, const SesObs *o)
+{
+  Sess *s = &inv->st.sessions[session_of (inv, o->client)];
+  const InUse *u = vec_lookup (&s->ids, sizeof (InUse), o->pkt.packet_id);
+  if (u == NULL || u->seq == 0 || !s->exists)
+    return;
+  SesPacket key;
+  ses_packet_init (&key, SES_PKT_PUBLISH);
+  key.origin = u->origin;
+  key.seq = u->seq;
+  Copy *copy = copy_find (s, &key);
+  if (copy != NULL && copy->pending > 0)
+    {
+      copy->pending--;
+      copy_settle (s, copy);
+    }
+}
+
 static void
 on_sent (SesInvariants *inv, const SesObs *o, guint64 index)
 {
   Peer *c = &inv->st.peers[o->client];
   const SesPacket *p = &o->pkt;
+  if (p->type == SES_PKT_CONNECT && !o->by_broker && c->client_open
+      && o->kind == SES_OBS_SEND)
+    {
+      /* The CONNECT again on the same connection: nothing of the client's
+       * connection changes; the broker must close it (both
+       * [MQTT-3.1.0-2]). */
+      c->second_connects++;
+      c->last_tx_us = o->time_us;
+      c->wire[0]++;
+      return;
+    }
   /* A new connection starts with nothing on its wire. */
   if (p->type == SES_PKT_CONNECT && !o->by_broker)
-    c->wire[0] = c->wire[1] = 0;
+    {
+      c->wire[0] = c->wire[1] = 0;
+      c->client_open = o->kind == SES_OBS_SEND;
+    }
   if (!o->by_broker)
     {
       c->last_tx_us = o->time_us;
@@ -1860,8 +1907,14 @@ on_sent (SesInvariants *inv, const SesObs *o, guint64 index)
           vec_delete (&c->doubted, sizeof (Entry), p->topic);
         break;
       }
+    case SES_PKT_PUBACK:
+    case SES_PKT_PUBREC:
+      if (c->v5 && p->reason >= 0x80 && o->kind == SES_OBS_SEND)
+        refused (inv, o);
+      break;
     case SES_PKT_DISCONNECT:
       c->client_up = FALSE;
+      c->client_open = FALSE;
       c->must_close = FALSE;
       c->lost_state = FALSE;
       break;
@@ -1886,7 +1939,20 @@ on_received (SesInvariants *inv, const SesObs *o, guint64 index)
       switch (p->type)
         {
         case SES_PKT_CONNECT:
-          connect_received (inv, o, index);
+          if (c->second_connects > 0)
+            {
+              /* A second CONNECT on the open connection: a violation the
+               * broker answers by closing; no session changes (both
+               * [MQTT-3.1.0-2]). */
+              c->second_connects--;
+              c->violated = TRUE;
+              c->last_rx_us = o->time_us;
+            }
+          else if (p->topic == 0)
+            connect_received (inv, o, index);
+          /* else a Protocol Name other than "MQTT": not an MQTT CONNECT,
+           * so nothing of it may be processed (both [MQTT-3.1.2-1]); the
+           * broker closes. */
           break;
         case SES_PKT_PUBLISH:
           publish_received (inv, o, index);
@@ -1964,6 +2030,12 @@ on_connection_lost (SesInvariants *inv, const SesObs *o, guint64 index)
       c->old_open = FALSE; /* the old connection's end, not this one's */
       return;
     }
+  if (!o->by_broker)
+    {
+      c->client_open = FALSE;
+      if (o->cause == SES_CAUSE_CUT)
+        c->second_connects = 0; /* destroyed in flight */
+    }
   if (o->by_broker)
     {
       /* A close the network brought (the client's or a cut), or one the
@@ -1973,6 +2045,8 @@ on_connection_lost (SesInvariants *inv, const SesObs *o, guint64 index)
         broker_end_closed (inv, o->client, FALSE, o->time_us, index);
       else
         broker_closes (inv, o, c->v5 ? SES_RC_UNSPECIFIED : 0, index);
+      c->second_connects = 0; /* they went with the connection */
+      c->violated = FALSE;
       return;
     }
   c->client_up = FALSE;
@@ -2145,6 +2219,8 @@ ses_invariants_observe (SesInvariants *inv, const SesObs *o)
           c->lost_connack_us = NO_TIME;
           reset_application (c);
         }
+      if (o->cause == SES_FAULT_KIND_CRASH)
+        inv->st.peers[o->client].client_open = FALSE;
       break;
     default:
       break;
@@ -2587,6 +2663,12 @@ peer_digest (Dig *d, const Peer *c)
                 | (guint64) c->p_pending << 58 | (guint64) c->old_open << 60
                 | (guint64) c->lost_state << 61 | (guint64) c->must_close << 62
                 | (guint64) c->ka_late << 63);
+  /* Only when a second CONNECT is in play: the digests of every run
+   * without one stay as they were. client_open alone changes no verdict
+   * until such a CONNECT is sent. */
+  if (c->second_connects != 0 || c->violated)
+    dig_u64 (d, (guint64) c->second_connects << 8
+                  | (guint64) c->violated << 16 | 0x5C);
   if (c->client_up && c->ka_s != 0)
     dig_u64 (d, rel_time (d, c->last_tx_us));
   dig_u64 (d, (guint64) c->wire[0] | (guint64) c->wire[1] << 32);

@@ -292,7 +292,7 @@ prepare_matches (SesMqttConfig *cfg)
   for (guint i = 0; i < cfg->actions->len; i++)
     {
       const SesAction *a = &g_array_index (cfg->actions, SesAction, i);
-      if (a->kind == SES_ACT_PUBLISH)
+      if (a->kind == SES_ACT_PUBLISH || a->kind == SES_ACT_RAW_PUBLISH)
         cache_matches (cfg, a->topic);
     }
   for (guint i = 0; i < cfg->wills->len; i++)
@@ -607,6 +607,16 @@ run_action (SesMqtt *m, SesWorld *w, const SesAction *a)
 {
   switch (a->kind)
     {
+    case SES_ACT_RESET:
+      /* A reset (RST) loses what is in flight, as a cut does, and both
+       * ends learn of it; only its name differs. */
+      ses_mqtt_observe (m, w, SES_OBS_FAULT, SES_FAULT_KIND_RESET, a->client,
+                        g_array_index (m->cfg->client_session, guint32,
+                                       a->client),
+                        NULL, 0, NULL);
+      note_in_flight (m, w, a->client);
+      ses_world_cut (w, a->client);
+      break;
     case SES_ACT_CUT:
       /* A real connection ends by a close: what was written before it
        * still arrives. */

@@ -85,8 +85,28 @@ typedef enum {
   SES_ACT_HALF_OPEN_CLIENT, /* the client does not notice */
   SES_ACT_CRASH,
   SES_ACT_RESTART,          /* broker restart; client is ignored */
-  SES_ACT_HOLD_ACKS,
-  SES_ACT_RELEASE_ACKS,
+  SES_ACT_HOLD_ACKS,        /* ack_type: the one kind to hold back; 0: the
+                               application's PUBACK, PUBREC and PUBCOMP */
+  SES_ACT_RELEASE_ACKS,     /* ack_type: release that kind only; 0: all */
+  /* Stimuli for conformance testing (docs/scenario-language.md). Each is
+   * one thing a live driver does on a socket. */
+  SES_ACT_RESET,            /* the connection is reset (TCP RST, not FIN):
+                               a cut both ends notice, recorded as reset */
+  SES_ACT_PAUSE,            /* the client stops reading its socket: what
+                               arrives waits unread, unacknowledged */
+  SES_ACT_RESUME,           /* it reads again, in arrival order */
+  SES_ACT_ACK,              /* send one held acknowledgement now: the one
+                               for packet_id, or else for the message whose
+                               payload is `payload`; ack_type picks among
+                               several; has_reason: with `reason` instead */
+  SES_ACT_ACK_REASON,       /* from now on, acknowledgements of ack_type
+                               carry `reason` (5.0; 0 restores success) */
+  SES_ACT_RAW_PUBLISH,      /* a PUBLISH exactly as given (topic, payload,
+                               qos, packet_id, dup, retain, expiry), outside
+                               the client's session bookkeeping */
+  SES_ACT_RAW_PUBREL,       /* a PUBREL for packet_id, with `reason` */
+  SES_ACT_RAW_CONNECT,      /* the client's CONNECT again, on the
+                               connection already open (a violation) */
 } SesActionKind;
 
 /* One scripted step. Fields not used by a kind stay zero. */
@@ -107,6 +127,15 @@ typedef struct {
   gboolean override_expiry;
   gboolean override_will;
   guint32 will;
+  /* Fields of the conformance stimuli (appended: the older ones keep their
+   * places). */
+  guint8 ack_type;    /* SesPacketType PUBACK…PUBCOMP, or 0 */
+  gboolean has_reason;/* ACK: `reason` replaces the held one */
+  gboolean dup;       /* RAW_PUBLISH: the DUP flag */
+  guint16 packet_id;  /* ACK, RAW_PUBLISH, RAW_PUBREL; 0: none given */
+  guint32 protocol_name; /* CONNECT: interned Protocol Name sent instead of
+                            "MQTT" (a violation); 0: "MQTT" */
+  guint32 reason_string; /* DISCONNECT: interned 5.0 Reason String; 0: none */
 } SesAction;
 
 typedef struct _SesMqttConfig SesMqttConfig;

@@ -100,7 +100,8 @@ ses_obs_describe_packet (const SesPacket *pkt, guint version,
                               (p.flags & SES_PKT_F_SESSION_PRESENT) ? 1 : 0,
                               p.reason);
     case SES_PKT_DISCONNECT:
-      /* 3.1.1 §3.14: no variable header, so no reason and no expiry. */
+      /* 3.1.1 §3.14: no variable header, so no reason, no expiry, no
+       * reason string. */
       return g_strdup ("DISCONNECT");
     case SES_PKT_PUBACK:
     case SES_PKT_PUBREC:
@@ -142,6 +143,7 @@ fault_name (guint cause)
     case SES_FAULT_KIND_HALF_OPEN_CLIENT: return "half-open (client unaware)";
     case SES_FAULT_KIND_CRASH: return "crash";
     case SES_FAULT_KIND_RESTART: return "broker-restart";
+    case SES_FAULT_KIND_RESET: return "reset";
     }
   return "?";
 }
@@ -263,12 +265,22 @@ ses_obs_to_json (const SesObs *obs, const SesIntern *strings,
       else if (p->reason
                && (p->type == SES_PKT_CONNACK || p->type == SES_PKT_SUBACK))
         g_string_append_printf (out, ",\"return_code\":%u", p->reason);
-      if (p->topic)
+      if (p->topic && p->type == SES_PKT_CONNECT)
+        {
+          g_string_append (out, ",\"protocol_name\":");
+          ses_json_append_string (out, ses_intern_get (strings, p->topic));
+        }
+      else if (p->topic)
         {
           g_string_append (out, ",\"topic\":");
           ses_json_append_string (out, ses_intern_get (strings, p->topic));
         }
-      if (p->payload)
+      if (p->payload && p->type == SES_PKT_DISCONNECT)
+        {
+          g_string_append (out, ",\"reason_string\":");
+          ses_json_append_string (out, ses_intern_get (strings, p->payload));
+        }
+      else if (p->payload)
         {
           g_string_append (out, ",\"payload\":");
           ses_json_append_string (out, ses_intern_get (strings, p->payload));

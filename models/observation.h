@@ -82,6 +82,7 @@ typedef enum {
   SES_FAULT_KIND_HALF_OPEN_CLIENT, /* the client does not notice */
   SES_FAULT_KIND_CRASH,
   SES_FAULT_KIND_RESTART,
+  SES_FAULT_KIND_RESET,   /* the connection reset (RST): lost like a cut */
 } SesObsFault;
 
 typedef struct {

@@ -61,6 +61,9 @@ ses_packet_describe (const SesPacket *pkt, const SesIntern *strings)
         g_string_append_printf (out, " receive-max=%u", pkt->receive_max);
       if (pkt->will)
         g_string_append (out, " will");
+      if (pkt->topic != 0)
+        g_string_append_printf (out, " protocol-name=\"%s\"",
+                                str (strings, pkt->topic));
       break;
     case SES_PKT_CONNACK:
       g_string_append_printf (out, " session-present=%d reason=0x%02x",
@@ -116,6 +119,9 @@ ses_packet_describe (const SesPacket *pkt, const SesIntern *strings)
     case SES_PKT_DISCONNECT:
       g_string_append_printf (out, " reason=0x%02x", pkt->reason);
       append_expiry (out, "expiry", pkt);
+      if (pkt->payload != 0)
+        g_string_append_printf (out, " reason-string=\"%s\"",
+                                str (strings, pkt->payload));
       break;
     default:
       break;

@@ -47,6 +47,7 @@ enum {
   SES_RC_NO_MATCHING_SUBSCRIBERS = 0x10,
   SES_RC_UNSPECIFIED = 0x80,
   SES_RC_PROTOCOL_ERROR = 0x82,
+  SES_RC_UNSUPPORTED_PROTOCOL_VERSION = 0x84,
   SES_RC_CLIENT_ID_NOT_VALID = 0x85,
   SES_RC_KEEP_ALIVE_TIMEOUT = 0x8D,
   SES_RC_SESSION_TAKEN_OVER = 0x8E,
@@ -66,8 +67,11 @@ typedef struct {
   guint16 receive_max;  /* CONNECT, CONNACK (0 = absent: 65535) */
   guint32 client_id;    /* CONNECT (interned); CONNACK: 5.0 Assigned Client
                            Identifier (0 = absent) */
-  guint32 topic;        /* PUBLISH topic; SUBSCRIBE/UNSUBSCRIBE filter */
-  guint32 payload;      /* PUBLISH (interned) */
+  guint32 topic;        /* PUBLISH topic; SUBSCRIBE/UNSUBSCRIBE filter;
+                           CONNECT: a Protocol Name other than "MQTT"
+                           (interned; 0 = "MQTT") */
+  guint32 payload;      /* PUBLISH (interned); DISCONNECT: 5.0 Reason
+                           String (interned; 0 = none) */
   guint32 expiry_s;     /* see SES_PKT_F_HAS_EXPIRY */
   guint32 will;         /* CONNECT: will spec index + 1, 0 = no will */
   /* Ghost fields, not on the wire: which application message this is, so

@@ -68,6 +68,8 @@ clear_expectation (gpointer data)
 {
   SesExpectation *e = data;
   g_clear_pointer (&e->payloads, g_ptr_array_unref);
+  g_clear_pointer (&e->one_of, g_array_unref);
+  g_clear_pointer (&e->assigned_id, g_free);
 }
 
 void
@@ -753,8 +755,209 @@ no_more (Parser *p, guint from, const char *what)
 
 static const char *const timeline_actions[] = {
   "connect", "disconnect", "subscribe", "unsubscribe", "publish", "cut",
-  "half-open", "crash", "hold-acks", "release-acks", NULL,
+  "half-open", "crash", "hold-acks", "release-acks", "reset", "pause",
+  "resume", "ack", "ack-reason", "send-publish", "send-pubrel",
+  "send-connect", NULL,
 };
+
+/* kind=puback|pubrec|pubrel|pubcomp: one kind of acknowledgement. */
+static gboolean
+ack_kind_value (Parser *p, const SesToken *t, guint8 *out)
+{
+  static const char *const kinds[] = { "puback", "pubrec", "pubrel",
+                                       "pubcomp", NULL };
+  for (guint i = 0; kinds[i] != NULL; i++)
+    if (g_ascii_strcasecmp (t->value, kinds[i]) == 0)
+      {
+        *out = (guint8) (SES_PKT_PUBACK + i);
+        return TRUE;
+      }
+  SesToken as_word = *t;
+  as_word.text = t->value;
+  as_word.col = t->value_col;
+  return unknown_word (p, &as_word, "acknowledgement kind", kinds);
+}
+
+/* reason=0x.. for an acknowledgement of `type`: only the codes 5.0
+ * defines for it (§3.4.2.1 PUBACK, §3.5.2.1 PUBREC, §3.6.2.1 PUBREL,
+ * §3.7.2.1 PUBCOMP). */
+static gboolean
+ack_reason_value (Parser *p, const SesToken *t, guint8 type, guint8 *out)
+{
+  static const guint8 pub[] = { 0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91,
+                                0x97, 0x99 };
+  static const guint8 rel[] = { 0x00, 0x92 };
+  guint64 n;
+  if (!uint_value (p, t, 0, 255, &n))
+    return FALSE;
+  gboolean first = type == SES_PKT_PUBACK || type == SES_PKT_PUBREC;
+  const guint8 *ok = first ? pub : rel;
+  gsize n_ok = first ? G_N_ELEMENTS (pub) : G_N_ELEMENTS (rel);
+  for (gsize i = 0; i < n_ok; i++)
+    if (ok[i] == n)
+      {
+        *out = (guint8) n;
+        return TRUE;
+      }
+  return fail_at (p, t->value_col, "'%s' is not a reason code of %s (5.0 "
+                  "§%s: %s)", t->value, ses_packet_type_name (type),
+                  type == SES_PKT_PUBACK ? "3.4.2.1"
+                  : type == SES_PKT_PUBREC ? "3.5.2.1"
+                  : type == SES_PKT_PUBREL ? "3.6.2.1" : "3.7.2.1",
+                  first ? "0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, "
+                          "0x99" : "0x00 or 0x92");
+}
+
+/* The options of the acknowledgement actions (hold-acks, release-acks,
+ * ack, ack-reason) from token i on. */
+static gboolean
+ack_options (Parser *p, guint i, SesMqttVersion version, SesAction *a)
+{
+  static const char *const kind_only[] = { "kind", NULL };
+  static const char *const ack_opts[] = { "id", "kind", "reason", NULL };
+  static const char *const reason_opts[] = { "kind", "reason", NULL };
+  const char *const *opts = a->kind == SES_ACT_ACK ? ack_opts
+                            : a->kind == SES_ACT_ACK_REASON ? reason_opts
+                                                            : kind_only;
+  const char *name = a->kind == SES_ACT_ACK ? "ack"
+                     : a->kind == SES_ACT_ACK_REASON ? "ack-reason"
+                     : a->kind == SES_ACT_HOLD_ACKS ? "hold-acks"
+                                                    : "release-acks";
+  const SesToken *reason = NULL, *label = NULL;
+  guint start = i;
+  for (; tok (p, i) != NULL; i++)
+    {
+      const SesToken *t = tok (p, i);
+      if (a->kind == SES_ACT_ACK && t->kind == SES_TOK_STRING && label == NULL
+          && i == start)
+        {
+          /* The message, by its payload. */
+          label = t;
+          a->payload = ses_mqtt_config_intern (p->script->cfg, t->text);
+          continue;
+        }
+      if (!expect_option (p, t, opts, name))
+        return FALSE;
+      if (strcmp (t->text, "kind") == 0)
+        {
+          if (!ack_kind_value (p, t, &a->ack_type))
+            return FALSE;
+        }
+      else if (strcmp (t->text, "id") == 0)
+        {
+          guint64 n;
+          if (label != NULL)
+            return fail_at (p, t->col, "ack takes a packet id or a "
+                            "message's payload, not both");
+          if (!uint_value (p, t, 1, 65535, &n))
+            return FALSE;
+          a->packet_id = (guint16) n;
+        }
+      else
+        {
+          if (version != SES_MQTT_5)
+            return fail_at (p, t->col, "an MQTT 3.1.1 acknowledgement "
+                            "carries no reason code");
+          reason = t;
+        }
+    }
+  if (a->kind == SES_ACT_ACK && label == NULL && a->packet_id == 0)
+    return fail_at (p, end_col (p), "ack needs the message: its payload "
+                    "(ack \"21.5\") or its packet id (ack id=3)");
+  if (a->kind == SES_ACT_ACK_REASON && (a->ack_type == 0 || reason == NULL))
+    return fail_at (p, end_col (p), "ack-reason needs kind=… and reason=…, "
+                    "as in: ack-reason kind=puback reason=0x80");
+  if (reason != NULL && a->ack_type == 0)
+    return fail_at (p, reason->col, "reason= needs kind=… too: which codes "
+                    "are allowed depends on the acknowledgement");
+  if (reason != NULL)
+    {
+      if (!ack_reason_value (p, reason, a->ack_type, &a->reason))
+        return FALSE;
+      a->has_reason = TRUE;
+    }
+  return TRUE;
+}
+
+/* send-publish "topic" "payload" qos=N id=N dup=on retain=on expiry=DUR:
+ * a PUBLISH exactly as written, outside the client's session. */
+static gboolean
+parse_raw_publish (Parser *p, guint who_i, SesMqttVersion version,
+                   SesAction *a)
+{
+  static const char *const opts[] = { "qos", "id", "dup", "retain",
+                                      "expiry", NULL };
+  const SesToken *topic = tok (p, who_i + 2), *payload = tok (p, who_i + 3);
+  const SesToken *id = NULL, *dup = NULL;
+  a->kind = SES_ACT_RAW_PUBLISH;
+  if (topic == NULL || topic->kind != SES_TOK_STRING)
+    return fail_at (p, topic ? topic->col : end_col (p),
+                    "send-publish needs a quoted topic and payload, as in "
+                    "send-publish \"a/b\" \"x\" qos=1 id=7");
+  if (!ses_topic_name_valid (topic->text))
+    return fail_at (p, topic->col + 1, "'%s' is not a valid topic name "
+                    "(no wildcards, not empty)", topic->text);
+  if (payload == NULL || payload->kind != SES_TOK_STRING)
+    return fail_at (p, payload ? payload->col : end_col (p),
+                    "send-publish needs a quoted payload after the topic");
+  a->topic = ses_mqtt_config_intern (p->script->cfg, topic->text);
+  a->payload = ses_mqtt_config_intern (p->script->cfg, payload->text);
+  for (guint i = who_i + 4; tok (p, i) != NULL; i++)
+    {
+      const SesToken *t = tok (p, i);
+      guint64 n;
+      if (!expect_option (p, t, opts, "send-publish"))
+        return FALSE;
+      if (strcmp (t->text, "qos") == 0)
+        {
+          if (!uint_value (p, t, 0, 2, &n))
+            return FALSE;
+          a->qos = (guint8) n;
+        }
+      else if (strcmp (t->text, "id") == 0)
+        {
+          if (!uint_value (p, t, 1, 65535, &n))
+            return FALSE;
+          a->packet_id = (guint16) n;
+          id = t;
+        }
+      else if (strcmp (t->text, "dup") == 0)
+        {
+          if (!bool_value (p, t, &a->dup))
+            return FALSE;
+          dup = t;
+        }
+      else if (strcmp (t->text, "retain") == 0)
+        {
+          if (!bool_value (p, t, &a->retain))
+            return FALSE;
+        }
+      else
+        {
+          guint32 s;
+          if (version != SES_MQTT_5)
+            return fail_at (p, t->col, "message expiry is MQTT 5 only");
+          if (!seconds_value (p, t, FALSE, G_MAXUINT32 - 1, &s))
+            return FALSE;
+          a->has_expiry = TRUE;
+          a->expiry_s = s;
+        }
+    }
+  /* A QoS 0 PUBLISH has no packet id and a QoS 1/2 one has (3.1.1
+   * [MQTT-2.3.1-5], 5.0 [MQTT-2.2.1-2]); DUP is 0 on QoS 0 (both
+   * [MQTT-3.3.1-2]). The model's packets cannot carry either mistake, so
+   * the script may not ask for it. */
+  if (a->qos == 0 && id != NULL)
+    return fail_at (p, id->col, "a QoS 0 PUBLISH has no packet id (3.1.1 "
+                    "[MQTT-2.3.1-5], 5.0 [MQTT-2.2.1-2])");
+  if (a->qos == 0 && a->dup)
+    return fail_at (p, dup->col, "DUP must be 0 on a QoS 0 PUBLISH (both "
+                    "[MQTT-3.3.1-2])");
+  if (a->qos > 0 && id == NULL)
+    return fail_at (p, end_col (p), "a QoS %u send-publish needs its packet "
+                    "id, as in id=7", a->qos);
+  return TRUE;
+}
 
 /* `WHO ACTION ARGUMENT…` from token who_i up to the window's end: the part
  * an `at` line and an item of an `every` statement share. Fills all of *a
@@ -800,14 +1003,29 @@ parse_action (Parser *p, guint who_i, SesAction *a)
       if (strcmp (w, "connect") == 0)
         {
           static const char *const opts[] = { "clean-start", "clean-session",
-                                              "session-expiry", NULL };
+                                              "session-expiry",
+                                              "protocol-name", NULL };
           a->kind = SES_ACT_CONNECT;
           for (guint i = who_i + 2; tok (p, i) != NULL; i++)
             {
               const SesToken *t = tok (p, i);
               if (!expect_option (p, t, opts, "connect"))
                 return FALSE;
-              if (strcmp (t->text, "session-expiry") == 0)
+              if (strcmp (t->text, "protocol-name") == 0)
+                {
+                  /* Only a wrong name is worth writing: "MQTT" is what
+                   * every CONNECT carries. */
+                  if (strcmp (t->value, "MQTT") == 0)
+                    return fail_at (p, t->value_col, "protocol-name=MQTT is "
+                                    "what every CONNECT sends; give a wrong "
+                                    "name to see the broker refuse it");
+                  if (t->value[0] == '\0')
+                    return fail_at (p, t->value_col, "protocol-name needs a "
+                                    "name, as in protocol-name=\"MQTX\"");
+                  a->protocol_name = ses_mqtt_config_intern (p->script->cfg,
+                                                             t->value);
+                }
+              else if (strcmp (t->text, "session-expiry") == 0)
                 {
                   if (version != SES_MQTT_5)
                     return fail_at (p, t->col, "MQTT 3.1.1 has no session "
@@ -836,7 +1054,7 @@ parse_action (Parser *p, guint who_i, SesAction *a)
       else if (strcmp (w, "disconnect") == 0)
         {
           static const char *const opts[] = { "reason", "session-expiry",
-                                              NULL };
+                                              "reason-string", NULL };
           a->kind = SES_ACT_DISCONNECT;
           for (guint i = who_i + 2; tok (p, i) != NULL; i++)
             {
@@ -853,6 +1071,10 @@ parse_action (Parser *p, guint who_i, SesAction *a)
                     return FALSE;
                   a->reason = (guint8) n;
                 }
+              else if (strcmp (t->text, "reason-string") == 0)
+                /* 5.0 §3.14.2.2.3 */
+                a->reason_string = ses_mqtt_config_intern (p->script->cfg,
+                                                           t->value);
               else
                 {
                   guint32 s;
@@ -957,13 +1179,66 @@ parse_action (Parser *p, guint who_i, SesAction *a)
             }
         }
       else if (strcmp (w, "cut") == 0 || strcmp (w, "crash") == 0
-               || strcmp (w, "hold-acks") == 0
-               || strcmp (w, "release-acks") == 0)
+               || strcmp (w, "reset") == 0 || strcmp (w, "pause") == 0
+               || strcmp (w, "resume") == 0
+               || strcmp (w, "send-connect") == 0)
         {
-          a->kind = w[0] == 'c' ? (w[1] == 'u' ? SES_ACT_CUT : SES_ACT_CRASH)
-                               : (w[0] == 'h' ? SES_ACT_HOLD_ACKS
-                                              : SES_ACT_RELEASE_ACKS);
+          a->kind = strcmp (w, "cut") == 0 ? SES_ACT_CUT
+                    : strcmp (w, "crash") == 0 ? SES_ACT_CRASH
+                    : strcmp (w, "reset") == 0 ? SES_ACT_RESET
+                    : strcmp (w, "pause") == 0 ? SES_ACT_PAUSE
+                    : strcmp (w, "resume") == 0 ? SES_ACT_RESUME
+                                                : SES_ACT_RAW_CONNECT;
           if (!no_more (p, who_i + 2, w))
+            return FALSE;
+        }
+      else if (strcmp (w, "hold-acks") == 0
+               || strcmp (w, "release-acks") == 0 || strcmp (w, "ack") == 0
+               || strcmp (w, "ack-reason") == 0)
+        {
+          a->kind = strcmp (w, "hold-acks") == 0 ? SES_ACT_HOLD_ACKS
+                    : strcmp (w, "release-acks") == 0 ? SES_ACT_RELEASE_ACKS
+                    : strcmp (w, "ack") == 0 ? SES_ACT_ACK
+                                             : SES_ACT_ACK_REASON;
+          if (a->kind == SES_ACT_ACK_REASON && version != SES_MQTT_5)
+            return fail_at (p, what->col, "an MQTT 3.1.1 acknowledgement "
+                            "carries no reason code");
+          if (!ack_options (p, who_i + 2, version, a))
+            return FALSE;
+        }
+      else if (strcmp (w, "send-publish") == 0)
+        {
+          if (!parse_raw_publish (p, who_i, version, a))
+            return FALSE;
+        }
+      else if (strcmp (w, "send-pubrel") == 0)
+        {
+          static const char *const opts[] = { "id", "reason", NULL };
+          const SesToken *reason = NULL;
+          a->kind = SES_ACT_RAW_PUBREL;
+          for (guint i = who_i + 2; tok (p, i) != NULL; i++)
+            {
+              const SesToken *t = tok (p, i);
+              guint64 n;
+              if (!expect_option (p, t, opts, "send-pubrel"))
+                return FALSE;
+              if (strcmp (t->text, "id") == 0)
+                {
+                  if (!uint_value (p, t, 1, 65535, &n))
+                    return FALSE;
+                  a->packet_id = (guint16) n;
+                }
+              else if (version != SES_MQTT_5)
+                return fail_at (p, t->col, "an MQTT 3.1.1 PUBREL carries no "
+                                "reason code");
+              else
+                reason = t;
+            }
+          if (a->packet_id == 0)
+            return fail_at (p, end_col (p), "send-pubrel needs the packet "
+                            "id, as in: send-pubrel id=7");
+          if (reason != NULL
+              && !ack_reason_value (p, reason, SES_PKT_PUBREL, &a->reason))
             return FALSE;
         }
       else
@@ -1259,12 +1534,220 @@ payload_list (Parser *p, guint from, SesExpectation *e, guint *next)
   return TRUE;
 }
 
+/* after=TIME by=TIME from token i to the end: the window a count or a
+ * delivery must fall in. */
+static gboolean
+window_options (Parser *p, guint i, SesExpectation *e, const char *where)
+{
+  static const char *const opts[] = { "after", "by", NULL };
+  for (; tok (p, i) != NULL; i++)
+    {
+      const SesToken *t = tok (p, i);
+      if (!expect_option (p, t, opts, where))
+        return FALSE;
+      SesTime *at = strcmp (t->text, "after") == 0 ? &e->after_us : &e->by_us;
+      if (!duration_value (p, t->value, t->value_col, FALSE, at, NULL))
+        return FALSE;
+      if (e->after_us != SES_TIME_NONE && e->by_us != SES_TIME_NONE
+          && e->by_us < e->after_us)
+        return fail_at (p, t->value_col, "the window ends before it "
+                        "starts (after= is later than by=)");
+    }
+  return TRUE;
+}
+
+/* An expiry an expectation wants: a duration, `never`, or `none` for
+ * absent. */
+static gboolean
+expect_expiry_value (Parser *p, const SesToken *t, gint64 *out)
+{
+  guint32 s;
+  if (strcmp (t->value, "none") == 0)
+    {
+      *out = SES_EXPECT_NO_EXPIRY;
+      return TRUE;
+    }
+  if (!seconds_value (p, t, TRUE, G_MAXUINT32 - 1, &s))
+    return FALSE;
+  *out = s;
+  return TRUE;
+}
+
+/* connack [session-present=0|1] [reason=] [assigned-id=] [server-keep-alive=]
+ * [receive-max=] [session-expiry=] [nth=] */
+static gboolean
+parse_expect_connack (Parser *p, SesExpectation *e, SesMqttVersion version)
+{
+  static const char *const opts[] = {
+    "session-present", "nth", "reason", "assigned-id", "server-keep-alive",
+    "receive-max", "session-expiry", NULL,
+  };
+  e->kind = SES_EXPECT_CONNACK;
+  e->value = -1;
+  for (guint i = 3; tok (p, i) != NULL; i++)
+    {
+      const SesToken *t = tok (p, i);
+      guint64 n;
+      guint32 s;
+      if (!expect_option (p, t, opts, "connack"))
+        return FALSE;
+      if (strcmp (t->text, "nth") == 0)
+        {
+          if (!uint_value (p, t, 1, 1000, &n))
+            return FALSE;
+          e->nth = (gint) n;
+          continue;
+        }
+      if (strcmp (t->text, "session-present") == 0)
+        {
+          if (!uint_value (p, t, 0, 1, &n))
+            return FALSE;
+          e->value = (gint) n;
+          e->checks |= SES_EXPECT_CHECK_SESSION_PRESENT;
+          continue;
+        }
+      if (strcmp (t->text, "reason") == 0)
+        {
+          if (!uint_value (p, t, 0, 255, &n))
+            return FALSE;
+          e->reason = (gint) n;
+          e->checks |= SES_EXPECT_CHECK_REASON;
+          continue;
+        }
+      /* The rest are 5.0 CONNACK properties (§3.2.2.3). */
+      if (version != SES_MQTT_5)
+        return fail_at (p, t->col, "an MQTT 3.1.1 CONNACK has no %s "
+                        "(no properties)", t->text);
+      if (strcmp (t->text, "assigned-id") == 0)
+        {
+          g_free (e->assigned_id);
+          e->assigned_id = g_strdup (strcmp (t->value, "any") == 0 ? ""
+                                                                   : t->value);
+          e->checks |= SES_EXPECT_CHECK_ASSIGNED_ID;
+        }
+      else if (strcmp (t->text, "server-keep-alive") == 0)
+        {
+          if (!seconds_value (p, t, FALSE, 65535, &s))
+            return FALSE;
+          e->keep_alive_s = s;
+          e->checks |= SES_EXPECT_CHECK_KEEP_ALIVE;
+        }
+      else if (strcmp (t->text, "receive-max") == 0)
+        {
+          if (!uint_value (p, t, 1, 65535, &n))
+            return FALSE;
+          e->receive_max = (guint32) n;
+          e->checks |= SES_EXPECT_CHECK_RECEIVE_MAX;
+        }
+      else
+        {
+          if (!expect_expiry_value (p, t, &e->expiry_s))
+            return FALSE;
+          e->checks |= SES_EXPECT_CHECK_EXPIRY;
+        }
+    }
+  if (e->checks == 0)
+    return fail_at (p, end_col (p), "connack needs what to check, such as "
+                    "session-present=0|1 or reason=0x00");
+  return TRUE;
+}
+
+/* delivery "payload" [qos=] [dup=] [id=] [message-expiry=] [nth=] and
+ * ack "payload"|id=N [kind=] [reason=]. */
+static gboolean
+parse_expect_message (Parser *p, SesExpectation *e, SesMqttVersion version)
+{
+  static const char *const delivery_opts[] = {
+    "qos", "dup", "id", "message-expiry", "nth", NULL,
+  };
+  static const char *const ack_opts[] = { "id", "kind", "reason", NULL };
+  gboolean delivery = e->kind == SES_EXPECT_DELIVERY;
+  const char *name = delivery ? "delivery" : "ack";
+  const SesToken *label = tok (p, 3);
+  guint i = 3;
+  e->payloads = g_ptr_array_new_with_free_func (g_free);
+  if (label != NULL && label->kind == SES_TOK_STRING)
+    {
+      g_ptr_array_add (e->payloads, g_strdup (label->text));
+      i = 4;
+    }
+  for (; tok (p, i) != NULL; i++)
+    {
+      const SesToken *t = tok (p, i);
+      guint64 n;
+      gboolean flag;
+      if (!expect_option (p, t, delivery ? delivery_opts : ack_opts, name))
+        return FALSE;
+      if (strcmp (t->text, "id") == 0)
+        {
+          if (!uint_value (p, t, 1, 65535, &n))
+            return FALSE;
+          e->packet_id = (guint16) n;
+          e->checks |= SES_EXPECT_CHECK_ID;
+        }
+      else if (strcmp (t->text, "qos") == 0)
+        {
+          if (!uint_value (p, t, 0, 2, &n))
+            return FALSE;
+          e->qos = (guint8) n;
+          e->checks |= SES_EXPECT_CHECK_QOS;
+        }
+      else if (strcmp (t->text, "dup") == 0)
+        {
+          if (!bool_value (p, t, &flag))
+            return FALSE;
+          e->dup = flag ? 1 : 0;
+          e->checks |= SES_EXPECT_CHECK_DUP;
+        }
+      else if (strcmp (t->text, "nth") == 0)
+        {
+          if (!uint_value (p, t, 1, 1000, &n))
+            return FALSE;
+          e->nth = (gint) n;
+        }
+      else if (strcmp (t->text, "message-expiry") == 0)
+        {
+          if (version != SES_MQTT_5)
+            return fail_at (p, t->col, "message expiry is MQTT 5 only");
+          if (!expect_expiry_value (p, t, &e->expiry_s))
+            return FALSE;
+          e->checks |= SES_EXPECT_CHECK_EXPIRY;
+        }
+      else if (strcmp (t->text, "kind") == 0)
+        {
+          if (!ack_kind_value (p, t, &e->ack_type))
+            return FALSE;
+          if (e->ack_type == SES_PKT_PUBREL)
+            return fail_at (p, t->value_col, "a publisher sends PUBREL; it "
+                            "receives PUBACK, PUBREC or PUBCOMP");
+          e->checks |= SES_EXPECT_CHECK_KIND;
+        }
+      else
+        {
+          if (version != SES_MQTT_5)
+            return fail_at (p, t->col, "an MQTT 3.1.1 acknowledgement "
+                            "carries no reason code");
+          if (!uint_value (p, t, 0, 255, &n))
+            return FALSE;
+          e->reason = (gint) n;
+          e->checks |= SES_EXPECT_CHECK_REASON;
+        }
+    }
+  if (e->payloads->len == 0 && e->packet_id == 0)
+    return fail_at (p, label != NULL ? label->col : end_col (p),
+                    "%s needs the message: its quoted payload, or id=N",
+                    name);
+  if (e->payloads->len > 0 && e->packet_id != 0 && !delivery)
+    return fail_at (p, label->col, "ack takes a payload or id=N, not both");
+  return TRUE;
+}
+
 static gboolean
 parse_expect (Parser *p)
 {
   static const char *const kinds[] = {
     "connack", "receives", "never-receives", "deliveries", "will", "no-will",
-    "session", "disconnect", "policy-drops", NULL,
+    "session", "disconnect", "policy-drops", "delivery", "ack", NULL,
   };
   const SesToken *who = tok (p, 1), *what = tok (p, 2);
   if (who != NULL && strcmp (who->text, "violation") == 0)
@@ -1282,17 +1765,53 @@ parse_expect (Parser *p)
     return fail_at (p, end_col (p), "expect needs a client and what to expect, "
                     "as in: expect sub receives \"21.5\"");
   SesExpectation e = { .line = p->st->line, .cause = -1,
-                       .at_us = SES_TIME_NONE };
+                       .at_us = SES_TIME_NONE, .after_us = SES_TIME_NONE,
+                       .by_us = SES_TIME_NONE };
   if (!lookup_client (p, who, &e.client))
     return FALSE;
+  SesMqttVersion version = ses_mqtt_config_client (p->script->cfg,
+                                                   e.client)->version;
   const char *w = what->text;
   gboolean ok = TRUE;
   if (what->kind == SES_TOK_OPTION && strcmp (w, "deliveries") == 0)
     {
       guint64 n;
       e.kind = SES_EXPECT_DELIVERIES;
-      ok = uint_value (p, what, 0, 1000000, &n) && no_more (p, 3, "the count");
+      ok = uint_value (p, what, 0, 1000000, &n)
+           && window_options (p, 3, &e, "deliveries");
       e.value = (gint) n;
+    }
+  else if (what->kind == SES_TOK_WORD && strcmp (w, "deliveries") == 0)
+    {
+      /* deliveries one-of 2 3: any of the counts the standard allows */
+      const SesToken *t = tok (p, 3);
+      e.kind = SES_EXPECT_DELIVERIES;
+      if (t == NULL || t->kind != SES_TOK_WORD
+          || strcmp (t->text, "one-of") != 0)
+        return fail_at (p, t != NULL ? t->col : end_col (p),
+                        "expected deliveries=N or deliveries one-of N M …");
+      e.one_of = g_array_new (FALSE, FALSE, sizeof (gint));
+      guint i = 4;
+      for (; ok && tok (p, i) != NULL && tok (p, i)->kind == SES_TOK_WORD; i++)
+        {
+          guint64 n = 0;
+          if (!ses_parse_uint (tok (p, i)->text, 1000000, &n))
+            ok = fail_at (p, tok (p, i)->col, "'%s': expected a count from 0 "
+                          "to 1000000", tok (p, i)->text);
+          gint v = (gint) n;
+          g_array_append_val (e.one_of, v);
+        }
+      if (ok && e.one_of->len < 2)
+        ok = fail_at (p, tok (p, i) != NULL ? tok (p, i)->col : end_col (p),
+                      "one-of needs two counts or more (for one, write "
+                      "deliveries=N)");
+      ok = ok && window_options (p, i, &e, "deliveries");
+    }
+  else if (what->kind == SES_TOK_WORD
+           && (strcmp (w, "delivery") == 0 || strcmp (w, "ack") == 0))
+    {
+      e.kind = w[0] == 'd' ? SES_EXPECT_DELIVERY : SES_EXPECT_ACK;
+      ok = parse_expect_message (p, &e, version);
     }
   else if (what->kind == SES_TOK_OPTION && strcmp (w, "policy-drops") == 0)
     {
@@ -1304,30 +1823,7 @@ parse_expect (Parser *p)
   else if (what->kind != SES_TOK_WORD)
     return unknown_word (p, what, "expectation", kinds);
   else if (strcmp (w, "connack") == 0)
-    {
-      static const char *const opts[] = { "session-present", "nth", NULL };
-      e.kind = SES_EXPECT_CONNACK;
-      e.value = -1;
-      for (guint i = 3; ok && tok (p, i) != NULL; i++)
-        {
-          const SesToken *t = tok (p, i);
-          guint64 n;
-          if (!expect_option (p, t, opts, "connack"))
-            return FALSE;
-          if (strcmp (t->text, "nth") == 0)
-            {
-              ok = uint_value (p, t, 1, 1000, &n);
-              e.nth = (gint) n;
-            }
-          else
-            {
-              ok = uint_value (p, t, 0, 1, &n);
-              e.value = (gint) n;
-            }
-        }
-      if (ok && e.value < 0)
-        return fail_at (p, end_col (p), "connack needs session-present=0|1");
-    }
+    ok = parse_expect_connack (p, &e, version);
   else if (strcmp (w, "receives") == 0 || strcmp (w, "never-receives") == 0)
     {
       guint next = 3;
@@ -1342,7 +1838,10 @@ parse_expect (Parser *p)
               e.in_order = TRUE;
               next++;
             }
-          ok = no_more (p, next, "the payloads");
+          if (e.kind == SES_EXPECT_RECEIVES)
+            ok = window_options (p, next, &e, "receives");
+          else
+            ok = no_more (p, next, "the payloads");
         }
     }
   else if (strcmp (w, "will") == 0)

@@ -17,7 +17,27 @@ typedef enum {
   SES_EXPECT_SESSION,       /* session exists / ended at a time */
   SES_EXPECT_DISCONNECT,    /* DISCONNECT reason received from the broker */
   SES_EXPECT_POLICY_DROPS,  /* number of policy drops for the client */
+  SES_EXPECT_DELIVERY,      /* the QoS, DUP, id, expiry of one delivery */
+  SES_EXPECT_ACK,           /* an acknowledgement a publisher received */
 } SesExpectKind;
+
+/* Which fields of a CONNACK, a delivery or an acknowledgement an
+ * expectation checks (SesExpectation.checks). */
+enum {
+  SES_EXPECT_CHECK_SESSION_PRESENT = 1 << 0,
+  SES_EXPECT_CHECK_REASON = 1 << 1,
+  SES_EXPECT_CHECK_ASSIGNED_ID = 1 << 2,
+  SES_EXPECT_CHECK_KEEP_ALIVE = 1 << 3,
+  SES_EXPECT_CHECK_RECEIVE_MAX = 1 << 4,
+  SES_EXPECT_CHECK_EXPIRY = 1 << 5,   /* session or message expiry */
+  SES_EXPECT_CHECK_QOS = 1 << 6,
+  SES_EXPECT_CHECK_DUP = 1 << 7,
+  SES_EXPECT_CHECK_ID = 1 << 8,
+  SES_EXPECT_CHECK_KIND = 1 << 9,     /* ACK: which acknowledgement */
+};
+
+/* An expiry an expectation wants absent (`message-expiry=none`). */
+#define SES_EXPECT_NO_EXPIRY G_MAXINT64
 
 typedef struct {
   SesExpectKind kind;
@@ -29,7 +49,24 @@ typedef struct {
   gboolean exists;       /* SESSION */
   gint cause;            /* SESSION: required cause of the end, -1 any */
   SesTime at_us;         /* SESSION: when; WILL: by when (NONE: any time) */
-  GPtrArray *payloads;   /* (element-type utf8) (owned) RECEIVES... */
+  GPtrArray *payloads;   /* (element-type utf8) (owned) RECEIVES...; the
+                            one message of DELIVERY and ACK */
+  /* Added for the conformance expectations (docs/scenario-language.md). */
+  SesTime after_us;      /* RECEIVES, DELIVERIES: counted only from this
+                            moment (SES_TIME_NONE: from the start)… */
+  SesTime by_us;         /* …up to this one (SES_TIME_NONE: the end) */
+  GArray *one_of;        /* (element-type gint) (nullable) DELIVERIES: any
+                            of these counts holds */
+  guint32 checks;        /* SES_EXPECT_CHECK_* */
+  gint reason;           /* CONNACK, ACK */
+  guint32 receive_max;   /* CONNACK (65535 when absent) */
+  guint32 keep_alive_s;  /* CONNACK Server Keep Alive */
+  gint64 expiry_s;       /* CONNACK session, DELIVERY message expiry;
+                            SES_EXPECT_NO_EXPIRY: absent */
+  char *assigned_id;     /* CONNACK Assigned Client Identifier; "" any */
+  guint8 qos, dup;       /* DELIVERY */
+  guint8 ack_type;       /* ACK: SesPacketType */
+  guint16 packet_id;     /* DELIVERY, ACK; 0 = by payload */
 } SesExpectation;
 
 /* The shape of per-client budgets: as SES_EXPLORE_BUDGETS and

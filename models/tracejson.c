@@ -24,7 +24,7 @@ version_name (SesMqttVersion v)
 
 static const char *const fault_names[] = {
   NULL, "cut", "half-open-broker", "half-open-client", "crash",
-  "broker-restart",
+  "broker-restart", "reset",
 };
 
 /* SesResubscribe, as the scenario language spells it. */
@@ -32,10 +32,17 @@ static const char *const resubscribe_names[] = {
   "new-session", "always", "never",
 };
 
+/* Acknowledgement kinds, PUBACK to PUBCOMP, as timeline actions name
+ * them. */
+static const char *const ack_type_names[] = {
+  "puback", "pubrec", "pubrel", "pubcomp",
+};
+
 static const char *const action_names[] = {
   NULL, "connect", "disconnect", "subscribe", "unsubscribe", "publish",
   "cut", "half-open-broker", "half-open-client", "crash", "restart",
-  "hold-acks", "release-acks",
+  "hold-acks", "release-acks", "reset", "pause", "resume", "ack",
+  "ack-reason", "send-publish", "send-pubrel", "send-connect",
 };
 
 /* Events where either end may be the one that acted. */
@@ -281,6 +288,18 @@ put_action (SesTraceWriter *w, JsonBuilder *b, const SesAction *a)
     put_bool (b, "override_expiry", TRUE);
   if (a->override_will)
     put_int (b, "will", a->will);
+  if (a->ack_type != 0)
+    put_string (b, "ack_type", ack_type_names[a->ack_type - SES_PKT_PUBACK]);
+  if (a->has_reason)
+    put_bool (b, "with_reason", TRUE);
+  if (a->dup)
+    put_bool (b, "dup", TRUE);
+  if (a->packet_id != 0)
+    put_int (b, "id", a->packet_id);
+  if (a->protocol_name != 0)
+    put_string (b, "protocol_name", interned (w->cfg, a->protocol_name));
+  if (a->reason_string != 0)
+    put_string (b, "reason_string", interned (w->cfg, a->reason_string));
   json_builder_end_object (b);
 }
 
@@ -444,6 +463,9 @@ put_packet (SesTraceWriter *w, JsonBuilder *b, const SesPacket *p,
           json_builder_set_member_name (b, "will");
           put_will (w, b, p->will, v5);
         }
+      /* A Protocol Name other than "MQTT" (both [MQTT-3.1.2-1]). */
+      if (p->topic != 0)
+        put_string (b, "protocol_name", interned (w->cfg, p->topic));
       break;
     case SES_PKT_CONNACK:
       put_bool (b, "session_present",
@@ -524,6 +546,8 @@ put_packet (SesTraceWriter *w, JsonBuilder *b, const SesPacket *p,
         {
           put_int (b, "reason_code", p->reason);
           put_expiry (b, "session_expiry_s", p);
+          if (p->payload != 0)
+            put_string (b, "reason_string", interned (w->cfg, p->payload));
         }
       break;
     default:
@@ -1128,9 +1152,10 @@ read_action (Reader *r, JsonObject *o)
 {
   SesAction a;
   memset (&a, 0, sizeof a);
-  gint64 at = 0, qos = 0, expiry = 0, reason = 0, will = 0;
-  guint kind = 0;
-  const char *topic, *payload;
+  gint64 at = 0, qos = 0, expiry = 0, reason = 0, will = 0, id = 0;
+  guint kind = 0, ack = 0;
+  gboolean has_ack = FALSE;
+  const char *topic, *payload, *protocol_name, *reason_string;
   if (!get_int (r, o, "at_us", 0, G_MAXINT64, TRUE, FALSE, &at, NULL)
       || !get_name (r, o, "action", TRUE, action_names,
                     G_N_ELEMENTS (action_names), &kind, NULL)
@@ -1146,8 +1171,21 @@ read_action (Reader *r, JsonObject *o)
       || !get_bool (r, o, "clean", FALSE, &a.clean)
       || !get_bool (r, o, "override_expiry", FALSE, &a.override_expiry)
       || !get_int (r, o, "will", 0, r->t->cfg->wills->len, FALSE, FALSE,
-                   &will, &a.override_will))
+                   &will, &a.override_will)
+      || !get_name (r, o, "ack_type", FALSE, ack_type_names,
+                    G_N_ELEMENTS (ack_type_names), &ack, &has_ack)
+      || !get_bool (r, o, "with_reason", FALSE, &a.has_reason)
+      || !get_bool (r, o, "dup", FALSE, &a.dup)
+      || !get_int (r, o, "id", 0, G_MAXUINT16, FALSE, FALSE, &id, NULL)
+      || !get_str (r, o, "protocol_name", FALSE, FALSE, &protocol_name)
+      || !get_str (r, o, "reason_string", FALSE, FALSE, &reason_string))
     return FALSE;
+  if (kind == SES_ACT_ACK_REASON && !has_ack)
+    return fail_at (r, col_of (r, "action"), "an ack-reason needs an "
+                    "\"ack_type\"");
+  if (kind == SES_ACT_RAW_PUBLISH && (topic == NULL || payload == NULL))
+    return fail_at (r, col_of (r, "action"), "a send-publish needs a "
+                    "\"topic\" and a \"payload\"");
   if ((kind == SES_ACT_SUBSCRIBE || kind == SES_ACT_UNSUBSCRIBE
        || kind == SES_ACT_PUBLISH) && topic == NULL)
     return fail_at (r, col_of (r, "action"), "a %s needs a \"topic\"",
@@ -1161,6 +1199,10 @@ read_action (Reader *r, JsonObject *o)
   a.reason = (guint8) reason;
   a.override_clean = json_object_has_member (o, "clean");
   a.will = (guint32) will;
+  a.ack_type = has_ack ? (guint8) (SES_PKT_PUBACK + ack) : 0;
+  a.packet_id = (guint16) id;
+  a.protocol_name = protocol_name != NULL ? intern (r, protocol_name) : 0;
+  a.reason_string = reason_string != NULL ? intern (r, reason_string) : 0;
   ses_mqtt_config_add_action (r->t->cfg, &a);
   return TRUE;
 }
@@ -1369,6 +1411,10 @@ read_packet (Reader *r, JsonObject *o, gboolean v5, SesPacket *p)
             || !get_will_ref (r, o, "will", &p->will))
           return FALSE;
         p->receive_max = (guint16) v;
+        s = NULL;
+        if (!get_str (r, o, "protocol_name", FALSE, FALSE, &s))
+          return FALSE;
+        p->topic = s != NULL ? intern (r, s) : 0;
         break;
       }
     case SES_PKT_CONNACK:
@@ -1481,10 +1527,13 @@ read_packet (Reader *r, JsonObject *o, gboolean v5, SesPacket *p)
       p->reason = (guint8) v;
       break;
     case SES_PKT_DISCONNECT:
+      s = NULL;
       if (!get_int (r, o, "reason_code", 0, 255, v5, FALSE, &v, NULL)
-          || !get_expiry (r, o, "session_expiry_s", p))
+          || !get_expiry (r, o, "session_expiry_s", p)
+          || !get_str (r, o, "reason_string", FALSE, FALSE, &s))
         return FALSE;
       p->reason = (guint8) v;
+      p->payload = s != NULL ? intern (r, s) : 0;
       break;
     default:
       break;

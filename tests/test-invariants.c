@@ -664,6 +664,90 @@ test_receive_maximum_holds (void **state)
   assert_string_equal (got, "r1 r2 r1 r3 r4 r5 r6");
 }
 
+/* The broker's answers to the conformance stimuli are correct, so the
+ * judge reports none of them: a second CONNECT on an open connection
+ * (closed, with DISCONNECT 0x82 in 5.0 and without a word in 3.1.1: not a
+ * takeover, not keep alive; both [MQTT-3.1.0-2]); a wrong Protocol Name
+ * (closed without CONNACK, no session; both [MQTT-3.1.2-1]); a subscriber
+ * refusing with a failure PUBREC (not a loss; 5.0 [MQTT-4.3.3-4]). */
+static void
+stimuli_answers_accepted (void **state, SesMqttVersion v)
+{
+  Fx *fx = make_fx (state);
+  guint a = fx_client (fx, "a", "a-id", v, FALSE, v == SES_MQTT_5 ? 3600 : -1);
+  guint b = fx_client (fx, "b", "b-id", v, TRUE, -1);
+  guint sub = fx_client (fx, "sub", "sub-id", v, TRUE, -1);
+  fx_connect (fx, 0, a);
+  fx_connect (fx, 0, sub);
+  fx_subscribe (fx, 0, sub, "t", 2);
+  fx_act (fx, 1000, a, SES_ACT_RAW_CONNECT);
+  fx_connect (fx, 3000, a);
+  fx_connect (fx, 3000, b)->protocol_name = fx_str (fx, "MQTX");
+  fx_connect (fx, 4000, b);
+  if (v == SES_MQTT_5)
+    {
+      SesAction *r = fx_act (fx, 4000, sub, SES_ACT_ACK_REASON);
+      r->ack_type = SES_PKT_PUBREC;
+      r->reason = 0x80;
+    }
+  fx_publish (fx, 5000, a, "t", 2, "x");
+  SesInvariants *inv = start (state, fx, 0);
+  run_to (fx, 20000);
+  assert_clean (fx, inv);
+  /* The second CONNECT changed nothing: a resumed its session. */
+  assert_int_equal (fx_session_present (fx, a, 1), 1);
+  assert_int_equal (fx_count (fx, SES_OBS_DELIVER, sub),
+                    v == SES_MQTT_5 ? 0 : 1);
+}
+
+static void
+test_stimuli_answers_accepted_v5 (void **state)
+{
+  stimuli_answers_accepted (state, SES_MQTT_5);
+}
+
+static void
+test_stimuli_answers_accepted_v311 (void **state)
+{
+  stimuli_answers_accepted (state, SES_MQTT_311);
+}
+
+/* A client that opens more QoS 2 exchanges than the broker's Receive
+ * Maximum breaks 5.0 [MQTT-3.3.4-7], and the judge says so; the broker's
+ * DISCONNECT 0x93 is no violation of its own. */
+static void
+test_receive_maximum_raw_client_fires (void **state)
+{
+  Fx *fx = make_fx (state);
+  ses_mqtt_config_broker (fx->cfg)->receive_max = 2;
+  guint pub = fx_client (fx, "pub", "pub-id", SES_MQTT_5, TRUE, -1);
+  fx_connect (fx, 0, pub);
+  for (guint i = 0; i < 3; i++)
+    {
+      SesAction *r = fx_act (fx, 1000, pub, SES_ACT_RAW_PUBLISH);
+      r->topic = fx_str (fx, "t");
+      r->payload = fx_str (fx, "x");
+      r->qos = 2;
+      r->packet_id = (guint16) (i + 1);
+    }
+  SesInvariants *inv = start (state, fx, 0);
+  run_to (fx, 5000);
+  ses_invariants_finish (inv);
+  const GArray *v = ses_invariants_violations (inv);
+  for (guint i = 0; i < v->len; i++)
+    if (g_array_index (v, SesViolation, i).id != SES_INV_RECEIVE_MAXIMUM)
+      {
+        print_violations (inv);
+        fail_msg ("only receive-maximum may break");
+      }
+  assert_int_equal (count_of (inv, SES_INV_RECEIVE_MAXIMUM), 1);
+  g_autoptr (GPtrArray) d = fx_packets (fx, SES_OBS_SEND, TRUE, pub,
+                                        SES_PKT_DISCONNECT);
+  assert_int_equal (d->len, 1);
+  assert_int_equal (((SesObs *) g_ptr_array_index (d, 0))->pkt.reason,
+                    SES_RC_RECEIVE_MAX_EXCEEDED);
+}
+
 /* A PUBREL resent after a reconnect uses no send quota (5.0
  * [MQTT-3.3.4-8]), so its PUBCOMP must give none back (§4.9): with Receive
  * Maximum 2 the publisher never has three PUBLISHes outstanding. (The model
@@ -1763,6 +1847,9 @@ main (void)
     T (test_digest_ignores_insertion_order),
     T (test_copy_grows_alone),
     T (test_copy_digest_every_scenario),
+    T (test_stimuli_answers_accepted_v5),
+    T (test_stimuli_answers_accepted_v311),
+    T (test_receive_maximum_raw_client_fires),
   };
 #undef T
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -1590,6 +1590,154 @@ test_v5_S3_1_2_10_client_closes_without_pingresp (void **state)
   missing_pingresp_scenario (*state, SES_MQTT_5);
 }
 
+/* ---- conformance stimuli ----------------------------------------------- */
+
+/* hold-acks kind=pubrel holds the publisher's PUBRELs only; ack id=N sends
+ * one of them; the broker completes exactly that exchange (5.0
+ * [MQTT-4.3.3-11]). */
+static void
+test_v5_stimulus_hold_pubrel_ack_one (void **state)
+{
+  Fx *fx = *state;
+  guint sub = fx_client (fx, "sub", "sub", SES_MQTT_5, TRUE, -1);
+  guint pub = add_publisher (fx, sub, SES_MQTT_5, 2);
+  fx_act (fx, 500, pub, SES_ACT_HOLD_ACKS)->ack_type = SES_PKT_PUBREL;
+  publish_burst (fx, 1000, pub, 2, "a b");
+  SesAction *ack = fx_act (fx, 3000, pub, SES_ACT_ACK);
+  ack->packet_id = 2;
+  fx_run (fx, 2500);
+  g_autoptr (GPtrArray) none = fx_packets (fx, SES_OBS_RECEIVE, TRUE, pub,
+                                           SES_PKT_PUBREL);
+  assert_int_equal (none->len, 0);
+  fx_run_more (fx, 4000);
+  g_autoptr (GPtrArray) one = fx_packets (fx, SES_OBS_RECEIVE, TRUE, pub,
+                                          SES_PKT_PUBREL);
+  assert_int_equal (one->len, 1);
+  assert_int_equal (((SesObs *) g_ptr_array_index (one, 0))->pkt.packet_id,
+                    2);
+  /* The subscriber's side never waited: Method B forwards on PUBLISH. */
+  g_autofree char *got = fx_delivered (fx, sub);
+  assert_string_equal (got, "a b");
+}
+
+/* pause: nothing is delivered or acknowledged while the client does not
+ * read; resume reads what waited, in order. */
+static void
+test_v5_stimulus_pause_resume (void **state)
+{
+  Fx *fx = *state;
+  guint sub = fx_client (fx, "sub", "sub", SES_MQTT_5, TRUE, -1);
+  guint pub = add_publisher (fx, sub, SES_MQTT_5, 1);
+  fx_act (fx, 500, sub, SES_ACT_PAUSE);
+  publish_burst (fx, 1000, pub, 1, "a b c");
+  fx_act (fx, 5000, sub, SES_ACT_RESUME);
+  fx_run (fx, 4000);
+  assert_int_equal (fx_count (fx, SES_OBS_DELIVER, sub), 0);
+  g_autoptr (GPtrArray) acks = fx_packets (fx, SES_OBS_SEND, FALSE, sub,
+                                           SES_PKT_PUBACK);
+  assert_int_equal (acks->len, 0);
+  fx_run_more (fx, 6000);
+  g_autofree char *got = fx_delivered (fx, sub);
+  assert_string_equal (got, "a b c");
+}
+
+/* send-publish with DUP=1 and the same id before PUBREL: delivered once
+ * (5.0 [MQTT-4.3.3-10]); a second PUBREL gets PUBCOMP 0x92. */
+static void
+test_v5_stimulus_raw_publish_dup_and_pubrel (void **state)
+{
+  Fx *fx = *state;
+  guint sub = fx_client (fx, "sub", "sub", SES_MQTT_5, TRUE, -1);
+  guint pub = add_publisher (fx, sub, SES_MQTT_5, 2);
+  for (int k = 0; k < 2; k++)
+    {
+      SesAction *a = fx_act (fx, 1000 + k * 1000, pub, SES_ACT_RAW_PUBLISH);
+      a->topic = fx_str (fx, "t");
+      a->payload = fx_str (fx, "x");
+      a->qos = 2;
+      a->packet_id = 9;
+      a->dup = k == 1;
+    }
+  fx_act (fx, 3000, pub, SES_ACT_RAW_PUBREL)->packet_id = 9;
+  fx_act (fx, 4000, pub, SES_ACT_RAW_PUBREL)->packet_id = 9;
+  fx_run (fx, 5000);
+  assert_int_equal (fx_count (fx, SES_OBS_DELIVER, sub), 1);
+  g_autoptr (GPtrArray) sent = fx_packets (fx, SES_OBS_SEND, FALSE, pub,
+                                           SES_PKT_PUBLISH);
+  assert_int_equal (sent->len, 2);
+  const SesObs *second = g_ptr_array_index (sent, 1);
+  assert_true (second->pkt.flags & SES_PKT_F_DUP);
+  /* the same message, so the judge sees a resend, not a new one */
+  assert_int_equal (second->pkt.seq,
+                    ((SesObs *) g_ptr_array_index (sent, 0))->pkt.seq);
+  g_autoptr (GPtrArray) comps = fx_packets (fx, SES_OBS_SEND, TRUE, pub,
+                                            SES_PKT_PUBCOMP);
+  assert_int_equal (comps->len, 2);
+  assert_int_equal (((SesObs *) g_ptr_array_index (comps, 0))->pkt.reason, 0);
+  assert_int_equal (((SesObs *) g_ptr_array_index (comps, 1))->pkt.reason,
+                    SES_RC_PACKET_ID_NOT_FOUND);
+}
+
+/* A second CONNECT on the open connection: DISCONNECT 0x82 in 5.0, and
+ * the session is untouched (both [MQTT-3.1.0-2]). */
+static void
+test_both_MQTT_3_1_0_2_second_connect (void **state)
+{
+  Fx *fx = *state;
+  guint c = fx_client (fx, "c", "c", SES_MQTT_5, FALSE, 3600);
+  fx_connect (fx, 0, c);
+  fx_act (fx, 1000, c, SES_ACT_RAW_CONNECT);
+  fx_connect (fx, 3000, c);
+  fx_run (fx, 4000);
+  g_autoptr (GPtrArray) d = fx_packets (fx, SES_OBS_SEND, TRUE, c,
+                                        SES_PKT_DISCONNECT);
+  assert_int_equal (d->len, 1);
+  assert_int_equal (((SesObs *) g_ptr_array_index (d, 0))->pkt.reason,
+                    SES_RC_PROTOCOL_ERROR);
+  assert_int_equal (fx_session_present (fx, c, 1), 1);
+}
+
+/* A wrong Protocol Name: closed without CONNACK, no session (both
+ * [MQTT-3.1.2-1]). */
+static void
+test_both_MQTT_3_1_2_1_wrong_protocol_name (void **state)
+{
+  Fx *fx = *state;
+  guint c = fx_client (fx, "c", "c", SES_MQTT_311, FALSE, -1);
+  fx_connect (fx, 0, c)->protocol_name = fx_str (fx, "MQIsdp");
+  fx_run (fx, 2000);
+  g_autoptr (GPtrArray) acks = fx_packets (fx, SES_OBS_SEND, TRUE, c,
+                                           SES_PKT_CONNACK);
+  assert_int_equal (acks->len, 0);
+  assert_int_equal (fx_count (fx, SES_OBS_SESSION_CREATED, c), 0);
+  assert_int_equal (ses_mqtt_client_state (fx_mqtt (fx), c),
+                    SES_CLIENT_OFFLINE);
+}
+
+/* ack-reason kind=pubrec reason=0x80: the subscriber refuses, the broker
+ * ends the exchange without PUBREL (5.0 [MQTT-4.3.3-4]). */
+static void
+test_v5_MQTT_4_3_3_4_refused_with_failure_pubrec (void **state)
+{
+  Fx *fx = *state;
+  guint sub = fx_client (fx, "sub", "sub", SES_MQTT_5, TRUE, -1);
+  guint pub = add_publisher (fx, sub, SES_MQTT_5, 2);
+  SesAction *r = fx_act (fx, 500, sub, SES_ACT_ACK_REASON);
+  r->ack_type = SES_PKT_PUBREC;
+  r->reason = 0x80;
+  fx_publish (fx, 1000, pub, "t", 2, "no");
+  fx_run (fx, 3000);
+  assert_int_equal (fx_count (fx, SES_OBS_DELIVER, sub), 0);
+  g_autoptr (GPtrArray) recs = fx_packets (fx, SES_OBS_SEND, FALSE, sub,
+                                           SES_PKT_PUBREC);
+  assert_int_equal (recs->len, 1);
+  assert_int_equal (((SesObs *) g_ptr_array_index (recs, 0))->pkt.reason,
+                    0x80);
+  g_autoptr (GPtrArray) rels = fx_packets (fx, SES_OBS_SEND, TRUE, sub,
+                                           SES_PKT_PUBREL);
+  assert_int_equal (rels->len, 0);
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 #define T(name) cmocka_unit_test_setup_teardown (name, setup, teardown)
@@ -1661,6 +1809,13 @@ main (void)
     T (test_v5_S3_1_2_10_keep_alive_zero_disables),
     T (test_v311_S3_1_2_10_client_closes_without_pingresp),
     T (test_v5_S3_1_2_10_client_closes_without_pingresp),
+    /* conformance stimuli */
+    T (test_v5_stimulus_hold_pubrel_ack_one),
+    T (test_v5_stimulus_pause_resume),
+    T (test_v5_stimulus_raw_publish_dup_and_pubrel),
+    T (test_both_MQTT_3_1_0_2_second_connect),
+    T (test_both_MQTT_3_1_2_1_wrong_protocol_name),
+    T (test_v5_MQTT_4_3_3_4_refused_with_failure_pubrec),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

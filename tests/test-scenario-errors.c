@@ -1012,6 +1012,59 @@ test_parser_bugs (void **state)
   RUN (cases);
 }
 
+/* The conformance stimuli and expectations (docs/scenario-language.md):
+ * each misuse is located at the token at fault. */
+static void
+test_stimuli (void **state)
+{
+  (void) state;
+  static const BadCase cases[] = {
+    { "unknown ack kind", C2 "at 0s sub hold-acks kind=pubrex", 0, 2, 26, 0,
+      "acknowledgement kind" },
+    { "ack without a message", C2 "at 0s sub ack", 0, 2, END, 0,
+      "ack needs the message" },
+    { "ack reason without kind", C2 "at 0s sub ack id=3 reason=0x80", 0, 2,
+      20, 0, "needs kind=" },
+    { "ack by payload and id", C2 "at 0s sub ack \"a\" id=3", 0, 2, 19, 0,
+      "not both" },
+    { "reason code PUBREL lacks", C2 "at 0s sub ack-reason kind=pubrel "
+      "reason=0x80", 0, 2, 41, 0, "not a reason code of PUBREL" },
+    { "ack-reason on 3.1.1", "mqtt 3.1.1\n" C2 "at 0s sub ack-reason "
+      "kind=puback reason=0x80", 0, 3, 11, 0, "carries no reason code" },
+    { "ack-reason without reason", C2 "at 0s sub ack-reason kind=puback", 0,
+      2, END, 0, "needs kind=… and reason=" },
+    { "raw QoS 1 without id", C2 "at 0s sub send-publish \"a/b\" \"x\" qos=1",
+      0, 2, END, 0, "needs its packet id" },
+    { "raw QoS 0 with id", C2 "at 0s sub send-publish \"a/b\" \"x\" id=3", 0,
+      2, 34, 0, "has no packet id" },
+    { "raw QoS 0 with dup", C2 "at 0s sub send-publish \"a/b\" \"x\" dup=on",
+      0, 2, 34, 0, "DUP must be 0" },
+    { "raw publish to a wildcard", C2 "at 0s sub send-publish \"a/+\" \"x\"", 0,
+      2, 25, 0, "not a valid topic name" },
+    { "pubrel without id", C2 "at 0s sub send-pubrel", 0, 2, END, 0,
+      "needs the packet id" },
+    { "protocol name MQTT", C2 "at 0s sub connect protocol-name=MQTT", 0, 2,
+      33, 0, "what every CONNECT sends" },
+    { "pause takes nothing", C2 "at 0s sub pause now", 0, 2, 17, 0,
+      "unexpected 'now'" },
+    { "connack with nothing to check", C2 "expect sub connack", 0, 2, END, 0,
+      "needs what to check" },
+    { "connack property on 3.1.1", "mqtt 3.1.1\n" C2 "expect sub connack "
+      "receive-max=3", 0, 3, 20, 0, "no properties" },
+    { "one-of with one count", C2 "expect sub deliveries one-of 2", 0, 2, END,
+      0, "two counts or more" },
+    { "one-of with a word", C2 "expect sub deliveries one-of 2 x", 0, 2, 32,
+      0, "expected a count" },
+    { "window backwards", C2 "expect sub receives \"a\" after=5s by=2s", 0, 2,
+      37, 0, "ends before it starts" },
+    { "delivery without a message", C2 "expect sub delivery qos=1", 0, 2, 21,
+      0, "needs the message" },
+    { "ack expectation of PUBREL", C2 "expect sub ack \"a\" kind=pubrel", 0, 2,
+      25, 0, "a publisher sends PUBREL" },
+  };
+  RUN (cases);
+}
+
 /* ---- the command line --------------------------------------------------- */
 
 static const char *sessim_path;
@@ -1312,6 +1365,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_parser_bugs),
     cmocka_unit_test (test_compound_durations),
     cmocka_unit_test (test_every),
+    cmocka_unit_test (test_stimuli),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
