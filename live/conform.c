@@ -37,6 +37,7 @@ typedef struct {
   guint8 version;
   SesLiveSocket *sock;
   SesCause close_cause; /* what the broker said before closing */
+  gboolean retired;     /* closed, freed after the current pass */
 } Conn;
 
 typedef struct {
@@ -59,6 +60,9 @@ typedef struct {
   Conn **current;         /* per slot, nullable */
   GPtrArray *abandoned;   /* (element-type Conn) half-open, still read */
   GPtrArray *failed;      /* (element-type Conn) to report closed */
+  /* (element-type Conn) closed during a pass over the sockets, which may
+   * still be reading them: freed when the pass is over. */
+  GPtrArray *retired;
   /* (topic << 32 | payload) -> GArray of (origin << 32 | seq), in the
    * order the clients first sent them: gives a PUBLISH read from the
    * broker back its identity, which the wire does not carry. */
@@ -79,6 +83,17 @@ conn_free (Conn *c)
     return;
   ses_live_socket_free (c->sock);
   g_free (c);
+}
+
+/* Closes c (if still open) and frees it once nothing reads it. */
+static void
+retire (Live *l, Conn *c)
+{
+  if (c == NULL || c->retired)
+    return;
+  ses_live_socket_close (c->sock);
+  c->retired = TRUE;
+  g_ptr_array_add (l->retired, c);
 }
 
 void
@@ -277,11 +292,7 @@ link_open (gpointer data, guint slot, guint32 gen)
   Live *l = data;
   g_array_set_size (l->pending[slot], 0); /* settled before the open */
   /* A connection the client still had is over for it now. */
-  if (l->current[slot] != NULL)
-    {
-      ses_live_socket_close (l->current[slot]->sock);
-      conn_free (l->current[slot]);
-    }
+  retire (l, l->current[slot]);
   Conn *c = g_new0 (Conn, 1);
   c->slot = slot;
   c->gen = gen;
@@ -313,8 +324,7 @@ link_close (gpointer data, guint slot, guint32 gen)
   Conn *c = l->current[slot];
   if (c == NULL || c->gen != gen)
     return;
-  ses_live_socket_close (c->sock);
-  conn_free (c);
+  retire (l, c);
   l->current[slot] = NULL;
   Pending p = { 0, 0, 0, g_get_monotonic_time () };
   g_array_append_val (l->pending[slot], p);
@@ -347,8 +357,7 @@ link_half_open (gpointer data, guint slot, guint32 gen, SesNetEnd unaware)
     {
       /* The broker sees the end; the client goes on writing into the
        * void (the world loses what it sends). */
-      ses_live_socket_close (c->sock);
-      conn_free (c);
+      retire (l, c);
     }
   l->current[slot] = NULL;
 }
@@ -558,6 +567,8 @@ drain (Live *l, Conn *c, gboolean current)
       if (current)
         settle_answered (l, c->slot, &pkt);
       ses_mqtt_remote_deliver (l->mqtt, l->world, c->slot, c->gen, &pkt);
+      if (c->retired)
+        return FALSE; /* the client closed it on reading that */
     }
   g_byte_array_remove_range (in, 0, (guint) used);
   if (!c->sock->eof)
@@ -567,7 +578,11 @@ drain (Live *l, Conn *c, gboolean current)
   SesCause cause = c->close_cause;
   if (!current && cause == SES_CAUSE_NONE)
     cause = SES_CAUSE_KEEP_ALIVE; /* nothing came from the client on it */
-  ses_mqtt_remote_closed (l->mqtt, l->world, c->slot, c->gen, cause);
+  guint slot = c->slot;
+  if (l->current[slot] == c)
+    l->current[slot] = NULL;
+  retire (l, c);
+  ses_mqtt_remote_closed (l->mqtt, l->world, slot, c->gen, cause);
   return FALSE;
 }
 
@@ -615,13 +630,7 @@ read_all (Live *l)
       Conn *c = l->current[s];
       if (c == NULL || c->sock->fd < 0)
         continue;
-      if (!drain (l, c, TRUE))
-        {
-          /* The model's close may already have replaced it. */
-          if (l->current[s] == c)
-            l->current[s] = NULL;
-          conn_free (c);
-        }
+      drain (l, c, TRUE);
     }
   for (guint i = 0; i < l->abandoned->len;)
     {
@@ -629,11 +638,9 @@ read_all (Live *l)
       if (drain (l, c, FALSE))
         i++;
       else
-        {
-          g_ptr_array_remove_index (l->abandoned, i);
-          conn_free (c);
-        }
+        g_ptr_array_remove_index (l->abandoned, i);
     }
+  g_ptr_array_set_size (l->retired, 0);
 }
 
 gboolean
@@ -674,6 +681,7 @@ ses_conform_run (SesWorld *world, const SesConformOptions *opts,
   l.current = g_new0 (Conn *, l.n_slots);
   l.abandoned = g_ptr_array_new ();
   l.failed = g_ptr_array_new ();
+  l.retired = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_free);
   l.ghosts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                     (GDestroyNotify) g_array_unref);
   l.received = g_new0 (GArray *, l.n_slots);
@@ -739,9 +747,11 @@ ses_conform_run (SesWorld *world, const SesConformOptions *opts,
   ses_world_set_link (world, NULL, NULL);
   ses_mqtt_set_remote (l.mqtt, NULL, NULL);
   for (guint s = 0; s < l.n_slots; s++)
-    conn_free (l.current[s]);
+    retire (&l, l.current[s]);
+  for (guint i = 0; i < l.abandoned->len; i++)
+    retire (&l, g_ptr_array_index (l.abandoned, i));
+  g_ptr_array_unref (l.retired);
   g_free (l.current);
-  g_ptr_array_set_free_func (l.abandoned, (GDestroyNotify) conn_free);
   g_ptr_array_unref (l.abandoned);
   g_ptr_array_set_free_func (l.failed, (GDestroyNotify) conn_free);
   g_ptr_array_unref (l.failed);

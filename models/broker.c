@@ -472,6 +472,23 @@ retain_message (SesMqtt *m, const SesMessage *msg)
     ses_vec_insert (&m->broker.retained_vec, i, &kept);
 }
 
+/* How many subscriptions match topic, over all sessions. */
+static guint
+count_subscribers (SesMqtt *m, guint32 topic)
+{
+  const GArray *filters = ses_mqtt_matching_filters (m, topic);
+  if (m->broker.subscribers == NULL)
+    index_build (&m->broker);
+  guint n = 0;
+  for (guint i = 0; i < filters->len; i++)
+    {
+      const GArray *subs = subscribers_of (
+          &m->broker, g_array_index (filters, guint32, i), FALSE);
+      n += subs != NULL ? subs->len : 0;
+    }
+  return n;
+}
+
 /* Routes an accepted message to every session with a matching subscription.
  * Overlapping subscriptions give one copy at the highest granted QoS
  * (3.1.1 [MQTT-3.3.5-1], 5.0 [MQTT-3.3.4-2] allow this choice). */
@@ -708,8 +725,12 @@ broker_close (SesMqtt *m, SesWorld *w, guint32 slot, guint8 reason,
   if (!c->up)
     return;
   /* 5.0 [MQTT-3.14.0-1]: DISCONNECT only after a successful CONNACK. */
-  gboolean silent = reason == SES_RC_SESSION_TAKEN_OVER
-                    && ses_mqtt_variant (m, SES_VARIANT_TAKEOVER_NO_DISCONNECT);
+  gboolean silent = (reason == SES_RC_SESSION_TAKEN_OVER
+                     && (ses_mqtt_variant (m,
+                                           SES_VARIANT_TAKEOVER_NO_DISCONNECT)
+                         || !m->cfg->broker.takeover_disconnect))
+                    || (reason == SES_RC_KEEP_ALIVE_TIMEOUT
+                        && !m->cfg->broker.keep_alive_disconnect);
   if (c->connected && profile_of (c->version)->server_disconnect && reason != 0
       && !silent)
     {
@@ -1022,7 +1043,11 @@ handle_publish (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
   ses_mqtt_observe (m, w, SES_OBS_ACCEPTED, SES_CAUSE_NONE, slot, c->session,
                     pkt, 0, rule);
   if (pkt->qos == 1)
-    send_ack (m, w, slot, SES_PKT_PUBACK, pkt->packet_id, 0);
+    /* 5.0 §3.4.2.1: 0x10 may tell the publisher nobody subscribed. */
+    send_ack (m, w, slot, SES_PKT_PUBACK, pkt->packet_id,
+              m->cfg->broker.no_match_reason && c->version == SES_MQTT_5
+                  && count_subscribers (m, pkt->topic) == 0
+                ? SES_RC_NO_MATCHING_SUBSCRIBERS : 0);
   else if (pkt->qos == 2)
     send_ack (m, w, slot, SES_PKT_PUBREC, pkt->packet_id, 0);
   /* Method B forwards now; Method A waits for PUBREL (3.1.1 §4.3.3). */

@@ -24,6 +24,10 @@ ses_broker_config_init (SesBrokerConfig *b)
   b->server_keep_alive_s = 0;
   b->qos2_on_pubrel = FALSE;
   b->max_qos = 2;
+  b->no_match_reason = FALSE;
+  b->takeover_disconnect = TRUE;
+  b->keep_alive_disconnect = TRUE;
+  b->timer_granularity_ms = 0;
 }
 
 void

@@ -34,6 +34,21 @@ typedef struct {
   gboolean qos2_on_pubrel;     /* forward QoS 2 on PUBREL (Method A) rather
                                   than on PUBLISH (Method B); default FALSE */
   guint8 max_qos;              /* highest QoS granted; default 2 */
+  gboolean no_match_reason;    /* 5.0: PUBACK 0x10 (No matching subscribers)
+                                  for a QoS 1 message no subscription
+                                  matched; default FALSE (0x00; both are
+                                  allowed, §3.4.2.1) */
+  gboolean takeover_disconnect;/* 5.0: DISCONNECT 0x8E to the connection
+                                  taken over, as [MQTT-3.1.4-3] requires;
+                                  default TRUE (FALSE: mosquitto 2.0's
+                                  deviation) */
+  gboolean keep_alive_disconnect; /* 5.0: DISCONNECT 0x8D before closing for
+                                  keep alive (optional, §4.13); default
+                                  TRUE */
+  guint32 timer_granularity_ms;/* how late the broker's own timers may
+                                  fire (a clock of whole seconds); conform
+                                  allows it on top of its tolerance; default
+                                  0 */
   guint32 variants;            /* deliberate bugs (1 << SesVariant), see
                                   variant.h; default none */
 } SesBrokerConfig;

@@ -3,6 +3,7 @@
  * misspelled keyword gets the nearest correct one as a suggestion. The
  * configuration is built only once the whole file is known to be valid. */
 #include "script.h"
+#include "brokerprofile.h"
 
 #include <string.h>
 
@@ -427,7 +428,9 @@ parse_broker (Parser *p)
 {
   static const char *const known[] = {
     "queue-qos0", "queue-limit", "drop", "persistence", "max-session-expiry",
-    "receive-max", "server-keep-alive", "qos2", "max-qos", "variant", NULL,
+    "receive-max", "server-keep-alive", "qos2", "max-qos", "variant",
+    "profile", "no-match-reason", "takeover-disconnect",
+    "keep-alive-disconnect", NULL,
   };
   SesBrokerConfig *b = ses_mqtt_config_broker (p->script->cfg);
   if (tok (p, 1) == NULL)
@@ -440,7 +443,38 @@ parse_broker (Parser *p)
         return FALSE;
       guint64 n;
       guint32 s;
-      if (strcmp (t->text, "queue-qos0") == 0)
+      if (strcmp (t->text, "profile") == 0)
+        {
+          /* A bundle of the settings below; those written after it on the
+           * line (or on later broker lines) override it. */
+          if (i != 1)
+            return fail_at (p, t->col, "profile= comes first on a broker "
+                            "line, so that the settings after it override "
+                            "it");
+          if (!ses_broker_profile_apply (b, t->value))
+            {
+              g_autofree char *list = g_strjoinv (
+                  ", ", (char **) ses_broker_profile_names ());
+              return fail_at (p, t->value_col, "profile=%s: no such broker "
+                              "profile (there are: %s)", t->value, list);
+            }
+        }
+      else if (strcmp (t->text, "no-match-reason") == 0)
+        {
+          if (!bool_value (p, t, &b->no_match_reason))
+            return FALSE;
+        }
+      else if (strcmp (t->text, "takeover-disconnect") == 0)
+        {
+          if (!bool_value (p, t, &b->takeover_disconnect))
+            return FALSE;
+        }
+      else if (strcmp (t->text, "keep-alive-disconnect") == 0)
+        {
+          if (!bool_value (p, t, &b->keep_alive_disconnect))
+            return FALSE;
+        }
+      else if (strcmp (t->text, "queue-qos0") == 0)
         {
           if (!bool_value (p, t, &b->queue_qos0_offline))
             return FALSE;
@@ -2175,12 +2209,28 @@ SesScript *
 ses_script_load (const char *path, const char *contents, gsize length,
                  GError **error)
 {
+  return ses_script_load_profile (path, contents, length, NULL, error);
+}
+
+SesScript *
+ses_script_load_profile (const char *path, const char *contents,
+                         gsize length, const char *profile, GError **error)
+{
   g_autoptr (SesScenarioText) text = ses_scenario_text_parse (path, contents,
                                                               length, error);
   if (text == NULL)
     return NULL;
   g_autoptr (SesScript) script = g_new0 (SesScript, 1);
   script->cfg = ses_mqtt_config_new ();
+  /* The profile is where the scenario's broker settings start from. */
+  if (profile != NULL
+      && !ses_broker_profile_apply (ses_mqtt_config_broker (script->cfg),
+                                    profile))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "no broker profile named '%s'", profile);
+      return NULL;
+    }
   script->seed = 1;
   script->until_us = SES_TIME_NONE;
   script->teaches = g_string_new (NULL);

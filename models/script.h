@@ -106,6 +106,12 @@ typedef struct _SesScript SesScript;
 SesScript *ses_script_load (const char *path, const char *contents,
                             gsize length, GError **error);
 SesScript *ses_script_load_file (const char *path, GError **error);
+/* As ses_script_load, starting from a broker profile's settings
+ * (brokerprofile.h) instead of the defaults; the scenario's own `broker`
+ * lines still apply on top. profile NULL: the defaults. */
+SesScript *ses_script_load_profile (const char *path, const char *contents,
+                                    gsize length, const char *profile,
+                                    GError **error);
 void ses_script_free (SesScript *script);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesScript, ses_script_free)
 

@@ -218,6 +218,10 @@ put_broker (JsonBuilder *b, const SesBrokerConfig *s)
   put_int (b, "server_keep_alive_s", s->server_keep_alive_s);
   put_bool (b, "qos2_on_pubrel", s->qos2_on_pubrel);
   put_int (b, "max_qos", s->max_qos);
+  put_bool (b, "no_match_reason", s->no_match_reason);
+  put_bool (b, "takeover_disconnect", s->takeover_disconnect);
+  put_bool (b, "keep_alive_disconnect", s->keep_alive_disconnect);
+  put_int (b, "timer_granularity_ms", s->timer_granularity_ms);
   put_variants (b, s->variants);
   json_builder_end_object (b);
 }
@@ -1072,6 +1076,7 @@ read_broker (Reader *r, JsonObject *o)
   static const char *const policies[] = { "newest", "oldest" };
   SesBrokerConfig *b = ses_mqtt_config_broker (r->t->cfg);
   gint64 limit = 0, cap = 0, rmax = 0, ka = 0, max_qos = 0;
+  gint64 granularity = b->timer_granularity_ms;
   guint policy = 0;
   if (!get_bool (r, o, "queue_qos0_offline", TRUE, &b->queue_qos0_offline)
       || !get_int (r, o, "queue_limit", 0, G_MAXUINT32, TRUE, FALSE, &limit,
@@ -1086,6 +1091,14 @@ read_broker (Reader *r, JsonObject *o)
                    &ka, NULL)
       || !get_bool (r, o, "qos2_on_pubrel", TRUE, &b->qos2_on_pubrel)
       || !get_int (r, o, "max_qos", 0, 2, TRUE, FALSE, &max_qos, NULL)
+      /* Settings newer than the first traces: optional, defaults kept. */
+      || !get_bool (r, o, "no_match_reason", FALSE, &b->no_match_reason)
+      || !get_bool (r, o, "takeover_disconnect", FALSE,
+                    &b->takeover_disconnect)
+      || !get_bool (r, o, "keep_alive_disconnect", FALSE,
+                    &b->keep_alive_disconnect)
+      || !get_int (r, o, "timer_granularity_ms", 0, G_MAXUINT32, FALSE, FALSE,
+                   &granularity, NULL)
       || !get_mask (r, o, "variants", TRUE, &b->variants))
     return FALSE;
   b->queue_limit = (guint32) limit;
@@ -1094,6 +1107,7 @@ read_broker (Reader *r, JsonObject *o)
   b->receive_max = (guint16) rmax;
   b->server_keep_alive_s = (guint16) ka;
   b->max_qos = (guint8) max_qos;
+  b->timer_granularity_ms = (guint32) granularity;
   return TRUE;
 }
 

@@ -1,0 +1,80 @@
+/* The broker profiles. Each is a function of the defaults, so a profile
+ * applied first and settings written after it compose as users expect. */
+#include "sessim-config.h"
+
+#include "brokerprofile.h"
+
+#include <string.h>
+
+static void
+apply_spec (SesBrokerConfig *b)
+{
+  ses_broker_config_init (b);
+}
+
+/* Eclipse Mosquitto 2.0 (measured on the Debian 12 package, 2.0.11, with
+ * `sessim conform`; docs/broker-settings.md has the runs). */
+static void
+apply_mosquitto_2_0 (SesBrokerConfig *b)
+{
+  ses_broker_config_init (b);
+  /* max_inflight_messages 20: its Receive Maximum in CONNACK. */
+  b->receive_max = 20;
+  /* It forwards an incoming QoS 2 message on PUBREL (Method A). */
+  b->qos2_on_pubrel = TRUE;
+  /* PUBACK 0x10 when no subscription matched a QoS 1 message (5.0). */
+  b->no_match_reason = TRUE;
+  /* Deviation from 5.0 [MQTT-3.1.4-3]: the connection taken over is
+   * closed without DISCONNECT 0x8E. */
+  b->takeover_disconnect = FALSE;
+  /* A keep-alive close sends nothing first (0x8D is optional). */
+  b->keep_alive_disconnect = FALSE;
+  /* Its clock counts whole seconds: session expiry and will delay fire up
+   * to a second late. */
+  b->timer_granularity_ms = 1000;
+}
+
+typedef struct {
+  const char *name;
+  const char *summary;
+  void (*apply) (SesBrokerConfig *b);
+} Profile;
+
+static const Profile profiles[] = {
+  { "spec", "what the standard requires, and sessim's defaults where it "
+            "leaves a choice", apply_spec },
+  { "mosquitto-2.0", "Eclipse Mosquitto 2.0 (Debian 12's 2.0.11), its "
+                     "choices and its deviations", apply_mosquitto_2_0 },
+};
+
+static const char *const names[] = { "spec", "mosquitto-2.0", NULL };
+
+gboolean
+ses_broker_profile_apply (SesBrokerConfig *broker, const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (profiles); i++)
+    if (strcmp (profiles[i].name, name) == 0)
+      {
+        /* Variants are bugs, not choices: a profile keeps them. */
+        guint32 variants = broker->variants;
+        profiles[i].apply (broker);
+        broker->variants = variants;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *const *
+ses_broker_profile_names (void)
+{
+  return names;
+}
+
+const char *
+ses_broker_profile_summary (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (profiles); i++)
+    if (strcmp (profiles[i].name, name) == 0)
+      return profiles[i].summary;
+  return NULL;
+}
