@@ -1352,8 +1352,18 @@ encode_body (Wr *w, const SesPacket *pkt, const SesCodecExtra *extra,
         if (will != NULL)
           cflags |= 0x04 | (guint8) (will->qos << 3)
                     | (will->retain ? 0x20 : 0);
-        put_u16 (b, 4);
-        g_byte_array_append (b, (const guint8 *) "MQTT", 4);
+        /* A CONNECT may carry another Protocol Name (in topic) on
+         * purpose, to see what a broker answers ([MQTT-3.1.2-1]). */
+        if (pkt->topic != 0)
+          {
+            if (!put_string (w, b, pkt->topic, "Protocol Name", TRUE))
+              return FALSE;
+          }
+        else
+          {
+            put_u16 (b, 4);
+            g_byte_array_append (b, (const guint8 *) "MQTT", 4);
+          }
         put_u8 (b, version);
         put_u8 (b, cflags);
         put_u16 (b, pkt->keep_alive_s);
@@ -1541,15 +1551,23 @@ encode_body (Wr *w, const SesPacket *pkt, const SesCodecExtra *extra,
         return TRUE;
       if (!check_reason (w, version, pkt->reason))
         return FALSE;
-      /* 5.0 §3.14.2.1: the shortest form that holds what is sent */
-      if (pkt->reason != 0 || expiry)
+      /* 5.0 §3.14.2.1: the shortest form that holds what is sent; a
+       * Reason String travels in payload */
+      if (pkt->reason != 0 || expiry || pkt->payload != 0)
         put_u8 (b, pkt->reason);
       if (expiry)
         {
           put_u8 (props, P_SESSION_EXPIRY);
           put_u32 (props, pkt->expiry_s);
-          put_props (b, props);
         }
+      if (pkt->payload != 0)
+        {
+          put_u8 (props, P_REASON_STRING);
+          if (!put_string (w, props, pkt->payload, "Reason String", TRUE))
+            return FALSE;
+        }
+      if (expiry || pkt->payload != 0)
+        put_props (b, props);
       return TRUE;
     default:
       return refuse (w, "unknown packet type %u", pkt->type);
