@@ -55,7 +55,15 @@ struct _SesQueue {
 static inline gboolean
 earlier (SesTime ta, guint64 sa, SesTime tb, guint64 sb)
 {
+#ifdef __SIZEOF_INT128__
+  /* One 128-bit comparison (times are never negative): no branch for the
+   * tie, which the sift loops would mispredict. */
+  unsigned __int128 a = ((unsigned __int128) (guint64) ta << 64) | sa;
+  unsigned __int128 b = ((unsigned __int128) (guint64) tb << 64) | sb;
+  return a < b;
+#else
   return ta < tb || (ta == tb && sa < sb);
+#endif
 }
 
 static inline gboolean
@@ -159,19 +167,26 @@ grow (gpointer data, guint *cap, guint need, gsize elt, guint *own,
 
 /* ---- plain events ------------------------------------------------------ */
 
+/* Moves the hole at i up until ev fits there, and puts ev in it. */
 static void
-sift_up (SesQueue *q, guint i)
+sift_up_into (SesQueue *q, guint i, const SesEvent *ev)
 {
-  SesEvent ev = q->heap[i];
   while (i > 0)
     {
       guint parent = (i - 1) / ARITY;
-      if (!before (&ev, &q->heap[parent]))
+      if (!before (ev, &q->heap[parent]))
         break;
       q->heap[i] = q->heap[parent];
       i = parent;
     }
-  q->heap[i] = ev;
+  q->heap[i] = *ev;
+}
+
+static void
+sift_up (SesQueue *q, guint i)
+{
+  SesEvent ev = q->heap[i];
+  sift_up_into (q, i, &ev);
 }
 
 static void
@@ -203,13 +218,49 @@ insert (SesQueue *queue, SesTime time_us, guint64 seq, guint32 kind,
   if (G_UNLIKELY (queue->len == queue->cap))
     queue->heap = grow (queue->heap, &queue->cap, queue->len + 1,
                         sizeof (SesEvent), &queue->own, OWN_HEAP);
-  SesEvent *ev = &queue->heap[queue->len];
-  ev->time_us = time_us;
-  ev->seq = seq;
-  ev->kind = kind;
-  ev->target = target;
-  ev->arg = arg;
-  sift_up (queue, queue->len++);
+  SesEvent ev = { .time_us = time_us, .seq = seq, .kind = kind,
+                  .target = target, .arg = arg };
+  sift_up_into (queue, queue->len++, &ev);
+}
+
+/* Takes the root out: the last event fills the hole, which moves down to
+ * the least child while that comes first. With a full set of four
+ * children, two pairs are compared and then their winners, which the
+ * compiler turns into selects rather than branches. */
+static void
+pop_root (SesQueue *q)
+{
+  guint n = --q->len;
+  if (n == 0)
+    return;
+  SesEvent *h = q->heap;
+  SesEvent last = h[n];
+  guint i = 0;
+  for (;;)
+    {
+      guint c = ARITY * i + 1;
+      guint best;
+      if (c + ARITY <= n)
+        {
+          guint a = before (&h[c + 1], &h[c]) ? c + 1 : c;
+          guint b = before (&h[c + 3], &h[c + 2]) ? c + 3 : c + 2;
+          best = before (&h[b], &h[a]) ? b : a;
+        }
+      else if (c < n)
+        {
+          best = c;
+          for (guint k = c + 1; k < n; k++)
+            if (before (&h[k], &h[best]))
+              best = k;
+        }
+      else
+        break;
+      if (!before (&h[best], &last))
+        break;
+      h[i] = h[best];
+      i = best;
+    }
+  h[i] = last;
 }
 
 static void
@@ -407,7 +458,7 @@ ses_queue_pop_ex (SesQueue *queue, SesEvent *out, gboolean *from_timer)
     return FALSE;
   if (out != NULL)
     *out = queue->heap[0];
-  remove_at (queue, 0);
+  pop_root (queue);
   return TRUE;
 }
 
