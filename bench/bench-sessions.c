@@ -449,6 +449,10 @@ print_idle (const Workload *wl, const Result *r)
            mib (r->rss_config_kib), mib (r->rss_world_kib),
            (double) (r->rss_world_kib - r->rss_config_kib) * 1024.0 / m,
            (double) (r->rss_world_kib - r->rss_start_kib) * 1024.0 / m);
+  if (r->removed_live != 0 || r->due_dead != 0)
+    g_print ("  timer misuse: %" G_GUINT64_FORMAT " removed while live, %"
+             G_GUINT64_FORMAT " came due dead\n", r->removed_live,
+             r->due_dead);
   fflush (stdout);
 }
 

@@ -629,6 +629,117 @@ test_timer_copy (void **state)
   assert_true (ses_queue_timer_pending (cc, 5));
 }
 
+/* A big queue in the shape of a simulation (thousands pending, most due
+ * within tens of milliseconds after the latest taken, some far off, some
+ * timers), against a sorted reference: the same order, ties included, and
+ * removal, listings and copies too. */
+static void
+test_big_queue_against_reference (void **state)
+{
+  (void) state;
+  g_autoptr (SesQueue) q = ses_queue_new ();
+  g_autoptr (GArray) ref = g_array_new (FALSE, TRUE, sizeof (SesEvent));
+  g_autoptr (GArray) sorted = g_array_new (FALSE, FALSE, sizeof (SesEvent));
+  SesRng rng;
+  ses_rng_init (&rng, 4242, SES_RNG_STREAM_DEBUG);
+  SesTime now = 1000;
+  guint32 next_key = 0;
+  guint pops = 0, copies = 0;
+
+  for (int op = 0; op < 40000; op++)
+    {
+      guint64 r = ses_rng_below (&rng, 100);
+      /* Grow to a few thousand pending, then hold there. */
+      gboolean grow = ref->len < 3000 && ses_rng_below (&rng, 2) == 0;
+      if (r < 45 || grow || ref->len == 0)
+        {
+          SesEvent ev = { 0 };
+          guint64 how = ses_rng_below (&rng, 10);
+          if (how < 6)
+            ev.time_us = now + (SesTime) ses_rng_below (&rng, 25000);
+          else if (how < 8)
+            ev.time_us = now + (SesTime) ses_rng_below (&rng, 4) * 128;
+          else
+            ev.time_us = now + (SesTime) ses_rng_below (&rng, 200000);
+          ev.kind = 1;
+          ev.target = (guint32) ses_rng_below (&rng, 1000);
+          ev.arg = ses_rng_next (&rng);
+          if (ses_rng_below (&rng, 8) == 0)
+            {
+              ev.arg = (guint32) ev.arg;
+              ev.kind = 2;
+              ev.seq = ses_queue_timer_arm (q, next_key++, ev.time_us,
+                                            ev.kind, ev.target,
+                                            (guint32) ev.arg);
+            }
+          else
+            ev.seq = ses_queue_push (q, ev.time_us, ev.kind, ev.target,
+                                     ev.arg);
+          ref_insert (ref, &ev);
+        }
+      else if (r < 95)
+        {
+          SesEvent ev;
+          assert_true (ses_queue_pop (q, &ev));
+          assert_memory_equal (&ev, &g_array_index (ref, SesEvent, 0),
+                               sizeof ev);
+          g_array_remove_index (ref, 0);
+          now = ev.time_us;
+          pops++;
+        }
+      else
+        {
+          guint i = (guint) ses_rng_below (&rng, ref->len);
+          SesEvent want = g_array_index (ref, SesEvent, i), got;
+          assert_true (ses_queue_remove (q, want.seq, &got));
+          assert_memory_equal (&got, &want, sizeof got);
+          g_array_remove_index (ref, i);
+        }
+      assert_matches_ref (q, ref);
+
+      if (op % 4999 == 0)
+        {
+          g_array_set_size (sorted, 0);
+          ses_queue_sorted (q, sorted);
+          assert_int_equal (sorted->len, ref->len);
+          if (ref->len > 0)
+            assert_memory_equal (sorted->data, ref->data,
+                                 ref->len * sizeof (SesEvent));
+          SesEvent first;
+          if (ses_queue_peek (q, &first))
+            {
+              g_autoptr (GArray) due = g_array_new (FALSE, FALSE,
+                                                    sizeof (SesEvent));
+              ses_queue_due_at (q, first.time_us, due);
+              guint n = 0;
+              while (n < ref->len
+                     && g_array_index (ref, SesEvent, n).time_us
+                          == first.time_us)
+                n++;
+              assert_int_equal (due->len, n);
+              assert_memory_equal (due->data, ref->data,
+                                   n * sizeof (SesEvent));
+            }
+        }
+      if (op % 9973 == 0 && ref->len > 0)
+        {
+          /* A copy drains in the reference order; the original goes on. */
+          g_autoptr (SesQueue) c = ses_queue_copy (q);
+          assert_int_equal (ses_queue_length (c), ref->len);
+          for (guint i = 0; i < ref->len; i++)
+            {
+              SesEvent ev;
+              assert_true (ses_queue_pop (c, &ev));
+              assert_memory_equal (&ev, &g_array_index (ref, SesEvent, i),
+                                   sizeof ev);
+            }
+          assert_false (ses_queue_pop (c, NULL));
+          copies++;
+        }
+    }
+  assert_true (pops > 15000 && copies >= 4);
+}
+
 /* ---- the MQTT model's timers ---------------------------------------------- */
 
 static gint
@@ -727,6 +838,7 @@ main (void)
     cmocka_unit_test (test_timer_ties_with_events),
     cmocka_unit_test (test_timers_random_against_reference),
     cmocka_unit_test (test_timer_copy),
+    cmocka_unit_test (test_big_queue_against_reference),
     cmocka_unit_test (test_model_cancels_dead_timers),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
