@@ -4,13 +4,16 @@
  * and publishers, QoS 1/2 traffic, scripted cuts, automatic reconnects), runs
  * each for a stretch of virtual time with recording off, and prints events,
  * rates and memory. Everything but the wall-clock and memory columns is a
- * function of the seed, which the printed world fingerprints show. */
+ * function of the seed, which the printed world fingerprints show. With
+ * --versus-heap each size is also set beside a bare binary heap holding as
+ * many pending events (heap-hold.c), the two measured alternately. */
 #include "sessim-config.h"
 
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "heap-hold.h"
 #include "measure.h"
 #include "mqtt.h"
 #include "rng.h"
@@ -38,12 +41,21 @@ typedef struct {
   gint64 run_us;
   guint64 steady_events; /* after the warm-up */
   gint64 steady_us;
+  gint64 steady_cpu_us;
   gint64 peak_kib;
   /* Idle-session measurement only. */
   gint64 rss_start_kib;
   gint64 rss_config_kib;
   gint64 rss_world_kib;
   guint64 idle_kept; /* sessions that exist, offline, with 3 filters */
+  /* Pending events, sampled once a virtual second over the steady
+   * stretch: all of them and the timers among them. */
+  guint64 pending_sum;
+  guint64 timers_sum;
+  guint64 samples;
+  /* Timer misuse by the model (ses_world_timer_misuse): both 0. */
+  guint64 removed_live;
+  guint64 due_dead;
 } Result;
 
 static SesTime
@@ -184,6 +196,7 @@ collect (SesWorld *w, Result *res)
   res->delivered = k->delivered;
   res->packets = k->packets;
   res->fingerprint = ses_world_fingerprint (w);
+  ses_world_timer_misuse (w, &res->removed_live, &res->due_dead);
 }
 
 /* Every publisher has published to both its topics by 4 s, so from here on
@@ -195,11 +208,22 @@ warmup_s (const Workload *wl)
 }
 
 /* Its own function so that a profiler can be told to look at this stretch
- * only: valgrind --tool=callgrind --toggle-collect=run_steady */
+ * only: valgrind --tool=callgrind --toggle-collect=run_steady. A virtual
+ * second at a time, counting what is pending after each (the calls take
+ * exactly the events one call would). */
 static G_GNUC_NO_INLINE guint64
-run_steady (SesWorld *w, SesTime until)
+run_steady (SesWorld *w, SesTime until, Result *res)
 {
-  return ses_world_run (w, until);
+  guint64 events = 0;
+  for (SesTime t = ses_world_now (w); t < until;)
+    {
+      t = MIN (t + SES_US_PER_S, until);
+      events += ses_world_run (w, t);
+      res->pending_sum += ses_world_pending (w);
+      res->timers_sum += ses_world_pending_timers (w);
+      res->samples++;
+    }
+  return events;
 }
 
 static void
@@ -214,15 +238,29 @@ measure_traffic (gconstpointer arg, gpointer result)
   /* Two calls take exactly the events one would: the split only times the
    * stretch after every topic has been published once. */
   guint64 warm = ses_world_run (w, ses_time_from_s (warmup_s (wl)));
-  gint64 t2 = g_get_monotonic_time ();
-  res->steady_events = run_steady (w, ses_time_from_s (wl->seconds));
+  gint64 t2 = g_get_monotonic_time (), c2 = bench_cpu_us ();
+  res->steady_events = run_steady (w, ses_time_from_s (wl->seconds), res);
   gint64 t3 = g_get_monotonic_time ();
+  res->steady_cpu_us = bench_cpu_us () - c2;
   res->events = warm + res->steady_events;
   res->build_us = t1 - t0;
   res->run_us = t3 - t1;
   res->steady_us = t3 - t2;
   res->peak_kib = bench_peak_kib ();
   collect (w, res);
+}
+
+typedef struct {
+  guint pending;
+  gint64 min_us;
+  guint64 seed;
+} HeapJob;
+
+static void
+measure_heap (gconstpointer arg, gpointer result)
+{
+  const HeapJob *job = arg;
+  heap_hold_run (job->pending, job->min_us, job->seed, result);
 }
 
 /* M sessions that each connect once, subscribe to three filters and
@@ -317,12 +355,21 @@ print_traffic_header (guint seconds)
            "1 scripted cut per client per 100 s, reconnect after 0.5-3 s; "
            "%u s of virtual time.\n"
            "Mev/s: all events over the whole run; steady: events after the "
-           "first %u s only.\n\n",
+           "first %u s only;\n"
+           "pending: events in the queue, mean over the steady stretch.\n\n",
            SESSION_EXPIRY_S, seconds, MIN (10, seconds / 2));
-  g_print ("%7s %9s %8s %9s %9s %16s | %7s %7s %6s %6s %9s %9s %8s\n",
-           "clients", "events", "publish", "deliver", "packets",
+  g_print ("%7s %9s %8s %9s %9s %7s %16s | %7s %7s %6s %6s %9s %9s %8s\n",
+           "clients", "events", "publish", "deliver", "packets", "pending",
            "fingerprint", "build s", "run s", "Mev/s", "steady",
            "deliver/s", "packets/s", "peak MiB");
+}
+
+static guint
+mean_pending (const Result *r)
+{
+  return r->samples > 0 ? (guint) ((r->pending_sum + r->samples / 2)
+                                   / r->samples)
+                        : 0;
 }
 
 static void
@@ -330,14 +377,57 @@ print_traffic_row (const Workload *wl, const Result *r)
 {
   g_print ("%7u %9" G_GUINT64_FORMAT " %8" G_GUINT64_FORMAT
            " %9" G_GUINT64_FORMAT " %9" G_GUINT64_FORMAT
-           " %016" G_GINT64_MODIFIER "x | %7.2f %7.2f %6.2f %6.2f %9.0f %9.0f"
-           " %8.1f\n",
+           " %7u %016" G_GINT64_MODIFIER "x | %7.2f %7.2f %6.2f %6.2f %9.0f"
+           " %9.0f %8.1f\n",
            wl->n_clients, r->events, r->published, r->delivered, r->packets,
-           r->fingerprint, (double) r->build_us / 1e6,
+           mean_pending (r), r->fingerprint, (double) r->build_us / 1e6,
            (double) r->run_us / 1e6, per_s (r->events, r->run_us) / 1e6,
            per_s (r->steady_events, r->steady_us) / 1e6,
            per_s (r->delivered, r->run_us), per_s (r->packets, r->run_us),
            mib (r->peak_kib));
+  if (r->removed_live != 0 || r->due_dead != 0)
+    g_print ("  timer misuse: %" G_GUINT64_FORMAT " removed while live, %"
+             G_GUINT64_FORMAT " came due dead\n", r->removed_live,
+             r->due_dead);
+  fflush (stdout);
+}
+
+/* The best of the alternating runs of one size, side by side. */
+typedef struct {
+  guint n_clients;
+  guint pending;
+  guint timers;
+  double sim_eps;  /* steady events per second, best run */
+  double heap_eps;
+} Versus;
+
+static void
+print_versus (const Versus *v, guint n, guint reps, gint64 heap_ms)
+{
+  g_print ("\nSide by side: the steady stretch above against a bare binary "
+           "heap holding the\n"
+           "same number of pending events (pop the earliest, push one due "
+           "1..2^20 later;\n"
+           "bench/heap-hold.c), %u alternating run%s each, best kept; heap "
+           "runs last %" G_GINT64_FORMAT " ms.\n"
+           "Events per second of CPU time (the process's own, so that other "
+           "load on the\nmachine counts less).\n\n",
+           reps, reps == 1 ? "" : "s", heap_ms);
+  g_print ("%7s %7s %7s | %11s %11s %6s | %9s %9s\n", "clients", "pending",
+           "timers", "sessim ev/s", "heap ev/s", "ratio", "sessim ns",
+           "heap ns");
+  for (guint i = 0; i < n; i++)
+    g_print ("%7u %7u %7u | %11.0f %11.0f %6.3f | %9.1f %9.1f\n",
+             v[i].n_clients, v[i].pending, v[i].timers, v[i].sim_eps,
+             v[i].heap_eps, v[i].heap_eps > 0 ? v[i].sim_eps / v[i].heap_eps
+                                              : 0.0,
+             v[i].sim_eps > 0 ? 1e9 / v[i].sim_eps : 0.0,
+             v[i].heap_eps > 0 ? 1e9 / v[i].heap_eps : 0.0);
+  if (n >= 2 && v[0].sim_eps > 0 && v[0].heap_eps > 0)
+    g_print ("Cost per event, %u -> %u clients: sessim x%.2f, heap x%.2f\n",
+             v[0].n_clients, v[n - 1].n_clients,
+             v[0].sim_eps / v[n - 1].sim_eps,
+             v[0].heap_eps / v[n - 1].heap_eps);
   fflush (stdout);
 }
 
@@ -359,6 +449,10 @@ print_idle (const Workload *wl, const Result *r)
            mib (r->rss_config_kib), mib (r->rss_world_kib),
            (double) (r->rss_world_kib - r->rss_config_kib) * 1024.0 / m,
            (double) (r->rss_world_kib - r->rss_start_kib) * 1024.0 / m);
+  if (r->removed_live != 0 || r->due_dead != 0)
+    g_print ("  timer misuse: %" G_GUINT64_FORMAT " removed while live, %"
+             G_GUINT64_FORMAT " came due dead\n", r->removed_live,
+             r->due_dead);
   fflush (stdout);
 }
 
@@ -370,6 +464,9 @@ main (int argc, char **argv)
   gint64 seed = 1;
   gint idle = 100000;
   gboolean no_fork = FALSE;
+  gboolean versus = FALSE;
+  gint reps = 2;
+  gint heap_ms = 400;
   GOptionEntry entries[] = {
     { "clients", 'n', 0, G_OPTION_ARG_INT, &clients,
       "Run only this many clients (default: 1000, 10000 and 100000)", "N" },
@@ -380,6 +477,13 @@ main (int argc, char **argv)
     { "idle-sessions", 'm', 0, G_OPTION_ARG_INT, &idle,
       "Sessions in the idle-memory measurement; 0 skips it "
       "(default 100000)", "M" },
+    { "versus-heap", 0, 0, G_OPTION_ARG_NONE, &versus,
+      "Also measure a bare binary heap with the same number of pending "
+      "events, alternating with the simulator, and print both", NULL },
+    { "reps", 0, 0, G_OPTION_ARG_INT, &reps,
+      "With --versus-heap: runs of each, best kept (default 2)", "R" },
+    { "heap-ms", 0, 0, G_OPTION_ARG_INT, &heap_ms,
+      "With --versus-heap: wall time of each heap run (default 400)", "MS" },
     { "no-fork", 0, 0, G_OPTION_ARG_NONE, &no_fork,
       "Measure in this process (for profilers); memory figures then "
       "include earlier runs", NULL },
@@ -394,10 +498,10 @@ main (int argc, char **argv)
       g_printerr ("bench-sessions: %s\n", error->message);
       return 2;
     }
-  if (clients < 0 || seconds <= 0 || idle < 0)
+  if (clients < 0 || seconds <= 0 || idle < 0 || reps < 1 || heap_ms < 1)
     {
       g_printerr ("bench-sessions: --clients, --idle-sessions must be >= 0 "
-                  "and --seconds > 0\n");
+                  "and --seconds, --reps, --heap-ms > 0\n");
       return 2;
     }
 
@@ -413,17 +517,45 @@ main (int argc, char **argv)
            SESSIM_VERSION, seed);
   print_traffic_header ((guint) seconds);
   gboolean ok = TRUE;
+  Versus versus_rows[G_N_ELEMENTS (sizes)];
+  guint n_versus = 0;
   for (guint i = 0; i < n_sizes; i++)
     {
       Workload wl = { sizes[i], (guint) seconds, (guint64) seed };
-      Result r;
-      if (!bench_measure (measure_traffic, &wl, &r, sizeof r, !no_fork))
+      Versus v = { .n_clients = sizes[i] };
+      /* Simulator and heap take turns, so that a load that comes and goes
+       * on a shared machine falls on both alike. */
+      for (gint rep = 0; rep < (versus ? reps : 1); rep++)
         {
-          ok = FALSE;
-          continue;
+          Result r;
+          if (!bench_measure (measure_traffic, &wl, &r, sizeof r, !no_fork))
+            {
+              ok = FALSE;
+              break;
+            }
+          if (rep == 0)
+            print_traffic_row (&wl, &r);
+          if (!versus)
+            break;
+          v.pending = mean_pending (&r);
+          v.timers = r.samples > 0 ? (guint) (r.timers_sum / r.samples) : 0;
+          v.sim_eps = MAX (v.sim_eps,
+                           per_s (r.steady_events, r.steady_cpu_us));
+          HeapJob job = { v.pending, (gint64) heap_ms * 1000,
+                          (guint64) seed };
+          HeapHoldResult h;
+          if (!bench_measure (measure_heap, &job, &h, sizeof h, !no_fork))
+            {
+              ok = FALSE;
+              break;
+            }
+          v.heap_eps = MAX (v.heap_eps, per_s (h.events, h.cpu_us));
         }
-      print_traffic_row (&wl, &r);
+      if (versus && v.sim_eps > 0 && v.heap_eps > 0)
+        versus_rows[n_versus++] = v;
     }
+  if (versus)
+    print_versus (versus_rows, n_versus, (guint) reps, heap_ms);
   if (idle > 0)
     {
       Workload wl = { (guint) idle, IDLE_RUN_S, (guint64) seed };

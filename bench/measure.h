@@ -9,6 +9,10 @@
  * so far, in KiB; -1 if unknown. */
 gint64 bench_rss_kib (void);
 gint64 bench_peak_kib (void);
+/* CPU time this process has used, in microseconds: unlike the wall clock,
+ * it does not count the time other programs on a shared machine hold the
+ * cores. */
+gint64 bench_cpu_us (void);
 
 /* Runs func (arg, result) in a child process (or in this one when use_fork
  * is FALSE) and copies the child's result_size bytes of result back: they

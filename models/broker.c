@@ -571,12 +571,23 @@ publish_will (SesMqtt *m, SesWorld *w, guint32 client, guint32 session,
   route (m, w, &msg);
 }
 
+/* The engine drops the timers too, so none lingers dead in its queue. */
 static void
-cancel_timers (SesSession *s)
+drop_session_timers (SesWorld *w, guint32 session)
+{
+  ses_world_timer_cancel (w, ses_mqtt_timer_key (SES_MQTT_EV_SESSION_EXPIRY,
+                                                 session));
+  ses_world_timer_cancel (w, ses_mqtt_timer_key (SES_MQTT_EV_WILL_DELAY,
+                                                 session));
+}
+
+static void
+cancel_timers (SesWorld *w, guint32 session, SesSession *s)
 {
   s->timer_gen++;
   s->expiry_at_us = SES_TIME_NONE;
   s->will_at_us = SES_TIME_NONE;
+  drop_session_timers (w, session);
 }
 
 /* Ends a session and forgets everything in it. A 5.0 will still waiting for
@@ -607,6 +618,7 @@ end_session (SesMqtt *m, SesWorld *w, guint32 session, SesCause why,
                   session);
   guint32 dropped = s->queue->len + s->outflight->len;
   ses_session_reset (s);
+  drop_session_timers (w, session);
   ses_mqtt_observe (m, w, SES_OBS_SESSION_ENDED, why, client, session, NULL,
                     dropped, rule);
 }
@@ -616,11 +628,15 @@ schedule_session_timers (SesMqtt *m, SesWorld *w, guint32 session)
 {
   SesSession *s = &m->broker.sessions[session];
   if (s->expiry_at_us != SES_TIME_NONE)
-    ses_world_schedule (w, s->expiry_at_us, SES_MQTT_EV_SESSION_EXPIRY, session,
-                        s->timer_gen);
+    ses_world_timer_set (w,
+                         ses_mqtt_timer_key (SES_MQTT_EV_SESSION_EXPIRY,
+                                             session),
+                         s->expiry_at_us, SES_MQTT_EV_SESSION_EXPIRY, session,
+                         s->timer_gen);
   if (s->will_at_us != SES_TIME_NONE)
-    ses_world_schedule (w, s->will_at_us, SES_MQTT_EV_WILL_DELAY, session,
-                        s->timer_gen);
+    ses_world_timer_set (w, ses_mqtt_timer_key (SES_MQTT_EV_WILL_DELAY, session),
+                         s->will_at_us, SES_MQTT_EV_WILL_DELAY, session,
+                         s->timer_gen);
 }
 
 /* The broker has stopped using the connection on `slot`: detach its
@@ -636,6 +652,8 @@ connection_ended (SesMqtt *m, SesWorld *w, guint32 slot, SesCause why,
   c->up = 0;
   gboolean was_connected = c->connected;
   c->connected = 0;
+  ses_world_timer_cancel (w, ses_mqtt_timer_key (SES_MQTT_EV_BROKER_KEEP_ALIVE,
+                                                 slot));
   guint32 session = c->session;
   c->session = SES_NONE;
   if (!was_connected || session == SES_NONE)
@@ -683,7 +701,7 @@ connection_ended (SesMqtt *m, SesWorld *w, guint32 slot, SesCause why,
       return;
     }
 
-  cancel_timers (s);
+  cancel_timers (w, session, s);
   if (s->expiry_s != SES_EXPIRY_NEVER
       && !ses_mqtt_variant (m, SES_VARIANT_IGNORE_EXPIRY))
     s->expiry_at_us = now + ses_time_from_s (s->expiry_s);
@@ -758,8 +776,11 @@ start_keep_alive (SesMqtt *m, SesWorld *w, guint32 slot)
     return;
   c->ka_armed = 1;
   /* both: 1.5 x Keep Alive (3.1.1 [MQTT-3.1.2-24], 5.0 [MQTT-3.1.2-22]) */
-  ses_world_schedule (w, c->last_rx_us + (SesTime) c->keep_alive_s * 1500000,
-                      SES_MQTT_EV_BROKER_KEEP_ALIVE, slot, c->gen);
+  ses_world_timer_set (w,
+                       ses_mqtt_timer_key (SES_MQTT_EV_BROKER_KEEP_ALIVE,
+                                           slot),
+                       c->last_rx_us + (SesTime) c->keep_alive_s * 1500000,
+                       SES_MQTT_EV_BROKER_KEEP_ALIVE, slot, c->gen);
 }
 
 static void
@@ -821,6 +842,9 @@ handle_connect (SesMqtt *m, SesWorld *w, guint32 slot, guint32 gen,
   SesBrokerConn *c = &b->conns[slot];
   memset (c, 0, sizeof *c);
   c->gen = gen;
+  /* A connection the broker never saw end kept its keep-alive check. */
+  ses_world_timer_cancel (w, ses_mqtt_timer_key (SES_MQTT_EV_BROKER_KEEP_ALIVE,
+                                                 slot));
   c->up = 1;
   c->version = pkt->version;
   c->session = SES_NONE;
@@ -867,7 +891,7 @@ handle_connect (SesMqtt *m, SesWorld *w, guint32 slot, guint32 gen,
       if (s->will != 0 && s->will_at_us != SES_TIME_NONE)
         ses_mqtt_observe (m, w, SES_OBS_WILL_CANCELLED, SES_CAUSE_RECONNECT,
                           slot, session, NULL, 0, "5.0 [MQTT-3.1.3-9]");
-      cancel_timers (s);
+      cancel_timers (w, session, s);
       s->will = 0;
       ses_mqtt_observe (m, w, SES_OBS_SESSION_RESUMED, SES_CAUSE_NONE, slot,
                         session, NULL, 0, p->rule_resume);
@@ -1435,6 +1459,7 @@ ses_broker_restart (SesMqtt *m, SesWorld *w)
               /* Variant: the deadline was not persisted. */
               b->sessions[i].expiry_at_us = SES_TIME_NONE;
               b->sessions[i].timer_gen++;
+              drop_session_timers (w, i);
             }
     }
   else
@@ -1471,6 +1496,8 @@ ses_broker_restart (SesMqtt *m, SesWorld *w)
       c->connected = 0;
       c->session = SES_NONE;
       c->ka_armed = 0;
+      ses_world_timer_cancel (
+          w, ses_mqtt_timer_key (SES_MQTT_EV_BROKER_KEEP_ALIVE, slot));
     }
   b->down = FALSE;
   for (guint i = 0; i < were_up->len; i++)

@@ -395,8 +395,11 @@ start_keep_alive (SesMqtt *m, SesWorld *w, guint32 client)
   /* The CONNACK may arrive after a whole keep-alive period (a slow link):
    * then the check is due at once. */
   SesTime due = c->last_tx_us + ses_time_from_s (c->keep_alive_s);
-  ses_world_schedule (w, MAX (due, ses_world_now (w)),
-                      SES_MQTT_EV_CLIENT_KEEP_ALIVE, client, c->gen);
+  ses_world_timer_set (w,
+                       ses_mqtt_timer_key (SES_MQTT_EV_CLIENT_KEEP_ALIVE,
+                                           client),
+                       MAX (due, ses_world_now (w)),
+                       SES_MQTT_EV_CLIENT_KEEP_ALIVE, client, c->gen);
 }
 
 static void
@@ -407,8 +410,11 @@ schedule_reconnect (SesMqtt *m, SesWorld *w, guint32 client)
   if (cc->reconnect_delay_us <= 0 || c->user_disconnect)
     return;
   c->timer_gen++;
-  ses_world_schedule (w, ses_world_now (w) + cc->reconnect_delay_us,
-                      SES_MQTT_EV_CLIENT_RECONNECT, client, c->timer_gen);
+  ses_world_timer_set (w,
+                       ses_mqtt_timer_key (SES_MQTT_EV_CLIENT_RECONNECT,
+                                           client),
+                       ses_world_now (w) + cc->reconnect_delay_us,
+                       SES_MQTT_EV_CLIENT_RECONNECT, client, c->timer_gen);
 }
 
 /* The connection is gone, however it went. */
@@ -419,6 +425,8 @@ went_offline (SesMqtt *m, SesWorld *w, guint32 client, SesCause why)
   const SesProfile *p = profile_of (m, client);
   c->state = SES_CLIENT_OFFLINE;
   c->ka_armed = 0;
+  ses_world_timer_cancel (w, ses_mqtt_timer_key (SES_MQTT_EV_CLIENT_KEEP_ALIVE,
+                                                 client));
   c->ping_out = 0;
   ses_vec_truncate (&c->held_vec);
   ses_vec_truncate (&c->pending_vec);
@@ -486,6 +494,8 @@ do_connect (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
       return;
     }
   c->timer_gen++; /* a scripted connect replaces a pending reconnect */
+  ses_world_timer_cancel (w, ses_mqtt_timer_key (SES_MQTT_EV_CLIENT_RECONNECT,
+                                                 client));
   c->user_disconnect = 0;
   c->clean = (a != NULL && a->override_clean) ? a->clean : cc->clean;
   if (c->force_clean)
@@ -795,6 +805,8 @@ ses_client_crash (SesMqtt *m, SesWorld *w, guint32 client)
   gboolean was_connected = c->state != SES_CLIENT_OFFLINE;
   c->state = SES_CLIENT_OFFLINE;
   c->ka_armed = 0;
+  ses_world_timer_cancel (w, ses_mqtt_timer_key (SES_MQTT_EV_CLIENT_KEEP_ALIVE,
+                                                 client));
   c->ping_out = 0;
   c->hold_acks = 0;
   c->paused = 0;

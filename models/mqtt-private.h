@@ -77,6 +77,14 @@ enum {
   SES_MQTT_EV_CLIENT_RECONNECT,         /* target = client, arg = timer gen */
 };
 
+/* The engine key of a timer (ses_world_timer_set): one per timer kind and
+ * target, so each session, slot and client has its own five. */
+static inline guint32
+ses_mqtt_timer_key (guint32 kind, guint32 target)
+{
+  return target * 5 + (kind - SES_MQTT_EV_SESSION_EXPIRY);
+}
+
 void ses_mqtt_observe (SesMqtt *m, SesWorld *w, SesObsKind kind,
                        guint cause /* SesCause, or SesObsFault for faults */, guint32 client, guint32 session,
                        const SesPacket *pkt, guint32 arg, const char *rule);

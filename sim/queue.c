@@ -1,48 +1,115 @@
-/* Min-heap of SesEvent keyed by (time_us, seq), four children per node: half
- * the depth of a binary heap, and the four children sit in two cache lines,
- * which makes pops markedly cheaper with tens of thousands of pending
- * timers. The heap lives in one flat array that doubles as needed; seq is
- * never shared by two events, so the pop order is total and reproducible. */
+/* Two 4-ary min-heaps keyed by (time_us, seq): plain events in one, timers
+ * in the other, with a key table pointing at each pending timer so that a
+ * timer is cancelled or re-armed where it lies. A pop takes the earlier of
+ * the two tops, so events come out in exactly the (time, seq) order one heap
+ * of everything would give; seq is never shared by two events, so the order
+ * is total and reproducible. Keeping timers apart keeps the heap that
+ * network traffic churns small (timers are far off and rarely fall due),
+ * and cancelling leaves no dead timer behind to sink through it. */
 #include "queue.h"
 #include "block.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+/* A pending timer: 32 bytes, like an event, with its key in place of the
+ * upper half of arg. */
+typedef struct {
+  SesTime time_us;
+  guint64 seq;
+  guint32 kind;
+  guint32 target;
+  guint32 arg;
+  guint32 key;
+} Timer;
+
+enum {
+  OWN_HEAP = 1 << 0,  /* heap is a separate allocation, not in the block */
+  OWN_TIMERS = 1 << 1,
+  OWN_SLOTS = 1 << 2,
+};
+
 struct _SesQueue {
-  SesEvent *heap; /* own_heap, or a separate allocation once that is full */
+  SesEvent *heap; /* plain events */
   guint len;
   guint cap;
+  Timer *timers;  /* armed timers */
+  guint n_timers;
+  guint timers_cap;
+  guint32 *slot_of; /* key -> index in timers + 1; 0: nothing pending */
+  guint n_keys;     /* entries of slot_of in use (the highest key + 1) */
+  guint keys_cap;
   guint64 next_seq;
-  SesEvent own_heap[]; /* allocated with the queue, so a queue (a copy in
-                          particular) costs one allocation until it grows */
+  guint own;        /* OWN_* */
+  /* The three arrays start out here, so a queue (a copy in particular)
+   * costs one allocation until one of them outgrows its share. */
+  guint64 storage[];
 };
 
 /* Room a copy leaves for the events the next step schedules. */
 #define COPY_SPARE 8
+#define TIMER_COPY_SPARE 4
+
+#define ARITY 4
+
+static inline gboolean
+earlier (SesTime ta, guint64 sa, SesTime tb, guint64 sb)
+{
+#ifdef __SIZEOF_INT128__
+  /* One 128-bit comparison (times are never negative): no branch for the
+   * tie, which the sift loops would mispredict. */
+  unsigned __int128 a = ((unsigned __int128) (guint64) ta << 64) | sa;
+  unsigned __int128 b = ((unsigned __int128) (guint64) tb << 64) | sb;
+  return a < b;
+#else
+  return ta < tb || (ta == tb && sa < sb);
+#endif
+}
 
 static inline gboolean
 before (const SesEvent *a, const SesEvent *b)
 {
-  return a->time_us < b->time_us
-         || (a->time_us == b->time_us && a->seq < b->seq);
+  return earlier (a->time_us, a->seq, b->time_us, b->seq);
+}
+
+static inline gboolean
+timer_before (const Timer *a, const Timer *b)
+{
+  return earlier (a->time_us, a->seq, b->time_us, b->seq);
+}
+
+static inline SesEvent
+timer_event (const Timer *t)
+{
+  SesEvent ev = { .time_us = t->time_us, .seq = t->seq, .kind = t->kind,
+                  .target = t->target, .arg = t->arg };
+  return ev;
 }
 
 static SesQueue *
-queue_alloc (guint cap)
+queue_alloc (guint cap, guint timers_cap, guint keys_cap)
 {
-  SesQueue *q = ses_block_alloc (sizeof (SesQueue) + sizeof (SesEvent) * cap);
-  q->heap = q->own_heap;
+  gsize size = sizeof (SesQueue) + sizeof (SesEvent) * cap
+               + sizeof (Timer) * timers_cap + sizeof (guint32) * keys_cap;
+  SesQueue *q = ses_block_alloc (size);
+  q->heap = (SesEvent *) q->storage;
   q->len = 0;
   q->cap = cap;
+  q->timers = (Timer *) (q->heap + cap);
+  q->n_timers = 0;
+  q->timers_cap = timers_cap;
+  q->slot_of = (guint32 *) (q->timers + timers_cap);
+  q->n_keys = 0;
+  q->keys_cap = keys_cap;
   q->next_seq = 0;
+  q->own = 0;
   return q;
 }
 
 SesQueue *
 ses_queue_new (void)
 {
-  return queue_alloc (64);
+  return queue_alloc (64, 16, 32);
 }
 
 void
@@ -50,8 +117,12 @@ ses_queue_free (SesQueue *queue)
 {
   if (queue == NULL)
     return;
-  if (queue->heap != queue->own_heap)
+  if (queue->own & OWN_HEAP)
     g_free (queue->heap);
+  if (queue->own & OWN_TIMERS)
+    g_free (queue->timers);
+  if (queue->own & OWN_SLOTS)
+    g_free (queue->slot_of);
   ses_block_free (queue);
 }
 
@@ -59,28 +130,63 @@ SesQueue *
 ses_queue_copy (const SesQueue *queue)
 {
   /* Sized to what is pending, not to what the original once held. */
-  SesQueue *q = queue_alloc (queue->len + COPY_SPARE);
+  SesQueue *q = queue_alloc (queue->len + COPY_SPARE,
+                             queue->n_timers + TIMER_COPY_SPARE,
+                             queue->n_keys);
   q->len = queue->len;
+  q->n_timers = queue->n_timers;
+  q->n_keys = queue->n_keys;
   q->next_seq = queue->next_seq;
   memcpy (q->heap, queue->heap, sizeof (SesEvent) * queue->len);
+  memcpy (q->timers, queue->timers, sizeof (Timer) * queue->n_timers);
+  memcpy (q->slot_of, queue->slot_of, sizeof (guint32) * queue->n_keys);
   return q;
 }
 
-#define ARITY 4
+/* Grows one of the arrays to hold at least `need` elements: out of the
+ * block into an allocation of its own the first time. */
+static gpointer
+grow (gpointer data, guint *cap, guint need, gsize elt, guint *own,
+      guint bit)
+{
+  guint n = MAX (*cap, 8u);
+  while (n < need)
+    n *= 2;
+  gpointer fresh;
+  if (*own & bit)
+    fresh = g_realloc_n (data, n, elt);
+  else
+    {
+      fresh = g_malloc_n (n, elt);
+      memcpy (fresh, data, elt * *cap);
+      *own |= bit;
+    }
+  *cap = n;
+  return fresh;
+}
+
+/* ---- plain events ------------------------------------------------------ */
+
+/* Moves the hole at i up until ev fits there, and puts ev in it. */
+static void
+sift_up_into (SesQueue *q, guint i, const SesEvent *ev)
+{
+  while (i > 0)
+    {
+      guint parent = (i - 1) / ARITY;
+      if (!before (ev, &q->heap[parent]))
+        break;
+      q->heap[i] = q->heap[parent];
+      i = parent;
+    }
+  q->heap[i] = *ev;
+}
 
 static void
 sift_up (SesQueue *q, guint i)
 {
   SesEvent ev = q->heap[i];
-  while (i > 0)
-    {
-      guint parent = (i - 1) / ARITY;
-      if (!before (&ev, &q->heap[parent]))
-        break;
-      q->heap[i] = q->heap[parent];
-      i = parent;
-    }
-  q->heap[i] = ev;
+  sift_up_into (q, i, &ev);
 }
 
 static void
@@ -109,24 +215,66 @@ static void
 insert (SesQueue *queue, SesTime time_us, guint64 seq, guint32 kind,
         guint32 target, guint64 arg)
 {
-  if (queue->len == queue->cap)
+  if (G_UNLIKELY (queue->len == queue->cap))
+    queue->heap = grow (queue->heap, &queue->cap, queue->len + 1,
+                        sizeof (SesEvent), &queue->own, OWN_HEAP);
+  SesEvent ev = { .time_us = time_us, .seq = seq, .kind = kind,
+                  .target = target, .arg = arg };
+  sift_up_into (queue, queue->len++, &ev);
+}
+
+/* Takes the root out: the last event fills the hole, which moves down to
+ * the least child while that comes first. With a full set of four
+ * children, two pairs are compared and then their winners, which the
+ * compiler turns into selects rather than branches. */
+static void
+pop_root (SesQueue *q)
+{
+  guint n = --q->len;
+  if (n == 0)
+    return;
+  SesEvent *h = q->heap;
+  SesEvent last = h[n];
+  guint i = 0;
+  for (;;)
     {
-      queue->cap *= 2;
-      if (queue->heap == queue->own_heap)
+      guint c = ARITY * i + 1;
+      guint best;
+      if (c + ARITY <= n)
         {
-          queue->heap = g_new (SesEvent, queue->cap);
-          memcpy (queue->heap, queue->own_heap, sizeof (SesEvent) * queue->len);
+          guint a = before (&h[c + 1], &h[c]) ? c + 1 : c;
+          guint b = before (&h[c + 3], &h[c + 2]) ? c + 3 : c + 2;
+          best = before (&h[b], &h[a]) ? b : a;
+        }
+      else if (c < n)
+        {
+          best = c;
+          for (guint k = c + 1; k < n; k++)
+            if (before (&h[k], &h[best]))
+              best = k;
         }
       else
-        queue->heap = g_renew (SesEvent, queue->heap, queue->cap);
+        break;
+      if (!before (&h[best], &last))
+        break;
+      h[i] = h[best];
+      i = best;
     }
-  SesEvent *ev = &queue->heap[queue->len];
-  ev->time_us = time_us;
-  ev->seq = seq;
-  ev->kind = kind;
-  ev->target = target;
-  ev->arg = arg;
-  sift_up (queue, queue->len++);
+  h[i] = last;
+}
+
+static void
+remove_at (SesQueue *q, guint i)
+{
+  q->len--;
+  if (i == q->len)
+    return;
+  q->heap[i] = q->heap[q->len];
+  /* The moved event may belong above or below its new place. */
+  if (i > 0 && before (&q->heap[i], &q->heap[(i - 1) / ARITY]))
+    sift_up (q, i);
+  else
+    sift_down (q, i);
 }
 
 guint64
@@ -154,38 +302,170 @@ ses_queue_push_seq (SesQueue *queue, SesTime time_us, guint64 seq,
   insert (queue, time_us, seq, kind, target, arg);
 }
 
-gboolean
-ses_queue_peek (const SesQueue *queue, SesEvent *out)
+/* ---- timers ------------------------------------------------------------ */
+
+/* Every write of a timer into the heap also tells its key where it is. */
+static inline void
+timer_put (SesQueue *q, guint i, const Timer *t)
 {
-  if (queue->len == 0)
-    return FALSE;
-  *out = queue->heap[0];
-  return TRUE;
+  q->timers[i] = *t;
+  q->slot_of[t->key] = i + 1;
 }
 
 static void
-remove_at (SesQueue *q, guint i)
+timer_sift_up (SesQueue *q, guint i)
 {
-  q->len--;
-  if (i == q->len)
+  Timer t = q->timers[i];
+  while (i > 0)
+    {
+      guint parent = (i - 1) / ARITY;
+      if (!timer_before (&t, &q->timers[parent]))
+        break;
+      timer_put (q, i, &q->timers[parent]);
+      i = parent;
+    }
+  timer_put (q, i, &t);
+}
+
+static void
+timer_sift_down (SesQueue *q, guint i)
+{
+  Timer t = q->timers[i];
+  for (;;)
+    {
+      guint first = ARITY * i + 1;
+      if (first >= q->n_timers)
+        break;
+      guint last = MIN (first + ARITY, q->n_timers);
+      guint best = first;
+      for (guint c = first + 1; c < last; c++)
+        if (timer_before (&q->timers[c], &q->timers[best]))
+          best = c;
+      if (!timer_before (&q->timers[best], &t))
+        break;
+      timer_put (q, i, &q->timers[best]);
+      i = best;
+    }
+  timer_put (q, i, &t);
+}
+
+static void
+timer_remove_at (SesQueue *q, guint i)
+{
+  q->slot_of[q->timers[i].key] = 0;
+  q->n_timers--;
+  if (i == q->n_timers)
     return;
-  q->heap[i] = q->heap[q->len];
-  /* The moved event may belong above or below its new place. */
-  if (i > 0 && before (&q->heap[i], &q->heap[(i - 1) / ARITY]))
-    sift_up (q, i);
+  q->timers[i] = q->timers[q->n_timers];
+  if (i > 0 && timer_before (&q->timers[i], &q->timers[(i - 1) / ARITY]))
+    timer_sift_up (q, i);
   else
-    sift_down (q, i);
+    timer_sift_down (q, i);
+}
+
+guint64
+ses_queue_timer_arm (SesQueue *queue, guint32 key, SesTime time_us,
+                     guint32 kind, guint32 target, guint32 arg)
+{
+  g_return_val_if_fail (key < G_MAXUINT32, G_MAXUINT64);
+  if (G_UNLIKELY (key >= queue->n_keys))
+    {
+      if (key >= queue->keys_cap)
+        queue->slot_of = grow (queue->slot_of, &queue->keys_cap, key + 1,
+                               sizeof (guint32), &queue->own, OWN_SLOTS);
+      memset (queue->slot_of + queue->n_keys, 0,
+              sizeof (guint32) * (key + 1 - queue->n_keys));
+      queue->n_keys = key + 1;
+    }
+  g_return_val_if_fail (queue->slot_of[key] == 0, G_MAXUINT64);
+  if (G_UNLIKELY (queue->n_timers == queue->timers_cap))
+    queue->timers = grow (queue->timers, &queue->timers_cap,
+                          queue->n_timers + 1, sizeof (Timer), &queue->own,
+                          OWN_TIMERS);
+  Timer *t = &queue->timers[queue->n_timers];
+  t->time_us = time_us;
+  t->seq = queue->next_seq++;
+  t->kind = kind;
+  t->target = target;
+  t->arg = arg;
+  t->key = key;
+  timer_sift_up (queue, queue->n_timers++);
+  return queue->next_seq - 1;
+}
+
+gboolean
+ses_queue_timer_pending (const SesQueue *queue, guint32 key)
+{
+  return key < queue->n_keys && queue->slot_of[key] != 0;
+}
+
+gboolean
+ses_queue_timer_cancel (SesQueue *queue, guint32 key, SesEvent *out)
+{
+  if (!ses_queue_timer_pending (queue, key))
+    return FALSE;
+  guint i = queue->slot_of[key] - 1;
+  if (out != NULL)
+    *out = timer_event (&queue->timers[i]);
+  timer_remove_at (queue, i);
+  return TRUE;
+}
+
+guint
+ses_queue_n_timers (const SesQueue *queue)
+{
+  return queue->n_timers;
+}
+
+/* ---- both -------------------------------------------------------------- */
+
+/* TRUE if the next event to take is the first timer. */
+static inline gboolean
+timer_first (const SesQueue *q)
+{
+  return q->n_timers > 0
+         && (q->len == 0
+             || earlier (q->timers[0].time_us, q->timers[0].seq,
+                         q->heap[0].time_us, q->heap[0].seq));
+}
+
+gboolean
+ses_queue_peek (const SesQueue *queue, SesEvent *out)
+{
+  if (timer_first (queue))
+    *out = timer_event (&queue->timers[0]);
+  else if (queue->len > 0)
+    *out = queue->heap[0];
+  else
+    return FALSE;
+  return TRUE;
+}
+
+gboolean
+ses_queue_pop_ex (SesQueue *queue, SesEvent *out, gboolean *from_timer)
+{
+  gboolean timer = timer_first (queue);
+  if (from_timer != NULL)
+    *from_timer = timer;
+  if (timer)
+    {
+      if (out != NULL)
+        *out = timer_event (&queue->timers[0]);
+      timer_remove_at (queue, 0);
+      return TRUE;
+    }
+  if (queue->len == 0)
+    return FALSE;
+  if (out != NULL)
+    *out = queue->heap[0];
+  pop_root (queue);
+  return TRUE;
 }
 
 gboolean
 ses_queue_pop (SesQueue *queue, SesEvent *out)
 {
-  if (queue->len == 0)
-    return FALSE;
-  if (out != NULL)
-    *out = queue->heap[0];
-  remove_at (queue, 0);
-  return TRUE;
+  return ses_queue_pop_ex (queue, out, NULL);
 }
 
 gboolean
@@ -199,13 +479,21 @@ ses_queue_remove (SesQueue *queue, guint64 seq, SesEvent *out)
         remove_at (queue, i);
         return TRUE;
       }
+  for (guint i = 0; i < queue->n_timers; i++)
+    if (queue->timers[i].seq == seq)
+      {
+        if (out != NULL)
+          *out = timer_event (&queue->timers[i]);
+        timer_remove_at (queue, i);
+        return TRUE;
+      }
   return FALSE;
 }
 
 guint
 ses_queue_length (const SesQueue *queue)
 {
-  return queue->len;
+  return queue->len + queue->n_timers;
 }
 
 guint64
@@ -244,22 +532,27 @@ ses_events_sort (SesEvent *ev, guint n)
     }
 }
 
-const SesEvent *
-ses_queue_events (const SesQueue *queue)
+guint
+ses_queue_events_into (const SesQueue *queue, SesEvent *out)
 {
-  return queue->heap;
+  memcpy (out, queue->heap, sizeof (SesEvent) * queue->len);
+  for (guint i = 0; i < queue->n_timers; i++)
+    out[queue->len + i] = timer_event (&queue->timers[i]);
+  return queue->len + queue->n_timers;
 }
 
 void
 ses_queue_sorted (const SesQueue *queue, GArray *out)
 {
+  guint n = ses_queue_length (queue);
   /* An empty out may have no storage yet, and qsort must not get NULL. */
-  if (queue->len == 0)
+  if (n == 0)
     return;
   guint start = out->len;
-  g_array_append_vals (out, queue->heap, queue->len);
-  qsort (&g_array_index (out, SesEvent, start), queue->len, sizeof (SesEvent),
-         compare_events);
+  g_array_set_size (out, start + n);
+  SesEvent *at = &g_array_index (out, SesEvent, start);
+  ses_queue_events_into (queue, at);
+  qsort (at, n, sizeof (SesEvent), compare_events);
 }
 
 guint
@@ -269,6 +562,9 @@ ses_queue_due_at_into (const SesQueue *queue, SesTime time_us, SesEvent *out)
   for (guint i = 0; i < queue->len; i++)
     if (queue->heap[i].time_us == time_us)
       out[n++] = queue->heap[i];
+  for (guint i = 0; i < queue->n_timers; i++)
+    if (queue->timers[i].time_us == time_us)
+      out[n++] = timer_event (&queue->timers[i]);
   ses_events_sort (out, n);
   return n;
 }
@@ -277,11 +573,17 @@ void
 ses_queue_due_at (const SesQueue *queue, SesTime time_us, GArray *out)
 {
   guint start = out->len;
-  /* Only the heap's top subtree can hold events at the earliest time, but a
-   * plain scan is simpler and the queues this is used on are small. */
+  /* Only the heaps' top subtrees can hold events at the earliest time, but
+   * a plain scan is simpler and the queues this is used on are small. */
   for (guint i = 0; i < queue->len; i++)
     if (queue->heap[i].time_us == time_us)
       g_array_append_val (out, queue->heap[i]);
+  for (guint i = 0; i < queue->n_timers; i++)
+    if (queue->timers[i].time_us == time_us)
+      {
+        SesEvent ev = timer_event (&queue->timers[i]);
+        g_array_append_val (out, ev);
+      }
   if (out->len - start > 1)
     ses_events_sort (&g_array_index (out, SesEvent, start), out->len - start);
 }

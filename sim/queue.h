@@ -1,8 +1,11 @@
-/* Pending events: a 4-ary min-heap ordered by (time, insertion counter).
+/* Pending events: plain events in a 4-ary min-heap, and cancellable timers,
+ * each named by a key, in a second 4-ary heap whose entries the key table
+ * points back to. Both are taken in one order: (time, insertion counter).
  *
  * Events are plain values; what kind, target and arg mean is up to whoever
  * pushes them. Ties in time go to the lower insertion counter, never to an
- * address, so the order is the same on every run. Push and pop are O(log n). */
+ * address, so the order is the same on every run. Push, pop, arming and
+ * cancelling a timer are O(log n). */
 #pragma once
 
 #include <glib.h>
@@ -32,7 +35,26 @@ guint64 ses_queue_push (SesQueue *queue, SesTime time_us, guint32 kind,
 guint64 ses_queue_reserve (SesQueue *queue, guint64 n);
 void ses_queue_push_seq (SesQueue *queue, SesTime time_us, guint64 seq,
                          guint32 kind, guint32 target, guint64 arg);
+
+/* Timers. A key is a small integer the owner picks (it indexes a table, so
+ * keep keys dense); at most one timer per key is pending. Arming takes the
+ * next insertion counter, as a push would, and returns it; the key must
+ * have no pending timer (cancel first). A timer's arg is 32 bits; it comes
+ * back widened in SesEvent.arg. Pending timers are events like any other
+ * to peek, pop, remove and every listing below. */
+guint64 ses_queue_timer_arm (SesQueue *queue, guint32 key, SesTime time_us,
+                             guint32 kind, guint32 target, guint32 arg);
+/* Removes the key's pending timer, copied to out (may be NULL); FALSE if
+ * there is none. */
+gboolean ses_queue_timer_cancel (SesQueue *queue, guint32 key, SesEvent *out);
+gboolean ses_queue_timer_pending (const SesQueue *queue, guint32 key);
+/* How many of ses_queue_length() are timers. */
+guint ses_queue_n_timers (const SesQueue *queue);
+
 gboolean ses_queue_peek (const SesQueue *queue, SesEvent *out);
+/* *from_timer (may be NULL) tells whether the event was a timer. */
+gboolean ses_queue_pop_ex (SesQueue *queue, SesEvent *out,
+                           gboolean *from_timer);
 gboolean ses_queue_pop (SesQueue *queue, SesEvent *out);
 /* Removes the event with this insertion counter, wherever it is. O(n). */
 gboolean ses_queue_remove (SesQueue *queue, guint64 seq, SesEvent *out);
@@ -42,9 +64,9 @@ guint64 ses_queue_next_seq (const SesQueue *queue);
 /* Appends copies of every event to out (element-type SesEvent), sorted by
  * (time, seq). For listing choices and for canonical encoding. */
 void ses_queue_sorted (const SesQueue *queue, GArray *out);
-/* The ses_queue_length() pending events in no particular order (heap
- * order), valid until the queue changes. (transfer none) */
-const SesEvent *ses_queue_events (const SesQueue *queue);
+/* Copies the ses_queue_length() pending events into out, in no particular
+ * order; returns how many. */
+guint ses_queue_events_into (const SesQueue *queue, SesEvent *out);
 /* Sorts events by (time, seq), the order the queue takes them in. */
 void ses_events_sort (SesEvent *events, guint n);
 /* Appends the events due at exactly time_us, in seq order. */

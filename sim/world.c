@@ -23,6 +23,9 @@ struct _SesWorld {
    * simulated (see ses_world_set_link). Not state. */
   const SesWorldLink *link;
   gpointer link_data;
+  /* Timer misuse by the model (see ses_world_timer_misuse). Not state. */
+  guint64 timers_removed_live;
+  guint64 timers_due_dead;
 };
 
 SesWorld *
@@ -105,6 +108,55 @@ ses_world_schedule (SesWorld *world, SesTime at, guint32 kind, guint32 target,
 {
   g_return_val_if_fail (at >= world->now, G_MAXUINT64);
   return ses_queue_push (world->queue, at, kind, target, arg);
+}
+
+static gboolean event_live (const SesWorld *world, const SesEvent *ev);
+
+/* Takes the key's pending timer out of the queue; it must be dead. */
+static gboolean
+timer_drop (SesWorld *world, guint32 key)
+{
+  SesEvent old;
+  if (!ses_queue_timer_cancel (world->queue, key, &old))
+    return FALSE;
+  if (event_live (world, &old))
+    world->timers_removed_live++;
+  return TRUE;
+}
+
+guint64
+ses_world_timer_set (SesWorld *world, guint32 key, SesTime at, guint32 kind,
+                     guint32 target, guint32 arg)
+{
+  g_return_val_if_fail (at >= world->now, G_MAXUINT64);
+  timer_drop (world, key);
+  return ses_queue_timer_arm (world->queue, key, at, kind, target, arg);
+}
+
+gboolean
+ses_world_timer_cancel (SesWorld *world, guint32 key)
+{
+  return timer_drop (world, key);
+}
+
+void
+ses_world_timer_misuse (const SesWorld *world, guint64 *removed_live,
+                        guint64 *due_dead)
+{
+  *removed_live = world->timers_removed_live;
+  *due_dead = world->timers_due_dead;
+}
+
+guint
+ses_world_pending (const SesWorld *world)
+{
+  return ses_queue_length (world->queue);
+}
+
+guint
+ses_world_pending_timers (const SesWorld *world)
+{
+  return ses_queue_n_timers (world->queue);
 }
 
 guint64
@@ -228,7 +280,12 @@ peek_live (SesWorld *world, SesEvent *out)
     {
       if (event_live (world, out))
         return TRUE;
-      ses_queue_pop (world->queue, NULL);
+      gboolean timer;
+      ses_queue_pop_ex (world->queue, NULL, &timer);
+      /* Stale network arrivals and plain events are expected here; a
+       * timer should have been cancelled when it died. */
+      if (timer)
+        world->timers_due_dead++;
     }
   return FALSE;
 }
@@ -427,13 +484,13 @@ ses_world_encode_to (SesWorld *world, SesEncoder *out)
   peek_live (world, &first);
   /* The live events, in the order they will be taken. */
   guint n = ses_queue_length (world->queue);
-  const SesEvent *pending = ses_queue_events (world->queue);
   SesEvent local[64];
   SesEvent *events = n <= G_N_ELEMENTS (local) ? local : g_new (SesEvent, n);
+  n = ses_queue_events_into (world->queue, events);
   guint live = 0;
   for (guint i = 0; i < n; i++)
-    if (event_live (world, &pending[i]))
-      events[live++] = pending[i];
+    if (event_live (world, &events[i]))
+      events[live++] = events[i];
   ses_events_sort (events, live);
   guint8 *p = ses_encoder_reserve (out, 8 + (gsize) live * 32);
   p = ses_put_u64 (p, live);

@@ -100,6 +100,34 @@ guint64 ses_world_steps (const SesWorld *world);
 guint64 ses_world_schedule (SesWorld *world, SesTime at, guint32 kind,
                             guint32 target, guint64 arg);
 
+/* Timers the model can cancel: keep alive, expiries, delays. A key is a
+ * small integer the model picks per timer it may have pending (keys index
+ * a table: keep them dense); at most one timer per key is pending. Setting
+ * a key replaces its pending timer, cancelling removes it, so the queue
+ * holds no timer the model has given up on. A timer sorts among all events
+ * by (time, insertion counter) like any other and takes its counter when
+ * it is set; it reaches on_event and event_live as any event does, with
+ * arg widened from 32 bits.
+ *
+ * A timer removed by set or cancel must already be dead (event_live FALSE,
+ * for good): removing a live one changes the run. A timer found dead when
+ * it comes due is a cancel the model forgot (harmless, but it sat in the
+ * queue). Both are counted, see ses_world_timer_misuse(). Returns the
+ * insertion counter; G_MAXUINT64 (and a critical) if `at` lies in the
+ * past. */
+guint64 ses_world_timer_set (SesWorld *world, guint32 key, SesTime at,
+                             guint32 kind, guint32 target, guint32 arg);
+/* FALSE if the key had no timer pending. */
+gboolean ses_world_timer_cancel (SesWorld *world, guint32 key);
+/* Timers removed while live, and timers that came due dead, since the
+ * world was made (copies inherit the counts). Both stay 0 for a model that
+ * cancels every timer when, and only when, it dies. */
+void ses_world_timer_misuse (const SesWorld *world, guint64 *removed_live,
+                             guint64 *due_dead);
+/* Pending events (timers included) and, of those, timers. */
+guint ses_world_pending (const SesWorld *world);
+guint ses_world_pending_timers (const SesWorld *world);
+
 /* Reserves n insertion counters (see ses_queue_reserve); returns the
  * first. An event scheduled later with one of them sorts as if it had
  * been scheduled at reservation time. */

@@ -1,14 +1,23 @@
 /* The event queue: (time, insertion) order including ties, agreement with a
  * plain sorted array over thousands of random operations, removal from
- * anywhere, copies, and the sorted and due-at listings. */
+ * anywhere, copies, and the sorted and due-at listings; timers (arm,
+ * re-arm, cancel, ties with plain events, copies); and the MQTT model's use
+ * of them: every bundled scenario, also under random faults, cancels each
+ * timer when and only when it dies. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <string.h>
+
+#include "mqtt.h"
 #include "queue.h"
 #include "rng.h"
+#include "script.h"
+#include "test-files.h"
+#include "world.h"
 
 static gboolean
 ev_before (const SesEvent *a, const SesEvent *b)
@@ -348,6 +357,472 @@ test_sorted_and_due_at (void **state)
     }
 }
 
+/* ---- timers -------------------------------------------------------------- */
+
+static void
+test_timer_arm_cancel (void **state)
+{
+  (void) state;
+  g_autoptr (SesQueue) q = ses_queue_new ();
+  SesEvent ev;
+  assert_false (ses_queue_timer_pending (q, 0));
+  assert_false (ses_queue_timer_cancel (q, 0, &ev));
+  assert_false (ses_queue_timer_cancel (q, 1000000, NULL)); /* never used */
+
+  /* Timers and plain events share one insertion counter. */
+  assert_int_equal (ses_queue_push (q, 50, 1, 0, 0), 0);
+  assert_int_equal (ses_queue_timer_arm (q, 7, 40, 2, 3, 0xdeadbeef), 1);
+  assert_int_equal (ses_queue_timer_arm (q, 3, 60, 4, 5, 6), 2);
+  assert_int_equal (ses_queue_length (q), 3);
+  assert_int_equal (ses_queue_n_timers (q), 2);
+  assert_true (ses_queue_timer_pending (q, 7));
+  assert_true (ses_queue_timer_pending (q, 3));
+  assert_false (ses_queue_timer_pending (q, 4));
+
+  /* A timer comes back as an event, its arg widened. */
+  assert_true (ses_queue_peek (q, &ev));
+  assert_event (&ev, 40, 1, 2, 3, 0xdeadbeef);
+
+  /* Cancel hands it back and frees the key; the counter is not reused. */
+  assert_true (ses_queue_timer_cancel (q, 7, &ev));
+  assert_event (&ev, 40, 1, 2, 3, 0xdeadbeef);
+  assert_false (ses_queue_timer_pending (q, 7));
+  assert_false (ses_queue_timer_cancel (q, 7, NULL));
+  assert_int_equal (ses_queue_length (q), 2);
+
+  /* Re-arm: cancel then arm again, later in the counter's order. */
+  assert_int_equal (ses_queue_timer_arm (q, 7, 50, 2, 3, 1), 3);
+  gboolean timer = TRUE;
+  assert_true (ses_queue_pop_ex (q, &ev, &timer));
+  assert_false (timer);
+  assert_event (&ev, 50, 0, 1, 0, 0);        /* plain, seq 0 first at 50 */
+  assert_true (ses_queue_pop_ex (q, &ev, &timer));
+  assert_true (timer);
+  assert_event (&ev, 50, 3, 2, 3, 1);
+  assert_false (ses_queue_timer_pending (q, 7)); /* taken: key free */
+  assert_true (ses_queue_pop (q, &ev));
+  assert_event (&ev, 60, 2, 4, 5, 6);
+  assert_false (ses_queue_pop (q, NULL));
+  assert_int_equal (ses_queue_n_timers (q), 0);
+
+  /* A timer can be removed by its counter, like any event. */
+  guint64 seq = ses_queue_timer_arm (q, 9, 5, 1, 1, 1);
+  assert_true (ses_queue_remove (q, seq, &ev));
+  assert_event (&ev, 5, seq, 1, 1, 1);
+  assert_false (ses_queue_timer_pending (q, 9));
+  assert_int_equal (ses_queue_length (q), 0);
+}
+
+/* Ties at one time between plain events and timers go by insertion
+ * counter, across the two heaps, in pops, listings and due-at. */
+static void
+test_timer_ties_with_events (void **state)
+{
+  (void) state;
+  g_autoptr (SesQueue) q = ses_queue_new ();
+  guint key = 0;
+  for (guint i = 0; i < 300; i++)
+    {
+      if (i % 3 == 1)
+        ses_queue_timer_arm (q, key++, 7, 0, 0, i);
+      else
+        ses_queue_push (q, 7, 0, 0, i);
+    }
+  /* An earlier and a later time on either side. */
+  ses_queue_timer_arm (q, key++, 8, 0, 0, 1000);
+  ses_queue_push (q, 6, 0, 0, 1001);
+
+  g_autoptr (GArray) due = g_array_new (FALSE, FALSE, sizeof (SesEvent));
+  ses_queue_due_at (q, 7, due);
+  assert_int_equal (due->len, 300);
+  SesEvent into[302];
+  assert_int_equal (ses_queue_due_at_into (q, 7, into), 300);
+  for (guint i = 0; i < 300; i++)
+    {
+      assert_int_equal (g_array_index (due, SesEvent, i).arg, i);
+      assert_int_equal (into[i].arg, i);
+    }
+  g_autoptr (GArray) sorted = g_array_new (FALSE, FALSE, sizeof (SesEvent));
+  ses_queue_sorted (q, sorted);
+  assert_int_equal (sorted->len, 302);
+  assert_int_equal (g_array_index (sorted, SesEvent, 0).arg, 1001);
+  assert_int_equal (g_array_index (sorted, SesEvent, 301).arg, 1000);
+  assert_int_equal (ses_queue_events_into (q, into), 302);
+
+  SesEvent ev;
+  assert_true (ses_queue_pop (q, &ev));
+  assert_int_equal (ev.arg, 1001);
+  for (guint i = 0; i < 300; i++)
+    {
+      assert_true (ses_queue_pop (q, &ev));
+      assert_int_equal (ev.arg, i);
+      assert_int_equal (ev.seq, i);
+    }
+  assert_true (ses_queue_pop (q, &ev));
+  assert_int_equal (ev.arg, 1000);
+  assert_false (ses_queue_pop (q, NULL));
+}
+
+/* Timers against a sorted reference: arming, re-arming and cancelling by
+ * key, mixed with plain pushes, pops and removals, ties frequent. */
+static void
+test_timers_random_against_reference (void **state)
+{
+  (void) state;
+  enum { N_KEYS = 200 };
+  g_autoptr (SesQueue) q = ses_queue_new ();
+  g_autoptr (GArray) ref = g_array_new (FALSE, TRUE, sizeof (SesEvent));
+  /* The pending timer's counter per key, G_MAXUINT64 for none. */
+  guint64 armed[N_KEYS];
+  for (guint k = 0; k < N_KEYS; k++)
+    armed[k] = G_MAXUINT64;
+  SesRng rng;
+  ses_rng_init (&rng, 77, SES_RNG_STREAM_DEBUG);
+  SesTime now = 0;
+  guint arms = 0, rearms = 0, cancels = 0, timer_pops = 0;
+
+  for (int op = 0; op < 30000; op++)
+    {
+      guint64 r = ses_rng_below (&rng, 10);
+      guint32 key = (guint32) ses_rng_below (&rng, N_KEYS);
+      if (r < 3)
+        {
+          SesEvent ev = { 0 };
+          ev.time_us = now + (SesTime) ses_rng_below (&rng, 30);
+          ev.kind = 1;
+          ev.arg = ses_rng_next (&rng);
+          ev.seq = ses_queue_push (q, ev.time_us, ev.kind, ev.target, ev.arg);
+          ref_insert (ref, &ev);
+        }
+      else if (r < 6)
+        {
+          /* Arm, or re-arm (cancel, then arm). */
+          if (armed[key] != G_MAXUINT64)
+            {
+              SesEvent old;
+              assert_true (ses_queue_timer_cancel (q, key, &old));
+              assert_int_equal (old.seq, armed[key]);
+              assert_int_equal (old.target, key);
+              for (guint i = 0; i < ref->len; i++)
+                if (g_array_index (ref, SesEvent, i).seq == old.seq)
+                  {
+                    assert_memory_equal (&g_array_index (ref, SesEvent, i),
+                                         &old, sizeof old);
+                    g_array_remove_index (ref, i);
+                    break;
+                  }
+              rearms++;
+            }
+          SesEvent ev = { 0 };
+          ev.time_us = now + (SesTime) ses_rng_below (&rng, 30);
+          ev.kind = 2;
+          ev.target = key;
+          ev.arg = (guint32) ses_rng_next (&rng);
+          ev.seq = ses_queue_timer_arm (q, key, ev.time_us, ev.kind,
+                                        ev.target, (guint32) ev.arg);
+          armed[key] = ev.seq;
+          ref_insert (ref, &ev);
+          arms++;
+        }
+      else if (r < 7)
+        {
+          gboolean had = armed[key] != G_MAXUINT64;
+          assert_int_equal (ses_queue_timer_cancel (q, key, NULL), had);
+          if (had)
+            {
+              for (guint i = 0; i < ref->len; i++)
+                if (g_array_index (ref, SesEvent, i).seq == armed[key])
+                  {
+                    g_array_remove_index (ref, i);
+                    break;
+                  }
+              armed[key] = G_MAXUINT64;
+              cancels++;
+            }
+        }
+      else if (ref->len > 0)
+        {
+          SesEvent ev;
+          gboolean timer;
+          assert_true (ses_queue_pop_ex (q, &ev, &timer));
+          assert_memory_equal (&ev, &g_array_index (ref, SesEvent, 0),
+                               sizeof ev);
+          assert_int_equal (timer, ev.kind == 2);
+          if (timer)
+            {
+              assert_int_equal (armed[ev.target], ev.seq);
+              armed[ev.target] = G_MAXUINT64;
+              timer_pops++;
+            }
+          now = ev.time_us;
+          g_array_remove_index (ref, 0);
+        }
+      assert_matches_ref (q, ref);
+      for (guint k = 0; k < N_KEYS; k += 37)
+        assert_int_equal (ses_queue_timer_pending (q, k),
+                          armed[k] != G_MAXUINT64);
+    }
+  assert_true (arms > 5000 && rearms > 1000 && cancels > 1000
+               && timer_pops > 1000);
+}
+
+/* A copy has its own timers and keys: cancelling or arming in one leaves
+ * the other as it was, and both keep the counter where it was. */
+static void
+test_timer_copy (void **state)
+{
+  (void) state;
+  g_autoptr (SesQueue) q = ses_queue_new ();
+  for (guint k = 0; k < 100; k++)
+    ses_queue_timer_arm (q, k, 1000 - k, 3, k, k);
+  ses_queue_push (q, 500, 1, 0, 0);
+  g_autoptr (SesQueue) c = ses_queue_copy (q);
+  assert_int_equal (ses_queue_length (c), 101);
+  assert_int_equal (ses_queue_n_timers (c), 100);
+  assert_int_equal (ses_queue_next_seq (c), 101);
+
+  g_autoptr (GArray) a = g_array_new (FALSE, FALSE, sizeof (SesEvent));
+  g_autoptr (GArray) b = g_array_new (FALSE, FALSE, sizeof (SesEvent));
+  ses_queue_sorted (q, a);
+  ses_queue_sorted (c, b);
+  assert_memory_equal (a->data, b->data, a->len * sizeof (SesEvent));
+
+  SesEvent ev;
+  for (guint k = 0; k < 100; k += 2)
+    assert_true (ses_queue_timer_cancel (c, k, &ev));
+  for (guint k = 0; k < 100; k++)
+    assert_true (ses_queue_timer_pending (q, k));
+  /* Keys beyond what the original used, and more timers than the copy
+   * had room for. */
+  for (guint k = 100; k < 400; k++)
+    ses_queue_timer_arm (c, k, 2000 + k, 3, k, k);
+  assert_false (ses_queue_timer_pending (q, 100));
+  assert_int_equal (ses_queue_n_timers (q), 100);
+  assert_int_equal (ses_queue_n_timers (c), 350);
+  assert_int_equal (ses_queue_next_seq (q), 101);
+  assert_int_equal (ses_queue_next_seq (c), 401);
+
+  /* The original still pops in full order; the copy without the evens. */
+  SesEvent prev = { 0 };
+  guint n = 0;
+  while (ses_queue_pop (q, &ev))
+    {
+      if (n++ > 0)
+        assert_true (ev_before (&prev, &ev));
+      prev = ev;
+    }
+  assert_int_equal (n, 101);
+  n = 0;
+  while (ses_queue_pop (c, &ev))
+    {
+      if (ev.kind == 3 && ev.target < 100)
+        assert_int_equal (ev.target % 2, 1);
+      if (n++ > 0)
+        assert_true (ev_before (&prev, &ev));
+      prev = ev;
+    }
+  assert_int_equal (n, 351);
+
+  /* A copy of a copy with no timers left can arm again. */
+  g_autoptr (SesQueue) cc = ses_queue_copy (c);
+  assert_int_equal (ses_queue_timer_arm (cc, 5, 1, 0, 0, 0), 401);
+  assert_true (ses_queue_timer_pending (cc, 5));
+}
+
+/* A big queue in the shape of a simulation (thousands pending, most due
+ * within tens of milliseconds after the latest taken, some far off, some
+ * timers), against a sorted reference: the same order, ties included, and
+ * removal, listings and copies too. */
+static void
+test_big_queue_against_reference (void **state)
+{
+  (void) state;
+  g_autoptr (SesQueue) q = ses_queue_new ();
+  g_autoptr (GArray) ref = g_array_new (FALSE, TRUE, sizeof (SesEvent));
+  g_autoptr (GArray) sorted = g_array_new (FALSE, FALSE, sizeof (SesEvent));
+  SesRng rng;
+  ses_rng_init (&rng, 4242, SES_RNG_STREAM_DEBUG);
+  SesTime now = 1000;
+  guint32 next_key = 0;
+  guint pops = 0, copies = 0;
+
+  for (int op = 0; op < 40000; op++)
+    {
+      guint64 r = ses_rng_below (&rng, 100);
+      /* Grow to a few thousand pending, then hold there. */
+      gboolean grow = ref->len < 3000 && ses_rng_below (&rng, 2) == 0;
+      if (r < 45 || grow || ref->len == 0)
+        {
+          SesEvent ev = { 0 };
+          guint64 how = ses_rng_below (&rng, 10);
+          if (how < 6)
+            ev.time_us = now + (SesTime) ses_rng_below (&rng, 25000);
+          else if (how < 8)
+            ev.time_us = now + (SesTime) ses_rng_below (&rng, 4) * 128;
+          else
+            ev.time_us = now + (SesTime) ses_rng_below (&rng, 200000);
+          ev.kind = 1;
+          ev.target = (guint32) ses_rng_below (&rng, 1000);
+          ev.arg = ses_rng_next (&rng);
+          if (ses_rng_below (&rng, 8) == 0)
+            {
+              ev.arg = (guint32) ev.arg;
+              ev.kind = 2;
+              ev.seq = ses_queue_timer_arm (q, next_key++, ev.time_us,
+                                            ev.kind, ev.target,
+                                            (guint32) ev.arg);
+            }
+          else
+            ev.seq = ses_queue_push (q, ev.time_us, ev.kind, ev.target,
+                                     ev.arg);
+          ref_insert (ref, &ev);
+        }
+      else if (r < 95)
+        {
+          SesEvent ev;
+          assert_true (ses_queue_pop (q, &ev));
+          assert_memory_equal (&ev, &g_array_index (ref, SesEvent, 0),
+                               sizeof ev);
+          g_array_remove_index (ref, 0);
+          now = ev.time_us;
+          pops++;
+        }
+      else
+        {
+          guint i = (guint) ses_rng_below (&rng, ref->len);
+          SesEvent want = g_array_index (ref, SesEvent, i), got;
+          assert_true (ses_queue_remove (q, want.seq, &got));
+          assert_memory_equal (&got, &want, sizeof got);
+          g_array_remove_index (ref, i);
+        }
+      assert_matches_ref (q, ref);
+
+      if (op % 4999 == 0)
+        {
+          g_array_set_size (sorted, 0);
+          ses_queue_sorted (q, sorted);
+          assert_int_equal (sorted->len, ref->len);
+          if (ref->len > 0)
+            assert_memory_equal (sorted->data, ref->data,
+                                 ref->len * sizeof (SesEvent));
+          SesEvent first;
+          if (ses_queue_peek (q, &first))
+            {
+              g_autoptr (GArray) due = g_array_new (FALSE, FALSE,
+                                                    sizeof (SesEvent));
+              ses_queue_due_at (q, first.time_us, due);
+              guint n = 0;
+              while (n < ref->len
+                     && g_array_index (ref, SesEvent, n).time_us
+                          == first.time_us)
+                n++;
+              assert_int_equal (due->len, n);
+              assert_memory_equal (due->data, ref->data,
+                                   n * sizeof (SesEvent));
+            }
+        }
+      if (op % 9973 == 0 && ref->len > 0)
+        {
+          /* A copy drains in the reference order; the original goes on. */
+          g_autoptr (SesQueue) c = ses_queue_copy (q);
+          assert_int_equal (ses_queue_length (c), ref->len);
+          for (guint i = 0; i < ref->len; i++)
+            {
+              SesEvent ev;
+              assert_true (ses_queue_pop (c, &ev));
+              assert_memory_equal (&ev, &g_array_index (ref, SesEvent, i),
+                                   sizeof ev);
+            }
+          assert_false (ses_queue_pop (c, NULL));
+          copies++;
+        }
+    }
+  assert_true (pops > 15000 && copies >= 4);
+}
+
+/* ---- the MQTT model's timers ---------------------------------------------- */
+
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+static void
+check_scenario_timers (const char *path, guint *n_runs, guint64 *n_timers)
+{
+  gsize len;
+  g_autofree char *text = test_read_file (path, &len);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SesScript) script = ses_script_load (path, text, len, &error);
+  if (script == NULL)
+    fail_msg ("%s: %s", path, error->message);
+  SesMqttConfig *cfg = ses_script_config (script);
+  for (guint seed = 0; seed < 4; seed++)
+    {
+      g_autoptr (SesWorld) w = ses_mqtt_world_new (cfg, ses_script_seed (script)
+                                                        + seed);
+      ses_mqtt_set_recording (ses_mqtt_from_world (w), FALSE);
+      /* Seed 0: the scenario as written; then random faults on top. */
+      SesRandomRun opts = { .until = ses_script_until (script),
+                            .fault_ppm = seed == 0 ? 0 : 20000 * seed,
+                            .max_faults = seed == 0 ? 0 : 8 };
+      guint64 steps = 0;
+      /* In stretches, so that timers pending at several points count. */
+      for (guint part = 1; part <= 4; part++)
+        {
+          SesRandomRun o = opts;
+          o.until = opts.until / 4 * part;
+          steps += ses_world_run_random (w, &o);
+          *n_timers += ses_world_pending_timers (w);
+        }
+      /* Past the end too: expiries and delayed wills fall due. */
+      opts.until += 2 * 3600 * SES_US_PER_S;
+      opts.fault_ppm = 0;
+      steps += ses_world_run_random (w, &opts);
+      guint64 removed_live, due_dead;
+      ses_world_timer_misuse (w, &removed_live, &due_dead);
+      if (removed_live != 0 || due_dead != 0)
+        fail_msg ("%s, seed +%u: %" G_GUINT64_FORMAT " timers removed "
+                  "while live, %" G_GUINT64_FORMAT " came due dead",
+                  path, seed, removed_live, due_dead);
+      assert_true (steps > 0);
+      (*n_runs)++;
+    }
+}
+
+static void
+test_model_cancels_dead_timers (void **state)
+{
+  (void) state;
+  static const char *const dirs[] = { "scenarios", "scenarios/hazards",
+                                      "scenarios/judge", "scenarios/variants" };
+  guint n_runs = 0;
+  guint64 n_timers = 0;
+  for (guint d = 0; d < G_N_ELEMENTS (dirs); d++)
+    {
+      g_autofree char *dir = g_build_filename (SOURCE_ROOT, dirs[d], NULL);
+      g_autoptr (GDir) it = g_dir_open (dir, 0, NULL);
+      assert_non_null (it);
+      /* Sorted, so a failure names the same scenario every time. */
+      g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+      const char *name;
+      while ((name = g_dir_read_name (it)) != NULL)
+        if (g_str_has_suffix (name, ".scn"))
+          g_ptr_array_add (names, g_strdup (name));
+      g_ptr_array_sort (names, compare_names);
+      for (guint i = 0; i < names->len; i++)
+        {
+          g_autofree char *path = g_build_filename (dir, names->pdata[i],
+                                                    NULL);
+          check_scenario_timers (path, &n_runs, &n_timers);
+        }
+    }
+  /* The bundled scenarios are many and do arm timers. */
+  assert_true (n_runs >= 200);
+  assert_true (n_timers > 100);
+}
+
 int
 main (void)
 {
@@ -359,6 +834,12 @@ main (void)
     cmocka_unit_test (test_remove_keeps_heap_order),
     cmocka_unit_test (test_copy_is_independent),
     cmocka_unit_test (test_sorted_and_due_at),
+    cmocka_unit_test (test_timer_arm_cancel),
+    cmocka_unit_test (test_timer_ties_with_events),
+    cmocka_unit_test (test_timers_random_against_reference),
+    cmocka_unit_test (test_timer_copy),
+    cmocka_unit_test (test_big_queue_against_reference),
+    cmocka_unit_test (test_model_cancels_dead_timers),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
