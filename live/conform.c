@@ -42,6 +42,7 @@ typedef struct {
 
 typedef struct {
   guint8 type;        /* SesPacketType; 0 for the close */
+  guint8 qos;         /* PUBLISH */
   guint16 packet_id;
   guint32 seq;        /* PUBLISH: the client's message number */
   gint64 wall_us;
@@ -279,7 +280,7 @@ link_send (gpointer data, guint slot, guint32 gen, const void *msg)
   if (!ses_live_socket_write (c->sock, bytes->data, bytes->len,
                               WRITE_TIMEOUT_MS))
     return FALSE;
-  Pending p = { pkt.type, pkt.packet_id,
+  Pending p = { pkt.type, pkt.qos, pkt.packet_id,
                 pkt.type == SES_PKT_PUBLISH ? pkt.seq : 0,
                 g_get_monotonic_time () };
   g_array_append_val (l->pending[slot], p);
@@ -326,7 +327,7 @@ link_close (gpointer data, guint slot, guint32 gen)
     return;
   retire (l, c);
   l->current[slot] = NULL;
-  Pending p = { 0, 0, 0, g_get_monotonic_time () };
+  Pending p = { 0, 0, 0, 0, g_get_monotonic_time () };
   g_array_append_val (l->pending[slot], p);
 }
 
@@ -511,6 +512,30 @@ settle_answered (Live *l, guint slot, const SesPacket *answer)
     }
 }
 
+/* Whether the broker answers this packet: then only the answer (or the
+ * end of the connection) shows it was read. */
+static gboolean
+awaits_answer (const Pending *q)
+{
+  switch (q->type)
+    {
+    case SES_PKT_CONNECT:
+    case SES_PKT_SUBSCRIBE:
+    case SES_PKT_UNSUBSCRIBE:
+    case SES_PKT_PUBREL:
+    case SES_PKT_PUBREC:
+    case SES_PKT_PINGREQ:
+      return TRUE;
+    case SES_PKT_PUBLISH:
+      return q->qos > 0;
+    default:
+      return FALSE;
+    }
+}
+
+/* Packets nothing answers count as read once they have been on the wire
+ * a while, unless one before them still waits for its answer: a broker
+ * reads a connection in order. */
 static void
 settle_old (Live *l)
 {
@@ -519,8 +544,8 @@ settle_old (Live *l)
     {
       GArray *p = pending_of (l, s);
       guint n = 0;
-      while (n < p->len && now - g_array_index (p, Pending, n).wall_us
-                             >= SETTLE_US)
+      while (n < p->len && !awaits_answer (&g_array_index (p, Pending, n))
+             && now - g_array_index (p, Pending, n).wall_us >= SETTLE_US)
         n++;
       settle (l, s, n);
     }

@@ -65,11 +65,11 @@ ses_live_mosquitto_settings (const SesBrokerConfig *cfg, GPtrArray *unmapped)
                          g_strdup ("max-session-expiry: mosquitto 2.0 has no "
                                    "cap on a 5.0 client's Session Expiry "
                                    "Interval"));
-      if (cfg->qos2_on_pubrel)
+      if (!cfg->qos2_on_pubrel)
         g_ptr_array_add (unmapped,
-                         g_strdup ("qos2=on-pubrel: mosquitto forwards a "
-                                   "QoS 2 message when it has it (on "
-                                   "PUBLISH)"));
+                         g_strdup ("qos2=on-publish: mosquitto forwards an "
+                                   "incoming QoS 2 message on PUBREL "
+                                   "(Method A)"));
       if (cfg->variants != 0)
         g_ptr_array_add (unmapped,
                          g_strdup ("variants: deliberate bugs exist only in "
