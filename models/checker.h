@@ -44,6 +44,7 @@ typedef struct {
   gboolean no_reduction;   /* explore every order of independent events */
   /* Symmetry reduction: interchangeable clients (see models/symmetry.h)
    * are explored once up to renaming; states counted are then orbits.
+   * Where it renames, it replaces the reduction of independent events.
    * Exhaustive search only. */
   gboolean symmetry;
   gboolean no_judge;       /* explore without the judge, which then finds
