@@ -1,12 +1,8 @@
 /* Symmetry reduction: classes of interchangeable clients, and the
- * fingerprint of a state up to renaming them. Invariant: two states get
- * the same fingerprint only if one is the other with clients renamed
- * within their classes (up to hash collisions), since the fingerprint
- * hashes the world's own encoding with every reference to a renamed client
- * (its client record, connection slot, broker connection and session, the
- * events aimed at them, the ClientId its packets carry, the judge's
- * records) rewritten; how members are ordered only decides how often
- * equivalent states meet. */
+ * fingerprint of a state up to renaming them. Invariant: two states get one
+ * fingerprint only if one is the other renamed (hash collisions aside):
+ * every reference to a renamed client is rewritten, never dropped; how the
+ * members are ordered decides only how often renamed twins meet. */
 #include "symmetry.h"
 
 #include <string.h>
@@ -231,10 +227,8 @@ typedef struct {
   const guint8 *data;
   gsize len;
   guint64 events;     /* live events */
-  gsize net_at;       /* where the net begins */
   gsize *slot_at;     /* n_clients + 1 offsets: slot i is [i, i + 1) */
-  gsize rng_at;
-  gsize model_at;
+  gsize rng_at;       /* where the random streams begin */
 } Layout;
 
 G_GNUC_NORETURN static void
@@ -254,7 +248,6 @@ parse_layout (Layout *l, gsize msg_size, guint n_slots)
   if (l->events > (l->len - 8) / EVENT_BYTES)
     layout_broken ();
   gsize at = 8 + l->events * EVENT_BYTES;
-  l->net_at = at;
   for (guint s = 0; s < n_slots; s++)
     {
       l->slot_at[s] = at;
@@ -272,8 +265,7 @@ parse_layout (Layout *l, gsize msg_size, guint n_slots)
     }
   l->slot_at[n_slots] = at;
   l->rng_at = at;
-  l->model_at = at + RNG_BYTES;
-  if (l->model_at > l->len)
+  if (at + RNG_BYTES > l->len)
     layout_broken ();
 }
 
@@ -551,6 +543,7 @@ canonical_form (const SesSymmetry *sym, SesWorld *world,
   SesTime now = ses_world_now (world);
   guint n = sym->n_clients, ns = sym->n_sessions;
   gsize msg_size = ses_net_msg_size (ses_world_net (world));
+  g_assert (msg_size == sizeof (SesPacket));
   for (guint t = 0; t < SES_EXPLORE_TARGETS; t++)
     rename[t] = (guint8) t;
 

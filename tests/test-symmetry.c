@@ -133,11 +133,9 @@ assert_same (const char *path, const char *what, const Outcome *off,
  * search it is exactly a quotient of. Returns the number of classes
  * renamed within. */
 static guint
-compare_full (const char *path, const SesScript *script, guint64 max_states,
+compare_with (const char *path, const SesScript *script, SesCheckOptions o,
               gboolean full, Outcome *off, Outcome *on)
 {
-  SesCheckOptions o;
-  scenario_bounds (script, max_states, &o);
   search (script, path, &o, FALSE, off);
   search (script, path, &o, TRUE, on);
   if (full)
@@ -163,6 +161,15 @@ compare_full (const char *path, const SesScript *script, guint64 max_states,
   assert_same (path, "", off, on);
   assert_true (on->stats.states <= off->stats.states);
   return classes->len;
+}
+
+static guint
+compare_full (const char *path, const SesScript *script, guint64 max_states,
+              gboolean full, Outcome *off, Outcome *on)
+{
+  SesCheckOptions o;
+  scenario_bounds (script, max_states, &o);
+  return compare_with (path, script, o, full, off, on);
 }
 
 static guint
@@ -510,6 +517,37 @@ test_ladder_variants (void **state)
   assert_true (on.stats.states < off.stats.states);
 }
 
+/* Budgets per client: what each member has spent orders it and is
+ * renamed with it; members with other budgets are not alike. */
+static void
+test_per_client_budgets (void **state)
+{
+  g_autofree char *ladder_path = source_path ("bench/ladder-2.scn");
+  for (guint bug = 0; bug < 2; bug++)
+    {
+      g_autoptr (SesScript) script = bug ? buggy_ladder (2, "forget-inflight",
+                                                         1)
+                                         : load (ladder_path);
+      SesCheckOptions o;
+      scenario_bounds (script, 2000000, &o);
+      o.by_client = 1u << SES_CHECK_CUTS;
+      o.client_budgets[SES_CHECK_CUTS][0] = 1;
+      o.client_budgets[SES_CHECK_CUTS][1] = 1;
+      o.client_budgets[SES_CHECK_CUTS][2] = 1;
+      o.budgets[SES_CHECK_CUTS] = 3;
+      Outcome off, on;
+      assert_int_equal (compare_with ("ladder-2 cuts 1 each", script, o,
+                                      TRUE, &off, &on), 1);
+      assert_int_equal (off.stats.violation, bug);
+      assert_true (on.stats.states < off.stats.states);
+      /* s2 may not be cut: s1 and s2 are no longer alike. */
+      o.client_budgets[SES_CHECK_CUTS][1] = 0;
+      o.budgets[SES_CHECK_CUTS] = 2;
+      assert_int_equal (compare_with ("ladder-2 cuts 1, 0, 1", script, o,
+                                      FALSE, &off, &on), 0);
+    }
+}
+
 int
 main (void)
 {
@@ -519,6 +557,7 @@ main (void)
     cmocka_unit_test (test_renamed_twins_meet),
     cmocka_unit_test (test_ladder),
     cmocka_unit_test (test_ladder_variants),
+    cmocka_unit_test (test_per_client_budgets),
     cmocka_unit_test (test_bundled_scenarios_unchanged),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
