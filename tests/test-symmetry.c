@@ -548,6 +548,74 @@ test_per_client_budgets (void **state)
     }
 }
 
+/* End states, as canonical fingerprints (the judge's end included). */
+typedef struct {
+  const SesSymmetry *sym;
+  GHashTable *seen; /* (element-type guint64) for lookup only */
+} Ends;
+
+static void
+collect_end (SesWorld *world, SesInvariants *inv, gpointer data)
+{
+  Ends *ends = data;
+  static const guint8 spent[SES_EXPLORE_BUDGETS][SES_EXPLORE_TARGETS];
+  guint8 rename[SES_EXPLORE_TARGETS];
+  guint64 fp = ses_symmetry_fingerprint (ends->sym, world, inv, spent,
+                                         rename);
+  g_hash_table_add (ends->seen, g_memdup2 (&fp, sizeof fp));
+}
+
+static gboolean
+subset (GHashTable *a, GHashTable *b)
+{
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init (&it, a);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    if (!g_hash_table_contains (b, key))
+      return FALSE;
+  return TRUE;
+}
+
+/* Up to renaming, the search with symmetry ends where the one that tries
+ * every order ends: no end state is lost by merging twins, and none made
+ * up. */
+static void
+test_same_end_states (void **state)
+{
+  for (guint n = 2; n <= 3; n++)
+    {
+      g_autofree char *rel = g_strdup_printf ("bench/ladder-%u.scn", n);
+      g_autofree char *path = source_path (rel);
+      g_autoptr (SesScript) script = load (path);
+      SesCheckOptions o;
+      scenario_bounds (script, 2000000, &o);
+      o.symmetry = TRUE;
+      g_autoptr (GPtrArray) classes = ses_check_symmetry_classes (script, &o);
+      g_autoptr (SesSymmetry) sym = ses_symmetry_new (
+          ses_script_config (script), 0, 0, NULL);
+      Ends with = { sym, g_hash_table_new_full (g_int64_hash, g_int64_equal,
+                                                g_free, NULL) };
+      Ends every = { sym, g_hash_table_new_full (g_int64_hash, g_int64_equal,
+                                                 g_free, NULL) };
+      o.end_state = collect_end;
+      o.end_state_data = &with;
+      Outcome on, off;
+      search (script, path, &o, TRUE, &on);
+      o.end_state_data = &every;
+      o.no_reduction = TRUE;
+      search (script, path, &o, FALSE, &off);
+      assert_true (on.stats.complete && off.stats.complete);
+      assert_true (g_hash_table_size (with.seen) > 1);
+      assert_int_equal (g_hash_table_size (with.seen),
+                        g_hash_table_size (every.seen));
+      assert_true (subset (with.seen, every.seen));
+      assert_true (on.stats.end_states < off.stats.end_states);
+      g_hash_table_unref (with.seen);
+      g_hash_table_unref (every.seen);
+    }
+}
+
 int
 main (void)
 {
@@ -558,6 +626,7 @@ main (void)
     cmocka_unit_test (test_ladder),
     cmocka_unit_test (test_ladder_variants),
     cmocka_unit_test (test_per_client_budgets),
+    cmocka_unit_test (test_same_end_states),
     cmocka_unit_test (test_bundled_scenarios_unchanged),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
