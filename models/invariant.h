@@ -119,8 +119,10 @@ guint64 ses_invariants_digest (const SesInvariants *inv);
  * session_order[i]) takes place i, and every reference to a client
  * (session) goes through client_rename (session_rename), the inverse
  * permutation. Message origins are left as they are: the caller renames
- * only clients that publish nothing. With identities it equals
- * ses_invariants_digest(). */
+ * only clients that publish nothing. It leaves out whose connection set a
+ * will while the session holds none (a stale slot that would tell renamed
+ * twins apart), so even with identities it may differ from
+ * ses_invariants_digest(): use one or the other throughout a search. */
 guint64 ses_invariants_digest_renamed (const SesInvariants *inv,
                                        const guint32 *client_order,
                                        const guint32 *client_rename,

@@ -43,9 +43,11 @@ const GPtrArray *ses_symmetry_classes (const SesSymmetry *sym);
  * the others. spent[class][client] are the faults each client has had in
  * the classes budgeted per client, part of what orders them; rename[c] is
  * set to the name client c takes (identity for c beyond the clients and
- * for clients not renamed). Without a renaming (no class, or no member
- * free yet) it is ses_world_fingerprint (world) ^ splitmix(digest), the
- * explorer's own. Safe on distinct worlds from several threads at once. */
+ * for clients not renamed). Combines the world's part and the judge's
+ * (ses_invariants_digest_renamed) as the explorer combines
+ * ses_world_fingerprint() and the monitor's digest, but is not that value
+ * even where nothing is renamed: a search uses one or the other for every
+ * state. Safe on distinct worlds from several threads at once. */
 guint64 ses_symmetry_fingerprint (const SesSymmetry *sym, SesWorld *world,
                                   const SesInvariants *inv,
                                   const guint8 (*spent)[SES_EXPLORE_TARGETS],
