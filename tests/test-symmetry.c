@@ -446,25 +446,42 @@ test_bundled_scenarios_unchanged (void **state)
 static void
 test_ladder (void **state)
 {
-  guint64 states[5][2] = { { 0 } };
-  for (guint n = 2; n <= 4; n++)
+  guint64 states[4][2] = { { 0 } };
+  for (guint n = 2; n <= 3; n++)
     {
       g_autofree char *rel = g_strdup_printf ("bench/ladder-%u.scn", n);
       g_autofree char *path = source_path (rel);
       g_autoptr (SesScript) script = load (path);
       Outcome off, on;
-      assert_int_equal (compare_full (path, script, 2000000, n < 4, &off,
+      assert_int_equal (compare_full (path, script, 2000000, TRUE, &off,
                                       &on), 1);
       assert_true (off.stats.complete && on.stats.complete);
       assert_false (off.stats.violation);
       states[n][0] = off.stats.states;
       states[n][1] = on.stats.states;
     }
-  /* The gain grows with the class: at least five times fewer states
-   * with four subscribers alike. */
+  /* The gain grows with the class. */
   assert_true (states[2][1] < states[2][0]);
   assert_true (states[3][0] * states[2][1] > states[2][0] * states[3][1]);
-  assert_true (states[4][1] * 5 <= states[4][0]);
+  assert_true (states[3][1] * 4 < states[3][0]);
+
+  /* Four subscribers alike: the search up to renaming completes, with no
+   * violation, and the search without symmetry does not within five times
+   * as many states (in full it takes 217 126 against 13 119, and finds no
+   * violation either: docs/checking.md). Capped, to keep the test fast. */
+  g_autofree char *path = source_path ("bench/ladder-4.scn");
+  g_autoptr (SesScript) script = load (path);
+  SesCheckOptions o;
+  scenario_bounds (script, 2000000, &o);
+  Outcome on, off;
+  search (script, path, &o, TRUE, &on);
+  assert_true (on.stats.complete);
+  assert_false (on.stats.violation);
+  o.max_states = on.stats.states * 5;
+  search (script, path, &o, FALSE, &off);
+  assert_false (off.stats.violation);
+  assert_false (off.stats.complete);
+  assert_int_equal (off.stats.states, o.max_states);
 }
 
 /* The ladder of n under a deliberately wrong broker. (transfer full) */
