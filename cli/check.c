@@ -425,6 +425,7 @@ cli_check (int argc, char **argv)
   gboolean report = FALSE;
   gboolean no_shrink = FALSE, coverage = FALSE, no_reduction = FALSE;
   gboolean embed = FALSE;
+  gboolean symmetry = FALSE, no_symmetry = FALSE;
   g_autofree char *faults_on = NULL;
   g_autofree char *out = NULL;
   g_autofree char *render = NULL;
@@ -465,6 +466,12 @@ cli_check (int argc, char **argv)
     { "no-reduction", 0, 0, G_OPTION_ARG_NONE, &no_reduction,
       "Try every order of simultaneous events at different clients, even "
       "where the order cannot matter", NULL },
+    { "symmetry", 0, 0, G_OPTION_ARG_NONE, &symmetry,
+      "Explore interchangeable clients (same settings and script but for "
+      "their names) once up to renaming; states are then counted up to it "
+      "(the default)", NULL },
+    { "no-symmetry", 0, 0, G_OPTION_ARG_NONE, &no_symmetry,
+      "Explore every client under its own name", NULL },
     { "max-memory", 0, 0, G_OPTION_ARG_STRING, &max_memory,
       "Stop, incomplete (exit 3), once resident memory passes this many MiB "
       "(default: three quarters of the machine's memory; 0: no limit)",
@@ -554,6 +561,8 @@ cli_check (int argc, char **argv)
       || !cli_option_u64 ("--max-failures", max_failures, 0, G_MAXUINT32,
                           &n_failures))
     return EXIT_USAGE;
+  if (symmetry && no_symmetry)
+    return cli_usage_error ("--symmetry and --no-symmetry exclude each other");
   if (n_jobs > 1 && dfs)
     return cli_usage_error ("--jobs applies to breadth-first search and "
                             "--random, not to --dfs");
@@ -576,6 +585,9 @@ cli_check (int argc, char **argv)
         return cli_usage_error ("--random takes --seeds A..B, not --seed");
       if (max_states != NULL)
         return cli_usage_error ("--max-states does not apply to --random");
+      if (symmetry)
+        return cli_usage_error ("--symmetry applies to the exhaustive "
+                                "search, not to --random");
       if (seeds != NULL && !cli_parse_seeds (seeds, &ro.seed_from,
                                              &ro.seed_to))
         return cli_usage_error ("--seeds takes A..B, whole numbers from 0 to "
@@ -608,6 +620,7 @@ cli_check (int argc, char **argv)
   SesCheckOptions o = { .depth_first = dfs };
   o.jobs = (guint) n_jobs;
   o.no_reduction = no_reduction;
+  o.symmetry = !no_symmetry && !random;
   o.budgets[SES_CHECK_CUTS] = (guint32) bound (cuts, n_cuts, sb->max_cuts, 1);
   o.budgets[SES_CHECK_CRASHES] = (guint32) bound (crashes, n_crashes,
                                                   sb->max_crashes, 0);
@@ -825,6 +838,8 @@ cli_check (int argc, char **argv)
                             dir);
 
   double per_state = st.states > 0 ? (double) st.stored_bytes / st.states : 0;
+  /* Symmetry: on or off, and the clients it renames within. */
+  g_autoptr (GPtrArray) classes = ses_check_symmetry_classes (script, &o);
   if (json)
     {
       GString *j = g_string_new ("{\"scenario\":");
@@ -862,6 +877,21 @@ cli_check (int argc, char **argv)
       append_bounds_json (j, &o, labels);
       g_string_append_printf (j, ",\"expiry_cut\":%" G_GUINT64_FORMAT,
                               st.bound_cut);
+      g_string_append_printf (j, ",\"symmetry\":%s,\"symmetry_classes\":[",
+                              o.symmetry ? "true" : "false");
+      for (guint k = 0; k < classes->len; k++)
+        {
+          const char *const *names = g_ptr_array_index (classes, k);
+          g_string_append (j, k > 0 ? ",[" : "[");
+          for (guint i = 0; names[i] != NULL; i++)
+            {
+              if (i > 0)
+                g_string_append_c (j, ',');
+              ses_json_append_string (j, names[i]);
+            }
+          g_string_append_c (j, ']');
+        }
+      g_string_append_c (j, ']');
       g_string_append (j, "}\n");
       fputs (j->str, stdout);
       g_string_free (j, TRUE);
@@ -883,6 +913,24 @@ cli_check (int argc, char **argv)
               o.budgets[SES_CHECK_RESTARTS], b_half, b_exp,
               o.depth_first ? "depth first" : "breadth first",
               o.jobs, o.jobs == 1 ? "" : "s");
+      if (!o.symmetry)
+        printf ("# symmetry: off\n");
+      else if (classes->len == 0)
+        printf ("# symmetry: on, no interchangeable clients\n");
+      else
+        {
+          g_autoptr (GString) sets = g_string_new (NULL);
+          for (guint k = 0; k < classes->len; k++)
+            {
+              g_autofree char *names = g_strjoinv (
+                  ",", g_ptr_array_index (classes, k));
+              g_string_append_printf (sets, "%s{%s}", k > 0 ? " " : "",
+                                      names);
+            }
+          printf ("# symmetry: on, interchangeable clients %s (states are "
+                  "counted up to renaming them; every order of simultaneous "
+                  "events is tried)\n", sets->str);
+        }
       printf ("# %" G_GUINT64_FORMAT " states, %" G_GUINT64_FORMAT
               " transitions, %" G_GUINT64_FORMAT " end states, depth %u, "
               "peak frontier %" G_GUINT64_FORMAT ", %.0f bytes/state; "

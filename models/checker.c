@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "mqtt-private.h"
+#include "symmetry.h"
 
 static gpointer
 monitor_copy (gconstpointer monitor, SesWorld *world)
@@ -276,6 +277,56 @@ ses_check_choice_label (const SesChoice *c, gpointer data)
     }
 }
 
+/* The symmetry reduction's fingerprint, for the explorer. */
+typedef struct {
+  const SesSymmetry *sym;
+  gboolean judge;      /* the monitor is the invariants (else bare) */
+} Canonical;
+
+static guint64
+canonical (SesWorld *world, gconstpointer monitor,
+           const guint8 (*spent)[SES_EXPLORE_TARGETS], guint8 *rename,
+           gpointer data)
+{
+  const Canonical *c = data;
+  return ses_symmetry_fingerprint (c->sym, world,
+                                   c->judge ? monitor : NULL, spent, rename);
+}
+
+static SesSymmetry *
+symmetry_of (SesMqttConfig *cfg, const SesCheckOptions *opts)
+{
+  return ses_symmetry_new (cfg, opts->faults_on, opts->by_client,
+                           (const guint8 (*)[SES_EXPLORE_TARGETS])
+                             opts->client_budgets);
+}
+
+GPtrArray *
+ses_check_symmetry_classes (const SesScript *script,
+                            const SesCheckOptions *opts)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)
+                                                   g_strfreev);
+  if (!opts->symmetry)
+    return out;
+  SesMqttConfig *cfg = ses_script_config (script);
+  /* The classes need the run order of the actions, which the first world
+   * built settles. */
+  ses_world_free (ses_mqtt_world_new (cfg, ses_script_seed (script)));
+  g_autoptr (SesSymmetry) sym = symmetry_of (cfg, opts);
+  const GPtrArray *classes = ses_symmetry_classes (sym);
+  for (guint k = 0; k < classes->len; k++)
+    {
+      const GArray *members = g_ptr_array_index (classes, k);
+      char **labels = g_new0 (char *, members->len + 1);
+      for (guint i = 0; i < members->len; i++)
+        labels[i] = g_strdup (client_label (cfg, g_array_index (members,
+                                                                guint32, i)));
+      g_ptr_array_add (out, labels);
+    }
+  return out;
+}
+
 void
 ses_check_scenario (const SesScript *script, const char *path, guint64 seed,
                     const SesCheckOptions *opts, SesExploreStats *stats,
@@ -325,6 +376,24 @@ ses_check_scenario (const SesScript *script, const char *path, guint64 seed,
   g_free (trail->scenario);
   trail->scenario = g_strdup (path);
   trail->seed = seed;
+  /* Symmetry only where some class has two clients or more: elsewhere the
+   * fingerprints would be the plain ones anyway. */
+  g_autoptr (SesSymmetry) sym = opts->symmetry
+      ? symmetry_of (ses_script_config (script), opts) : NULL;
+  Canonical canon = { sym, !opts->no_judge };
+  if (sym != NULL && ses_symmetry_classes (sym)->len > 0)
+    {
+      eo.canonical = canonical;
+      eo.canonical_data = &canon;
+      /* The reduction of independent events takes the first of them in
+       * the order they were scheduled, and the broker schedules what it
+       * sends to several sessions in session order, which a renaming does
+       * not follow: with both, a state and its renamed twin could lie at
+       * different distances from a violation. Without it, every order is
+       * tried, the twins behave alike, and the shortest counterexample is
+       * that of the search without symmetry (docs/checking.md). */
+      eo.event_owner = NULL;
+    }
   if (opts->no_judge)
     {
       /* The judge stays out of the world too: no observer is called. */

@@ -42,6 +42,11 @@ typedef struct {
   gboolean depth_first;
   guint jobs;              /* threads for a breadth-first search */
   gboolean no_reduction;   /* explore every order of independent events */
+  /* Symmetry reduction: interchangeable clients (see models/symmetry.h)
+   * are explored once up to renaming; states counted are then orbits.
+   * Where it renames, it replaces the reduction of independent events.
+   * Exhaustive search only. */
+  gboolean symmetry;
   gboolean no_judge;       /* explore without the judge, which then finds
                               nothing: what the model alone costs, for
                               bench-check to measure the judge's share */
@@ -82,6 +87,13 @@ char *ses_check_choice_label (const SesChoice *choice, gpointer script);
 void ses_check_scenario (const SesScript *script, const char *path,
                          guint64 seed, const SesCheckOptions *opts,
                          SesExploreStats *stats, SesTrail *trail);
+
+/* The classes of interchangeable clients a search with opts->symmetry
+ * renames within (see ses_symmetry_new), those of two clients or more:
+ * (element-type GStrv) each class's client labels, in client order.
+ * Empty without opts->symmetry. (transfer full) */
+GPtrArray *ses_check_symmetry_classes (const SesScript *script,
+                                       const SesCheckOptions *opts);
 
 /* Replays a trail: builds the scenario's world with recording on, applies
  * each choice, and judges the end if the trail ends in an end state.

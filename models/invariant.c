@@ -2684,8 +2684,16 @@ peer_digest (Dig *d, const Peer *c)
     }
 }
 
+/* A client slot under a renaming (symmetry reduction): rename[slot], or
+ * the slot itself without one; NOBODY stays NOBODY. */
+static inline guint32
+renamed_slot (const guint32 *rename, guint32 slot, guint n_clients)
+{
+  return rename != NULL && slot < n_clients ? rename[slot] : slot;
+}
+
 static void
-sess_digest (Dig *d, const Sess *s)
+sess_digest (Dig *d, const Sess *s, const guint32 *rename, guint n_clients)
 {
   dig_u64 (d, (guint64) s->exists | (guint64) s->will_v5 << 1
                 | (guint64) (s->expired_us != NO_TIME) << 2
@@ -2704,22 +2712,70 @@ sess_digest (Dig *d, const Sess *s)
   dig_u64 (d, rel_time (d, s->kept_us));
   dig_u64 (d, rel_time (d, s->deadline_us));
   dig_u64 (d, rel_time (d, s->will_due_us));
-  dig_u64 (d, (guint64) s->expiry_s << 32 | s->conn);
-  dig_u64 (d, (guint64) s->will << 32 | s->will_slot);
+  dig_u64 (d, (guint64) s->expiry_s << 32
+                | renamed_slot (rename, s->conn, n_clients));
+  /* Whose connection set the will counts only while there is one: under
+   * a renaming, a stale slot must not tell renamed twins apart. */
+  guint32 will_slot = rename != NULL && s->will == 0
+                        ? 0 : renamed_slot (rename, s->will_slot, n_clients);
+  dig_u64 (d, (guint64) s->will << 32 | will_slot);
 }
 
+static gint
+compare_entry_keys (gconstpointer a, gconstpointer b)
+{
+  guint64 x = ((const Entry *) a)->key, y = ((const Entry *) b)->key;
+  return x < y ? -1 : x > y;
+}
+
+/* Who subscribes to what, with sessions renamed (sr != NULL): the map
+ * re-sorted by its renamed keys, so that it is digested in key order as
+ * the map itself is. */
 static void
-state_digest (Dig *d, const State *st, guint n_clients, guint n_sessions)
+subs_digest (Dig *d, const Vec *subs, const guint32 *sr, guint n_sessions)
+{
+  if (sr == NULL || subs->len == 0)
+    {
+      entries_digest (d, subs);
+      return;
+    }
+  Entry local[64];
+  Entry *e = subs->len <= G_N_ELEMENTS (local) ? local
+                                               : g_new (Entry, subs->len);
+  memcpy (e, subs->data, sizeof (Entry) * subs->len);
+  for (guint i = 0; i < subs->len; i++)
+    {
+      guint32 session = (guint32) e[i].key;
+      if (session < n_sessions)
+        e[i].key = (e[i].key & ~(guint64) G_MAXUINT32) | sr[session];
+    }
+  qsort (e, subs->len, sizeof (Entry), compare_entry_keys);
+  Vec sorted = { e, subs->len, 0 };
+  entries_digest (d, &sorted);
+  if (e != local)
+    g_free (e);
+}
+
+/* The digest of the state with its clients and sessions renamed, for the
+ * model checker's symmetry reduction: client co[i] (session so[i]) is
+ * digested in place i, and every client (session) it names is renamed
+ * through cr (sr), the inverse of co (so). All four NULL: as it is. */
+static void
+state_digest (Dig *d, const State *st, guint n_clients, guint n_sessions,
+              const guint32 *co, const guint32 *cr, const guint32 *so,
+              const guint32 *sr)
 {
   for (guint i = 0; i < n_clients; i++)
-    peer_digest (d, &st->peers[i]);
+    peer_digest (d, &st->peers[co != NULL ? co[i] : i]);
   for (guint i = 0; i < n_sessions; i++)
-    sess_digest (d, &st->sessions[i]);
+    sess_digest (d, &st->sessions[so != NULL ? so[i] : i], cr, n_clients);
   /* The judgements owed at the end of the instant now_us. */
   guint64 sum = 0;
   for (guint i = 0; i < st->takeovers.len; i++)
-    sum += mix (0, ((const Takeover *) vec_at (&st->takeovers, i,
-                                                sizeof (Takeover)))->client);
+    sum += mix (0, renamed_slot (cr, ((const Takeover *) vec_at (
+                                          &st->takeovers, i,
+                                          sizeof (Takeover)))->client,
+                                 n_clients));
   dig_u64 (d, st->takeovers.len);
   dig_u64 (d, sum);
   gboolean doubts = FALSE;
@@ -2728,7 +2784,7 @@ state_digest (Dig *d, const State *st, guint n_clients, guint n_sessions)
   if (st->takeovers.len > 0 || doubts)
     dig_u64 (d, st->now_us < d->now);
   /* Who subscribes to what: sorted by filter, then session. */
-  entries_digest (d, &st->subs);
+  subs_digest (d, &st->subs, sr, n_sessions);
   entries_digest (d, &st->published_qos);
   dig_u64 (d, st->retained.len);
   for (guint i = 0; i < st->retained.len; i++)
@@ -2749,7 +2805,52 @@ ses_invariants_digest (const SesInvariants *inv)
             inv->world != NULL ? ses_world_now (inv->world)
                                : inv->st.now_us };
   dig_u64 (&d, inv->disabled);
-  state_digest (&d, &inv->st, inv->n_clients, inv->n_sessions);
+  state_digest (&d, &inv->st, inv->n_clients, inv->n_sessions, NULL, NULL,
+                NULL, NULL);
+  return mix (d.h, 0);
+}
+
+guint64
+ses_invariants_digest_renamed (const SesInvariants *inv,
+                               const guint32 *client_order,
+                               const guint32 *client_rename,
+                               const guint32 *session_order,
+                               const guint32 *session_rename)
+{
+  g_return_val_if_fail (inv != NULL, 0);
+  Dig d = { G_GUINT64_CONSTANT (0x243f6a8885a308d3),
+            inv->world != NULL ? ses_world_now (inv->world)
+                               : inv->st.now_us };
+  dig_u64 (&d, inv->disabled);
+  state_digest (&d, &inv->st, inv->n_clients, inv->n_sessions, client_order,
+                client_rename, session_order, session_rename);
+  return mix (d.h, 0);
+}
+
+guint64
+ses_invariants_client_digest (const SesInvariants *inv, guint32 client,
+                              guint32 session)
+{
+  g_return_val_if_fail (inv != NULL && client < inv->n_clients
+                        && session < inv->n_sessions, 0);
+  Dig d = { G_GUINT64_CONSTANT (0x452821e638d01377),
+            inv->world != NULL ? ses_world_now (inv->world)
+                               : inv->st.now_us };
+  peer_digest (&d, &inv->st.peers[client]);
+  /* The session's references to its own client read alike whoever that
+   * client is; any other client stays as it is. */
+  Sess s = inv->st.sessions[session];
+  if (s.conn == client)
+    s.conn = NOBODY - 1;
+  if (s.will == 0)
+    s.will_slot = 0;
+  else if (s.will_slot == client)
+    s.will_slot = NOBODY - 1;
+  sess_digest (&d, &s, NULL, inv->n_clients);
+  const Entry *e = inv->st.subs.data;
+  for (guint i = 0; i < inv->st.subs.len; i++)
+    if ((guint32) e[i].key == session)
+      dig_u64 (&d, (e[i].key >> 32) << 8 | e[i].value);
   return mix (d.h, 0);
 }
 

@@ -114,6 +114,25 @@ SesInvariants *ses_invariants_copy (const SesInvariants *inv, SesWorld *world);
  * ses_world_encode(). Independent of addresses and hash table order. To be
  * combined with ses_world_fingerprint() of inv's world. */
 guint64 ses_invariants_digest (const SesInvariants *inv);
+/* The same digest, of the state with clients and sessions renamed (for the
+ * checker's symmetry reduction): client client_order[i] (session
+ * session_order[i]) takes place i, and every reference to a client
+ * (session) goes through client_rename (session_rename), the inverse
+ * permutation. Message origins are left as they are: the caller renames
+ * only clients that publish nothing. It leaves out whose connection set a
+ * will while the session holds none (a stale slot that would tell renamed
+ * twins apart), so even with identities it may differ from
+ * ses_invariants_digest(): use one or the other throughout a search. */
+guint64 ses_invariants_digest_renamed (const SesInvariants *inv,
+                                       const guint32 *client_order,
+                                       const guint32 *client_rename,
+                                       const guint32 *session_order,
+                                       const guint32 *session_rename);
+/* A digest of what the judge holds about one client and the session it
+ * alone connects as, that does not depend on the client's index: for
+ * ordering interchangeable clients. */
+guint64 ses_invariants_client_digest (const SesInvariants *inv,
+                                      guint32 client, guint32 session);
 /* (element-type SesViolation) in the order found; at most one per
  * (invariant, message) so a broken rule does not flood the report. Valid
  * until inv is next fed, finished or freed (an empty one is shared, and

@@ -167,7 +167,14 @@ static guint64
 fingerprint (SesWorld *w, gconstpointer monitor, const SesMonitorClass *k,
              const Spent *spent, const SesExploreOptions *opts)
 {
-  guint64 fp = ses_world_fingerprint (w) ^ mix (k->digest (monitor));
+  guint8 name[SES_EXPLORE_TARGETS];
+  for (guint t = 0; t < SES_EXPLORE_TARGETS; t++)
+    name[t] = (guint8) t;
+  guint64 fp = opts->canonical != NULL
+      ? opts->canonical (w, monitor, (const guint8 (*)[SES_EXPLORE_TARGETS])
+                                       spent->by_target, name,
+                         opts->canonical_data)
+      : ses_world_fingerprint (w) ^ mix (k->digest (monitor));
   for (guint i = 0; i < SES_EXPLORE_BUDGETS; i++)
     {
       fp ^= mix (((guint64) i << 32 | spent->used[i]) + 0x51ed27u);
@@ -175,7 +182,8 @@ fingerprint (SesWorld *w, gconstpointer monitor, const SesMonitorClass *k,
         continue;
       for (guint t = 0; t < SES_EXPLORE_TARGETS; t++)
         if (spent->by_target[i][t] != 0)
-          fp ^= mix (((guint64) (0x100 + i * SES_EXPLORE_TARGETS + t) << 32
+          fp ^= mix (((guint64) (0x100 + i * SES_EXPLORE_TARGETS + name[t])
+                      << 32
                       | spent->by_target[i][t]) ^ 0x7f4a7c159e3779b9u);
     }
   if (opts->bounded_event != NULL)

@@ -91,6 +91,16 @@ typedef struct {
    * expand() for when the explorer relies on it. */
   gint (*event_owner) (const SesEvent *event, gpointer data);
   gpointer data;
+  /* Symmetry reduction (may be NULL: none). Stands in for the world's
+   * fingerprint and the monitor's digest: a fingerprint of the state up to
+   * a renaming of interchangeable targets, so that states alike but for
+   * their names are stored once. It fills rename[t] with the name target
+   * t takes in that renaming, which the targets' budgets spent (spent[class]
+   * [target], for the classes budgeted per target) follow. */
+  guint64 (*canonical) (SesWorld *world, gconstpointer monitor,
+                        const guint8 (*spent)[SES_EXPLORE_TARGETS],
+                        guint8 *rename, gpointer data);
+  gpointer canonical_data;
   /* Records the explored graph when non-NULL. */
   SesExploreGraph *graph;
   /* Called with every end state reached (its world and monitor, after the
