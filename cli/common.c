@@ -553,8 +553,12 @@ cli_write_counterexample (const SesScript *script, const SesTrail *trail,
       /* The sequence diagram marks where the first invariant broke. */
       SesDiagramMark mark;
       gboolean marked = cli_first_mark (inv, &mark);
+      /* The diagrams show what the timeline shows. */
+      SesDiagramFilter filter;
       ok = ses_diagram_write_all (mqtt, diagrams ? diagrams : "all", render,
-                                  dir, marked ? &mark : NULL, error);
+                                  dir, marked ? &mark : NULL,
+                                  cli_view_diagram_filter (view, &filter),
+                                  error);
     }
   if (ok && report)
     {

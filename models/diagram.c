@@ -190,6 +190,42 @@ wrap_text (const char *text, guint width)
   return g_string_free (out, FALSE);
 }
 
+/* ---- filters ------------------------------------------------------------- */
+
+static gboolean
+is_packet_record (SesObsKind kind)
+{
+  return kind == SES_OBS_SEND || kind == SES_OBS_RECEIVE
+         || kind == SES_OBS_LOST || kind == SES_OBS_CUT_LOST;
+}
+
+gboolean
+ses_diagram_filter_shows_client (const SesDiagramFilter *f, guint32 client)
+{
+  /* Broker-wide records (a broker restart) concern every client. */
+  if (f == NULL || f->clients == NULL || client == SES_OBS_BROKER)
+    return TRUE;
+  return client < f->n_clients && f->clients[client];
+}
+
+gboolean
+ses_diagram_filter_shows (const SesDiagramFilter *f, const SesObs *o)
+{
+  if (f == NULL)
+    return TRUE;
+  if ((f->from != SES_TIME_NONE && o->time_us < f->from)
+      || (f->to != SES_TIME_NONE && o->time_us > f->to))
+    return FALSE;
+  if (o->kind < 64 && (f->hide_kinds & (G_GUINT64_CONSTANT (1) << o->kind)))
+    return FALSE;
+  /* A packet kind hides the packet on the wire (sent, received, lost), not
+   * the records that mention one (connected, subscribed, a note). */
+  if (is_packet_record ((SesObsKind) o->kind) && o->pkt.type != 0
+      && o->pkt.type < 32 && (f->hide_packets & (1u << o->pkt.type)))
+    return FALSE;
+  return ses_diagram_filter_shows_client (f, o->client);
+}
+
 static void
 set_node (SesDot *dot, guint node, const char *key, const char *value)
 {
@@ -1103,6 +1139,81 @@ seq_collect (Seq *q, const SesDiagramMark *mark)
     }
 }
 
+/* The rows and packets a filter shows, after the pairing of sends and
+ * receives was found on the whole log (so that hiding one packet does not
+ * pair another wrongly). A packet keeps its arrow when both ends are
+ * shown; with one end left out (a window that cuts it, --hide receive) the
+ * shown end becomes a note saying so. */
+static void
+seq_filter (Seq *q, const SesDiagramFilter *f)
+{
+  if (f == NULL)
+    return;
+  const GArray *log = ses_mqtt_log (q->mqtt);
+  guint nrows = q->rows->len;
+  g_autofree gboolean *keep = g_new0 (gboolean, nrows);
+  for (guint r = 0; r < nrows; r++)
+    {
+      const Row *row = &g_array_index (q->rows, Row, r);
+      keep[r] = ses_diagram_filter_shows (f, &g_array_index (log, SesObs,
+                                                             row->obs))
+                && (row->lifeline == q->n_clients
+                    || ses_diagram_filter_shows_client (f, row->lifeline));
+    }
+  g_autofree gboolean *drawn = g_new0 (gboolean, q->arrows->len);
+  for (guint i = 0; i < q->arrows->len; i++)
+    {
+      const Arrow *a = &g_array_index (q->arrows, Arrow, i);
+      gboolean to_shown = a->to_row != G_MAXUINT && keep[a->to_row];
+      drawn[i] = keep[a->from_row] && (a->to_row == G_MAXUINT || to_shown);
+      if (drawn[i] || (!keep[a->from_row] && !to_shown))
+        continue;
+      guint r = keep[a->from_row] ? a->from_row : a->to_row;
+      Row *row = &g_array_index (q->rows, Row, r);
+      const SesObs *o = &g_array_index (log, SesObs, row->obs);
+      g_autofree char *pkt = packet_text (q->cfg, &a->pkt, o->version);
+      g_free (row->note);
+      row->note = r == a->from_row
+          ? g_strdup_printf ("sent %s\n(not received in this view)", pkt)
+          : g_strdup_printf ("received %s\n(sent outside this view)", pkt);
+      row->fill = "#ffffff";
+      row->border = "#a0a0a0";
+    }
+  GArray *rows = g_array_new (FALSE, FALSE, sizeof (Row));
+  g_array_set_clear_func (rows, row_clear);
+  GByteArray *link = g_byte_array_new ();
+  g_autofree guint *new_row = g_new (guint, nrows);
+  for (guint r = 0; r < nrows; r++)
+    {
+      Row *row = &g_array_index (q->rows, Row, r);
+      new_row[r] = G_MAXUINT;
+      if (!keep[r])
+        continue;
+      new_row[r] = rows->len;
+      g_array_append_val (rows, *row);
+      row->note = NULL; /* moved */
+      g_byte_array_append (link, q->link->data + r * q->n_clients,
+                           q->n_clients);
+    }
+  GArray *arrows = g_array_new (FALSE, FALSE, sizeof (Arrow));
+  for (guint i = 0; i < q->arrows->len; i++)
+    {
+      Arrow a = g_array_index (q->arrows, Arrow, i);
+      if (!drawn[i])
+        continue;
+      a.from_row = new_row[a.from_row];
+      if (a.to_row != G_MAXUINT)
+        a.to_row = new_row[a.to_row];
+      g_array_append_val (arrows, a);
+    }
+  g_array_unref (q->rows);
+  g_array_unref (q->arrows);
+  g_byte_array_unref (q->link);
+  q->rows = rows;
+  q->arrows = arrows;
+  q->link = link;
+}
+
 /* Idle time: a device that sleeps between wake-ups, or a connection
  * left open, fills its waits with keep-alive exchanges that would take
  * four rows each and most of a long run's diagram. At least
@@ -1337,6 +1448,13 @@ lifeline_id (guint lifeline, guint row)
 char *
 ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
 {
+  return ses_diagram_sequence_dot_filtered (mqtt, mark, NULL);
+}
+
+char *
+ses_diagram_sequence_dot_filtered (SesMqtt *mqtt, const SesDiagramMark *mark,
+                                   const SesDiagramFilter *filter)
+{
   SesMqttConfig *cfg = ses_mqtt_config (mqtt);
   const GArray *log = ses_mqtt_log (mqtt);
   Seq q = { .mqtt = mqtt, .cfg = cfg,
@@ -1350,20 +1468,37 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
   q.link = g_byte_array_new ();
   q.link_now = g_new0 (guint8, MAX (q.n_clients, 1));
   seq_collect (&q, mark);
+  seq_filter (&q, filter);
   seq_compress_idle (&q);
 
   guint broker = q.n_clients;
   guint n_lifelines = q.n_clients + 1;
-  /* Columns: half the clients, the broker in the middle, the rest, so that
-   * fewer arrows cross another client's lifeline. */
-  g_autofree guint *column = g_new0 (guint, n_lifelines);
-  guint left = q.n_clients / 2;
+  /* The lifelines shown (--only): the broker's, and the chosen clients'. */
+  g_autofree gboolean *visible = g_new0 (gboolean, n_lifelines);
+  guint n_shown = 0;
   for (guint c = 0; c < q.n_clients; c++)
-    column[c] = c < left ? c : c + 1;
+    {
+      visible[c] = ses_diagram_filter_shows_client (filter, c);
+      n_shown += visible[c];
+    }
+  visible[broker] = TRUE;
+  /* Columns: half the clients shown, the broker in the middle, the rest,
+   * so that fewer arrows cross another client's lifeline. */
+  guint n_cols = n_shown + 1;
+  g_autofree guint *column = g_new0 (guint, n_lifelines);
+  guint left = n_shown / 2, col = 0;
+  for (guint c = 0; c < q.n_clients; c++)
+    if (visible[c])
+      {
+        if (col == left)
+          col++;
+        column[c] = col++;
+      }
   column[broker] = left;
-  g_autofree guint *at_column = g_new0 (guint, n_lifelines);
+  g_autofree guint *at_column = g_new0 (guint, n_cols);
   for (guint l = 0; l < n_lifelines; l++)
-    at_column[column[l]] = l;
+    if (visible[l])
+      at_column[column[l]] = l;
 
   /* Room between lifelines for the arrows' labels, which take no part in
    * the layout: invisible spacers in the header row, as wide as the widest
@@ -1417,7 +1552,7 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
   set_node (dot, time_node[0], "label", "virtual time");
   set_node (dot, time_node[0], "shape", "plaintext");
   set_node (dot, time_node[0], "fontcolor", "#606060");
-  for (guint k = 0; k < n_lifelines; k++)
+  for (guint k = 0; k < n_cols; k++)
     {
       guint l = at_column[k];
       g_autofree char *id = g_strdup_printf ("head%u", l);
@@ -1477,7 +1612,7 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
         set_node (dot, tn, "label", "");
       if (row->marked)
         marked_row = r;
-      for (guint k = 0; k < n_lifelines; k++)
+      for (guint k = 0; k < n_cols; k++)
         {
           guint l = at_column[k];
           g_autofree char *id = lifeline_id (l, r);
@@ -1575,13 +1710,13 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
   for (guint r = 0; r <= nrows; r++)
     {
       guint prev = time_node[r];
-      for (guint k = 0; k < n_lifelines; k++)
+      for (guint k = 0; k < n_cols; k++)
         {
           guint n = node_at[r * n_lifelines + at_column[k]];
           guint e = ses_dot_edge (dot, prev, n);
           set_edge (dot, e, "style", "invis");
           prev = n;
-          if (r == 0 && k + 1 < n_lifelines)
+          if (r == 0 && k + 1 < n_cols)
             {
               g_autofree char *id = g_strdup_printf ("gap%u", k);
               guint spacer = ses_dot_node (dot, header, id);
@@ -1629,6 +1764,8 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
       const Row *below = &g_array_index (q.rows, Row, r);
       for (guint l = 0; l < n_lifelines; l++)
         {
+          if (!visible[l])
+            continue;
           guint head = node_at[(r + 1) * n_lifelines + l];
           e = ses_dot_edge (dot, node_at[r * n_lifelines + l], head);
           set_edge (dot, e, "arrowhead", "none");
@@ -1781,7 +1918,7 @@ ses_diagram_sequence_rows (SesMqtt *mqtt, const SesDiagramMark *mark)
 gboolean
 ses_diagram_write_all (SesMqtt *mqtt, const char *what, const char *format,
                        const char *dir, const SesDiagramMark *mark,
-                       GError **error)
+                       const SesDiagramFilter *filter, GError **error)
 {
   gboolean lifecycle = g_strcmp0 (what, "lifecycle") == 0
                        || g_strcmp0 (what, "all") == 0;
@@ -1805,6 +1942,12 @@ ses_diagram_write_all (SesMqtt *mqtt, const char *what, const char *format,
   if (lifecycle)
     for (guint32 s = 0; s < ses_mqtt_config_n_sessions (cfg); s++)
       {
+        gboolean shown = filter == NULL || filter->clients == NULL;
+        for (guint c = 0; c < ses_mqtt_config_n_clients (cfg) && !shown; c++)
+          shown = ses_mqtt_config_client_session (cfg, c) == s
+                  && ses_diagram_filter_shows_client (filter, c);
+        if (!shown)
+          continue;
         g_autofree char *name = ses_diagram_session_name (mqtt, s);
         g_autofree char *file = g_strdup_printf ("lifecycle-%s.%s", name,
                                                  format);
@@ -1817,7 +1960,8 @@ ses_diagram_write_all (SesMqtt *mqtt, const char *what, const char *format,
     {
       g_autofree char *file = g_strdup_printf ("sequence.%s", format);
       g_autofree char *path = g_build_filename (dir, file, NULL);
-      g_autofree char *text = ses_diagram_sequence_dot (mqtt, mark);
+      g_autofree char *text = ses_diagram_sequence_dot_filtered (mqtt, mark,
+                                                                 filter);
       if (!ses_render_to_file (text, format, path, error))
         return FALSE;
     }

@@ -794,6 +794,139 @@ test_sequence_folds_idle_time (void **state)
   run_clear (&busy);
 }
 
+/* Rows of a sequence diagram: its "t<r>" nodes. */
+static guint
+count_rows (Agraph_t *g)
+{
+  guint n = 0;
+  for (Agnode_t *v = agfstnode (g); v != NULL; v = agnxtnode (g, v))
+    {
+      const char *id = agnameof (v);
+      n += id[0] == 't' && g_ascii_isdigit (id[1]);
+    }
+  return n;
+}
+
+/* Rows a filter keeps: those of the whole diagram whose step it shows. */
+static guint
+rows_shown (SesMqtt *mqtt, const SesDiagramFilter *f)
+{
+  g_autoptr (GArray) rows = ses_diagram_sequence_rows (mqtt, NULL);
+  const GArray *log = ses_mqtt_log (mqtt);
+  guint n = 0;
+  for (guint k = 0; k < rows->len; k++)
+    n += ses_diagram_filter_shows (
+        f, &g_array_index (log, SesObs, g_array_index (rows, guint, k)));
+  return n;
+}
+
+/* Arrows: edges with a packet's label. */
+static guint
+count_arrows (Agraph_t *g, const char *containing)
+{
+  guint n = 0;
+  for (Agnode_t *v = agfstnode (g); v != NULL; v = agnxtnode (g, v))
+    for (Agedge_t *e = agfstout (g, v); e != NULL; e = agnxtout (g, e))
+      {
+        const char *x = attr (e, "xlabel");
+        n += x[0] != '\0' && (containing == NULL
+                              || strstr (x, containing) != NULL);
+      }
+  return n;
+}
+
+/* --only, --hide and --from/--to in the sequence diagram: the lifelines of
+ * the clients shown and the broker's, the steps the text timeline shows
+ * (the same test decides both), and a packet the window cuts in two as a
+ * note at its shown end. A filter that lets everything through draws the
+ * whole diagram, byte for byte. */
+static void
+test_sequence_filtered (void **state)
+{
+  Run r = run_text (three_clients);
+  SesMqtt *mqtt = mqtt_of (&r);
+  const GArray *log = ses_mqtt_log (mqtt);
+  g_autofree char *whole = ses_diagram_sequence_dot (mqtt, NULL);
+
+  gboolean all[3] = { TRUE, TRUE, TRUE };
+  SesDiagramFilter open = { all, 3, 0, 0, SES_TIME_NONE, SES_TIME_NONE };
+  g_autofree char *same = ses_diagram_sequence_dot_filtered (mqtt, NULL,
+                                                             &open);
+  assert_string_equal (same, whole);
+  g_autofree char *none = ses_diagram_sequence_dot_filtered (mqtt, NULL,
+                                                             NULL);
+  assert_string_equal (none, whole);
+
+  /* --only sub: sub's lifeline and the broker's, nothing of log or pub. */
+  gboolean only_sub[3] = { TRUE, FALSE, FALSE };
+  SesDiagramFilter only = { only_sub, 3, 0, 0, SES_TIME_NONE, SES_TIME_NONE };
+  g_autofree char *odot = ses_diagram_sequence_dot_filtered (mqtt, NULL,
+                                                             &only);
+  Agraph_t *g = parse_dot (odot);
+  assert_non_null (find_node (g, "head0"));
+  assert_string_equal (attr (find_node (g, "head3"), "label"), "broker");
+  assert_null (find_node (g, "head1"));
+  assert_null (find_node (g, "head2"));
+  for (Agnode_t *v = agfstnode (g); v != NULL; v = agnxtnode (g, v))
+    {
+      assert_false (g_str_has_prefix (agnameof (v), "l1_"));
+      assert_false (g_str_has_prefix (agnameof (v), "l2_"));
+    }
+  assert_null (node_labelled (g, "log: "));
+  assert_non_null (node_labelled (g, "sub: session kept (cut)"));
+  assert_int_equal (count_rows (g), rows_shown (mqtt, &only));
+  guint sub_sends = 0;
+  for (guint i = 0; i < log->len; i++)
+    {
+      const SesObs *o = &g_array_index (log, SesObs, i);
+      sub_sends += o->client == 0 && o->kind == SES_OBS_SEND;
+    }
+  /* Every packet of sub's is an arrow (the one lost in the cut a node). */
+  assert_int_equal (count_arrows (g, NULL) + 1, sub_sends);
+  agclose (g);
+
+  /* --hide puback: no PUBACK arrow, every other one still there. */
+  SesDiagramFilter hide = { NULL, 0, 1u << SES_PKT_PUBACK, 0, SES_TIME_NONE,
+                            SES_TIME_NONE };
+  g_autofree char *hdot = ses_diagram_sequence_dot_filtered (mqtt, NULL,
+                                                             &hide);
+  Agraph_t *all_g = parse_dot (whole);
+  g = parse_dot (hdot);
+  assert_true (count_arrows (all_g, "PUBACK") > 0);
+  assert_int_equal (count_arrows (g, "PUBACK"), 0);
+  assert_int_equal (count_arrows (g, NULL),
+                    count_arrows (all_g, NULL) - count_arrows (all_g,
+                                                               "PUBACK"));
+  assert_int_equal (count_rows (g), rows_shown (mqtt, &hide));
+  agclose (g);
+  agclose (all_g);
+
+  /* --from 505ms --to 2s: pub's first PUBLISH (sent at 0.5 s) arrives at
+   * 0.51 s, inside; log's DISCONNECT (sent at 2 s) arrives after. */
+  SesDiagramFilter window = { NULL, 0, 0, 0, 505 * SES_US_PER_MS,
+                              2 * SES_US_PER_S };
+  g_autofree char *wdot = ses_diagram_sequence_dot_filtered (mqtt, NULL,
+                                                             &window);
+  g = parse_dot (wdot);
+  assert_int_equal (count_rows (g), rows_shown (mqtt, &window));
+  Agnode_t *in = node_labelled (g, "received PUBLISH id=1 q1 \"20.1\"\\n"
+                                   "(sent outside this view)");
+  assert_non_null (in);
+  assert_true (g_str_has_prefix (agnameof (in), "l3_"));
+  assert_non_null (node_labelled (g, "sent DISCONNECT\\n(not received in "
+                                     "this view)"));
+  for (Agnode_t *v = agfstnode (g); v != NULL; v = agnxtnode (g, v))
+    {
+      const char *id = agnameof (v), *when = attr (v, "label");
+      if (id[0] != 't' || !g_ascii_isdigit (id[1]) || when[0] == '\0')
+        continue;
+      double t = g_ascii_strtod (when, NULL);
+      assert_true (t >= 0.505 && t <= 2.0);
+    }
+  agclose (g);
+  run_clear (&r);
+}
+
 static void
 test_sequence_highlight (void **state)
 {
@@ -960,7 +1093,7 @@ test_write_all (void **state)
   for (guint f = 0; f < G_N_ELEMENTS (formats); f++)
     {
       assert_true (ses_diagram_write_all (mqtt, "all", formats[f], dir, NULL,
-                                          &error));
+                                          NULL, &error));
       g_assert_no_error (error);
       const char *stems[] = { "lifecycle-sub", "lifecycle-log",
                               "lifecycle-pub", "sequence" };
@@ -987,17 +1120,18 @@ test_write_all (void **state)
   /* Only what was asked for. */
   g_autofree char *only = g_build_filename (tmp, "only", NULL);
   assert_true (ses_diagram_write_all (mqtt, "sequence", "dot", only, NULL,
-                                      &error));
+                                      NULL, &error));
   g_autofree char *lc = g_build_filename (only, "lifecycle-sub.dot", NULL);
   assert_false (g_file_test (lc, G_FILE_TEST_EXISTS));
   g_autofree char *sq = g_build_filename (only, "sequence.dot", NULL);
   assert_true (g_file_test (sq, G_FILE_TEST_EXISTS));
 
-  assert_false (ses_diagram_write_all (mqtt, "states", "svg", dir, NULL,
+  assert_false (ses_diagram_write_all (mqtt, "states", "svg", dir, NULL, NULL,
                                        &error));
   assert_true (g_error_matches (error, SES_ERROR, SES_ERROR_INVALID));
   g_clear_error (&error);
-  assert_false (ses_diagram_write_all (mqtt, "all", "pdf", dir, NULL, &error));
+  assert_false (ses_diagram_write_all (mqtt, "all", "pdf", dir, NULL, NULL,
+                                       &error));
   assert_true (g_error_matches (error, SES_ERROR, SES_ERROR_UNSUPPORTED));
   g_clear_error (&error);
 
@@ -1026,6 +1160,7 @@ main (void)
     cmocka_unit_test (test_lifecycle_restart_and_v311),
     cmocka_unit_test (test_generic_lifecycles),
     cmocka_unit_test (test_sequence_structure),
+    cmocka_unit_test (test_sequence_filtered),
     cmocka_unit_test (test_sequence_highlight),
     cmocka_unit_test (test_sequence_folds_idle_time),
     cmocka_unit_test (test_sequence_escapes_payloads),
