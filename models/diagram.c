@@ -1500,11 +1500,21 @@ ses_diagram_sequence_dot_filtered (SesMqtt *mqtt, const SesDiagramMark *mark,
     if (visible[l])
       at_column[column[l]] = l;
 
-  /* Room between lifelines for the arrows' labels, which take no part in
-   * the layout: invisible spacers in the header row, as wide as the widest
-   * label that crosses that gap needs (about 0.075 in a character at
-   * 10 pt), shared out when a label spans several gaps. */
+  /* Each packet's label is a node in the row it was sent in, beside the
+   * sender on the receiver's side: every label has a row of its own, so a
+   * burst of packets at one instant gives a column of labels, each at the
+   * start of its arrow, none over another (Graphviz's floating xlabels
+   * overlapped there, and drifted away from their arrows). Room for them:
+   * invisible spacers in the header row as wide as the widest label beside
+   * that gap needs (up to 0.09 in a character at 10 pt, capitals being
+   * wide, and the node separation on each side): a row that needs more
+   * room than the head row gives bends the lifelines. A lost packet's note is a node of its own
+   * row too, after the sender; its room is shared out over the gaps it
+   * spans. */
   g_autofree double *gap = g_new0 (double, n_lifelines);
+  g_autofree guint *arrow_at = g_new (guint, q.rows->len + 1);
+  for (guint r = 0; r <= q.rows->len; r++)
+    arrow_at[r] = G_MAXUINT;
   for (guint i = 0; i < q.arrows->len; i++)
     {
       const Arrow *a = &g_array_index (q.arrows, Arrow, i);
@@ -1513,11 +1523,17 @@ ses_diagram_sequence_dot_filtered (SesMqtt *mqtt, const SesDiagramMark *mark,
       g_autofree char *text = packet_text (cfg, &a->pkt,
                                            version_of (cfg, a->client));
       glong chars = g_utf8_strlen (text, -1);
-      if (a->to_row == G_MAXUINT)
-        chars = MAX (chars, (glong) strlen (a->lost) + 2);
-      double need = (double) chars * 0.075 + 0.3;
       guint lo = MIN (column[sender], column[receiver]);
       guint hi = MAX (column[sender], column[receiver]);
+      if (a->to_row != G_MAXUINT && hi > lo)
+        {
+          arrow_at[a->from_row] = i;
+          guint beside = column[receiver] > column[sender] ? lo : hi - 1;
+          gap[beside] = MAX (gap[beside], (double) chars * 0.075 + 0.3);
+          continue;
+        }
+      chars = MAX (chars, (glong) strlen (a->lost) + 2);
+      double need = (double) chars * 0.075 + 0.3;
       for (guint g = lo; g < hi; g++)
         gap[g] = MAX (gap[g], need / (double) (hi - lo));
     }
@@ -1534,7 +1550,6 @@ ses_diagram_sequence_dot_filtered (SesMqtt *mqtt, const SesDiagramMark *mark,
   ses_dot_graph_attr (dot, SES_DOT_ROOT, "bgcolor", "white");
   /* Straight arrows: a spline would detour around the lifeline points. */
   ses_dot_graph_attr (dot, SES_DOT_ROOT, "splines", "line");
-  ses_dot_graph_attr (dot, SES_DOT_ROOT, "forcelabels", "true");
   ses_dot_graph_attr (dot, SES_DOT_ROOT, "outputorder", "edgesfirst");
   ses_dot_node_default (dot, SES_DOT_ROOT, "fontname", FONT);
   ses_dot_node_default (dot, SES_DOT_ROOT, "fontsize", "10");
@@ -1545,6 +1560,7 @@ ses_diagram_sequence_dot_filtered (SesMqtt *mqtt, const SesDiagramMark *mark,
   guint nrows = q.rows->len;
   g_autofree guint *node_at = g_new0 (guint, (nrows + 1) * n_lifelines);
   g_autofree guint *time_node = g_new0 (guint, nrows + 1);
+  g_autofree guint *label_node = g_new0 (guint, nrows + 1);
   guint rank = ses_dot_subgraph (dot, SES_DOT_ROOT, NULL);
   guint header = rank;
   ses_dot_graph_attr (dot, rank, "rank", "same");
@@ -1661,6 +1677,30 @@ ses_diagram_sequence_dot_filtered (SesMqtt *mqtt, const SesDiagramMark *mark,
                                   ses_mqtt_config_labels (cfg));
           set_node (dot, n, "tooltip", tip);
         }
+      /* The label of the packet sent in this row ("pkt_r<r>": the report
+       * lights it up with the row). */
+      if (arrow_at[r] != G_MAXUINT)
+        {
+          const Arrow *a = &g_array_index (q.arrows, Arrow, arrow_at[r]);
+          g_autofree char *text = packet_text (cfg, &a->pkt,
+                                               version_of (cfg, a->client));
+          g_autofree char *tip = ses_obs_describe_packet (
+              &a->pkt, version_of (cfg, a->client),
+              ses_mqtt_config_strings (cfg));
+          g_autofree char *html = arrow_label (
+              text, NULL, a->marked ? "#e00000" : packet_color (&a->pkt));
+          g_autofree char *id = g_strdup_printf ("pkt_r%u", r);
+          label_node[r] = ses_dot_node (dot, rank, id);
+          ses_dot_node_attr_full (dot, label_node[r], "label", html,
+                                  SES_DOT_HTML);
+          set_node (dot, label_node[r], "shape", "plaintext");
+          set_node (dot, label_node[r], "margin", "0");
+          /* No taller than its text (a node is half an inch by default). */
+          set_node (dot, label_node[r], "height", "0.1");
+          set_node (dot, label_node[r], "width", "0.1");
+          set_node (dot, label_node[r], "class", "packet");
+          set_node (dot, label_node[r], "tooltip", tip);
+        }
     }
 
   /* The violation note sits at the right end of its row. */
@@ -1710,12 +1750,39 @@ ses_diagram_sequence_dot_filtered (SesMqtt *mqtt, const SesDiagramMark *mark,
   for (guint r = 0; r <= nrows; r++)
     {
       guint prev = time_node[r];
+      /* The row's packet label goes beside its sender, held there. */
+      guint label_col = G_MAXUINT;
+      gboolean label_right = FALSE;
+      if (r > 0 && arrow_at[r - 1] != G_MAXUINT)
+        {
+          const Arrow *a = &g_array_index (q.arrows, Arrow, arrow_at[r - 1]);
+          guint sender = g_array_index (q.rows, Row, a->from_row).lifeline;
+          guint receiver = a->to_broker ? broker : a->client;
+          label_col = column[sender];
+          label_right = column[receiver] > column[sender];
+        }
       for (guint k = 0; k < n_cols; k++)
         {
           guint n = node_at[r * n_lifelines + at_column[k]];
-          guint e = ses_dot_edge (dot, prev, n);
+          guint e;
+          if (k == label_col && !label_right)
+            {
+              e = ses_dot_edge (dot, prev, label_node[r - 1]);
+              set_edge (dot, e, "style", "invis");
+              prev = label_node[r - 1];
+            }
+          e = ses_dot_edge (dot, prev, n);
           set_edge (dot, e, "style", "invis");
+          if (k == label_col && !label_right)
+            set_edge (dot, e, "weight", "10");
           prev = n;
+          if (k == label_col && label_right)
+            {
+              e = ses_dot_edge (dot, prev, label_node[r - 1]);
+              set_edge (dot, e, "style", "invis");
+              set_edge (dot, e, "weight", "10");
+              prev = label_node[r - 1];
+            }
           if (r == 0 && k + 1 < n_cols)
             {
               g_autofree char *id = g_strdup_printf ("gap%u", k);
@@ -1769,7 +1836,10 @@ ses_diagram_sequence_dot_filtered (SesMqtt *mqtt, const SesDiagramMark *mark,
           guint head = node_at[(r + 1) * n_lifelines + l];
           e = ses_dot_edge (dot, node_at[r * n_lifelines + l], head);
           set_edge (dot, e, "arrowhead", "none");
-          set_edge (dot, e, "weight", "100");
+          /* Heavy enough to outweigh every row's ordering edges: where a
+           * row's label needs more room than the head row gives, the
+           * whole column moves over rather than the lifeline bending. */
+          set_edge (dot, e, "weight", "1000");
           set_edge (dot, e, "headclip", "false");
           set_edge (dot, e, "tailclip", "false");
           const char *color = "#4a5568";
@@ -1830,11 +1900,11 @@ ses_diagram_sequence_dot_filtered (SesMqtt *mqtt, const SesDiagramMark *mark,
           const Row *to_row = &g_array_index (q.rows, Row, a->to_row);
           guint to = node_at[(a->to_row + 1) * n_lifelines + to_row->lifeline];
           e = ses_dot_edge (dot, from, to);
-          /* An external label: it takes no part in the layout, so the
-           * arrow stays a straight line between the two lifelines. */
+          /* No part in the ranking, so the arrow stays a straight line
+           * between the two lifelines; its label is the node beside the
+           * sender (pkt_r<row>). */
           set_edge (dot, e, "constraint", "false");
-          g_autofree char *html = arrow_label (text, NULL, color);
-          ses_dot_edge_attr_full (dot, e, "xlabel", html, SES_DOT_HTML);
+          set_edge (dot, e, "class", "packet");
         }
       else
         {

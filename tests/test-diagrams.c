@@ -12,6 +12,8 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -140,6 +142,23 @@ node_labelled (Agraph_t *g, const char *text)
     if (strstr (attr (n, "label"), text) != NULL)
       return n;
   return NULL;
+}
+
+/* The label of a packet's arrow: the node "pkt_r<row>" in the row it was
+ * sent in; "" for an edge that is no packet's arrow (a lifeline, an
+ * ordering edge, a lost packet's, whose text is its cross node). */
+static const char *
+arrow_text (Agraph_t *g, Agedge_t *e)
+{
+  const char *class = attr (e, "class");
+  if (strcmp (class, "packet") != 0 && strcmp (class, "violation") != 0)
+    return "";
+  const char *r = strstr (agnameof (agtail (e)), "_r");
+  if (r == NULL)
+    return "";
+  g_autofree char *id = g_strdup_printf ("pkt%s", r);
+  Agnode_t *n = find_node (g, id);
+  return n != NULL ? attr (n, "label") : "";
 }
 
 static gboolean
@@ -656,7 +675,7 @@ test_sequence_structure (void **state)
   for (Agnode_t *n = agfstnode (g); n != NULL; n = agnxtnode (g, n))
     for (Agedge_t *e = agfstout (g, n); e != NULL; e = agnxtout (g, e))
       {
-        const char *x = attr (e, "xlabel");
+        const char *x = arrow_text (g, e);
         if (x[0] != '\0')
           {
             arrows++;
@@ -682,9 +701,14 @@ test_sequence_structure (void **state)
 
   /* The PUBLISH in flight when sub was cut never arrived. */
   assert_int_equal (lost, 1);
-  Agnode_t *x = node_labelled (g, "PUBLISH id=2 q1 &quot;20.4&quot;");
+  Agnode_t *x = NULL;
+  for (Agnode_t *v = agfstnode (g); v != NULL && x == NULL;
+       v = agnxtnode (g, v))
+    if (strcmp (attr (v, "class"), "lost") == 0)
+      x = v;
   assert_non_null (x);
-  assert_string_equal (attr (x, "class"), "lost");
+  assert_non_null (strstr (attr (x, "label"),
+                           "PUBLISH id=2 q1 &quot;20.4&quot;"));
   assert_non_null (strstr (attr (x, "label"), "the connection died"));
 
   /* Faults and session events sit on their lifelines. */
@@ -762,7 +786,7 @@ test_sequence_folds_idle_time (void **state)
   for (Agnode_t *n = agfstnode (g); n != NULL; n = agnxtnode (g, n))
     for (Agedge_t *e = agfstout (g, n); e != NULL; e = agnxtout (g, e))
       {
-        const char *x = attr (e, "xlabel");
+        const char *x = arrow_text (g, e);
         if (x[0] == '\0')
           continue;
         arrows++;
@@ -828,7 +852,7 @@ count_arrows (Agraph_t *g, const char *containing)
   for (Agnode_t *v = agfstnode (g); v != NULL; v = agnxtnode (g, v))
     for (Agedge_t *e = agfstout (g, v); e != NULL; e = agnxtout (g, e))
       {
-        const char *x = attr (e, "xlabel");
+        const char *x = arrow_text (g, e);
         n += x[0] != '\0' && (containing == NULL
                               || strstr (x, containing) != NULL);
       }
@@ -927,6 +951,215 @@ test_sequence_filtered (void **state)
   run_clear (&r);
 }
 
+/* ---- labels at bursts: coordinates in the SVG ---------------------------- */
+
+/* A node of a rendered SVG: its id (the <title>), its box, and for a
+ * lifeline point its centre. */
+typedef struct {
+  char *id;
+  gboolean has_box;
+  double x0, y0, x1, y1;
+  gboolean has_point;
+  double cx, cy;
+} SvgNode;
+
+static void
+svg_node_clear (gpointer p)
+{
+  g_free (((SvgNode *) p)->id);
+}
+
+/* The numbers of a points="" or d="" attribute, as x,y pairs, into a box. */
+static gboolean
+svg_box (const char *text, SvgNode *n)
+{
+  g_autoptr (GRegex) num = g_regex_new ("-?[0-9]+(\\.[0-9]+)?", 0, 0, NULL);
+  g_autoptr (GMatchInfo) m = NULL;
+  g_regex_match (num, text, 0, &m);
+  guint k = 0;
+  n->x0 = n->y0 = G_MAXDOUBLE;
+  n->x1 = n->y1 = -G_MAXDOUBLE;
+  for (; g_match_info_matches (m); g_match_info_next (m, NULL), k++)
+    {
+      g_autofree char *w = g_match_info_fetch (m, 0);
+      double v = g_ascii_strtod (w, NULL);
+      if (k % 2 == 0)
+        {
+          n->x0 = MIN (n->x0, v);
+          n->x1 = MAX (n->x1, v);
+        }
+      else
+        {
+          n->y0 = MIN (n->y0, v);
+          n->y1 = MAX (n->y1, v);
+        }
+    }
+  return k >= 4;
+}
+
+/* Every node group of the SVG Graphviz wrote: the first filled polygon or
+ * path is its box, an ellipse its point. */
+static GArray *
+svg_nodes (const char *svg)
+{
+  GArray *out = g_array_new (FALSE, TRUE, sizeof (SvgNode));
+  g_array_set_clear_func (out, svg_node_clear);
+  g_autoptr (GRegex) title = g_regex_new ("<title>([^<]*)</title>", 0, 0,
+                                          NULL);
+  g_autoptr (GRegex) shape = g_regex_new (
+      "<(polygon|path) fill=\"(?!none)[^\"]*\" stroke=\"[^\"]*\" "
+      "(points|d)=\"([^\"]*)\"", 0, 0, NULL);
+  g_autoptr (GRegex) ellipse = g_regex_new (
+      "<ellipse [^>]*cx=\"([^\"]*)\" cy=\"([^\"]*)\"", 0, 0, NULL);
+  for (const char *p = strstr (svg, "<g id=\"node"); p != NULL;)
+    {
+      const char *next = strstr (p + 1, "<g id=\"node");
+      const char *edge = strstr (p + 1, "<g id=\"edge");
+      if (edge != NULL && (next == NULL || edge < next))
+        next = edge;
+      g_autofree char *chunk = next != NULL ? g_strndup (p, next - p)
+                                            : g_strdup (p);
+      SvgNode n = { 0 };
+      g_autoptr (GMatchInfo) mt = NULL, ms = NULL, me = NULL;
+      if (g_regex_match (title, chunk, 0, &mt))
+        n.id = g_match_info_fetch (mt, 1);
+      if (g_regex_match (shape, chunk, 0, &ms))
+        {
+          g_autofree char *pts = g_match_info_fetch (ms, 3);
+          n.has_box = svg_box (pts, &n);
+        }
+      if (g_regex_match (ellipse, chunk, 0, &me))
+        {
+          g_autofree char *cx = g_match_info_fetch (me, 1);
+          g_autofree char *cy = g_match_info_fetch (me, 2);
+          n.has_point = TRUE;
+          n.cx = g_ascii_strtod (cx, NULL);
+          n.cy = g_ascii_strtod (cy, NULL);
+        }
+      if (n.id != NULL)
+        g_array_append_val (out, n);
+      p = next != NULL && strncmp (next, "<g id=\"node", 11) == 0
+            ? next : (next != NULL ? strstr (next, "<g id=\"node") : NULL);
+    }
+  return out;
+}
+
+static gboolean
+boxes_overlap (const SvgNode *a, const SvgNode *b)
+{
+  /* Half a point of slack for rounding in the SVG. */
+  return a->x0 < b->x1 - 0.5 && b->x0 < a->x1 - 0.5 && a->y0 < b->y1 - 0.5
+         && b->y0 < a->y1 - 0.5;
+}
+
+/* Eight messages published at one instant to two subscribers: the
+ * broker's copies, the acknowledgements of both hops and the QoS 2
+ * exchanges all fall within a few milliseconds. */
+static const char burst_text[] =
+    "mqtt 5\n"
+    "client a id=a\n"
+    "client b id=b\n"
+    "client pub id=pub\n"
+    "at 0s a connect\n"
+    "at 0s a subscribe \"t\" qos=2\n"
+    "at 0s b connect\n"
+    "at 0s b subscribe \"t\" qos=2\n"
+    "at 0s pub connect\n"
+    "at 1s pub publish \"t\" \"m1\" qos=1\n"
+    "at 1s pub publish \"t\" \"m2\" qos=2\n"
+    "at 1s pub publish \"t\" \"m3\" qos=0\n"
+    "at 1s pub publish \"t\" \"a-longer-payload-4\" qos=1\n"
+    "at 1s pub publish \"t\" \"m5\" qos=2\n"
+    "at 1s pub publish \"t\" \"m6\" qos=0\n"
+    "at 1s pub publish \"t\" \"m7\" qos=1\n"
+    "at 1s pub publish \"t\" \"m8\" qos=2\n";
+
+/* Every packet label is a box of its own in the row its packet was sent
+ * in, level with the sender's point and beside it on the receiver's side;
+ * no label covers another label or any other box; and every lifeline
+ * stays straight (one x for all its points). */
+static void
+test_sequence_burst_labels (void **state)
+{
+  Run r = run_text (burst_text);
+  SesMqtt *mqtt = mqtt_of (&r);
+  g_autofree char *dot = ses_diagram_sequence_dot (mqtt, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) svg = ses_render_to_bytes (dot, "svg", &error);
+  g_assert_no_error (error);
+  g_autofree char *text = g_strndup (g_bytes_get_data (svg, NULL),
+                                     g_bytes_get_size (svg));
+  g_autoptr (GArray) nodes = svg_nodes (text);
+
+  /* Lifeline points by lifeline and row, and the x of each lifeline. */
+  GHashTable *point = g_hash_table_new (g_str_hash, g_str_equal);
+  double line_x[4];
+  gboolean line_seen[4] = { FALSE };
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      SvgNode *n = &g_array_index (nodes, SvgNode, i);
+      guint l, row;
+      if (!n->has_point || sscanf (n->id, "l%u_r%u", &l, &row) != 2)
+        continue;
+      assert_true (l < 4);
+      g_hash_table_insert (point, n->id, n);
+      if (!line_seen[l])
+        line_x[l] = n->cx;
+      line_seen[l] = TRUE;
+      if (fabs (line_x[l] - n->cx) > 0.5)
+        fail_msg ("lifeline %u bends: x %.1f at %s, %.1f above", l, n->cx,
+                  n->id, line_x[l]);
+    }
+
+  guint labels = 0;
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      const SvgNode *a = &g_array_index (nodes, SvgNode, i);
+      if (!g_str_has_prefix (a->id, "pkt_r"))
+        continue;
+      labels++;
+      assert_true (a->has_box);
+      /* The sender's point in that row: the only visible one of the row
+       * that is closest to the label. */
+      const char *row = a->id + 3;
+      double best = G_MAXDOUBLE, cy = 0;
+      for (guint l = 0; l < 4; l++)
+        {
+          g_autofree char *id = g_strdup_printf ("l%u%s", l, row);
+          const SvgNode *p = g_hash_table_lookup (point, id);
+          if (p == NULL)
+            continue;
+          double d = MIN (fabs (p->cx - a->x0), fabs (p->cx - a->x1));
+          if (d < best)
+            {
+              best = d;
+              cy = p->cy;
+            }
+        }
+      /* Level with its row, and within half an inch of its sender. */
+      assert_true (fabs ((a->y0 + a->y1) / 2 - cy) < 1.0);
+      if (best > 36.0)
+        fail_msg ("%s is %.1f pt from its sender", a->id, best);
+      for (guint k = 0; k < nodes->len; k++)
+        {
+          const SvgNode *b = &g_array_index (nodes, SvgNode, k);
+          if (k == i || !b->has_box)
+            continue;
+          if (boxes_overlap (a, b))
+            fail_msg ("label %s overlaps %s", a->id, b->id);
+        }
+    }
+  /* Every packet that arrived has its label. */
+  const GArray *log = ses_mqtt_log (mqtt);
+  guint received = 0;
+  for (guint i = 0; i < log->len; i++)
+    received += g_array_index (log, SesObs, i).kind == SES_OBS_RECEIVE;
+  assert_true (received >= 60);
+  assert_int_equal (labels, received);
+  g_hash_table_unref (point);
+  run_clear (&r);
+}
+
 static void
 test_sequence_highlight (void **state)
 {
@@ -970,7 +1203,7 @@ test_sequence_highlight (void **state)
   g_autoptr (GPtrArray) red = edges_where (g, "class", "violation");
   assert_int_equal (red->len, 1);
   assert_string_equal (attr (red->pdata[0], "penwidth"), "3");
-  assert_non_null (strstr (attr (red->pdata[0], "xlabel"), "dup"));
+  assert_non_null (strstr (arrow_text (g, red->pdata[0]), "dup"));
   assert_non_null (find_node (g, "violation"));
   agclose (g);
 
@@ -1161,6 +1394,7 @@ main (void)
     cmocka_unit_test (test_generic_lifecycles),
     cmocka_unit_test (test_sequence_structure),
     cmocka_unit_test (test_sequence_filtered),
+    cmocka_unit_test (test_sequence_burst_labels),
     cmocka_unit_test (test_sequence_highlight),
     cmocka_unit_test (test_sequence_folds_idle_time),
     cmocka_unit_test (test_sequence_escapes_payloads),
