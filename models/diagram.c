@@ -433,8 +433,8 @@ life_graph_defaults (SesDot *dot, const char *title)
   ses_dot_edge_default (dot, SES_DOT_ROOT, "fontsize", "10");
 }
 
-char *
-ses_diagram_generic_lifecycle_dot (SesMqttVersion version)
+static SesDot *
+generic_graph (SesMqttVersion version)
 {
   const SesProfile *p = ses_profile_get (version);
   g_autofree char *name = g_strdup_printf ("lifecycle-%s", p->name);
@@ -461,7 +461,7 @@ ses_diagram_generic_lifecycle_dot (SesMqttVersion version)
       set_edge (dot, e, "color", transition_color (t->kind));
       set_edge (dot, e, "fontcolor", transition_color (t->kind));
     }
-  return ses_dot_to_string (dot);
+  return g_steal_pointer (&dot);
 }
 
 /* One step of the run through the lifecycle. */
@@ -681,8 +681,8 @@ ses_diagram_session_name (SesMqtt *mqtt, guint32 session)
   return name;
 }
 
-char *
-ses_diagram_lifecycle_dot (SesMqtt *mqtt, guint32 session)
+static SesDot *
+lifecycle_graph (SesMqtt *mqtt, guint32 session)
 {
   SesMqttConfig *cfg = ses_mqtt_config (mqtt);
   g_return_val_if_fail (session < ses_mqtt_config_n_sessions (cfg), NULL);
@@ -778,7 +778,7 @@ ses_diagram_lifecycle_dot (SesMqtt *mqtt, guint32 session)
         set_edge (dot, e, "arrowsize", "0.7");
         set_edge (dot, e, "constraint", "false");
       }
-  return ses_dot_to_string (dot);
+  return g_steal_pointer (&dot);
 }
 
 /* ---- message sequence ---------------------------------------------------- */
@@ -1445,6 +1445,9 @@ lifeline_id (guint lifeline, guint row)
   return g_strdup_printf ("l%u_r%u", lifeline, row);
 }
 
+static SesDot *sequence_graph (SesMqtt *mqtt, const SesDiagramMark *mark,
+                               const SesDiagramFilter *filter);
+
 char *
 ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
 {
@@ -1453,6 +1456,14 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
 
 char *
 ses_diagram_sequence_dot_filtered (SesMqtt *mqtt, const SesDiagramMark *mark,
+                                   const SesDiagramFilter *filter)
+{
+  g_autoptr (SesDot) dot = sequence_graph (mqtt, mark, filter);
+  return ses_dot_to_string (dot);
+}
+
+static SesDot *
+sequence_graph (SesMqtt *mqtt, const SesDiagramMark *mark,
                                    const SesDiagramFilter *filter)
 {
   SesMqttConfig *cfg = ses_mqtt_config (mqtt);
@@ -1951,7 +1962,7 @@ ses_diagram_sequence_dot_filtered (SesMqtt *mqtt, const SesDiagramMark *mark,
   g_free (q.pending);
   g_byte_array_unref (q.link);
   g_free (q.link_now);
-  return ses_dot_to_string (dot);
+  return g_steal_pointer (&dot);
 }
 
 GArray *
@@ -1981,6 +1992,20 @@ ses_diagram_sequence_rows (SesMqtt *mqtt, const SesDiagramMark *mark)
   g_byte_array_unref (q.link);
   g_free (q.link_now);
   return out;
+}
+
+char *
+ses_diagram_lifecycle_dot (SesMqtt *mqtt, guint32 session)
+{
+  g_autoptr (SesDot) dot = lifecycle_graph (mqtt, session);
+  return ses_dot_to_string (dot);
+}
+
+char *
+ses_diagram_generic_lifecycle_dot (SesMqttVersion version)
+{
+  g_autoptr (SesDot) dot = generic_graph (version);
+  return ses_dot_to_string (dot);
 }
 
 /* ---- files --------------------------------------------------------------- */
@@ -2022,17 +2047,16 @@ ses_diagram_write_all (SesMqtt *mqtt, const char *what, const char *format,
         g_autofree char *file = g_strdup_printf ("lifecycle-%s.%s", name,
                                                  format);
         g_autofree char *path = g_build_filename (dir, file, NULL);
-        g_autofree char *text = ses_diagram_lifecycle_dot (mqtt, s);
-        if (!ses_render_to_file (text, format, path, error))
+        g_autoptr (SesDot) dot = lifecycle_graph (mqtt, s);
+        if (!ses_render_dot_to_file (dot, format, path, error))
           return FALSE;
       }
   if (sequence)
     {
       g_autofree char *file = g_strdup_printf ("sequence.%s", format);
       g_autofree char *path = g_build_filename (dir, file, NULL);
-      g_autofree char *text = ses_diagram_sequence_dot_filtered (mqtt, mark,
-                                                                 filter);
-      if (!ses_render_to_file (text, format, path, error))
+      g_autoptr (SesDot) dot = sequence_graph (mqtt, mark, filter);
+      if (!ses_render_dot_to_file (dot, format, path, error))
         return FALSE;
     }
   return TRUE;
@@ -2042,6 +2066,6 @@ gboolean
 ses_diagram_generic_lifecycle (SesMqttVersion version, const char *format,
                                const char *path, GError **error)
 {
-  g_autofree char *text = ses_diagram_generic_lifecycle_dot (version);
-  return ses_render_to_file (text, format, path, error);
+  g_autoptr (SesDot) dot = generic_graph (version);
+  return ses_render_dot_to_file (dot, format, path, error);
 }

@@ -2,9 +2,9 @@
  * only: the lifecycle of each session with the path the run took, the
  * lifecycle any session can go through in one protocol version (for
  * teaching), and the message sequence of the run with its faults, session
- * events and, optionally, a violated invariant highlighted. Each is DOT
- * text, which sim/render.c turns into SVG or PNG. docs/diagrams.md is the
- * legend. */
+ * events and, optionally, a violated invariant highlighted. Each is a
+ * graph built with cgraph (sim/dot.c), written as DOT text or rendered by
+ * sim/render.c into SVG or PNG. docs/diagrams.md is the legend. */
 #pragma once
 
 #include <glib.h>
