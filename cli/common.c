@@ -6,6 +6,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "sessim-config.h"
+#include "sessim-build.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -525,6 +526,8 @@ cli_write_counterexample (const SesScript *script, const SesTrail *trail,
   noted.notes = notes;
   noted.digest = source != NULL ? (char *) source->digest : NULL;
   noted.embedded = source != NULL ? (char *) source->embedded : NULL;
+  /* The build too: two commits of one version can disagree on choices. */
+  noted.build = (char *) SESSIM_BUILD;
   g_autofree char *trail_text = raw_trail != NULL ? g_strdup (raw_trail)
                                                  : ses_trail_to_text (&noted);
   if (raw_trail == NULL && note != NULL)
@@ -554,8 +557,12 @@ cli_write_counterexample (const SesScript *script, const SesTrail *trail,
       /* The sequence diagram marks where the first invariant broke. */
       SesDiagramMark mark;
       gboolean marked = cli_first_mark (inv, &mark);
+      /* The diagrams show what the timeline shows. */
+      SesDiagramFilter filter;
       ok = ses_diagram_write_all (mqtt, diagrams ? diagrams : "all", render,
-                                  dir, marked ? &mark : NULL, error);
+                                  dir, marked ? &mark : NULL,
+                                  cli_view_diagram_filter (view, &filter),
+                                  error);
     }
   if (ok && report)
     {

@@ -7,6 +7,7 @@
 
 #include "common.h"
 #include "render.h"
+#include "view.h"
 
 int
 cli_render (int argc, char **argv)
@@ -38,9 +39,17 @@ cli_render (int argc, char **argv)
       "scenario from standard input), or the generic session lifecycle of "
       "a protocol version");
   g_option_context_add_main_entries (ctx, entries, NULL);
+  /* The views of run: which steps the sequence diagram (and trace.txt)
+   * shows, and whose lifecycles are drawn. */
+  g_auto (CliViewArgs) view_args = { 0 };
+  g_option_context_add_main_entries (ctx, cli_view_entries (&view_args),
+                                     NULL);
   int status = EXIT_OK;
   if (!cli_parse_options (ctx, "render", &argc, &argv, &status))
     return status;
+  g_auto (CliView) view = { 0 };
+  if (!cli_view_parse (&view_args, &view))
+    return EXIT_USAGE;
   if (argc != 2)
     return cli_usage_error ("name one scenario file, or 'lifecycle'");
   if (render == NULL)
@@ -78,6 +87,7 @@ cli_render (int argc, char **argv)
     .out_dir = out != NULL ? out : "output", .format = format,
     .quiet = TRUE, .render = render,
     .diagrams = diagrams != NULL ? diagrams : "all", .max_steps = 5000000,
+    .view = &view,
   };
   if (!cli_diagrams_valid (opts.diagrams))
     return cli_usage_error ("--diagrams takes lifecycle, sequence or all");

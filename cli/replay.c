@@ -1,6 +1,7 @@
 /* `sessim replay TRAIL`: replays a trail written by check and rewrites the
  * counterexample's files beside it, so a replay reproduces them. */
 #include "sessim-config.h"
+#include "sessim-build.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -77,6 +78,24 @@ scenario_of_trail (const char *trail_path, const SesTrail *trail,
   return TRUE;
 }
 
+/* "# trail written by sessim 0.1.0, build v0.1.0-12-g1136c6d", with this
+ * build beside it when it differs, or "build not recorded" for a trail
+ * older than the build line. (transfer full) */
+static char *
+trail_provenance (const SesTrail *trail)
+{
+  if (trail->build == NULL)
+    return g_strdup_printf ("# trail written by sessim %s, build not "
+                            "recorded (an older trail); this is build %s",
+                            trail->version, SESSIM_BUILD);
+  if (strcmp (trail->build, SESSIM_BUILD) != 0)
+    return g_strdup_printf ("# trail written by sessim %s, build %s; this is "
+                            "build %s", trail->version, trail->build,
+                            SESSIM_BUILD);
+  return g_strdup_printf ("# trail written by sessim %s, build %s",
+                          trail->version, trail->build);
+}
+
 int
 cli_replay (int argc, char **argv)
 {
@@ -144,6 +163,7 @@ cli_replay (int argc, char **argv)
   if (g_strcmp0 (trail->version, SESSIM_VERSION) != 0)
     cli_error ("%s: written by sessim %s, this is %s: choices may not match",
                argv[1], trail->version, SESSIM_VERSION);
+  g_autofree char *made_by = trail_provenance (trail);
   g_autofree char *text = NULL;
   gsize length = 0;
   if (!scenario_of_trail (argv[1], trail, force, &text, &length))
@@ -169,6 +189,9 @@ cli_replay (int argc, char **argv)
   const char *stem = strcmp (base, "counterexample") == 0 ? NULL : base;
   g_autoptr (GString) violation = g_string_new (NULL);
   CliViolation first = { .text = violation };
+  /* Before the timeline, whose header (and trace.txt) stays the check's. */
+  if (!quiet)
+    puts (made_by);
   if (!cli_write_counterexample (script, trail, raw, NULL, dir, stem, NULL,
                                  !quiet,
                                  explain, report, render, diagrams, &view,

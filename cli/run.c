@@ -207,13 +207,16 @@ cli_run_one (const char *path, const RunOptions *o)
     }
   g_autofree char *dir = g_build_filename (out_dir, r.name, NULL);
   g_autoptr (GError) werr = NULL;
+  /* The diagrams show what the timeline shows. */
+  SesDiagramFilter filter;
   gboolean written = write_outputs (dir, text, jsonl, summary->str,
                                     format, &werr)
                      && (o->render == NULL
-                         || ses_diagram_write_all (mqtt, o->diagrams,
-                                                   o->render, dir,
-                                                   marked ? &mark : NULL,
-                                                   &werr));
+                         || ses_diagram_write_all (
+                             mqtt, o->diagrams, o->render, dir,
+                             marked ? &mark : NULL,
+                             cli_view_diagram_filter (o->view, &filter),
+                             &werr));
   if (written && o->report)
     {
       g_autofree char *meta = g_strdup_printf (

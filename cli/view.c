@@ -268,32 +268,24 @@ cli_view_shows_time (const CliView *v, SesTime t)
          && (v->to == SES_TIME_NONE || t <= v->to);
 }
 
-static gboolean
-is_packet_record (SesObsKind kind)
+const SesDiagramFilter *
+cli_view_diagram_filter (const CliView *v, SesDiagramFilter *f)
 {
-  return kind == SES_OBS_SEND || kind == SES_OBS_RECEIVE
-         || kind == SES_OBS_LOST || kind == SES_OBS_CUT_LOST;
+  if (!cli_view_filters (v))
+    return NULL;
+  *f = (SesDiagramFilter) {
+    .clients = v->only_index, .n_clients = v->n_clients,
+    .hide_packets = v->hide_packets, .hide_kinds = v->hide_kinds,
+    .from = v->from, .to = v->to,
+  };
+  return f;
 }
 
 gboolean
 cli_view_shows (const CliView *v, const SesObs *o)
 {
-  if (v == NULL)
-    return TRUE;
-  if (!cli_view_shows_time (v, o->time_us))
-    return FALSE;
-  if (v->hide_kinds & (G_GUINT64_CONSTANT (1) << o->kind))
-    return FALSE;
-  /* A packet kind hides the packet on the wire (sent, received, lost), not
-   * the records that mention one (connected, subscribed, note). */
-  if (is_packet_record ((SesObsKind) o->kind) && o->pkt.type != 0
-      && o->pkt.type < 32 && (v->hide_packets & (1u << o->pkt.type)))
-    return FALSE;
-  /* Broker-wide records (a broker restart) concern every client. */
-  if (v->only_index != NULL && o->client != SES_OBS_BROKER
-      && (o->client >= v->n_clients || !v->only_index[o->client]))
-    return FALSE;
-  return TRUE;
+  SesDiagramFilter f;
+  return ses_diagram_filter_shows (cli_view_diagram_filter (v, &f), o);
 }
 
 char *

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "diagram.h"
 #include "mqtt.h"
 #include "observation.h"
 
@@ -56,8 +57,13 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliViewArgs, cli_view_args_clear)
 
 /* Whether view (nullable: the whole run) filters anything out. */
 gboolean cli_view_filters (const CliView *view);
-/* Whether step obs is shown. */
+/* Whether step obs is shown: the diagrams' own test, so the timeline,
+ * trace.txt and the diagrams show the same steps. */
 gboolean cli_view_shows (const CliView *view, const SesObs *obs);
+/* The view as the diagrams take it; NULL when view (nullable) filters
+ * nothing. Borrows from view. (transfer none) */
+const SesDiagramFilter *cli_view_diagram_filter (const CliView *view,
+                                                 SesDiagramFilter *filter);
 /* Whether a state table taken at t is shown (--from, --to). */
 gboolean cli_view_shows_time (const CliView *view, SesTime t);
 /* Step `step` (1-based, the full trace's numbering) as one line, without

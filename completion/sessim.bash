@@ -75,7 +75,6 @@ _sessim_value()
 {
   local prog=$1 cmd=$2 opt=$3 meta=$4 cur=$5
   case $cmd:$opt in
-    render:--format)          _sessim_words_matching "$cur" dot svg png ;;
     *:--format)               _sessim_words_matching "$cur" text jsonl both ;;
     *:--render)               _sessim_words_matching "$cur" dot svg png ;;
     *:--diagrams|*:--what)    _sessim_words_matching "$cur" lifecycle sequence all ;;

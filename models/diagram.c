@@ -190,6 +190,42 @@ wrap_text (const char *text, guint width)
   return g_string_free (out, FALSE);
 }
 
+/* ---- filters ------------------------------------------------------------- */
+
+static gboolean
+is_packet_record (SesObsKind kind)
+{
+  return kind == SES_OBS_SEND || kind == SES_OBS_RECEIVE
+         || kind == SES_OBS_LOST || kind == SES_OBS_CUT_LOST;
+}
+
+gboolean
+ses_diagram_filter_shows_client (const SesDiagramFilter *f, guint32 client)
+{
+  /* Broker-wide records (a broker restart) concern every client. */
+  if (f == NULL || f->clients == NULL || client == SES_OBS_BROKER)
+    return TRUE;
+  return client < f->n_clients && f->clients[client];
+}
+
+gboolean
+ses_diagram_filter_shows (const SesDiagramFilter *f, const SesObs *o)
+{
+  if (f == NULL)
+    return TRUE;
+  if ((f->from != SES_TIME_NONE && o->time_us < f->from)
+      || (f->to != SES_TIME_NONE && o->time_us > f->to))
+    return FALSE;
+  if (o->kind < 64 && (f->hide_kinds & (G_GUINT64_CONSTANT (1) << o->kind)))
+    return FALSE;
+  /* A packet kind hides the packet on the wire (sent, received, lost), not
+   * the records that mention one (connected, subscribed, a note). */
+  if (is_packet_record ((SesObsKind) o->kind) && o->pkt.type != 0
+      && o->pkt.type < 32 && (f->hide_packets & (1u << o->pkt.type)))
+    return FALSE;
+  return ses_diagram_filter_shows_client (f, o->client);
+}
+
 static void
 set_node (SesDot *dot, guint node, const char *key, const char *value)
 {
@@ -397,8 +433,8 @@ life_graph_defaults (SesDot *dot, const char *title)
   ses_dot_edge_default (dot, SES_DOT_ROOT, "fontsize", "10");
 }
 
-char *
-ses_diagram_generic_lifecycle_dot (SesMqttVersion version)
+static SesDot *
+generic_graph (SesMqttVersion version)
 {
   const SesProfile *p = ses_profile_get (version);
   g_autofree char *name = g_strdup_printf ("lifecycle-%s", p->name);
@@ -425,7 +461,7 @@ ses_diagram_generic_lifecycle_dot (SesMqttVersion version)
       set_edge (dot, e, "color", transition_color (t->kind));
       set_edge (dot, e, "fontcolor", transition_color (t->kind));
     }
-  return ses_dot_to_string (dot);
+  return g_steal_pointer (&dot);
 }
 
 /* One step of the run through the lifecycle. */
@@ -645,8 +681,8 @@ ses_diagram_session_name (SesMqtt *mqtt, guint32 session)
   return name;
 }
 
-char *
-ses_diagram_lifecycle_dot (SesMqtt *mqtt, guint32 session)
+static SesDot *
+lifecycle_graph (SesMqtt *mqtt, guint32 session)
 {
   SesMqttConfig *cfg = ses_mqtt_config (mqtt);
   g_return_val_if_fail (session < ses_mqtt_config_n_sessions (cfg), NULL);
@@ -742,7 +778,7 @@ ses_diagram_lifecycle_dot (SesMqtt *mqtt, guint32 session)
         set_edge (dot, e, "arrowsize", "0.7");
         set_edge (dot, e, "constraint", "false");
       }
-  return ses_dot_to_string (dot);
+  return g_steal_pointer (&dot);
 }
 
 /* ---- message sequence ---------------------------------------------------- */
@@ -1104,6 +1140,81 @@ seq_collect (Seq *q, const SesDiagramMark *mark)
     }
 }
 
+/* The rows and packets a filter shows, after the pairing of sends and
+ * receives was found on the whole log (so that hiding one packet does not
+ * pair another wrongly). A packet keeps its arrow when both ends are
+ * shown; with one end left out (a window that cuts it, --hide receive) the
+ * shown end becomes a note saying so. */
+static void
+seq_filter (Seq *q, const SesDiagramFilter *f)
+{
+  if (f == NULL)
+    return;
+  const GArray *log = ses_mqtt_log (q->mqtt);
+  guint nrows = q->rows->len;
+  g_autofree gboolean *keep = g_new0 (gboolean, nrows);
+  for (guint r = 0; r < nrows; r++)
+    {
+      const Row *row = &g_array_index (q->rows, Row, r);
+      keep[r] = ses_diagram_filter_shows (f, &g_array_index (log, SesObs,
+                                                             row->obs))
+                && (row->lifeline == q->n_clients
+                    || ses_diagram_filter_shows_client (f, row->lifeline));
+    }
+  g_autofree gboolean *drawn = g_new0 (gboolean, q->arrows->len);
+  for (guint i = 0; i < q->arrows->len; i++)
+    {
+      const Arrow *a = &g_array_index (q->arrows, Arrow, i);
+      gboolean to_shown = a->to_row != G_MAXUINT && keep[a->to_row];
+      drawn[i] = keep[a->from_row] && (a->to_row == G_MAXUINT || to_shown);
+      if (drawn[i] || (!keep[a->from_row] && !to_shown))
+        continue;
+      guint r = keep[a->from_row] ? a->from_row : a->to_row;
+      Row *row = &g_array_index (q->rows, Row, r);
+      const SesObs *o = &g_array_index (log, SesObs, row->obs);
+      g_autofree char *pkt = packet_text (q->cfg, &a->pkt, o->version);
+      g_free (row->note);
+      row->note = r == a->from_row
+          ? g_strdup_printf ("sent %s\n(not received in this view)", pkt)
+          : g_strdup_printf ("received %s\n(sent outside this view)", pkt);
+      row->fill = "#ffffff";
+      row->border = "#a0a0a0";
+    }
+  GArray *rows = g_array_new (FALSE, FALSE, sizeof (Row));
+  g_array_set_clear_func (rows, row_clear);
+  GByteArray *link = g_byte_array_new ();
+  g_autofree guint *new_row = g_new (guint, nrows);
+  for (guint r = 0; r < nrows; r++)
+    {
+      Row *row = &g_array_index (q->rows, Row, r);
+      new_row[r] = G_MAXUINT;
+      if (!keep[r])
+        continue;
+      new_row[r] = rows->len;
+      g_array_append_val (rows, *row);
+      row->note = NULL; /* moved */
+      g_byte_array_append (link, q->link->data + r * q->n_clients,
+                           q->n_clients);
+    }
+  GArray *arrows = g_array_new (FALSE, FALSE, sizeof (Arrow));
+  for (guint i = 0; i < q->arrows->len; i++)
+    {
+      Arrow a = g_array_index (q->arrows, Arrow, i);
+      if (!drawn[i])
+        continue;
+      a.from_row = new_row[a.from_row];
+      if (a.to_row != G_MAXUINT)
+        a.to_row = new_row[a.to_row];
+      g_array_append_val (arrows, a);
+    }
+  g_array_unref (q->rows);
+  g_array_unref (q->arrows);
+  g_byte_array_unref (q->link);
+  q->rows = rows;
+  q->arrows = arrows;
+  q->link = link;
+}
+
 /* Idle time: a device that sleeps between wake-ups, or a connection
  * left open, fills its waits with keep-alive exchanges that would take
  * four rows each and most of a long run's diagram. At least
@@ -1335,8 +1446,26 @@ lifeline_id (guint lifeline, guint row)
   return g_strdup_printf ("l%u_r%u", lifeline, row);
 }
 
+static SesDot *sequence_graph (SesMqtt *mqtt, const SesDiagramMark *mark,
+                               const SesDiagramFilter *filter);
+
 char *
 ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
+{
+  return ses_diagram_sequence_dot_filtered (mqtt, mark, NULL);
+}
+
+char *
+ses_diagram_sequence_dot_filtered (SesMqtt *mqtt, const SesDiagramMark *mark,
+                                   const SesDiagramFilter *filter)
+{
+  g_autoptr (SesDot) dot = sequence_graph (mqtt, mark, filter);
+  return ses_dot_to_string (dot);
+}
+
+static SesDot *
+sequence_graph (SesMqtt *mqtt, const SesDiagramMark *mark,
+                                   const SesDiagramFilter *filter)
 {
   SesMqttConfig *cfg = ses_mqtt_config (mqtt);
   const GArray *log = ses_mqtt_log (mqtt);
@@ -1351,26 +1480,53 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
   q.link = g_byte_array_new ();
   q.link_now = g_new0 (guint8, MAX (q.n_clients, 1));
   seq_collect (&q, mark);
+  seq_filter (&q, filter);
   seq_compress_idle (&q);
 
   guint broker = q.n_clients;
   guint n_lifelines = q.n_clients + 1;
-  /* Columns: half the clients, the broker in the middle, the rest, so that
-   * fewer arrows cross another client's lifeline. */
-  g_autofree guint *column = g_new0 (guint, n_lifelines);
-  guint left = q.n_clients / 2;
+  /* The lifelines shown (--only): the broker's, and the chosen clients'. */
+  g_autofree gboolean *visible = g_new0 (gboolean, n_lifelines);
+  guint n_shown = 0;
   for (guint c = 0; c < q.n_clients; c++)
-    column[c] = c < left ? c : c + 1;
+    {
+      visible[c] = ses_diagram_filter_shows_client (filter, c);
+      n_shown += visible[c];
+    }
+  visible[broker] = TRUE;
+  /* Columns: half the clients shown, the broker in the middle, the rest,
+   * so that fewer arrows cross another client's lifeline. */
+  guint n_cols = n_shown + 1;
+  g_autofree guint *column = g_new0 (guint, n_lifelines);
+  guint left = n_shown / 2, col = 0;
+  for (guint c = 0; c < q.n_clients; c++)
+    if (visible[c])
+      {
+        if (col == left)
+          col++;
+        column[c] = col++;
+      }
   column[broker] = left;
-  g_autofree guint *at_column = g_new0 (guint, n_lifelines);
+  g_autofree guint *at_column = g_new0 (guint, n_cols);
   for (guint l = 0; l < n_lifelines; l++)
-    at_column[column[l]] = l;
+    if (visible[l])
+      at_column[column[l]] = l;
 
-  /* Room between lifelines for the arrows' labels, which take no part in
-   * the layout: invisible spacers in the header row, as wide as the widest
-   * label that crosses that gap needs (about 0.075 in a character at
-   * 10 pt), shared out when a label spans several gaps. */
+  /* Each packet's label is a node in the row it was sent in, beside the
+   * sender on the receiver's side: every label has a row of its own, so a
+   * burst of packets at one instant gives a column of labels, each at the
+   * start of its arrow, none over another (Graphviz's floating xlabels
+   * overlapped there, and drifted away from their arrows). Room for them:
+   * invisible spacers in the header row as wide as the widest label beside
+   * that gap needs (up to 0.09 in a character at 10 pt, capitals being
+   * wide, and the node separation on each side): a row that needs more
+   * room than the head row gives bends the lifelines. A lost packet's note is a node of its own
+   * row too, after the sender; its room is shared out over the gaps it
+   * spans. */
   g_autofree double *gap = g_new0 (double, n_lifelines);
+  g_autofree guint *arrow_at = g_new (guint, q.rows->len + 1);
+  for (guint r = 0; r <= q.rows->len; r++)
+    arrow_at[r] = G_MAXUINT;
   for (guint i = 0; i < q.arrows->len; i++)
     {
       const Arrow *a = &g_array_index (q.arrows, Arrow, i);
@@ -1379,11 +1535,17 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
       g_autofree char *text = packet_text (cfg, &a->pkt,
                                            version_of (cfg, a->client));
       glong chars = g_utf8_strlen (text, -1);
-      if (a->to_row == G_MAXUINT)
-        chars = MAX (chars, (glong) strlen (a->lost) + 2);
-      double need = (double) chars * 0.075 + 0.3;
       guint lo = MIN (column[sender], column[receiver]);
       guint hi = MAX (column[sender], column[receiver]);
+      if (a->to_row != G_MAXUINT && hi > lo)
+        {
+          arrow_at[a->from_row] = i;
+          guint beside = column[receiver] > column[sender] ? lo : hi - 1;
+          gap[beside] = MAX (gap[beside], (double) chars * 0.075 + 0.3);
+          continue;
+        }
+      chars = MAX (chars, (glong) strlen (a->lost) + 2);
+      double need = (double) chars * 0.075 + 0.3;
       for (guint g = lo; g < hi; g++)
         gap[g] = MAX (gap[g], need / (double) (hi - lo));
     }
@@ -1400,7 +1562,6 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
   ses_dot_graph_attr (dot, SES_DOT_ROOT, "bgcolor", "white");
   /* Straight arrows: a spline would detour around the lifeline points. */
   ses_dot_graph_attr (dot, SES_DOT_ROOT, "splines", "line");
-  ses_dot_graph_attr (dot, SES_DOT_ROOT, "forcelabels", "true");
   ses_dot_graph_attr (dot, SES_DOT_ROOT, "outputorder", "edgesfirst");
   ses_dot_node_default (dot, SES_DOT_ROOT, "fontname", FONT);
   ses_dot_node_default (dot, SES_DOT_ROOT, "fontsize", "10");
@@ -1411,6 +1572,7 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
   guint nrows = q.rows->len;
   g_autofree guint *node_at = g_new0 (guint, (nrows + 1) * n_lifelines);
   g_autofree guint *time_node = g_new0 (guint, nrows + 1);
+  g_autofree guint *label_node = g_new0 (guint, nrows + 1);
   guint rank = ses_dot_subgraph (dot, SES_DOT_ROOT, NULL);
   guint header = rank;
   ses_dot_graph_attr (dot, rank, "rank", "same");
@@ -1418,7 +1580,7 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
   set_node (dot, time_node[0], "label", "virtual time");
   set_node (dot, time_node[0], "shape", "plaintext");
   set_node (dot, time_node[0], "fontcolor", "#606060");
-  for (guint k = 0; k < n_lifelines; k++)
+  for (guint k = 0; k < n_cols; k++)
     {
       guint l = at_column[k];
       g_autofree char *id = g_strdup_printf ("head%u", l);
@@ -1478,7 +1640,7 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
         set_node (dot, tn, "label", "");
       if (row->marked)
         marked_row = r;
-      for (guint k = 0; k < n_lifelines; k++)
+      for (guint k = 0; k < n_cols; k++)
         {
           guint l = at_column[k];
           g_autofree char *id = lifeline_id (l, r);
@@ -1526,6 +1688,30 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
               : ses_obs_describe (o, ses_mqtt_config_strings (cfg),
                                   ses_mqtt_config_labels (cfg));
           set_node (dot, n, "tooltip", tip);
+        }
+      /* The label of the packet sent in this row ("pkt_r<r>": the report
+       * lights it up with the row). */
+      if (arrow_at[r] != G_MAXUINT)
+        {
+          const Arrow *a = &g_array_index (q.arrows, Arrow, arrow_at[r]);
+          g_autofree char *text = packet_text (cfg, &a->pkt,
+                                               version_of (cfg, a->client));
+          g_autofree char *tip = ses_obs_describe_packet (
+              &a->pkt, version_of (cfg, a->client),
+              ses_mqtt_config_strings (cfg));
+          g_autofree char *html = arrow_label (
+              text, NULL, a->marked ? "#e00000" : packet_color (&a->pkt));
+          g_autofree char *id = g_strdup_printf ("pkt_r%u", r);
+          label_node[r] = ses_dot_node (dot, rank, id);
+          ses_dot_node_attr_full (dot, label_node[r], "label", html,
+                                  SES_DOT_HTML);
+          set_node (dot, label_node[r], "shape", "plaintext");
+          set_node (dot, label_node[r], "margin", "0");
+          /* No taller than its text (a node is half an inch by default). */
+          set_node (dot, label_node[r], "height", "0.1");
+          set_node (dot, label_node[r], "width", "0.1");
+          set_node (dot, label_node[r], "class", "packet");
+          set_node (dot, label_node[r], "tooltip", tip);
         }
     }
 
@@ -1576,13 +1762,40 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
   for (guint r = 0; r <= nrows; r++)
     {
       guint prev = time_node[r];
-      for (guint k = 0; k < n_lifelines; k++)
+      /* The row's packet label goes beside its sender, held there. */
+      guint label_col = G_MAXUINT;
+      gboolean label_right = FALSE;
+      if (r > 0 && arrow_at[r - 1] != G_MAXUINT)
+        {
+          const Arrow *a = &g_array_index (q.arrows, Arrow, arrow_at[r - 1]);
+          guint sender = g_array_index (q.rows, Row, a->from_row).lifeline;
+          guint receiver = a->to_broker ? broker : a->client;
+          label_col = column[sender];
+          label_right = column[receiver] > column[sender];
+        }
+      for (guint k = 0; k < n_cols; k++)
         {
           guint n = node_at[r * n_lifelines + at_column[k]];
-          guint e = ses_dot_edge (dot, prev, n);
+          guint e;
+          if (k == label_col && !label_right)
+            {
+              e = ses_dot_edge (dot, prev, label_node[r - 1]);
+              set_edge (dot, e, "style", "invis");
+              prev = label_node[r - 1];
+            }
+          e = ses_dot_edge (dot, prev, n);
           set_edge (dot, e, "style", "invis");
+          if (k == label_col && !label_right)
+            set_edge (dot, e, "weight", "10");
           prev = n;
-          if (r == 0 && k + 1 < n_lifelines)
+          if (k == label_col && label_right)
+            {
+              e = ses_dot_edge (dot, prev, label_node[r - 1]);
+              set_edge (dot, e, "style", "invis");
+              set_edge (dot, e, "weight", "10");
+              prev = label_node[r - 1];
+            }
+          if (r == 0 && k + 1 < n_cols)
             {
               g_autofree char *id = g_strdup_printf ("gap%u", k);
               guint spacer = ses_dot_node (dot, header, id);
@@ -1630,10 +1843,15 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
       const Row *below = &g_array_index (q.rows, Row, r);
       for (guint l = 0; l < n_lifelines; l++)
         {
+          if (!visible[l])
+            continue;
           guint head = node_at[(r + 1) * n_lifelines + l];
           e = ses_dot_edge (dot, node_at[r * n_lifelines + l], head);
           set_edge (dot, e, "arrowhead", "none");
-          set_edge (dot, e, "weight", "100");
+          /* Heavy enough to outweigh every row's ordering edges: where a
+           * row's label needs more room than the head row gives, the
+           * whole column moves over rather than the lifeline bending. */
+          set_edge (dot, e, "weight", "1000");
           set_edge (dot, e, "headclip", "false");
           set_edge (dot, e, "tailclip", "false");
           const char *color = "#4a5568";
@@ -1694,11 +1912,11 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
           const Row *to_row = &g_array_index (q.rows, Row, a->to_row);
           guint to = node_at[(a->to_row + 1) * n_lifelines + to_row->lifeline];
           e = ses_dot_edge (dot, from, to);
-          /* An external label: it takes no part in the layout, so the
-           * arrow stays a straight line between the two lifelines. */
+          /* No part in the ranking, so the arrow stays a straight line
+           * between the two lifelines; its label is the node beside the
+           * sender (pkt_r<row>). */
           set_edge (dot, e, "constraint", "false");
-          g_autofree char *html = arrow_label (text, NULL, color);
-          ses_dot_edge_attr_full (dot, e, "xlabel", html, SES_DOT_HTML);
+          set_edge (dot, e, "class", "packet");
         }
       else
         {
@@ -1745,7 +1963,7 @@ ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark)
   g_free (q.pending);
   g_byte_array_unref (q.link);
   g_free (q.link_now);
-  return ses_dot_to_string (dot);
+  return g_steal_pointer (&dot);
 }
 
 GArray *
@@ -1777,12 +1995,26 @@ ses_diagram_sequence_rows (SesMqtt *mqtt, const SesDiagramMark *mark)
   return out;
 }
 
+char *
+ses_diagram_lifecycle_dot (SesMqtt *mqtt, guint32 session)
+{
+  g_autoptr (SesDot) dot = lifecycle_graph (mqtt, session);
+  return ses_dot_to_string (dot);
+}
+
+char *
+ses_diagram_generic_lifecycle_dot (SesMqttVersion version)
+{
+  g_autoptr (SesDot) dot = generic_graph (version);
+  return ses_dot_to_string (dot);
+}
+
 /* ---- files --------------------------------------------------------------- */
 
 gboolean
 ses_diagram_write_all (SesMqtt *mqtt, const char *what, const char *format,
                        const char *dir, const SesDiagramMark *mark,
-                       GError **error)
+                       const SesDiagramFilter *filter, GError **error)
 {
   gboolean lifecycle = g_strcmp0 (what, "lifecycle") == 0
                        || g_strcmp0 (what, "all") == 0;
@@ -1806,20 +2038,26 @@ ses_diagram_write_all (SesMqtt *mqtt, const char *what, const char *format,
   if (lifecycle)
     for (guint32 s = 0; s < ses_mqtt_config_n_sessions (cfg); s++)
       {
+        gboolean shown = filter == NULL || filter->clients == NULL;
+        for (guint c = 0; c < ses_mqtt_config_n_clients (cfg) && !shown; c++)
+          shown = ses_mqtt_config_client_session (cfg, c) == s
+                  && ses_diagram_filter_shows_client (filter, c);
+        if (!shown)
+          continue;
         g_autofree char *name = ses_diagram_session_name (mqtt, s);
         g_autofree char *file = g_strdup_printf ("lifecycle-%s.%s", name,
                                                  format);
         g_autofree char *path = g_build_filename (dir, file, NULL);
-        g_autofree char *text = ses_diagram_lifecycle_dot (mqtt, s);
-        if (!ses_render_to_file (text, format, path, error))
+        g_autoptr (SesDot) dot = lifecycle_graph (mqtt, s);
+        if (!ses_render_dot_to_file (dot, format, path, error))
           return FALSE;
       }
   if (sequence)
     {
       g_autofree char *file = g_strdup_printf ("sequence.%s", format);
       g_autofree char *path = g_build_filename (dir, file, NULL);
-      g_autofree char *text = ses_diagram_sequence_dot (mqtt, mark);
-      if (!ses_render_to_file (text, format, path, error))
+      g_autoptr (SesDot) dot = sequence_graph (mqtt, mark, filter);
+      if (!ses_render_dot_to_file (dot, format, path, error))
         return FALSE;
     }
   return TRUE;
@@ -1829,6 +2067,6 @@ gboolean
 ses_diagram_generic_lifecycle (SesMqttVersion version, const char *format,
                                const char *path, GError **error)
 {
-  g_autofree char *text = ses_diagram_generic_lifecycle_dot (version);
-  return ses_render_to_file (text, format, path, error);
+  g_autoptr (SesDot) dot = generic_graph (version);
+  return ses_render_dot_to_file (dot, format, path, error);
 }

@@ -2,14 +2,15 @@
  * only: the lifecycle of each session with the path the run took, the
  * lifecycle any session can go through in one protocol version (for
  * teaching), and the message sequence of the run with its faults, session
- * events and, optionally, a violated invariant highlighted. Each is DOT
- * text, which sim/render.c turns into SVG or PNG. docs/diagrams.md is the
- * legend. */
+ * events and, optionally, a violated invariant highlighted. Each is a
+ * graph built with cgraph (sim/dot.c), written as DOT text or rendered by
+ * sim/render.c into SVG or PNG. docs/diagrams.md is the legend. */
 #pragma once
 
 #include <glib.h>
 #include "clock.h"
 #include "mqtt.h"
+#include "observation.h"
 #include "profile.h"
 
 /* A violated invariant to highlight in the sequence diagram: the fields of
@@ -24,6 +25,28 @@ typedef struct {
   const char *message;   /* (nullable) one sentence */
 } SesDiagramMark;
 
+/* What a diagram of a long run shows: the view options of run, replay and
+ * render (--only, --hide, --from, --to), chosen exactly as for the text
+ * timeline. A filter changes the picture, never the run or its judging. */
+typedef struct {
+  const gboolean *clients; /* (nullable) per client index, TRUE: shown (and
+                              broker-wide records); NULL: every client */
+  guint n_clients;         /* length of clients */
+  guint32 hide_packets;    /* bit per SesPacketType: packets on the wire
+                              (sent, received, lost) left out */
+  guint64 hide_kinds;      /* bit per SesObsKind: records left out */
+  SesTime from, to;        /* the window of virtual time; SES_TIME_NONE:
+                              open on that side */
+} SesDiagramFilter;
+
+/* Whether filter (nullable: everything) shows the step obs. */
+gboolean ses_diagram_filter_shows (const SesDiagramFilter *filter,
+                                   const SesObs *obs);
+/* Whether filter shows a client's lifeline and its session's lifecycle
+ * (--only). */
+gboolean ses_diagram_filter_shows_client (const SesDiagramFilter *filter,
+                                          guint32 client);
+
 /* DOT text. (transfer full) */
 /* The lifecycle of one broker session (one ClientId; clients sharing a
  * ClientId share it), with the run's path numbered on bold edges. */
@@ -32,6 +55,13 @@ char *ses_diagram_lifecycle_dot (SesMqtt *mqtt, guint32 session);
 char *ses_diagram_generic_lifecycle_dot (SesMqttVersion version);
 /* The message sequence of the run; mark may be NULL. */
 char *ses_diagram_sequence_dot (SesMqtt *mqtt, const SesDiagramMark *mark);
+/* The same through a filter (nullable): only the lifelines of the clients
+ * it shows (and the broker's), only the steps it shows. A packet with one
+ * end shown and the other not is a note at the shown end, "sent ... (not
+ * received in this view)" or "received ... (sent outside this view)". */
+char *ses_diagram_sequence_dot_filtered (SesMqtt *mqtt,
+                                         const SesDiagramMark *mark,
+                                         const SesDiagramFilter *filter);
 /* The observation each row of that diagram shows, row by row (element-type
  * guint): row r is drawn as the nodes "t<r>" and "l<lifeline>_r<r>", so a
  * viewer of the SVG can find the row of a step. (transfer full) */
@@ -42,7 +72,10 @@ GArray *ses_diagram_sequence_rows (SesMqtt *mqtt, const SesDiagramMark *mark);
  * (transfer full) */
 char *ses_diagram_session_name (SesMqtt *mqtt, guint32 session);
 
-/* Writes into dir (created if missing), each file whole:
+/* Writes into dir (created if missing), each file whole, through filter
+ * (nullable: the whole run; the lifecycles are written for the sessions of
+ * the clients it shows, each whole, since a lifecycle is the path of the
+ * whole run):
  *   what = "lifecycle": lifecycle-<name>.<ext>, one per session (see
  *          ses_diagram_session_name);
  *   what = "sequence":  sequence.<ext>, with mark highlighted if non-NULL;
@@ -52,7 +85,9 @@ char *ses_diagram_session_name (SesMqtt *mqtt, guint32 session);
  * a bad format, SES_ERROR_IO for a file that cannot be written. */
 gboolean ses_diagram_write_all (SesMqtt *mqtt, const char *what,
                                 const char *format, const char *dir,
-                                const SesDiagramMark *mark, GError **error);
+                                const SesDiagramMark *mark,
+                                const SesDiagramFilter *filter,
+                                GError **error);
 
 /* Writes the generic lifecycle of a version to path in format. */
 gboolean ses_diagram_generic_lifecycle (SesMqttVersion version,

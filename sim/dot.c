@@ -1,10 +1,20 @@
-/* The DOT text builder. Everything is kept in arrays in the order added; the
- * one hash table maps node ids to indices for lookup only. Edges are
- * written sorted by (tail index, head index, order added), so the text
- * depends on what was built, never on addresses or hash order. */
+/* The DOT builder. What is built is recorded in arrays in the order added
+ * (the one hash table maps node ids to indices, for lookup only), and the
+ * graph itself is made with Graphviz's cgraph API (agopen, agsubg, agnode,
+ * agedge, agattr/agxset): its text is cgraph's own agwrite(), and
+ * rendering lays out that graph with no text in between. The recording is
+ * what keeps the output a function of the calls made: cgraph writes edges
+ * by tail in creation order, so they are created sorted by (tail index,
+ * head index, order added), and it orders subgraphs by object id, so a
+ * discipline of our own numbers every named object in creation order
+ * (cgraph's default uses the address of the name, which depends on
+ * malloc). The graph is created in the order a DOT reader would create it
+ * from the text, so a graph and its text lay out the same. */
 #include "dot.h"
 
 #include <string.h>
+
+#include <cgraph.h>
 
 typedef struct {
   char *key;
@@ -325,121 +335,238 @@ ses_dot_html_escape (const char *text)
   return g_string_free (out, FALSE);
 }
 
-/* A quoted DOT string. Inside quotes the DOT lexer only treats \" and a
- * backslash-newline specially; Graphviz then reads \n, \l, \\ and friends
- * in labels and turns &name; entities into characters. So a backslash is
- * doubled, & becomes &amp;, and other control characters are shown as
- * visible \xNN rather than passed through. Ids take the same path minus the
- * line handling. */
-static void
-append_quoted (GString *out, const char *s, SesDotValue kind, gboolean is_id)
+/* ---- the graph, through cgraph ------------------------------------------ */
+
+/* Object ids: every named object gets the next even number and every
+ * anonymous one the next odd number, from one counter, so ids follow
+ * creation order. Names are looked up in a table (lookup only) and
+ * printed back from an array. */
+typedef struct {
+  Agraph_t *g;
+  GHashTable *ids;   /* name (in names) -> id */
+  GPtrArray *names;  /* cgraph strings (agstrdup), by id / 2: cgraph reads
+                        a flag stored before each of its strings (is it
+                        HTML?), so a name it prints must be one of them */
+  IDTYPE next;
+} IdState;
+
+static void *
+id_open (Agraph_t *g, Agdisc_t *disc)
 {
-  g_string_append_c (out, '"');
+  IdState *s = g_new0 (IdState, 1);
+  s->g = g;
+  s->ids = g_hash_table_new (g_str_hash, g_str_equal);
+  s->names = g_ptr_array_new ();
+  return s;
+}
+
+static long
+id_map (void *state, int objtype, char *str, IDTYPE *id, int createflag)
+{
+  IdState *s = state;
+  if (str == NULL)
+    {
+      if (!createflag)
+        return FALSE;
+      *id = 2 * s->next++ + 1;
+      return TRUE;
+    }
+  gpointer found = NULL;
+  if (g_hash_table_lookup_extended (s->ids, str, NULL, &found))
+    {
+      *id = (IDTYPE) GPOINTER_TO_SIZE (found);
+      return TRUE;
+    }
+  if (!createflag)
+    return FALSE;
+  *id = 2 * s->next++;
+  while (s->names->len <= *id / 2)
+    g_ptr_array_add (s->names, NULL);
+  char *name = agstrdup (s->g, str);
+  g_ptr_array_index (s->names, *id / 2) = name;
+  g_hash_table_insert (s->ids, name, GSIZE_TO_POINTER ((gsize) *id));
+  return TRUE;
+}
+
+static long
+id_alloc (void *state, int objtype, IDTYPE id)
+{
+  /* Only for objects created by id, which this builder never does. */
+  return FALSE;
+}
+
+static void
+id_free (void *state, int objtype, IDTYPE id)
+{
+  /* Names stay until the graph closes; this builder deletes nothing. */
+}
+
+static char *
+id_print (void *state, int objtype, IDTYPE id)
+{
+  IdState *s = state;
+  if (id % 2 != 0 || id / 2 >= s->names->len)
+    return NULL; /* anonymous: cgraph names it "%<id>" */
+  return g_ptr_array_index (s->names, id / 2);
+}
+
+static void
+id_close (void *state)
+{
+  IdState *s = state;
+  /* The names go with the graph's strings, which agclose() frees next. */
+  g_hash_table_unref (s->ids);
+  g_ptr_array_unref (s->names);
+  g_free (s);
+}
+
+static void
+id_register (void *state, int objtype, void *obj)
+{
+}
+
+static Agiddisc_t id_disc = {
+  id_open, id_map, id_alloc, id_free, id_print, id_close, id_register,
+};
+
+/* agwrite() into a GString. */
+static int
+io_read (void *chan, char *buf, int bufsize)
+{
+  return 0;
+}
+
+static int
+io_put (void *chan, const char *str)
+{
+  g_string_append ((GString *) chan, str);
+  return 0;
+}
+
+static int
+io_flush (void *chan)
+{
+  return 0;
+}
+
+static Agiodisc_t io_disc = { io_read, io_put, io_flush };
+
+/* A value as the DOT reader would have handed it to cgraph from our text:
+ * Graphviz itself reads \n, \l, \\ and friends in labels and turns &name;
+ * entities into characters, so a backslash is doubled, & becomes &amp;, a
+ * newline is \n (\l for left-justified lines), and other control
+ * characters are shown as a visible \xNN rather than passed through. */
+static char *
+escape_value (const char *s, SesDotValue kind)
+{
+  if (kind == SES_DOT_HTML)
+    return g_strdup (s);
+  GString *out = g_string_new (NULL);
   gsize len = strlen (s);
   for (gsize i = 0; i < len; i++)
     {
       guchar c = (guchar) s[i];
-      if (c == '"')
-        g_string_append (out, "\\\"");
-      else if (c == '\\')
+      if (c == '\\')
         g_string_append (out, "\\\\");
-      else if (c == '&' && !is_id)
+      else if (c == '&')
         g_string_append (out, "&amp;");
-      else if (c == '\n' && !is_id)
+      else if (c == '\n')
         g_string_append (out, kind == SES_DOT_TEXT_LEFT ? "\\l" : "\\n");
       else if (c < 0x20 || c == 0x7f)
         g_string_append_printf (out, "\\\\x%02x", c);
       else
         g_string_append_c (out, (char) c);
     }
-  if (kind == SES_DOT_TEXT_LEFT && !is_id && (len == 0 || s[len - 1] != '\n'))
+  if (kind == SES_DOT_TEXT_LEFT && (len == 0 || s[len - 1] != '\n'))
     g_string_append (out, "\\l");
-  g_string_append_c (out, '"');
+  return g_string_free (out, FALSE);
 }
 
-static void
-append_value (GString *out, const Attr *a)
+/* An id: control characters shown, as in values; the rest as it is. */
+static char *
+escape_id (const char *s)
 {
+  GString *out = g_string_new (NULL);
+  for (const char *p = s; *p; p++)
+    {
+      guchar c = (guchar) *p;
+      if (c < 0x20 || c == 0x7f)
+        g_string_append_printf (out, "\\\\x%02x", c);
+      else
+        g_string_append_c (out, (char) c);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* One attribute of a node or an edge, declared on the root graph with an
+ * empty default when new, as the DOT reader does. */
+static void
+set_object_attr (Agraph_t *root, void *obj, int kind, const Attr *a)
+{
+  Agsym_t *sym = agattr (root, kind, a->key, NULL);
+  if (sym == NULL)
+    sym = agattr (root, kind, a->key, (char *) "");
+  g_autofree char *value = escape_value (a->value, a->kind);
   if (a->kind == SES_DOT_HTML)
-    g_string_append_printf (out, "<%s>", a->value);
+    {
+      char *html = agstrdup_html (root, value);
+      agxset (obj, sym, html);
+      agstrfree (root, html);
+    }
   else
-    append_quoted (out, a->value, a->kind, FALSE);
+    agxset (obj, sym, value);
 }
 
+/* Defaults and graph attributes: `key=value;`, `node [...]` and
+ * `edge [...]` in a (sub)graph set that graph's default. As the DOT
+ * reader does, a new attribute is first declared on the root with an
+ * empty default: declared first from a subgraph, cgraph would make the
+ * subgraph's value everyone's default. */
 static void
-append_attr_list (GString *out, const GArray *attrs)
+set_defaults (Agraph_t *g, Agraph_t *root, int kind, const GArray *attrs)
 {
-  g_string_append (out, " [");
   for (guint i = 0; i < attrs->len; i++)
     {
       const Attr *a = &g_array_index (attrs, Attr, i);
-      if (i > 0)
-        g_string_append (out, ", ");
-      g_string_append_printf (out, "%s=", a->key);
-      append_value (out, a);
+      if (agattr (root, kind, a->key, NULL) == NULL)
+        agattr (root, kind, a->key, (char *) "");
+      g_autofree char *value = escape_value (a->value, a->kind);
+      agattr (g, kind, a->key, value);
     }
-  g_string_append_c (out, ']');
 }
 
 static void
-indent (GString *out, guint depth)
-{
-  for (guint i = 0; i < depth; i++)
-    g_string_append (out, "  ");
-}
-
-static void
-append_subgraph_body (GString *out, const SesDot *dot, guint sub,
-                      guint depth)
+build_subgraph (const SesDot *dot, guint sub, Agraph_t *g, Agraph_t *root,
+                Agnode_t **made)
 {
   const Subgraph *s = &g_array_index (dot->subgraphs, Subgraph, sub);
-  for (guint i = 0; i < s->attrs->len; i++)
-    {
-      const Attr *a = &g_array_index (s->attrs, Attr, i);
-      indent (out, depth);
-      g_string_append_printf (out, "%s=", a->key);
-      append_value (out, a);
-      g_string_append (out, ";\n");
-    }
-  if (s->node_defaults->len > 0)
-    {
-      indent (out, depth);
-      g_string_append (out, "node");
-      append_attr_list (out, s->node_defaults);
-      g_string_append (out, ";\n");
-    }
-  if (s->edge_defaults->len > 0)
-    {
-      indent (out, depth);
-      g_string_append (out, "edge");
-      append_attr_list (out, s->edge_defaults);
-      g_string_append (out, ";\n");
-    }
+  set_defaults (g, root, AGRAPH, s->attrs);
+  set_defaults (g, root, AGNODE, s->node_defaults);
+  set_defaults (g, root, AGEDGE, s->edge_defaults);
   for (guint i = 0; i < s->items->len; i++)
     {
       const Item *item = &g_array_index (s->items, Item, i);
-      indent (out, depth);
       if (item->kind == ITEM_SUBGRAPH)
         {
           const Subgraph *child = &g_array_index (dot->subgraphs, Subgraph,
                                                   item->index);
-          g_string_append (out, "subgraph ");
-          if (child->name != NULL)
-            {
-              append_quoted (out, child->name, SES_DOT_TEXT, TRUE);
-              g_string_append_c (out, ' ');
-            }
-          g_string_append (out, "{\n");
-          append_subgraph_body (out, dot, item->index, depth + 1);
-          indent (out, depth);
-          g_string_append (out, "}\n");
+          g_autofree char *name = child->name != NULL
+                                    ? escape_id (child->name) : NULL;
+          Agraph_t *sg = agsubg (g, name, TRUE);
+          build_subgraph (dot, item->index, sg, root, made);
           continue;
         }
       const Node *n = &g_array_index (dot->nodes, Node, item->index);
-      append_quoted (out, n->id, SES_DOT_TEXT, TRUE);
-      if (item->kind == ITEM_NODE && n->attrs->len > 0)
-        append_attr_list (out, n->attrs);
-      g_string_append (out, ";\n");
+      if (item->kind == ITEM_NODE_REF)
+        {
+          agsubnode (g, made[item->index], TRUE);
+          continue;
+        }
+      g_autofree char *id = escape_id (n->id);
+      made[item->index] = agnode (g, id, TRUE);
+      for (guint k = 0; k < n->attrs->len; k++)
+        set_object_attr (root, made[item->index], AGNODE,
+                         &g_array_index (n->attrs, Attr, k));
     }
 }
 
@@ -456,34 +583,53 @@ compare_edges (gconstpointer a, gconstpointer b, gpointer user_data)
   return x->seq < y->seq ? -1 : x->seq > y->seq ? 1 : 0;
 }
 
-char *
-ses_dot_to_string (const SesDot *dot)
+struct Agraph_s *
+ses_dot_to_graph (const SesDot *dot)
 {
-  GString *out = g_string_new (dot->directed ? "digraph " : "graph ");
-  append_quoted (out, dot->name, SES_DOT_TEXT, TRUE);
-  g_string_append (out, " {\n");
-  append_subgraph_body (out, dot, SES_DOT_ROOT, 1);
+  Agdisc_t disc = { &AgMemDisc, &id_disc, &io_disc };
+  g_autofree char *name = escape_id (dot->name);
+  Agraph_t *g = agopen (name, dot->directed ? Agdirected : Agundirected,
+                        &disc);
+  /* gvContext() makes "\N" (the node's name) every later graph's default
+   * label; say so in every graph, so that the text does not depend on
+   * whether this process has rendered before. */
+  agattr (g, AGNODE, (char *) "label", (char *) "\\N");
+  g_autofree Agnode_t **made = g_new0 (Agnode_t *, dot->nodes->len + 1);
+  build_subgraph (dot, SES_DOT_ROOT, g, g, made);
 
   g_autoptr (GArray) order = g_array_sized_new (FALSE, FALSE, sizeof (guint),
                                                 dot->edges->len);
   for (guint i = 0; i < dot->edges->len; i++)
     g_array_append_val (order, i);
   g_array_sort_with_data (order, compare_edges, dot->edges);
-  const char *arrow = dot->directed ? " -> " : " -- ";
   for (guint i = 0; i < order->len; i++)
     {
       const Edge *e = &g_array_index (dot->edges, Edge,
                                       g_array_index (order, guint, i));
-      indent (out, 1);
-      append_quoted (out, g_array_index (dot->nodes, Node, e->tail).id,
-                     SES_DOT_TEXT, TRUE);
-      g_string_append (out, arrow);
-      append_quoted (out, g_array_index (dot->nodes, Node, e->head).id,
-                     SES_DOT_TEXT, TRUE);
-      if (e->attrs->len > 0)
-        append_attr_list (out, e->attrs);
-      g_string_append (out, ";\n");
+      /* A node used by an edge only is created at the root. */
+      for (guint end = 0; end < 2; end++)
+        {
+          guint k = end == 0 ? e->tail : e->head;
+          if (made[k] == NULL)
+            {
+              g_autofree char *id = escape_id (
+                  g_array_index (dot->nodes, Node, k).id);
+              made[k] = agnode (g, id, TRUE);
+            }
+        }
+      Agedge_t *ae = agedge (g, made[e->tail], made[e->head], NULL, TRUE);
+      for (guint k = 0; k < e->attrs->len; k++)
+        set_object_attr (g, ae, AGEDGE, &g_array_index (e->attrs, Attr, k));
     }
-  g_string_append (out, "}\n");
+  return g;
+}
+
+char *
+ses_dot_to_string (const SesDot *dot)
+{
+  Agraph_t *g = ses_dot_to_graph (dot);
+  GString *out = g_string_new (NULL);
+  agwrite (g, out);
+  agclose (g);
   return g_string_free (out, FALSE);
 }

@@ -1,9 +1,9 @@
-/* A small builder for Graphviz DOT text: a graph with nested subgraphs and
- * clusters, nodes and edges, each with attributes. It knows nothing about
- * MQTT. The text it writes depends only on the calls made, byte for byte:
- * nodes and subgraphs appear in the order they were added, edges in a
- * stable sorted order (tail, head, then order added), numbers in the C
- * locale, every string quoted and escaped. */
+/* A small builder for Graphviz graphs: a graph with nested subgraphs and
+ * clusters, nodes and edges, each with attributes, made with cgraph's API
+ * and written by cgraph. It knows nothing about MQTT. What it makes
+ * depends only on the calls made, byte for byte: nodes and subgraphs in
+ * the order they were added, edges in a stable sorted order (tail, head,
+ * then order added), numbers in the C locale. */
 #pragma once
 
 #include <glib.h>
@@ -73,5 +73,9 @@ char *ses_dot_double (double value);
  * (transfer full) */
 char *ses_dot_html_escape (const char *text);
 
-/* The whole graph as DOT text, ending in a newline. (transfer full) */
+/* The graph, made with cgraph's API in the order a DOT reader would make
+ * it from the text; agclose() it. (transfer full) */
+struct Agraph_s *ses_dot_to_graph (const SesDot *dot);
+/* The whole graph as DOT text, as cgraph's agwrite() writes it.
+ * (transfer full) */
 char *ses_dot_to_string (const SesDot *dot);

@@ -2,6 +2,19 @@
  * value is well-formed JSON in valid UTF-8; object members keep their file
  * order (lookups scan, the results read here have a few dozen members).
  * Nesting is capped so a hostile file cannot exhaust the stack. */
+
+/* Why not json-glib, which trace.jsonl uses (issue 13, item 9, measured
+ * with json-glib 1.6.6, Debian 12; tests/test-json.c repeats it): seeds
+ * are unsigned 64-bit, and summary.json and the random-mode results that
+ * `merge` reads write them, and the seed ranges, as JSON numbers. A
+ * JsonNode holds integers as gint64 only: a seed of 2^63 or more comes out
+ * negative ({"seed":-1} for 2^64-1), a guint64 GValue is refused with a
+ * log message and the generator writes {"seed":}, and the parser saturates,
+ * reading 2^64 and 10^20 as the same -1 as 2^64-1, so an out-of-range seed
+ * cannot even be refused. trace.jsonl works around it by writing such
+ * seeds as strings; these files keep one type per member instead, with
+ * this reader (numbers kept as their text) and writers that print
+ * G_GUINT64_FORMAT. */
 #include "json.h"
 
 #include <stdlib.h>

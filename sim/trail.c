@@ -26,6 +26,7 @@ ses_trail_free (SesTrail *trail)
   if (trail == NULL)
     return;
   g_free (trail->version);
+  g_free (trail->build);
   g_free (trail->scenario);
   g_free (trail->digest);
   g_free (trail->embedded);
@@ -68,6 +69,12 @@ ses_trail_to_text (const SesTrail *t)
   GString *out = g_string_new ("# sessim trail: replay with `sessim replay "
                                "FILE`\n");
   g_string_append_printf (out, "sessim %s\n", t->version);
+  if (t->build != NULL)
+    {
+      g_string_append (out, "build ");
+      append_quoted (out, t->build, strlen (t->build));
+      g_string_append_c (out, '\n');
+    }
   g_string_append (out, "scenario ");
   append_quoted (out, t->scenario, strlen (t->scenario));
   g_string_append_c (out, '\n');
@@ -167,19 +174,25 @@ ses_trail_parse (const char *path, const char *contents, gsize length,
                              && g_strcmp0 (kw->text, "scenario") == 0;
       gboolean is_digest = kw->kind == SES_TOK_WORD
                            && g_strcmp0 (kw->text, "digest") == 0;
+      gboolean is_build = kw->kind == SES_TOK_WORD
+                          && g_strcmp0 (kw->text, "build") == 0;
       if ((is_version && t->version != NULL)
           || (is_scenario && t->scenario != NULL)
-          || (is_digest && t->digest != NULL))
+          || (is_digest && t->digest != NULL)
+          || (is_build && t->build != NULL))
         {
           /* One run, one header: a second one is a pasted-together file. */
           ses_scenario_error (text, error, st->line, kw->col,
                               "a trail names its %s once",
                               is_version ? "version"
-                              : is_scenario ? "scenario" : "digest");
+                              : is_scenario ? "scenario"
+                              : is_build ? "build" : "digest");
           return NULL;
         }
       if (is_version && arg != NULL && arg->kind == SES_TOK_WORD)
         t->version = g_strdup (arg->text);
+      else if (is_build && arg != NULL && arg->kind == SES_TOK_STRING)
+        t->build = g_strdup (arg->text);
       else if (is_scenario && arg != NULL && arg->kind == SES_TOK_STRING)
         t->scenario = g_strdup (arg->text);
       else if (is_digest && arg != NULL && arg->kind == SES_TOK_STRING)
@@ -218,8 +231,9 @@ ses_trail_parse (const char *path, const char *contents, gsize length,
       else
         {
           ses_scenario_error (text, error, st->line, kw->col,
-                              "expected sessim, scenario \"…\", digest "
-                              "\"…\", seed, embed \"…\", event or fault");
+                              "expected sessim, build \"…\", scenario "
+                              "\"…\", digest \"…\", seed, embed \"…\", "
+                              "event or fault");
           return NULL;
         }
     }

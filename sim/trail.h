@@ -3,6 +3,8 @@
  *
  *     # any comment
  *     sessim 0.1.0                  the program version that wrote it
+ *     build "v0.1.0-12-g1136c6d"    (optional) the build that wrote it
+ *                                   (`git describe`); older trails lack it
  *     scenario path/to/file.scn     the scenario, as given on the command line
  *     digest "sha256:…"             (optional) the scenario's bytes when
  *                                   the trail was written
@@ -24,6 +26,9 @@
 
 typedef struct {
   char *version;
+  char *build;     /* (nullable) the build that wrote it, `git describe` of
+                      its checkout; the engine only carries it (the
+                      application knows its build) */
   char *scenario;
   guint64 seed;
   GArray *choices; /* (element-type SesChoice) */

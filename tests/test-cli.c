@@ -965,6 +965,51 @@ test_view_bad_values (void **state)
   test_remove_tree (tmp);
 }
 
+/* The view applies to the diagrams too, the same in run, render and
+ * replay: --only drops the other clients' lifelines and lifecycles,
+ * --hide their packets. replay also names the build its trail came from. */
+static void
+test_view_diagrams (void **state)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("sessim-cli-XXXXXX", NULL);
+  g_autofree char *scn = scenario ("variants/qos2-no-dedup.scn");
+  assert_int_equal (sessim (NULL, NULL, "check", "-q", "--out", tmp, scn,
+                            NULL), 0);
+  g_autofree char *trail = g_build_filename (tmp, "qos2-no-dedup",
+                                             "counterexample.trail", NULL);
+  const char *const how[][3] = { { "run", "r", NULL }, { "render", "d", NULL },
+                                 { "replay", "p", NULL } };
+  for (guint i = 0; i < G_N_ELEMENTS (how); i++)
+    {
+      g_autofree char *dir = g_build_filename (tmp, how[i][1], NULL);
+      g_autofree char *out = NULL;
+      gboolean replay = strcmp (how[i][0], "replay") == 0;
+      int rc = sessim (&out, NULL, how[i][0], "--out", dir, "--render", "dot",
+                       "--only", "sub", "--hide", "puback,ping",
+                       replay ? trail : scn, NULL);
+      assert_true (rc == 0 || rc == 1);
+      g_autofree char *seq = g_build_filename (dir, "qos2-no-dedup",
+                                               "sequence.dot", NULL);
+      g_autofree char *dot = test_read_file (seq, NULL);
+      /* sub's lifeline (head0) and the broker's (head2), not pub's. */
+      assert_contains (dot, "\thead0\t[");
+      assert_contains (dot, "\thead2\t[");
+      assert_null (strstr (dot, "head1"));
+      assert_null (strstr (dot, "PUBACK"));
+      assert_contains (dot, "PUBREC");
+      g_autofree char *sub = g_build_filename (dir, "qos2-no-dedup",
+                                               "lifecycle-sub.dot", NULL);
+      g_autofree char *pub = g_build_filename (dir, "qos2-no-dedup",
+                                               "lifecycle-pub.dot", NULL);
+      assert_true (g_file_test (sub, G_FILE_TEST_EXISTS));
+      assert_false (g_file_test (pub, G_FILE_TEST_EXISTS));
+      if (replay)
+        assert_contains (out, "# trail written by sessim " SESSIM_VERSION
+                              ", build ");
+    }
+  test_remove_tree (tmp);
+}
+
 /* replay takes the same view: filtered trace.txt and timeline, numbered
  * as in the full replay, readable times, trace.jsonl whole. */
 static void
@@ -1394,6 +1439,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_view_filters_run),
     cmocka_unit_test (test_view_bad_values),
     cmocka_unit_test (test_view_replay),
+    cmocka_unit_test (test_view_diagrams),
     cmocka_unit_test (test_readable_times),
     cmocka_unit_test (test_colour),
     cmocka_unit_test (test_version_names_the_build),

@@ -12,6 +12,8 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -142,6 +144,23 @@ node_labelled (Agraph_t *g, const char *text)
   return NULL;
 }
 
+/* The label of a packet's arrow: the node "pkt_r<row>" in the row it was
+ * sent in; "" for an edge that is no packet's arrow (a lifeline, an
+ * ordering edge, a lost packet's, whose text is its cross node). */
+static const char *
+arrow_text (Agraph_t *g, Agedge_t *e)
+{
+  const char *class = attr (e, "class");
+  if (strcmp (class, "packet") != 0 && strcmp (class, "violation") != 0)
+    return "";
+  const char *r = strstr (agnameof (agtail (e)), "_r");
+  if (r == NULL)
+    return "";
+  g_autofree char *id = g_strdup_printf ("pkt%s", r);
+  Agnode_t *n = find_node (g, id);
+  return n != NULL ? attr (n, "label") : "";
+}
+
 static gboolean
 has_edge (Agraph_t *g, const char *tail, const char *head)
 {
@@ -227,7 +246,7 @@ test_dot_builder_text (void **state)
   ses_dot_node_attr_full (dot, z, "label", "<b>bold</b>", SES_DOT_HTML);
   ses_dot_node_attr (dot, z, "tooltip", "tab\there");
   ses_dot_node_attr (dot, z, "tooltip", "replaced");
-  /* Added out of order; written sorted by (tail, head, order added). */
+  /* Added out of order; made sorted by (tail, head, order added). */
   guint e1 = ses_dot_edge (dot, b, a);
   guint e2 = ses_dot_edge (dot, a, b);
   guint e3 = ses_dot_edge (dot, z, a);
@@ -243,20 +262,27 @@ test_dot_builder_text (void **state)
   assert_int_equal (ses_dot_find_node (dot, "missing"), -1);
 
   g_autofree char *text = ses_dot_to_string (dot);
+  /* cgraph's agwrite() text: attributes sorted by name, ids quoted only
+   * where DOT needs it, each node's edges after it, a head declared
+   * before its first edge, and the default label (the node's name) said
+   * whether or not this process rendered before. */
   const char *expected =
-    "digraph \"g\" {\n"
-    "  rankdir=\"LR\";\n"
-    "  node [shape=\"box\"];\n"
-    "  subgraph \"cluster_a\" {\n"
-    "    label=\"A &amp; B\";\n"
-    "    \"a\" [label=\"say \\\"hi\\\"\\\\\\nnext\"];\n"
-    "  }\n"
-    "  \"z\" [label=<<b>bold</b>>, tooltip=\"replaced\"];\n"
-    "  \"node\" [label=\"left\\llines\\l\"];\n"
-    "  \"z\" -> \"a\" [style=\"invis\"];\n"
-    "  \"a\" -> \"node\" [label=\"first\"];\n"
-    "  \"a\" -> \"node\" [label=\"second\"];\n"
-    "  \"node\" -> \"a\" [weight=\"1.25\"];\n"
+    "digraph g {\n"
+    "\tgraph [rankdir=LR];\n"
+    "\tnode [label=\"\\N\",\n"
+    "\t\tshape=box\n"
+    "\t];\n"
+    "\tsubgraph cluster_a {\n"
+    "\t\tgraph [label=\"A &amp; B\"];\n"
+    "\t\ta\t[label=\"say \\\"hi\\\"\\\\\\nnext\"];\n"
+    "\t}\n"
+    "\t\"node\"\t[label=\"left\\llines\\l\"];\n"
+    "\ta -> \"node\"\t[label=first];\n"
+    "\ta -> \"node\"\t[label=second];\n"
+    "\tz\t[label=<<b>bold</b>>,\n"
+    "\t\ttooltip=replaced];\n"
+    "\tz -> a\t[style=invis];\n"
+    "\t\"node\" -> a\t[weight=1.25];\n"
     "}\n";
   assert_string_equal (text, expected);
 
@@ -293,7 +319,7 @@ test_dot_builder_numbers_and_escapes (void **state)
   ses_dot_edge (dot, n, n);
   g_autofree char *text = ses_dot_to_string (dot);
   assert_non_null (strstr (text, "label=\"a\\\\x09b\\\\x01\""));
-  assert_non_null (strstr (text, "\"x\" -- \"x\";"));
+  assert_non_null (strstr (text, "\tx -- x;"));
   Agraph_t *g = parse_dot (text);
   assert_false (agisdirected (g));
   agclose (g);
@@ -452,6 +478,65 @@ test_render_svg_and_png (void **state)
   assert_true (g_bytes_equal (png, png2));
   g_autoptr (GBytes) text = ses_render_to_bytes (dot, "dot", &error);
   assert_int_equal (g_bytes_get_size (text), strlen (dot));
+  run_clear (&r);
+}
+
+static int
+compare_lines (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* SVG lines, sorted, with Graphviz's element numbers ("edge12") taken
+ * out: the drawing, whatever order it was made in. */
+static char *
+drawing_of (GBytes *svg)
+{
+  g_autofree char *text = g_strndup (g_bytes_get_data (svg, NULL),
+                                     g_bytes_get_size (svg));
+  g_autoptr (GRegex) ids = g_regex_new ("(edge|node)[0-9]+", 0, 0, NULL);
+  g_autofree char *plain = g_regex_replace_literal (ids, text, -1, 0, "\\1",
+                                                    0, NULL);
+  g_auto (GStrv) lines = g_strsplit (plain, "\n", -1);
+  qsort (lines, g_strv_length (lines), sizeof (char *), compare_lines);
+  return g_strjoinv ("\n", lines);
+}
+
+/* A graph built with cgraph is laid out as built, with no text in between;
+ * the sequence diagram's text (agwrite) read back by Graphviz draws the
+ * same picture (a lifecycle may not: cgraph writes each node's edges after
+ * it, not in the order they were made, and that order steers the layout).
+ * The text is the same for every call. */
+static void
+test_render_graph_as_text (void **state)
+{
+  Run r = run_file ("31-takeover-and-will-delay.scn");
+  SesMqtt *mqtt = mqtt_of (&r);
+  g_autofree char *tmp = g_dir_make_tmp ("sessim-graph-XXXXXX", NULL);
+  g_autoptr (GError) error = NULL;
+  /* Through the graph: what --render writes. */
+  assert_true (ses_diagram_write_all (mqtt, "sequence", "svg", tmp, NULL,
+                                      NULL, &error));
+  assert_true (ses_diagram_write_all (mqtt, "sequence", "dot", tmp, NULL,
+                                      NULL, &error));
+  g_autofree char *svg_path = g_build_filename (tmp, "sequence.svg", NULL);
+  g_autofree char *dot_path = g_build_filename (tmp, "sequence.dot", NULL);
+  g_autofree char *svg_text = NULL, *dot_text = NULL;
+  gsize svg_len = 0;
+  assert_true (g_file_get_contents (svg_path, &svg_text, &svg_len, NULL));
+  assert_true (g_file_get_contents (dot_path, &dot_text, NULL, NULL));
+  g_autofree char *again = ses_diagram_sequence_dot (mqtt, NULL);
+  assert_string_equal (dot_text, again);
+  /* Through the text. */
+  g_autoptr (GBytes) via_text = ses_render_to_bytes (dot_text, "svg", &error);
+  g_assert_no_error (error);
+  g_autoptr (GBytes) direct = g_bytes_new (svg_text, svg_len);
+  g_autofree char *a = drawing_of (direct);
+  g_autofree char *b = drawing_of (via_text);
+  assert_string_equal (a, b);
+  g_unlink (svg_path);
+  g_unlink (dot_path);
+  g_rmdir (tmp);
   run_clear (&r);
 }
 
@@ -656,7 +741,7 @@ test_sequence_structure (void **state)
   for (Agnode_t *n = agfstnode (g); n != NULL; n = agnxtnode (g, n))
     for (Agedge_t *e = agfstout (g, n); e != NULL; e = agnxtout (g, e))
       {
-        const char *x = attr (e, "xlabel");
+        const char *x = arrow_text (g, e);
         if (x[0] != '\0')
           {
             arrows++;
@@ -682,9 +767,14 @@ test_sequence_structure (void **state)
 
   /* The PUBLISH in flight when sub was cut never arrived. */
   assert_int_equal (lost, 1);
-  Agnode_t *x = node_labelled (g, "PUBLISH id=2 q1 &quot;20.4&quot;");
+  Agnode_t *x = NULL;
+  for (Agnode_t *v = agfstnode (g); v != NULL && x == NULL;
+       v = agnxtnode (g, v))
+    if (strcmp (attr (v, "class"), "lost") == 0)
+      x = v;
   assert_non_null (x);
-  assert_string_equal (attr (x, "class"), "lost");
+  assert_non_null (strstr (attr (x, "label"),
+                           "PUBLISH id=2 q1 &quot;20.4&quot;"));
   assert_non_null (strstr (attr (x, "label"), "the connection died"));
 
   /* Faults and session events sit on their lifelines. */
@@ -762,7 +852,7 @@ test_sequence_folds_idle_time (void **state)
   for (Agnode_t *n = agfstnode (g); n != NULL; n = agnxtnode (g, n))
     for (Agedge_t *e = agfstout (g, n); e != NULL; e = agnxtout (g, e))
       {
-        const char *x = attr (e, "xlabel");
+        const char *x = arrow_text (g, e);
         if (x[0] == '\0')
           continue;
         arrows++;
@@ -792,6 +882,348 @@ test_sequence_folds_idle_time (void **state)
   assert_non_null (strstr (busy_dot, "PINGREQ"));
   assert_null (strstr (busy_dot, "idle: "));
   run_clear (&busy);
+}
+
+/* Rows of a sequence diagram: its "t<r>" nodes. */
+static guint
+count_rows (Agraph_t *g)
+{
+  guint n = 0;
+  for (Agnode_t *v = agfstnode (g); v != NULL; v = agnxtnode (g, v))
+    {
+      const char *id = agnameof (v);
+      n += id[0] == 't' && g_ascii_isdigit (id[1]);
+    }
+  return n;
+}
+
+/* Rows a filter keeps: those of the whole diagram whose step it shows. */
+static guint
+rows_shown (SesMqtt *mqtt, const SesDiagramFilter *f)
+{
+  g_autoptr (GArray) rows = ses_diagram_sequence_rows (mqtt, NULL);
+  const GArray *log = ses_mqtt_log (mqtt);
+  guint n = 0;
+  for (guint k = 0; k < rows->len; k++)
+    n += ses_diagram_filter_shows (
+        f, &g_array_index (log, SesObs, g_array_index (rows, guint, k)));
+  return n;
+}
+
+/* Arrows: edges with a packet's label. */
+static guint
+count_arrows (Agraph_t *g, const char *containing)
+{
+  guint n = 0;
+  for (Agnode_t *v = agfstnode (g); v != NULL; v = agnxtnode (g, v))
+    for (Agedge_t *e = agfstout (g, v); e != NULL; e = agnxtout (g, e))
+      {
+        const char *x = arrow_text (g, e);
+        n += x[0] != '\0' && (containing == NULL
+                              || strstr (x, containing) != NULL);
+      }
+  return n;
+}
+
+/* --only, --hide and --from/--to in the sequence diagram: the lifelines of
+ * the clients shown and the broker's, the steps the text timeline shows
+ * (the same test decides both), and a packet the window cuts in two as a
+ * note at its shown end. A filter that lets everything through draws the
+ * whole diagram, byte for byte. */
+static void
+test_sequence_filtered (void **state)
+{
+  Run r = run_text (three_clients);
+  SesMqtt *mqtt = mqtt_of (&r);
+  const GArray *log = ses_mqtt_log (mqtt);
+  g_autofree char *whole = ses_diagram_sequence_dot (mqtt, NULL);
+
+  gboolean all[3] = { TRUE, TRUE, TRUE };
+  SesDiagramFilter open = { all, 3, 0, 0, SES_TIME_NONE, SES_TIME_NONE };
+  g_autofree char *same = ses_diagram_sequence_dot_filtered (mqtt, NULL,
+                                                             &open);
+  assert_string_equal (same, whole);
+  g_autofree char *none = ses_diagram_sequence_dot_filtered (mqtt, NULL,
+                                                             NULL);
+  assert_string_equal (none, whole);
+
+  /* --only sub: sub's lifeline and the broker's, nothing of log or pub. */
+  gboolean only_sub[3] = { TRUE, FALSE, FALSE };
+  SesDiagramFilter only = { only_sub, 3, 0, 0, SES_TIME_NONE, SES_TIME_NONE };
+  g_autofree char *odot = ses_diagram_sequence_dot_filtered (mqtt, NULL,
+                                                             &only);
+  Agraph_t *g = parse_dot (odot);
+  assert_non_null (find_node (g, "head0"));
+  assert_string_equal (attr (find_node (g, "head3"), "label"), "broker");
+  assert_null (find_node (g, "head1"));
+  assert_null (find_node (g, "head2"));
+  for (Agnode_t *v = agfstnode (g); v != NULL; v = agnxtnode (g, v))
+    {
+      assert_false (g_str_has_prefix (agnameof (v), "l1_"));
+      assert_false (g_str_has_prefix (agnameof (v), "l2_"));
+    }
+  assert_null (node_labelled (g, "log: "));
+  assert_non_null (node_labelled (g, "sub: session kept (cut)"));
+  assert_int_equal (count_rows (g), rows_shown (mqtt, &only));
+  guint sub_sends = 0;
+  for (guint i = 0; i < log->len; i++)
+    {
+      const SesObs *o = &g_array_index (log, SesObs, i);
+      sub_sends += o->client == 0 && o->kind == SES_OBS_SEND;
+    }
+  /* Every packet of sub's is an arrow (the one lost in the cut a node). */
+  assert_int_equal (count_arrows (g, NULL) + 1, sub_sends);
+  agclose (g);
+
+  /* --hide puback: no PUBACK arrow, every other one still there. */
+  SesDiagramFilter hide = { NULL, 0, 1u << SES_PKT_PUBACK, 0, SES_TIME_NONE,
+                            SES_TIME_NONE };
+  g_autofree char *hdot = ses_diagram_sequence_dot_filtered (mqtt, NULL,
+                                                             &hide);
+  Agraph_t *all_g = parse_dot (whole);
+  g = parse_dot (hdot);
+  assert_true (count_arrows (all_g, "PUBACK") > 0);
+  assert_int_equal (count_arrows (g, "PUBACK"), 0);
+  assert_int_equal (count_arrows (g, NULL),
+                    count_arrows (all_g, NULL) - count_arrows (all_g,
+                                                               "PUBACK"));
+  assert_int_equal (count_rows (g), rows_shown (mqtt, &hide));
+  agclose (g);
+  agclose (all_g);
+
+  /* --from 505ms --to 2s: pub's first PUBLISH (sent at 0.5 s) arrives at
+   * 0.51 s, inside; log's DISCONNECT (sent at 2 s) arrives after. */
+  SesDiagramFilter window = { NULL, 0, 0, 0, 505 * SES_US_PER_MS,
+                              2 * SES_US_PER_S };
+  g_autofree char *wdot = ses_diagram_sequence_dot_filtered (mqtt, NULL,
+                                                             &window);
+  g = parse_dot (wdot);
+  assert_int_equal (count_rows (g), rows_shown (mqtt, &window));
+  Agnode_t *in = node_labelled (g, "received PUBLISH id=1 q1 \"20.1\"\\n"
+                                   "(sent outside this view)");
+  assert_non_null (in);
+  assert_true (g_str_has_prefix (agnameof (in), "l3_"));
+  assert_non_null (node_labelled (g, "sent DISCONNECT\\n(not received in "
+                                     "this view)"));
+  for (Agnode_t *v = agfstnode (g); v != NULL; v = agnxtnode (g, v))
+    {
+      const char *id = agnameof (v), *when = attr (v, "label");
+      if (id[0] != 't' || !g_ascii_isdigit (id[1]) || when[0] == '\0')
+        continue;
+      double t = g_ascii_strtod (when, NULL);
+      assert_true (t >= 0.505 && t <= 2.0);
+    }
+  agclose (g);
+  run_clear (&r);
+}
+
+/* ---- labels at bursts: coordinates in the SVG ---------------------------- */
+
+/* A node of a rendered SVG: its id (the <title>), its box, and for a
+ * lifeline point its centre. */
+typedef struct {
+  char *id;
+  gboolean has_box;
+  double x0, y0, x1, y1;
+  gboolean has_point;
+  double cx, cy;
+} SvgNode;
+
+static void
+svg_node_clear (gpointer p)
+{
+  g_free (((SvgNode *) p)->id);
+}
+
+/* The numbers of a points="" or d="" attribute, as x,y pairs, into a box. */
+static gboolean
+svg_box (const char *text, SvgNode *n)
+{
+  g_autoptr (GRegex) num = g_regex_new ("-?[0-9]+(\\.[0-9]+)?", 0, 0, NULL);
+  g_autoptr (GMatchInfo) m = NULL;
+  g_regex_match (num, text, 0, &m);
+  guint k = 0;
+  n->x0 = n->y0 = G_MAXDOUBLE;
+  n->x1 = n->y1 = -G_MAXDOUBLE;
+  for (; g_match_info_matches (m); g_match_info_next (m, NULL), k++)
+    {
+      g_autofree char *w = g_match_info_fetch (m, 0);
+      double v = g_ascii_strtod (w, NULL);
+      if (k % 2 == 0)
+        {
+          n->x0 = MIN (n->x0, v);
+          n->x1 = MAX (n->x1, v);
+        }
+      else
+        {
+          n->y0 = MIN (n->y0, v);
+          n->y1 = MAX (n->y1, v);
+        }
+    }
+  return k >= 4;
+}
+
+/* Every node group of the SVG Graphviz wrote: the first filled polygon or
+ * path is its box, an ellipse its point. */
+static GArray *
+svg_nodes (const char *svg)
+{
+  GArray *out = g_array_new (FALSE, TRUE, sizeof (SvgNode));
+  g_array_set_clear_func (out, svg_node_clear);
+  g_autoptr (GRegex) title = g_regex_new ("<title>([^<]*)</title>", 0, 0,
+                                          NULL);
+  g_autoptr (GRegex) shape = g_regex_new (
+      "<(polygon|path) fill=\"(?!none)[^\"]*\" stroke=\"[^\"]*\" "
+      "(points|d)=\"([^\"]*)\"", 0, 0, NULL);
+  g_autoptr (GRegex) ellipse = g_regex_new (
+      "<ellipse [^>]*cx=\"([^\"]*)\" cy=\"([^\"]*)\"", 0, 0, NULL);
+  for (const char *p = strstr (svg, "<g id=\"node"); p != NULL;)
+    {
+      const char *next = strstr (p + 1, "<g id=\"node");
+      const char *edge = strstr (p + 1, "<g id=\"edge");
+      if (edge != NULL && (next == NULL || edge < next))
+        next = edge;
+      g_autofree char *chunk = next != NULL ? g_strndup (p, next - p)
+                                            : g_strdup (p);
+      SvgNode n = { 0 };
+      g_autoptr (GMatchInfo) mt = NULL, ms = NULL, me = NULL;
+      if (g_regex_match (title, chunk, 0, &mt))
+        n.id = g_match_info_fetch (mt, 1);
+      if (g_regex_match (shape, chunk, 0, &ms))
+        {
+          g_autofree char *pts = g_match_info_fetch (ms, 3);
+          n.has_box = svg_box (pts, &n);
+        }
+      if (g_regex_match (ellipse, chunk, 0, &me))
+        {
+          g_autofree char *cx = g_match_info_fetch (me, 1);
+          g_autofree char *cy = g_match_info_fetch (me, 2);
+          n.has_point = TRUE;
+          n.cx = g_ascii_strtod (cx, NULL);
+          n.cy = g_ascii_strtod (cy, NULL);
+        }
+      if (n.id != NULL)
+        g_array_append_val (out, n);
+      p = next != NULL && strncmp (next, "<g id=\"node", 11) == 0
+            ? next : (next != NULL ? strstr (next, "<g id=\"node") : NULL);
+    }
+  return out;
+}
+
+static gboolean
+boxes_overlap (const SvgNode *a, const SvgNode *b)
+{
+  /* Half a point of slack for rounding in the SVG. */
+  return a->x0 < b->x1 - 0.5 && b->x0 < a->x1 - 0.5 && a->y0 < b->y1 - 0.5
+         && b->y0 < a->y1 - 0.5;
+}
+
+/* Eight messages published at one instant to two subscribers: the
+ * broker's copies, the acknowledgements of both hops and the QoS 2
+ * exchanges all fall within a few milliseconds. */
+static const char burst_text[] =
+    "mqtt 5\n"
+    "client a id=a\n"
+    "client b id=b\n"
+    "client pub id=pub\n"
+    "at 0s a connect\n"
+    "at 0s a subscribe \"t\" qos=2\n"
+    "at 0s b connect\n"
+    "at 0s b subscribe \"t\" qos=2\n"
+    "at 0s pub connect\n"
+    "at 1s pub publish \"t\" \"m1\" qos=1\n"
+    "at 1s pub publish \"t\" \"m2\" qos=2\n"
+    "at 1s pub publish \"t\" \"m3\" qos=0\n"
+    "at 1s pub publish \"t\" \"a-longer-payload-4\" qos=1\n"
+    "at 1s pub publish \"t\" \"m5\" qos=2\n"
+    "at 1s pub publish \"t\" \"m6\" qos=0\n"
+    "at 1s pub publish \"t\" \"m7\" qos=1\n"
+    "at 1s pub publish \"t\" \"m8\" qos=2\n";
+
+/* Every packet label is a box of its own in the row its packet was sent
+ * in, level with the sender's point and beside it on the receiver's side;
+ * no label covers another label or any other box; and every lifeline
+ * stays straight (one x for all its points). */
+static void
+test_sequence_burst_labels (void **state)
+{
+  Run r = run_text (burst_text);
+  SesMqtt *mqtt = mqtt_of (&r);
+  g_autofree char *dot = ses_diagram_sequence_dot (mqtt, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) svg = ses_render_to_bytes (dot, "svg", &error);
+  g_assert_no_error (error);
+  g_autofree char *text = g_strndup (g_bytes_get_data (svg, NULL),
+                                     g_bytes_get_size (svg));
+  g_autoptr (GArray) nodes = svg_nodes (text);
+
+  /* Lifeline points by lifeline and row, and the x of each lifeline. */
+  GHashTable *point = g_hash_table_new (g_str_hash, g_str_equal);
+  double line_x[4];
+  gboolean line_seen[4] = { FALSE };
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      SvgNode *n = &g_array_index (nodes, SvgNode, i);
+      guint l, row;
+      if (!n->has_point || sscanf (n->id, "l%u_r%u", &l, &row) != 2)
+        continue;
+      assert_true (l < 4);
+      g_hash_table_insert (point, n->id, n);
+      if (!line_seen[l])
+        line_x[l] = n->cx;
+      line_seen[l] = TRUE;
+      if (fabs (line_x[l] - n->cx) > 0.5)
+        fail_msg ("lifeline %u bends: x %.1f at %s, %.1f above", l, n->cx,
+                  n->id, line_x[l]);
+    }
+
+  guint labels = 0;
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      const SvgNode *a = &g_array_index (nodes, SvgNode, i);
+      if (!g_str_has_prefix (a->id, "pkt_r"))
+        continue;
+      labels++;
+      assert_true (a->has_box);
+      /* The sender's point in that row: the only visible one of the row
+       * that is closest to the label. */
+      const char *row = a->id + 3;
+      double best = G_MAXDOUBLE, cy = 0;
+      for (guint l = 0; l < 4; l++)
+        {
+          g_autofree char *id = g_strdup_printf ("l%u%s", l, row);
+          const SvgNode *p = g_hash_table_lookup (point, id);
+          if (p == NULL)
+            continue;
+          double d = MIN (fabs (p->cx - a->x0), fabs (p->cx - a->x1));
+          if (d < best)
+            {
+              best = d;
+              cy = p->cy;
+            }
+        }
+      /* Level with its row, and within half an inch of its sender. */
+      assert_true (fabs ((a->y0 + a->y1) / 2 - cy) < 1.0);
+      if (best > 36.0)
+        fail_msg ("%s is %.1f pt from its sender", a->id, best);
+      for (guint k = 0; k < nodes->len; k++)
+        {
+          const SvgNode *b = &g_array_index (nodes, SvgNode, k);
+          if (k == i || !b->has_box)
+            continue;
+          if (boxes_overlap (a, b))
+            fail_msg ("label %s overlaps %s", a->id, b->id);
+        }
+    }
+  /* Every packet that arrived has its label. */
+  const GArray *log = ses_mqtt_log (mqtt);
+  guint received = 0;
+  for (guint i = 0; i < log->len; i++)
+    received += g_array_index (log, SesObs, i).kind == SES_OBS_RECEIVE;
+  assert_true (received >= 60);
+  assert_int_equal (labels, received);
+  g_hash_table_unref (point);
+  run_clear (&r);
 }
 
 static void
@@ -837,7 +1269,7 @@ test_sequence_highlight (void **state)
   g_autoptr (GPtrArray) red = edges_where (g, "class", "violation");
   assert_int_equal (red->len, 1);
   assert_string_equal (attr (red->pdata[0], "penwidth"), "3");
-  assert_non_null (strstr (attr (red->pdata[0], "xlabel"), "dup"));
+  assert_non_null (strstr (arrow_text (g, red->pdata[0]), "dup"));
   assert_non_null (find_node (g, "violation"));
   agclose (g);
 
@@ -960,7 +1392,7 @@ test_write_all (void **state)
   for (guint f = 0; f < G_N_ELEMENTS (formats); f++)
     {
       assert_true (ses_diagram_write_all (mqtt, "all", formats[f], dir, NULL,
-                                          &error));
+                                          NULL, &error));
       g_assert_no_error (error);
       const char *stems[] = { "lifecycle-sub", "lifecycle-log",
                               "lifecycle-pub", "sequence" };
@@ -987,17 +1419,18 @@ test_write_all (void **state)
   /* Only what was asked for. */
   g_autofree char *only = g_build_filename (tmp, "only", NULL);
   assert_true (ses_diagram_write_all (mqtt, "sequence", "dot", only, NULL,
-                                      &error));
+                                      NULL, &error));
   g_autofree char *lc = g_build_filename (only, "lifecycle-sub.dot", NULL);
   assert_false (g_file_test (lc, G_FILE_TEST_EXISTS));
   g_autofree char *sq = g_build_filename (only, "sequence.dot", NULL);
   assert_true (g_file_test (sq, G_FILE_TEST_EXISTS));
 
-  assert_false (ses_diagram_write_all (mqtt, "states", "svg", dir, NULL,
+  assert_false (ses_diagram_write_all (mqtt, "states", "svg", dir, NULL, NULL,
                                        &error));
   assert_true (g_error_matches (error, SES_ERROR, SES_ERROR_INVALID));
   g_clear_error (&error);
-  assert_false (ses_diagram_write_all (mqtt, "all", "pdf", dir, NULL, &error));
+  assert_false (ses_diagram_write_all (mqtt, "all", "pdf", dir, NULL, NULL,
+                                       &error));
   assert_true (g_error_matches (error, SES_ERROR, SES_ERROR_UNSUPPORTED));
   g_clear_error (&error);
 
@@ -1021,11 +1454,14 @@ main (void)
     cmocka_unit_test (test_dot_builder_numbers_and_escapes),
     cmocka_unit_test (test_render_errors),
     cmocka_unit_test (test_render_svg_and_png),
+    cmocka_unit_test (test_render_graph_as_text),
     cmocka_unit_test (test_lifecycle_persistent_session),
     cmocka_unit_test (test_lifecycle_takeover),
     cmocka_unit_test (test_lifecycle_restart_and_v311),
     cmocka_unit_test (test_generic_lifecycles),
     cmocka_unit_test (test_sequence_structure),
+    cmocka_unit_test (test_sequence_filtered),
+    cmocka_unit_test (test_sequence_burst_labels),
     cmocka_unit_test (test_sequence_highlight),
     cmocka_unit_test (test_sequence_folds_idle_time),
     cmocka_unit_test (test_sequence_escapes_payloads),

@@ -12,6 +12,8 @@
 #include "error.h"
 #include "trail.h"
 
+#include "sessim-config.h"
+
 static void
 test_round_trip (void **state)
 {
@@ -93,6 +95,44 @@ test_digest_embed_and_notes (void **state)
                                         "its digest once"));
 }
 
+/* The build that wrote a trail is one optional quoted line after the
+ * version; a trail without it (older ones) reads as before, with no build,
+ * and a second one is refused like a second version. */
+static void
+test_build_line (void **state)
+{
+  (void) state;
+  g_autoptr (SesTrail) t = ses_trail_new ("a.scn", 5);
+  t->build = g_strdup ("v0.1.0-190-gbe3b53e-dirty");
+  g_autofree char *text = ses_trail_to_text (t);
+  assert_non_null (strstr (text, "\nsessim " SESSIM_VERSION "\nbuild "
+                                 "\"v0.1.0-190-gbe3b53e-dirty\"\nscenario "));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SesTrail) back = ses_trail_parse ("t.trail", text, strlen (text),
+                                               &error);
+  g_assert_no_error (error);
+  assert_string_equal (back->build, "v0.1.0-190-gbe3b53e-dirty");
+  g_autofree char *again = ses_trail_to_text (back);
+  assert_string_equal (again, text);
+
+  const char older[] = "sessim 0.1.0\nscenario \"a.scn\"\nseed 2\nevent 0\n";
+  g_autoptr (SesTrail) old = ses_trail_parse ("old.trail", older,
+                                              strlen (older), &error);
+  g_assert_no_error (error);
+  assert_null (old->build);
+  assert_int_equal (old->seed, 2);
+  g_autofree char *otext = ses_trail_to_text (old);
+  assert_null (strstr (otext, "build"));
+
+  const char twice[] = "sessim 0.1.0\nbuild \"a\"\nbuild \"b\"\n"
+                       "scenario \"a.scn\"\n";
+  g_autoptr (SesTrail) none = ses_trail_parse ("bad.trail", twice,
+                                               strlen (twice), &error);
+  assert_null (none);
+  assert_non_null (strstr (error->message, "bad.trail:3:1: error: a trail "
+                                           "names its build once"));
+}
+
 static void
 test_malformed_refused_with_location (void **state)
 {
@@ -144,6 +184,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_round_trip),
     cmocka_unit_test (test_digest_embed_and_notes),
+    cmocka_unit_test (test_build_line),
     cmocka_unit_test (test_malformed_refused_with_location),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
