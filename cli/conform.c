@@ -349,7 +349,7 @@ conform_one (const char *path, const ConformOptions *o)
                          || ses_diagram_write_all (mqtt, o->diagrams,
                                                    o->render, dir,
                                                    marked ? &mark : NULL,
-                                                   &werr));
+                                                   NULL, &werr));
   g_string_free (summary, TRUE);
   g_string_free (cmp, TRUE);
   ses_conform_report_clear (&report);
