@@ -12,7 +12,7 @@ import argparse
 import concurrent.futures
 import json
 import os
-import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -88,6 +88,10 @@ def main():
     ap.add_argument("--only", action="append")
     ap.add_argument("--profile", default="mosquitto-2.0")
     args = ap.parse_args()
+    if shutil.which("mosquitto") is None and not os.path.exists(
+            "/usr/sbin/mosquitto"):
+        print("SKIP: mosquitto is not installed (apt-get install mosquitto)")
+        return 77
     scales, known, reasons = parse_known(args.known)
     files = sorted(os.path.join(args.scenarios, f)
                    for f in os.listdir(args.scenarios) if f.endswith(".scn"))
