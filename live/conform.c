@@ -69,6 +69,9 @@ typedef struct {
    * broker back its identity, which the wire does not carry. */
   GHashTable *ghosts;
   GArray **received;      /* per client: identities it was handed */
+  /* (origin << 32 | seq) -> (packet id << 8 | QoS) of each PUBLISH the
+   * clients sent: which PUBREL a Method A broker forwards on. */
+  GHashTable *sent_ids;
   /* Per slot: what the client wrote on its current connection that the
    * broker's end has not been shown yet, oldest first; the net holds the
    * same packets (see ses_world_link_settle). */
@@ -253,7 +256,13 @@ link_send (gpointer data, guint slot, guint32 gen, const void *msg)
   SesPacket pkt;
   memcpy (&pkt, msg, sizeof pkt);
   if (pkt.type == SES_PKT_PUBLISH && pkt.origin != G_MAXUINT32)
-    ghost_add (l, pkt.topic, pkt.payload, pkt.origin, pkt.seq);
+    {
+      ghost_add (l, pkt.topic, pkt.payload, pkt.origin, pkt.seq);
+      guint64 key = (guint64) pkt.origin << 32 | pkt.seq;
+      g_hash_table_insert (l->sent_ids, g_memdup2 (&key, sizeof key),
+                           GUINT_TO_POINTER ((guint) pkt.packet_id << 8
+                                             | pkt.qos));
+    }
   SesCodecExtra extra;
   memset (&extra, 0, sizeof extra);
   if (pkt.type == SES_PKT_CONNECT && pkt.will != 0)
@@ -453,10 +462,17 @@ settle_forwarded (Live *l, const SesPacket *pkt)
       settle (l, pkt->origin, G_MAXUINT);
       return;
     }
-  for (guint i = 0; i < p->len; i++)
+  /* A broker that forwards QoS 2 on PUBREL (Method A) read that too. */
+  guint64 key = (guint64) pkt->origin << 32 | pkt->seq;
+  guint sent = GPOINTER_TO_UINT (g_hash_table_lookup (l->sent_ids, &key));
+  gboolean on_pubrel = (sent & 0xff) == 2
+                       && ses_mqtt_config_broker (l->cfg)->qos2_on_pubrel;
+  for (guint i = p->len; i-- > 0;)
     {
       const Pending *q = &g_array_index (p, Pending, i);
-      if (q->type == SES_PKT_PUBLISH && q->seq == pkt->seq)
+      if ((!on_pubrel && q->type == SES_PKT_PUBLISH && q->seq == pkt->seq)
+          || (on_pubrel && q->type == SES_PKT_PUBREL
+              && q->packet_id == (sent >> 8)))
         {
           settle (l, pkt->origin, i + 1);
           return;
@@ -710,6 +726,8 @@ ses_conform_run (SesWorld *world, const SesConformOptions *opts,
   l.ghosts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                     (GDestroyNotify) g_array_unref);
   l.received = g_new0 (GArray *, l.n_slots);
+  l.sent_ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                      NULL);
   l.pending = g_new0 (GArray *, l.n_slots);
   for (guint i = 0; i < l.n_slots; i++)
     {
@@ -781,6 +799,7 @@ ses_conform_run (SesWorld *world, const SesConformOptions *opts,
   g_ptr_array_set_free_func (l.failed, (GDestroyNotify) conn_free);
   g_ptr_array_unref (l.failed);
   g_hash_table_unref (l.ghosts);
+  g_hash_table_unref (l.sent_ids);
   for (guint i = 0; i < l.n_slots; i++)
     {
       g_array_unref (l.received[i]);
