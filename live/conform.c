@@ -45,7 +45,13 @@ typedef struct {
   guint8 qos;         /* PUBLISH */
   guint16 packet_id;
   guint32 seq;        /* PUBLISH: the client's message number */
-  gint64 wall_us;
+  gint64 wall_us;     /* when it was written (or is due, if unsent) */
+  /* (nullable) Bytes the client's latency still holds back: written when
+   * wall_us comes; a fault before then loses them, as in the model. */
+  GBytes *unsent;
+  /* (nullable) The close: the connection to close once what is before it
+   * has been written. */
+  gpointer closing;
 } Pending;
 
 typedef struct {
@@ -246,6 +252,31 @@ scale_packet (SesPacket *p, SesCodecExtra *x, double scale, gboolean out)
     }
 }
 
+static GArray *pending_of (Live *l, guint slot);
+static void settle (Live *l, guint slot, guint n);
+
+/* One-way latency of the client's link, in wall time. */
+static gint64
+latency_wall_us (const Live *l, guint slot)
+{
+  return (gint64) ((double) ses_mqtt_config_client (l->cfg, slot)->latency_us
+                   * l->opts->time_scale);
+}
+
+static gboolean
+has_unsent (const Live *l, guint slot)
+{
+  GArray *p = l->pending[slot];
+  return p->len > 0 && g_array_index (p, Pending, p->len - 1).unsent != NULL;
+}
+
+static void
+pending_clear (gpointer data)
+{
+  Pending *p = data;
+  g_clear_pointer (&p->unsent, g_bytes_unref);
+}
+
 static gboolean
 link_send (gpointer data, guint slot, guint32 gen, const void *msg)
 {
@@ -286,21 +317,41 @@ link_send (gpointer data, guint slot, guint32 gen, const void *msg)
             ses_packet_type_name (pkt.type), error->message);
       return FALSE;
     }
-  if (!ses_live_socket_write (c->sock, bytes->data, bytes->len,
-                              WRITE_TIMEOUT_MS))
-    return FALSE;
   Pending p = { pkt.type, pkt.qos, pkt.packet_id,
                 pkt.type == SES_PKT_PUBLISH ? pkt.seq : 0,
-                g_get_monotonic_time () };
+                g_get_monotonic_time (), NULL, NULL };
+  gint64 delay = latency_wall_us (l, slot);
+  if (delay > 0 || has_unsent (l, slot))
+    {
+      /* The scenario's latency: on its way, not yet on the wire. */
+      p.unsent = g_bytes_new (bytes->data, bytes->len);
+      p.wall_us += delay;
+    }
+  else if (!ses_live_socket_write (c->sock, bytes->data, bytes->len,
+                                   WRITE_TIMEOUT_MS))
+    return FALSE;
   g_array_append_val (l->pending[slot], p);
   return TRUE;
+}
+
+static void write_due (Live *l, guint slot, gboolean all);
+
+/* Before the client opens a new connection on slot: what it wrote on the
+ * last one goes out now and reaches the broker first. */
+static void
+link_flush (gpointer data, guint slot)
+{
+  Live *l = data;
+  write_due (l, slot, TRUE);
+  settle (l, slot, G_MAXUINT);
+  g_array_set_size (l->pending[slot], 0);
 }
 
 static void
 link_open (gpointer data, guint slot, guint32 gen)
 {
   Live *l = data;
-  g_array_set_size (l->pending[slot], 0); /* settled before the open */
+  g_array_set_size (l->pending[slot], 0); /* flushed before the open */
   /* A connection the client still had is over for it now. */
   retire (l, l->current[slot]);
   Conn *c = g_new0 (Conn, 1);
@@ -334,24 +385,59 @@ link_close (gpointer data, guint slot, guint32 gen)
   Conn *c = l->current[slot];
   if (c == NULL || c->gen != gen)
     return;
-  retire (l, c);
   l->current[slot] = NULL;
-  Pending p = { 0, 0, 0, 0, g_get_monotonic_time () };
+  Pending p = { 0, 0, 0, 0, g_get_monotonic_time (), NULL, NULL };
+  if (has_unsent (l, slot))
+    {
+      /* The FIN follows what the latency still holds. */
+      p.closing = c;
+      p.unsent = g_bytes_new (NULL, 0);
+      p.wall_us += latency_wall_us (l, slot);
+    }
+  else
+    retire (l, c);
   g_array_append_val (l->pending[slot], p);
+}
+
+/* Shows the broker's end what was really written; drops what the latency
+ * still held (the net's cut then loses it, as the model's does). */
+static void
+settle_written (gpointer data, guint slot)
+{
+  Live *l = data;
+  GArray *p = pending_of (l, slot);
+  guint written = 0;
+  while (written < p->len
+         && g_array_index (p, Pending, written).unsent == NULL)
+    written++;
+  settle (l, slot, written);
+  p = pending_of (l, slot);
+  for (guint i = 0; i < p->len; i++)
+    retire (l, g_array_index (p, Pending, i).closing);
 }
 
 static void
 link_cut (gpointer data, guint slot, guint32 gen)
 {
+  Live *l = data;
+  settle_written (l, slot);
   /* A cut, as sockets can make one: the connection ends without
    * DISCONNECT, and the broker sees it end. */
-  link_close (data, slot, gen);
+  Conn *c = l->current[slot];
+  if (c != NULL && c->gen == gen)
+    {
+      retire (l, c);
+      l->current[slot] = NULL;
+    }
+  g_array_set_size (l->pending[slot], 0);
 }
 
 static void
 link_half_open (gpointer data, guint slot, guint32 gen, SesNetEnd unaware)
 {
   Live *l = data;
+  settle_written (l, slot);
+  g_array_set_size (l->pending[slot], 0);
   Conn *c = l->current[slot];
   if (c == NULL || c->gen != gen)
     return;
@@ -378,6 +464,7 @@ static const SesWorldLink live_link = {
   .close = link_close,
   .cut = link_cut,
   .half_open = link_half_open,
+  .flush = link_flush,
 };
 
 static void
@@ -407,7 +494,10 @@ remote_restart (gpointer data, gboolean persistent)
    * read the end of their sockets, after this step. */
 }
 
-static const SesRemoteBroker remote_broker = { .restart = remote_restart };
+static const SesRemoteBroker remote_broker = {
+  .restart = remote_restart,
+  .settle = settle_written,
+};
 
 static SesCause
 cause_of_disconnect (guint8 reason)
@@ -426,6 +516,63 @@ cause_of_disconnect (guint8 reason)
     }
 }
 
+/* Writes what the latency held back and is now due (all: everything),
+ * each on the connection it was written for: the one a later close in the
+ * list ends, else the current one. */
+static void
+write_due (Live *l, guint slot, gboolean all)
+{
+  GArray *p = l->pending[slot];
+  gint64 now = g_get_monotonic_time ();
+  for (guint i = 0; i < p->len; i++)
+    {
+      Pending *q = &g_array_index (p, Pending, i);
+      if (q->unsent == NULL)
+        continue;
+      if (!all && q->wall_us > now)
+        break;
+      if (q->closing != NULL)
+        {
+          retire (l, q->closing);
+          q->closing = NULL;
+        }
+      else
+        {
+          Conn *c = l->current[slot];
+          for (guint j = i + 1; j < p->len; j++)
+            if (g_array_index (p, Pending, j).closing != NULL)
+              {
+                c = g_array_index (p, Pending, j).closing;
+                break;
+              }
+          gsize len = 0;
+          const guint8 *bytes = g_bytes_get_data (q->unsent, &len);
+          if (c != NULL && c->sock != NULL && c->sock->fd >= 0)
+            ses_live_socket_write (c->sock, bytes, len, WRITE_TIMEOUT_MS);
+        }
+      g_clear_pointer (&q->unsent, g_bytes_unref);
+      q->wall_us = now;
+    }
+}
+
+/* When the next held-back packet is due; G_MAXINT64 when none is. */
+static gint64
+next_due (const Live *l)
+{
+  gint64 due = G_MAXINT64;
+  for (guint s = 0; s < l->n_slots; s++)
+    {
+      GArray *p = l->pending[s];
+      for (guint i = 0; i < p->len; i++)
+        if (g_array_index (p, Pending, i).unsent != NULL)
+          {
+            due = MIN (due, g_array_index (p, Pending, i).wall_us);
+            break;
+          }
+    }
+  return due;
+}
+
 /* Drops what the world has settled by itself (before a cut, an open). */
 static GArray *
 pending_of (Live *l, guint slot)
@@ -442,6 +589,13 @@ settle (Live *l, guint slot, guint n)
 {
   GArray *p = pending_of (l, slot);
   n = MIN (n, p->len);
+  /* Never past what is still held back. */
+  for (guint i = 0; i < n; i++)
+    if (g_array_index (p, Pending, i).unsent != NULL)
+      {
+        n = i;
+        break;
+      }
   if (n == 0)
     return;
   guint done = ses_world_link_settle (l->world, slot, n);
@@ -561,6 +715,7 @@ settle_old (Live *l)
       GArray *p = pending_of (l, s);
       guint n = 0;
       while (n < p->len && !awaits_answer (&g_array_index (p, Pending, n))
+             && g_array_index (p, Pending, n).unsent == NULL
              && now - g_array_index (p, Pending, n).wall_us >= SETTLE_US)
         n++;
       settle (l, s, n);
@@ -660,6 +815,9 @@ wait_sockets (Live *l, SesTime until)
   for (guint s = 0; s < l->n_slots; s++)
     if (l->pending[s]->len > 0)
       ms = MIN (ms, SETTLE_US / 1000);
+  gint64 due = next_due (l);
+  if (due != G_MAXINT64)
+    ms = MIN (ms, MAX (0, (due - g_get_monotonic_time () + 999) / 1000));
   poll ((struct pollfd *) fds->data, fds->len, (int) ms);
 }
 
@@ -732,6 +890,7 @@ ses_conform_run (SesWorld *world, const SesConformOptions *opts,
   for (guint i = 0; i < l.n_slots; i++)
     {
       l.pending[i] = g_array_new (FALSE, FALSE, sizeof (Pending));
+      g_array_set_clear_func (l.pending[i], pending_clear);
       l.received[i] = g_array_new (FALSE, FALSE, sizeof (guint64));
       const SesClientConfig *cc = ses_mqtt_config_client (l.cfg, i);
       if (cc->will != 0)
@@ -771,6 +930,8 @@ ses_conform_run (SesWorld *world, const SesConformOptions *opts,
           break;
         }
       ses_world_advance (world, now);
+      for (guint s = 0; s < l.n_slots; s++)
+        write_due (&l, s, FALSE);
       read_all (&l);
       report_failed (&l);
       settle_old (&l);
@@ -784,7 +945,10 @@ ses_conform_run (SesWorld *world, const SesConformOptions *opts,
     }
   /* What the clients wrote last has reached the broker by now. */
   for (guint s = 0; s < l.n_slots; s++)
-    settle (&l, s, G_MAXUINT);
+    {
+      write_due (&l, s, TRUE);
+      settle (&l, s, G_MAXUINT);
+    }
   report->ended_at = ses_world_now (world);
   /* The clients go away (their sockets close) and the broker stops. */
   ses_world_set_link (world, NULL, NULL);

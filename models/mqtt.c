@@ -625,7 +625,7 @@ run_action (SesMqtt *m, SesWorld *w, const SesAction *a)
       /* A real connection ends by a close: what was written before it
        * still arrives. */
       if (m->remote != NULL)
-        ses_world_link_settle (w, a->client, G_MAXUINT);
+        m->remote->settle (m->remote_data, a->client);
       ses_mqtt_observe (m, w, SES_OBS_FAULT, SES_FAULT_KIND_CUT, a->client,
                         g_array_index (m->cfg->client_session, guint32,
                                        a->client),
@@ -636,7 +636,7 @@ run_action (SesMqtt *m, SesWorld *w, const SesAction *a)
     case SES_ACT_HALF_OPEN_BROKER:
     case SES_ACT_HALF_OPEN_CLIENT:
       if (m->remote != NULL)
-        ses_world_link_settle (w, a->client, G_MAXUINT);
+        m->remote->settle (m->remote_data, a->client);
       ses_mqtt_observe (m, w, SES_OBS_FAULT,
                         a->kind == SES_ACT_HALF_OPEN_BROKER
                           ? SES_FAULT_KIND_HALF_OPEN_BROKER

@@ -227,6 +227,10 @@ typedef struct {
   /* The script restarts the broker: stop it (cleanly when it persists its
    * sessions, by a kill when it does not) and start it again. */
   void (*restart) (gpointer data, gboolean persistent);
+  /* A fault is about to hit the client's connection: what the client wrote
+   * and really reached the broker must be shown to it first (what was
+   * still delayed by the link's latency is lost with the connection). */
+  void (*settle) (gpointer data, guint client);
 } SesRemoteBroker;
 
 void ses_mqtt_set_remote (SesMqtt *mqtt, const SesRemoteBroker *remote,

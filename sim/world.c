@@ -185,7 +185,7 @@ ses_world_open (SesWorld *world, guint slot)
   /* What the client wrote on its last connection reached the server
    * before it could open another. */
   if (world->link != NULL)
-    ses_world_link_settle (world, slot, G_MAXUINT);
+    world->link->flush (world->link_data, slot);
   guint32 gen = ses_net_open (world->net, slot);
   if (world->link != NULL)
     world->link->open (world->link_data, slot, gen);
@@ -235,10 +235,7 @@ ses_world_cut (SesWorld *world, guint slot)
 {
   guint32 gen = ses_net_generation (world->net, slot);
   if (world->link != NULL && ses_net_wire_up (world->net, slot, gen))
-    {
-      ses_world_link_settle (world, slot, G_MAXUINT);
-      world->link->cut (world->link_data, slot, gen);
-    }
+    world->link->cut (world->link_data, slot, gen);
   guint mask = ses_net_cut (world->net, slot, gen);
   /* Both ends learn of a cut; the client first, by a fixed convention. */
   for (int end = SES_NET_CLIENT; end <= SES_NET_SERVER; end++)

@@ -161,6 +161,9 @@ typedef struct {
   void (*cut) (gpointer data, guint slot, guint32 gen);
   void (*half_open) (gpointer data, guint slot, guint32 gen,
                      SesNetEnd unaware);
+  /* The client end is about to open a new connection on slot: what it
+   * wrote on the last one must reach the server (and be settled) first. */
+  void (*flush) (gpointer data, guint slot);
 } SesWorldLink;
 
 /* (link) (nullable): not copied state, must outlive the world's use. */
@@ -178,6 +181,8 @@ guint ses_world_link_pending (const SesWorld *world, guint slot);
 /* Hands the first n (G_MAXUINT: all) of them to the server end now.
  * Returns how many. */
 guint ses_world_link_settle (SesWorld *world, guint slot, guint n);
+/* (Cut, half-open: the link settles what really reached the server before
+ * the net drops the rest.) */
 /* The real server sent msg to the client end of (slot, gen); FALSE if that
  * end is no longer there to take it. */
 gboolean ses_world_link_deliver (SesWorld *world, guint slot, guint32 gen,
