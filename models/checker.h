@@ -42,6 +42,12 @@ typedef struct {
   gboolean depth_first;
   guint jobs;              /* threads for a breadth-first search */
   gboolean no_reduction;   /* explore every order of independent events */
+  /* The visited set's storage and the frontier's worlds, passed on to
+   * SesExploreOptions as they are (see sim/explore.h). */
+  SesStorage storage;
+  guint storage_bits;
+  guint storage_hashes;
+  guint64 frontier_worlds;
   gboolean no_judge;       /* explore without the judge, which then finds
                               nothing: what the model alone costs, for
                               bench-check to measure the judge's share */
