@@ -427,24 +427,28 @@ static char *
 describe_storage (const SesExploreStats *st)
 {
   g_autofree char *p = probability_text (st->miss_probability);
-  double mib = (double) st->storage_bytes / (1024.0 * 1024.0);
+  g_autofree char *size = st->storage_bytes < 1024 * 1024
+      ? g_strdup_printf ("%.1f KiB", (double) st->storage_bytes / 1024.0)
+      : g_strdup_printf ("%.1f MiB",
+                         (double) st->storage_bytes / (1024.0 * 1024.0));
   g_autofree char *what = NULL;
   switch (st->storage)
     {
     case SES_STORAGE_HC:
       what = g_strdup_printf ("hc (hash compaction: 32 bits a state in 2^%u "
-                              "slots, %.1f MiB, %.1f %% full)",
-                              st->storage_bits, mib, 100.0 * st->storage_fill);
+                              "slots, %s, %.1f %% full)",
+                              st->storage_bits, size,
+                              100.0 * st->storage_fill);
       break;
     case SES_STORAGE_BITSTATE:
-      what = g_strdup_printf ("bitstate (2^%u bits, %u a state, %.1f MiB, "
+      what = g_strdup_printf ("bitstate (2^%u bits, %u a state, %s, "
                               "%.1f %% set)", st->storage_bits,
-                              st->storage_hashes, mib,
+                              st->storage_hashes, size,
                               100.0 * st->storage_fill);
       break;
     case SES_STORAGE_FP64:
     default:
-      what = g_strdup_printf ("fp64 (64-bit fingerprints, %.1f MiB)", mib);
+      what = g_strdup_printf ("fp64 (64-bit fingerprints, %s)", size);
       break;
     }
   return g_strdup_printf ("%s; probability that a state was missed: %s (%s)"
