@@ -778,6 +778,23 @@ cli_check (int argc, char **argv)
   pr.max_rss_kib = max_memory != NULL
                      ? n_memory * 1024
                      : cli_proc_kib ("/proc/meminfo", "MemTotal:") / 4 * 3;
+  /* A fixed table is allocated whole at the start: one that could never
+   * fit is refused here rather than failing to allocate. */
+  if (!random && mode != SES_STORAGE_FP64 && pr.max_rss_kib > 0)
+    {
+      guint w = o.storage_bits != 0
+                  ? o.storage_bits
+                  : ses_stateset_default_bits (mode, o.max_states);
+      guint64 kib = mode == SES_STORAGE_HC ? (G_GUINT64_CONSTANT (4) << w) / 1024
+                                           : (G_GUINT64_CONSTANT (1) << w) / 8
+                                               / 1024;
+      if (kib > pr.max_rss_kib)
+        return cli_usage_error ("--storage %s with --bits %u needs %"
+                                G_GUINT64_FORMAT " MiB, more than the "
+                                "memory limit of %" G_GUINT64_FORMAT " MiB "
+                                "(--max-memory)", ses_storage_name (mode), w,
+                                kib / 1024, pr.max_rss_kib / 1024);
+    }
   /* Ctrl-C or SIGTERM: the search stops at its next safe point. */
   cli_catch_interrupts ();
   o.cancel = &cli_interrupted;

@@ -13,11 +13,10 @@
  * first only up to opts->frontier_worlds of them: the others wait as bare
  * ids and are rebuilt from their links when their turn comes, a world
  * being a function of its path. Breadth-first search goes level by level,
- * in slices: threads
- * expand the states of a slice (copy, apply, fingerprint) into per-state
- * results, then one thread merges them in the order a single thread would
- * have produced them, so ids, counts and the counterexample do not depend
- * on the number of threads. */
+ * in slices: threads expand the states of a slice (copy, apply,
+ * fingerprint) into per-state results, then one thread merges them in the
+ * order a single thread would have produced them, so ids, counts and the
+ * counterexample do not depend on the number of threads. */
 #include "explore.h"
 
 #include <pthread.h>
@@ -172,8 +171,10 @@ typedef struct {
   const SesExploreOptions *opts;
   const SesStateset *seen;  /* read only while expanding */
   const GArray *links;      /* (element-type guint64) read only, too */
-  const SesWorld *root;     /* the start, and its monitor, to rebuild */
-  gconstpointer root_monitor; /* waiting states from */
+  /* The start world and its monitor, untouched: waiting states are
+   * rebuilt from copies of them. */
+  const SesWorld *root;
+  gconstpointer root_monitor;
 } Expander;
 
 static gboolean
@@ -613,7 +614,7 @@ struct _Pool {
   Expansion *slice;     /* expansions to fill */
   guint n_slice;
   GArray *runs;         /* (element-type Run) of the slice's nodeless states */
-  Replayer *replayers;  /* one a thread, made when first needed */
+  Replayer *replayers;  /* one a thread, when states may wait nodeless */
 };
 
 static void
@@ -633,10 +634,7 @@ pool_work (Pool *p, guint self, GArray *choices)
       Run *run = &g_array_index (p->runs, Run, i);
       if (!g_atomic_int_compare_and_exchange (&run->claimed, 0, 1))
         continue;
-      Replayer *r = &p->replayers[self];
-      if (r->frames == NULL)
-        replayer_init (r, p->ex);
-      expand_run (p->ex, p->slice, run, self, choices, r);
+      expand_run (p->ex, p->slice, run, self, choices, &p->replayers[self]);
     }
   for (int anyone = 0; anyone < 2; anyone++)
     {
@@ -694,6 +692,10 @@ pool_init (Pool *p, guint jobs, const Expander *ex)
   p->garbage = g_array_new (FALSE, FALSE, sizeof (Garbage));
   p->runs = g_array_new (FALSE, FALSE, sizeof (Run));
   p->replayers = g_new0 (Replayer, jobs);
+  /* Each thread's own copy of the start, made here by one thread. */
+  if (ex->opts->frontier_worlds != 0 && !ex->opts->depth_first)
+    for (guint i = 0; i < jobs; i++)
+      replayer_init (&p->replayers[i], ex);
   p->threads = g_ptr_array_new ();
   p->helpers = g_new (Helper, jobs);
   for (guint i = 1; i < jobs; i++)

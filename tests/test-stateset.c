@@ -708,7 +708,7 @@ test_cli_errors (void **state)
   g_autofree char *scn = g_build_filename (SOURCE_ROOT, "scenarios",
                                            "03-persistent-session.scn", NULL);
   static const struct {
-    const char *args[4];
+    const char *args[6];
     const char *message;
   } bad[] = {
     { { "--storage", "exact" }, "--storage takes fp64, hc or bitstate" },
@@ -723,13 +723,16 @@ test_cli_errors (void **state)
     { { "--dfs", "--frontier-worlds", "5" }, "--frontier-worlds applies to "
                                              "breadth-first" },
     { { "--frontier-worlds", "-1" }, "--frontier-worlds takes" },
+    /* 2^30 bits is 128 MiB: refused before it is asked of malloc. */
+    { { "--storage", "bitstate", "--bits", "30", "--max-memory", "100" },
+      "needs 128 MiB, more than the memory limit of 100 MiB" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autoptr (GPtrArray) args = g_ptr_array_new ();
       g_ptr_array_add (args, (gpointer) "check");
       g_ptr_array_add (args, (gpointer) "-q");
-      for (guint a = 0; a < 4 && bad[i].args[a] != NULL; a++)
+      for (guint a = 0; a < 6 && bad[i].args[a] != NULL; a++)
         g_ptr_array_add (args, (gpointer) bad[i].args[a]);
       g_ptr_array_add (args, scn);
       g_ptr_array_add (args, NULL);
