@@ -780,7 +780,10 @@ cli_check (int argc, char **argv)
                      : cli_proc_kib ("/proc/meminfo", "MemTotal:") / 4 * 3;
   /* A fixed table is allocated whole at the start: one that could never
    * fit is refused here rather than failing to allocate. */
-  if (!random && mode != SES_STORAGE_FP64 && pr.max_rss_kib > 0)
+  guint64 room_kib = pr.max_rss_kib > 0
+                       ? pr.max_rss_kib
+                       : cli_proc_kib ("/proc/meminfo", "MemTotal:");
+  if (!random && mode != SES_STORAGE_FP64 && room_kib > 0)
     {
       guint w = o.storage_bits != 0
                   ? o.storage_bits
@@ -788,12 +791,13 @@ cli_check (int argc, char **argv)
       guint64 kib = mode == SES_STORAGE_HC ? (G_GUINT64_CONSTANT (4) << w) / 1024
                                            : (G_GUINT64_CONSTANT (1) << w) / 8
                                                / 1024;
-      if (kib > pr.max_rss_kib)
+      if (kib > room_kib)
         return cli_usage_error ("--storage %s with --bits %u needs %"
                                 G_GUINT64_FORMAT " MiB, more than the "
                                 "memory limit of %" G_GUINT64_FORMAT " MiB "
-                                "(--max-memory)", ses_storage_name (mode), w,
-                                kib / 1024, pr.max_rss_kib / 1024);
+                                "(--max-memory, else the machine's)",
+                                ses_storage_name (mode), w, kib / 1024,
+                                room_kib / 1024);
     }
   /* Ctrl-C or SIGTERM: the search stops at its next safe point. */
   cli_catch_interrupts ();
