@@ -26,6 +26,9 @@ typedef struct {
   guint64 max_states;
   gboolean no_reduction;
   gboolean no_judge;
+  SesStorage storage;
+  guint bits;
+  guint64 frontier_worlds;
 } Rung;
 
 /* What one measurement sends back from its child process. */
@@ -81,6 +84,9 @@ measure_rung (gconstpointer arg, gpointer result)
     .max_states = r->max_states,
     .no_reduction = r->no_reduction,
     .no_judge = r->no_judge,
+    .storage = r->storage,
+    .storage_bits = r->bits,
+    .frontier_worlds = r->frontier_worlds,
   };
   o.budgets[SES_CHECK_CUTS] = r->cuts;
   g_autoptr (SesTrail) trail = ses_trail_new ("ladder.scn", 1);
@@ -105,13 +111,21 @@ print_row (const Rung *r, const Result *res)
   double secs = (double) res->us / G_USEC_PER_SEC;
   const char *verdict = st->violation ? "VIOLATION"
                         : st->complete ? "no violation" : "incomplete";
+  g_autofree char *extra = NULL;
+  if (st->storage != SES_STORAGE_FP64 || st->rebuilt > 0)
+    extra = g_strdup_printf (" (%s, miss %.2g; %" G_GUINT64_FORMAT
+                             " rebuilt, %" G_GUINT64_FORMAT " replayed)",
+                             ses_storage_name (st->storage),
+                             st->miss_probability, st->rebuilt,
+                             st->replayed);
   g_print ("%2u %2u %4u %11" G_GUINT64_FORMAT " %12" G_GUINT64_FORMAT
-           " %9" G_GUINT64_FORMAT " %5u %8.2f %11.0f %9.1f %9.1f %s\n",
+           " %9" G_GUINT64_FORMAT " %5u %8.2f %11.0f %9.1f %9.1f %s%s\n",
            r->messages, r->cuts, MAX (r->jobs, 1), st->states,
            st->transitions, st->reduced, st->max_depth, secs,
            secs > 0 ? (double) st->states / secs : 0.0,
            st->states > 0 ? (double) st->stored_bytes / st->states : 0.0,
-           (double) res->peak_kib / 1024.0, verdict);
+           (double) res->peak_kib / 1024.0, verdict,
+           extra != NULL ? extra : "");
 }
 
 /* The judge's cost: the rung without it and with it, alternately (so
@@ -161,6 +175,9 @@ main (int argc, char **argv)
   gint64 max_states = 100000000;
   gboolean no_fork = FALSE, compare = FALSE, no_reduction = FALSE;
   gboolean compare_judge = FALSE, no_judge = FALSE;
+  g_autofree char *storage = NULL;
+  gint bits = 0;
+  gint64 frontier_worlds = 0;
   GOptionEntry entries[] = {
     { "max-messages", 'm', 0, G_OPTION_ARG_INT, &max_messages,
       "Rungs with M = 1 .. this many messages (default 4)", "M" },
@@ -185,6 +202,14 @@ main (int argc, char **argv)
       "Explore every order of independent events", NULL },
     { "max-states", 0, 0, G_OPTION_ARG_INT64, &max_states,
       "Stop a rung after this many states (default 100000000)", "N" },
+    { "storage", 0, 0, G_OPTION_ARG_STRING, &storage,
+      "Visited set: fp64 (default), hc or bitstate", "MODE" },
+    { "bits", 0, 0, G_OPTION_ARG_INT, &bits,
+      "Width of the hc or bitstate table (default: from --max-states)",
+      "W" },
+    { "frontier-worlds", 0, 0, G_OPTION_ARG_INT64, &frontier_worlds,
+      "Waiting states that keep their worlds; the others are rebuilt by "
+      "replay (default 0: all)", "N" },
     { "no-fork", 0, 0, G_OPTION_ARG_NONE, &no_fork,
       "Measure in this process (peak memory then accumulates)", NULL },
     { NULL },
@@ -206,6 +231,18 @@ main (int argc, char **argv)
       return 2;
     }
 
+  SesStorage mode = SES_STORAGE_FP64;
+  if (storage != NULL && !ses_storage_from_name (storage, &mode))
+    {
+      g_printerr ("bench-check: --storage takes fp64, hc or bitstate\n");
+      return 2;
+    }
+  if (bits < 0 || frontier_worlds < 0)
+    {
+      g_printerr ("bench-check: counts must be positive\n");
+      return 2;
+    }
+
   /* --messages and --cuts name one rung, wherever it lies. */
   max_messages = MAX (max_messages, only_m);
   max_cuts = MAX (max_cuts, only_k);
@@ -221,7 +258,7 @@ main (int argc, char **argv)
             || (only_k != 0 && k != (guint) only_k))
           continue;
         Rung r = { m, k, (guint) jobs, (guint64) max_states, no_reduction,
-                   no_judge };
+                   no_judge, mode, (guint) bits, (guint64) frontier_worlds };
         if (compare_judge)
           {
             ok &= compare_with_judge (&r, no_fork);

@@ -413,6 +413,51 @@ check_random (const SesScript *script, SesCheckOptions *o,
   return status;
 }
 
+/* A probability as the summary and --json print it: "3.1e-05", "0". */
+static char *
+probability_text (double p)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  return g_strdup (g_ascii_formatd (buf, sizeof buf, "%.2g", p));
+}
+
+/* The storage line: the visited set's mode, size and how full, and the
+ * estimate that a state was missed, with its name. (transfer full) */
+static char *
+describe_storage (const SesExploreStats *st)
+{
+  g_autofree char *p = probability_text (st->miss_probability);
+  g_autofree char *size = st->storage_bytes < 1024 * 1024
+      ? g_strdup_printf ("%.1f KiB", (double) st->storage_bytes / 1024.0)
+      : g_strdup_printf ("%.1f MiB",
+                         (double) st->storage_bytes / (1024.0 * 1024.0));
+  g_autofree char *what = NULL;
+  switch (st->storage)
+    {
+    case SES_STORAGE_HC:
+      what = g_strdup_printf ("hc (hash compaction: 32 bits a state in 2^%u "
+                              "slots, %s, %.1f %% full)",
+                              st->storage_bits, size,
+                              100.0 * st->storage_fill);
+      break;
+    case SES_STORAGE_BITSTATE:
+      what = g_strdup_printf ("bitstate (2^%u bits, %u a state, %s, "
+                              "%.1f %% set)", st->storage_bits,
+                              st->storage_hashes, size,
+                              100.0 * st->storage_fill);
+      break;
+    case SES_STORAGE_FP64:
+    default:
+      what = g_strdup_printf ("fp64 (64-bit fingerprints, %s)", size);
+      break;
+    }
+  return g_strdup_printf ("%s; probability that a state was missed: %s (%s)"
+                          "%s", what, p,
+                          ses_stateset_bound_name (st->storage),
+                          st->storage != SES_STORAGE_FP64
+                            ? ", a probabilistic search" : "");
+}
+
 int
 cli_check (int argc, char **argv)
 {
@@ -420,6 +465,8 @@ cli_check (int argc, char **argv)
   g_autofree char *half_opens = NULL, *max_states = NULL, *max_depth = NULL;
   g_autofree char *seed = NULL, *jobs = NULL, *max_memory = NULL;
   g_autofree char *max_failures = NULL, *max_expiries = NULL;
+  g_autofree char *storage = NULL, *bits = NULL, *hashes = NULL;
+  g_autofree char *frontier_worlds = NULL;
   gboolean bfs = FALSE, dfs = FALSE, json = FALSE, quiet = FALSE;
   gboolean explain = FALSE, random = FALSE, no_swarm = FALSE;
   gboolean report = FALSE;
@@ -476,6 +523,20 @@ cli_check (int argc, char **argv)
       "Stop, incomplete (exit 3), once resident memory passes this many MiB "
       "(default: three quarters of the machine's memory; 0: no limit)",
       "MIB" },
+    { "storage", 0, 0, G_OPTION_ARG_STRING, &storage,
+      "How the visited set keeps states: fp64 (64-bit fingerprints, the "
+      "default), hc (hash compaction, 32 bits a state) or bitstate (a few "
+      "bits a state); hc and bitstate may miss states, and say how likely "
+      "that is", "MODE" },
+    { "bits", 0, 0, G_OPTION_ARG_STRING, &bits,
+      "With --storage hc: a table of 2^W slots of 4 bytes (8 to 32); "
+      "bitstate: 2^W bits (8 to 40) (default: from --max-states)", "W" },
+    { "hashes", 0, 0, G_OPTION_ARG_STRING, &hashes,
+      "With --storage bitstate: bits set a state, 1 to 16 (default 3)", "K" },
+    { "frontier-worlds", 0, 0, G_OPTION_ARG_STRING, &frontier_worlds,
+      "Breadth first: states waiting to be expanded that keep their whole "
+      "world; the others keep their parent link and are rebuilt by replay "
+      "when expanded (default 100000; 0: no limit)", "N" },
     { "max-states", 0, 0, G_OPTION_ARG_STRING, &max_states,
       "Stop after storing this many states, at least 1: incomplete, exit 3 "
       "(default: the scenario's, else 1000000)", "N" },
@@ -538,6 +599,30 @@ cli_check (int argc, char **argv)
   guint64 n_cuts = 0, n_crashes = 0, n_restarts = 0, n_half_opens = 0;
   guint64 n_states = 0, n_depth = 0, n_seed = 0, n_jobs = 1;
   guint64 n_memory = 0, n_failures = 10, n_expiries = 0;
+  guint64 n_bits = 0, n_hashes = 0, n_frontier = 100000;
+  SesStorage mode = SES_STORAGE_FP64;
+  if (storage != NULL && !ses_storage_from_name (storage, &mode))
+    return cli_usage_error ("--storage takes fp64, hc or bitstate, not '%s'",
+                            storage);
+  if (bits != NULL && mode == SES_STORAGE_FP64)
+    return cli_usage_error ("--bits sizes the tables of --storage hc and "
+                            "bitstate; fp64's table grows as it fills");
+  if (hashes != NULL && mode != SES_STORAGE_BITSTATE)
+    return cli_usage_error ("--hashes applies to --storage bitstate");
+  if (!cli_option_u64 ("--bits", bits,
+                       mode == SES_STORAGE_HC ? SES_STATESET_HC_BITS_MIN
+                                              : SES_STATESET_BITSTATE_BITS_MIN,
+                       mode == SES_STORAGE_HC ? SES_STATESET_HC_BITS_MAX
+                                              : SES_STATESET_BITSTATE_BITS_MAX,
+                       &n_bits)
+      || !cli_option_u64 ("--hashes", hashes, 1, SES_STATESET_HASHES_MAX,
+                          &n_hashes)
+      || !cli_option_u64 ("--frontier-worlds", frontier_worlds, 0,
+                          G_MAXUINT64, &n_frontier))
+    return EXIT_USAGE;
+  if (frontier_worlds != NULL && dfs)
+    return cli_usage_error ("--frontier-worlds applies to breadth-first "
+                            "search: depth first keeps its short stack whole");
   /* Per-client forms are read once the scenario names its clients. */
   if (!cli_option_u64 ("--jobs", jobs, 1, 1024, &n_jobs)
       || !cli_option_u64 ("--max-cuts", per_client (cuts) ? NULL : cuts, 0,
@@ -588,6 +673,10 @@ cli_check (int argc, char **argv)
       if (symmetry)
         return cli_usage_error ("--symmetry applies to the exhaustive "
                                 "search, not to --random");
+      if (storage != NULL || frontier_worlds != NULL)
+        return cli_usage_error ("--storage, --bits, --hashes and "
+                                "--frontier-worlds apply to the exhaustive "
+                                "search, not to --random");
       if (seeds != NULL && !cli_parse_seeds (seeds, &ro.seed_from,
                                              &ro.seed_to))
         return cli_usage_error ("--seeds takes A..B, whole numbers from 0 to "
@@ -621,6 +710,10 @@ cli_check (int argc, char **argv)
   o.jobs = (guint) n_jobs;
   o.no_reduction = no_reduction;
   o.symmetry = !no_symmetry && !random;
+  o.storage = mode;
+  o.storage_bits = (guint) n_bits;
+  o.storage_hashes = (guint) n_hashes;
+  o.frontier_worlds = n_frontier;
   o.budgets[SES_CHECK_CUTS] = (guint32) bound (cuts, n_cuts, sb->max_cuts, 1);
   o.budgets[SES_CHECK_CRASHES] = (guint32) bound (crashes, n_crashes,
                                                   sb->max_crashes, 0);
@@ -698,6 +791,27 @@ cli_check (int argc, char **argv)
   pr.max_rss_kib = max_memory != NULL
                      ? n_memory * 1024
                      : cli_proc_kib ("/proc/meminfo", "MemTotal:") / 4 * 3;
+  /* A fixed table is allocated whole at the start: one that could never
+   * fit is refused here rather than failing to allocate. */
+  guint64 room_kib = pr.max_rss_kib > 0
+                       ? pr.max_rss_kib
+                       : cli_proc_kib ("/proc/meminfo", "MemTotal:");
+  if (!random && mode != SES_STORAGE_FP64 && room_kib > 0)
+    {
+      guint w = o.storage_bits != 0
+                  ? o.storage_bits
+                  : ses_stateset_default_bits (mode, o.max_states);
+      guint64 kib = mode == SES_STORAGE_HC ? (G_GUINT64_CONSTANT (4) << w) / 1024
+                                           : (G_GUINT64_CONSTANT (1) << w) / 8
+                                               / 1024;
+      if (kib > room_kib)
+        return cli_usage_error ("--storage %s with --bits %u needs %"
+                                G_GUINT64_FORMAT " MiB, more than the "
+                                "memory limit of %" G_GUINT64_FORMAT " MiB "
+                                "(--max-memory, else the machine's)",
+                                ses_storage_name (mode), w, kib / 1024,
+                                room_kib / 1024);
+    }
   /* Ctrl-C or SIGTERM: the search stops at its next safe point. */
   cli_catch_interrupts ();
   o.cancel = &cli_interrupted;
@@ -793,14 +907,26 @@ cli_check (int argc, char **argv)
   else
     status = expected != 0 ? EXIT_VIOLATION : EXIT_OK;
 
-  const char *limit = st.stopped ? "--max-memory" : "a limit (--max-states "
-                                                    "or --max-depth)";
+  /* hc and bitstate may take a new state for a stored one: a search
+   * in those modes is complete only with the probability they report. */
+  gboolean probable = st.storage != SES_STORAGE_FP64;
+  g_autofree char *miss = probability_text (st.miss_probability);
+  const char *limit = st.stopped ? "--max-memory"
+                      : st.storage_full ? "a full hash-compaction table "
+                                          "(raise --bits)"
+                                        : "a limit (--max-states "
+                                          "or --max-depth)";
   const char *verdict = st.violation ? "violation found"
                         : interrupted ? "interrupted: incomplete, no "
                                         "violation so far"
+                        : st.complete && probable
+                          ? "no violation within the bounds, in a "
+                            "probabilistic search"
                         : st.complete ? "no violation within the bounds"
                         : st.stopped ? "incomplete: --max-memory stopped the "
                                        "search"
+                        : st.storage_full ? "incomplete: the hash-compaction "
+                                            "table is full"
                                      : "incomplete: a limit stopped the search";
   /* The last line: what held, what broke, where the files are. */
   g_autoptr (GString) v = g_string_new (NULL);
@@ -817,6 +943,16 @@ cli_check (int argc, char **argv)
                             "%s %" G_GUINT64_FORMAT " states", expected_name,
                             st.complete ? "within the bounds," : "in the",
                             st.states);
+  else if (st.complete && probable)
+    {
+      g_string_append_printf (v, "no violation within the bounds, in a "
+                              "probabilistic search (%" G_GUINT64_FORMAT
+                              " states", st.states);
+      if (o.bound_expiries)
+        g_string_append_printf (v, "; %" G_GUINT64_FORMAT " paths cut by "
+                                "--max-expiries", st.bound_cut);
+      g_string_append_c (v, ')');
+    }
   else if (st.complete && o.bound_expiries)
     g_string_append_printf (v, "no violation within the bounds, every path "
                             "explored (%" G_GUINT64_FORMAT " states; %"
@@ -833,6 +969,10 @@ cli_check (int argc, char **argv)
     g_string_append (v, " so far; interrupted, not complete");
   else if (!st.complete && !first.violated)
     g_string_append_printf (v, "; %s stopped the search", limit);
+  if (probable && !first.violated)
+    g_string_append_printf (v, "; --storage %s: probability that a state "
+                            "was missed %s", ses_storage_name (st.storage),
+                            miss);
   if (first.violated)
     g_string_append_printf (v, "; counterexample in %s/counterexample.trail",
                             dir);
@@ -892,6 +1032,31 @@ cli_check (int argc, char **argv)
           g_string_append_c (j, ']');
         }
       g_string_append_c (j, ']');
+      g_string_append_printf (j, ",\"storage\":\"%s\",\"probabilistic\":%s,"
+                              "\"miss_probability\":%s,\"miss_estimate\":"
+                              "\"%s\",\"storage_bytes\":%" G_GUINT64_FORMAT,
+                              ses_storage_name (st.storage),
+                              probable ? "true" : "false", miss,
+                              ses_stateset_bound_name (st.storage),
+                              st.storage_bytes);
+      char fill[G_ASCII_DTOSTR_BUF_SIZE];
+      g_ascii_formatd (fill, sizeof fill, "%.4f", st.storage_fill);
+      if (st.storage == SES_STORAGE_FP64)
+        g_string_append_printf (j, ",\"storage_bits\":null,"
+                                "\"storage_hashes\":null");
+      else
+        g_string_append_printf (j, ",\"storage_bits\":%u,\"storage_hashes\":"
+                                "%u", st.storage_bits, st.storage_hashes);
+      g_string_append_printf (j, ",\"storage_fill\":%s,\"storage_full\":%s",
+                              fill, st.storage_full ? "true" : "false");
+      if (o.frontier_worlds == 0)
+        g_string_append (j, ",\"frontier_worlds\":null");
+      else
+        g_string_append_printf (j, ",\"frontier_worlds\":%" G_GUINT64_FORMAT,
+                                o.frontier_worlds);
+      g_string_append_printf (j, ",\"rebuilt_states\":%" G_GUINT64_FORMAT
+                              ",\"replayed_choices\":%" G_GUINT64_FORMAT,
+                              st.rebuilt, st.replayed);
       g_string_append (j, "}\n");
       fputs (j->str, stdout);
       g_string_free (j, TRUE);
@@ -938,6 +1103,13 @@ cli_check (int argc, char **argv)
               st.states, st.transitions, st.end_states, st.max_depth,
               st.peak_frontier, per_state, secs,
               secs > 0 ? st.states / secs : 0.0, cli_peak_rss_kib ());
+      g_autofree char *storage_line = describe_storage (&st);
+      printf ("# storage: %s\n", storage_line);
+      if (st.rebuilt > 0)
+        printf ("# frontier: at most %" G_GUINT64_FORMAT " waiting states "
+                "kept their worlds; %" G_GUINT64_FORMAT " were rebuilt by "
+                "replaying %" G_GUINT64_FORMAT " choices\n", o.frontier_worlds,
+                st.rebuilt, st.replayed);
       if (st.violation)
         {
           printf (found ? "# expected: %s\n" : "# %s\n", violation->str);

@@ -358,6 +358,10 @@ ses_check_scenario (const SesScript *script, const char *path, guint64 seed,
     .keep_going = opts->keep_going,
     .cancel = opts->cancel,
     .graph = opts->graph,
+    .storage = opts->storage,
+    .storage_bits = opts->storage_bits,
+    .storage_hashes = opts->storage_hashes,
+    .frontier_worlds = opts->frontier_worlds,
   };
   if (opts->graph != NULL)
     {

@@ -47,6 +47,12 @@ typedef struct {
    * Where it renames, it replaces the reduction of independent events.
    * Exhaustive search only. */
   gboolean symmetry;
+  /* The visited set's storage and the frontier's worlds, passed on to
+   * SesExploreOptions as they are (see sim/explore.h). */
+  SesStorage storage;
+  guint storage_bits;
+  guint storage_hashes;
+  guint64 frontier_worlds;
   gboolean no_judge;       /* explore without the judge, which then finds
                               nothing: what the model alone costs, for
                               bench-check to measure the judge's share */

@@ -7,13 +7,16 @@
  * on other targets, in a class budgeted per target, or with another
  * number of bounded events taken.
  *
- * A stored state costs a 64-bit fingerprint in the visited set and one
- * 64-bit parent link; only the states still to be expanded keep their
- * worlds. Breadth-first search goes level by level, in slices: threads
- * expand the states of a slice (copy, apply, fingerprint) into per-state
- * results, then one thread merges them in the order a single thread would
- * have produced them, so ids, counts and the counterexample do not depend
- * on the number of threads. */
+ * A stored state costs its entry in the visited set (stateset.c: a 64-bit
+ * fingerprint, 32 bits of one, or a few bits) and one 64-bit parent link;
+ * only the states still to be expanded keep their worlds, and breadth
+ * first only up to opts->frontier_worlds of them: the others wait as bare
+ * ids and are rebuilt from their links when their turn comes, a world
+ * being a function of its path. Breadth-first search goes level by level,
+ * in slices: threads expand the states of a slice (copy, apply,
+ * fingerprint) into per-state results, then one thread merges them in the
+ * order a single thread would have produced them, so ids, counts and the
+ * counterexample do not depend on the number of threads. */
 #include "explore.h"
 
 #include <pthread.h>
@@ -48,73 +51,6 @@ link_pack (guint64 parent, guint choice)
 {
   g_assert (choice < (1u << CHOICE_BITS) && parent <= NO_PARENT);
   return parent << CHOICE_BITS | choice;
-}
-
-/* ---- the visited set --------------------------------------------------
- * Open addressing over bare fingerprints; 0 marks an empty slot, so a
- * fingerprint of 0 is stored as 1. Lookups never write, so threads may
- * look up while no one adds. */
-typedef struct {
-  guint64 *slots;
-  guint64 mask;
-  guint64 count;
-} FingerprintSet;
-
-static void
-set_init (FingerprintSet *s)
-{
-  s->mask = (1u << 10) - 1;
-  s->slots = g_new0 (guint64, s->mask + 1);
-  s->count = 0;
-}
-
-static gboolean
-set_contains (const FingerprintSet *s, guint64 fp)
-{
-  if (fp == 0)
-    fp = 1;
-  for (guint64 i = fp & s->mask;; i = (i + 1) & s->mask)
-    {
-      if (s->slots[i] == fp)
-        return TRUE;
-      if (s->slots[i] == 0)
-        return FALSE;
-    }
-}
-
-static gboolean set_add (FingerprintSet *s, guint64 fp);
-
-static void
-set_grow (FingerprintSet *s)
-{
-  FingerprintSet bigger = { g_new0 (guint64, (s->mask + 1) * 2),
-                            (s->mask + 1) * 2 - 1, 0 };
-  for (guint64 i = 0; i <= s->mask; i++)
-    if (s->slots[i] != 0)
-      set_add (&bigger, s->slots[i]);
-  g_free (s->slots);
-  *s = bigger;
-}
-
-/* TRUE if fp was not there yet. */
-static gboolean
-set_add (FingerprintSet *s, guint64 fp)
-{
-  if (fp == 0)
-    fp = 1;
-  if ((s->count + 1) * 4 > (s->mask + 1) * 3)
-    set_grow (s);
-  for (guint64 i = fp & s->mask;; i = (i + 1) & s->mask)
-    {
-      if (s->slots[i] == fp)
-        return FALSE;
-      if (s->slots[i] == 0)
-        {
-          s->slots[i] = fp;
-          s->count++;
-          return TRUE;
-        }
-    }
 }
 
 /* ---- the recorded graph ------------------------------------------------ */
@@ -224,10 +160,13 @@ typedef struct {
 
 /* What expanding one state produced. */
 typedef struct {
-  Node *node;        /* freed by the expansion, except its id and depth */
+  Node *node;        /* freed by the expansion, except its id and depth;
+                        NULL for a state waiting as its id alone, which
+                        a run rebuilds */
   guint owner;       /* node->owner, readable before the node is claimed */
   gint claimed;      /* set, atomically, by the thread that expands it */
-  guint64 id;
+  gboolean nodeless; /* node was NULL: rebuilt in its run */
+  guint64 id;        /* set before the expansion when node is NULL */
   guint depth;
   Outcome outcome;
   gboolean end_violated;
@@ -238,7 +177,12 @@ typedef struct {
 typedef struct {
   const SesMonitorClass *k;
   const SesExploreOptions *opts;
-  const FingerprintSet *seen;  /* read only while expanding */
+  const SesStateset *seen;  /* read only while expanding */
+  const GArray *links;      /* (element-type guint64) read only, too */
+  /* The start world and its monitor, untouched: waiting states are
+   * rebuilt from copies of them. */
+  const SesWorld *root;
+  gconstpointer root_monitor;
 } Expander;
 
 static gboolean
@@ -304,15 +248,15 @@ independent_event (const SesExploreOptions *opts, const guint32 *used,
   return -1;
 }
 
-/* Whether choice c may be taken from n: an event due before `until` (and,
- * if bounded, under max_bounded), or a fault with budget left, in its
- * class and, if the class is budgeted per target, for its target. Fills
- * spent with what is spent after it. */
+/* Whether choice c may be taken from a state that has spent `from`: an
+ * event due before `until` (and, if bounded, under max_bounded), or a
+ * fault with budget left, in its class and, if the class is budgeted per
+ * target, for its target. Fills spent with what is spent after it. */
 static gboolean
-choice_allowed (const SesExploreOptions *opts, const Node *n,
+choice_allowed (const SesExploreOptions *opts, const Spent *from,
                 const SesChoice *c, Spent *spent)
 {
-  *spent = n->spent;
+  *spent = *from;
   if (c->kind == SES_CHOICE_EVENT)
     {
       if (!event_in_time (opts, c))
@@ -374,7 +318,7 @@ try_choice (const Expander *ex, Node *n, const GArray *choices, guint i,
     {
       out.fp = fingerprint (child->world, child->monitor, k, spent,
                             ex->opts);
-      if (set_contains (ex->seen, out.fp))
+      if (ses_stateset_contains (ex->seen, out.fp))
         {
           node_free (child, k);
           out.node = NULL;
@@ -413,7 +357,7 @@ expand (const Expander *ex, Expansion *x, guint self, GArray *choices)
       if (c->kind == SES_CHOICE_EVENT && event_in_time (opts, c))
         {
           any_event = TRUE;
-          any_allowed = choice_allowed (opts, n, c, &spent);
+          any_allowed = choice_allowed (opts, &n->spent, c, &spent);
         }
     }
   if (!any_event)
@@ -439,12 +383,12 @@ expand (const Expander *ex, Expansion *x, guint self, GArray *choices)
        * state is freed after its expansion anyway. */
       guint last = to;
       for (guint i = from; i < to; i++)
-        if (choice_allowed (opts, n, &g_array_index (choices, SesChoice, i),
-                            &spent))
+        if (choice_allowed (opts, &n->spent,
+                            &g_array_index (choices, SesChoice, i), &spent))
           last = i;
       for (guint i = from; i < to; i++)
-        if (choice_allowed (opts, n, &g_array_index (choices, SesChoice, i),
-                            &spent)
+        if (choice_allowed (opts, &n->spent,
+                            &g_array_index (choices, SesChoice, i), &spent)
             && try_choice (ex, n, choices, i, &spent, i == last, self, x))
           break; /* the search stops at a violation */
     }
@@ -452,10 +396,197 @@ expand (const Expander *ex, Expansion *x, guint self, GArray *choices)
   x->node = NULL;
 }
 
+/* ---- rebuilding waiting states -------------------------------------------
+ * A state that waited as its id alone is rebuilt from its parent links:
+ * the choice indexes from the start to it, replayed on copies of the start
+ * world and monitor, the budgets spent recounted on the way. Applying the
+ * same choices to the same world gives the same world (the engine draws
+ * nothing from outside it), so the state is the one stored. Each thread
+ * keeps the path it replayed last, one frame a level, and a run of
+ * waiting states in id order (siblings, then cousins: ids within a level
+ * follow their parents' order) replays only where its path leaves the
+ * previous one. A frame the next state of the run will not share is
+ * given up to the level below it rather than copied. */
+
+typedef struct {
+  guint64 id;
+  SesWorld *world;   /* NULL once given up to the level below */
+  gpointer monitor;
+  Spent spent;
+} Frame;
+
+typedef struct {
+  GArray *frames;    /* (element-type Frame) frames[m]: level m; [0]: start */
+  GArray *path;      /* (element-type guint64) ids, the state's first */
+  GArray *next_path; /* the same for the next state of the run */
+  guint64 rebuilt;   /* states rebuilt, */
+  guint64 replayed;  /* choices applied to rebuild them */
+} Replayer;
+
+static void
+replayer_init (Replayer *r, const Expander *ex)
+{
+  r->frames = g_array_new (FALSE, FALSE, sizeof (Frame));
+  r->path = g_array_new (FALSE, FALSE, sizeof (guint64));
+  r->next_path = g_array_new (FALSE, FALSE, sizeof (guint64));
+  r->rebuilt = r->replayed = 0;
+  Frame start = { 0, ses_world_copy (ex->root), NULL, { { 0 } } };
+  start.monitor = ex->k->copy (ex->root_monitor, start.world);
+  g_array_append_val (r->frames, start);
+}
+
+static void
+frames_pop (Replayer *r, guint keep, const SesMonitorClass *k)
+{
+  while (r->frames->len > keep)
+    {
+      Frame *f = &g_array_index (r->frames, Frame, r->frames->len - 1);
+      if (f->world != NULL)
+        {
+          k->free (f->monitor);
+          ses_world_free (f->world);
+        }
+      g_array_set_size (r->frames, r->frames->len - 1);
+    }
+}
+
+static void
+replayer_clear (Replayer *r, const SesMonitorClass *k)
+{
+  if (r->frames == NULL)
+    return;
+  frames_pop (r, 0, k);
+  g_array_unref (r->frames);
+  g_array_unref (r->path);
+  g_array_unref (r->next_path);
+  r->frames = NULL;
+}
+
+/* The ids from state id up to the start (excluded), into path. */
+static void
+ancestry (const GArray *links, guint64 id, GArray *path)
+{
+  g_array_set_size (path, 0);
+  for (guint64 at = id; at != 0;
+       at = g_array_index (links, guint64, at) >> CHOICE_BITS)
+    g_array_append_val (path, at);
+}
+
+/* Applies the choice that link names (an index in from's list of choices)
+ * as the state was first reached, to from's world and monitor, or to
+ * copies of them when from is still needed; fills what it spent. */
+static void
+replay_step (const Expander *ex, Frame *from, gboolean keep_from,
+             guint64 link, GArray *choices, SesWorld **world,
+             gpointer *monitor, Spent *spent)
+{
+  guint index = (guint) (link & ((1u << CHOICE_BITS) - 1));
+  g_array_set_size (choices, 0);
+  ses_world_list_choices (from->world, choices);
+  g_assert (index < choices->len);
+  const SesChoice *c = &g_array_index (choices, SesChoice, index);
+  gboolean allowed = choice_allowed (ex->opts, &from->spent, c, spent);
+  g_assert (allowed);
+  if (keep_from)
+    {
+      *world = ses_world_copy (from->world);
+      *monitor = ex->k->copy (from->monitor, *world);
+    }
+  else
+    {
+      *world = g_steal_pointer (&from->world);
+      *monitor = g_steal_pointer (&from->monitor);
+    }
+  ses_world_apply (*world, c);
+}
+
+/* The node of state id (not the start), rebuilt; owned by thread self.
+ * next: the state the thread is likely to rebuild next (G_MAXUINT64:
+ * none known), whose ancestors are kept. */
+static Node *
+rebuild (const Expander *ex, Replayer *r, guint64 id, guint64 next,
+         guint self, GArray *choices)
+{
+  const GArray *links = ex->links;
+  ancestry (links, id, r->path);
+  /* path[depth - m] is the ancestor at level m (m = depth: the state). */
+  guint depth = r->path->len;
+  g_assert (depth > 0);
+  /* Levels below `shared` are the next state's ancestors too: those frames
+   * stay; the start's always does. */
+  guint shared = 1;
+  if (next != G_MAXUINT64)
+    {
+      ancestry (links, next, r->next_path);
+      guint nd = r->next_path->len;
+      while (shared < depth && shared < nd
+             && g_array_index (r->path, guint64, depth - shared)
+                  == g_array_index (r->next_path, guint64, nd - shared))
+        shared++;
+    }
+  /* Keep the frames of the ancestors this path shares with the last. */
+  guint keep = MIN (r->frames->len, depth);
+  while (keep > 1
+         && (g_array_index (r->frames, Frame, keep - 1).world == NULL
+             || g_array_index (r->frames, Frame, keep - 1).id
+                  != g_array_index (r->path, guint64, depth - (keep - 1))))
+    keep--;
+  frames_pop (r, keep, ex->k);
+  for (guint m = keep; m < depth; m++)
+    {
+      guint64 at = g_array_index (r->path, guint64, depth - m);
+      Frame f = { at, NULL, NULL, { { 0 } } };
+      replay_step (ex, &g_array_index (r->frames, Frame, m - 1),
+                   m - 1 < shared, g_array_index (links, guint64, at),
+                   choices, &f.world, &f.monitor, &f.spent);
+      g_array_append_val (r->frames, f);
+      r->replayed++;
+    }
+  Node *n = g_new (Node, 1);
+  replay_step (ex, &g_array_index (r->frames, Frame, depth - 1),
+               depth - 1 < shared, g_array_index (links, guint64, id),
+               choices, &n->world, &n->monitor, &n->spent);
+  n->depth = depth;
+  n->owner = self;
+  n->id = id;
+  r->replayed++;
+  r->rebuilt++;
+  return n;
+}
+
+/* A run of waiting states, those of slice[from..to) that are nodeless,
+ * all rebuilt by one thread. */
+typedef struct {
+  guint from, to;
+  gint claimed;
+} Run;
+
+/* Rebuilds and expands a run. Each run replays from the start, so that
+ * what it costs (stats->replayed) does not depend on which thread took
+ * which run before. */
+static void
+expand_run (const Expander *ex, Expansion *slice, const Run *run,
+            guint self, GArray *choices, Replayer *r)
+{
+  frames_pop (r, 1, ex->k);
+  for (guint i = run->from; i < run->to; i++)
+    {
+      if (!slice[i].nodeless)
+        continue;
+      guint after = i + 1;
+      while (after < run->to && !slice[after].nodeless)
+        after++;
+      guint64 next = after < run->to ? slice[after].id : G_MAXUINT64;
+      slice[i].node = rebuild (ex, r, slice[i].id, next, self, choices);
+      expand (ex, &slice[i], self, choices);
+    }
+}
+
 /* ---- threads ------------------------------------------------------------
  * A pool of helper threads that, with the calling thread (thread 0), work
  * through the items of a round: first freeing the nodes the last merge
- * found redundant, then expanding the states of a slice. Each thread takes
+ * found redundant, then rebuilding and expanding the runs of states that
+ * waited without their worlds, then expanding the others. Each thread takes
  * its own items first, those whose node it allocated, then any left
  * unclaimed: memory goes back to the thread that took it, so threads do
  * not queue on each other's malloc arena locks, and a thread that runs out
@@ -490,6 +621,8 @@ struct _Pool {
   GArray *garbage;      /* (element-type Garbage) nodes to free */
   Expansion *slice;     /* expansions to fill */
   guint n_slice;
+  GArray *runs;         /* (element-type Run) of the slice's nodeless states */
+  Replayer *replayers;  /* one a thread, when states may wait nodeless */
 };
 
 static void
@@ -504,6 +637,13 @@ garbage_add (GArray *garbage, Node *n)
 static void
 pool_work (Pool *p, guint self, GArray *choices)
 {
+  for (guint i = 0; i < p->runs->len; i++)
+    {
+      Run *run = &g_array_index (p->runs, Run, i);
+      if (!g_atomic_int_compare_and_exchange (&run->claimed, 0, 1))
+        continue;
+      expand_run (p->ex, p->slice, run, self, choices, &p->replayers[self]);
+    }
   for (int anyone = 0; anyone < 2; anyone++)
     {
       for (guint i = 0; i < p->garbage->len; i++)
@@ -558,6 +698,12 @@ pool_init (Pool *p, guint jobs, const Expander *ex)
   pthread_cond_init (&p->done, NULL);
   p->ex = ex;
   p->garbage = g_array_new (FALSE, FALSE, sizeof (Garbage));
+  p->runs = g_array_new (FALSE, FALSE, sizeof (Run));
+  p->replayers = g_new0 (Replayer, jobs);
+  /* Each thread's own copy of the start, made here by one thread. */
+  if (ex->opts->frontier_worlds != 0 && !ex->opts->depth_first)
+    for (guint i = 0; i < jobs; i++)
+      replayer_init (&p->replayers[i], ex);
   p->threads = g_ptr_array_new ();
   p->helpers = g_new (Helper, jobs);
   for (guint i = 1; i < jobs; i++)
@@ -568,17 +714,41 @@ pool_init (Pool *p, guint jobs, const Expander *ex)
     }
 }
 
-/* Frees p->garbage and fills slice[0..n) (whose nodes are set), using every
- * thread; returns when all is done. */
+/* Nodeless states of a slice are rebuilt in runs of those among RUN
+ * consecutive states: long enough to share the replay of their
+ * ancestors, short enough that every thread gets some; the same runs
+ * whatever the number of threads. */
+#define RUN 256
+
+/* Frees p->garbage and fills slice[0..n) (whose nodes are set, or ids
+ * where they are NULL), using every thread; returns when all is done. */
 static void
 pool_run (Pool *p, Expansion *slice, guint n, GArray *choices)
 {
   p->slice = slice;
   p->n_slice = n;
+  g_array_set_size (p->runs, 0);
   for (guint i = 0; i < n; i++)
     {
-      slice[i].owner = slice[i].node->owner;
       slice[i].claimed = 0;
+      slice[i].nodeless = slice[i].node == NULL;
+      if (slice[i].node != NULL)
+        {
+          slice[i].owner = slice[i].node->owner;
+          continue;
+        }
+      /* Claimed with its run, not on its own. */
+      slice[i].claimed = 1;
+      slice[i].owner = 0;
+      Run *last = p->runs->len > 0
+          ? &g_array_index (p->runs, Run, p->runs->len - 1) : NULL;
+      if (last != NULL && last->from / RUN == i / RUN)
+        last->to = i + 1;
+      else
+        {
+          Run run = { i, i + 1, 0 };
+          g_array_append_val (p->runs, run);
+        }
     }
   pthread_mutex_lock (&p->lock);
   p->round++;
@@ -593,8 +763,10 @@ pool_run (Pool *p, Expansion *slice, guint n, GArray *choices)
   g_array_set_size (p->garbage, 0);
 }
 
+/* Stops the threads, frees what is left and adds the replayers' figures
+ * to stats. */
 static void
-pool_clear (Pool *p)
+pool_clear (Pool *p, SesExploreStats *stats)
 {
   pthread_mutex_lock (&p->lock);
   p->quit = TRUE;
@@ -602,7 +774,15 @@ pool_clear (Pool *p)
   pthread_mutex_unlock (&p->lock);
   for (guint i = 0; i < p->threads->len; i++)
     g_thread_join (g_ptr_array_index (p->threads, i));
+  for (guint i = 0; i <= p->threads->len; i++)
+    {
+      stats->rebuilt += p->replayers[i].rebuilt;
+      stats->replayed += p->replayers[i].replayed;
+      replayer_clear (&p->replayers[i], p->ex->k);
+    }
+  g_free (p->replayers);
   g_ptr_array_unref (p->threads);
+  g_array_unref (p->runs);
   g_free (p->helpers);
   for (guint i = 0; i < p->garbage->len; i++)
     node_free (g_array_index (p->garbage, Garbage, i).node, p->ex->k);
@@ -614,12 +794,20 @@ pool_clear (Pool *p)
 
 /* ---- the search --------------------------------------------------------- */
 
+/* A state waiting to be expanded: its node, or its id alone (breadth
+ * first, past opts->frontier_worlds), to be rebuilt. */
+typedef struct {
+  Node *node;
+  guint64 id;
+} Waiting;
+
 typedef struct {
   const SesExploreOptions *opts;
   const SesMonitorClass *k;
   SesExploreStats *stats;
-  FingerprintSet seen;
+  SesStateset *seen;
   GArray *links;          /* (element-type guint64) per state id */
+  guint64 with_worlds;    /* waiting states that keep their node */
   GHashTable *graph_ids;  /* fingerprint → id + 1, for recorded states */
   guint64 violating_id;   /* G_MAXUINT64 while none */
   gboolean stop;
@@ -652,11 +840,12 @@ store (Search *s, const Expansion *x, const Child *c, SesWorld *w)
 }
 
 /* Takes in one expansion, as a single thread exploring in order would:
- * counts, stores new states (appended to out, to be expanded later), and
- * stops at the first violation or at max_states. Redundant child nodes go
- * to garbage. */
+ * counts, stores new states (appended to out, to be expanded later, with
+ * their node while fewer than frontier_worlds wait with theirs), and
+ * stops at the first violation, at max_states or when the visited set is
+ * full. Redundant child nodes go to garbage. */
 static void
-merge (Search *s, Expansion *x, GPtrArray *out, GArray *garbage)
+merge (Search *s, Expansion *x, GArray *out, GArray *garbage)
 {
   SesExploreStats *st = s->stats;
   const SesExploreOptions *opts = s->opts;
@@ -707,7 +896,18 @@ merge (Search *s, Expansion *x, GPtrArray *out, GArray *garbage)
           garbage_add (garbage, c->node);
           continue;
         }
-      if (c->node == NULL || !set_add (&s->seen, c->fp))
+      SesStatesetAdd added = c->node == NULL ? SES_STATESET_SEEN
+                             : ses_stateset_add (s->seen, c->fp);
+      if (added == SES_STATESET_FULL)
+        {
+          /* Unexplored, and not a duplicate: the search is cut here. */
+          st->complete = FALSE;
+          st->storage_full = TRUE;
+          s->stop = TRUE;
+          garbage_add (garbage, c->node);
+          continue;
+        }
+      if (added == SES_STATESET_SEEN)
         {
           if (opts->graph != NULL)
             graph_edge (opts->graph, x->id, graph_lookup (s, c->fp),
@@ -718,7 +918,16 @@ merge (Search *s, Expansion *x, GPtrArray *out, GArray *garbage)
         }
       c->node->id = store (s, x, c, c->node->world);
       st->states++;
-      g_ptr_array_add (out, c->node);
+      Waiting w = { c->node, c->node->id };
+      if (opts->depth_first || opts->frontier_worlds == 0
+          || s->with_worlds < opts->frontier_worlds)
+        s->with_worlds++;
+      else
+        {
+          garbage_add (garbage, c->node);
+          w.node = NULL;
+        }
+      g_array_append_val (out, w);
       if (opts->max_states > 0 && st->states >= opts->max_states)
         {
           st->complete = FALSE;
@@ -788,7 +997,11 @@ ses_explore (const SesWorld *world, gconstpointer monitor,
   memset (stats, 0, sizeof *stats);
   stats->complete = TRUE;
   Search s = { opts, k, stats };
-  set_init (&s.seen);
+  guint bits = opts->storage_bits != 0
+                 ? opts->storage_bits
+                 : ses_stateset_default_bits (opts->storage, opts->max_states);
+  s.seen = ses_stateset_new (opts->storage, bits, opts->storage_hashes);
+  g_assert (s.seen != NULL);
   s.links = g_array_new (FALSE, FALSE, sizeof (guint64));
   s.violating_id = G_MAXUINT64;
   if (opts->graph != NULL)
@@ -802,14 +1015,18 @@ ses_explore (const SesWorld *world, gconstpointer monitor,
   g_array_append_val (s.links, root_link);
   guint64 root_fp = fingerprint (root->world, root->monitor, k, &root->spent,
                                  opts);
-  set_add (&s.seen, root_fp);
+  ses_stateset_add (s.seen, root_fp);
   if (opts->graph != NULL)
     g_hash_table_insert (s.graph_ids, g_memdup2 (&root_fp, sizeof root_fp),
                          GSIZE_TO_POINTER (1));
   graph_state (opts->graph, 0, root->world);
   stats->states = 1;
 
-  Expander ex = { k, opts, &s.seen };
+  /* The start as the replay of waiting states begins from it: a copy
+   * taken before anything ran on the root. */
+  g_autoptr (SesWorld) start = ses_world_copy (world);
+  gpointer start_monitor = k->copy (monitor, start);
+  Expander ex = { k, opts, s.seen, s.links, start, start_monitor };
   /* Depth first is one thread: its order is the point. */
   guint jobs = opts->depth_first ? 1 : MAX (opts->jobs, 1);
   Pool pool;
@@ -823,9 +1040,13 @@ ses_explore (const SesWorld *world, gconstpointer monitor,
   /* Breadth first: `todo` is the current level, expanded in slices from
    * `at`; new states go to `next`. Depth first: `todo` is a stack and new
    * states go back onto it. */
-  GPtrArray *todo = g_ptr_array_new ();
-  GPtrArray *next = opts->depth_first ? todo : g_ptr_array_new ();
-  g_ptr_array_add (todo, root);
+  GArray *todo = g_array_new (FALSE, FALSE, sizeof (Waiting));
+  GArray *next = opts->depth_first ? todo
+                                   : g_array_new (FALSE, FALSE,
+                                                  sizeof (Waiting));
+  Waiting first = { root, 0 };
+  g_array_append_val (todo, first);
+  s.with_worlds = 1;
   guint at = 0;
   guint expanded = 0;   /* since keep_going was last asked */
   while (!s.stop)
@@ -835,7 +1056,10 @@ ses_explore (const SesWorld *world, gconstpointer monitor,
         {
           if (todo->len == 0)
             break;
-          slice[n++].node = g_ptr_array_steal_index (todo, todo->len - 1);
+          slice[n++].node = g_array_index (todo, Waiting,
+                                           todo->len - 1).node;
+          g_array_set_size (todo, todo->len - 1);
+          s.with_worlds--;
         }
       else
         {
@@ -843,16 +1067,21 @@ ses_explore (const SesWorld *world, gconstpointer monitor,
             {
               if (next->len == 0)
                 break;
-              GPtrArray *swap = todo;
+              GArray *swap = todo;
               todo = next;
               next = swap;
-              g_ptr_array_set_size (next, 0);
+              g_array_set_size (next, 0);
               at = 0;
             }
           while (n < width && at < todo->len)
             {
-              slice[n++].node = g_ptr_array_index (todo, at);
-              g_ptr_array_index (todo, at) = NULL;
+              Waiting *w = &g_array_index (todo, Waiting, at);
+              slice[n].node = w->node;
+              slice[n].id = w->id;
+              n++;
+              if (w->node != NULL)
+                s.with_worlds--;
+              w->node = NULL;
               at++;
             }
         }
@@ -886,26 +1115,32 @@ ses_explore (const SesWorld *world, gconstpointer monitor,
 
   /* Whatever was still waiting to be expanded (depth first, `at` stays
    * 0 and `next` is `todo`). */
-  guint redundant = pool.garbage->len;
+  stats->frontier = (todo->len - at) + (next != todo ? next->len : 0);
   for (guint i = at; i < todo->len; i++)
-    garbage_add (pool.garbage, g_ptr_array_index (todo, i));
+    garbage_add (pool.garbage, g_array_index (todo, Waiting, i).node);
   for (guint i = 0; next != todo && i < next->len; i++)
-    garbage_add (pool.garbage, g_ptr_array_index (next, i));
-  stats->frontier = pool.garbage->len - redundant;
+    garbage_add (pool.garbage, g_array_index (next, Waiting, i).node);
   if (!stats->violation && stats->frontier > 0)
     stats->complete = FALSE;
-  stats->stored_bytes = (s.seen.mask + 1) * sizeof (guint64)
+  stats->storage = ses_stateset_mode (s.seen);
+  stats->storage_bits = ses_stateset_bits (s.seen);
+  stats->storage_hashes = ses_stateset_hashes (s.seen);
+  stats->storage_bytes = ses_stateset_bytes (s.seen);
+  stats->storage_fill = ses_stateset_fill (s.seen);
+  stats->miss_probability = ses_stateset_miss_probability (s.seen);
+  stats->stored_bytes = stats->storage_bytes
                         + s.links->len * sizeof (guint64);
-  pool_clear (&pool);
+  pool_clear (&pool, stats);
+  k->free (start_monitor);
 
   for (guint i = 0; i < width; i++)
     g_array_unref (slice[i].children);
   g_free (slice);
   if (next != todo)
-    g_ptr_array_unref (next);
-  g_ptr_array_unref (todo);
+    g_array_unref (next);
+  g_array_unref (todo);
   g_array_unref (s.links);
   if (s.graph_ids != NULL)
     g_hash_table_unref (s.graph_ids);
-  g_free (s.seen.slots);
+  ses_stateset_free (s.seen);
 }

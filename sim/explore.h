@@ -4,7 +4,10 @@
  * earliest time, in any order; a fault, while its budget lasts) to a copy,
  * and so on, breadth first (shortest counterexample first) or depth first.
  * Each state is stored as a 64-bit fingerprint of the world, the monitor's
- * digest and the budgets used, so no state is expanded twice. A monitor
+ * digest and the budgets used (or, in the compact storage modes of
+ * stateset.h, as less, at a small risk of missing states), so no state is
+ * expanded twice. Breadth first, the states waiting to be expanded may
+ * keep only their parent link, their world rebuilt when expanded. A monitor
  * (the invariants, for MQTT) travels with every path: it is copied with the
  * world and asked after each step whether something broke. The engine
  * knows nothing of MQTT; faults are classed into budgets by a callback,
@@ -14,6 +17,7 @@
 
 #include <glib.h>
 #include <signal.h>
+#include "stateset.h"
 #include "world.h"
 
 typedef struct {
@@ -101,6 +105,21 @@ typedef struct {
                         const guint8 (*spent)[SES_EXPLORE_TARGETS],
                         guint8 *rename, gpointer data);
   gpointer canonical_data;
+  /* How the visited set stores states (stateset.h): fp64 (the default),
+   * hc or bitstate; storage_bits its width (hc, bitstate; 0: a width from
+   * max_states, ses_stateset_default_bits), storage_hashes bitstate's bits
+   * a state (0: 3). */
+  SesStorage storage;
+  guint storage_bits;
+  guint storage_hashes;
+  /* Breadth first: the most states waiting to be expanded that keep their
+   * whole world (and monitor); 0: no limit. A state stored while that many
+   * wait keeps only its id; its world is rebuilt when its turn comes, by
+   * replaying the choices of its parent links from the start, runs of
+   * such states sharing the replay of their common ancestors. It costs
+   * time, never a difference in the result. Depth first keeps every
+   * world: its stack is short. */
+  guint64 frontier_worlds;
   /* Records the explored graph when non-NULL. */
   SesExploreGraph *graph;
   /* Called with every end state reached (its world and monitor, after the
@@ -135,8 +154,23 @@ struct _SesExploreStats {
                               events due were over max_bounded */
   guint64 stored_bytes;    /* memory of the visited set and the parent
                               links: what grows with states stored */
+  guint64 rebuilt;         /* states whose world was rebuilt by replay
+                              (frontier_worlds) */
+  guint64 replayed;        /* choices applied to rebuild them */
+  SesStorage storage;      /* the visited set's mode, */
+  guint storage_bits;      /* width (hc, bitstate) */
+  guint storage_hashes;    /* and bits a state (bitstate) */
+  guint64 storage_bytes;   /* memory of the visited set alone */
+  double storage_fill;     /* ses_stateset_fill at the end */
+  /* ses_stateset_miss_probability: an estimate of the probability that a
+   * state was taken for one already stored and missed. Non-negligible in
+   * the hc and bitstate modes, whose "complete" is therefore only
+   * probable. */
+  double miss_probability;
+  gboolean storage_full;   /* hc: the table had no room left (stops the
+                              search, incomplete) */
   gboolean complete;       /* FALSE if a limit cut it: max_states,
-                              max_depth, keep_going */
+                              max_depth, keep_going, a full hc table */
   gboolean stopped;        /* keep_going said to stop */
   gboolean cancelled;      /* the cancel flag stopped it */
   gboolean violation;
