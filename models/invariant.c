@@ -381,6 +381,10 @@ struct _SesInvariants {
   guint n_clients;
   guint n_sessions;
   gboolean method_a;   /* QoS 2 routed on PUBREL */
+  /* How far a real broker's timers and the wall clock may be from the
+   * reference's deadlines (conform); 0 in simulated runs, where
+   * deadlines are instants. */
+  SesTime tolerance_us;
   /* Told of the rule every observation cites (coverage); shared by all
    * copies, so it must be safe to call from several threads. */
   SesRuleSink rule_sink;
@@ -415,7 +419,7 @@ _Static_assert (sizeof (Entry) == 16, "Entry changed: update "
                 "entries_digest, then this size");
 _Static_assert (sizeof (Takeover) == 24, "Takeover changed: update "
                 "state_digest, then this size");
-_Static_assert (sizeof (SesInvariants) == 64 + sizeof (State),
+_Static_assert (sizeof (SesInvariants) == 72 + sizeof (State),
                 "SesInvariants changed: update ses_invariants_copy, then "
                 "this size");
 #endif
@@ -928,6 +932,16 @@ broker_end_closed (SesInvariants *inv, guint32 slot, gboolean normal,
     }
 }
 
+/* Whether t is at the deadline, or within the tolerance of it. */
+static gboolean
+near (const SesInvariants *inv, SesTime deadline, SesTime t)
+{
+  if (deadline == NO_TIME)
+    return FALSE;
+  return t >= deadline ? t - deadline <= inv->tolerance_us
+                       : deadline - t <= inv->tolerance_us;
+}
+
 /* Timers of the reference that fell due before `now`, in time order (a
  * will before its session's end at the same instant). Ties with `now` are
  * left to what this instant shows: the standard does not order a timer and
@@ -946,7 +960,7 @@ advance (SesInvariants *inv, SesTime now, guint64 index)
           if (!s->exists)
             continue;
           if (s->will != 0 && s->will_due_us != NO_TIME
-              && s->will_due_us < now
+              && s->will_due_us + inv->tolerance_us < now
               && (best == NO_TIME || s->will_due_us < best
                   || (s->will_due_us == best && !will)))
             {
@@ -955,7 +969,7 @@ advance (SesInvariants *inv, SesTime now, guint64 index)
               will = TRUE;
             }
           if (s->conn == NOBODY && s->deadline_us != NO_TIME
-              && s->deadline_us < now
+              && s->deadline_us + inv->tolerance_us < now
               && (best == NO_TIME || s->deadline_us < best))
             {
               best = s->deadline_us;
@@ -993,7 +1007,8 @@ check_keep_alive (SesInvariants *inv, SesTime now, guint64 index)
        * sends something within its Keep Alive (the Server Keep Alive when
        * the broker set one, 5.0 [MQTT-3.2.2-21]). */
       if (c->client_up && c->connected && c->ka_s != 0 && !c->ka_late
-          && now > c->last_tx_us + (SesTime) c->ka_s * SES_US_PER_S)
+          && now > c->last_tx_us + (SesTime) c->ka_s * SES_US_PER_S
+                     + inv->tolerance_us)
         {
           g_autofree char *last = ses_time_format (c->last_tx_us);
           report (inv, SES_INV_KEEP_ALIVE, now, index,
@@ -1004,7 +1019,7 @@ check_keep_alive (SesInvariants *inv, SesTime now, guint64 index)
           c->ka_late = TRUE;
         }
       if (!c->broker_up || !c->connected || c->ka_s == 0
-          || now <= keep_alive_deadline (c))
+          || now <= keep_alive_deadline (c) + inv->tolerance_us)
         continue;
       g_autofree char *last = ses_time_format (c->last_rx_us);
       g_autofree char *due = ses_time_format (keep_alive_deadline (c));
@@ -1025,7 +1040,7 @@ check_keep_alive (SesInvariants *inv, SesTime now, guint64 index)
 static void judge_doubts (SesInvariants *inv);
 
 static void
-flush_instant (SesInvariants *inv)
+flush_instant (SesInvariants *inv, SesTime next_us)
 {
   judge_doubts (inv);
   for (guint32 i = 0; i < inv->n_clients; i++)
@@ -1041,6 +1056,10 @@ flush_instant (SesInvariants *inv)
         {
           Copy *c = vec_at (&s->copies, k, sizeof (Copy));
           if (!c->will || c->qos != 0 || c->unsent == 0)
+            continue;
+          /* A real broker gets the tolerance to send it. */
+          if (inv->tolerance_us > 0 && next_us != NO_TIME
+              && next_us <= c->routed_us + inv->tolerance_us)
             continue;
           g_autofree char *when = ses_time_format (c->routed_us);
           report (inv, SES_INV_WILL, c->routed_us, c->routed_index,
@@ -1124,8 +1143,9 @@ connect_received (SesInvariants *inv, const SesObs *o, guint64 index)
     end_session (inv, session, o->time_us, index, FALSE);
   if (c->p_clean || id[0] == '\0' || !s->exists)
     c->p_sp = 0; /* an empty ClientId gets a new identifier: a new session */
-  else if (s->conn == NOBODY && s->deadline_us == o->time_us)
-    c->p_sp = 2; /* it expires at this very instant: either is right */
+  else if (s->conn == NOBODY && near (inv, s->deadline_us, o->time_us))
+    c->p_sp = 2; /* it expires at this very instant (or within the
+                    tolerance of a real broker's clock): either is right */
   else
     c->p_sp = 1;
 }
@@ -1432,7 +1452,8 @@ broker_closes (SesInvariants *inv, const SesObs *o, guint8 reason,
   gboolean for_keep_alive = reason == SES_RC_KEEP_ALIVE_TIMEOUT
                             || (reason == 0 && !c->v5 && !c->violated);
   if (c->connected && for_keep_alive
-      && (c->ka_s == 0 || o->time_us < keep_alive_deadline (c)))
+      && (c->ka_s == 0
+          || o->time_us + inv->tolerance_us < keep_alive_deadline (c)))
     {
       g_autofree char *last = ses_time_format (c->last_rx_us);
       if (c->ka_s == 0)
@@ -1502,7 +1523,7 @@ check_forward (SesInvariants *inv, const SesObs *o, guint64 index)
   guint32 session = session_of (inv, o->client);
   Sess *s = &inv->st.sessions[session];
   gboolean v5 = client_v5 (inv, o->client);
-  if (o->time_us == s->deadline_us || o->time_us == s->kept_us)
+  if (near (inv, s->deadline_us, o->time_us) || o->time_us == s->kept_us)
     return; /* a session at its very end: either outcome is right */
   Copy *c = s->exists ? copy_find (s, p) : NULL;
   if (c == NULL && p->seq == 0 && s->will == 0)
@@ -1512,7 +1533,9 @@ check_forward (SesInvariants *inv, const SesObs *o, guint64 index)
       for (guint32 i = 0; i < inv->n_sessions; i++)
         {
           Sess *w = &inv->st.sessions[i];
-          if (w->will != 0 && w->will_due_us == o->time_us)
+          if (w->will != 0 && w->will_due_us != NO_TIME
+              && w->will_due_us <= o->time_us
+              && o->time_us <= w->will_due_us + inv->tolerance_us)
             publish_will (inv, i, o->time_us, index);
         }
       c = s->exists ? copy_find (s, p) : NULL;
@@ -2159,7 +2182,7 @@ ses_invariants_observe (SesInvariants *inv, const SesObs *o)
    * within an instant is never due before it (deadlines count from now). */
   if (o->time_us > inv->st.now_us)
     {
-      flush_instant (inv);
+      flush_instant (inv, o->time_us);
       inv->st.now_us = o->time_us;
       advance (inv, o->time_us, index);
       check_keep_alive (inv, o->time_us, index);
@@ -2485,6 +2508,12 @@ ses_invariants_copy (const SesInvariants *inv, SesWorld *world)
   violations_copy (&copy->st, &inv->st);
   ses_mqtt_set_observer (mqtt, observer, copy);
   return copy;
+}
+
+void
+ses_invariants_set_tolerance (SesInvariants *inv, SesTime tolerance_us)
+{
+  inv->tolerance_us = tolerance_us;
 }
 
 void
@@ -2979,7 +3008,7 @@ ses_invariants_finish_at (SesInvariants *inv, SesTime end_us)
   /* Timers due by the end have run; one due at the very end is left, as
    * the run may have stopped just before the broker's own timer. */
   advance (inv, now, inv->st.next_index);
-  flush_instant (inv);
+  flush_instant (inv, NO_TIME);
   check_keep_alive (inv, now, inv->st.next_index);
   judge_loss (inv, now);
   judge_completion (inv, now);

@@ -84,6 +84,10 @@ void ses_invariants_observe (SesInvariants *inv, const SesObs *obs);
  * cites one, for rule coverage. Copies inherit it, so with a parallel
  * search it is called from several threads at once. */
 typedef void (*SesRuleSink) (const char *rule, gpointer data);
+/* Lets deadlines (session expiry, will delay, keep alive) be met this far
+ * off either way: for a real broker's trace, whose timers and clock are not
+ * the reference's instants (conform). 0 (the default): exact. */
+void ses_invariants_set_tolerance (SesInvariants *inv, SesTime tolerance_us);
 void ses_invariants_set_rule_sink (SesInvariants *inv, SesRuleSink sink,
                                    gpointer data);
 /* The checks that need the end of the run: call once the run has stopped. */
