@@ -771,6 +771,18 @@ drain (Live *l, Conn *c, gboolean current)
     return TRUE;
   if (current)
     settle (l, c->slot, G_MAXUINT);
+  /* A broker may close a connection because another one's CONNECT took
+   * its session over: that CONNECT was read first. */
+  for (guint s = 0; s < l->n_slots; s++)
+    {
+      GArray *p = pending_of (l, s);
+      for (guint i = 0; s != c->slot && i < p->len; i++)
+        if (g_array_index (p, Pending, i).type == SES_PKT_CONNECT)
+          {
+            settle (l, s, i + 1);
+            break;
+          }
+    }
   SesCause cause = c->close_cause;
   if (!current && cause == SES_CAUSE_NONE)
     cause = SES_CAUSE_KEEP_ALIVE; /* nothing came from the client on it */

@@ -678,8 +678,11 @@ connection_ended (SesMqtt *m, SesWorld *w, guint32 slot, SesCause why,
       guint32 will = c->will;
       c->will = 0;
       /* 3.1.1 [MQTT-3.1.2-8]: any end without DISCONNECT publishes the
-       * will; [MQTT-3.14.4-3]: a DISCONNECT already removed it. */
-      if (!clean)
+       * will; [MQTT-3.14.4-3]: a DISCONNECT already removed it. A broker
+       * set not to (takeover_will off) keeps it back when the session
+       * goes on with the new connection. */
+      if (!clean && !(why == SES_CAUSE_TAKEOVER && s->expiry_s != 0
+                      && !m->cfg->broker.takeover_will))
         publish_will (m, w, slot, session, will, why, p->rule_will_publish);
     }
 
@@ -712,7 +715,10 @@ connection_ended (SesMqtt *m, SesWorld *w, guint32 slot, SesCause why,
   if (p->will_in_session && s->will != 0 && !clean)
     {
       const SesWill *spec = ses_mqtt_config_will (m->cfg, s->will);
-      if (spec->delay_s == 0)
+      if (spec->delay_s == 0 && why == SES_CAUSE_TAKEOVER
+          && !m->cfg->broker.takeover_will)
+        s->will = 0; /* the session goes on: no will (mosquitto 2.0) */
+      else if (spec->delay_s == 0)
         {
           guint32 will = s->will;
           s->will = 0;
@@ -1094,7 +1100,7 @@ handle_pubrel (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
       if (in.has_msg)
         route (m, w, &in.msg);
     }
-  else if (p->pubcomp_not_found_reason)
+  else if (p->pubcomp_not_found_reason && m->cfg->broker.not_found_reason)
     reason = SES_RC_PACKET_ID_NOT_FOUND; /* 5.0: normal during recovery */
   /* A PUBREL always gets a PUBCOMP, known id or not (C6). */
   ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, slot, c->session, pkt,
@@ -1133,7 +1139,8 @@ handle_ack (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
         {
           if (profile_of (c->version)->pubcomp_not_found_reason)
             send_ack (m, w, slot, SES_PKT_PUBREL, pkt->packet_id,
-                      SES_RC_PACKET_ID_NOT_FOUND);
+                      m->cfg->broker.not_found_reason
+                        ? SES_RC_PACKET_ID_NOT_FOUND : 0);
           return;
         }
       if (pkt->reason >= 0x80)

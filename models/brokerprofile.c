@@ -29,6 +29,11 @@ apply_mosquitto_2_0 (SesBrokerConfig *b)
   b->takeover_disconnect = FALSE;
   /* A keep-alive close sends nothing first (0x8D is optional). */
   b->keep_alive_disconnect = FALSE;
+  /* An unknown PUBREL gets PUBCOMP 0x00, an unknown PUBREC PUBREL 0x00. */
+  b->not_found_reason = FALSE;
+  /* Deviation (strict reading of [MQTT-3.1.2-8]): a connection taken over
+   * while its session goes on publishes no will. */
+  b->takeover_will = FALSE;
   /* Its clock counts whole seconds: session expiry and will delay fire up
    * to a second late. */
   b->timer_granularity_ms = 1000;

@@ -27,6 +27,8 @@ ses_broker_config_init (SesBrokerConfig *b)
   b->no_match_reason = FALSE;
   b->takeover_disconnect = TRUE;
   b->keep_alive_disconnect = TRUE;
+  b->not_found_reason = TRUE;
+  b->takeover_will = TRUE;
   b->timer_granularity_ms = 0;
 }
 

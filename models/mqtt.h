@@ -45,6 +45,14 @@ typedef struct {
   gboolean keep_alive_disconnect; /* 5.0: DISCONNECT 0x8D before closing for
                                   keep alive (optional, §4.13); default
                                   TRUE */
+  gboolean takeover_will;      /* publish the will of a connection taken
+                                  over while its session goes on, as any
+                                  unclean end does ([MQTT-3.1.2-8]);
+                                  default TRUE (FALSE: mosquitto 2.0) */
+  gboolean not_found_reason;   /* 5.0: PUBCOMP (PUBREL) 0x92 (Packet
+                                  Identifier not found) for a PUBREL
+                                  (PUBREC) with an id it does not hold;
+                                  default TRUE (0x00 is also allowed) */
   guint32 timer_granularity_ms;/* how late the broker's own timers may
                                   fire (a clock of whole seconds); conform
                                   allows it on top of its tolerance; default

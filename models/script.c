@@ -430,7 +430,7 @@ parse_broker (Parser *p)
     "queue-qos0", "queue-limit", "drop", "persistence", "max-session-expiry",
     "receive-max", "server-keep-alive", "qos2", "max-qos", "variant",
     "profile", "no-match-reason", "takeover-disconnect",
-    "keep-alive-disconnect", NULL,
+    "keep-alive-disconnect", "not-found-reason", "takeover-will", NULL,
   };
   SesBrokerConfig *b = ses_mqtt_config_broker (p->script->cfg);
   if (tok (p, 1) == NULL)
@@ -467,6 +467,16 @@ parse_broker (Parser *p)
       else if (strcmp (t->text, "takeover-disconnect") == 0)
         {
           if (!bool_value (p, t, &b->takeover_disconnect))
+            return FALSE;
+        }
+      else if (strcmp (t->text, "takeover-will") == 0)
+        {
+          if (!bool_value (p, t, &b->takeover_will))
+            return FALSE;
+        }
+      else if (strcmp (t->text, "not-found-reason") == 0)
+        {
+          if (!bool_value (p, t, &b->not_found_reason))
             return FALSE;
         }
       else if (strcmp (t->text, "keep-alive-disconnect") == 0)

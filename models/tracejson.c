@@ -221,6 +221,8 @@ put_broker (JsonBuilder *b, const SesBrokerConfig *s)
   put_bool (b, "no_match_reason", s->no_match_reason);
   put_bool (b, "takeover_disconnect", s->takeover_disconnect);
   put_bool (b, "keep_alive_disconnect", s->keep_alive_disconnect);
+  put_bool (b, "not_found_reason", s->not_found_reason);
+  put_bool (b, "takeover_will", s->takeover_will);
   put_int (b, "timer_granularity_ms", s->timer_granularity_ms);
   put_variants (b, s->variants);
   json_builder_end_object (b);
@@ -1097,6 +1099,8 @@ read_broker (Reader *r, JsonObject *o)
                     &b->takeover_disconnect)
       || !get_bool (r, o, "keep_alive_disconnect", FALSE,
                     &b->keep_alive_disconnect)
+      || !get_bool (r, o, "not_found_reason", FALSE, &b->not_found_reason)
+      || !get_bool (r, o, "takeover_will", FALSE, &b->takeover_will)
       || !get_int (r, o, "timer_granularity_ms", 0, G_MAXUINT32, FALSE, FALSE,
                    &granularity, NULL)
       || !get_mask (r, o, "variants", TRUE, &b->variants))
