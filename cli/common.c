@@ -284,6 +284,15 @@ cli_load_script (const char *path, char **text_out, gsize *length_out,
   return script;
 }
 
+void
+cli_print_load_error (const GError *error)
+{
+  if (error->domain == G_FILE_ERROR)
+    cli_error ("%s", error->message);
+  else
+    cli_print_located (error->message);
+}
+
 char *
 cli_digest (const char *text, gsize length)
 {

@@ -78,6 +78,9 @@ gboolean cli_make_dir (const char *dir, GError **error);
  * its bytes in *text and *length when not NULL. */
 SesScript *cli_load_script (const char *path, char **text, gsize *length,
                             GError **error);
+/* A scenario that cannot be loaded: a file error reads "sessim: PATH:
+ * cannot read: REASON", a scenario error is located. */
+void cli_print_load_error (const GError *error);
 /* "sha256:HEX" of a scenario's bytes, as trails record it. (transfer
  * full) */
 char *cli_digest (const char *text, gsize length);

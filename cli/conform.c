@@ -56,15 +56,6 @@ script_restarts (SesMqttConfig *cfg)
   return FALSE;
 }
 
-static void
-print_load_error (const GError *error)
-{
-  if (error->domain == G_FILE_ERROR)
-    cli_error ("%s", error->message);
-  else
-    cli_print_located (error->message);
-}
-
 /* Whether the judge's findings name this client: a difference about a
  * client the judge found the broker wrong with is part of a violation. */
 static gboolean
@@ -95,7 +86,7 @@ conform_one (const char *path, const ConformOptions *o)
                                       &error);
   if (script == NULL)
     {
-      print_load_error (error);
+      cli_print_load_error (error);
       r.status = EXIT_USAGE;
       return r;
     }

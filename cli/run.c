@@ -36,17 +36,6 @@ cli_diagrams_valid (const char *what)
          || strcmp (what, "all") == 0;
 }
 
-/* A scenario that cannot be loaded: a file error reads "sessim: PATH:
- * cannot read: REASON", a scenario error is located. */
-static void
-print_load_error (const GError *error)
-{
-  if (error->domain == G_FILE_ERROR)
-    cli_error ("%s", error->message);
-  else
-    cli_print_located (error->message);
-}
-
 RunResult
 cli_run_one (const char *path, const RunOptions *o)
 {
@@ -60,7 +49,7 @@ cli_run_one (const char *path, const RunOptions *o)
                                                   &source_length, &error);
   if (script == NULL)
     {
-      print_load_error (error);
+      cli_print_load_error (error);
       r.status = EXIT_USAGE;
       return r;
     }
