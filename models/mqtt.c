@@ -987,6 +987,15 @@ ses_mqtt_remote_deliver (SesMqtt *m, SesWorld *w, guint client, guint32 gen,
 {
   SesNet *net = ses_world_net (w);
   gboolean current = ses_net_generation (net, client) == gen;
+  if (current && ses_net_get_latency (net, client) > 0)
+    {
+      /* The client's link delays it like the model's network does (and a
+       * cut on the way destroys it): sent now, received later. */
+      if (pkt->type == SES_PKT_PUBLISH && (pkt->flags & SES_PKT_F_WILL))
+        note_remote_will (m, w, pkt);
+      ses_mqtt_send (m, w, client, gen, TRUE, pkt);
+      return;
+    }
   m->counters.packets++;
   /* What the broker writes on a connection the client no longer reads
    * (or has replaced) was sent into the void. */
@@ -1015,8 +1024,15 @@ ses_mqtt_remote_closed (SesMqtt *m, SesWorld *w, guint client, guint32 gen,
   /* The broker closed first: its end is down before the client hears. */
   if (ses_net_is_up (net, client, gen, SES_NET_SERVER))
     {
-      ses_net_abandon (net, client, gen, SES_NET_SERVER);
       ses_mqtt_observe_lost (m, w, client, TRUE, cause);
+      if (ses_net_get_latency (net, client) > 0
+          && ses_net_wire_up (net, client, gen))
+        {
+          /* Behind what it sent, which the link still delays. */
+          ses_world_close (w, client, gen, SES_NET_SERVER);
+          return;
+        }
+      ses_net_abandon (net, client, gen, SES_NET_SERVER);
     }
   ses_world_link_closed (w, client, gen);
 }
