@@ -45,7 +45,7 @@ def parse_known(path):
     return scales, known, reasons
 
 
-def play(sessim, scenario, scale, out, profile):
+def play(sessim, scenario, scale, out, profile, tmp):
     name = os.path.basename(scenario)[:-4]
     cmd = [sessim, "conform", "--broker", "mosquitto", "-q",
            "--time-scale", str(scale), "-o", out]
@@ -53,7 +53,11 @@ def play(sessim, scenario, scale, out, profile):
         cmd += ["--profile", profile]
     cmd.append(scenario)
     started = time.monotonic()
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    # Its broker's folder goes under our own TMPDIR, so that what is left
+    # running can be told from other runs' brokers.
+    env = dict(os.environ, TMPDIR=tmp)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=900,
+                       env=env)
     took = time.monotonic() - started
     summary = os.path.join(out, name, "summary.json")
     data = None
@@ -63,8 +67,9 @@ def play(sessim, scenario, scale, out, profile):
     return name, p.returncode, data, p.stdout + p.stderr, took
 
 
-def leftover_brokers():
-    """mosquitto processes running a configuration sessim generated."""
+def leftover_brokers(tmp):
+    """mosquitto processes running a configuration sessim generated in our
+    TMPDIR."""
     found = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -74,7 +79,7 @@ def leftover_brokers():
                 cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if "mosquitto" in cmd and "sessim-mosquitto-" in cmd:
+        if "mosquitto" in cmd and os.path.join(tmp, "sessim-mosquitto-") in cmd:
             found.append(f"{pid}: {cmd}")
     return found
 
@@ -97,15 +102,16 @@ def main():
                    for f in os.listdir(args.scenarios) if f.endswith(".scn"))
     if args.only:
         files = [f for f in files if os.path.basename(f)[:-4] in args.only]
-    before = leftover_brokers()
     failures, seen = [], set()
     facts = differ = 0
     with tempfile.TemporaryDirectory(prefix="sessim-conform-") as out:
+        tmp = os.path.join(out, "tmp")
+        os.mkdir(tmp)
         # The longest scenarios first, so the pool ends together.
         with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
             jobs = [pool.submit(play, args.sessim, f,
                                 scales.get(os.path.basename(f)[:-4], 1.0),
-                                out, args.profile) for f in files]
+                                out, args.profile, tmp) for f in files]
             for job in concurrent.futures.as_completed(jobs):
                 name, rc, data, text, took = job.result()
                 if data is None or rc not in (0, 1, 4):
@@ -138,9 +144,9 @@ def main():
                       flush=True)
                 if bad:
                     failures.append(f"{name}:\n" + "\n".join(bad))
-    after = [p for p in leftover_brokers() if p not in before]
-    if after:
-        failures.append("brokers left running:\n  " + "\n  ".join(after))
+        after = leftover_brokers(tmp)
+        if after:
+            failures.append("brokers left running:\n  " + "\n  ".join(after))
     stale = sorted(k for k in known
                    if k not in seen and (k[0] in files_names(files)
                                          or k[1] in files_names(files)))

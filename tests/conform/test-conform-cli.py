@@ -26,9 +26,14 @@ def check(name, ok, detail=""):
     results.append((name, ok, detail))
 
 
+# Brokers sessim starts keep their folder under this TMPDIR, so that ours
+# can be told from other runs' (set in main).
+ENV = dict(os.environ)
+
+
 def run(args, timeout=300):
     return subprocess.run([SESSIM, "conform"] + args, capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, env=ENV)
 
 
 def free_port():
@@ -46,7 +51,7 @@ def our_brokers():
                     cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
             except OSError:
                 continue
-            if "sessim-mosquitto-" in cmd and "mosquitto" in cmd:
+            if os.path.join(ENV["TMPDIR"], "sessim-mosquitto-") in cmd:
                 found.append(pid)
     return found
 
@@ -88,6 +93,8 @@ def main():
         print("1..0 # SKIP mosquitto is not installed (apt-get install "
               "mosquitto)")
         return 0
+    private_tmp = tempfile.mkdtemp(prefix="sessim-conform-cli-tmp-")
+    ENV["TMPDIR"] = private_tmp
     before = set(our_brokers())
     hello = os.path.join(SCENARIOS, "01-hello-qos0.scn")
     restart = os.path.join(SCENARIOS, "32-broker-restart-volatile.scn")
@@ -157,7 +164,7 @@ def main():
                                  os.path.join(SCENARIOS,
                                               "03-persistent-session.scn")],
                                 stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+                                stderr=subprocess.PIPE, text=True, env=ENV)
         for _ in range(250):
             if set(our_brokers()) - before:
                 break
@@ -174,6 +181,7 @@ def main():
 
     left = set(our_brokers()) - before
     check("no broker is left running", not left, str(left))
+    shutil.rmtree(private_tmp, ignore_errors=True)
     print(f"1..{len(results)}")
     failed = 0
     for i, (name, ok, detail) in enumerate(results, 1):
