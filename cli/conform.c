@@ -419,7 +419,7 @@ cli_conform (int argc, char **argv)
       "Use the broker at HOST:PORT (network faults only, no restarts)",
       "HOST:PORT" },
     { "time-scale", 0, 0, G_OPTION_ARG_STRING, &time_scale,
-      "Wall seconds per virtual second, 0.01 to 100 (default 1); durations "
+      "Wall seconds per virtual second, 0.001 to 100 (default 1); durations "
       "told to the broker are scaled too", "F" },
     { "tolerance", 0, 0, G_OPTION_ARG_STRING, &tolerance,
       "How far in virtual time a fact may be from the model's prediction "
@@ -476,9 +476,9 @@ cli_conform (int argc, char **argv)
     {
       char *end = NULL;
       o.time_scale = g_ascii_strtod (time_scale, &end);
-      if (end == time_scale || *end != '\0' || !(o.time_scale >= 0.01)
+      if (end == time_scale || *end != '\0' || !(o.time_scale >= 0.001)
           || !(o.time_scale <= 100))
-        return cli_usage_error ("--time-scale takes a number from 0.01 to "
+        return cli_usage_error ("--time-scale takes a number from 0.001 to "
                                 "100");
     }
   if (tolerance != NULL)
