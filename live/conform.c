@@ -714,6 +714,18 @@ settle_old (Live *l)
     {
       GArray *p = pending_of (l, s);
       guint n = 0;
+      /* After the client's own close the broker reads to the end of the
+       * stream, answered or not. */
+      for (guint i = p->len; i-- > 0;)
+        {
+          const Pending *q = &g_array_index (p, Pending, i);
+          if (q->type == 0 && q->unsent == NULL
+              && now - q->wall_us >= SETTLE_US)
+            {
+              n = i + 1;
+              break;
+            }
+        }
       while (n < p->len && !awaits_answer (&g_array_index (p, Pending, n))
              && g_array_index (p, Pending, n).unsent == NULL
              && now - g_array_index (p, Pending, n).wall_us >= SETTLE_US)
