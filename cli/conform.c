@@ -71,6 +71,32 @@ client_violated (SesMqttConfig *cfg, const GArray *violations, guint client)
   return FALSE;
 }
 
+/* Index in failures (element-type SesExpectFailure) of the failure of the
+ * expectation on this line, -1 if it held. */
+static gint
+failure_at_line (const GArray *failures, guint line)
+{
+  for (guint j = 0; j < failures->len; j++)
+    if (g_array_index (failures, SesExpectFailure, j).line == line)
+      return (gint) j;
+  return -1;
+}
+
+/* Whether a will of this session was seen published by that time. */
+static gboolean
+will_published_by (SesMqtt *mqtt, guint32 session, SesTime by_us)
+{
+  const GArray *log = ses_mqtt_log (mqtt);
+  for (guint k = 0; k < log->len; k++)
+    {
+      const SesObs *o = &g_array_index (log, SesObs, k);
+      if (o->kind == SES_OBS_WILL_PUBLISHED && o->session == session
+          && o->time_us <= by_us)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static ConformResult
 conform_one (const char *path, const ConformOptions *o)
 {
@@ -141,52 +167,34 @@ conform_one (const char *path, const ConformOptions *o)
                                              sizeof (SesExpectFailure));
   g_array_set_clear_func (failures, ses_expect_failure_clear);
   guint held = at_end ? ses_expect_check (script, mqtt, failures) : 0;
-  /* A will expected by a time: a real broker's timers and the wall clock
-   * are allowed the tolerance. */
-  const GArray *all_expects = ses_script_expectations (script);
-  for (guint i = 0; i < all_expects->len; i++)
-    {
-      const SesExpectation *e = &g_array_index (all_expects, SesExpectation,
-                                                i);
-      if (e->kind != SES_EXPECT_WILL || e->at_us == SES_TIME_NONE)
-        continue;
-      for (guint j = 0; j < failures->len; j++)
-        {
-          if (g_array_index (failures, SesExpectFailure, j).line != e->line)
-            continue;
-          guint32 session = ses_mqtt_config_client_session (cfg, e->client);
-          const GArray *log = ses_mqtt_log (mqtt);
-          for (guint k = 0; k < log->len; k++)
-            {
-              const SesObs *ob = &g_array_index (log, SesObs, k);
-              if (ob->kind == SES_OBS_WILL_PUBLISHED && ob->session == session
-                  && ob->time_us <= e->at_us + tolerance_us)
-                {
-                  g_array_remove_index (failures, j);
-                  held++;
-                  break;
-                }
-            }
-          break;
-        }
-    }
-  /* What a session holds inside the broker, and what its policy dropped,
-   * no client can see: such expectations are not judged here. */
+  /* Two kinds of expectation are judged otherwise against a real broker.
+   * A will expected by a time is allowed the tolerance (the broker's
+   * timers and the wall clock); what a session holds inside the broker,
+   * and what its policy dropped, no client can see: not judged. */
   g_autoptr (GPtrArray) unjudged = g_ptr_array_new_with_free_func (g_free);
   const GArray *expects = ses_script_expectations (script);
   for (guint i = 0; i < expects->len; i++)
     {
       const SesExpectation *e = &g_array_index (expects, SesExpectation, i);
+      gint failed = failure_at_line (failures, e->line);
+      if (e->kind == SES_EXPECT_WILL && e->at_us != SES_TIME_NONE)
+        {
+          if (failed >= 0
+              && will_published_by (mqtt,
+                                    ses_mqtt_config_client_session (
+                                        cfg, e->client),
+                                    e->at_us + tolerance_us))
+            {
+              g_array_remove_index (failures, (guint) failed);
+              held++;
+            }
+          continue;
+        }
       if (e->kind != SES_EXPECT_SESSION && e->kind != SES_EXPECT_POLICY_DROPS)
         continue;
-      gboolean failed = FALSE;
-      for (guint j = 0; j < failures->len && !failed; j++)
-        if (g_array_index (failures, SesExpectFailure, j).line == e->line)
-          {
-            failed = TRUE;
-            g_array_remove_index (failures, j);
-          }
-      if (!failed && held > 0)
+      if (failed >= 0)
+        g_array_remove_index (failures, (guint) failed);
+      else if (held > 0)
         held--;
       g_ptr_array_add (unjudged,
                        g_strdup_printf ("%s:%u: not judged: a real broker "

@@ -177,6 +177,15 @@ ghost_key (guint32 topic, guint32 payload)
   return (guint64) topic << 32 | payload;
 }
 
+static gboolean
+has_id (const GArray *ids, guint64 id)
+{
+  for (guint i = 0; i < ids->len; i++)
+    if (g_array_index (ids, guint64, i) == id)
+      return TRUE;
+  return FALSE;
+}
+
 static void
 ghost_add (Live *l, guint32 topic, guint32 payload, guint32 origin,
            guint32 seq)
@@ -189,10 +198,8 @@ ghost_add (Live *l, guint32 topic, guint32 payload, guint32 origin,
       g_hash_table_insert (l->ghosts, g_memdup2 (&key, sizeof key), ids);
     }
   guint64 id = (guint64) origin << 32 | seq;
-  for (guint i = 0; i < ids->len; i++)
-    if (g_array_index (ids, guint64, i) == id)
-      return;
-  g_array_append_val (ids, id);
+  if (!has_id (ids, id))
+    g_array_append_val (ids, id);
 }
 
 /* The application message a PUBLISH from the broker carries: the first of
@@ -212,23 +219,13 @@ ghost_find (Live *l, guint client, SesPacket *pkt)
   GArray *had = l->received[client];
   guint64 pick = g_array_index (ids, guint64, ids->len - 1);
   for (guint i = 0; i < ids->len; i++)
-    {
-      guint64 id = g_array_index (ids, guint64, i);
-      gboolean seen = FALSE;
-      for (guint j = 0; j < had->len && !seen; j++)
-        seen = g_array_index (had, guint64, j) == id;
-      if (!seen)
-        {
-          pick = id;
-          break;
-        }
-    }
-  /* A redelivery of one it had does not count as having it twice. */
-  gboolean seen = FALSE;
-  for (guint j = 0; j < had->len && !seen; j++)
-    seen = g_array_index (had, guint64, j) == pick;
-  if (!seen)
-    g_array_append_val (had, pick);
+    if (!has_id (had, g_array_index (ids, guint64, i)))
+      {
+        pick = g_array_index (ids, guint64, i);
+        /* A redelivery of one it had does not count twice. */
+        g_array_append_val (had, pick);
+        break;
+      }
   pkt->origin = (guint32) (pick >> 32);
   pkt->seq = (guint32) pick;
   if (pkt->seq == 0)
@@ -369,12 +366,8 @@ link_open (gpointer data, guint slot, guint32 gen)
         l->broker_lost = TRUE;
       note (l, "a connection was refused: %s", error->message);
       /* The client hears of it after this step, as a close. */
-      Conn *gone = g_new0 (Conn, 1);
-      *gone = *c;
-      gone->close_cause = SES_CAUSE_NONE;
-      g_ptr_array_add (l->failed, gone);
+      g_ptr_array_add (l->failed, c);
       l->current[slot] = NULL;
-      g_free (c);
     }
 }
 

@@ -1140,6 +1140,31 @@ seq_collect (Seq *q, const SesDiagramMark *mark)
     }
 }
 
+/* Puts rows (with their link bytes) in place of q's, keeping the arrows
+ * marked in kept, renumbered through new_row (old row -> new row). */
+static void
+seq_replace_rows (Seq *q, GArray *rows, GByteArray *link,
+                  const guint *new_row, const gboolean *kept)
+{
+  GArray *arrows = g_array_new (FALSE, FALSE, sizeof (Arrow));
+  for (guint i = 0; i < q->arrows->len; i++)
+    {
+      Arrow a = g_array_index (q->arrows, Arrow, i);
+      if (!kept[i])
+        continue;
+      a.from_row = new_row[a.from_row];
+      if (a.to_row != G_MAXUINT)
+        a.to_row = new_row[a.to_row];
+      g_array_append_val (arrows, a);
+    }
+  g_array_unref (q->rows);
+  g_array_unref (q->arrows);
+  g_byte_array_unref (q->link);
+  q->rows = rows;
+  q->arrows = arrows;
+  q->link = link;
+}
+
 /* The rows and packets a filter shows, after the pairing of sends and
  * receives was found on the whole log (so that hiding one packet does not
  * pair another wrongly). A packet keeps its arrow when both ends are
@@ -1196,23 +1221,7 @@ seq_filter (Seq *q, const SesDiagramFilter *f)
       g_byte_array_append (link, q->link->data + r * q->n_clients,
                            q->n_clients);
     }
-  GArray *arrows = g_array_new (FALSE, FALSE, sizeof (Arrow));
-  for (guint i = 0; i < q->arrows->len; i++)
-    {
-      Arrow a = g_array_index (q->arrows, Arrow, i);
-      if (!drawn[i])
-        continue;
-      a.from_row = new_row[a.from_row];
-      if (a.to_row != G_MAXUINT)
-        a.to_row = new_row[a.to_row];
-      g_array_append_val (arrows, a);
-    }
-  g_array_unref (q->rows);
-  g_array_unref (q->arrows);
-  g_byte_array_unref (q->link);
-  q->rows = rows;
-  q->arrows = arrows;
-  q->link = link;
+  seq_replace_rows (q, rows, link, new_row, drawn);
 }
 
 /* Idle time: a device that sleeps between wake-ups, or a connection
@@ -1363,23 +1372,10 @@ seq_compress_idle (Seq *q)
                            q->n_clients);
       r = end;
     }
-  GArray *arrows = g_array_new (FALSE, FALSE, sizeof (Arrow));
+  g_autofree gboolean *kept = g_new (gboolean, q->arrows->len);
   for (guint i = 0; i < q->arrows->len; i++)
-    {
-      Arrow a = g_array_index (q->arrows, Arrow, i);
-      if (idle[a.from_row])
-        continue;
-      a.from_row = new_row[a.from_row];
-      if (a.to_row != G_MAXUINT)
-        a.to_row = new_row[a.to_row];
-      g_array_append_val (arrows, a);
-    }
-  g_array_unref (q->rows);
-  g_array_unref (q->arrows);
-  g_byte_array_unref (q->link);
-  q->rows = rows;
-  q->arrows = arrows;
-  q->link = link;
+    kept[i] = !idle[g_array_index (q->arrows, Arrow, i).from_row];
+  seq_replace_rows (q, rows, link, new_row, kept);
 }
 
 static const char *

@@ -216,7 +216,7 @@ select_facts (const GArray *facts, guint32 client, SesFactKind kind)
 }
 
 static void
-compare_values (SesMqttConfig *cfg, const SesFact *o, const SesFact *p,
+compare_values (const SesFact *o, const SesFact *p,
                 SesTime tolerance_us, GArray *diffs)
 {
   const SesPacket *a = &o->pkt, *b = &p->pkt;
@@ -289,7 +289,7 @@ ses_facts_compare (SesMqttConfig *cfg, const GArray *observed,
           {
             guint both = MIN (obs->len, pred->len);
             for (guint i = 0; i < both; i++)
-              compare_values (cfg, g_ptr_array_index (obs, i),
+              compare_values (g_ptr_array_index (obs, i),
                               g_ptr_array_index (pred, i), tolerance_us,
                               diffs);
             for (guint i = both; i < obs->len; i++)
@@ -333,7 +333,7 @@ ses_facts_compare (SesMqttConfig *cfg, const GArray *observed,
                         g_strdup ("after the one before it"));
             else
               from = hit + 1;
-            compare_values (cfg, o, p, tolerance_us, diffs);
+            compare_values (o, p, tolerance_us, diffs);
           }
         for (guint j = 0; j < obs->len; j++)
           if (!used[j])

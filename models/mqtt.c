@@ -987,12 +987,12 @@ ses_mqtt_remote_deliver (SesMqtt *m, SesWorld *w, guint client, guint32 gen,
 {
   SesNet *net = ses_world_net (w);
   gboolean current = ses_net_generation (net, client) == gen;
+  if (pkt->type == SES_PKT_PUBLISH && (pkt->flags & SES_PKT_F_WILL))
+    note_remote_will (m, w, pkt);
   if (current && ses_net_get_latency (net, client) > 0)
     {
       /* The client's link delays it like the model's network does (and a
        * cut on the way destroys it): sent now, received later. */
-      if (pkt->type == SES_PKT_PUBLISH && (pkt->flags & SES_PKT_F_WILL))
-        note_remote_will (m, w, pkt);
       ses_mqtt_send (m, w, client, gen, TRUE, pkt);
       return;
     }
@@ -1001,8 +1001,6 @@ ses_mqtt_remote_deliver (SesMqtt *m, SesWorld *w, guint client, guint32 gen,
    * (or has replaced) was sent into the void. */
   gboolean reaches = current && ses_net_wire_up (net, client, gen)
                      && ses_net_is_up (net, client, gen, SES_NET_CLIENT);
-  if (pkt->type == SES_PKT_PUBLISH && (pkt->flags & SES_PKT_F_WILL))
-    note_remote_will (m, w, pkt);
   record_packet (m, w, reaches ? SES_OBS_SEND : SES_OBS_LOST, client, TRUE,
                  pkt);
   if (reaches)
