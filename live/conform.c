@@ -38,6 +38,7 @@ typedef struct {
   SesLiveSocket *sock;
   SesCause close_cause; /* what the broker said before closing */
   gboolean retired;     /* closed, freed after the current pass */
+  gboolean draining;    /* drain() is reading it (not re-entered) */
 } Conn;
 
 typedef struct {
@@ -598,11 +599,20 @@ settle (Live *l, guint slot, guint n)
 /* A message the broker forwards was read from its publisher first: that
  * PUBLISH (and all before it); for a will, everything its owner wrote
  * before the connection ended. */
+static gboolean drain (Live *l, Conn *c, gboolean current);
+
 static void
 settle_forwarded (Live *l, const SesPacket *pkt)
 {
   if (pkt->origin >= l->n_slots)
     return;
+  /* What the broker wrote the publisher before this copy (its CONNACK,
+   * say) may wait unread on the publisher's socket: read it first, so
+   * that the broker's side is shown in the order it happened. */
+  Conn *publisher = l->current[pkt->origin];
+  if (publisher != NULL && !publisher->draining && publisher->sock != NULL
+      && publisher->sock->fd >= 0)
+    drain (l, publisher, TRUE);
   GArray *p = pending_of (l, pkt->origin);
   if (pkt->seq == 0)
     {
@@ -730,7 +740,7 @@ settle_old (Live *l)
 /* Reads what arrived on c and hands it over, packet by packet. Returns
  * FALSE once the broker has closed c (it has been reported). */
 static gboolean
-drain (Live *l, Conn *c, gboolean current)
+drain_packets (Live *l, Conn *c, gboolean current)
 {
   if (!ses_live_socket_read (c->sock) && c->sock->inbox->len == 0)
     c->sock->eof = TRUE;
@@ -797,6 +807,18 @@ drain (Live *l, Conn *c, gboolean current)
   retire (l, c);
   ses_mqtt_remote_closed (l->mqtt, l->world, slot, c->gen, cause);
   return FALSE;
+}
+
+/* drain_packets, marked while it runs: reading another connection first
+ * (settle_forwarded) never comes back into this one. Retired connections
+ * are freed only after the pass, so c is still there afterwards. */
+static gboolean
+drain (Live *l, Conn *c, gboolean current)
+{
+  c->draining = TRUE;
+  gboolean open = drain_packets (l, c, current);
+  c->draining = FALSE;
+  return open;
 }
 
 static void
