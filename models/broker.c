@@ -303,6 +303,30 @@ transmit_flight (SesMqtt *m, SesWorld *w, guint32 session, SesFlight *f)
   send_to (m, w, s->client, &pkt);
 }
 
+static gboolean
+id_in_flight (const SesSession *s, guint16 id)
+{
+  for (guint i = 0; i < s->outflight->len; i++)
+    if (g_array_index (s->outflight, SesFlight, i).packet_id == id)
+      return TRUE;
+  return FALSE;
+}
+
+/* A message entering a session's queue takes its packet id now on a broker
+ * set to packet-ids=at-queue (mosquitto 2.0): ids then follow the order
+ * messages arrived in, and one that expires or is dropped while it waits
+ * leaves a gap. Either way the id is one not in flight (both
+ * [MQTT-2.2.1-3]). */
+static SesMessage
+queued_copy (SesMqtt *m, SesSession *s, const SesMessage *msg)
+{
+  SesMessage q = *msg;
+  q.packet_id = 0;
+  if (q.qos > 0 && m->cfg->broker.packet_ids == SES_IDS_AT_QUEUE)
+    q.packet_id = ses_packet_id_next (&s->next_id, s->outflight, NULL);
+  return q;
+}
+
 /* Sends what the session may send now: first in-flight messages not yet
  * sent on this connection, in their original order (both [MQTT-4.6.0-6] /
  * 5.0 [MQTT-4.6.0-5]), then queued messages, while the send quota lasts. */
@@ -356,9 +380,13 @@ drain (SesMqtt *m, SesWorld *w, guint32 session)
           continue;
         }
       SesFlight f = { .msg = msg, .state = SES_FLIGHT_UNSENT };
+      f.msg.packet_id = 0;
       /* both: a fresh id not in use in this direction (3.1.1
-       * [MQTT-2.3.1-4], 5.0 [MQTT-2.2.1-4]) */
-      f.packet_id = ses_packet_id_next (&s->next_id, s->outflight, NULL);
+       * [MQTT-2.3.1-4], 5.0 [MQTT-2.2.1-4]); the one taken at queue time
+       * if it still is */
+      f.packet_id = msg.packet_id != 0 && !id_in_flight (s, msg.packet_id)
+                      ? msg.packet_id
+                      : ses_packet_id_next (&s->next_id, s->outflight, NULL);
       if (f.packet_id == 0)
         {
           ses_vec_insert (&s->queue_vec, 0, &msg);
@@ -396,7 +424,8 @@ enqueue (SesMqtt *m, SesWorld *w, guint32 session, const SesMessage *msg,
           return;
         }
     }
-  ses_vec_append (&s->queue_vec, msg);
+  SesMessage waiting = queued_copy (m, s, msg);
+  ses_vec_append (&s->queue_vec, &waiting);
   ses_mqtt_publish_packet (msg, now, &pkt);
   ses_mqtt_observe (m, w, SES_OBS_QUEUED, why, s->client, session, &pkt, 0,
                     why == SES_CAUSE_DISCONNECT
@@ -421,7 +450,8 @@ deliver_to_session (SesMqtt *m, SesWorld *w, guint32 session,
       if (s->queue->len == 0
           && (copy->qos == 0 || m->broker.conns[s->client].quota > 0))
         {
-          ses_vec_append (&s->queue_vec, copy);
+          SesMessage queued = queued_copy (m, s, copy);
+          ses_vec_append (&s->queue_vec, &queued);
           drain (m, w, session);
         }
       else
@@ -772,6 +802,24 @@ broker_close (SesMqtt *m, SesWorld *w, guint32 slot, guint8 reason,
   ses_world_close (w, slot, gen, SES_NET_SERVER);
 }
 
+/* A second CONNECT on a broker set to drop (mosquitto 2.0): the connection
+ * is closed without a DISCONNECT, an unclean end as far as the will goes,
+ * and the session is discarded whatever its expiry said. The standard only
+ * asks for the close ([MQTT-3.1.0-2]); discarding a session that should
+ * outlive the connection is the deviation the judge reports. */
+static void
+drop_on_second_connect (SesMqtt *m, SesWorld *w, guint32 slot)
+{
+  SesBrokerConn *c = &m->broker.conns[slot];
+  guint32 session = c->session;
+  guint32 gen = c->gen;
+  ses_mqtt_observe_lost (m, w, slot, TRUE, SES_CAUSE_PROTOCOL_ERROR);
+  connection_ended (m, w, slot, SES_CAUSE_PROTOCOL_ERROR, FALSE);
+  ses_world_close (w, slot, gen, SES_NET_SERVER);
+  if (session != SES_NONE)
+    end_session (m, w, session, SES_CAUSE_PROTOCOL_ERROR, NULL);
+}
+
 /* ---- CONNECT ----------------------------------------------------------- */
 
 static void
@@ -1052,6 +1100,15 @@ handle_publish (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
             ses_mqtt_observe (m, w, SES_OBS_PROTOCOL_ERROR,
                               SES_CAUSE_PROTOCOL_ERROR, slot, c->session, pkt,
                               0, "5.0 [MQTT-3.3.4-7]");
+            if (!m->cfg->broker.receive_max_disconnect)
+              {
+                /* Set to refuse the message instead (mosquitto 2.0): a
+                 * failure PUBREC, which ends the exchange for the sender
+                 * (5.0 [MQTT-4.3.3-4]); nothing is accepted or routed. */
+                send_ack (m, w, slot, SES_PKT_PUBREC, pkt->packet_id,
+                          SES_RC_QUOTA_EXCEEDED);
+                return;
+              }
             broker_close (m, w, slot, SES_RC_RECEIVE_MAX_EXCEEDED,
                           SES_CAUSE_PROTOCOL_ERROR);
             return;
@@ -1306,6 +1363,12 @@ ses_broker_on_packet (SesMqtt *m, SesWorld *w, guint32 slot, guint32 gen,
        * ([MQTT-3.1.0-1], [MQTT-3.1.0-2]). */
       ses_mqtt_observe (m, w, SES_OBS_PROTOCOL_ERROR, SES_CAUSE_PROTOCOL_ERROR,
                         slot, c->session, pkt, 0, "both [MQTT-3.1.0-2]");
+      if (pkt->type == SES_PKT_CONNECT && c->connected
+          && m->cfg->broker.second_connect == SES_SECOND_CONNECT_DROP)
+        {
+          drop_on_second_connect (m, w, slot);
+          return;
+        }
       broker_close (m, w, slot, SES_RC_PROTOCOL_ERROR,
                     SES_CAUSE_PROTOCOL_ERROR);
       return;

@@ -34,6 +34,13 @@ apply_mosquitto_2_0 (SesBrokerConfig *b)
   /* Deviation (strict reading of [MQTT-3.1.2-8]): a connection taken over
    * while its session goes on publishes no will. */
   b->takeover_will = FALSE;
+  /* Deviation from 5.0 §3.3.4: a QoS 2 PUBLISH past its Receive Maximum
+   * gets PUBREC 0x97 instead of DISCONNECT 0x93. */
+  b->receive_max_disconnect = FALSE;
+  /* A second CONNECT: closed without DISCONNECT, and the session goes. */
+  b->second_connect = SES_SECOND_CONNECT_DROP;
+  /* Packet ids are taken when a message is queued for the session. */
+  b->packet_ids = SES_IDS_AT_QUEUE;
   /* Its clock counts whole seconds: session expiry and will delay fire up
    * to a second late. */
   b->timer_granularity_ms = 1000;

@@ -2016,8 +2016,17 @@ on_received (SesInvariants *inv, const SesObs *o, guint64 index)
     case SES_PKT_CONNACK:
       connack_received (inv, o, index);
       break;
-    case SES_PKT_PUBACK:
     case SES_PKT_PUBREC:
+      /* 5.0: a failure PUBREC is the broker refusing the message
+       * (§3.5.2.1), which ends the exchange ([MQTT-4.3.3-4]): it holds
+       * nothing for a PUBREL. (Copies the judge owed subscribers when a
+       * Method B broker received it stay owed: refusing a message after
+       * taking it is not allowed.) */
+      if (c->v5 && p->reason >= 0x80)
+        vec_delete (&s->held, sizeof (Held), p->packet_id);
+      ack_received (&c->ids, &c->out_c2b, p);
+      break;
+    case SES_PKT_PUBACK:
     case SES_PKT_PUBCOMP:
       ack_received (&c->ids, &c->out_c2b, p);
       break;

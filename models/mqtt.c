@@ -29,6 +29,9 @@ ses_broker_config_init (SesBrokerConfig *b)
   b->keep_alive_disconnect = TRUE;
   b->not_found_reason = TRUE;
   b->takeover_will = TRUE;
+  b->receive_max_disconnect = TRUE;
+  b->second_connect = SES_SECOND_CONNECT_DISCONNECT;
+  b->packet_ids = SES_IDS_AT_SEND;
   b->timer_granularity_ms = 0;
 }
 

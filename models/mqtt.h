@@ -19,6 +19,24 @@ typedef enum {
   SES_DROP_OLDEST = 1, /* a full queue drops its oldest message */
 } SesDropPolicy;
 
+/* A second CONNECT on an open connection is a protocol error
+ * ([MQTT-3.1.0-2]); the standard says the connection is closed. */
+typedef enum {
+  SES_SECOND_CONNECT_DISCONNECT = 0, /* 5.0: DISCONNECT 0x82 first; the
+                                        session goes on as after any
+                                        unclean end */
+  SES_SECOND_CONNECT_DROP = 1,       /* closed without a packet and the
+                                        session discarded (mosquitto 2.0) */
+} SesSecondConnect;
+
+/* When a message the broker holds for a session gets its packet id: when
+ * it is sent (ids stay dense), or when it enters the session (mosquitto
+ * 2.0), so a queued message that expires or is dropped leaves a gap. */
+typedef enum {
+  SES_IDS_AT_SEND = 0,
+  SES_IDS_AT_QUEUE = 1,
+} SesPacketIds;
+
 /* Implementation-defined choices, as broker settings. The defaults and the
  * reasons for them are in docs/broker-settings.md. */
 typedef struct {
@@ -53,6 +71,17 @@ typedef struct {
                                   Identifier not found) for a PUBREL
                                   (PUBREC) with an id it does not hold;
                                   default TRUE (0x00 is also allowed) */
+  gboolean receive_max_disconnect; /* 5.0: a QoS 2 PUBLISH beyond the
+                                  broker's Receive Maximum closes the
+                                  connection with DISCONNECT 0x93 (§3.3.4);
+                                  default TRUE (FALSE: PUBREC 0x97 Quota
+                                  exceeded and the message refused,
+                                  mosquitto 2.0's deviation) */
+  SesSecondConnect second_connect; /* what a second CONNECT on an open
+                                  connection does besides closing it;
+                                  default SES_SECOND_CONNECT_DISCONNECT */
+  SesPacketIds packet_ids;     /* when a message waiting for a session gets
+                                  its packet id; default SES_IDS_AT_SEND */
   guint32 timer_granularity_ms;/* how late the broker's own timers may
                                   fire (a clock of whole seconds); conform
                                   allows it on top of its tolerance; default

@@ -430,7 +430,8 @@ parse_broker (Parser *p)
     "queue-qos0", "queue-limit", "drop", "persistence", "max-session-expiry",
     "receive-max", "server-keep-alive", "qos2", "max-qos", "variant",
     "profile", "no-match-reason", "takeover-disconnect",
-    "keep-alive-disconnect", "not-found-reason", "takeover-will", NULL,
+    "keep-alive-disconnect", "not-found-reason", "takeover-will",
+    "receive-max-disconnect", "second-connect", "packet-ids", NULL,
   };
   SesBrokerConfig *b = ses_mqtt_config_broker (p->script->cfg);
   if (tok (p, 1) == NULL)
@@ -473,6 +474,31 @@ parse_broker (Parser *p)
         {
           if (!bool_value (p, t, &b->takeover_will))
             return FALSE;
+        }
+      else if (strcmp (t->text, "receive-max-disconnect") == 0)
+        {
+          if (!bool_value (p, t, &b->receive_max_disconnect))
+            return FALSE;
+        }
+      else if (strcmp (t->text, "second-connect") == 0)
+        {
+          if (strcmp (t->value, "disconnect") == 0)
+            b->second_connect = SES_SECOND_CONNECT_DISCONNECT;
+          else if (strcmp (t->value, "drop") == 0)
+            b->second_connect = SES_SECOND_CONNECT_DROP;
+          else
+            return fail_at (p, t->value_col, "second-connect=%s: use "
+                            "disconnect or drop", t->value);
+        }
+      else if (strcmp (t->text, "packet-ids") == 0)
+        {
+          if (strcmp (t->value, "at-send") == 0)
+            b->packet_ids = SES_IDS_AT_SEND;
+          else if (strcmp (t->value, "at-queue") == 0)
+            b->packet_ids = SES_IDS_AT_QUEUE;
+          else
+            return fail_at (p, t->value_col, "packet-ids=%s: use at-send "
+                            "or at-queue", t->value);
         }
       else if (strcmp (t->text, "not-found-reason") == 0)
         {

@@ -170,9 +170,20 @@ ses_session_encode_to (const SesSession *s, SesTime now, SesEncoder *out)
   ses_encoder_u32 (out, s->outflight->len);
   for (guint i = 0; i < s->outflight->len; i++)
     ses_encoder_flight (out, &g_array_index (s->outflight, SesFlight, i), now);
-  ses_encoder_u32 (out, s->queue->len);
+  /* Ids taken at queue time are state too; the top bit of the count says
+   * they follow, so a broker that takes ids at send time encodes as
+   * before. */
+  gboolean ids = FALSE;
+  for (guint i = 0; i < s->queue->len && !ids; i++)
+    ids = g_array_index (s->queue, SesMessage, i).packet_id != 0;
+  ses_encoder_u32 (out, s->queue->len | (ids ? 0x80000000u : 0));
   for (guint i = 0; i < s->queue->len; i++)
-    ses_encoder_message (out, &g_array_index (s->queue, SesMessage, i), now);
+    {
+      const SesMessage *msg = &g_array_index (s->queue, SesMessage, i);
+      ses_encoder_message (out, msg, now);
+      if (ids)
+        ses_encoder_u32 (out, msg->packet_id);
+    }
   ses_encoder_u32 (out, s->incoming->len);
   for (guint i = 0; i < s->incoming->len; i++)
     {

@@ -24,8 +24,12 @@ typedef struct {
   guint8 retain;
   guint8 will;     /* a will publication */
   guint8 pad;
+  guint16 packet_id; /* in a session's queue: the id it took when queued
+                        (broker packet-ids=at-queue); 0 otherwise */
+  guint16 pad2;
   SesTime expiry_at_us; /* SES_TIME_NONE: never expires */
 } SesMessage;
+G_STATIC_ASSERT (sizeof (SesMessage) == 32);
 
 typedef enum {
   SES_FLIGHT_UNSENT = 0,      /* waiting for a connection or send quota */

@@ -223,6 +223,12 @@ put_broker (JsonBuilder *b, const SesBrokerConfig *s)
   put_bool (b, "keep_alive_disconnect", s->keep_alive_disconnect);
   put_bool (b, "not_found_reason", s->not_found_reason);
   put_bool (b, "takeover_will", s->takeover_will);
+  put_bool (b, "receive_max_disconnect", s->receive_max_disconnect);
+  put_string (b, "second_connect",
+              s->second_connect == SES_SECOND_CONNECT_DROP ? "drop"
+                                                           : "disconnect");
+  put_string (b, "packet_ids",
+              s->packet_ids == SES_IDS_AT_QUEUE ? "at-queue" : "at-send");
   put_int (b, "timer_granularity_ms", s->timer_granularity_ms);
   put_variants (b, s->variants);
   json_builder_end_object (b);
@@ -1076,6 +1082,9 @@ static gboolean
 read_broker (Reader *r, JsonObject *o)
 {
   static const char *const policies[] = { "newest", "oldest" };
+  static const char *const second_connects[] = { "disconnect", "drop" };
+  static const char *const id_times[] = { "at-send", "at-queue" };
+  guint second_connect = 0, id_time = 0;
   SesBrokerConfig *b = ses_mqtt_config_broker (r->t->cfg);
   gint64 limit = 0, cap = 0, rmax = 0, ka = 0, max_qos = 0;
   gint64 granularity = b->timer_granularity_ms;
@@ -1101,12 +1110,20 @@ read_broker (Reader *r, JsonObject *o)
                     &b->keep_alive_disconnect)
       || !get_bool (r, o, "not_found_reason", FALSE, &b->not_found_reason)
       || !get_bool (r, o, "takeover_will", FALSE, &b->takeover_will)
+      || !get_bool (r, o, "receive_max_disconnect", FALSE,
+                    &b->receive_max_disconnect)
+      || !get_name (r, o, "second_connect", FALSE, second_connects, 2,
+                    &second_connect, NULL)
+      || !get_name (r, o, "packet_ids", FALSE, id_times, 2, &id_time, NULL)
       || !get_int (r, o, "timer_granularity_ms", 0, G_MAXUINT32, FALSE, FALSE,
                    &granularity, NULL)
       || !get_mask (r, o, "variants", TRUE, &b->variants))
     return FALSE;
   b->queue_limit = (guint32) limit;
   b->drop_policy = policy == 1 ? SES_DROP_OLDEST : SES_DROP_NEWEST;
+  b->second_connect = second_connect == 1 ? SES_SECOND_CONNECT_DROP
+                                          : SES_SECOND_CONNECT_DISCONNECT;
+  b->packet_ids = id_time == 1 ? SES_IDS_AT_QUEUE : SES_IDS_AT_SEND;
   b->max_session_expiry_s = (guint32) cap;
   b->receive_max = (guint16) rmax;
   b->server_keep_alive_s = (guint16) ka;

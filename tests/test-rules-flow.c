@@ -1035,6 +1035,32 @@ test_v5_MQTT_3_3_2_5_queued_copy_expires (void **state)
   check_str (fx, publish_fields (fx, sub, 'e'), "52 -");
 }
 
+/* Broker setting packet-ids=at-queue (mosquitto 2.0): the same run, but
+ * each copy took its id when it was queued, so the expired one leaves a
+ * gap ([MQTT-2.2.1-3] only asks for ids not in use). */
+static void
+test_setting_packet_ids_at_queue_leave_gaps (void **state)
+{
+  Fx *fx = *state;
+  broker (fx)->packet_ids = SES_IDS_AT_QUEUE;
+  guint sub = lasting_subscriber (fx, "sub", SES_MQTT_5);
+  guint pub = v5_publisher (fx);
+  fx_connect (fx, 0, sub);
+  fx_subscribe (fx, 100, sub, "t", 2);
+  fx_disconnect (fx, 1000, sub);
+  publish_expiring (fx, 2000, pub, "t", 1, "old", 5);
+  publish_expiring (fx, 2000, pub, "t", 2, "fresh", 60);
+  fx_publish (fx, 2000, pub, "t", 1, "none");
+  fx_publish (fx, 2000, pub, "t", 0, "q0");
+  fx_connect (fx, 10000, sub);
+  fx_publish (fx, 11000, pub, "t", 1, "live");
+  fx_run (fx, 12000);
+
+  check_str (fx, fx_delivered (fx, sub), "fresh none live");
+  check_str (fx, publish_fields (fx, sub, 'i'), "2 3 4");
+  check_str (fx, publish_fields (fx, sub, 'e'), "52 - -");
+}
+
 /* Expiry counts while a copy waits for send quota too. */
 static void
 test_v5_MQTT_3_3_2_5_expires_while_waiting_for_quota (void **state)
@@ -1697,6 +1723,64 @@ test_both_MQTT_3_1_0_2_second_connect (void **state)
   assert_int_equal (fx_session_present (fx, c, 1), 1);
 }
 
+/* Broker setting second-connect=drop (mosquitto 2.0): the second CONNECT
+ * closes the connection without a DISCONNECT and the session is gone, so
+ * the reconnect gets Session Present 0. */
+static void
+test_setting_second_connect_drop (void **state)
+{
+  Fx *fx = *state;
+  broker (fx)->second_connect = SES_SECOND_CONNECT_DROP;
+  guint c = fx_client (fx, "c", "c", SES_MQTT_5, FALSE, 3600);
+  fx_connect (fx, 0, c);
+  fx_act (fx, 1000, c, SES_ACT_RAW_CONNECT);
+  fx_connect (fx, 3000, c);
+  fx_run (fx, 4000);
+  g_autoptr (GPtrArray) d = fx_packets (fx, SES_OBS_SEND, TRUE, c,
+                                        SES_PKT_DISCONNECT);
+  assert_int_equal (d->len, 0);
+  g_autoptr (GPtrArray) ended = fx_find (fx, SES_OBS_SESSION_ENDED, c);
+  assert_int_equal (ended->len, 1);
+  assert_int_equal (((SesObs *) g_ptr_array_index (ended, 0))->time_us,
+                    MS (1010));
+  assert_int_equal (fx_session_present (fx, c, 1), 0);
+}
+
+/* Broker setting receive-max-disconnect=off (mosquitto 2.0): the QoS 2
+ * PUBLISH past the broker's Receive Maximum gets PUBREC 0x97 and is not
+ * accepted; the connection stays open and the others complete. */
+static void
+test_setting_receive_max_refused_with_pubrec (void **state)
+{
+  Fx *fx = *state;
+  broker (fx)->receive_max = 2;
+  broker (fx)->receive_max_disconnect = FALSE;
+  guint sub = fx_client (fx, "sub", "sub", SES_MQTT_5, TRUE, -1);
+  guint pub = add_publisher (fx, sub, SES_MQTT_5, 2);
+  for (guint k = 0; k < 3; k++)
+    {
+      SesAction *a = fx_act (fx, 1000, pub, SES_ACT_RAW_PUBLISH);
+      a->topic = fx_str (fx, "t");
+      a->payload = fx_str (fx, k == 0 ? "one" : k == 1 ? "two" : "three");
+      a->qos = 2;
+      a->packet_id = (guint16) (k + 1);
+    }
+  for (guint k = 0; k < 2; k++)
+    fx_act (fx, 2000, pub, SES_ACT_RAW_PUBREL)->packet_id = (guint16) (k + 1);
+  fx_run (fx, 3000);
+  g_autoptr (GPtrArray) recs = fx_packets (fx, SES_OBS_SEND, TRUE, pub,
+                                           SES_PKT_PUBREC);
+  assert_int_equal (recs->len, 3);
+  assert_int_equal (((SesObs *) g_ptr_array_index (recs, 0))->pkt.reason, 0);
+  assert_int_equal (((SesObs *) g_ptr_array_index (recs, 2))->pkt.reason,
+                    SES_RC_QUOTA_EXCEEDED);
+  g_autoptr (GPtrArray) d = fx_packets (fx, SES_OBS_SEND, TRUE, pub,
+                                        SES_PKT_DISCONNECT);
+  assert_int_equal (d->len, 0);
+  check_str (fx, obs_payloads (fx, SES_OBS_ACCEPTED, pub), "one two");
+  check_str (fx, fx_delivered (fx, sub), "one two");
+}
+
 /* A wrong Protocol Name: closed without CONNACK, no session (both
  * [MQTT-3.1.2-1]). */
 static void
@@ -1779,6 +1863,7 @@ main (void)
     T (test_v5_MQTT_3_3_4_10_resumed_pubrel_not_held_by_quota),
     /* N */
     T (test_v5_MQTT_3_3_2_5_queued_copy_expires),
+    T (test_setting_packet_ids_at_queue_leave_gaps),
     T (test_v5_MQTT_3_3_2_5_expires_while_waiting_for_quota),
     T (test_v5_MQTT_3_3_2_6_forwarded_remaining_expiry),
     T (test_v5_S3_3_2_3_3_no_expiry_never_expires),
@@ -1814,6 +1899,8 @@ main (void)
     T (test_v5_stimulus_pause_resume),
     T (test_v5_stimulus_raw_publish_dup_and_pubrel),
     T (test_both_MQTT_3_1_0_2_second_connect),
+    T (test_setting_second_connect_drop),
+    T (test_setting_receive_max_refused_with_pubrec),
     T (test_both_MQTT_3_1_2_1_wrong_protocol_name),
     T (test_v5_MQTT_4_3_3_4_refused_with_failure_pubrec),
   };
