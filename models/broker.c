@@ -721,6 +721,7 @@ connection_ended (SesMqtt *m, SesWorld *w, guint32 slot, SesCause why,
       /* 5.0 §3.1.2.11.2: expiry 0 ends the session with the connection;
        * 3.1.1 [MQTT-3.1.2-6]: so does Clean Session 1. A 5.0 will waiting
        * on its delay therefore goes out now. */
+      guint32 orphan = 0;
       if (p->will_in_session && s->will != 0 && !clean)
         {
           s->will_at_us = now;
@@ -728,9 +729,26 @@ connection_ended (SesMqtt *m, SesWorld *w, guint32 slot, SesCause why,
           if (spec->delay_s > 0
               && ses_mqtt_variant (m, SES_VARIANT_WILL_NOT_AT_SESSION_END))
             s->will_at_us = now + ses_time_from_s (spec->delay_s);
+          else if (spec->delay_s > 0 && m->cfg->broker.will_by_client_id)
+            {
+              /* Set to keep the will with the ClientId: it waits its
+               * delay past the session, which ends now. */
+              orphan = s->will;
+              s->will = 0;
+              s->will_at_us = SES_TIME_NONE;
+            }
         }
       end_session (m, w, session, SES_CAUSE_CONNECTION_END,
                    p->rule_session_end);
+      if (orphan != 0)
+        {
+          const SesWill *spec = ses_mqtt_config_will (m->cfg, orphan);
+          s->will = orphan;
+          s->will_at_us = now + ses_time_from_s (spec->delay_s);
+          schedule_session_timers (m, w, session);
+          ses_mqtt_observe (m, w, SES_OBS_WILL_SCHEDULED, why, slot, session,
+                            NULL, spec->delay_s, NULL);
+        }
       return;
     }
 
@@ -921,6 +939,21 @@ handle_connect (SesMqtt *m, SesWorld *w, guint32 slot, guint32 gen,
                         session, NULL, 0, p->rule_takeover);
       broker_close (m, w, s->client, SES_RC_SESSION_TAKEN_OVER,
                     SES_CAUSE_TAKEOVER);
+    }
+
+  /* Set to keep a pending will with the ClientId: this connection cancels
+   * it, whether or not it resumes the session, before a Clean Start would
+   * end the session and publish it (the ClientId wording of 5.0
+   * [MQTT-3.1.2-8]; [MQTT-3.1.3-9] speaks of the session). */
+  if (bc->will_by_client_id && s->will != 0 && s->will_at_us != SES_TIME_NONE)
+    {
+      ses_mqtt_observe (m, w, SES_OBS_WILL_CANCELLED, SES_CAUSE_RECONNECT,
+                        slot, session, NULL, 0,
+                        s->exists && !clean ? "5.0 [MQTT-3.1.3-9]" : NULL);
+      s->will = 0;
+      s->will_at_us = SES_TIME_NONE;
+      ses_world_timer_cancel (w, ses_mqtt_timer_key (SES_MQTT_EV_WILL_DELAY,
+                                                     session));
     }
 
   /* An empty ClientId gets an identifier the broker assigns, unique among
@@ -1441,8 +1474,9 @@ ses_broker_timer_live (const SesMqtt *m, const SesEvent *ev)
     case SES_MQTT_EV_WILL_DELAY:
       {
         const SesSession *s = &b->sessions[ev->target];
-        return s->exists && s->timer_gen == ev->arg
-               && s->will_at_us == ev->time_us && s->will != 0;
+        /* (A will may outlive its session: will-by-client-id.) */
+        return s->timer_gen == ev->arg && s->will_at_us == ev->time_us
+               && s->will != 0;
       }
     case SES_MQTT_EV_BROKER_KEEP_ALIVE:
       {
@@ -1537,6 +1571,16 @@ ses_broker_restart (SesMqtt *m, SesWorld *w)
       for (guint32 i = 0; i < b->n_sessions; i++)
         {
           SesSession *s = &b->sessions[i];
+          if (!s->exists && s->will != 0)
+            {
+              /* A will that outlived its session (will-by-client-id)
+               * dies with the process too. */
+              ses_mqtt_observe (m, w, SES_OBS_WILL_DISCARDED,
+                                SES_CAUSE_RESTART, SES_NONE, i, NULL, 0, NULL);
+              s->will = 0;
+              s->will_at_us = SES_TIME_NONE;
+              drop_session_timers (w, i);
+            }
           if (!s->exists)
             continue;
           /* Nothing survives, the will included. */

@@ -39,6 +39,10 @@ apply_mosquitto_2_0 (SesBrokerConfig *b)
   b->receive_max_disconnect = FALSE;
   /* A second CONNECT: closed without DISCONNECT, and the session goes. */
   b->second_connect = SES_SECOND_CONNECT_DROP;
+  /* A pending will goes with the ClientId: a reconnect cancels it even
+   * with Clean Start 1, and an expiry-0 session's end does not hasten it
+   * (the ClientId reading of [MQTT-3.1.2-8] against [MQTT-3.1.3-9]). */
+  b->will_by_client_id = TRUE;
   /* Packet ids are taken when a message is queued for the session. */
   b->packet_ids = SES_IDS_AT_QUEUE;
   /* Its clock counts whole seconds: session expiry and will delay fire up

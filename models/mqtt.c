@@ -32,6 +32,7 @@ ses_broker_config_init (SesBrokerConfig *b)
   b->receive_max_disconnect = TRUE;
   b->second_connect = SES_SECOND_CONNECT_DISCONNECT;
   b->packet_ids = SES_IDS_AT_SEND;
+  b->will_by_client_id = FALSE;
   b->timer_granularity_ms = 0;
 }
 

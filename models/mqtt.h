@@ -80,6 +80,13 @@ typedef struct {
   SesSecondConnect second_connect; /* what a second CONNECT on an open
                                   connection does besides closing it;
                                   default SES_SECOND_CONNECT_DISCONNECT */
+  gboolean will_by_client_id;  /* 5.0: a will waiting on its delay belongs
+                                  to the ClientId rather than the session:
+                                  any new connection with that id cancels
+                                  it, Clean Start 1 included, and a session
+                                  that ends with its connection (expiry 0)
+                                  leaves it to its delay; default FALSE
+                                  (TRUE: mosquitto 2.0) */
   SesPacketIds packet_ids;     /* when a message waiting for a session gets
                                   its packet id; default SES_IDS_AT_SEND */
   guint32 timer_granularity_ms;/* how late the broker's own timers may

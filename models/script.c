@@ -431,7 +431,8 @@ parse_broker (Parser *p)
     "receive-max", "server-keep-alive", "qos2", "max-qos", "variant",
     "profile", "no-match-reason", "takeover-disconnect",
     "keep-alive-disconnect", "not-found-reason", "takeover-will",
-    "receive-max-disconnect", "second-connect", "packet-ids", NULL,
+    "receive-max-disconnect", "second-connect", "packet-ids",
+    "will-by-client-id", NULL,
   };
   SesBrokerConfig *b = ses_mqtt_config_broker (p->script->cfg);
   if (tok (p, 1) == NULL)
@@ -478,6 +479,11 @@ parse_broker (Parser *p)
       else if (strcmp (t->text, "receive-max-disconnect") == 0)
         {
           if (!bool_value (p, t, &b->receive_max_disconnect))
+            return FALSE;
+        }
+      else if (strcmp (t->text, "will-by-client-id") == 0)
+        {
+          if (!bool_value (p, t, &b->will_by_client_id))
             return FALSE;
         }
       else if (strcmp (t->text, "second-connect") == 0)

@@ -151,10 +151,19 @@ ses_session_copy_into (SesSession *dest, const SesSession *src, guint8 *lent)
 void
 ses_session_encode_to (const SesSession *s, SesTime now, SesEncoder *out)
 {
+  /* 2: no session, but a will that outlived it waits on its delay
+   * (broker will-by-client-id). */
+  gboolean orphan_will = !s->exists && s->will != 0;
   guint8 *p = ses_encoder_reserve (out, 3);
-  p = ses_put_u8 (p, (guint8) s->exists);
+  p = ses_put_u8 (p, orphan_will ? 2 : (guint8) s->exists);
   p = ses_put_u8 (p, s->version);
   ses_put_u8 (p, s->lost_in_restart);
+  if (orphan_will)
+    {
+      p = ses_encoder_reserve (out, 4 + 8);
+      p = ses_put_u32 (p, s->will);
+      ses_put_time (p, s->will_at_us, now);
+    }
   if (!s->exists)
     return;
   p = ses_encoder_reserve (out, 3 * 4 + (gsize) s->subs->len * 5);

@@ -224,6 +224,7 @@ put_broker (JsonBuilder *b, const SesBrokerConfig *s)
   put_bool (b, "not_found_reason", s->not_found_reason);
   put_bool (b, "takeover_will", s->takeover_will);
   put_bool (b, "receive_max_disconnect", s->receive_max_disconnect);
+  put_bool (b, "will_by_client_id", s->will_by_client_id);
   put_string (b, "second_connect",
               s->second_connect == SES_SECOND_CONNECT_DROP ? "drop"
                                                            : "disconnect");
@@ -1112,6 +1113,7 @@ read_broker (Reader *r, JsonObject *o)
       || !get_bool (r, o, "takeover_will", FALSE, &b->takeover_will)
       || !get_bool (r, o, "receive_max_disconnect", FALSE,
                     &b->receive_max_disconnect)
+      || !get_bool (r, o, "will_by_client_id", FALSE, &b->will_by_client_id)
       || !get_name (r, o, "second_connect", FALSE, second_connects, 2,
                     &second_connect, NULL)
       || !get_name (r, o, "packet_ids", FALSE, id_times, 2, &id_time, NULL)

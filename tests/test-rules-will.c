@@ -225,6 +225,53 @@ broker_packet_reason (Fx *fx, guint client, SesPacketType type, guint n)
   return -1;
 }
 
+/* ---- broker setting will-by-client-id (mosquitto 2.0) ------------------ */
+
+/* Session Expiry 0 and Will Delay 5 s, cut at T_EVENT: the spec publishes
+ * the will when the session ends with the connection; a broker that keeps
+ * the will with the ClientId waits the delay, then publishes it, with no
+ * session left. */
+static void
+test_setting_will_by_client_id_outlives_session (void **state)
+{
+  WillRig r = rig_new (state, SES_MQTT_5, 0, 1, FALSE, 5);
+  ses_mqtt_config_broker (r.fx->cfg)->will_by_client_id = TRUE;
+  fx_act (r.fx, T_EVENT, r.dev, SES_ACT_CUT);
+  fx_run (r.fx, 10000);
+  expect_str (r.fx, will_times (r.fx), "7000", "will publication times");
+  expect_str (r.fx, will_causes (r.fx), "will-delay", "will causes");
+  expect_int (r.fx, fx_count (r.fx, SES_OBS_SESSION_ENDED, r.dev), 1,
+              "sessions ended");
+}
+
+/* The same will, and the ClientId connects again with Clean Start 1 inside
+ * the delay: the spec ends the old session and publishes the will at
+ * once; a broker that keeps the will with the ClientId cancels it. */
+static void
+test_setting_will_by_client_id_cancelled_by_clean_reconnect (void **state)
+{
+  WillRig r = rig_new (state, SES_MQTT_5, 600, 1, FALSE, 30);
+  ses_mqtt_config_broker (r.fx->cfg)->will_by_client_id = TRUE;
+  fx_act (r.fx, T_EVENT, r.dev, SES_ACT_CUT);
+  take_over (r, SES_MQTT_5, TRUE, 600);
+  fx_run (r.fx, 60000);
+  expect_str (r.fx, will_times (r.fx), "", "will publication times");
+  expect_int (r.fx, fx_count (r.fx, SES_OBS_WILL_CANCELLED, G_MAXUINT), 1,
+              "wills cancelled");
+}
+
+/* The spec side of the last case, for contrast: published at the
+ * reconnect, when the old session ends (5.0 [MQTT-3.1.2-8]). */
+static void
+test_v5_MQTT_3_1_2_8_clean_reconnect_publishes_pending_will (void **state)
+{
+  WillRig r = rig_new (state, SES_MQTT_5, 600, 1, FALSE, 30);
+  fx_act (r.fx, T_EVENT, r.dev, SES_ACT_CUT);
+  take_over (r, SES_MQTT_5, TRUE, 600);
+  fx_run (r.fx, 60000);
+  expect_str (r.fx, will_times (r.fx), "3010", "will publication times");
+}
+
 /* ---- 3.1.1 -------------------------------------------------------------- */
 
 /* 3.1.1 [MQTT-3.1.2-8]: the will goes out when the connection closes
@@ -794,6 +841,9 @@ main (void)
     T (test_v5_MQTT_3_1_2_14_will_not_retained),
     T (test_v5_MQTT_3_8_4_8_will_qos_min_granted),
     T (test_v5_S3_1_3_2_4_will_message_expiry),
+    T (test_setting_will_by_client_id_outlives_session),
+    T (test_setting_will_by_client_id_cancelled_by_clean_reconnect),
+    T (test_v5_MQTT_3_1_2_8_clean_reconnect_publishes_pending_will),
 #undef T
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
