@@ -411,19 +411,32 @@ settle_written (gpointer data, guint slot)
 }
 
 static void
-link_cut (gpointer data, guint slot, guint32 gen)
+cut_or_reset (Live *l, guint slot, guint32 gen, gboolean reset)
 {
-  Live *l = data;
   settle_written (l, slot);
   /* A cut, as sockets can make one: the connection ends without
-   * DISCONNECT, and the broker sees it end. */
+   * DISCONNECT, and the broker sees it end, by a FIN or by a RST. */
   Conn *c = l->current[slot];
   if (c != NULL && c->gen == gen)
     {
+      if (reset)
+        ses_live_socket_reset (c->sock); /* retire's close is then a no-op */
       retire (l, c);
       l->current[slot] = NULL;
     }
   g_array_set_size (l->pending[slot], 0);
+}
+
+static void
+link_cut (gpointer data, guint slot, guint32 gen)
+{
+  cut_or_reset (data, slot, gen, FALSE);
+}
+
+static void
+link_reset (gpointer data, guint slot, guint32 gen)
+{
+  cut_or_reset (data, slot, gen, TRUE);
 }
 
 static void
@@ -457,6 +470,7 @@ static const SesWorldLink live_link = {
   .send = link_send,
   .close = link_close,
   .cut = link_cut,
+  .reset = link_reset,
   .half_open = link_half_open,
   .flush = link_flush,
 };

@@ -2,7 +2,8 @@
 """sessim conform from the outside: usage errors, a broker that is not
 there, a restart refused with --connect, a run against a broker the test
 starts itself (or the one $SESSIM_TEST_BROKER names) whose facts are the
-same when run again, and an interrupt that leaves no broker running and no
+same when run again, a reset that reaches the broker as a TCP RST (a cut
+as a FIN), and an interrupt that leaves no broker running and no
 half-written file. TAP output.
 
 usage: test-conform-cli.py SESSIM SCENARIO_DIR
@@ -11,11 +12,14 @@ import glob
 import json
 import os
 import shutil
+import selectors
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 SESSIM, SCENARIOS = sys.argv[1], sys.argv[2]
@@ -76,6 +80,77 @@ def start_broker(folder):
     proc.kill()
     proc.wait()
     raise RuntimeError("mosquitto did not start")
+
+
+class EndProxy:
+    """A TCP relay between sessim and the broker that records how each
+    client connection ended: "fin" (recv gave the end of the stream) or
+    "rst" (the connection was reset). mosquitto 2.0.11 logs both as
+    "Client X closed its connection.", so the wire is where they differ."""
+
+    def __init__(self, target):
+        host, port = target.rsplit(":", 1)
+        self.target = (host, int(port))
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen()
+        self.address = "127.0.0.1:%d" % self.listener.getsockname()[1]
+        self.ends = []
+        self.lock = threading.Lock()
+        self.stop = False
+        self.threads = [threading.Thread(target=self.accept, daemon=True)]
+        self.threads[0].start()
+
+    def accept(self):
+        self.listener.settimeout(0.1)
+        while not self.stop:
+            try:
+                client, _ = self.listener.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            t = threading.Thread(target=self.relay, args=(client,),
+                                 daemon=True)
+            self.threads.append(t)
+            t.start()
+
+    def relay(self, client):
+        broker = socket.create_connection(self.target, 2)
+        sel = selectors.DefaultSelector()
+        sel.register(client, selectors.EVENT_READ, broker)
+        sel.register(broker, selectors.EVENT_READ, client)
+        end = None
+        while end is None and not self.stop:
+            for key, _ in sel.select(0.1):
+                src, dst = key.fileobj, key.data
+                try:
+                    data = src.recv(65536)
+                except ConnectionResetError:
+                    data = None
+                if data:
+                    dst.sendall(data)
+                    continue
+                # The side that ended first decides what the other sees.
+                if src is client:
+                    end = "rst" if data is None else "fin"
+                else:
+                    end = "broker"
+                if data is None:
+                    dst.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                   struct.pack("ii", 1, 0))
+                break
+        with self.lock:
+            self.ends.append(end or "open")
+        sel.close()
+        client.close()
+        broker.close()
+
+    def close(self):
+        self.stop = True
+        self.listener.close()
+        for t in self.threads:
+            t.join(5)
 
 
 def facts_of(summary):
@@ -147,6 +222,24 @@ def main():
             b = facts_of(os.path.join(runs[1][1], "01-hello-qos0",
                                       "summary.json"))
             check("a second run gives the same facts", a == b, f"{a} {b}")
+
+            # reset and cut on the wire, seen from the broker's side. The
+            # relay adds its own delay (and the broker keeps sessions from
+            # the runs before), so only the way each connection ended is
+            # checked here, not the verdict.
+            for name, want in (("47-reset", "rst"),
+                               ("02-lost-without-session", "fin")):
+                proxy = EndProxy(address)
+                try:
+                    p = run(["--connect", proxy.address, "--time-scale",
+                             "0.2", "-q", "-o", os.path.join(tmp, name),
+                             os.path.join(SCENARIOS, name + ".scn")])
+                finally:
+                    proxy.close()
+                check(f"{name}: the broker sees the client's {want.upper()}",
+                      p.returncode in (0, 1, 4) and want in proxy.ends
+                      and (want == "rst") == ("rst" in proxy.ends),
+                      f"{p.returncode} {proxy.ends} {p.stdout}{p.stderr}")
         finally:
             if broker is not None:
                 broker.terminate()
