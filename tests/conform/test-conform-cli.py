@@ -154,12 +154,28 @@ class EndProxy:
 
 
 def facts_of(summary):
-    """The facts compared, without their times (timing-sensitive)."""
+    """The facts compared, without their times (timing-sensitive), and
+    which of them are marked timing-sensitive."""
     with open(summary) as f:
         d = json.load(f)
     return (d["facts"], sorted((x["client"], x["fact"], x["nth"], x["what"])
                                for x in d["differences"]
-                               if x["class"] != "timing"))
+                               if x["class"] != "timing"),
+            d["timing_sensitive"],
+            [(x["client"], x["fact"], x["nth"], x["timing_sensitive"],
+              x["timer"]) for x in d["compared"]])
+
+
+def flags_well_formed(summary):
+    """Every fact compared and every difference says whether it is
+    timing-sensitive, and the count agrees."""
+    with open(summary) as f:
+        d = json.load(f)
+    marked = [x for x in d["compared"] if x["timing_sensitive"]]
+    return (all(isinstance(x.get("timing_sensitive"), bool)
+                and (x["timer"] is not None) == x["timing_sensitive"]
+                for x in d["compared"] + d["differences"])
+            and len(marked) == d["timing_sensitive"])
 
 
 def main():
@@ -222,6 +238,11 @@ def main():
             b = facts_of(os.path.join(runs[1][1], "01-hello-qos0",
                                       "summary.json"))
             check("a second run gives the same facts", a == b, f"{a} {b}")
+            check("each fact says whether it is timing-sensitive (none in "
+                  "01-hello-qos0)",
+                  flags_well_formed(os.path.join(runs[0][1], "01-hello-qos0",
+                                                 "summary.json"))
+                  and a[2] == 0, str(a))
 
             # reset and cut on the wire, seen from the broker's side. The
             # relay adds its own delay (and the broker keeps sessions from
@@ -248,6 +269,37 @@ def main():
                 except subprocess.TimeoutExpired:
                     broker.kill()
                     broker.wait()
+
+        # Timers: the wills of 24-will-delay go out when a will delay and a
+        # session expiry run out, so their deliveries are timing-sensitive;
+        # each run has its own broker, and the marks are the same twice.
+        will_delay = os.path.join(SCENARIOS, "24-will-delay.scn")
+        marks = []
+        for i in range(2):
+            o = os.path.join(tmp, f"timers{i}")
+            p = run(["--broker", "mosquitto", "--profile", "mosquitto-2.0",
+                     "--time-scale", "0.2", "-q", "-o", o, will_delay])
+            summary = os.path.join(o, "24-will-delay", "summary.json")
+            marks.append((p, summary,
+                          facts_of(summary) if os.path.exists(summary)
+                          else None))
+        p, summary, first = marks[0]
+        check("24-will-delay: the two wills are marked timing-sensitive",
+              first is not None and flags_well_formed(summary)
+              and first[2] == 2
+              and sorted(x[4] for x in first[3] if x[3])
+              == ["session-expiry", "will-delay"],
+              f"{p.returncode} {first} {p.stdout}{p.stderr}")
+        check("24-will-delay: a rerun marks the same facts",
+              first is not None and marks[1][2] is not None
+              and first[2:] == marks[1][2][2:],
+              f"{first} {marks[1][2]}")
+        conform_txt = os.path.join(os.path.dirname(summary), "conform.txt")
+        text = open(conform_txt).read() if os.path.exists(conform_txt) else ""
+        check("conform.txt counts and lists the timing-sensitive facts",
+              ", 2 timing-sensitive (" in text
+              and sum(line.startswith("~ ") and "timing-sensitive (" in line
+                      for line in text.splitlines()) == 2, text)
 
         # Interrupted while its private broker runs: exit 130, the broker
         # gone, no half-written file.
