@@ -44,8 +44,27 @@ typedef struct {
   int status;
   guint facts;
   guint differences;
+  guint sensitive; /* facts a broker timer can tip */
   guint failed;
 } ConformResult;
+
+static void
+append_nullable (GString *out, const char *s)
+{
+  if (s == NULL)
+    g_string_append (out, "null");
+  else
+    ses_json_append_string (out, s);
+}
+
+/* ,"timing_sensitive":BOOL,"timer":NAME-or-null */
+static void
+append_timer (GString *out, const char *timer)
+{
+  g_string_append_printf (out, ",\"timing_sensitive\":%s,\"timer\":",
+                          timer != NULL ? "true" : "false");
+  append_nullable (out, timer);
+}
 
 static gboolean
 script_restarts (SesMqttConfig *cfg)
@@ -214,16 +233,26 @@ conform_one (const char *path, const ConformOptions *o)
   /* What the model predicts for the same scenario. */
   g_autoptr (SesWorld) model = ses_mqtt_world_new (cfg, seed);
   ses_world_run (model, until);
+  const GArray *model_log = ses_mqtt_log (ses_mqtt_from_world (model));
   g_autoptr (GArray) observed = ses_facts_extract (ses_mqtt_log (mqtt));
-  g_autoptr (GArray) predicted = ses_facts_extract (
-      ses_mqtt_log (ses_mqtt_from_world (model)));
+  g_autoptr (GArray) predicted = ses_facts_extract (model_log);
+  /* Which facts a broker timer can tip, by the model's run: the same
+   * facts on every rerun. */
+  ses_facts_mark_timing (cfg, model_log, observed, tolerance_us, o->time_scale);
+  ses_facts_mark_timing (cfg, model_log, predicted, tolerance_us, o->time_scale);
   g_autoptr (GArray) diffs = g_array_new (FALSE, FALSE, sizeof (SesFactDiff));
   g_array_set_clear_func (diffs, ses_fact_diff_clear);
+  g_autoptr (GArray) pairs = g_array_new (FALSE, FALSE, sizeof (SesFactPair));
   guint facts = at_end ? ses_facts_compare (cfg, observed, predicted,
-                                            tolerance_us, diffs)
+                                            tolerance_us, diffs, pairs)
                        : 0;
+  guint sensitive = 0;
+  for (guint i = 0; i < pairs->len; i++)
+    sensitive += ses_fact_pair_timer (&g_array_index (pairs, SesFactPair, i))
+                 != NULL;
   r.facts = facts;
   r.differences = diffs->len;
+  r.sensitive = sensitive;
   r.failed = failures->len;
 
   /* The files, as `run` writes them, plus the comparison. */
@@ -240,9 +269,10 @@ conform_one (const char *path, const ConformOptions *o)
                                             NULL, FALSE);
   GString *cmp = g_string_new (NULL);
   g_autofree char *tol = ses_time_format (tolerance_us);
-  g_string_append_printf (cmp, "# %s: %u facts compared, %u differ "
-                          "(tolerance %s, time scale %g)\n", path, facts,
-                          diffs->len, tol, o->time_scale);
+  g_string_append_printf (cmp, "# %s: %u facts compared, %u differ, %u "
+                          "timing-sensitive (tolerance %s, time scale %g)\n",
+                          path, facts, diffs->len, sensitive, tol,
+                          o->time_scale);
   GString *summary = g_string_new ("{\"scenario\":");
   ses_json_append_string (summary, path);
   g_string_append_printf (summary,
@@ -254,12 +284,12 @@ conform_one (const char *path, const ConformOptions *o)
                           ",\"time_scale\":%g,\"tolerance_us\":%" G_GINT64_FORMAT
                           ",\"complete\":%s,\"passed\":%s,\"expectations\":%u"
                           ",\"failed\":%u,\"violations\":%u,\"facts\":%u"
-                          ",\"differences\":[",
+                          ",\"timing_sensitive\":%u,\"differences\":[",
                           o->time_scale, (gint64) tolerance_us,
                           at_end ? "true" : "false",
                           at_end && failures->len == 0 ? "true" : "false",
                           held + failures->len, failures->len,
-                          violations->len, facts);
+                          violations->len, facts, sensitive);
   guint allowed = 0;
   for (guint i = 0; i < diffs->len; i++)
     {
@@ -267,10 +297,12 @@ conform_one (const char *path, const ConformOptions *o)
       gboolean violation = client_violated (cfg, violations, d->client);
       allowed += !violation;
       g_autofree char *line = ses_fact_diff_describe (cfg, d);
-      g_string_append_printf (cmp, "%s [%s]\n", line,
+      g_string_append_printf (cmp, "%s [%s%s%s]\n", line,
                               violation ? "violation: see the judge"
                               : d->timing ? "timing only"
-                                          : "the standard allows both");
+                                          : "the standard allows both",
+                              d->timer != NULL ? "; timing-sensitive: " : "",
+                              d->timer != NULL ? d->timer : "");
       g_string_append_printf (summary, "%s{\"client\":", i ? "," : "");
       ses_json_append_string (summary, g_ptr_array_index (
                                            ses_mqtt_config_labels (cfg),
@@ -285,9 +317,44 @@ conform_one (const char *path, const ConformOptions *o)
       ses_json_append_string (summary, d->predicted);
       g_string_append (summary, ",\"rule\":");
       ses_json_append_string (summary, d->rule != NULL ? d->rule : "");
-      g_string_append_printf (summary, ",\"class\":\"%s\"}",
+      g_string_append_printf (summary, ",\"class\":\"%s\"",
                               violation ? "violation"
                               : d->timing ? "timing" : "allowed");
+      append_timer (summary, d->timer);
+      g_string_append_c (summary, '}');
+    }
+  /* Every fact compared, paired, with its timing sensitivity; in
+   * conform.txt only those a timer can tip (the others are as above). */
+  g_string_append (summary, "],\"compared\":[");
+  for (guint i = 0; i < pairs->len; i++)
+    {
+      const SesFactPair *pr = &g_array_index (pairs, SesFactPair, i);
+      const SesFact *any = pr->predicted != NULL ? pr->predicted
+                                                 : pr->observed;
+      const char *timer = ses_fact_pair_timer (pr);
+      const char *who = g_ptr_array_index (ses_mqtt_config_labels (cfg),
+                                           any->client);
+      g_autofree char *obs_text = pr->observed != NULL
+          ? ses_fact_describe (cfg, pr->observed) : NULL;
+      g_autofree char *pred_text = pr->predicted != NULL
+          ? ses_fact_describe (cfg, pr->predicted) : NULL;
+      g_string_append_printf (summary, "%s{\"client\":", i ? "," : "");
+      ses_json_append_string (summary, who);
+      g_string_append (summary, ",\"fact\":");
+      ses_json_append_string (summary, ses_fact_kind_name (any->kind));
+      g_string_append_printf (summary, ",\"nth\":%u,\"broker\":", any->nth);
+      append_nullable (summary, obs_text);
+      g_string_append (summary, ",\"model\":");
+      append_nullable (summary, pred_text);
+      append_timer (summary, timer);
+      g_string_append_c (summary, '}');
+      if (timer == NULL)
+        continue;
+      g_autofree char *at = ses_time_format (any->time_us);
+      g_string_append_printf (cmp, "~ %s %s #%u timing-sensitive (%s): %s "
+                              "at %s\n", who, ses_fact_kind_name (any->kind),
+                              any->nth, timer,
+                              pred_text != NULL ? pred_text : obs_text, at);
     }
   for (guint i = 0; i < unjudged->len; i++)
     g_ptr_array_add (report.notes, g_strdup (g_ptr_array_index (unjudged, i)));
@@ -381,9 +448,9 @@ conform_one (const char *path, const ConformOptions *o)
   else
     g_string_append_printf (v, "%u of %u expectations held; %u of %u facts "
                             "as the model predicts (%u differences the "
-                            "standard allows)",
+                            "standard allows; %u facts timing-sensitive)",
                             held, held + failures->len, facts - MIN (facts, diffs->len),
-                            facts, allowed);
+                            facts, allowed, sensitive);
   if (broken->len > 0)
     g_string_append_printf (v, "; invariant %s broken", broken->str);
   g_string_append_printf (v, "; files in %s/", dir);
@@ -529,13 +596,14 @@ cli_conform (int argc, char **argv)
     status = cli_interrupt_status ();
   if (argc > 2)
     {
-      g_print ("%-36s %-11s %8s %12s\n", "scenario", "result", "facts",
-               "differences");
+      g_print ("%-36s %-11s %8s %12s %8s\n", "scenario", "result", "facts",
+               "differences", "timing");
       for (guint i = 0; i < results->len; i++)
         {
           ConformResult *r = &g_array_index (results, ConformResult, i);
-          g_print ("%-36s %-11s %8u %12u\n", r->name,
-                   cli_status_word (r->status), r->facts, r->differences);
+          g_print ("%-36s %-11s %8u %12u %8u\n", r->name,
+                   cli_status_word (r->status), r->facts, r->differences,
+                   r->sensitive);
         }
     }
   for (guint i = 0; i < results->len; i++)

@@ -6,7 +6,8 @@
  * broker sends is decoded and handed to the client at the moment it is
  * read. Nothing calls back into the world from inside a step: connections
  * that fail during one (a refused connect, a broker restart) are reported
- * after it. Every wait is bounded. */
+ * after it. Every wait is bounded. A paused client's socket is peeked, not
+ * read, so the broker's TCP window fills as a stalled reader's does. */
 /* sockets, poll, prctl and kill are POSIX and Linux, not C17 */
 #define _GNU_SOURCE
 #include "sessim-config.h"
@@ -28,6 +29,9 @@
 /* A packet the client wrote counts as read by the broker when the broker
  * answers it, or after this long (wall time) without an answer. */
 #define SETTLE_US (20 * 1000)
+/* A paused client's socket is not polled for input (it would always be
+ * ready): it is peeked this often (wall time) instead. */
+#define PEEK_TICK_MS 5
 
 G_DEFINE_QUARK (ses-conform-error-quark, ses_conform_error)
 
@@ -411,19 +415,32 @@ settle_written (gpointer data, guint slot)
 }
 
 static void
-link_cut (gpointer data, guint slot, guint32 gen)
+cut_or_reset (Live *l, guint slot, guint32 gen, gboolean reset)
 {
-  Live *l = data;
   settle_written (l, slot);
   /* A cut, as sockets can make one: the connection ends without
-   * DISCONNECT, and the broker sees it end. */
+   * DISCONNECT, and the broker sees it end, by a FIN or by a RST. */
   Conn *c = l->current[slot];
   if (c != NULL && c->gen == gen)
     {
+      if (reset)
+        ses_live_socket_reset (c->sock); /* retire's close is then a no-op */
       retire (l, c);
       l->current[slot] = NULL;
     }
   g_array_set_size (l->pending[slot], 0);
+}
+
+static void
+link_cut (gpointer data, guint slot, guint32 gen)
+{
+  cut_or_reset (data, slot, gen, FALSE);
+}
+
+static void
+link_reset (gpointer data, guint slot, guint32 gen)
+{
+  cut_or_reset (data, slot, gen, TRUE);
 }
 
 static void
@@ -457,6 +474,7 @@ static const SesWorldLink live_link = {
   .send = link_send,
   .close = link_close,
   .cut = link_cut,
+  .reset = link_reset,
   .half_open = link_half_open,
   .flush = link_flush,
 };
@@ -737,12 +755,31 @@ settle_old (Live *l)
     }
 }
 
+/* Whether c is the connection of a client that has stopped reading
+ * (pause): its socket is then only peeked. */
+static gboolean
+paused (const Live *l, const Conn *c)
+{
+  const SesClient *client = &l->mqtt->clients[c->slot];
+  return l->current[c->slot] == c && client->paused && client->gen == c->gen;
+}
+
 /* Reads what arrived on c and hands it over, packet by packet. Returns
- * FALSE once the broker has closed c (it has been reported). */
+ * FALSE once the broker has closed c (it has been reported). A paused
+ * client's socket is peeked: the packets reach the client model at the
+ * moment they arrive (it keeps them unread, as in a simulated run) but
+ * stay in the receive buffer; once the broker has closed the connection
+ * it is read to the end, since the model's client hears of a close even
+ * while paused. */
 static gboolean
 drain_packets (Live *l, Conn *c, gboolean current)
 {
-  if (!ses_live_socket_read (c->sock) && c->sock->inbox->len == 0)
+  gboolean ok;
+  if (current && paused (l, c) && !ses_live_socket_peer_gone (c->sock))
+    ok = ses_live_socket_peek (c->sock);
+  else
+    ok = ses_live_socket_read (c->sock);
+  if (!ok && c->sock->inbox->len == 0)
     c->sock->eof = TRUE;
   GByteArray *in = c->sock->inbox;
   gsize used = 0;
@@ -838,10 +875,16 @@ static void
 wait_sockets (Live *l, SesTime until)
 {
   g_autoptr (GArray) fds = g_array_new (FALSE, FALSE, sizeof (struct pollfd));
+  gboolean peeking = FALSE;
   for (guint s = 0; s < l->n_slots; s++)
     if (l->current[s] != NULL && l->current[s]->sock->fd >= 0)
       {
-        struct pollfd p = { .fd = l->current[s]->sock->fd, .events = POLLIN };
+        /* A paused socket wakes the wait only when the broker closes it;
+         * what arrives on it is peeked at the next tick. */
+        gboolean p_paused = paused (l, l->current[s]);
+        struct pollfd p = { .fd = l->current[s]->sock->fd,
+                            .events = p_paused ? POLLRDHUP : POLLIN };
+        peeking |= p_paused;
         g_array_append_val (fds, p);
       }
   for (guint i = 0; i < l->abandoned->len; i++)
@@ -854,6 +897,8 @@ wait_sockets (Live *l, SesTime until)
   for (guint s = 0; s < l->n_slots; s++)
     if (l->pending[s]->len > 0)
       ms = MIN (ms, SETTLE_US / 1000);
+  if (peeking)
+    ms = MIN (ms, PEEK_TICK_MS);
   gint64 due = next_due (l);
   if (due != G_MAXINT64)
     ms = MIN (ms, MAX (0, (due - g_get_monotonic_time () + 999) / 1000));

@@ -1,6 +1,8 @@
 /* TCP connections for conformance runs: non-blocking sockets driven by
  * poll(2) with explicit deadlines, so no call waits unbounded. A reset is
- * SO_LINGER with a zero timeout, the one portable way to send RST. */
+ * SO_LINGER with a zero timeout, the one portable way to send RST. A peek
+ * (MSG_PEEK) sees what arrived while leaving it in the receive buffer, so
+ * a reader that stopped reading fills the peer's TCP window. */
 /* sockets, poll, prctl and kill are POSIX and Linux, not C17 */
 #define _GNU_SOURCE
 #include "sessim-config.h"
@@ -15,6 +17,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -117,10 +120,37 @@ ses_live_socket_write (SesLiveSocket *sock, const guint8 *data, gsize len,
   return TRUE;
 }
 
+/* Reads and drops the bytes an earlier peek already put in inbox. */
+static gboolean
+take_peeked (SesLiveSocket *sock)
+{
+  guint8 buf[4096];
+  while (sock->peeked > 0)
+    {
+      ssize_t n = recv (sock->fd, buf, MIN (sock->peeked, sizeof buf), 0);
+      if (n > 0)
+        {
+          sock->peeked -= (gsize) n;
+          continue;
+        }
+      if (n < 0 && errno == EINTR)
+        continue;
+      /* They were there when peeked; only an error takes them away. */
+      sock->peeked = 0;
+      sock->eof = TRUE;
+      return n == 0;
+    }
+  return TRUE;
+}
+
 gboolean
 ses_live_socket_read (SesLiveSocket *sock)
 {
   if (sock->fd < 0 || sock->eof)
+    return TRUE;
+  if (!take_peeked (sock))
+    return FALSE;
+  if (sock->eof)
     return TRUE;
   guint8 buf[4096];
   for (guint round = 0; round < 256; round++)
@@ -146,11 +176,67 @@ ses_live_socket_read (SesLiveSocket *sock)
   return TRUE;
 }
 
+gboolean
+ses_live_socket_peek (SesLiveSocket *sock)
+{
+  if (sock->fd < 0 || sock->eof)
+    return TRUE;
+  int avail = 0;
+  if (ioctl (sock->fd, FIONREAD, &avail) < 0)
+    {
+      sock->eof = TRUE;
+      return FALSE;
+    }
+  if ((gsize) avail <= sock->peeked)
+    return TRUE;
+  /* At most the receive buffer: bounded by the kernel. */
+  g_autofree guint8 *buf = g_malloc ((gsize) avail);
+  ssize_t n;
+  do
+    n = recv (sock->fd, buf, (gsize) avail, MSG_PEEK);
+  while (n < 0 && errno == EINTR);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+    return TRUE;
+  if (n < 0)
+    {
+      sock->eof = TRUE;
+      return FALSE;
+    }
+  if ((gsize) n > sock->peeked)
+    {
+      g_byte_array_append (sock->inbox, buf + sock->peeked,
+                           (guint) ((gsize) n - sock->peeked));
+      sock->peeked = (gsize) n;
+    }
+  return TRUE;
+}
+
+gboolean
+ses_live_socket_peer_gone (SesLiveSocket *sock)
+{
+  if (sock->fd < 0 || sock->eof)
+    return TRUE;
+  struct pollfd p = { .fd = sock->fd, .events = POLLRDHUP };
+  int n;
+  do
+    n = poll (&p, 1, 0);
+  while (n < 0 && errno == EINTR);
+  return n > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
 void
 ses_live_socket_close (SesLiveSocket *sock)
 {
   if (sock->fd < 0)
     return;
+  /* Unread bytes make close() send RST: a close is a FIN. */
+  guint8 buf[4096];
+  for (guint round = 0; round < 1024; round++)
+    {
+      ssize_t n = recv (sock->fd, buf, sizeof buf, MSG_DONTWAIT);
+      if (n <= 0 && !(n < 0 && errno == EINTR))
+        break;
+    }
   shutdown (sock->fd, SHUT_WR);
   close (sock->fd);
   sock->fd = -1;

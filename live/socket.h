@@ -12,6 +12,8 @@ typedef struct {
   gboolean eof;        /* the peer closed (or reset) its side */
   gboolean abandoned;  /* we stopped writing; still read until the peer
                           closes, to see when it notices */
+  gsize peeked;        /* bytes copied into inbox by a peek that are still
+                          in the kernel's receive buffer, unread */
 } SesLiveSocket;
 
 /* Connects to host:port within timeout_ms. NULL and error on failure. */
@@ -24,7 +26,17 @@ gboolean ses_live_socket_write (SesLiveSocket *sock, const guint8 *data,
 /* Reads whatever is there without blocking into sock->inbox; sets eof when
  * the peer closed. FALSE on a hard error (treated as a close). */
 gboolean ses_live_socket_read (SesLiveSocket *sock);
-/* A clean close: FIN after whatever was written. */
+/* Copies what has arrived since the last peek into sock->inbox without
+ * reading it: it stays in the kernel's receive buffer, so the window the
+ * peer sees shrinks as a reader that stopped reading makes it. The next
+ * ses_live_socket_read first takes those bytes out (they are in inbox
+ * already). FALSE on a hard error. */
+gboolean ses_live_socket_peek (SesLiveSocket *sock);
+/* Whether the peer has closed or reset the connection, without reading
+ * (so what waits unread stays there). */
+gboolean ses_live_socket_peer_gone (SesLiveSocket *sock);
+/* A clean close: FIN after whatever was written. What waits unread is
+ * read and dropped first: closing with unread data would send RST. */
 void ses_live_socket_close (SesLiveSocket *sock);
 /* A reset: the peer gets RST, and unread data on either side is lost. */
 void ses_live_socket_reset (SesLiveSocket *sock);

@@ -5,6 +5,7 @@
 
 #include "facts.h"
 
+#include <math.h>
 #include <string.h>
 
 static const char *const kind_names[SES_FACT_KINDS] = {
@@ -66,6 +67,7 @@ ses_facts_extract (const GArray *log)
                && o->cause != SES_CAUSE_RESTART)
         {
           f.kind = SES_FACT_CLOSED;
+          f.cause = o->cause;
           memset (&f.pkt, 0, sizeof f.pkt);
           f.pkt.type = SES_PKT_DISCONNECT;
           f.pkt.reason = 0;
@@ -94,6 +96,179 @@ ses_facts_extract (const GArray *log)
     }
   g_hash_table_unref (counts);
   return facts;
+}
+
+/* ---- timing sensitivity ------------------------------------------------ */
+
+typedef struct {
+  SesTime lo, hi;     /* the span, tolerance included */
+  const char *timer;
+  guint32 session;    /* the session whose timer it is, or G_MAXUINT32 */
+  guint32 origin;     /* message expiry: the message (origin, seq) */
+  guint32 seq;
+} Window;
+
+/* A duration as the broker counts it, in virtual time: what conform tells
+ * it is rounded to whole wall seconds, at least 1 (as
+ * ses_conform_scale_out does; the model itself knows nothing of scaling). */
+static SesTime
+told_us (guint32 seconds, double scale)
+{
+  if (seconds == 0 || scale == 1.0)
+    return ses_time_from_s (seconds);
+  double wall = floor (seconds * scale + 0.5);
+  if (wall < 1)
+    wall = 1;
+  return (SesTime) (wall / scale * 1e6);
+}
+
+/* A deadline `factor` times `seconds` after `from` (the model's), and
+ * where the broker puts it, widened by the tolerance. */
+static void
+add_window (GArray *out, const SesObs *o, SesTime from, guint32 seconds,
+            double factor, double scale, SesTime tolerance_us,
+            const char *timer)
+{
+  if (seconds == SES_EXPIRY_NEVER)
+    return;
+  SesTime model = from + (SesTime) (factor * (double) ses_time_from_s (seconds));
+  SesTime broker = from + (SesTime) (factor * (double) told_us (seconds, scale));
+  gboolean message = strcmp (timer, "message-expiry") == 0;
+  Window w = { MIN (model, broker) - tolerance_us,
+               MAX (model, broker) + tolerance_us, timer,
+               message ? G_MAXUINT32 : o->session,
+               message ? o->pkt.origin : G_MAXUINT32,
+               message ? o->pkt.seq : 0 };
+  g_array_append_val (out, w);
+}
+
+static GArray *
+timer_windows (const GArray *log, SesTime tolerance_us, double scale)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (Window));
+  for (guint i = 0; i < log->len; i++)
+    {
+      const SesObs *o = &g_array_index (log, SesObs, i);
+      switch (o->kind)
+        {
+        case SES_OBS_SESSION_KEPT:
+          if (o->arg != 0)
+            add_window (out, o, o->time_us, o->arg, 1.0, scale,
+                        tolerance_us, "session-expiry");
+          break;
+        case SES_OBS_WILL_SCHEDULED:
+          add_window (out, o, o->time_us, o->arg, 1.0, scale, tolerance_us,
+                      "will-delay");
+          break;
+        case SES_OBS_KEEP_ALIVE_TIMEOUT:
+          {
+            /* It ran out 1.5 keep alives after the last packet; the broker
+             * counts 1.5 of the keep alive it was told. */
+            SesTime last = o->time_us
+                           - (SesTime) (1.5 * (double) ses_time_from_s (o->arg));
+            add_window (out, o, last, o->arg, 1.5, scale, tolerance_us,
+                        "keep-alive");
+          }
+          break;
+        case SES_OBS_ACCEPTED:
+        case SES_OBS_WILL_PUBLISHED:
+          if (o->pkt.flags & SES_PKT_F_HAS_EXPIRY)
+            add_window (out, o, o->time_us, o->pkt.expiry_s, 1.0, scale,
+                        tolerance_us, "message-expiry");
+          break;
+        default:
+          break;
+        }
+    }
+  return out;
+}
+
+/* The broker timer that caused a fact in the model's run, or NULL. */
+static const char *
+timer_cause (const GArray *log, const SesFact *f)
+{
+  if (f->kind == SES_FACT_CLOSED)
+    return f->cause == SES_CAUSE_KEEP_ALIVE ? "keep-alive" : NULL;
+  if (f->kind != SES_FACT_PUBLISH || f->pkt.seq != 0
+      || f->pkt.origin == G_MAXUINT32)
+    return NULL;
+  /* A will: the last publication of its owner's will before it arrived. */
+  const SesObs *pub = NULL;
+  for (guint i = 0; i < log->len; i++)
+    {
+      const SesObs *o = &g_array_index (log, SesObs, i);
+      if (o->time_us > f->time_us)
+        break;
+      if (o->kind == SES_OBS_WILL_PUBLISHED && o->pkt.origin == f->pkt.origin)
+        pub = o;
+    }
+  if (pub == NULL)
+    return NULL;
+  switch (pub->cause)
+    {
+    case SES_CAUSE_WILL_DELAY:
+      return "will-delay";
+    case SES_CAUSE_KEEP_ALIVE:
+      return "keep-alive";
+    case SES_CAUSE_SESSION_END:
+      /* At its session's end: a timer only when the session expired. */
+      for (guint i = 0; i < log->len; i++)
+        {
+          const SesObs *o = &g_array_index (log, SesObs, i);
+          if (o->kind == SES_OBS_SESSION_ENDED && o->cause == SES_CAUSE_EXPIRED
+              && o->session == pub->session && o->time_us == pub->time_us)
+            return "session-expiry";
+        }
+      return NULL;
+    default:
+      return NULL;
+    }
+}
+
+/* Whether the timer of w bears on f: a message's expiry on its
+ * deliveries; a session's timers on what its client sees and on the
+ * deliveries of its will. */
+static gboolean
+concerns (SesMqttConfig *cfg, const Window *w, const SesFact *f)
+{
+  if (w->origin != G_MAXUINT32)
+    return f->kind == SES_FACT_PUBLISH && f->pkt.origin == w->origin
+           && f->pkt.seq == w->seq;
+  guint n = ses_mqtt_config_n_clients (cfg);
+  if (f->client < n
+      && ses_mqtt_config_client_session (cfg, f->client) == w->session)
+    return TRUE;
+  return f->kind == SES_FACT_PUBLISH && f->pkt.seq == 0
+         && f->pkt.origin < n
+         && ses_mqtt_config_client_session (cfg, f->pkt.origin) == w->session;
+}
+
+void
+ses_facts_mark_timing (SesMqttConfig *cfg, const GArray *model_log,
+                       GArray *facts, SesTime tolerance_us, double time_scale)
+{
+  g_autoptr (GArray) windows = timer_windows (model_log, tolerance_us,
+                                              time_scale);
+  for (guint i = 0; i < facts->len; i++)
+    {
+      SesFact *f = &g_array_index (facts, SesFact, i);
+      f->timer = timer_cause (model_log, f);
+      for (guint j = 0; j < windows->len && f->timer == NULL; j++)
+        {
+          const Window *w = &g_array_index (windows, Window, j);
+          if (f->time_us >= w->lo && f->time_us <= w->hi
+              && concerns (cfg, w, f))
+            f->timer = w->timer;
+        }
+    }
+}
+
+const char *
+ses_fact_pair_timer (const SesFactPair *pair)
+{
+  return pair->predicted != NULL ? pair->predicted->timer
+         : pair->observed != NULL ? pair->observed->timer
+                                  : NULL;
 }
 
 static const char *
@@ -199,7 +374,18 @@ add_diff (GArray *diffs, const SesFact *obs, const SesFact *pred,
     .rule = rule_of (kind, what),
     .timing = strcmp (what, "time") == 0,
   };
+  SesFactPair pair = { obs, pred };
+  d.timer = ses_fact_pair_timer (&pair);
   g_array_append_val (diffs, d);
+}
+
+static void
+add_pair (GArray *pairs, const SesFact *obs, const SesFact *pred)
+{
+  if (pairs == NULL)
+    return;
+  SesFactPair p = { obs, pred };
+  g_array_append_val (pairs, p);
 }
 
 static GPtrArray *
@@ -276,7 +462,7 @@ same_message (const SesFact *a, const SesFact *b)
 guint
 ses_facts_compare (SesMqttConfig *cfg, const GArray *observed,
                    const GArray *predicted, SesTime tolerance_us,
-                   GArray *diffs)
+                   GArray *diffs, GArray *pairs)
 {
   guint compared = 0;
   guint n = ses_mqtt_config_n_clients (cfg);
@@ -289,18 +475,29 @@ ses_facts_compare (SesMqttConfig *cfg, const GArray *observed,
           {
             guint both = MIN (obs->len, pred->len);
             for (guint i = 0; i < both; i++)
-              compare_values (g_ptr_array_index (obs, i),
-                              g_ptr_array_index (pred, i), tolerance_us,
-                              diffs);
+              {
+                add_pair (pairs, g_ptr_array_index (obs, i),
+                          g_ptr_array_index (pred, i));
+                compare_values (g_ptr_array_index (obs, i),
+                                g_ptr_array_index (pred, i), tolerance_us,
+                                diffs);
+              }
             for (guint i = both; i < obs->len; i++)
-              add_diff (diffs, g_ptr_array_index (obs, i), NULL, k,
-                        "unexpected",
-                        ses_fact_describe (cfg, g_ptr_array_index (obs, i)),
-                        g_strdup ("nothing"));
+              {
+                add_pair (pairs, g_ptr_array_index (obs, i), NULL);
+                add_diff (diffs, g_ptr_array_index (obs, i), NULL, k,
+                          "unexpected",
+                          ses_fact_describe (cfg, g_ptr_array_index (obs, i)),
+                          g_strdup ("nothing"));
+              }
             for (guint i = both; i < pred->len; i++)
-              add_diff (diffs, NULL, g_ptr_array_index (pred, i), k,
-                        "missing", g_strdup ("nothing"),
-                        ses_fact_describe (cfg, g_ptr_array_index (pred, i)));
+              {
+                add_pair (pairs, NULL, g_ptr_array_index (pred, i));
+                add_diff (diffs, NULL, g_ptr_array_index (pred, i), k,
+                          "missing", g_strdup ("nothing"),
+                          ses_fact_describe (cfg,
+                                             g_ptr_array_index (pred, i)));
+              }
             compared += MAX (obs->len, pred->len);
             continue;
           }
@@ -321,12 +518,14 @@ ses_facts_compare (SesMqttConfig *cfg, const GArray *observed,
                 hit = j;
             if (hit == G_MAXUINT)
               {
+                add_pair (pairs, NULL, p);
                 add_diff (diffs, NULL, p, k, "missing", g_strdup ("nothing"),
                           ses_fact_describe (cfg, p));
                 continue;
               }
             used[hit] = TRUE;
             const SesFact *o = g_ptr_array_index (obs, hit);
+            add_pair (pairs, o, p);
             if (hit < from)
               add_diff (diffs, o, p, k, "order",
                         g_strdup ("earlier than the model predicts"),
@@ -337,10 +536,13 @@ ses_facts_compare (SesMqttConfig *cfg, const GArray *observed,
           }
         for (guint j = 0; j < obs->len; j++)
           if (!used[j])
-            add_diff (diffs, g_ptr_array_index (obs, j), NULL, k,
-                      "unexpected",
-                      ses_fact_describe (cfg, g_ptr_array_index (obs, j)),
-                      g_strdup ("nothing"));
+            {
+              add_pair (pairs, g_ptr_array_index (obs, j), NULL);
+              add_diff (diffs, g_ptr_array_index (obs, j), NULL, k,
+                        "unexpected",
+                        ses_fact_describe (cfg, g_ptr_array_index (obs, j)),
+                        g_strdup ("nothing"));
+            }
         compared += MAX (obs->len, pred->len);
       }
   return compared;

@@ -619,13 +619,17 @@ run_action (SesMqtt *m, SesWorld *w, const SesAction *a)
     {
     case SES_ACT_RESET:
       /* A reset (RST) loses what is in flight, as a cut does, and both
-       * ends learn of it; only its name differs. */
+       * ends learn of it; only its name differs. On a real connection
+       * what was written before the RST still arrives and is read before
+       * the peer sees the reset. */
+      if (m->remote != NULL)
+        m->remote->settle (m->remote_data, a->client);
       ses_mqtt_observe (m, w, SES_OBS_FAULT, SES_FAULT_KIND_RESET, a->client,
                         g_array_index (m->cfg->client_session, guint32,
                                        a->client),
                         NULL, 0, NULL);
       note_in_flight (m, w, a->client);
-      ses_world_cut (w, a->client);
+      ses_world_reset (w, a->client);
       break;
     case SES_ACT_CUT:
       /* A real connection ends by a close: what was written before it

@@ -230,18 +230,35 @@ ses_world_close (SesWorld *world, guint slot, guint32 gen, SesNetEnd from)
                     arrive_arg (gen, SES_NET_PEER (from)));
 }
 
-void
-ses_world_cut (SesWorld *world, guint slot)
+static void
+cut_or_reset (SesWorld *world, guint slot, gboolean reset)
 {
   guint32 gen = ses_net_generation (world->net, slot);
   if (world->link != NULL && ses_net_wire_up (world->net, slot, gen))
-    world->link->cut (world->link_data, slot, gen);
+    {
+      if (reset && world->link->reset != NULL)
+        world->link->reset (world->link_data, slot, gen);
+      else
+        world->link->cut (world->link_data, slot, gen);
+    }
   guint mask = ses_net_cut (world->net, slot, gen);
   /* Both ends learn of a cut; the client first, by a fixed convention. */
   for (int end = SES_NET_CLIENT; end <= SES_NET_SERVER; end++)
     if (mask & (1u << end))
       world->klass->on_closed (world, world->model, slot, gen, end,
                                SES_CLOSE_CUT);
+}
+
+void
+ses_world_cut (SesWorld *world, guint slot)
+{
+  cut_or_reset (world, slot, FALSE);
+}
+
+void
+ses_world_reset (SesWorld *world, guint slot)
+{
+  cut_or_reset (world, slot, TRUE);
 }
 
 void

@@ -144,6 +144,8 @@ void ses_world_close (SesWorld *world, guint slot, guint32 gen,
                       SesNetEnd from);
 /* Cut and half-open notify the model of the ends that noticed, at once. */
 void ses_world_cut (SesWorld *world, guint slot);
+/* A cut as far as the simulated net goes; a link is told it is a reset. */
+void ses_world_reset (SesWorld *world, guint slot);
 void ses_world_half_open (SesWorld *world, guint slot, SesNetEnd unaware);
 
 /* ---- a link to real server ends ----------------------------------------
@@ -159,6 +161,9 @@ typedef struct {
   gboolean (*send) (gpointer data, guint slot, guint32 gen, const void *msg);
   void (*close) (gpointer data, guint slot, guint32 gen);
   void (*cut) (gpointer data, guint slot, guint32 gen);
+  /* A cut by reset (RST) rather than by close (FIN); may be NULL, then
+   * cut is called. */
+  void (*reset) (gpointer data, guint slot, guint32 gen);
   void (*half_open) (gpointer data, guint slot, guint32 gen,
                      SesNetEnd unaware);
   /* The client end is about to open a new connection on slot: what it
