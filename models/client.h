@@ -66,6 +66,19 @@ typedef struct {
   SesVec raw_vec;
 } SesClient;
 
+/* The rules of the client's notes about lingering after its DISCONNECT
+ * (`disconnect linger=`); the first note's arg is the bound in ms.
+ * explain.c tells them apart by these texts. */
+#define SES_CLIENT_NOTE_LINGER                                              \
+  "linger: sends nothing more, reads until the broker closes, at most arg " \
+  "ms (both [MQTT-3.14.4-1])"
+#define SES_CLIENT_NOTE_LINGER_OVER                                         \
+  "linger bound passed without the broker closing: closes its end (both "   \
+  "[MQTT-3.14.4-2])"
+#define SES_CLIENT_NOTE_LINGER_CUT                                          \
+  "connect while lingering: closes the old connection first (both "         \
+  "[MQTT-3.14.4-2])"
+
 /* The hold_acks bit that holds back one kind of acknowledgement. */
 #define SES_CLIENT_HOLD(type) ((guint8) (2u << ((type) - SES_PKT_PUBACK)))
 
