@@ -501,7 +501,8 @@ do_connect (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
        * the broker to close the old one and closes it itself. */
       ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client,
                         session_of (m, client), NULL, 0,
-                        SES_CLIENT_NOTE_LINGER_CUT);
+                        p->server_disconnect ? SES_CLIENT_NOTE_LINGER_CUT_5
+                                             : SES_CLIENT_NOTE_LINGER_CUT_311);
       ses_world_close (w, client, c->gen, SES_NET_CLIENT);
       went_offline (m, w, client, SES_CAUSE_DISCONNECT);
     }
@@ -652,11 +653,11 @@ do_subscribe (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a,
 
 static void resume (SesMqtt *m, SesWorld *w, guint32 client);
 
-/* The client has sent its DISCONNECT, so it sends nothing more (both
- * [MQTT-3.14.4-1]); instead of closing at once it reads on, so that it
- * sees how the broker takes it (a DISCONNECT 0x82, say, then the close),
- * and closes itself only if the broker has not closed within bound_us
- * (both [MQTT-3.14.4-2]). */
+/* The client has sent its DISCONNECT, so it sends nothing more (5.0
+ * [MQTT-3.14.4-1], 3.1.1 [MQTT-3.14.4-2]); instead of closing at once it
+ * reads on, so that it sees how the broker takes it (a DISCONNECT 0x82,
+ * say, then the close), and closes itself only if the broker has not
+ * closed within bound_us (5.0 [MQTT-3.14.4-2], 3.1.1 [MQTT-3.14.4-1]). */
 static void
 linger (SesMqtt *m, SesWorld *w, guint32 client, SesTime bound_us)
 {
@@ -677,7 +678,9 @@ linger (SesMqtt *m, SesWorld *w, guint32 client, SesTime bound_us)
                        SES_MQTT_EV_CLIENT_KEEP_ALIVE, client, c->gen);
   ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client,
                     session_of (m, client), NULL,
-                    (guint32) (bound_us / 1000), SES_CLIENT_NOTE_LINGER);
+                    (guint32) (bound_us / 1000),
+                    profile_of (m, client)->server_disconnect
+                      ? SES_CLIENT_NOTE_LINGER_5 : SES_CLIENT_NOTE_LINGER_311);
   /* Lingering is reading: a pause ends, and what it left unread is read
    * now (the broker's DISCONNECT may be among it). */
   if (c->paused)
@@ -1232,8 +1235,8 @@ ses_client_on_packet (SesMqtt *m, SesWorld *w, guint32 client, guint32 gen,
     return;
   if (c->state == SES_CLIENT_LINGERING)
     {
-      /* After its DISCONNECT it reads but answers nothing (both
-       * [MQTT-3.14.4-1]); what the broker sent before it read that
+      /* After its DISCONNECT it reads but answers nothing (5.0
+       * [MQTT-3.14.4-1], 3.1.1 [MQTT-3.14.4-2]); what the broker sent before it read that
        * DISCONNECT goes unanswered, as it would with the connection
        * closed. The broker's own DISCONNECT is its last packet. */
       if (pkt->type == SES_PKT_DISCONNECT)
@@ -1330,10 +1333,13 @@ ses_client_on_timer (SesMqtt *m, SesWorld *w, const SesEvent *ev)
       if (c->state == SES_CLIENT_LINGERING)
         {
           /* The linger bound passed and the broker has not closed: the
-           * client closes its end itself (both [MQTT-3.14.4-2]). */
+           * client closes its end itself (5.0 [MQTT-3.14.4-2], 3.1.1
+           * [MQTT-3.14.4-1]). */
           ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client,
                             session_of (m, client), NULL, 0,
-                            SES_CLIENT_NOTE_LINGER_OVER);
+                            profile_of (m, client)->server_disconnect
+                              ? SES_CLIENT_NOTE_LINGER_OVER_5
+                              : SES_CLIENT_NOTE_LINGER_OVER_311);
           ses_world_close (w, client, c->gen, SES_NET_CLIENT);
           went_offline (m, w, client, SES_CAUSE_DISCONNECT);
           break;

@@ -1007,22 +1007,24 @@ explain_other (SesExplainer *ex, const SesObs *obs, const SesSnapshot *before)
     case SES_OBS_NOTE:
       if (p->type == SES_PKT_CONNACK || obs->rule == NULL)
         return NULL;
-      if (strcmp (obs->rule, SES_CLIENT_NOTE_LINGER) == 0)
+      if (g_str_has_prefix (obs->rule, SES_CLIENT_LINGER_TEXT " ("))
         {
           ClientMemory *m = &ex->clients[obs->client];
           m->lingering = TRUE;
           m->linger_ms = obs->arg;
           g_autofree char *bound = ms_words (obs->arg);
           return g_strdup_printf ("With its DISCONNECT %s has sent its last "
-                                  "packet on this connection (both "
-                                  "[MQTT-3.14.4-1]), but instead of closing "
-                                  "at once it keeps reading, for %s at most, "
-                                  "so that it sees how the broker takes the "
-                                  "DISCONNECT: the broker's own DISCONNECT "
-                                  "with a reason code, or just its close.",
-                                  me, bound);
+                                  "packet on this connection (%s), but "
+                                  "instead of closing at once it keeps "
+                                  "reading, for %s at most, so that it sees "
+                                  "how the broker takes the DISCONNECT: the "
+                                  "broker's own DISCONNECT with a reason "
+                                  "code, or just its close.", me,
+                                  prof->server_disconnect
+                                    ? "5.0 [MQTT-3.14.4-1]"
+                                    : "3.1.1 [MQTT-3.14.4-2]", bound);
         }
-      if (strcmp (obs->rule, SES_CLIENT_NOTE_LINGER_OVER) == 0)
+      if (g_str_has_prefix (obs->rule, SES_CLIENT_LINGER_OVER_TEXT " ("))
         {
           ClientMemory *m = &ex->clients[obs->client];
           m->lingering = FALSE;
@@ -1030,9 +1032,12 @@ explain_other (SesExplainer *ex, const SesObs *obs, const SesSnapshot *before)
           return g_strdup_printf ("The broker has not closed the connection "
                                   "within %s of the DISCONNECT, so %s closes "
                                   "it itself, as the sender of a DISCONNECT "
-                                  "must (both [MQTT-3.14.4-2]).", bound, me);
+                                  "must (%s).", bound, me,
+                                  prof->server_disconnect
+                                    ? "5.0 [MQTT-3.14.4-2]"
+                                    : "3.1.1 [MQTT-3.14.4-1]");
         }
-      if (strcmp (obs->rule, SES_CLIENT_NOTE_LINGER_CUT) == 0)
+      if (g_str_has_prefix (obs->rule, SES_CLIENT_LINGER_CUT_TEXT " ("))
         {
           ex->clients[obs->client].lingering = FALSE;
           return g_strdup_printf ("%s's application connects again while it "
