@@ -204,6 +204,18 @@ session_of (SesMqtt *m, guint32 client)
   return g_array_index (m->cfg->client_session, guint32, client);
 }
 
+/* The notes about lingering, with the rule each cites: 5.0 numbers "sends
+ * nothing more" [MQTT-3.14.4-1] and "closes" [MQTT-3.14.4-2], 3.1.1 the
+ * other way round. */
+#define NOTE_LINGER_5 SES_CLIENT_LINGER_TEXT " (5.0 [MQTT-3.14.4-1])"
+#define NOTE_LINGER_311 SES_CLIENT_LINGER_TEXT " (3.1.1 [MQTT-3.14.4-2])"
+#define NOTE_LINGER_OVER_5 SES_CLIENT_LINGER_OVER_TEXT " (5.0 [MQTT-3.14.4-2])"
+#define NOTE_LINGER_OVER_311                                                \
+  SES_CLIENT_LINGER_OVER_TEXT " (3.1.1 [MQTT-3.14.4-1])"
+#define NOTE_LINGER_CUT_5 SES_CLIENT_LINGER_CUT_TEXT " (5.0 [MQTT-3.14.4-2])"
+#define NOTE_LINGER_CUT_311                                                 \
+  SES_CLIENT_LINGER_CUT_TEXT " (3.1.1 [MQTT-3.14.4-1])"
+
 /* Whether the client has a connection it may send on: one that lingers
  * after its DISCONNECT only reads. */
 static gboolean
@@ -501,8 +513,8 @@ do_connect (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
        * the broker to close the old one and closes it itself. */
       ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client,
                         session_of (m, client), NULL, 0,
-                        p->server_disconnect ? SES_CLIENT_NOTE_LINGER_CUT_5
-                                             : SES_CLIENT_NOTE_LINGER_CUT_311);
+                        p->server_disconnect ? NOTE_LINGER_CUT_5
+                                             : NOTE_LINGER_CUT_311);
       ses_world_close (w, client, c->gen, SES_NET_CLIENT);
       went_offline (m, w, client, SES_CAUSE_DISCONNECT);
     }
@@ -680,7 +692,7 @@ linger (SesMqtt *m, SesWorld *w, guint32 client, SesTime bound_us)
                     session_of (m, client), NULL,
                     (guint32) (bound_us / 1000),
                     profile_of (m, client)->server_disconnect
-                      ? SES_CLIENT_NOTE_LINGER_5 : SES_CLIENT_NOTE_LINGER_311);
+                      ? NOTE_LINGER_5 : NOTE_LINGER_311);
   /* Lingering is reading: a pause ends, and what it left unread is read
    * now (the broker's DISCONNECT may be among it). */
   if (c->paused)
@@ -1236,9 +1248,10 @@ ses_client_on_packet (SesMqtt *m, SesWorld *w, guint32 client, guint32 gen,
   if (c->state == SES_CLIENT_LINGERING)
     {
       /* After its DISCONNECT it reads but answers nothing (5.0
-       * [MQTT-3.14.4-1], 3.1.1 [MQTT-3.14.4-2]); what the broker sent before it read that
-       * DISCONNECT goes unanswered, as it would with the connection
-       * closed. The broker's own DISCONNECT is its last packet. */
+       * [MQTT-3.14.4-1], 3.1.1 [MQTT-3.14.4-2]); what the broker sent
+       * before it read that DISCONNECT goes unanswered, as it would with
+       * the connection closed. The broker's own DISCONNECT is its last
+       * packet. */
       if (pkt->type == SES_PKT_DISCONNECT)
         server_disconnect (m, w, client, pkt);
       return;
@@ -1338,8 +1351,8 @@ ses_client_on_timer (SesMqtt *m, SesWorld *w, const SesEvent *ev)
           ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client,
                             session_of (m, client), NULL, 0,
                             profile_of (m, client)->server_disconnect
-                              ? SES_CLIENT_NOTE_LINGER_OVER_5
-                              : SES_CLIENT_NOTE_LINGER_OVER_311);
+                              ? NOTE_LINGER_OVER_5
+                              : NOTE_LINGER_OVER_311);
           ses_world_close (w, client, c->gen, SES_NET_CLIENT);
           went_offline (m, w, client, SES_CAUSE_DISCONNECT);
           break;

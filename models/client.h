@@ -66,11 +66,10 @@ typedef struct {
   SesVec raw_vec;
 } SesClient;
 
-/* The client's notes about lingering after its DISCONNECT (`disconnect
- * linger=`), per version, for the rule each cites: 5.0 numbers "sends
- * nothing more" [MQTT-3.14.4-1] and "closes" [MQTT-3.14.4-2], 3.1.1 the
- * other way round. The first note's arg is the bound in ms. explain.c
- * tells them apart by these texts. */
+/* How the client's notes about lingering after its DISCONNECT (`disconnect
+ * linger=`) begin; client.c adds the rule each cites, per version. The
+ * first note's arg is the bound in ms. explain.c tells them apart by
+ * these texts. */
 #define SES_CLIENT_LINGER_TEXT                                              \
   "linger: sends nothing more, reads until the broker closes, at most arg " \
   "ms"
@@ -78,17 +77,6 @@ typedef struct {
   "linger bound passed without the broker closing: closes its end"
 #define SES_CLIENT_LINGER_CUT_TEXT                                          \
   "connect while lingering: closes the old connection first"
-#define SES_CLIENT_NOTE_LINGER_5 SES_CLIENT_LINGER_TEXT " (5.0 [MQTT-3.14.4-1])"
-#define SES_CLIENT_NOTE_LINGER_311                                          \
-  SES_CLIENT_LINGER_TEXT " (3.1.1 [MQTT-3.14.4-2])"
-#define SES_CLIENT_NOTE_LINGER_OVER_5                                       \
-  SES_CLIENT_LINGER_OVER_TEXT " (5.0 [MQTT-3.14.4-2])"
-#define SES_CLIENT_NOTE_LINGER_OVER_311                                     \
-  SES_CLIENT_LINGER_OVER_TEXT " (3.1.1 [MQTT-3.14.4-1])"
-#define SES_CLIENT_NOTE_LINGER_CUT_5                                        \
-  SES_CLIENT_LINGER_CUT_TEXT " (5.0 [MQTT-3.14.4-2])"
-#define SES_CLIENT_NOTE_LINGER_CUT_311                                      \
-  SES_CLIENT_LINGER_CUT_TEXT " (3.1.1 [MQTT-3.14.4-1])"
 
 /* The hold_acks bit that holds back one kind of acknowledgement. */
 #define SES_CLIENT_HOLD(type) ((guint8) (2u << ((type) - SES_PKT_PUBACK)))
