@@ -694,7 +694,7 @@ linger (SesMqtt *m, SesWorld *w, guint32 client, SesTime bound_us)
                     profile_of (m, client)->server_disconnect
                       ? NOTE_LINGER_5 : NOTE_LINGER_311);
   /* Lingering is reading: a pause ends, and what it left unread is read
-   * now (the broker's DISCONNECT may be among it). */
+   * now, and goes unanswered like the rest. */
   if (c->paused)
     resume (m, w, client);
 }
