@@ -688,6 +688,13 @@ settle_answered (Live *l, guint slot, const SesPacket *answer)
       asked = SES_PKT_PINGREQ;
       by_id = FALSE;
       break;
+    case SES_PKT_DISCONNECT:
+      /* Read after the client's own DISCONNECT (only a client that
+       * lingers reads on), the broker's answers it: a DISCONNECT 0x82 for
+       * one that raised a zero Session Expiry, say. */
+      asked = SES_PKT_DISCONNECT;
+      by_id = FALSE;
+      break;
     default:
       return;
     }

@@ -4,7 +4,9 @@
  * until PUBREL, so a redelivered QoS 2 PUBLISH reaches the application
  * once. It also knows what it believes the session holds (the
  * subscriptions its SUBACKs granted), discards that on Session Present 0,
- * and subscribes again as its application would (a client setting). */
+ * and subscribes again as its application would (a client setting).
+ * After its DISCONNECT it sends nothing more; asked to linger, it reads on
+ * (answering nothing) until the broker closes or a bound passes. */
 #include "mqtt-private.h"
 
 #include <string.h>
@@ -202,6 +204,26 @@ session_of (SesMqtt *m, guint32 client)
   return g_array_index (m->cfg->client_session, guint32, client);
 }
 
+/* The notes about lingering, with the rule each cites: 5.0 numbers "sends
+ * nothing more" [MQTT-3.14.4-1] and "closes" [MQTT-3.14.4-2], 3.1.1 the
+ * other way round. */
+#define NOTE_LINGER_5 SES_CLIENT_LINGER_TEXT " (5.0 [MQTT-3.14.4-1])"
+#define NOTE_LINGER_311 SES_CLIENT_LINGER_TEXT " (3.1.1 [MQTT-3.14.4-2])"
+#define NOTE_LINGER_OVER_5 SES_CLIENT_LINGER_OVER_TEXT " (5.0 [MQTT-3.14.4-2])"
+#define NOTE_LINGER_OVER_311                                                \
+  SES_CLIENT_LINGER_OVER_TEXT " (3.1.1 [MQTT-3.14.4-1])"
+#define NOTE_LINGER_CUT_5 SES_CLIENT_LINGER_CUT_TEXT " (5.0 [MQTT-3.14.4-2])"
+#define NOTE_LINGER_CUT_311                                                 \
+  SES_CLIENT_LINGER_CUT_TEXT " (3.1.1 [MQTT-3.14.4-1])"
+
+/* Whether the client has a connection it may send on: one that lingers
+ * after its DISCONNECT only reads. */
+static gboolean
+usable (const SesClient *c)
+{
+  return c->state == SES_CLIENT_CONNECTING || c->state == SES_CLIENT_ONLINE;
+}
+
 static void
 send (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
 {
@@ -389,7 +411,7 @@ static void
 start_keep_alive (SesMqtt *m, SesWorld *w, guint32 client)
 {
   SesClient *c = &m->clients[client];
-  if (c->keep_alive_s == 0 || c->ka_armed || c->state == SES_CLIENT_OFFLINE)
+  if (c->keep_alive_s == 0 || c->ka_armed || !usable (c))
     return;
   c->ka_armed = 1;
   /* The CONNACK may arrive after a whole keep-alive period (a slow link):
@@ -485,6 +507,17 @@ do_connect (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
   SesClient *c = &m->clients[client];
   const SesClientConfig *cc = config_of (m, client);
   const SesProfile *p = profile_of (m, client);
+  if (c->state == SES_CLIENT_LINGERING)
+    {
+      /* The application wants a new connection now: it stops waiting for
+       * the broker to close the old one and closes it itself. */
+      ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client,
+                        session_of (m, client), NULL, 0,
+                        p->server_disconnect ? NOTE_LINGER_CUT_5
+                                             : NOTE_LINGER_CUT_311);
+      ses_world_close (w, client, c->gen, SES_NET_CLIENT);
+      went_offline (m, w, client, SES_CAUSE_DISCONNECT);
+    }
   if (c->state != SES_CLIENT_OFFLINE)
     {
       ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client,
@@ -536,7 +569,7 @@ static void
 do_raw_connect (SesMqtt *m, SesWorld *w, guint32 client)
 {
   SesClient *c = &m->clients[client];
-  if (c->state == SES_CLIENT_OFFLINE)
+  if (!usable (c))
     {
       ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client,
                         session_of (m, client), NULL, 0,
@@ -563,7 +596,7 @@ do_publish (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
     {
       SesPacket pkt;
       ses_mqtt_publish_packet (&msg, ses_world_now (w), &pkt);
-      if (c->state == SES_CLIENT_OFFLINE)
+      if (!usable (c))
         {
           /* QoS 0 is never stored (both [MQTT-4.3.1-1]): offline, it is
            * simply not sent. Not a broker policy, so not a policy drop. */
@@ -616,7 +649,7 @@ do_subscribe (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a,
   SesClient *c = &m->clients[client];
   /* A client may send right after CONNECT, before CONNACK (3.1.1 §3.1.4,
    * 5.0 §3.1.4); offline, it has nothing to send on. */
-  if (c->state == SES_CLIENT_OFFLINE)
+  if (!usable (c))
     {
       ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client,
                         session_of (m, client), NULL, 0,
@@ -630,12 +663,48 @@ do_subscribe (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a,
   send_subscribe (m, w, client, type, a->topic, a->qos);
 }
 
+static void resume (SesMqtt *m, SesWorld *w, guint32 client);
+
+/* The client has sent its DISCONNECT, so it sends nothing more (5.0
+ * [MQTT-3.14.4-1], 3.1.1 [MQTT-3.14.4-2]); instead of closing at once it
+ * reads on, so that it sees how the broker takes it (a DISCONNECT 0x82,
+ * say, then the close), and closes itself only if the broker has not
+ * closed within bound_us (5.0 [MQTT-3.14.4-2], 3.1.1 [MQTT-3.14.4-1]). */
+static void
+linger (SesMqtt *m, SesWorld *w, guint32 client, SesTime bound_us)
+{
+  SesClient *c = &m->clients[client];
+  /* No keep alive without sending: the keep-alive timer dies (ka_armed
+   * 0 first, so it is dead when cancelled) and its key times the bound. */
+  c->ka_armed = 0;
+  c->ping_out = 0;
+  ses_world_timer_cancel (w, ses_mqtt_timer_key (SES_MQTT_EV_CLIENT_KEEP_ALIVE,
+                                                 client));
+  /* Acknowledgements it held can no longer go out. */
+  ses_vec_truncate (&c->held_vec);
+  c->state = SES_CLIENT_LINGERING;
+  ses_world_timer_set (w,
+                       ses_mqtt_timer_key (SES_MQTT_EV_CLIENT_KEEP_ALIVE,
+                                           client),
+                       ses_world_now (w) + bound_us,
+                       SES_MQTT_EV_CLIENT_KEEP_ALIVE, client, c->gen);
+  ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client,
+                    session_of (m, client), NULL,
+                    (guint32) (bound_us / 1000),
+                    profile_of (m, client)->server_disconnect
+                      ? NOTE_LINGER_5 : NOTE_LINGER_311);
+  /* Lingering is reading: a pause ends, and what it left unread is read
+   * now, and goes unanswered like the rest. */
+  if (c->paused)
+    resume (m, w, client);
+}
+
 static void
 do_disconnect (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
 {
   SesClient *c = &m->clients[client];
   const SesProfile *p = profile_of (m, client);
-  if (c->state == SES_CLIENT_OFFLINE)
+  if (!usable (c))
     return;
   SesPacket pkt;
   ses_packet_init (&pkt, SES_PKT_DISCONNECT);
@@ -651,6 +720,11 @@ do_disconnect (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
   send (m, w, client, &pkt);
   guint32 gen = c->gen;
   c->user_disconnect = 1;
+  if (a->linger_us > 0)
+    {
+      linger (m, w, client, a->linger_us);
+      return;
+    }
   /* both: after DISCONNECT, send nothing more and close
    * (3.1.1 [MQTT-3.14.4-1], 5.0 [MQTT-3.14.4-1]) */
   ses_world_close (w, client, gen, SES_NET_CLIENT);
@@ -720,7 +794,7 @@ static void
 do_raw_publish (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
 {
   SesClient *c = &m->clients[client];
-  if (c->state == SES_CLIENT_OFFLINE)
+  if (!usable (c))
     {
       ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client,
                         session_of (m, client), NULL, 0,
@@ -767,7 +841,7 @@ static void
 do_raw_pubrel (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
 {
   SesClient *c = &m->clients[client];
-  if (c->state == SES_CLIENT_OFFLINE)
+  if (!usable (c))
     {
       ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client,
                         session_of (m, client), NULL, 0,
@@ -882,7 +956,7 @@ ses_client_act (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
         c->ack_reason[a->ack_type - SES_PKT_PUBACK] = a->reason;
       break;
     case SES_ACT_PAUSE:
-      if (c->state != SES_CLIENT_OFFLINE)
+      if (usable (c))
         c->paused = 1;
       break;
     case SES_ACT_RESUME:
@@ -1148,6 +1222,22 @@ remove_pending (SesClient *c, guint16 id)
       }
 }
 
+/* 5.0: the broker says why it closes (0x8E taken over, 0x8D keep alive,
+ * ...); nothing can follow it, so the client closes its end too. */
+static void
+server_disconnect (SesMqtt *m, SesWorld *w, guint32 client,
+                   const SesPacket *pkt)
+{
+  SesClient *c = &m->clients[client];
+  SesCause why = pkt->reason == SES_RC_SESSION_TAKEN_OVER
+                   ? SES_CAUSE_TAKEOVER
+                   : pkt->reason == SES_RC_KEEP_ALIVE_TIMEOUT
+                       ? SES_CAUSE_KEEP_ALIVE
+                       : SES_CAUSE_PROTOCOL_ERROR;
+  ses_world_close (w, client, c->gen, SES_NET_CLIENT);
+  went_offline (m, w, client, why);
+}
+
 void
 ses_client_on_packet (SesMqtt *m, SesWorld *w, guint32 client, guint32 gen,
                       const SesPacket *pkt)
@@ -1155,6 +1245,17 @@ ses_client_on_packet (SesMqtt *m, SesWorld *w, guint32 client, guint32 gen,
   SesClient *c = &m->clients[client];
   if (gen != c->gen || c->state == SES_CLIENT_OFFLINE)
     return;
+  if (c->state == SES_CLIENT_LINGERING)
+    {
+      /* After its DISCONNECT it reads but answers nothing (5.0
+       * [MQTT-3.14.4-1], 3.1.1 [MQTT-3.14.4-2]); what the broker sent
+       * before it read that DISCONNECT goes unanswered, as it would with
+       * the connection closed. The broker's own DISCONNECT is its last
+       * packet. */
+      if (pkt->type == SES_PKT_DISCONNECT)
+        server_disconnect (m, w, client, pkt);
+      return;
+    }
   if (c->paused)
     {
       /* It does not read: the packet waits in the socket, unanswered. */
@@ -1190,18 +1291,8 @@ ses_client_on_packet (SesMqtt *m, SesWorld *w, guint32 client, guint32 gen,
       c->ping_out = 0;
       break;
     case SES_PKT_DISCONNECT:
-      {
-        /* 5.0: the broker says why it closes (0x8E taken over, 0x8D keep
-         * alive, ...); the client closes its end too. */
-        SesCause why = pkt->reason == SES_RC_SESSION_TAKEN_OVER
-                         ? SES_CAUSE_TAKEOVER
-                         : pkt->reason == SES_RC_KEEP_ALIVE_TIMEOUT
-                             ? SES_CAUSE_KEEP_ALIVE
-                             : SES_CAUSE_PROTOCOL_ERROR;
-        ses_world_close (w, client, c->gen, SES_NET_CLIENT);
-        went_offline (m, w, client, why);
-        break;
-      }
+      server_disconnect (m, w, client, pkt);
+      break;
     default:
       break;
     }
@@ -1214,6 +1305,13 @@ ses_client_on_closed (SesMqtt *m, SesWorld *w, guint32 client, guint32 gen,
   SesClient *c = &m->clients[client];
   if (gen != c->gen || c->state == SES_CLIENT_OFFLINE)
     return;
+  if (c->state == SES_CLIENT_LINGERING && cause != SES_CLOSE_CUT)
+    {
+      /* The close it waited for: the connection ends as its DISCONNECT
+       * asked. */
+      went_offline (m, w, client, SES_CAUSE_DISCONNECT);
+      return;
+    }
   went_offline (m, w, client,
                 cause == SES_CLOSE_CUT ? SES_CAUSE_CUT : SES_CAUSE_PEER_CLOSED);
 }
@@ -1227,6 +1325,8 @@ ses_client_timer_live (const SesMqtt *m, const SesEvent *ev)
   switch (ev->kind)
     {
     case SES_MQTT_EV_CLIENT_KEEP_ALIVE:
+      if (c->state == SES_CLIENT_LINGERING)
+        return c->gen == ev->arg; /* the linger bound */
       return c->state != SES_CLIENT_OFFLINE && c->gen == ev->arg && c->ka_armed;
     case SES_MQTT_EV_CLIENT_RECONNECT:
       return c->state == SES_CLIENT_OFFLINE && c->timer_gen == ev->arg;
@@ -1243,6 +1343,20 @@ ses_client_on_timer (SesMqtt *m, SesWorld *w, const SesEvent *ev)
   switch (ev->kind)
     {
     case SES_MQTT_EV_CLIENT_KEEP_ALIVE:
+      if (c->state == SES_CLIENT_LINGERING)
+        {
+          /* The linger bound passed and the broker has not closed: the
+           * client closes its end itself (5.0 [MQTT-3.14.4-2], 3.1.1
+           * [MQTT-3.14.4-1]). */
+          ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client,
+                            session_of (m, client), NULL, 0,
+                            profile_of (m, client)->server_disconnect
+                              ? NOTE_LINGER_OVER_5
+                              : NOTE_LINGER_OVER_311);
+          ses_world_close (w, client, c->gen, SES_NET_CLIENT);
+          went_offline (m, w, client, SES_CAUSE_DISCONNECT);
+          break;
+        }
       {
         c->ka_armed = 0;
         SesTime due = c->last_tx_us + ses_time_from_s (c->keep_alive_s);

@@ -66,6 +66,18 @@ typedef struct {
   SesVec raw_vec;
 } SesClient;
 
+/* How the client's notes about lingering after its DISCONNECT (`disconnect
+ * linger=`) begin; client.c adds the rule each cites, per version. The
+ * first note's arg is the bound in ms. explain.c tells them apart by
+ * these texts. */
+#define SES_CLIENT_LINGER_TEXT                                              \
+  "linger: sends nothing more, reads until the broker closes, at most arg " \
+  "ms"
+#define SES_CLIENT_LINGER_OVER_TEXT                                         \
+  "linger bound passed without the broker closing: closes its end"
+#define SES_CLIENT_LINGER_CUT_TEXT                                          \
+  "connect while lingering: closes the old connection first"
+
 /* The hold_acks bit that holds back one kind of acknowledgement. */
 #define SES_CLIENT_HOLD(type) ((guint8) (2u << ((type) - SES_PKT_PUBACK)))
 

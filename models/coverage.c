@@ -42,6 +42,10 @@ static const struct {
   { "3.1.1", "MQTT-3.10.4-2", "no new messages for a filter after "
     "UNSUBSCRIBE" },
   { "3.1.1", "MQTT-3.12.4-1", "PINGREQ is answered with PINGRESP" },
+  { "3.1.1", "MQTT-3.14.4-1", "after DISCONNECT the client closes the "
+    "connection" },
+  { "3.1.1", "MQTT-3.14.4-2", "after DISCONNECT the client sends nothing "
+    "more" },
   { "3.1.1", "MQTT-3.14.4-3", "DISCONNECT discards the will" },
   { "3.1.1", "MQTT-4.3.2-2", "QoS 1 receiver answers PUBACK" },
   { "3.1.1", "MQTT-4.3.3-1", "QoS 2 sender: PUBREL after PUBREC, never the "
@@ -87,6 +91,10 @@ static const struct {
   { "5.0", "MQTT-3.10.4-2", "no new messages for a filter after "
     "UNSUBSCRIBE" },
   { "5.0", "MQTT-3.12.4-1", "PINGREQ is answered with PINGRESP" },
+  { "5.0", "MQTT-3.14.4-1", "after DISCONNECT the sender sends nothing "
+    "more" },
+  { "5.0", "MQTT-3.14.4-2", "after DISCONNECT the sender closes the "
+    "connection" },
   { "5.0", "MQTT-3.14.4-3", "DISCONNECT 0x00 discards the will" },
   { "5.0", "MQTT-4.1.0-2", "the session is discarded when it expires" },
   { "5.0", "MQTT-4.3.2-4", "QoS 1 receiver answers PUBACK" },

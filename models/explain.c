@@ -20,6 +20,9 @@ typedef struct {
   guint16 last_kind;     /* the kind of its previous observation */
   guint16 lost_cause;    /* how its last connection ended (SesCause) */
   SesTime lost_at_us;
+  guint8 lingering;      /* it sent DISCONNECT and reads on until the
+                            broker closes (disconnect linger=) */
+  guint32 linger_ms;     /* for at most this long */
 } ClientMemory;
 
 struct _SesExplainer {
@@ -100,6 +103,15 @@ static char *
 at_words (SesTime t)
 {
   return ses_time_format (t);
+}
+
+/* A linger bound, in the unit it was most likely written in. */
+static char *
+ms_words (guint32 ms)
+{
+  if (ms % 1000 == 0)
+    return g_strdup_printf ("%u s", ms / 1000);
+  return g_strdup_printf ("%u ms", ms);
 }
 
 static const char *
@@ -839,10 +851,13 @@ explain_other (SesExplainer *ex, const SesObs *obs, const SesSnapshot *before)
     case SES_OBS_CONNECTION_LOST:
       {
         ClientMemory *m = &ex->clients[obs->client];
+        gboolean lingered = FALSE;
         if (obs->client < ex->n_clients && !obs->by_broker)
           {
             m->lost_cause = obs->cause;
             m->lost_at_us = obs->time_us;
+            lingered = m->lingering;
+            m->lingering = FALSE;
           }
         if (obs->by_broker)
           {
@@ -853,6 +868,18 @@ explain_other (SesExplainer *ex, const SesObs *obs, const SesSnapshot *before)
                                       lost_words ((SesCause) obs->cause));
             return NULL;
           }
+        if (lingered && obs->cause == SES_CAUSE_DISCONNECT)
+          return g_strdup_printf ("The broker closed the connection, as it "
+                                  "does after a DISCONNECT it accepts, and "
+                                  "%s, which was reading until then, is done "
+                                  "with it.", me);
+        if (lingered)
+          return g_strdup_printf ("%s read the broker's DISCONNECT, which "
+                                  "says the broker closes for %s, and closes "
+                                  "its end too. Had it closed right after "
+                                  "its own DISCONNECT, it would never have "
+                                  "seen that answer.", me,
+                                  lost_words ((SesCause) obs->cause));
         if (cc != NULL && cc->reconnect_delay_us > 0
             && obs->cause != SES_CAUSE_DISCONNECT)
           {
@@ -980,6 +1007,44 @@ explain_other (SesExplainer *ex, const SesObs *obs, const SesSnapshot *before)
     case SES_OBS_NOTE:
       if (p->type == SES_PKT_CONNACK || obs->rule == NULL)
         return NULL;
+      if (g_str_has_prefix (obs->rule, SES_CLIENT_LINGER_TEXT " ("))
+        {
+          ClientMemory *m = &ex->clients[obs->client];
+          m->lingering = TRUE;
+          m->linger_ms = obs->arg;
+          g_autofree char *bound = ms_words (obs->arg);
+          return g_strdup_printf ("With its DISCONNECT %s has sent its last "
+                                  "packet on this connection (%s), but "
+                                  "instead of closing at once it keeps "
+                                  "reading, for %s at most, so that it sees "
+                                  "how the broker takes the DISCONNECT: the "
+                                  "broker's own DISCONNECT with a reason "
+                                  "code, or just its close.", me,
+                                  prof->server_disconnect
+                                    ? "5.0 [MQTT-3.14.4-1]"
+                                    : "3.1.1 [MQTT-3.14.4-2]", bound);
+        }
+      if (g_str_has_prefix (obs->rule, SES_CLIENT_LINGER_OVER_TEXT " ("))
+        {
+          ClientMemory *m = &ex->clients[obs->client];
+          m->lingering = FALSE;
+          g_autofree char *bound = ms_words (m->linger_ms);
+          return g_strdup_printf ("The broker has not closed the connection "
+                                  "within %s of the DISCONNECT, so %s closes "
+                                  "it itself, as the sender of a DISCONNECT "
+                                  "must (%s).", bound, me,
+                                  prof->server_disconnect
+                                    ? "5.0 [MQTT-3.14.4-2]"
+                                    : "3.1.1 [MQTT-3.14.4-1]");
+        }
+      if (g_str_has_prefix (obs->rule, SES_CLIENT_LINGER_CUT_TEXT " ("))
+        {
+          ex->clients[obs->client].lingering = FALSE;
+          return g_strdup_printf ("%s's application connects again while it "
+                                  "still waits for the broker to close the "
+                                  "old connection: it closes that one "
+                                  "itself, then opens a new one.", me);
+        }
       if (p->type == SES_PKT_PUBREL)
         return g_strdup_printf ("PUBREL releases packet id %u: the exchange "
                                 "can complete (%s).", p->packet_id, obs->rule);

@@ -73,7 +73,10 @@ enum {
   SES_MQTT_EV_SESSION_EXPIRY,           /* target = session, arg = timer gen */
   SES_MQTT_EV_WILL_DELAY,               /* target = session, arg = timer gen */
   SES_MQTT_EV_BROKER_KEEP_ALIVE,        /* target = slot, arg = conn gen */
-  SES_MQTT_EV_CLIENT_KEEP_ALIVE,        /* target = client, arg = conn gen */
+  SES_MQTT_EV_CLIENT_KEEP_ALIVE,        /* target = client, arg = conn gen;
+                                           while the client lingers after
+                                           its DISCONNECT (no keep alive
+                                           then), its linger bound */
   SES_MQTT_EV_CLIENT_RECONNECT,         /* target = client, arg = timer gen */
 };
 

@@ -195,7 +195,15 @@ typedef struct {
   guint32 protocol_name; /* CONNECT: interned Protocol Name sent instead of
                             "MQTT" (a violation); 0: "MQTT" */
   guint32 reason_string; /* DISCONNECT: interned 5.0 Reason String; 0: none */
+  SesTime linger_us;  /* DISCONNECT: after it, read on until the broker
+                         closes, at most this long; 0: close at once */
 } SesAction;
+
+/* `disconnect linger=on`: how long a client reads on after its DISCONNECT
+ * for the broker's answer and close, when the script gives no bound, and
+ * the most it may give (the trace writes the bound in milliseconds). */
+#define SES_LINGER_DEFAULT_US ((SesTime) 5 * SES_US_PER_S)
+#define SES_LINGER_MAX_US ((SesTime) 3600 * SES_US_PER_S)
 
 typedef struct _SesMqttConfig SesMqttConfig;
 
@@ -304,6 +312,8 @@ typedef enum {
   SES_CLIENT_OFFLINE = 0,
   SES_CLIENT_CONNECTING,
   SES_CLIENT_ONLINE,
+  SES_CLIENT_LINGERING,  /* sent DISCONNECT, reads on until the broker
+                            closes (disconnect linger=) */
 } SesClientState;
 SesClientState ses_mqtt_client_state (SesMqtt *mqtt, guint client);
 /* The client's own unacknowledged outgoing messages (element-type

@@ -284,6 +284,37 @@ bool_value (Parser *p, const SesToken *t, gboolean *out)
   return TRUE;
 }
 
+/* `linger=`: on (the default bound), off, or the bound itself, a
+ * duration in whole milliseconds (the trace writes it so). */
+static gboolean
+linger_value (Parser *p, const SesToken *t, SesTime *out)
+{
+  gboolean on;
+  if (ses_parse_bool (t->value, &on))
+    {
+      *out = on ? SES_LINGER_DEFAULT_US : 0;
+      return TRUE;
+    }
+  SesTime us;
+  if (!g_ascii_isdigit (t->value[0]))
+    return fail_at (p, t->value_col, "'%s' for linger: expected on, off or "
+                    "how long to wait for the broker's close, as in "
+                    "linger=2s", t->value);
+  if (!duration_value (p, t->value, t->value_col, FALSE, &us, NULL))
+    return FALSE;
+  if (us == 0)
+    return fail_at (p, t->value_col, "linger=%s would not wait at all; use "
+                    "off to close at once", t->value);
+  if (us % 1000 != 0)
+    return fail_at (p, t->value_col, "'%s': linger counts in whole "
+                    "milliseconds", t->value);
+  if (us > SES_LINGER_MAX_US)
+    return fail_at (p, t->value_col, "linger=%s is too long (at most 1h)",
+                    t->value);
+  *out = us;
+  return TRUE;
+}
+
 static gboolean
 expect_option (Parser *p, const SesToken *t, const char *const *known,
                const char *where)
@@ -1130,13 +1161,21 @@ parse_action (Parser *p, guint who_i, SesAction *a)
       else if (strcmp (w, "disconnect") == 0)
         {
           static const char *const opts[] = { "reason", "session-expiry",
-                                              "reason-string", NULL };
+                                              "reason-string", "linger",
+                                              NULL };
           a->kind = SES_ACT_DISCONNECT;
           for (guint i = who_i + 2; tok (p, i) != NULL; i++)
             {
               const SesToken *t = tok (p, i);
               if (!expect_option (p, t, opts, "disconnect"))
                 return FALSE;
+              if (strcmp (t->text, "linger") == 0)
+                {
+                  /* Not on the wire, so for either version. */
+                  if (!linger_value (p, t, &a->linger_us))
+                    return FALSE;
+                  continue;
+                }
               if (version != SES_MQTT_5)
                 return fail_at (p, t->col, "an MQTT 3.1.1 DISCONNECT carries "
                                 "no %s", t->text);

@@ -168,7 +168,8 @@ read_client (SesMqtt *m, guint index, SesSnapClient *out)
 {
   SesMqttConfig *cfg = m->cfg;
   const SesClient *c = &m->clients[index];
-  static const char *const states[] = { "offline", "connecting", "online" };
+  static const char *const states[] = { "offline", "connecting", "online",
+                                        "lingering" };
   *out = (SesSnapClient) {
     .label = g_ptr_array_index (cfg->labels, index),
     .state = c->state < G_N_ELEMENTS (states) ? states[c->state] : "?",

@@ -58,7 +58,7 @@ typedef struct {
 
 typedef struct {
   const char *label;
-  const char *state;   /* "offline", "connecting", "online" */
+  const char *state;   /* "offline", "connecting", "online", "lingering" */
   GArray *unacked;     /* (element-type SesSnapMsg) own QoS 1/2 outgoing */
   GArray *incoming;    /* (element-type guint16) QoS 2 ids before PUBREL */
   GArray *believed;    /* (element-type SesSnapSub) the subscriptions it

@@ -313,6 +313,8 @@ put_action (SesTraceWriter *w, JsonBuilder *b, const SesAction *a)
     put_string (b, "protocol_name", interned (w->cfg, a->protocol_name));
   if (a->reason_string != 0)
     put_string (b, "reason_string", interned (w->cfg, a->reason_string));
+  if (a->linger_us != 0)
+    put_int (b, "linger_us", a->linger_us);
   json_builder_end_object (b);
 }
 
@@ -1190,6 +1192,7 @@ read_action (Reader *r, JsonObject *o)
   SesAction a;
   memset (&a, 0, sizeof a);
   gint64 at = 0, qos = 0, expiry = 0, reason = 0, will = 0, id = 0;
+  gint64 linger = 0;
   guint kind = 0, ack = 0;
   gboolean has_ack = FALSE;
   const char *topic, *payload, *protocol_name, *reason_string;
@@ -1215,7 +1218,9 @@ read_action (Reader *r, JsonObject *o)
       || !get_bool (r, o, "dup", FALSE, &a.dup)
       || !get_int (r, o, "id", 0, G_MAXUINT16, FALSE, FALSE, &id, NULL)
       || !get_str (r, o, "protocol_name", FALSE, FALSE, &protocol_name)
-      || !get_str (r, o, "reason_string", FALSE, FALSE, &reason_string))
+      || !get_str (r, o, "reason_string", FALSE, FALSE, &reason_string)
+      || !get_int (r, o, "linger_us", 0, SES_LINGER_MAX_US, FALSE, FALSE,
+                   &linger, NULL))
     return FALSE;
   if (kind == SES_ACT_ACK_REASON && !has_ack)
     return fail_at (r, col_of (r, "action"), "an ack-reason needs an "
@@ -1240,6 +1245,7 @@ read_action (Reader *r, JsonObject *o)
   a.packet_id = (guint16) id;
   a.protocol_name = protocol_name != NULL ? intern (r, protocol_name) : 0;
   a.reason_string = reason_string != NULL ? intern (r, reason_string) : 0;
+  a.linger_us = linger;
   ses_mqtt_config_add_action (r->t->cfg, &a);
   return TRUE;
 }

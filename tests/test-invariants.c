@@ -712,6 +712,59 @@ test_stimuli_answers_accepted_v311 (void **state)
   stimuli_answers_accepted (state, SES_MQTT_311);
 }
 
+/* A client that lingers after its DISCONNECT (disconnect linger=) and reads
+ * the broker's answer is legal, and the judge still reads the broker's
+ * side right: a DISCONNECT raising a zero Session Expiry is no normal one,
+ * so the will is due and the session ends (5.0 §3.14.2.2.2); the broker's
+ * DISCONNECT 0x82 and close reach the client. A valid DISCONNECT with
+ * linger removes the will; a lingering client whose broker never closes
+ * (the link died unnoticed) gives up after its bound; one that connects
+ * again while lingering starts a clean new connection. */
+static void
+test_linger_accepted (void **state)
+{
+  Fx *fx = make_fx (state);
+  guint mon = fx_client (fx, "mon", "mon-id", SES_MQTT_5, TRUE, -1);
+  guint bad = fx_client (fx, "bad", "bad-id", SES_MQTT_5, TRUE, -1);
+  fx_will (fx, bad, "w/bad", "bad-gone", 1, 0);
+  guint good = fx_client (fx, "good", "good-id", SES_MQTT_5, FALSE, 60);
+  fx_will (fx, good, "w/good", "good-gone", 1, 0);
+  guint lost = fx_client (fx, "lost", "lost-id", SES_MQTT_311, FALSE, -1);
+  guint gone = fx_client (fx, "gone", "gone-id", SES_MQTT_5, FALSE, 60);
+  fx_connect (fx, 0, mon);
+  fx_subscribe (fx, 0, mon, "w/#", 1);
+  fx_connect (fx, 0, bad);
+  fx_connect (fx, 0, good);
+  fx_connect (fx, 0, lost);
+  fx_connect (fx, 0, gone);
+  SesAction *d = fx_disconnect (fx, 1000, bad);
+  d->has_expiry = TRUE;
+  d->expiry_s = 3600;
+  d->linger_us = SES_LINGER_DEFAULT_US;
+  fx_disconnect (fx, 1000, good)->linger_us = 2 * SES_US_PER_S;
+  fx_act (fx, 1000, lost, SES_ACT_HALF_OPEN_CLIENT);
+  fx_act (fx, 1000, gone, SES_ACT_HALF_OPEN_CLIENT);
+  fx_disconnect (fx, 1500, lost)->linger_us = 3 * SES_US_PER_S;
+  fx_disconnect (fx, 1500, gone)->linger_us = 2 * SES_US_PER_S;
+  fx_connect (fx, 2000, good);
+  fx_connect (fx, 2500, lost); /* while lingering */
+  fx_publish (fx, 2500, mon, "w/x", 1, "after");
+  fx_connect (fx, 4000, gone); /* after its bound (3.5 s) */
+  SesInvariants *inv = start (state, fx, 0);
+  run_to (fx, 10000);
+  assert_clean (fx, inv);
+  g_autofree char *got = fx_delivered (fx, mon);
+  assert_string_equal (got, "bad-gone after");
+  assert_int_equal (fx_session_present (fx, good, 1), 1);
+  assert_int_equal (fx_session_present (fx, lost, 1), 1);
+  assert_int_equal (fx_session_present (fx, gone, 1), 1);
+  g_autoptr (GPtrArray) answers = fx_packets (fx, SES_OBS_RECEIVE, FALSE, bad,
+                                              SES_PKT_DISCONNECT);
+  assert_int_equal (answers->len, 1);
+  assert_int_equal (((SesObs *) g_ptr_array_index (answers, 0))->pkt.reason,
+                    SES_RC_PROTOCOL_ERROR);
+}
+
 /* A client that opens more QoS 2 exchanges than the broker's Receive
  * Maximum breaks 5.0 [MQTT-3.3.4-7], and the judge says so; the broker's
  * DISCONNECT 0x93 is no violation of its own. */
@@ -1849,6 +1902,7 @@ main (void)
     T (test_copy_digest_every_scenario),
     T (test_stimuli_answers_accepted_v5),
     T (test_stimuli_answers_accepted_v311),
+    T (test_linger_accepted),
     T (test_receive_maximum_raw_client_fires),
   };
 #undef T

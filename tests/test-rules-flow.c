@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "mqtt-fixture.h"
+#include "script.h"
 
 #define MS(t) ((SesTime) (t) * SES_US_PER_MS)
 
@@ -1822,6 +1823,241 @@ test_v5_MQTT_4_3_3_4_refused_with_failure_pubrec (void **state)
   assert_int_equal (rels->len, 0);
 }
 
+/* ---- lingering after DISCONNECT (disconnect linger=) -------------------- */
+
+/* "ms:cause ..." of the closes the client itself saw. */
+static char *
+client_closes (Fx *fx, guint client)
+{
+  g_autoptr (GPtrArray) o = fx_find (fx, SES_OBS_CONNECTION_LOST, client);
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; i < o->len; i++)
+    {
+      const SesObs *x = g_ptr_array_index (o, i);
+      if (x->by_broker)
+        continue;
+      g_string_append_printf (out, "%s%" G_GINT64_FORMAT ":%s",
+                              out->len > 0 ? " " : "", x->time_us / 1000,
+                              ses_cause_name ((SesCause) x->cause));
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* The client's notes whose rule starts with `prefix`, as "ms:arg ...". */
+static char *
+notes_of (Fx *fx, guint client, const char *prefix)
+{
+  g_autoptr (GPtrArray) o = fx_find (fx, SES_OBS_NOTE, client);
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; i < o->len; i++)
+    {
+      const SesObs *x = g_ptr_array_index (o, i);
+      if (x->rule == NULL || !g_str_has_prefix (x->rule, prefix))
+        continue;
+      g_string_append_printf (out, "%s%" G_GINT64_FORMAT ":%u",
+                              out->len > 0 ? " " : "", x->time_us / 1000,
+                              x->arg);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+assert_timers_clean (Fx *fx)
+{
+  guint64 removed_live = 0, due_dead = 0;
+  ses_world_timer_misuse (fx->world, &removed_live, &due_dead);
+  assert_int_equal (removed_live, 0);
+  assert_int_equal (due_dead, 0);
+}
+
+/* linger= in a scenario: on is the default bound, a duration is the bound,
+ * off (or nothing) closes at once; for either version. */
+static void
+test_both_stimulus_linger_parsed (void **state)
+{
+  (void) state;
+  static const char text[] =
+    "client a\nclient b mqtt=3.1.1\n"
+    "at 1s a disconnect linger=on\n"
+    "at 2s a disconnect linger=250ms\n"
+    "at 3s b disconnect linger=1m\n"
+    "at 4s b disconnect linger=off\n"
+    "at 5s a disconnect reason=0x04\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SesScript) script = ses_script_load ("linger.scn", text,
+                                                  sizeof text - 1, &error);
+  assert_null (error);
+  SesMqttConfig *cfg = ses_script_config (script);
+  static const SesTime want[] = {
+    SES_LINGER_DEFAULT_US, 250 * SES_US_PER_MS, 60 * SES_US_PER_S, 0, 0,
+  };
+  assert_int_equal (ses_mqtt_config_n_actions (cfg), G_N_ELEMENTS (want));
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    assert_int_equal (ses_mqtt_config_action (cfg, i)->linger_us, want[i]);
+  assert_int_equal (SES_LINGER_DEFAULT_US, 5 * SES_US_PER_S);
+}
+
+/* The client reads the broker's DISCONNECT 0x82 (a DISCONNECT that raised a
+ * zero Session Expiry, 5.0 §3.14.2.2.2) instead of losing it, then closes;
+ * it sent nothing after its DISCONNECT (5.0 [MQTT-3.14.4-1]). */
+static void
+test_v5_stimulus_linger_reads_disconnect_0x82 (void **state)
+{
+  Fx *fx = *state;
+  guint c = fx_client (fx, "c", "c", SES_MQTT_5, TRUE, -1);
+  fx_connect (fx, 0, c);
+  SesAction *d = fx_disconnect (fx, 1000, c);
+  d->has_expiry = TRUE;
+  d->expiry_s = 3600;
+  d->linger_us = SES_LINGER_DEFAULT_US;
+  fx_run (fx, 8000);
+  g_autoptr (GPtrArray) got = fx_packets (fx, SES_OBS_RECEIVE, FALSE, c,
+                                          SES_PKT_DISCONNECT);
+  check_int (fx, got->len, 1);
+  check_int (fx, ((SesObs *) g_ptr_array_index (got, 0))->time_us,
+             MS (1020));
+  check_int (fx, ((SesObs *) g_ptr_array_index (got, 0))->pkt.reason,
+             SES_RC_PROTOCOL_ERROR);
+  check_int (fx, n_lost (fx, TRUE, c, SES_PKT_DISCONNECT), 0);
+  check_str (fx, notes_of (fx, c, "linger:"), "1000:5000");
+  check_str (fx, notes_of (fx, c, "linger bound"), "");
+  check_str (fx, client_closes (fx, c), "1020:protocol-error");
+  /* CONNECT, then DISCONNECT: nothing after it, no PINGREQ either. */
+  g_autoptr (GPtrArray) sent = fx_find (fx, SES_OBS_SEND, c);
+  guint by_client = 0;
+  for (guint i = 0; i < sent->len; i++)
+    by_client += !((SesObs *) g_ptr_array_index (sent, i))->by_broker;
+  check_int (fx, by_client, 2);
+  check_int (fx, ses_mqtt_client_state (fx_mqtt (fx), c), SES_CLIENT_OFFLINE);
+  assert_timers_clean (fx);
+}
+
+/* A valid DISCONNECT: the broker closes without a word and the lingering
+ * client's connection ends with that close, a latency later. */
+static void
+linger_ends_on_close (void **state, SesMqttVersion v)
+{
+  Fx *fx = *state;
+  guint c = fx_client (fx, "c", "c", v, FALSE, v == SES_MQTT_5 ? 60 : -1);
+  fx_connect (fx, 0, c);
+  fx_disconnect (fx, 1000, c)->linger_us = 2 * SES_US_PER_S;
+  fx_run (fx, 2000);
+  check_int (fx, ses_mqtt_client_state (fx_mqtt (fx), c), SES_CLIENT_OFFLINE);
+  check_str (fx, client_closes (fx, c), "1020:disconnect");
+  check_str (fx, notes_of (fx, c, "linger:"), "1000:2000");
+  check_str (fx, notes_of (fx, c, "linger bound"), "");
+  g_autoptr (GPtrArray) notes = fx_find (fx, SES_OBS_NOTE, c);
+  gboolean cited = FALSE;
+  for (guint i = 0; i < notes->len; i++)
+    {
+      const SesObs *o = g_ptr_array_index (notes, i);
+      if (o->rule != NULL && g_str_has_prefix (o->rule, "linger:"))
+        cited = strstr (o->rule, v == SES_MQTT_5 ? "(5.0 [MQTT-3.14.4-1])"
+                                                 : "(3.1.1 [MQTT-3.14.4-2])")
+                != NULL;
+    }
+  assert_true (cited);
+  fx_run_more (fx, 4000);
+  check_str (fx, client_closes (fx, c), "1020:disconnect");
+  assert_timers_clean (fx);
+}
+
+static void
+test_v311_stimulus_linger_ends_on_close (void **state)
+{
+  linger_ends_on_close (state, SES_MQTT_311);
+}
+
+static void
+test_v5_stimulus_linger_ends_on_close (void **state)
+{
+  linger_ends_on_close (state, SES_MQTT_5);
+}
+
+/* The broker never closes (the link died and only the broker noticed): the
+ * client gives up when its bound passes and closes itself (5.0
+ * [MQTT-3.14.4-2]). While it lingers it counts itself offline: QoS 0 and
+ * SUBSCRIBE are not sent, QoS 1 waits for the next connection, a held
+ * acknowledgement never goes out. */
+static void
+test_v5_stimulus_linger_bound_passes (void **state)
+{
+  Fx *fx = *state;
+  guint c = fx_client (fx, "c", "c", SES_MQTT_5, FALSE, 60);
+  fx_connect (fx, 0, c);
+  fx_act (fx, 1000, c, SES_ACT_HALF_OPEN_CLIENT);
+  fx_disconnect (fx, 1500, c)->linger_us = 2 * SES_US_PER_S;
+  fx_publish (fx, 2000, c, "t", 0, "q0");
+  fx_subscribe (fx, 2000, c, "s", 1);
+  fx_publish (fx, 2000, c, "t", 1, "q1");
+  fx_act (fx, 2000, c, SES_ACT_RELEASE_ACKS);
+  fx_disconnect (fx, 2000, c); /* already sent its DISCONNECT */
+  fx_run (fx, 3000);
+  check_int (fx, ses_mqtt_client_state (fx_mqtt (fx), c),
+             SES_CLIENT_LINGERING);
+  check_str (fx, client_closes (fx, c), "");
+  fx_run_more (fx, 6000);
+  check_str (fx, notes_of (fx, c, "linger bound"), "3500:0");
+  check_str (fx, client_closes (fx, c), "3500:disconnect");
+  check_int (fx, n_lost (fx, FALSE, c, SES_PKT_DISCONNECT), 1);
+  check_int (fx, n_sent (fx, FALSE, c, SES_PKT_PUBLISH), 0);
+  check_int (fx, n_lost (fx, FALSE, c, SES_PKT_PUBLISH), 0);
+  check_int (fx, n_sent (fx, FALSE, c, SES_PKT_SUBSCRIBE)
+                   + n_lost (fx, FALSE, c, SES_PKT_SUBSCRIBE), 0);
+  check_int (fx, ses_mqtt_client_outgoing (fx_mqtt (fx), c)->len, 1);
+  check_int (fx, ses_mqtt_client_state (fx_mqtt (fx), c), SES_CLIENT_OFFLINE);
+  assert_timers_clean (fx);
+}
+
+/* A connect while lingering does not wait for the broker's close: the
+ * client closes the old connection itself and opens the new one at once;
+ * its QoS 1 message goes out on it. */
+static void
+test_v5_stimulus_linger_then_connect (void **state)
+{
+  Fx *fx = *state;
+  guint c = fx_client (fx, "c", "c", SES_MQTT_5, FALSE, 60);
+  fx_connect (fx, 0, c);
+  fx_act (fx, 1000, c, SES_ACT_HALF_OPEN_CLIENT);
+  fx_disconnect (fx, 1500, c)->linger_us = SES_LINGER_DEFAULT_US;
+  fx_publish (fx, 2000, c, "t", 1, "q1");
+  fx_connect (fx, 2500, c);
+  fx_run (fx, 10000);
+  check_str (fx, notes_of (fx, c, "connect while lingering"), "2500:0");
+  check_str (fx, notes_of (fx, c, "linger bound"), "");
+  check_str (fx, client_closes (fx, c), "2500:disconnect");
+  check_str (fx, sent_times (fx, FALSE, c, SES_PKT_CONNECT), "0 2500");
+  check_str (fx, sent_times (fx, FALSE, c, SES_PKT_PUBLISH), "2520");
+  check_int (fx, fx_session_present (fx, c, 1), 1);
+  check_int (fx, ses_mqtt_client_state (fx_mqtt (fx), c), SES_CLIENT_ONLINE);
+  assert_timers_clean (fx);
+}
+
+/* A paused client that lingers reads again, but what the pause left
+ * unread goes unanswered and undelivered: its DISCONNECT was its last
+ * packet. The broker keeps the unacknowledged message in the session. */
+static void
+test_v5_stimulus_linger_after_pause (void **state)
+{
+  Fx *fx = *state;
+  guint sub = fx_client (fx, "sub", "sub", SES_MQTT_5, FALSE, 60);
+  guint pub = fx_client (fx, "pub", "pub", SES_MQTT_5, TRUE, -1);
+  fx_connect (fx, 0, sub);
+  fx_subscribe (fx, 0, sub, "t", 1);
+  fx_connect (fx, 0, pub);
+  fx_act (fx, 500, sub, SES_ACT_PAUSE);
+  fx_publish (fx, 1000, pub, "t", 1, "a");
+  fx_disconnect (fx, 2000, sub)->linger_us = SES_LINGER_DEFAULT_US;
+  fx_connect (fx, 3000, sub);
+  fx_run (fx, 4000);
+  check_str (fx, received_times (fx, FALSE, sub, SES_PKT_PUBLISH),
+             "1020 3020");
+  check_str (fx, sent_times (fx, FALSE, sub, SES_PKT_PUBACK), "3020");
+  check_str (fx, obs_times (fx, SES_OBS_DELIVER, sub), "3020");
+  check_str (fx, client_closes (fx, sub), "2020:disconnect");
+  assert_timers_clean (fx);
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 #define T(name) cmocka_unit_test_setup_teardown (name, setup, teardown)
@@ -1903,6 +2139,13 @@ main (void)
     T (test_setting_receive_max_refused_with_pubrec),
     T (test_both_MQTT_3_1_2_1_wrong_protocol_name),
     T (test_v5_MQTT_4_3_3_4_refused_with_failure_pubrec),
+    T (test_both_stimulus_linger_parsed),
+    T (test_v5_stimulus_linger_reads_disconnect_0x82),
+    T (test_v311_stimulus_linger_ends_on_close),
+    T (test_v5_stimulus_linger_ends_on_close),
+    T (test_v5_stimulus_linger_bound_passes),
+    T (test_v5_stimulus_linger_then_connect),
+    T (test_v5_stimulus_linger_after_pause),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

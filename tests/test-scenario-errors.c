@@ -1061,6 +1061,18 @@ test_stimuli (void **state)
       0, "needs the message" },
     { "ack expectation of PUBREL", C2 "expect sub ack \"a\" kind=pubrel", 0, 2,
       25, 0, "a publisher sends PUBREL" },
+    { "linger=0s", C2 "at 0s sub disconnect linger=0s", 0, 2, 29, 0,
+      "use off" },
+    { "linger below a millisecond", C2 "at 0s sub disconnect linger=1500us",
+      0, 2, 29, 0, "whole milliseconds" },
+    { "linger too long", C2 "at 0s sub disconnect linger=1h1s", 0, 2, 29, 0,
+      "at most 1h" },
+    { "linger not a switch", C2 "at 0s sub disconnect linger=maybe", 0, 2,
+      29, 0, "expected on, off or" },
+    { "linger with a bad unit", C2 "at 0s sub disconnect linger=2x", 0, 2,
+      29, 0, "unknown unit" },
+    { "linger misspelt", C2 "at 0s sub disconnect lingr=on", 0, 2, 22, 0,
+      "linger" },
   };
   RUN (cases);
 }
