@@ -287,15 +287,76 @@ choice_allowed (const SesExploreOptions *opts, const Spent *from,
   return TRUE;
 }
 
-/* Applies choice i of n's choices (allowed, leaving `used` spent) to a copy
- * of n, or, when take_n, to n's own world and monitor, which n gives up;
- * adds the result to x. TRUE if that child breaks an invariant. */
+/* A thread's scratch child: a world and monitor that each successor but
+ * the last is tried on, copied into from its parent with the memory they
+ * already have (ses_world_copy_into), so that a successor already seen
+ * costs no allocation. Both NULL until first used. */
+typedef struct {
+  SesWorld *world;
+  gpointer monitor;
+} Scratch;
+
+/* Makes the scratch a copy of n's world and monitor. */
+static void
+scratch_load (const SesMonitorClass *k, Scratch *s, const Node *n)
+{
+  /* A monitor that cannot be copied into goes before its world changes:
+   * it hooks into the world's model. */
+  if (k->copy_into == NULL && s->monitor != NULL)
+    k->free (g_steal_pointer (&s->monitor));
+  s->world = ses_world_copy_into (s->world, n->world);
+  s->monitor = k->copy_into != NULL
+                 ? k->copy_into (s->monitor, n->monitor, s->world)
+                 : k->copy (n->monitor, s->world);
+}
+
+static void
+scratch_clear (const SesMonitorClass *k, Scratch *s)
+{
+  if (s->monitor != NULL)
+    k->free (g_steal_pointer (&s->monitor));
+  g_clear_pointer (&s->world, ses_world_free);
+}
+
+/* Applies choice i of n's choices (allowed, leaving `used` spent) to the
+ * thread's scratch child, loaded from n, or, when take_n, to n's own world
+ * and monitor, which n gives up; adds the result to x. A scratch child
+ * that breaks an invariant or is not in the visited set is copied into a
+ * node of its own, compact (ses_world_copy packs what the step grew), and
+ * the scratch stays for the next successor. TRUE if that child breaks an
+ * invariant. */
 static gboolean
 try_choice (const Expander *ex, Node *n, const GArray *choices, guint i,
-            const Spent *spent, gboolean take_n, guint self, Expansion *x)
+            const Spent *spent, gboolean take_n, guint self,
+            Scratch *scratch, Expansion *x)
 {
   const SesMonitorClass *k = ex->k;
   const SesChoice *c = &g_array_index (choices, SesChoice, i);
+  SesWorld *world;
+  gpointer monitor;
+  if (take_n)
+    {
+      world = n->world;
+      monitor = n->monitor;
+    }
+  else
+    {
+      scratch_load (k, scratch, n);
+      world = scratch->world;
+      monitor = scratch->monitor;
+    }
+  ses_world_apply (world, c);
+  Child out = { *c, i, 0, k->violated (monitor), NULL };
+  if (!out.violated)
+    {
+      out.fp = fingerprint (world, monitor, k, spent, ex->opts);
+      if (ses_stateset_contains (ex->seen, out.fp))
+        {
+          /* n's own world goes with n, after the expansion. */
+          g_array_append_val (x->children, out);
+          return FALSE;
+        }
+    }
   Node *child = g_new (Node, 1);
   if (take_n)
     {
@@ -305,25 +366,14 @@ try_choice (const Expander *ex, Node *n, const GArray *choices, guint i,
     }
   else
     {
-      child->world = ses_world_copy (n->world);
-      child->monitor = k->copy (n->monitor, child->world);
+      child->world = ses_world_copy (world);
+      child->monitor = k->copy (monitor, child->world);
       child->owner = self;
     }
   child->spent = *spent;
   child->depth = n->depth + 1;
   child->id = 0;
-  ses_world_apply (child->world, c);
-  Child out = { *c, i, 0, k->violated (child->monitor), child };
-  if (!out.violated)
-    {
-      out.fp = fingerprint (child->world, child->monitor, k, spent,
-                            ex->opts);
-      if (ses_stateset_contains (ex->seen, out.fp))
-        {
-          node_free (child, k);
-          out.node = NULL;
-        }
-    }
+  out.node = child;
   g_array_append_val (x->children, out);
   return out.violated;
 }
@@ -335,7 +385,8 @@ try_choice (const Expander *ex, Node *n, const GArray *choices, guint i,
  * Frees the node. Safe to run on several states at once from several
  * threads: it reads the visited set and writes only x. */
 static void
-expand (const Expander *ex, Expansion *x, guint self, GArray *choices)
+expand (const Expander *ex, Expansion *x, guint self, GArray *choices,
+        Scratch *scratch)
 {
   const SesExploreOptions *opts = ex->opts;
   const SesMonitorClass *k = ex->k;
@@ -389,7 +440,8 @@ expand (const Expander *ex, Expansion *x, guint self, GArray *choices)
       for (guint i = from; i < to; i++)
         if (choice_allowed (opts, &n->spent,
                             &g_array_index (choices, SesChoice, i), &spent)
-            && try_choice (ex, n, choices, i, &spent, i == last, self, x))
+            && try_choice (ex, n, choices, i, &spent, i == last, self,
+                           scratch, x))
           break; /* the search stops at a violation */
     }
   node_free (n, k);
@@ -566,7 +618,7 @@ typedef struct {
  * which run before. */
 static void
 expand_run (const Expander *ex, Expansion *slice, const Run *run,
-            guint self, GArray *choices, Replayer *r)
+            guint self, GArray *choices, Replayer *r, Scratch *scratch)
 {
   frames_pop (r, 1, ex->k);
   for (guint i = run->from; i < run->to; i++)
@@ -578,7 +630,7 @@ expand_run (const Expander *ex, Expansion *slice, const Run *run,
         after++;
       guint64 next = after < run->to ? slice[after].id : G_MAXUINT64;
       slice[i].node = rebuild (ex, r, slice[i].id, next, self, choices);
-      expand (ex, &slice[i], self, choices);
+      expand (ex, &slice[i], self, choices, scratch);
     }
 }
 
@@ -623,6 +675,7 @@ struct _Pool {
   guint n_slice;
   GArray *runs;         /* (element-type Run) of the slice's nodeless states */
   Replayer *replayers;  /* one a thread, when states may wait nodeless */
+  Scratch *scratches;   /* one a thread */
 };
 
 static void
@@ -642,7 +695,8 @@ pool_work (Pool *p, guint self, GArray *choices)
       Run *run = &g_array_index (p->runs, Run, i);
       if (!g_atomic_int_compare_and_exchange (&run->claimed, 0, 1))
         continue;
-      expand_run (p->ex, p->slice, run, self, choices, &p->replayers[self]);
+      expand_run (p->ex, p->slice, run, self, choices, &p->replayers[self],
+                  &p->scratches[self]);
     }
   for (int anyone = 0; anyone < 2; anyone++)
     {
@@ -659,7 +713,7 @@ pool_work (Pool *p, guint self, GArray *choices)
           Expansion *x = &p->slice[i];
           if ((anyone || x->owner == self)
               && g_atomic_int_compare_and_exchange (&x->claimed, 0, 1))
-            expand (p->ex, x, self, choices);
+            expand (p->ex, x, self, choices, &p->scratches[self]);
         }
     }
 }
@@ -700,6 +754,7 @@ pool_init (Pool *p, guint jobs, const Expander *ex)
   p->garbage = g_array_new (FALSE, FALSE, sizeof (Garbage));
   p->runs = g_array_new (FALSE, FALSE, sizeof (Run));
   p->replayers = g_new0 (Replayer, jobs);
+  p->scratches = g_new0 (Scratch, jobs);
   /* Each thread's own copy of the start, made here by one thread. */
   if (ex->opts->frontier_worlds != 0 && !ex->opts->depth_first)
     for (guint i = 0; i < jobs; i++)
@@ -779,8 +834,10 @@ pool_clear (Pool *p, SesExploreStats *stats)
       stats->rebuilt += p->replayers[i].rebuilt;
       stats->replayed += p->replayers[i].replayed;
       replayer_clear (&p->replayers[i], p->ex->k);
+      scratch_clear (p->ex->k, &p->scratches[i]);
     }
   g_free (p->replayers);
+  g_free (p->scratches);
   g_ptr_array_unref (p->threads);
   g_array_unref (p->runs);
   g_free (p->helpers);
