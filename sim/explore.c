@@ -31,7 +31,7 @@
  * the parent's own world instead (as before the scratch) saved no
  * measurable time and kept in the frontier what the parent's steps had
  * grown, where a copy out of the scratch is compact (bench/README.md,
- * *The scratch child*). */
+ * *Copying less: the scratch child*). */
 #include "explore.h"
 
 #include <pthread.h>
@@ -302,10 +302,10 @@ choice_allowed (const SesExploreOptions *opts, const Spent *from,
   return TRUE;
 }
 
-/* A thread's scratch child: a world and monitor that each successor but
- * the last is tried on, copied into from its parent with the memory they
- * already have (ses_world_copy_into), so that a successor already seen
- * costs no allocation. Both NULL until first used. */
+/* A thread's scratch child: a world and monitor that each successor is
+ * tried on, copied into from its parent with the memory they already
+ * have (ses_world_copy_into), so that a successor already seen costs no
+ * allocation. Both NULL until first used. */
 typedef struct {
   SesWorld *world;
   gpointer monitor;
