@@ -114,10 +114,11 @@ ses_net_copy (const SesNet *net)
 SesNet *
 ses_net_copy_into (SesNet *dest, const SesNet *src)
 {
+  if (dest != NULL
+      && (dest->n_slots != src->n_slots || dest->stride != src->stride))
+    g_clear_pointer (&dest, ses_net_free); /* another shape: start anew */
   if (dest == NULL)
     return ses_net_copy (src);
-  g_return_val_if_fail (dest->n_slots == src->n_slots
-                        && dest->stride == src->stride, dest);
   /* What outgrew its room since the last copy goes back. */
   for (guint i = 0; i < dest->n_slots; i++)
     for (int d = 0; d < 2; d++)

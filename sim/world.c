@@ -68,9 +68,10 @@ ses_world_copy (const SesWorld *world)
 SesWorld *
 ses_world_copy_into (SesWorld *dest, const SesWorld *world)
 {
+  if (dest != NULL && dest->klass != world->klass)
+    g_clear_pointer (&dest, ses_world_free); /* nothing to reuse */
   if (dest == NULL)
     return ses_world_copy (world);
-  g_return_val_if_fail (dest->klass == world->klass, dest);
   SesQueue *queue = dest->queue;
   SesNet *net = dest->net;
   gpointer model = dest->model;

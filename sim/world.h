@@ -93,8 +93,9 @@ SesWorld *ses_world_copy (const SesWorld *world);
 /* Makes dest (NULL: a new world) a deep copy of world, reusing dest's
  * queue, net and model memory where they have room, so that a world
  * copied into again and again (the explorer's scratch child) stops
- * allocating; returns it. dest must have come from a copy of the same
- * start (same model class, slots and message size). */
+ * allocating; returns it. A dest of another model class, or with
+ * another number of slots or message size, is replaced rather than
+ * reused. */
 SesWorld *ses_world_copy_into (SesWorld *dest, const SesWorld *world);
 
 SesTime ses_world_now (const SesWorld *world);

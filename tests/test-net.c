@@ -595,6 +595,14 @@ test_copy_into (void **state)
       if (k == 3)
         ses_net_cut (scratch, 0, gen); /* the next copy finds it cut */
     }
+  /* A net of another shape is not reused but replaced. */
+  g_autoptr (SesNet) three = ses_net_new (3, sizeof (Msg));
+  ses_net_open (three, 2);
+  scratch = ses_net_copy_into (scratch, three);
+  assert_int_equal (ses_net_n_slots (scratch), 3);
+  g_autoptr (GByteArray) e3 = encode (scratch, 0);
+  g_autoptr (GByteArray) f3 = encode (three, 0);
+  assert_same_bytes (e3, f3);
   g_autoptr (GByteArray) small_after = encode (small, 5);
   g_autoptr (GByteArray) big_after = encode (big, 5);
   assert_same_bytes (small_bytes, small_after);

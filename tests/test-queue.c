@@ -859,6 +859,9 @@ test_copy_into (void **state)
         }
       for (guint32 key = 1; key < 200; key += 2)
         {
+          /* Re-armed where pending, as ses_world_timer_set() does. */
+          assert_int_equal (ses_queue_timer_cancel (scratch, key, NULL),
+                            ses_queue_timer_cancel (fresh, key, NULL));
           ses_queue_timer_arm (scratch, key, 2000 + key, 4, key, key);
           ses_queue_timer_arm (fresh, key, 2000 + key, 4, key, key);
         }
