@@ -18,6 +18,12 @@ monitor_copy (gconstpointer monitor, SesWorld *world)
   return ses_invariants_copy (monitor, world);
 }
 
+static gpointer
+monitor_copy_into (gpointer dest, gconstpointer monitor, SesWorld *world)
+{
+  return ses_invariants_copy_into (dest, monitor, world);
+}
+
 static void
 monitor_free (gpointer monitor)
 {
@@ -49,6 +55,12 @@ bare_copy (gconstpointer monitor, SesWorld *world)
   return (gpointer) monitor;
 }
 
+static gpointer
+bare_copy_into (gpointer dest, gconstpointer monitor, SesWorld *world)
+{
+  return (gpointer) monitor;
+}
+
 static void
 bare_free (gpointer monitor)
 {
@@ -72,6 +84,7 @@ static const SesMonitorClass bare_monitor = {
   .digest = bare_digest,
   .violated = bare_violated,
   .finish = bare_free,
+  .copy_into = bare_copy_into,
 };
 
 const SesMonitorClass ses_check_invariant_monitor = {
@@ -80,6 +93,7 @@ const SesMonitorClass ses_check_invariant_monitor = {
   .digest = monitor_digest,
   .violated = monitor_violated,
   .finish = monitor_finish,
+  .copy_into = monitor_copy_into,
 };
 
 static gboolean

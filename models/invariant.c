@@ -2519,6 +2519,57 @@ ses_invariants_copy (const SesInvariants *inv, SesWorld *world)
   return copy;
 }
 
+SesInvariants *
+ses_invariants_copy_into (SesInvariants *dest, const SesInvariants *inv,
+                          SesWorld *world)
+{
+  g_return_val_if_fail (inv != NULL && world != NULL, dest);
+  g_return_val_if_fail (inv->world != NULL && world != inv->world, dest);
+  if (dest == NULL)
+    return ses_invariants_copy (inv, world);
+  SesMqtt *mqtt = ses_mqtt_from_world (world);
+  g_return_val_if_fail (ses_mqtt_config (mqtt) == inv->cfg, dest);
+  g_return_val_if_fail (dest->cfg == inv->cfg && dest->mqtt != NULL, dest);
+  g_assert (inv->st.peers == (const Peer *) (inv + 1));
+
+  /* What dest owns goes back: Vecs that outgrew the block, violations.
+   * Its observer registration is not undone: its model is either world's,
+   * whose observer is set below, or freed already. */
+  state_foreach_vec (&dest->st, dest->n_clients, dest->n_sessions, vec_free,
+                     NULL);
+  if (dest->st.violations != NULL)
+    g_array_unref (dest->st.violations);
+  if (dest->st.seen != NULL)
+    g_hash_table_unref (dest->st.seen);
+  const Run *run = dest->run;
+  if (run != inv->run)
+    {
+      g_atomic_rc_box_release_full ((gpointer) run, run_clear);
+      run = g_atomic_rc_box_acquire ((gpointer) inv->run);
+    }
+
+  gsize head = block_head (inv->n_clients, inv->n_sessions);
+  gsize bytes = head;
+  state_foreach_vec ((State *) &inv->st, inv->n_clients, inv->n_sessions,
+                     vec_measure, &bytes);
+  if (ses_block_size (dest) < bytes)
+    {
+      ses_block_free (dest);
+      dest = ses_block_alloc (bytes + bytes / 2);
+    }
+  memcpy (dest, inv, head);
+  dest->world = world;
+  dest->mqtt = mqtt;
+  dest->run = run;
+  block_attach (dest);
+  char *next = (char *) dest + head;
+  state_foreach_vec (&dest->st, dest->n_clients, dest->n_sessions, vec_pack,
+                     &next);
+  violations_copy (&dest->st, &inv->st);
+  ses_mqtt_set_observer (mqtt, observer, dest);
+  return dest;
+}
+
 void
 ses_invariants_set_tolerance (SesInvariants *inv, SesTime tolerance_us)
 {

@@ -109,6 +109,15 @@ void ses_invariants_finish_at (SesInvariants *inv, SesTime end_us);
  * threads at once, and one checker copied from several. Free the copy
  * before its world. (transfer full) */
 SesInvariants *ses_invariants_copy (const SesInvariants *inv, SesWorld *world);
+/* The same copy made into dest, a copy of the same run's checker (or
+ * NULL: a new one), reusing dest's block when the copy fits in it; the
+ * explorer's scratch child is copied into again for every successor it
+ * tries. dest's own world, if it was another, may already be gone: dest
+ * never reads it. Returns the copy (dest, or what replaced it).
+ * (transfer full) */
+SesInvariants *ses_invariants_copy_into (SesInvariants *dest,
+                                         const SesInvariants *inv,
+                                         SesWorld *world);
 /* A 64-bit digest of the state that can still change a later verdict: two
  * checkers that may judge some continuation differently have different
  * digests; two that judge every continuation alike have equal digests as

@@ -571,6 +571,54 @@ mqtt_copy (gconstpointer data)
   return m;
 }
 
+/* mqtt_copy into dest's block when the copy fits in it (the explorer's
+ * scratch child is copied into again for every successor it tries):
+ * dest's arrays that outgrew their lent share and its derived caches are
+ * given back first, then the same layout as mqtt_copy is written over
+ * it. A block too small is replaced by one with room to spare, so a
+ * scratch soon stops allocating. */
+static gpointer
+mqtt_copy_into (gpointer dest, gconstpointer data)
+{
+  const SesMqtt *src = data;
+  SesMqtt *m = dest;
+  if (m == NULL || m->cfg != src->cfg)
+    {
+      if (m != NULL)
+        mqtt_free (m);
+      return mqtt_copy (src);
+    }
+  guint n = src->cfg->clients->len;
+  ses_broker_clear (&m->broker);
+  for (guint i = 0; i < n; i++)
+    ses_client_clear (&m->clients[i]);
+  ses_vec_clear (&m->log_vec);
+  g_clear_pointer (&m->matches, g_array_unref);
+  gsize lent_size = ses_broker_lent_size (&src->broker)
+                    + ses_vec_lent_size (&src->log_vec);
+  for (guint i = 0; i < n; i++)
+    lent_size += ses_client_lent_size (&src->clients[i]);
+  gsize offset = lent_offset (src->cfg);
+  /* The configuration reference dest holds is the one the copy needs. */
+  if (ses_block_size (m) < offset + lent_size)
+    {
+      ses_block_free (m);
+      m = ses_block_alloc (offset + lent_size + (offset + lent_size) / 2);
+    }
+  guint8 *lent = (guint8 *) m + offset;
+  *m = *src;
+  lent = ses_broker_copy_into (&m->broker, &src->broker,
+                               (guint8 *) m + broker_offset (n), lent);
+  m->clients = (SesClient *) (void *) ((guint8 *) m + clients_offset ());
+  for (guint i = 0; i < n; i++)
+    lent = ses_client_copy_into (&m->clients[i], &src->clients[i], lent);
+  attach_views (m);
+  lent = ses_vec_lend (&m->log_vec, lent);
+  g_assert (lent == (guint8 *) m + offset + lent_size);
+  m->matches = NULL; /* scratch, never state */
+  return m;
+}
+
 static void
 mqtt_encode_to (gconstpointer data, SesTime now, SesEncoder *out)
 {
@@ -817,6 +865,7 @@ static const SesModelClass mqtt_class = {
   .copy = mqtt_copy,
   .free = mqtt_free,
   .encode_to = mqtt_encode_to,
+  .copy_into = mqtt_copy_into,
 };
 
 SesWorld *

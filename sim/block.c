@@ -17,28 +17,47 @@
 
 #ifdef SES_BLOCK_PASSTHROUGH
 
+/* A 16-byte header holds the size asked for, for ses_block_size(); the
+ * rest is the sanitizer's to watch. */
+#define HEADER 16
+
 gpointer
 ses_block_alloc (gsize size)
 {
-  return g_malloc (size);
+  guint8 *raw = g_malloc (size + HEADER);
+  memcpy (raw, &size, sizeof size);
+  return raw + HEADER;
 }
 
 gpointer
 ses_block_alloc0 (gsize size)
 {
-  return g_malloc0 (size);
+  gpointer mem = ses_block_alloc (size);
+  memset (mem, 0, size);
+  return mem;
 }
 
 gpointer
 ses_block_dup (gconstpointer mem, gsize size)
 {
-  return g_memdup2 (mem, size);
+  gpointer copy = ses_block_alloc (size);
+  memcpy (copy, mem, size);
+  return copy;
 }
 
 void
 ses_block_free (gpointer mem)
 {
-  g_free (mem);
+  if (mem != NULL)
+    g_free ((guint8 *) mem - HEADER);
+}
+
+gsize
+ses_block_size (gconstpointer mem)
+{
+  gsize size;
+  memcpy (&size, (const guint8 *) mem - HEADER, sizeof size);
+  return size;
 }
 
 #else
@@ -116,7 +135,11 @@ ses_block_alloc (gsize size)
         raw = g_malloc ((gsize) (cls + 1) * STEP);
     }
   else
-    raw = g_malloc (size + HEADER);
+    {
+      /* Too big for a class: the header also says how big. */
+      raw = g_malloc (size + HEADER);
+      memcpy (raw + 8, &size, sizeof size);
+    }
   memcpy (raw, &cls, sizeof cls);
   return raw + HEADER;
 }
@@ -159,6 +182,19 @@ ses_block_free (gpointer mem)
         }
     }
   g_free (raw);
+}
+
+gsize
+ses_block_size (gconstpointer mem)
+{
+  const guint8 *raw = (const guint8 *) mem - HEADER;
+  guint cls;
+  memcpy (&cls, raw, sizeof cls);
+  if (cls < N_CLASSES)
+    return (gsize) (cls + 1) * STEP - HEADER;
+  gsize size;
+  memcpy (&size, raw + 8, sizeof size);
+  return size;
 }
 
 #endif

@@ -6,7 +6,8 @@
  *
  * Blocks are plain memory: the addresses never reach anything printed,
  * chosen or hashed. In a sanitizer build the functions pass straight
- * through to g_malloc/g_free, so AddressSanitizer still sees every misuse. */
+ * through to g_malloc/g_free (behind a header that keeps the size), so
+ * AddressSanitizer still sees every misuse. */
 #pragma once
 
 #include <glib.h>
@@ -17,3 +18,7 @@ gpointer ses_block_alloc0 (gsize size);
 gpointer ses_block_dup (gconstpointer mem, gsize size);
 /* Accepts NULL. Any thread may free a block any thread allocated. */
 void ses_block_free (gpointer mem);
+/* The bytes mem may use: at least the size it was allocated with (more
+ * when its size class rounds up), so that a copy made into a block it
+ * already has can tell whether it fits (the explorer's scratch child). */
+gsize ses_block_size (gconstpointer mem);

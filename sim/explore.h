@@ -30,6 +30,13 @@ typedef struct {
   gboolean (*violated) (gconstpointer monitor);
   /* Judges what is judged at the end of a run; called on end states. */
   void (*finish) (gpointer monitor);
+  /* copy, made into dest (a copy of the same monitor's, or NULL) reusing
+   * its memory; world_copy was made with ses_world_copy_into() and dest
+   * may have watched the model that call replaced, so it must not read
+   * it. Returns the copy (dest, or what replaced it). May be NULL (then
+   * dest is freed, before its world is overwritten, and copy is used). */
+  gpointer (*copy_into) (gpointer dest, gconstpointer monitor,
+                         SesWorld *world_copy);
 } SesMonitorClass;
 
 #define SES_EXPLORE_BUDGETS 4

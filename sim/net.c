@@ -107,6 +107,54 @@ ses_net_copy (const SesNet *net)
   return copy;
 }
 
+/* Entries a queue copied into a net's own block may take before it moves
+ * out (see ses_net_copy_into). */
+#define INTO_SPARE 4
+
+SesNet *
+ses_net_copy_into (SesNet *dest, const SesNet *src)
+{
+  if (dest != NULL
+      && (dest->n_slots != src->n_slots || dest->stride != src->stride))
+    g_clear_pointer (&dest, ses_net_free); /* another shape: start anew */
+  if (dest == NULL)
+    return ses_net_copy (src);
+  /* What outgrew its room since the last copy goes back. */
+  for (guint i = 0; i < dest->n_slots; i++)
+    for (int d = 0; d < 2; d++)
+      fifo_clear (&dest->slots[i].toward[d]);
+  gsize offset = fifo_offset (src->n_slots);
+  gsize need = offset;
+  for (guint i = 0; i < src->n_slots; i++)
+    for (int d = 0; d < 2; d++)
+      need += (gsize) (src->slots[i].toward[d].len + INTO_SPARE)
+              * src->stride;
+  if (ses_block_size (dest) < need)
+    {
+      ses_block_free (dest);
+      dest = ses_block_alloc (need + need / 2);
+    }
+  memcpy (dest, src, offset);
+  dest->slots = (Slot *) (void *) ((guint8 *) dest + SLOTS_OFFSET);
+  guint8 *at = (guint8 *) dest + offset;
+  for (guint i = 0; i < src->n_slots; i++)
+    for (int d = 0; d < 2; d++)
+      {
+        const Fifo *f = &src->slots[i].toward[d];
+        Fifo *g = &dest->slots[i].toward[d];
+        gsize bytes = (gsize) f->len * src->stride;
+        g->head = 0;
+        g->len = f->len;
+        g->cap = f->len + INTO_SPARE;
+        g->lent = TRUE;
+        g->buf = at;
+        if (bytes > 0)
+          memcpy (at, f->buf + (gsize) f->head * src->stride, bytes);
+        at += (gsize) g->cap * src->stride;
+      }
+  return dest;
+}
+
 guint
 ses_net_n_slots (const SesNet *net)
 {

@@ -34,6 +34,11 @@ SesNet *ses_net_new (guint n_slots, gsize msg_size);
 void ses_net_free (SesNet *net);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesNet, ses_net_free)
 SesNet *ses_net_copy (const SesNet *net);
+/* Makes dest (NULL: a new net) a copy of src in dest's block while it
+ * has room (a bigger block otherwise; a new one if dest has another
+ * number of slots or message size), leaving each queue a little room to
+ * grow; returns it. A net copied into again and again stops allocating. */
+SesNet *ses_net_copy_into (SesNet *dest, const SesNet *src);
 
 guint ses_net_n_slots (const SesNet *net);
 gsize ses_net_msg_size (const SesNet *net);

@@ -165,6 +165,34 @@ grow (gpointer data, guint *cap, guint need, gsize elt, guint *own,
   return fresh;
 }
 
+SesQueue *
+ses_queue_copy_into (SesQueue *dest, const SesQueue *src)
+{
+  if (dest == NULL)
+    return ses_queue_copy (src);
+  /* The same spare room as a copy's, so the step after it does not grow
+   * an array a copy would not have grown either (only for speed: the
+   * contents are what they are whatever the capacity). */
+  if (dest->cap < src->len + COPY_SPARE)
+    dest->heap = grow (dest->heap, &dest->cap, src->len + COPY_SPARE,
+                       sizeof (SesEvent), &dest->own, OWN_HEAP);
+  if (dest->timers_cap < src->n_timers + TIMER_COPY_SPARE)
+    dest->timers = grow (dest->timers, &dest->timers_cap,
+                         src->n_timers + TIMER_COPY_SPARE, sizeof (Timer),
+                         &dest->own, OWN_TIMERS);
+  if (dest->keys_cap < src->n_keys)
+    dest->slot_of = grow (dest->slot_of, &dest->keys_cap, src->n_keys,
+                          sizeof (guint32), &dest->own, OWN_SLOTS);
+  dest->len = src->len;
+  dest->n_timers = src->n_timers;
+  dest->n_keys = src->n_keys;
+  dest->next_seq = src->next_seq;
+  memcpy (dest->heap, src->heap, sizeof (SesEvent) * src->len);
+  memcpy (dest->timers, src->timers, sizeof (Timer) * src->n_timers);
+  memcpy (dest->slot_of, src->slot_of, sizeof (guint32) * src->n_keys);
+  return dest;
+}
+
 /* ---- plain events ------------------------------------------------------ */
 
 /* Moves the hole at i up until ev fits there, and puts ev in it. */

@@ -25,6 +25,10 @@ SesQueue *ses_queue_new (void);
 void ses_queue_free (SesQueue *queue);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesQueue, ses_queue_free)
 SesQueue *ses_queue_copy (const SesQueue *queue);
+/* Makes dest (NULL: a new queue) a copy of src, in dest's own arrays
+ * while they have room (grown otherwise), so a queue copied into again
+ * and again stops allocating; returns it. */
+SesQueue *ses_queue_copy_into (SesQueue *dest, const SesQueue *src);
 
 /* Returns the insertion counter given to the event. */
 guint64 ses_queue_push (SesQueue *queue, SesTime time_us, guint32 kind,

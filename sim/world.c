@@ -65,6 +65,30 @@ ses_world_copy (const SesWorld *world)
   return w;
 }
 
+SesWorld *
+ses_world_copy_into (SesWorld *dest, const SesWorld *world)
+{
+  if (dest != NULL && dest->klass != world->klass)
+    g_clear_pointer (&dest, ses_world_free); /* nothing to reuse */
+  if (dest == NULL)
+    return ses_world_copy (world);
+  SesQueue *queue = dest->queue;
+  SesNet *net = dest->net;
+  gpointer model = dest->model;
+  *dest = *world;
+  dest->queue = ses_queue_copy_into (queue, world->queue);
+  dest->net = ses_net_copy_into (net, world->net);
+  if (world->klass->copy_into != NULL)
+    dest->model = world->klass->copy_into (model, world->model);
+  else
+    {
+      if (model != NULL && world->klass->free != NULL)
+        world->klass->free (model);
+      dest->model = world->klass->copy (world->model);
+    }
+  return dest;
+}
+
 SesTime
 ses_world_now (const SesWorld *world)
 {

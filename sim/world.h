@@ -76,6 +76,11 @@ typedef struct {
   /* The same bytes as encode, written straight into an encoder; may be
    * NULL (then encode is used). */
   void (*encode_to) (gconstpointer model, SesTime now, SesEncoder *out);
+  /* Makes dest, a model of this class for the same configuration (or
+   * NULL), a copy of model, reusing dest's memory where it can; returns
+   * the copy (dest, or what replaced it). May be NULL (then dest is freed
+   * and model copied). */
+  gpointer (*copy_into) (gpointer dest, gconstpointer model);
 } SesModelClass;
 
 /* Takes ownership of model. */
@@ -85,6 +90,13 @@ void ses_world_free (SesWorld *world);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesWorld, ses_world_free)
 /* Deep copy, model included. */
 SesWorld *ses_world_copy (const SesWorld *world);
+/* Makes dest (NULL: a new world) a deep copy of world, reusing dest's
+ * queue, net and model memory where they have room, so that a world
+ * copied into again and again (the explorer's scratch child) stops
+ * allocating; returns it. A dest of another model class, or with
+ * another number of slots or message size, is replaced rather than
+ * reused. */
+SesWorld *ses_world_copy_into (SesWorld *dest, const SesWorld *world);
 
 SesTime ses_world_now (const SesWorld *world);
 guint64 ses_world_seed (const SesWorld *world);

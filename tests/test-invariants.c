@@ -1858,6 +1858,97 @@ test_copy_digest_every_scenario (void **state)
   assert_true (n >= 40);
 }
 
+/* Whether two worlds and their checkers are one state: the same encoding,
+ * fingerprint and digest, and the same violations so far. */
+static void
+assert_same_state (SesWorld *a, SesInvariants *ia, SesWorld *b,
+                   SesInvariants *ib)
+{
+  g_autoptr (GByteArray) ea = g_byte_array_new ();
+  g_autoptr (GByteArray) eb = g_byte_array_new ();
+  ses_world_encode (a, ea);
+  ses_world_encode (b, eb);
+  assert_int_equal (ea->len, eb->len);
+  assert_memory_equal (ea->data, eb->data, ea->len);
+  assert_true (ses_world_fingerprint (a) == ses_world_fingerprint (b));
+  assert_true (ses_invariants_digest (ia) == ses_invariants_digest (ib));
+  assert_same_violations (ia, ib);
+}
+
+/* The explorer's scratch child: one world and checker copied into again
+ * and again (ses_world_copy_into, ses_invariants_copy_into) from states
+ * of every bundled scenario, bigger and smaller than what it held, after
+ * it ran on and grew: each time it is the state a fresh copy is, and
+ * taking a choice (the last listed: a fault where one is offered) and
+ * running to the end from it gives what the fresh copy gives. */
+static void
+test_copy_into_every_scenario (void **state)
+{
+  g_autofree char *dir = g_build_filename (SOURCE_ROOT, "scenarios", NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  assert_non_null (d);
+  g_autoptr (GArray) choices = g_array_new (FALSE, FALSE, sizeof (SesChoice));
+  guint n = 0;
+  for (const char *name; (name = g_dir_read_name (d)) != NULL;)
+    {
+      if (!g_str_has_suffix (name, ".scn"))
+        continue;
+      SesWorld *world;
+      SesTime until;
+      SesInvariants *inv = start_scenario (state, name, &world, &until);
+      /* Snapshots at the start, a quarter, half, three quarters and the
+       * end of the run. */
+      SesWorld *snap_w[5];
+      SesInvariants *snap_i[5];
+      for (guint i = 0; i < 5; i++)
+        {
+          ses_world_run (world, until / 4 * i + (i == 4 ? until % 4 : 0));
+          snap_i[i] = fork_at (state, world, inv, &snap_w[i]);
+        }
+      /* Small, then big (the scratch grows), small, big again, the
+       * middle, the start, the end. */
+      static const guint order[] = { 0, 4, 1, 3, 2, 0, 4 };
+      SesWorld *scratch = NULL;
+      SesInvariants *judge = NULL;
+      for (guint o = 0; o < G_N_ELEMENTS (order); o++)
+        {
+          guint i = order[o];
+          scratch = ses_world_copy_into (scratch, snap_w[i]);
+          judge = ses_invariants_copy_into (judge, snap_i[i], scratch);
+          assert_non_null (judge);
+          SesWorld *fresh;
+          SesInvariants *fresh_i = fork_at (state, snap_w[i], snap_i[i],
+                                            &fresh);
+          assert_same_state (scratch, judge, fresh, fresh_i);
+          g_array_set_size (choices, 0);
+          ses_world_list_choices (scratch, choices);
+          if (choices->len > 0)
+            {
+              SesChoice c = g_array_index (choices, SesChoice,
+                                           choices->len - 1);
+              ses_world_apply (scratch, &c);
+              ses_world_apply (fresh, &c);
+              assert_same_state (scratch, judge, fresh, fresh_i);
+            }
+          ses_world_run (scratch, until);
+          ses_world_run (fresh, until);
+          ses_invariants_finish (judge);
+          ses_invariants_finish (fresh_i);
+          assert_same_state (scratch, judge, fresh, fresh_i);
+          /* The snapshot itself is untouched: it still encodes as its own
+           * fresh copy did before running. */
+          SesWorld *again;
+          SesInvariants *again_i = fork_at (state, snap_w[i], snap_i[i],
+                                            &again);
+          assert_same_state (snap_w[i], snap_i[i], again, again_i);
+        }
+      ses_invariants_free (judge);
+      ses_world_free (scratch);
+      n++;
+    }
+  assert_true (n >= 40);
+}
+
 int
 main (void)
 {
@@ -1900,6 +1991,7 @@ main (void)
     T (test_digest_ignores_insertion_order),
     T (test_copy_grows_alone),
     T (test_copy_digest_every_scenario),
+    T (test_copy_into_every_scenario),
     T (test_stimuli_answers_accepted_v5),
     T (test_stimuli_answers_accepted_v311),
     T (test_linger_accepted),

@@ -541,6 +541,75 @@ test_encode (void **state)
   assert_same_bytes (ea, ef);
 }
 
+/* A net copied into again and again (the explorer's scratch child), from
+ * nets with more and fewer messages in flight than it held, after it
+ * outgrew its room: each time it encodes as a fresh copy does and
+ * delivers the same messages, and the original is untouched. */
+static void
+test_copy_into (void **state)
+{
+  (void) state;
+  g_autoptr (SesNet) small = net_with_latency (10);
+  guint32 gs = ses_net_open (small, 0);
+  send_n (small, 0, gs, SES_NET_CLIENT, 1, 0);
+  send_n (small, 0, gs, SES_NET_CLIENT, 2, 0);
+  assert_arrives (small, 0, gs, SES_NET_SERVER, 1); /* head off 0 */
+  g_autoptr (SesNet) big = net_with_latency (10);
+  guint32 gb = ses_net_open (big, 0);
+  ses_net_open (big, 1);
+  for (guint32 i = 0; i < 40; i++)
+    send_n (big, 0, gb, i % 2 ? SES_NET_CLIENT : SES_NET_SERVER, i, i);
+  g_autoptr (GByteArray) small_bytes = encode (small, 5);
+  g_autoptr (GByteArray) big_bytes = encode (big, 5);
+
+  SesNet *scratch = NULL;
+  const SesNet *from[] = { small, big, small, big, small };
+  for (guint k = 0; k < G_N_ELEMENTS (from); k++)
+    {
+      scratch = ses_net_copy_into (scratch, from[k]);
+      g_autoptr (SesNet) fresh = ses_net_copy (from[k]);
+      g_autoptr (GByteArray) a = encode (scratch, 5);
+      g_autoptr (GByteArray) b = encode (fresh, 5);
+      assert_same_bytes (a, b);
+      /* More than its spare room: the queue moves out of the block. */
+      guint32 gen = ses_net_generation (scratch, 0);
+      for (guint32 i = 0; i < 12; i++)
+        {
+          send_n (scratch, 0, gen, SES_NET_CLIENT, 100 + i, 50);
+          send_n (fresh, 0, gen, SES_NET_CLIENT, 100 + i, 50);
+        }
+      g_autoptr (GByteArray) c = encode (scratch, 5);
+      g_autoptr (GByteArray) d = encode (fresh, 5);
+      assert_same_bytes (c, d);
+      guint n = ses_net_in_flight (fresh, 0, SES_NET_SERVER);
+      assert_int_equal (ses_net_in_flight (scratch, 0, SES_NET_SERVER), n);
+      for (guint i = 0; i < n; i++)
+        {
+          Msg x, y;
+          assert_int_equal (ses_net_arrive (scratch, 0, gen, SES_NET_SERVER,
+                                            &x),
+                            ses_net_arrive (fresh, 0, gen, SES_NET_SERVER,
+                                            &y));
+          assert_memory_equal (&x, &y, sizeof x);
+        }
+      if (k == 3)
+        ses_net_cut (scratch, 0, gen); /* the next copy finds it cut */
+    }
+  /* A net of another shape is not reused but replaced. */
+  g_autoptr (SesNet) three = ses_net_new (3, sizeof (Msg));
+  ses_net_open (three, 2);
+  scratch = ses_net_copy_into (scratch, three);
+  assert_int_equal (ses_net_n_slots (scratch), 3);
+  g_autoptr (GByteArray) e3 = encode (scratch, 0);
+  g_autoptr (GByteArray) f3 = encode (three, 0);
+  assert_same_bytes (e3, f3);
+  g_autoptr (GByteArray) small_after = encode (small, 5);
+  g_autoptr (GByteArray) big_after = encode (big, 5);
+  assert_same_bytes (small_bytes, small_after);
+  assert_same_bytes (big_bytes, big_after);
+  ses_net_free (scratch);
+}
+
 int
 main (void)
 {
@@ -556,6 +625,7 @@ main (void)
     cmocka_unit_test (test_reopen_new_generation),
     cmocka_unit_test (test_abandon),
     cmocka_unit_test (test_copy_independent),
+    cmocka_unit_test (test_copy_into),
     cmocka_unit_test (test_encode),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -823,6 +823,70 @@ test_model_cancels_dead_timers (void **state)
   assert_true (n_timers > 100);
 }
 
+/* A queue copied into again and again (the explorer's scratch child),
+ * from queues with more and fewer events and timers than it held, after
+ * it outgrew its arrays: each time it holds what a fresh copy holds and
+ * pops the same events, and the original is untouched. */
+static void
+test_copy_into (void **state)
+{
+  (void) state;
+  g_autoptr (SesQueue) small = ses_queue_new ();
+  ses_queue_push (small, 5, 1, 1, 1);
+  ses_queue_timer_arm (small, 2, 7, 2, 2, 2);
+  g_autoptr (SesQueue) big = ses_queue_new ();
+  for (guint i = 0; i < 150; i++)
+    ses_queue_push (big, (SesTime) (300 - i), 0, i, i);
+  for (guint32 key = 0; key < 40; key++)
+    ses_queue_timer_arm (big, key * 3, 100 + key, 3, key, key);
+
+  SesQueue *scratch = NULL;
+  const SesQueue *from[] = { small, big, small, big, small };
+  g_autoptr (GArray) a = g_array_new (FALSE, FALSE, sizeof (SesEvent));
+  g_autoptr (GArray) b = g_array_new (FALSE, FALSE, sizeof (SesEvent));
+  for (guint k = 0; k < G_N_ELEMENTS (from); k++)
+    {
+      guint len = ses_queue_length (from[k]);
+      scratch = ses_queue_copy_into (scratch, from[k]);
+      g_autoptr (SesQueue) fresh = ses_queue_copy (from[k]);
+      assert_int_equal (ses_queue_next_seq (scratch),
+                        ses_queue_next_seq (fresh));
+      /* Past every spare room: arrays move out and keys are added. */
+      for (guint i = 0; i < 300; i++)
+        {
+          ses_queue_push (scratch, 1000 + i % 7, 0, 0, i);
+          ses_queue_push (fresh, 1000 + i % 7, 0, 0, i);
+        }
+      for (guint32 key = 1; key < 200; key += 2)
+        {
+          /* Re-armed where pending, as ses_world_timer_set() does. */
+          assert_int_equal (ses_queue_timer_cancel (scratch, key, NULL),
+                            ses_queue_timer_cancel (fresh, key, NULL));
+          ses_queue_timer_arm (scratch, key, 2000 + key, 4, key, key);
+          ses_queue_timer_arm (fresh, key, 2000 + key, 4, key, key);
+        }
+      assert_true (ses_queue_timer_cancel (scratch, 41, NULL));
+      assert_true (ses_queue_timer_cancel (fresh, 41, NULL));
+      g_array_set_size (a, 0);
+      g_array_set_size (b, 0);
+      ses_queue_sorted (scratch, a);
+      ses_queue_sorted (fresh, b);
+      assert_int_equal (a->len, b->len);
+      assert_memory_equal (a->data, b->data, a->len * sizeof (SesEvent));
+      SesEvent x, y;
+      while (ses_queue_pop (fresh, &y))
+        {
+          assert_true (ses_queue_pop (scratch, &x));
+          assert_memory_equal (&x, &y, sizeof x);
+        }
+      assert_false (ses_queue_pop (scratch, &x));
+      assert_int_equal (ses_queue_length (from[k]), len);
+    }
+  assert_int_equal (ses_queue_length (small), 2);
+  assert_int_equal (ses_queue_length (big), 190);
+  ses_queue_free (scratch);
+}
+
 int
 main (void)
 {
@@ -838,6 +902,7 @@ main (void)
     cmocka_unit_test (test_timer_ties_with_events),
     cmocka_unit_test (test_timers_random_against_reference),
     cmocka_unit_test (test_timer_copy),
+    cmocka_unit_test (test_copy_into),
     cmocka_unit_test (test_big_queue_against_reference),
     cmocka_unit_test (test_model_cancels_dead_timers),
   };
