@@ -168,36 +168,38 @@ typedef enum {
                                connection already open (a violation) */
 } SesActionKind;
 
-/* One scripted step. Fields not used by a kind stay zero. */
+/* One scripted step. Fields not used by a kind stay zero. A large run
+ * keeps a few of these per client, so they are packed: switches are
+ * single bytes, wider fields first (56 bytes). */
 typedef struct {
   SesTime at_us;
-  SesActionKind kind;
   guint32 client;
   guint32 topic;      /* PUBLISH topic, SUBSCRIBE/UNSUBSCRIBE filter */
   guint32 payload;
-  guint8 qos;
-  gboolean retain;
-  gboolean has_expiry;/* PUBLISH message expiry; DISCONNECT new session
-                         expiry; CONNECT override of session expiry */
   guint32 expiry_s;
-  guint8 reason;      /* DISCONNECT reason code */
-  gboolean override_clean;
-  gboolean clean;
-  gboolean override_expiry;
-  gboolean override_will;
   guint32 will;
-  /* Fields of the conformance stimuli (appended: the older ones keep their
-   * places). */
-  guint8 ack_type;    /* SesPacketType PUBACK…PUBCOMP, or 0 */
-  gboolean has_reason;/* ACK: `reason` replaces the held one */
-  gboolean dup;       /* RAW_PUBLISH: the DUP flag */
-  guint16 packet_id;  /* ACK, RAW_PUBLISH, RAW_PUBREL; 0: none given */
   guint32 protocol_name; /* CONNECT: interned Protocol Name sent instead of
                             "MQTT" (a violation); 0: "MQTT" */
   guint32 reason_string; /* DISCONNECT: interned 5.0 Reason String; 0: none */
-  SesTime linger_us;  /* DISCONNECT: after it, read on until the broker
-                         closes, at most this long; 0: close at once */
+  guint32 linger_us;  /* DISCONNECT: after it, read on until the broker
+                         closes, at most this long (at most
+                         SES_LINGER_MAX_US); 0: close at once */
+  guint16 packet_id;  /* ACK, RAW_PUBLISH, RAW_PUBREL; 0: none given */
+  guint8 kind;        /* SesActionKind */
+  guint8 qos;
+  guint8 reason;      /* DISCONNECT reason code */
+  guint8 ack_type;    /* SesPacketType PUBACK…PUBCOMP, or 0 */
+  guint8 retain;
+  guint8 has_expiry;  /* PUBLISH message expiry; DISCONNECT new session
+                         expiry; CONNECT override of session expiry */
+  guint8 override_clean;
+  guint8 clean;
+  guint8 override_expiry;
+  guint8 override_will;
+  guint8 has_reason;  /* ACK: `reason` replaces the held one */
+  guint8 dup;         /* RAW_PUBLISH: the DUP flag */
 } SesAction;
+G_STATIC_ASSERT (sizeof (SesAction) == 56);
 
 /* `disconnect linger=on`: how long a client reads on after its DISCONNECT
  * for the broker's answer and close, when the script gives no bound, and

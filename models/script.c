@@ -284,6 +284,17 @@ bool_value (Parser *p, const SesToken *t, gboolean *out)
   return TRUE;
 }
 
+/* A switch kept in one byte (SesAction's). */
+static gboolean
+flag_value (Parser *p, const SesToken *t, guint8 *out)
+{
+  gboolean on;
+  if (!bool_value (p, t, &on))
+    return FALSE;
+  *out = on ? 1 : 0;
+  return TRUE;
+}
+
 /* `linger=`: on (the default bound), off, or the bound itself, a
  * duration in whole milliseconds (the trace writes it so). */
 static gboolean
@@ -1030,13 +1041,13 @@ parse_raw_publish (Parser *p, guint who_i, SesMqttVersion version,
         }
       else if (strcmp (t->text, "dup") == 0)
         {
-          if (!bool_value (p, t, &a->dup))
+          if (!flag_value (p, t, &a->dup))
             return FALSE;
           dup = t;
         }
       else if (strcmp (t->text, "retain") == 0)
         {
-          if (!bool_value (p, t, &a->retain))
+          if (!flag_value (p, t, &a->retain))
             return FALSE;
         }
       else
@@ -1152,7 +1163,7 @@ parse_action (Parser *p, guint who_i, SesAction *a)
                                     version == SES_MQTT_5 ? "5" : "3.1.1",
                                     version == SES_MQTT_5 ? "clean-start"
                                                           : "clean-session");
-                  if (!bool_value (p, t, &a->clean))
+                  if (!flag_value (p, t, &a->clean))
                     return FALSE;
                   a->override_clean = TRUE;
                 }
@@ -1172,8 +1183,10 @@ parse_action (Parser *p, guint who_i, SesAction *a)
               if (strcmp (t->text, "linger") == 0)
                 {
                   /* Not on the wire, so for either version. */
-                  if (!linger_value (p, t, &a->linger_us))
+                  SesTime linger = 0;
+                  if (!linger_value (p, t, &linger))
                     return FALSE;
+                  a->linger_us = (guint32) linger; /* <= SES_LINGER_MAX_US */
                   continue;
                 }
               if (version != SES_MQTT_5)
@@ -1260,7 +1273,7 @@ parse_action (Parser *p, guint who_i, SesAction *a)
                 }
               else if (strcmp (t->text, "retain") == 0)
                 {
-                  if (!bool_value (p, t, &a->retain))
+                  if (!flag_value (p, t, &a->retain))
                     return FALSE;
                 }
               else

@@ -1193,6 +1193,9 @@ read_action (Reader *r, JsonObject *o)
   memset (&a, 0, sizeof a);
   gint64 at = 0, qos = 0, expiry = 0, reason = 0, will = 0, id = 0;
   gint64 linger = 0;
+  gboolean retain = FALSE, has_expiry = FALSE, clean = FALSE;
+  gboolean override_expiry = FALSE, override_will = FALSE;
+  gboolean has_reason = FALSE, dup = FALSE;
   guint kind = 0, ack = 0;
   gboolean has_ack = FALSE;
   const char *topic, *payload, *protocol_name, *reason_string;
@@ -1204,18 +1207,18 @@ read_action (Reader *r, JsonObject *o)
       || !get_str (r, o, "topic", FALSE, FALSE, &topic)
       || !get_str (r, o, "payload", FALSE, FALSE, &payload)
       || !get_int (r, o, "qos", 0, 2, FALSE, FALSE, &qos, NULL)
-      || !get_bool (r, o, "retain", FALSE, &a.retain)
+      || !get_bool (r, o, "retain", FALSE, &retain)
       || !get_int (r, o, "expiry_s", 0, G_MAXUINT32, FALSE, FALSE, &expiry,
-                   &a.has_expiry)
+                   &has_expiry)
       || !get_int (r, o, "reason_code", 0, 255, FALSE, FALSE, &reason, NULL)
-      || !get_bool (r, o, "clean", FALSE, &a.clean)
-      || !get_bool (r, o, "override_expiry", FALSE, &a.override_expiry)
+      || !get_bool (r, o, "clean", FALSE, &clean)
+      || !get_bool (r, o, "override_expiry", FALSE, &override_expiry)
       || !get_int (r, o, "will", 0, r->t->cfg->wills->len, FALSE, FALSE,
-                   &will, &a.override_will)
+                   &will, &override_will)
       || !get_name (r, o, "ack_type", FALSE, ack_type_names,
                     G_N_ELEMENTS (ack_type_names), &ack, &has_ack)
-      || !get_bool (r, o, "with_reason", FALSE, &a.has_reason)
-      || !get_bool (r, o, "dup", FALSE, &a.dup)
+      || !get_bool (r, o, "with_reason", FALSE, &has_reason)
+      || !get_bool (r, o, "dup", FALSE, &dup)
       || !get_int (r, o, "id", 0, G_MAXUINT16, FALSE, FALSE, &id, NULL)
       || !get_str (r, o, "protocol_name", FALSE, FALSE, &protocol_name)
       || !get_str (r, o, "reason_string", FALSE, FALSE, &reason_string)
@@ -1233,7 +1236,7 @@ read_action (Reader *r, JsonObject *o)
     return fail_at (r, col_of (r, "action"), "a %s needs a \"topic\"",
                     action_names[kind]);
   a.at_us = at;
-  a.kind = (SesActionKind) kind;
+  a.kind = (guint8) kind;
   a.topic = topic != NULL ? intern (r, topic) : 0;
   a.payload = payload != NULL ? intern (r, payload) : 0;
   a.qos = (guint8) qos;
@@ -1245,7 +1248,14 @@ read_action (Reader *r, JsonObject *o)
   a.packet_id = (guint16) id;
   a.protocol_name = protocol_name != NULL ? intern (r, protocol_name) : 0;
   a.reason_string = reason_string != NULL ? intern (r, reason_string) : 0;
-  a.linger_us = linger;
+  a.linger_us = (guint32) linger; /* <= SES_LINGER_MAX_US */
+  a.retain = retain;
+  a.has_expiry = has_expiry;
+  a.clean = clean;
+  a.override_expiry = override_expiry;
+  a.override_will = override_will;
+  a.has_reason = has_reason;
+  a.dup = dup;
   ses_mqtt_config_add_action (r->t->cfg, &a);
   return TRUE;
 }
