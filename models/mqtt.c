@@ -545,20 +545,27 @@ mqtt_free (gpointer data)
   ses_block_free (m);
 }
 
-static gpointer
-mqtt_copy (gconstpointer data)
+/* Bytes a copy of src needs after its fixed part (see lent_offset). */
+static gsize
+lent_size_of (const SesMqtt *src)
 {
-  const SesMqtt *src = data;
+  gsize size = ses_broker_lent_size (&src->broker)
+               + ses_vec_lent_size (&src->log_vec);
+  for (guint i = 0; i < src->cfg->clients->len; i++)
+    size += ses_client_lent_size (&src->clients[i]);
+  return size;
+}
+
+/* Writes the copy of src into m, a block with room for lent_size_of (src)
+ * after lent_offset: the fixed part, then every array's elements lent from
+ * the rest. m's configuration reference is left to the caller. */
+static SesMqtt *
+write_copy (SesMqtt *m, const SesMqtt *src, gsize lent_size)
+{
   guint n = src->cfg->clients->len;
-  gsize lent_size = ses_broker_lent_size (&src->broker)
-                    + ses_vec_lent_size (&src->log_vec);
-  for (guint i = 0; i < n; i++)
-    lent_size += ses_client_lent_size (&src->clients[i]);
   gsize offset = lent_offset (src->cfg);
-  SesMqtt *m = ses_block_alloc (offset + lent_size);
   guint8 *lent = (guint8 *) m + offset;
   *m = *src;
-  ses_mqtt_config_ref (m->cfg);
   lent = ses_broker_copy_into (&m->broker, &src->broker,
                                (guint8 *) m + broker_offset (n), lent);
   m->clients = (SesClient *) (void *) ((guint8 *) m + clients_offset ());
@@ -569,6 +576,16 @@ mqtt_copy (gconstpointer data)
   g_assert (lent == (guint8 *) m + offset + lent_size);
   m->matches = NULL; /* scratch, never state */
   return m;
+}
+
+static gpointer
+mqtt_copy (gconstpointer data)
+{
+  const SesMqtt *src = data;
+  gsize lent_size = lent_size_of (src);
+  SesMqtt *m = ses_block_alloc (lent_offset (src->cfg) + lent_size);
+  ses_mqtt_config_ref (src->cfg);
+  return write_copy (m, src, lent_size);
 }
 
 /* mqtt_copy into dest's block when the copy fits in it (the explorer's
@@ -588,35 +605,20 @@ mqtt_copy_into (gpointer dest, gconstpointer data)
         mqtt_free (m);
       return mqtt_copy (src);
     }
-  guint n = src->cfg->clients->len;
   ses_broker_clear (&m->broker);
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < src->cfg->clients->len; i++)
     ses_client_clear (&m->clients[i]);
   ses_vec_clear (&m->log_vec);
   g_clear_pointer (&m->matches, g_array_unref);
-  gsize lent_size = ses_broker_lent_size (&src->broker)
-                    + ses_vec_lent_size (&src->log_vec);
-  for (guint i = 0; i < n; i++)
-    lent_size += ses_client_lent_size (&src->clients[i]);
-  gsize offset = lent_offset (src->cfg);
+  gsize lent_size = lent_size_of (src);
+  gsize need = lent_offset (src->cfg) + lent_size;
   /* The configuration reference dest holds is the one the copy needs. */
-  if (ses_block_size (m) < offset + lent_size)
+  if (ses_block_size (m) < need)
     {
       ses_block_free (m);
-      m = ses_block_alloc (offset + lent_size + (offset + lent_size) / 2);
+      m = ses_block_alloc (need + need / 2);
     }
-  guint8 *lent = (guint8 *) m + offset;
-  *m = *src;
-  lent = ses_broker_copy_into (&m->broker, &src->broker,
-                               (guint8 *) m + broker_offset (n), lent);
-  m->clients = (SesClient *) (void *) ((guint8 *) m + clients_offset ());
-  for (guint i = 0; i < n; i++)
-    lent = ses_client_copy_into (&m->clients[i], &src->clients[i], lent);
-  attach_views (m);
-  lent = ses_vec_lend (&m->log_vec, lent);
-  g_assert (lent == (guint8 *) m + offset + lent_size);
-  m->matches = NULL; /* scratch, never state */
-  return m;
+  return write_copy (m, src, lent_size);
 }
 
 static void
