@@ -21,6 +21,10 @@ struct _SesLiveBroker {
   char **argv;
   char **envp;
   guint start_timeout_ms;
+  /* (nullable) Written on the first connection that the broker accepts;
+   * it is ready only once it answers. A broker that loads its code on
+   * first use (ejabberd) answers its first client late otherwise. */
+  GBytes *ready_probe;
 };
 
 /* Starts b->exe (or b->argv) in b->dir and waits, bounded, until it

@@ -151,7 +151,20 @@ ses_live_broker_spawn (SesLiveBroker *b, GError **error)
         }
       g_autoptr (SesLiveSocket) probe
         = ses_live_socket_connect ("127.0.0.1", b->port, 200, NULL);
-      if (probe != NULL)
+      if (probe != NULL && b->ready_probe == NULL)
+        return TRUE;
+      if (probe != NULL
+          && ses_live_socket_write (probe,
+                                    g_bytes_get_data (b->ready_probe, NULL),
+                                    g_bytes_get_size (b->ready_probe), 1000))
+        for (; waited < timeout_ms; waited += 10)
+          {
+            if (!ses_live_socket_read (probe) || probe->inbox->len > 0
+                || probe->eof)
+              break;
+            g_usleep (10 * 1000);
+          }
+      if (probe != NULL && probe->inbox->len > 0)
         return TRUE;
       g_usleep (20 * 1000);
     }
@@ -298,5 +311,7 @@ ses_live_broker_free (SesLiveBroker *broker)
   g_ptr_array_unref (broker->unmapped);
   g_strfreev (broker->argv);
   g_strfreev (broker->envp);
+  if (broker->ready_probe != NULL)
+    g_bytes_unref (broker->ready_probe);
   g_free (broker);
 }
