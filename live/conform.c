@@ -899,10 +899,14 @@ ses_conform_run (SesWorld *world, const SesConformOptions *opts,
   if (opts->start_broker)
     {
       g_autoptr (GError) err = NULL;
-      const SesBrokerConfig *bc = ses_mqtt_config_broker (l.cfg);
+      /* The broker's own cap on Session Expiry is a duration it is told,
+       * scaled like the clients' (ejabberd maps it). */
+      SesBrokerConfig bc = *ses_mqtt_config_broker (l.cfg);
+      bc.max_session_expiry_s
+          = ses_conform_scale_out (bc.max_session_expiry_s, opts->time_scale);
       l.broker = opts->broker_kind == SES_CONFORM_EJABBERD
-                     ? ses_live_ejabberd_start (bc, opts->broker_exe, &err)
-                     : ses_live_broker_start (bc, opts->broker_exe, &err);
+                     ? ses_live_ejabberd_start (&bc, opts->broker_exe, &err)
+                     : ses_live_broker_start (&bc, opts->broker_exe, &err);
       if (l.broker == NULL)
         {
           g_set_error (error, SES_CONFORM_ERROR, SES_CONFORM_ERROR_BROKER,
