@@ -165,14 +165,8 @@ ses_live_ejabberd_start (const SesBrokerConfig *cfg, const char *exe,
   b->unmapped = g_ptr_array_new_with_free_func (g_free);
   b->start_timeout_ms = EJABBERD_START_TIMEOUT_MS;
   g_autofree char *spool = g_build_filename (dir, "spool", NULL);
-  g_autofree char *schema = g_build_filename (dir, "ejabberd.schema", NULL);
   g_autofree char *crash = g_build_filename (dir, "erl_crash.dump", NULL);
   g_autofree char *mnesia_dir = g_strdup_printf ("\"%s\"", spool);
-  /* Retained messages are the one thing mod_mqtt keeps on disc; without
-   * persistence they go with a restart, as the model says. */
-  const char *schema_text
-      = cfg->persistence ? "# mod_mqtt's own table types\n"
-                         : "mqtt_pub:\n  storage_type: ram_copies\n";
   /* Not distributed (no -sname): no epmd, no node name to clash. The
    * schedulers sleep when idle rather than spin, on a shared machine. */
   const char *argv[] = { b->exe, "-noinput", "-noshell",
@@ -184,7 +178,6 @@ ses_live_ejabberd_start (const SesBrokerConfig *cfg, const char *exe,
   char **env = g_get_environ ();
   env = g_environ_setenv (env, "EJABBERD_CONFIG_PATH", b->conf_path, TRUE);
   env = g_environ_setenv (env, "EJABBERD_LOG_PATH", b->log_path, TRUE);
-  env = g_environ_setenv (env, "EJABBERD_MNESIA_SCHEMA", dir, TRUE);
   env = g_environ_setenv (env, "ERL_LIBS", libs, TRUE);
   env = g_environ_setenv (env, "ERL_CRASH_DUMP", crash, TRUE);
   env = g_environ_setenv (env, "ERL_CRASH_DUMP_BYTES", "0", TRUE);
@@ -203,16 +196,19 @@ ses_live_ejabberd_start (const SesBrokerConfig *cfg, const char *exe,
   ses_live_ejabberd_login (probe);
   b->ready_probe = g_bytes_new (probe->data, probe->len);
   g_autofree char *settings = ses_live_ejabberd_settings (cfg, b->unmapped);
-  if (g_mkdir (spool, 0700) != 0
-      || !g_file_set_contents (schema, schema_text, -1, &err))
+  if (g_mkdir (spool, 0700) != 0)
     {
-      if (err == NULL)
-        g_set_error (&err, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-                     "cannot make %s", spool);
-      g_propagate_error (error, g_steal_pointer (&err));
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                   "cannot make %s", spool);
       ses_live_broker_free (b);
       return NULL;
     }
+  /* Retained messages are the one thing mod_mqtt keeps on disc (its
+   * sessions live in memory); without persistence a restart forgets them,
+   * as the model says. (A custom Mnesia schema making the table ram_copies
+   * takes effect only from the second start in 23.01.) */
+  if (!cfg->persistence)
+    b->volatile_dir = g_strdup (spool);
   /* A free port may be taken between our look and its bind: try a few. */
   for (guint attempt = 0; attempt < 5; attempt++)
     {

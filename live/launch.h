@@ -25,6 +25,11 @@ struct _SesLiveBroker {
    * it is ready only once it answers. A broker that loads its code on
    * first use (ejabberd) answers its first client late otherwise. */
   GBytes *ready_probe;
+  /* (nullable) A folder of the broker's state that a restart without a
+   * clean stop empties first: what a broker keeps on disc whatever its
+   * settings (ejabberd's retained messages) goes with a crash when the
+   * scenario says the broker persists nothing. */
+  char *volatile_dir;
 };
 
 /* Starts b->exe (or b->argv) in b->dir and waits, bounded, until it

@@ -268,11 +268,18 @@ ses_live_broker_unmapped (const SesLiveBroker *broker)
   return broker->unmapped;
 }
 
+static void remove_tree (const char *dir);
+
 gboolean
 ses_live_broker_restart (SesLiveBroker *broker, gboolean clean,
                          GError **error)
 {
   stop (broker, clean);
+  if (!clean && broker->volatile_dir != NULL)
+    {
+      remove_tree (broker->volatile_dir);
+      g_mkdir (broker->volatile_dir, 0700);
+    }
   return ses_live_broker_spawn (broker, error);
 }
 
@@ -311,6 +318,7 @@ ses_live_broker_free (SesLiveBroker *broker)
   g_ptr_array_unref (broker->unmapped);
   g_strfreev (broker->argv);
   g_strfreev (broker->envp);
+  g_free (broker->volatile_dir);
   if (broker->ready_probe != NULL)
     g_bytes_unref (broker->ready_probe);
   g_free (broker);
