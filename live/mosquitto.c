@@ -136,7 +136,8 @@ ses_live_broker_spawn (SesLiveBroker *b, GError **error)
                    b->exe, err->message);
       return FALSE;
     }
-  /* Ready when it accepts a connection on its port. */
+  /* Ready when it accepts a connection on its port (and answers the
+   * ready probe on it, if there is one). */
   for (guint waited = 0; waited < timeout_ms; waited += 20)
     {
       int status;
