@@ -24,6 +24,8 @@
 
 typedef struct {
   gboolean start_broker;
+  SesConformBroker broker_kind;
+  const char *broker_name; /* "mosquitto" or "ejabberd" */
   const char *broker_exe;
   char *host;
   guint16 port;
@@ -144,6 +146,15 @@ conform_one (const char *path, const ConformOptions *o)
       r.status = EXIT_USAGE;
       return r;
     }
+  if (o->broker_kind == SES_CONFORM_EJABBERD && script_restarts (cfg)
+      && ses_mqtt_config_broker (cfg)->persistence)
+    {
+      cli_error ("%s: the scenario restarts a broker that keeps its "
+                 "sessions (persistence=on), which ejabberd's mod_mqtt "
+                 "cannot: it keeps sessions in memory only", path);
+      r.status = EXIT_USAGE;
+      return r;
+    }
   guint64 seed = o->has_seed ? o->seed : ses_script_seed (script);
   SesTime until = ses_script_until (script);
   /* A broker whose clock counts whole seconds fires its timers up to that
@@ -160,15 +171,17 @@ conform_one (const char *path, const ConformOptions *o)
   /* A real broker meets deadlines to its clock, not to the instant. */
   ses_invariants_set_tolerance (inv, tolerance_us);
   SesConformOptions co = {
-    .start_broker = o->start_broker, .broker_exe = o->broker_exe,
+    .start_broker = o->start_broker, .broker_kind = o->broker_kind,
+    .broker_exe = o->broker_exe,
     .host = o->host, .port = o->port, .time_scale = o->time_scale,
     .until = until, .interrupted = (volatile int *) &cli_interrupted,
   };
   SesConformReport report;
+  g_autofree char *against = o->start_broker
+      ? g_strdup_printf ("a private %s", o->broker_name) : g_strdup (o->host);
   if (!o->quiet)
     g_print ("# sessim %s conform %s against %s (time scale %g)\n",
-             SESSIM_VERSION, path,
-             o->start_broker ? "a private mosquitto" : o->host, o->time_scale);
+             SESSIM_VERSION, path, against, o->time_scale);
   if (!ses_conform_run (world, &co, &report, &error))
     {
       ses_invariants_free (inv);
@@ -257,9 +270,10 @@ conform_one (const char *path, const ConformOptions *o)
 
   /* The files, as `run` writes them, plus the comparison. */
   g_autofree char *header = g_strdup_printf (
-      "# sessim %s conform %s seed %" G_GUINT64_FORMAT " broker %s\n",
+      "# sessim %s conform %s seed %" G_GUINT64_FORMAT " broker %s%s\n",
       SESSIM_VERSION, path, seed,
-      o->start_broker ? "mosquitto (private)" : o->host);
+      o->start_broker ? o->broker_name : o->host,
+      o->start_broker ? " (private)" : "");
   g_autofree char *text = ses_mqtt_log_text (mqtt);
   g_autofree char *trace = g_strconcat (header, text, NULL);
   g_autofree char *jsonl = cli_trace_jsonl (script, path, source,
@@ -279,7 +293,7 @@ conform_one (const char *path, const ConformOptions *o)
                           ",\"version\":\"%s\",\"mode\":\"conform\",\"seed\":%"
                           G_GUINT64_FORMAT ",\"broker\":",
                           SESSIM_VERSION, seed);
-  ses_json_append_string (summary, o->start_broker ? "mosquitto" : o->host);
+  ses_json_append_string (summary, o->start_broker ? o->broker_name : o->host);
   g_string_append_printf (summary,
                           ",\"time_scale\":%g,\"tolerance_us\":%" G_GINT64_FORMAT
                           ",\"complete\":%s,\"passed\":%s,\"expectations\":%u"
@@ -402,7 +416,9 @@ conform_one (const char *path, const ConformOptions *o)
   g_autofree char *jp = g_build_filename (dir, "trace.jsonl", NULL);
   g_autofree char *sp = g_build_filename (dir, "summary.json", NULL);
   g_autofree char *cp = g_build_filename (dir, "conform.txt", NULL);
-  g_autofree char *mp = g_build_filename (dir, "mosquitto.conf", NULL);
+  g_autofree char *mp = g_build_filename (
+      dir, o->broker_kind == SES_CONFORM_EJABBERD ? "ejabberd.yml"
+                                                  : "mosquitto.conf", NULL);
   SesDiagramMark mark;
   gboolean marked = cli_first_mark (inv, &mark);
   gboolean written = cli_make_dir (dir, &werr)
@@ -486,10 +502,12 @@ cli_conform (int argc, char **argv)
   gboolean quiet = FALSE, explain = FALSE;
   GOptionEntry entries[] = {
     { "broker", 'b', 0, G_OPTION_ARG_STRING, &broker,
-      "Start a private broker of this kind for each scenario: mosquitto",
+      "Start a private broker of this kind for each scenario: mosquitto or "
+      "ejabberd",
       "KIND" },
     { "broker-path", 0, 0, G_OPTION_ARG_FILENAME, &broker_path,
-      "The broker program (default: mosquitto from PATH)", "PATH" },
+      "The broker program (default: mosquitto from PATH; for ejabberd, "
+      "the Erlang runtime, erl)", "PATH" },
     { "connect", 'c', 0, G_OPTION_ARG_STRING, &connect,
       "Use the broker at HOST:PORT (network faults only, no restarts)",
       "HOST:PORT" },
@@ -500,8 +518,9 @@ cli_conform (int argc, char **argv)
       "How far in virtual time a fact may be from the model's prediction "
       "(default 500ms)", "DURATION" },
     { "profile", 'p', 0, G_OPTION_ARG_STRING, &profile,
-      "Start the scenario's broker settings from this profile: spec or "
-      "mosquitto-2.0 (the scenario's own broker lines still apply)",
+      "Start the scenario's broker settings from this profile: spec, "
+      "mosquitto-2.0 or ejabberd-23 (the scenario's own broker lines still "
+      "apply)",
       "NAME" },
     { "seed", 's', 0, G_OPTION_ARG_STRING, &seed,
       "Seed, 0 to 2^64-1 (default: the scenario's `seed`, else 1)", "N" },
@@ -529,12 +548,16 @@ cli_conform (int argc, char **argv)
   if (argc < 2)
     return cli_usage_error ("name at least one scenario file");
   if ((broker == NULL) == (connect == NULL))
-    return cli_usage_error ("give either --broker mosquitto or --connect "
-                            "HOST:PORT");
-  if (broker != NULL && strcmp (broker, "mosquitto") != 0)
-    return cli_usage_error ("--broker takes mosquitto");
+    return cli_usage_error ("give either --broker mosquitto|ejabberd or "
+                            "--connect HOST:PORT");
+  if (broker != NULL && strcmp (broker, "mosquitto") != 0
+      && strcmp (broker, "ejabberd") != 0)
+    return cli_usage_error ("--broker takes mosquitto or ejabberd");
   ConformOptions o = {
-    .start_broker = broker != NULL, .broker_exe = broker_path,
+    .start_broker = broker != NULL,
+    .broker_kind = broker != NULL && strcmp (broker, "ejabberd") == 0
+                       ? SES_CONFORM_EJABBERD : SES_CONFORM_MOSQUITTO,
+    .broker_name = broker, .broker_exe = broker_path,
     .time_scale = 1.0, .tolerance_us = SES_TIME_NONE,
     .quiet = quiet || argc > 2, .explain = explain, .render = render,
     .diagrams = diagrams != NULL ? diagrams : "all", .verdict = argc == 2,
@@ -577,7 +600,8 @@ cli_conform (int argc, char **argv)
   if (!cli_option_u64 ("--seed", seed, 0, G_MAXUINT64, &o.seed))
     return EXIT_USAGE;
   if (profile != NULL && ses_broker_profile_summary (profile) == NULL)
-    return cli_usage_error ("--profile takes spec or mosquitto-2.0");
+    return cli_usage_error ("--profile takes spec, mosquitto-2.0 or "
+                            "ejabberd-23");
   o.profile = profile;
   o.has_seed = seed != NULL;
   cli_catch_interrupts ();

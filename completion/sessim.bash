@@ -79,7 +79,7 @@ _sessim_value()
     *:--render)               _sessim_words_matching "$cur" dot svg png ;;
     *:--diagrams|*:--what)    _sessim_words_matching "$cur" lifecycle sequence all ;;
     *:--mqtt)                 _sessim_words_matching "$cur" 3.1.1 5 ;;
-    *:--broker)               _sessim_words_matching "$cur" mosquitto ;;
+    *:--broker)               _sessim_words_matching "$cur" mosquitto ejabberd ;;
     *:--times)                _sessim_words_matching "$cur" seconds readable ;;
     *:--color)                _sessim_words_matching "$cur" auto always never ;;
     *:--hide)

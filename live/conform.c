@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "ejabberd.h"
 #include "mosquitto.h"
 #include "mqtt-private.h"
 #include "socket.h"
@@ -319,6 +320,9 @@ link_send (gpointer data, guint slot, guint32 gen, const void *msg)
             ses_packet_type_name (pkt.type), error->message);
       return FALSE;
     }
+  if (pkt.type == SES_PKT_CONNECT
+      && l->opts->broker_kind == SES_CONFORM_EJABBERD)
+    ses_live_ejabberd_login (bytes);
   Pending p = { pkt.type, pkt.qos, pkt.packet_id,
                 pkt.type == SES_PKT_PUBLISH ? pkt.seq : 0,
                 g_get_monotonic_time (), NULL, NULL };
@@ -947,8 +951,14 @@ ses_conform_run (SesWorld *world, const SesConformOptions *opts,
   if (opts->start_broker)
     {
       g_autoptr (GError) err = NULL;
-      l.broker = ses_live_broker_start (ses_mqtt_config_broker (l.cfg),
-                                        opts->broker_exe, &err);
+      /* The broker's own cap on Session Expiry is a duration it is told,
+       * scaled like the clients' (ejabberd maps it). */
+      SesBrokerConfig bc = *ses_mqtt_config_broker (l.cfg);
+      bc.max_session_expiry_s
+          = ses_conform_scale_out (bc.max_session_expiry_s, opts->time_scale);
+      l.broker = opts->broker_kind == SES_CONFORM_EJABBERD
+                     ? ses_live_ejabberd_start (&bc, opts->broker_exe, &err)
+                     : ses_live_broker_start (&bc, opts->broker_exe, &err);
       if (l.broker == NULL)
         {
           g_set_error (error, SES_CONFORM_ERROR, SES_CONFORM_ERROR_BROKER,

@@ -20,9 +20,17 @@ typedef enum {
   SES_CONFORM_ERROR_USAGE,   /* the scenario asks what the target cannot do */
 } SesConformErrorCode;
 
+/* Which broker --broker starts. */
+typedef enum {
+  SES_CONFORM_MOSQUITTO = 0,
+  SES_CONFORM_EJABBERD = 1,  /* its mod_mqtt; every CONNECT carries a
+                                login (ses_live_ejabberd_login) */
+} SesConformBroker;
+
 typedef struct {
   /* Start a private mosquitto (exe NULL: from PATH), or connect to host. */
   gboolean start_broker;
+  SesConformBroker broker_kind; /* which one start_broker starts */
   const char *broker_exe;
   const char *host;
   guint16 port;

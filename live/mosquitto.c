@@ -18,21 +18,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "launch.h"
 #include "socket.h"
 
 #define START_TIMEOUT_MS 5000
 #define STOP_TIMEOUT_MS 5000
-
-struct _SesLiveBroker {
-  char *exe;
-  char *dir;       /* its own folder: config, log, persistence */
-  char *conf_path;
-  char *log_path;
-  char *config_text;
-  GPtrArray *unmapped;
-  guint16 port;
-  GPid pid;        /* 0 when not running */
-};
 
 char *
 ses_live_mosquitto_settings (const SesBrokerConfig *cfg, GPtrArray *unmapped)
@@ -129,12 +119,15 @@ stop (SesLiveBroker *b, gboolean clean)
   reap (b, STOP_TIMEOUT_MS);
 }
 
-static gboolean
-spawn (SesLiveBroker *b, GError **error)
+gboolean
+ses_live_broker_spawn (SesLiveBroker *b, GError **error)
 {
   const char *argv[] = { b->exe, "-c", b->conf_path, NULL };
+  guint timeout_ms = b->start_timeout_ms != 0 ? b->start_timeout_ms
+                                              : START_TIMEOUT_MS;
   g_autoptr (GError) err = NULL;
-  if (!g_spawn_async (b->dir, (char **) argv, NULL,
+  if (!g_spawn_async (b->dir, b->argv != NULL ? b->argv : (char **) argv,
+                      b->envp,
                       G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL
                         | G_SPAWN_STDERR_TO_DEV_NULL,
                       child_setup, NULL, &b->pid, &err))
@@ -143,8 +136,9 @@ spawn (SesLiveBroker *b, GError **error)
                    b->exe, err->message);
       return FALSE;
     }
-  /* Ready when it accepts a connection on its port. */
-  for (guint waited = 0; waited < START_TIMEOUT_MS; waited += 20)
+  /* Ready when it accepts a connection on its port (and answers the
+   * ready probe on it, if there is one). */
+  for (guint waited = 0; waited < timeout_ms; waited += 20)
     {
       int status;
       if (waitpid (b->pid, &status, WNOHANG) == b->pid)
@@ -158,7 +152,20 @@ spawn (SesLiveBroker *b, GError **error)
         }
       g_autoptr (SesLiveSocket) probe
         = ses_live_socket_connect ("127.0.0.1", b->port, 200, NULL);
-      if (probe != NULL)
+      if (probe != NULL && b->ready_probe == NULL)
+        return TRUE;
+      if (probe != NULL
+          && ses_live_socket_write (probe,
+                                    g_bytes_get_data (b->ready_probe, NULL),
+                                    g_bytes_get_size (b->ready_probe), 1000))
+        for (; waited < timeout_ms; waited += 10)
+          {
+            if (!ses_live_socket_read (probe) || probe->inbox->len > 0
+                || probe->eof)
+              break;
+            g_usleep (10 * 1000);
+          }
+      if (probe != NULL && probe->inbox->len > 0)
         return TRUE;
       g_usleep (20 * 1000);
     }
@@ -166,7 +173,7 @@ spawn (SesLiveBroker *b, GError **error)
   g_autofree char *tail = log_tail (b);
   g_set_error (error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED,
                "%s did not listen on 127.0.0.1:%u within %u s: %s", b->exe,
-               b->port, START_TIMEOUT_MS / 1000, tail);
+               b->port, timeout_ms / 1000, tail);
   return FALSE;
 }
 
@@ -230,7 +237,7 @@ ses_live_broker_start (const SesBrokerConfig *cfg, const char *exe,
           geteuid () == 0 ? "user root\n" : "", settings);
       if (!g_file_set_contents (b->conf_path, b->config_text, -1, &err))
         break;
-      if (spawn (b, &err))
+      if (ses_live_broker_spawn (b, &err))
         return b;
     }
   g_propagate_error (error, g_steal_pointer (&err));
@@ -262,12 +269,19 @@ ses_live_broker_unmapped (const SesLiveBroker *broker)
   return broker->unmapped;
 }
 
+static void remove_tree (const char *dir);
+
 gboolean
 ses_live_broker_restart (SesLiveBroker *broker, gboolean clean,
                          GError **error)
 {
   stop (broker, clean);
-  return spawn (broker, error);
+  if (!clean && broker->volatile_dir != NULL)
+    {
+      remove_tree (broker->volatile_dir);
+      g_mkdir (broker->volatile_dir, 0700);
+    }
+  return ses_live_broker_spawn (broker, error);
 }
 
 static void
@@ -303,5 +317,10 @@ ses_live_broker_free (SesLiveBroker *broker)
   g_free (broker->log_path);
   g_free (broker->config_text);
   g_ptr_array_unref (broker->unmapped);
+  g_strfreev (broker->argv);
+  g_strfreev (broker->envp);
+  g_free (broker->volatile_dir);
+  if (broker->ready_probe != NULL)
+    g_bytes_unref (broker->ready_probe);
   g_free (broker);
 }

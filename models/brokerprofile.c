@@ -50,6 +50,21 @@ apply_mosquitto_2_0 (SesBrokerConfig *b)
   b->timer_granularity_ms = 1000;
 }
 
+/* ejabberd 23.01's mod_mqtt (the Debian 12 package, run by `sessim conform
+ * --broker ejabberd`; docs/broker-settings.md has the runs). Read from
+ * its conformance runs; what no setting predicts is listed there and in
+ * tests/conform/ejabberd-23.known. */
+static void
+apply_ejabberd_23 (SesBrokerConfig *b)
+{
+  ses_broker_config_init (b);
+  /* PUBACK/PUBREC 0x10 when no subscription matched (5.0). */
+  b->no_match_reason = TRUE;
+  /* Packet ids are taken when a message is routed to the session, queued
+   * or not (QoS 0 messages take one too, which no setting predicts). */
+  b->packet_ids = SES_IDS_AT_QUEUE;
+}
+
 typedef struct {
   const char *name;
   const char *summary;
@@ -61,9 +76,12 @@ static const Profile profiles[] = {
             "leaves a choice", apply_spec },
   { "mosquitto-2.0", "Eclipse Mosquitto 2.0 (Debian 12's 2.0.11), its "
                      "choices and its deviations", apply_mosquitto_2_0 },
+  { "ejabberd-23", "ejabberd 23.01's mod_mqtt (Debian 12), its choices and "
+                   "its deviations", apply_ejabberd_23 },
 };
 
-static const char *const names[] = { "spec", "mosquitto-2.0", NULL };
+static const char *const names[] = { "spec", "mosquitto-2.0", "ejabberd-23",
+                                     NULL };
 
 gboolean
 ses_broker_profile_apply (SesBrokerConfig *broker, const char *name)

@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """The conformance suite: plays every bundled scenario against a private
-mosquitto (one per scenario, each on its own loopback port, several at once)
-with `sessim conform`, and requires that every observed fact matches the
+broker, mosquitto or ejabberd (one per scenario, each on its own loopback
+port, several at once) with `sessim conform`, and requires that every observed fact matches the
 model's prediction under the broker profile given, or is listed with its
 reason in the reviewed file of known differences. Also fails on a broken
 expectation or invariant that is not listed, and on any broker left running.
 
-usage: run-suite.py SESSIM SCENARIO_DIR KNOWN_FILE [--jobs N] [--only NAME]
+usage: run-suite.py SESSIM SCENARIO_DIR KNOWN_FILE [--broker KIND]
+                    [--profile NAME] [--jobs N] [--only NAME]
 """
 import argparse
 import concurrent.futures
+import glob
 import json
 import os
 import shutil
@@ -21,7 +23,8 @@ import time
 
 def parse_known(path):
     """scale NAME F / differ NAME CLIENT FACT NTH WHAT # reason /
-    violation NAME INVARIANT # reason / fail NAME LINE # reason"""
+    violation NAME INVARIANT # reason / fail NAME LINE # reason /
+    refused NAME # reason (conform refuses to play it, exit 2)"""
     scales, known, reasons = {}, set(), {}
     with open(path, encoding="utf-8") as f:
         for number, raw in enumerate(f, 1):
@@ -37,6 +40,9 @@ def parse_known(path):
             elif words[0] == "differ" and len(words) == 6:
                 known.add(tuple(words[1:]))
                 reasons[tuple(words[1:])] = why.strip()
+            elif words[0] == "refused" and len(words) == 2:
+                known.add(tuple(words))
+                reasons[tuple(words)] = why.strip()
             elif words[0] in ("violation", "fail") and len(words) == 3:
                 known.add(tuple(words))
                 reasons[tuple(words)] = why.strip()
@@ -45,9 +51,9 @@ def parse_known(path):
     return scales, known, reasons
 
 
-def play(sessim, scenario, scale, out, profile, tmp):
+def play(sessim, broker, scenario, scale, out, profile, tmp):
     name = os.path.basename(scenario)[:-4]
-    cmd = [sessim, "conform", "--broker", "mosquitto", "-q",
+    cmd = [sessim, "conform", "--broker", broker, "-q",
            "--time-scale", str(scale), "-o", out]
     if profile:
         cmd += ["--profile", profile]
@@ -67,9 +73,26 @@ def play(sessim, scenario, scale, out, profile, tmp):
     return name, p.returncode, data, p.stdout + p.stderr, took
 
 
-def leftover_brokers(tmp):
-    """mosquitto processes running a configuration sessim generated in our
-    TMPDIR."""
+def installed(broker):
+    """Whether `sessim conform --broker` can find the broker, and if not
+    how to install it."""
+    if broker == "mosquitto":
+        if shutil.which("mosquitto") or os.path.exists("/usr/sbin/mosquitto"):
+            return None
+        return "apt-get install mosquitto"
+    # live/ejabberd.c runs ejabberd's applications in the Erlang runtime.
+    if (shutil.which("erl") or os.path.exists("/usr/bin/erl")) and any(
+            glob.glob(os.path.join(root, "*", "ejabberd-*", "ebin",
+                                   "ejabberd.app"))
+            for root in ("/usr/lib", "/usr/lib/erlang", "/usr/local/lib")):
+        return None
+    return "apt-get install ejabberd"
+
+
+def leftover_brokers(tmp, broker):
+    """Broker processes running from a folder sessim made in our TMPDIR (an
+    ejabberd's Erlang runtime and the helpers it starts name it in their
+    command line or environment)."""
     found = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -79,8 +102,15 @@ def leftover_brokers(tmp):
                 cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if "mosquitto" in cmd and os.path.join(tmp, "sessim-mosquitto-") in cmd:
-            found.append(f"{pid}: {cmd}")
+        mark = os.path.join(tmp, f"sessim-{broker}-")
+        if mark not in cmd:
+            try:
+                with open(f"/proc/{pid}/environ", "rb") as f:
+                    if mark.encode() not in f.read():
+                        continue
+            except OSError:
+                continue
+        found.append(f"{pid}: {cmd}")
     return found
 
 
@@ -89,13 +119,15 @@ def main():
     ap.add_argument("sessim")
     ap.add_argument("scenarios")
     ap.add_argument("known")
+    ap.add_argument("--broker", default="mosquitto",
+                    choices=["mosquitto", "ejabberd"])
     ap.add_argument("--jobs", type=int, default=12)
     ap.add_argument("--only", action="append")
     ap.add_argument("--profile", default="mosquitto-2.0")
     args = ap.parse_args()
-    if shutil.which("mosquitto") is None and not os.path.exists(
-            "/usr/sbin/mosquitto"):
-        print("SKIP: mosquitto is not installed (apt-get install mosquitto)")
+    missing = installed(args.broker)
+    if missing:
+        print(f"SKIP: {args.broker} is not installed ({missing})")
         return 77
     scales, known, reasons = parse_known(args.known)
     files = sorted(os.path.join(args.scenarios, f)
@@ -109,11 +141,15 @@ def main():
         os.mkdir(tmp)
         # The longest scenarios first, so the pool ends together.
         with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-            jobs = [pool.submit(play, args.sessim, f,
+            jobs = [pool.submit(play, args.sessim, args.broker, f,
                                 scales.get(os.path.basename(f)[:-4], 1.0),
                                 out, args.profile, tmp) for f in files]
             for job in concurrent.futures.as_completed(jobs):
                 name, rc, data, text, took = job.result()
+                if data is None and rc == 2 and ("refused", name) in known:
+                    seen.add(("refused", name))
+                    print(f"{name:40} {'refused':10}", flush=True)
+                    continue
                 if data is None or rc not in (0, 1, 4):
                     failures.append(f"{name}: exit {rc}, no result:\n{text}")
                     continue
@@ -144,7 +180,7 @@ def main():
                       flush=True)
                 if bad:
                     failures.append(f"{name}:\n" + "\n".join(bad))
-        after = leftover_brokers(tmp)
+        after = leftover_brokers(tmp, args.broker)
         if after:
             failures.append("brokers left running:\n  " + "\n  ".join(after))
     stale = sorted(k for k in known

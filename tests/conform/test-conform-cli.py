@@ -210,6 +210,15 @@ def main():
                  os.path.join(tmp, "no-such-mosquitto"), "-o", out, hello])
         check("a broker that cannot start exits 5", p.returncode == 5,
               p.stdout + p.stderr)
+        p = run(["--broker", "ejabberd", "--broker-path",
+                 os.path.join(tmp, "no-such-erl"), "-o", out, hello])
+        check("an ejabberd that cannot start exits 5", p.returncode == 5,
+              p.stdout + p.stderr)
+        p = run(["--broker", "ejabberd", "-o", out,
+                 os.path.join(SCENARIOS, "33-broker-restart-persistent.scn")])
+        check("a persistent restart is refused with --broker ejabberd (2)",
+              p.returncode == 2 and "persistence=on" in p.stderr
+              and not os.path.exists(out), p.stdout + p.stderr)
         p = run(["--connect", "127.0.0.1:1", "-o", out, restart])
         check("a scenario that restarts the broker is refused with "
               "--connect (2)",
