@@ -36,3 +36,25 @@ struct _SesLiveBroker {
  * accepts a connection on b->port. On failure it is not running and the
  * error quotes the tail of b->log_path. */
 gboolean ses_live_broker_spawn (SesLiveBroker *b, GError **error);
+
+/* exe if given, else `name` found in PATH, else `fallback` if it is an
+ * executable; NULL when none is. (transfer full) */
+char *ses_live_find_program (const char *exe, const char *name,
+                             const char *fallback);
+
+/* A broker record for `exe` (taken over) with a fresh private folder
+ * "sessim-KIND-XXXXXX" holding the files conf_name and log_name; NULL and
+ * an error if the folder cannot be made (exe is freed then). */
+SesLiveBroker *ses_live_broker_new (char *exe, const char *kind,
+                                    const char *conf_name,
+                                    const char *log_name, GError **error);
+
+/* Picks a free loopback port, writes the config make_config returns for
+ * it (b->port is set when it is called) and spawns the broker, trying a
+ * few ports, since another process may take one between our look and the
+ * broker's bind. Returns b running, or frees b and returns NULL. */
+SesLiveBroker *ses_live_broker_launch (SesLiveBroker *b,
+                                       char *(*make_config) (
+                                           const SesLiveBroker *b,
+                                           gconstpointer data),
+                                       gconstpointer data, GError **error);

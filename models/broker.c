@@ -303,15 +303,6 @@ transmit_flight (SesMqtt *m, SesWorld *w, guint32 session, SesFlight *f)
   send_to (m, w, s->client, &pkt);
 }
 
-static gboolean
-id_in_flight (const SesSession *s, guint16 id)
-{
-  for (guint i = 0; i < s->outflight->len; i++)
-    if (g_array_index (s->outflight, SesFlight, i).packet_id == id)
-      return TRUE;
-  return FALSE;
-}
-
 /* A message entering a session's queue takes its packet id now on a broker
  * set to packet-ids=at-queue (mosquitto 2.0): ids then follow the order
  * messages arrived in, and one that expires or is dropped while it waits
@@ -384,7 +375,8 @@ drain (SesMqtt *m, SesWorld *w, guint32 session)
       /* both: a fresh id not in use in this direction (3.1.1
        * [MQTT-2.3.1-4], 5.0 [MQTT-2.2.1-4]); the one taken at queue time
        * if it still is */
-      f.packet_id = msg.packet_id != 0 && !id_in_flight (s, msg.packet_id)
+      f.packet_id = msg.packet_id != 0
+                      && ses_flights_find (s->outflight, msg.packet_id) < 0
                       ? msg.packet_id
                       : ses_packet_id_next (&s->next_id, s->outflight, NULL);
       if (f.packet_id == 0)
