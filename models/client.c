@@ -450,15 +450,17 @@ went_offline (SesMqtt *m, SesWorld *w, guint32 client, SesCause why)
   ses_world_timer_cancel (w, ses_mqtt_timer_key (SES_MQTT_EV_CLIENT_KEEP_ALIVE,
                                                  client));
   c->ping_out = 0;
-  ses_vec_truncate (&c->held_vec);
-  ses_vec_truncate (&c->pending_vec);
+  /* Per-connection arrays: emptied, and their room given back, so that a
+   * client away keeps none. */
+  ses_vec_clear (&c->held_vec);
+  ses_vec_clear (&c->pending_vec);
   /* A pause and what it left unread, and the raw exchanges, belong to the
    * connection. */
   c->paused = 0;
-  ses_vec_truncate (&c->unread_vec);
-  ses_vec_truncate (&c->raw_vec);
+  ses_vec_clear (&c->unread_vec);
+  ses_vec_clear (&c->raw_vec);
   /* Unanswered: it cannot know whether the broker took them. */
-  ses_vec_truncate (&c->asked_vec);
+  ses_vec_clear (&c->asked_vec);
   for (guint i = 0; i < c->outgoing->len; i++)
     {
       g_array_index (c->outgoing, SesFlight, i).on_wire = 0;
@@ -885,11 +887,11 @@ ses_client_crash (SesMqtt *m, SesWorld *w, guint32 client)
   c->hold_acks = 0;
   c->paused = 0;
   memset (c->ack_reason, 0, sizeof c->ack_reason);
-  ses_vec_truncate (&c->held_vec);
-  ses_vec_truncate (&c->pending_vec);
-  ses_vec_truncate (&c->asked_vec);
-  ses_vec_truncate (&c->unread_vec);
-  ses_vec_truncate (&c->raw_vec);
+  ses_vec_clear (&c->held_vec);
+  ses_vec_clear (&c->pending_vec);
+  ses_vec_clear (&c->asked_vec);
+  ses_vec_clear (&c->unread_vec);
+  ses_vec_clear (&c->raw_vec);
   for (guint i = 0; i < c->outgoing->len; i++)
     {
       g_array_index (c->outgoing, SesFlight, i).on_wire = 0;
@@ -1203,6 +1205,7 @@ answered (SesClient *c, const SesPacket *ack)
       if (q.packet_id != ack->packet_id)
         continue;
       ses_vec_remove (&c->asked_vec, i);
+      ses_vec_release_if_empty (&c->asked_vec);
       if (q.type == SES_PKT_UNSUBSCRIBE)
         sub_remove (&c->believed_vec, c->believed, q.topic);
       else if (ack->type == SES_PKT_SUBACK && ack->reason < 0x80)
@@ -1218,6 +1221,7 @@ remove_pending (SesClient *c, guint16 id)
     if (g_array_index (c->pending, guint16, i) == id)
       {
         ses_vec_remove (&c->pending_vec, i);
+        ses_vec_release_if_empty (&c->pending_vec);
         return;
       }
 }

@@ -12,66 +12,72 @@ void
 ses_vec_init (SesVec *v, guint elt_size)
 {
   memset (v, 0, sizeof *v);
-  v->elt_size = (guint16) elt_size;
+  v->v.elt_size = (guint16) elt_size;
 }
 
 void
 ses_vec_grow (SesVec *v, guint extra)
 {
-  guint need = v->view.len + extra;
-  if (need <= v->cap)
+  guint need = v->v.len + extra;
+  if (need <= ses_vec_cap (v))
     return;
-  guint cap = MAX (MAX (v->cap * 2, 4u), need);
-  gsize bytes = (gsize) cap * v->elt_size;
-  if (v->owned)
-    v->view.data = g_realloc (v->view.data, bytes);
+  /* Doubling, in powers of two so that the capacity fits in a byte. The
+   * first allocation holds at least 24 bytes (the least malloc hands out)
+   * but no more: a million idle clients each keep a few small arrays,
+   * some of 40-byte packets that rarely hold more than one. */
+  guint cap = MAX (MAX (ses_vec_cap (v) * 2, need), 24u / v->v.elt_size);
+  guint cap_log2 = 0;
+  while ((1u << cap_log2) < cap)
+    cap_log2++;
+  gsize bytes = (gsize) v->v.elt_size << cap_log2;
+  if (v->v.cap_log2 != 0)
+    v->v.data = g_realloc (v->v.data, bytes);
   else
     {
       /* Lent storage cannot grow in place: move out of it. */
       gchar *data = g_malloc (bytes);
-      if (v->view.len > 0)
-        memcpy (data, v->view.data, (gsize) v->view.len * v->elt_size);
-      v->view.data = data;
-      v->owned = TRUE;
+      if (v->v.len > 0)
+        memcpy (data, v->v.data, (gsize) v->v.len * v->v.elt_size);
+      v->v.data = data;
     }
-  v->cap = cap;
+  v->v.cap_log2 = (guint8) (cap_log2 + 1);
 }
 
 void
 ses_vec_insert (SesVec *v, guint index, gconstpointer elt)
 {
-  g_return_if_fail (index <= v->view.len);
-  if (v->view.len == v->cap)
+  g_return_if_fail (index <= v->v.len);
+  if (v->v.len == ses_vec_cap (v))
     ses_vec_grow (v, 1);
   gchar *at = ses_vec_at (v, index);
-  memmove (at + v->elt_size, at, (gsize) (v->view.len - index) * v->elt_size);
-  memcpy (at, elt, v->elt_size);
-  v->view.len++;
+  gsize elt_size = v->v.elt_size;
+  memmove (at + elt_size, at, (gsize) (v->v.len - index) * elt_size);
+  memcpy (at, elt, elt_size);
+  v->v.len++;
 }
 
 void
 ses_vec_remove (SesVec *v, guint index)
 {
-  g_return_if_fail (index < v->view.len);
+  g_return_if_fail (index < v->v.len);
   gchar *at = ses_vec_at (v, index);
-  v->view.len--;
-  memmove (at, at + v->elt_size, (gsize) (v->view.len - index) * v->elt_size);
+  gsize elt_size = v->v.elt_size;
+  v->v.len--;
+  memmove (at, at + elt_size, (gsize) (v->v.len - index) * elt_size);
 }
 
 guint8 *
 ses_vec_lend (SesVec *v, guint8 *lent)
 {
   gsize size = ses_vec_lent_size (v);
-  v->owned = FALSE;
-  if (v->view.len == 0)
+  v->v.cap_log2 = 0;
+  if (v->v.len == 0)
     {
-      v->view.data = NULL;
-      v->cap = 0;
+      v->v.data = NULL;
       return lent;
     }
-  memcpy (lent, v->view.data, (gsize) v->view.len * v->elt_size);
-  v->view.data = (gchar *) lent;
-  v->cap = v->view.len;
+  memcpy (lent, v->v.data, (gsize) v->v.len * v->v.elt_size);
+  v->v.data = (gchar *) lent;
   return lent + size;
 }
 

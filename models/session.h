@@ -78,13 +78,29 @@ typedef struct {
  * puts every array's elements in the model's own block ("lent" storage),
  * so the whole copy is one allocation and one free; an array moves to a
  * heap allocation of its own only when it outgrows what it was lent. */
-typedef struct {
-  GArray view;       /* data and len, as readers see them */
-  guint cap;         /* elements data has room for */
-  guint16 elt_size;
-  guint8 owned;      /* data is our heap allocation (else lent, or NULL) */
-  guint8 pad;
+typedef union {
+  GArray view;         /* data and len, as readers see them */
+  struct {             /* the same bytes, as the ses_vec_* writers see them:
+                          the capacity lives in the 4 bytes GArray leaves as
+                          padding after len, so a vec is 16 bytes */
+    gchar *data;
+    guint len;
+    guint16 elt_size;
+    guint8 cap_log2;   /* data is our heap allocation, with room for
+                          1 << (cap_log2 - 1) elements; 0: it is lent (or
+                          NULL) and has room for exactly len */
+    guint8 pad;
+  } v;
 } SesVec;
+G_STATIC_ASSERT (sizeof (SesVec) == 16);
+G_STATIC_ASSERT (G_STRUCT_OFFSET (GArray, len) == 8);
+
+/* Elements the vec has room for without moving. */
+static inline guint
+ses_vec_cap (const SesVec *vec)
+{
+  return vec->v.cap_log2 != 0 ? 1u << (vec->v.cap_log2 - 1) : vec->v.len;
+}
 
 void ses_vec_init (SesVec *vec, guint elt_size);
 
@@ -92,12 +108,11 @@ void ses_vec_init (SesVec *vec, guint elt_size);
 static inline void
 ses_vec_clear (SesVec *vec)
 {
-  if (vec->owned)
-    g_free (vec->view.data);
-  vec->view.data = NULL;
-  vec->view.len = 0;
-  vec->cap = 0;
-  vec->owned = FALSE;
+  if (vec->v.cap_log2 != 0)
+    g_free (vec->v.data);
+  vec->v.data = NULL;
+  vec->v.len = 0;
+  vec->v.cap_log2 = 0;
 }
 /* Room for `extra` more elements (the slow path of the writers below). */
 void ses_vec_grow (SesVec *vec, guint extra);
@@ -105,17 +120,17 @@ void ses_vec_grow (SesVec *vec, guint extra);
 static inline gpointer
 ses_vec_at (SesVec *vec, guint index)
 {
-  return vec->view.data + (gsize) index * vec->elt_size;
+  return vec->v.data + (gsize) index * vec->v.elt_size;
 }
 
 /* Appends a copy of *elt; returns where it now lies. */
 static inline gpointer
 ses_vec_append (SesVec *vec, gconstpointer elt)
 {
-  if (G_UNLIKELY (vec->view.len == vec->cap))
+  if (G_UNLIKELY (vec->v.len == ses_vec_cap (vec)))
     ses_vec_grow (vec, 1);
-  gpointer at = ses_vec_at (vec, vec->view.len++);
-  memcpy (at, elt, vec->elt_size);
+  gpointer at = ses_vec_at (vec, vec->v.len++);
+  memcpy (at, elt, vec->v.elt_size);
   return at;
 }
 
@@ -127,14 +142,24 @@ void ses_vec_remove (SesVec *vec, guint index);
 static inline void
 ses_vec_truncate (SesVec *vec)
 {
-  vec->view.len = 0;
+  vec->v.len = 0;
+}
+
+/* Gives back owned storage once the vec is empty. For the arrays most
+ * clients leave empty for good (SUBSCRIBEs awaiting their SUBACK, the
+ * other per-connection arrays): an idle client keeps no room for them. */
+static inline void
+ses_vec_release_if_empty (SesVec *vec)
+{
+  if (vec->v.len == 0)
+    ses_vec_clear (vec);
 }
 
 /* Bytes a copy lends this vec: its elements, rounded up to 8. */
 static inline gsize
 ses_vec_lent_size (const SesVec *vec)
 {
-  return ((gsize) vec->view.len * vec->elt_size + 7) & ~(gsize) 7;
+  return ((gsize) vec->v.len * vec->v.elt_size + 7) & ~(gsize) 7;
 }
 
 /* Makes dest, a byte copy of a vec, a vec of its own: its elements are
