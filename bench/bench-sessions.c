@@ -321,7 +321,7 @@ measure_idle (gconstpointer arg, gpointer result)
     {
       const SesSession *s = ses_mqtt_session (m,
                                               ses_mqtt_client_session (m, i));
-      if (s->exists && s->client == SES_NONE && s->subs->len == 3
+      if (s->exists && s->client == SES_NONE && s->subs.view.len == 3
           && ses_mqtt_client_state (m, i) == SES_CLIENT_OFFLINE)
         res->idle_kept++;
     }

@@ -151,8 +151,8 @@ send_ack (SesMqtt *m, SesWorld *w, guint32 slot, SesPacketType type,
 static gint
 find_incoming (const SesSession *s, guint16 id)
 {
-  for (guint i = 0; i < s->incoming->len; i++)
-    if (g_array_index (s->incoming, SesIncoming, i).packet_id == id)
+  for (guint i = 0; i < s->incoming.view.len; i++)
+    if (g_array_index (&s->incoming.view, SesIncoming, i).packet_id == id)
       return (gint) i;
   return -1;
 }
@@ -169,7 +169,7 @@ index_build (SesBroker *b)
   b->subscribers = g_ptr_array_new_with_free_func (free_index_entry);
   for (guint32 i = 0; i < b->n_sessions; i++)
     {
-      const GArray *subs = b->sessions[i].subs;
+      const GArray *subs = &b->sessions[i].subs.view;
       for (guint k = 0; k < subs->len; k++)
         {
           const SesSubscription *sub = &g_array_index (subs, SesSubscription,
@@ -314,7 +314,7 @@ queued_copy (SesMqtt *m, SesSession *s, const SesMessage *msg)
   SesMessage q = *msg;
   q.packet_id = 0;
   if (q.qos > 0 && m->cfg->broker.packet_ids == SES_IDS_AT_QUEUE)
-    q.packet_id = ses_packet_id_next (&s->next_id, s->outflight, NULL);
+    q.packet_id = ses_packet_id_next (&s->next_id, &s->outflight.view, NULL);
   return q;
 }
 
@@ -333,10 +333,10 @@ drain (SesMqtt *m, SesWorld *w, guint32 session)
    * their order holds; PUBRELs go out regardless. */
   gboolean publish_blocked = FALSE;
   gboolean reversed = ses_mqtt_variant (m, SES_VARIANT_RESEND_REORDERED);
-  for (guint k = 0; k < s->outflight->len; k++)
+  for (guint k = 0; k < s->outflight.view.len; k++)
     {
-      guint i = reversed ? s->outflight->len - 1 - k : k;
-      SesFlight *f = &g_array_index (s->outflight, SesFlight, i);
+      guint i = reversed ? s->outflight.view.len - 1 - k : k;
+      SesFlight *f = &g_array_index (&s->outflight.view, SesFlight, i);
       if (f->on_wire)
         continue;
       if (f->state != SES_FLIGHT_AWAIT_PUBCOMP)
@@ -347,12 +347,12 @@ drain (SesMqtt *m, SesWorld *w, guint32 session)
         }
       transmit_flight (m, w, session, f);
     }
-  while (s->queue->len > 0)
+  while (s->queue.view.len > 0)
     {
-      SesMessage msg = g_array_index (s->queue, SesMessage, 0);
+      SesMessage msg = g_array_index (&s->queue.view, SesMessage, 0);
       if (msg.qos > 0 && (c->quota == 0 || publish_blocked))
         break; /* 5.0 [MQTT-3.3.4-9]: wait for the client to acknowledge */
-      ses_vec_remove (&s->queue_vec, 0);
+      ses_vec_remove (&s->queue, 0);
       if (msg.expiry_at_us != SES_TIME_NONE && msg.expiry_at_us <= now
           && !ses_mqtt_variant (m, SES_VARIANT_DELIVER_EXPIRED))
         {
@@ -376,15 +376,17 @@ drain (SesMqtt *m, SesWorld *w, guint32 session)
        * [MQTT-2.3.1-4], 5.0 [MQTT-2.2.1-4]); the one taken at queue time
        * if it still is */
       f.packet_id = msg.packet_id != 0
-                      && ses_flights_find (s->outflight, msg.packet_id) < 0
+                      && ses_flights_find (&s->outflight.view,
+                                           msg.packet_id) < 0
                       ? msg.packet_id
-                      : ses_packet_id_next (&s->next_id, s->outflight, NULL);
+                      : ses_packet_id_next (&s->next_id, &s->outflight.view,
+                                            NULL);
       if (f.packet_id == 0)
         {
-          ses_vec_insert (&s->queue_vec, 0, &msg);
+          ses_vec_insert (&s->queue, 0, &msg);
           break;
         }
-      transmit_flight (m, w, session, ses_vec_append (&s->outflight_vec, &f));
+      transmit_flight (m, w, session, ses_vec_append (&s->outflight, &f));
     }
 }
 
@@ -396,15 +398,16 @@ enqueue (SesMqtt *m, SesWorld *w, guint32 session, const SesMessage *msg,
   const SesBrokerConfig *bc = &m->cfg->broker;
   SesTime now = ses_world_now (w);
   SesPacket pkt;
-  if (bc->queue_limit > 0 && s->queue->len >= bc->queue_limit)
+  if (bc->queue_limit > 0 && s->queue.view.len >= bc->queue_limit)
     {
       /* Implementation-defined: what a full queue drops (rules list §2
        * item 2). Recorded as a policy drop, never as a loss. */
       if (bc->drop_policy == SES_DROP_OLDEST)
         {
-          ses_mqtt_publish_packet (&g_array_index (s->queue, SesMessage, 0),
+          ses_mqtt_publish_packet (&g_array_index (&s->queue.view, SesMessage,
+                                                   0),
                                    now, &pkt);
-          ses_vec_remove (&s->queue_vec, 0);
+          ses_vec_remove (&s->queue, 0);
           ses_mqtt_observe (m, w, SES_OBS_POLICY_DROP, SES_CAUSE_QUEUE_FULL,
                             s->client, session, &pkt, 0, NULL);
         }
@@ -417,7 +420,7 @@ enqueue (SesMqtt *m, SesWorld *w, guint32 session, const SesMessage *msg,
         }
     }
   SesMessage waiting = queued_copy (m, s, msg);
-  ses_vec_append (&s->queue_vec, &waiting);
+  ses_vec_append (&s->queue, &waiting);
   ses_mqtt_publish_packet (msg, now, &pkt);
   ses_mqtt_observe (m, w, SES_OBS_QUEUED, why, s->client, session, &pkt, 0,
                     why == SES_CAUSE_DISCONNECT
@@ -439,11 +442,11 @@ deliver_to_session (SesMqtt *m, SesWorld *w, guint32 session,
     {
       /* A non-empty queue means the send quota is used up; a new copy
        * waits behind it, which keeps each publisher's order. */
-      if (s->queue->len == 0
+      if (s->queue.view.len == 0
           && (copy->qos == 0 || m->broker.conns[s->client].quota > 0))
         {
           SesMessage queued = queued_copy (m, s, copy);
-          ses_vec_append (&s->queue_vec, &queued);
+          ses_vec_append (&s->queue, &queued);
           drain (m, w, session);
         }
       else
@@ -635,10 +638,11 @@ end_session (SesMqtt *m, SesWorld *w, guint32 session, SesCause why,
       publish_will (m, w, client, session, will, SES_CAUSE_SESSION_END,
                     "5.0 [MQTT-3.1.2-8]");
     }
-  for (guint i = 0; i < s->subs->len; i++)
-    index_remove (&m->broker, g_array_index (s->subs, SesSubscription, i).filter,
+  for (guint i = 0; i < s->subs.view.len; i++)
+    index_remove (&m->broker, g_array_index (&s->subs.view, SesSubscription,
+                                             i).filter,
                   session);
-  guint32 dropped = s->queue->len + s->outflight->len;
+  guint32 dropped = s->queue.view.len + s->outflight.view.len;
   ses_session_reset (s);
   drop_session_timers (w, session);
   ses_mqtt_observe (m, w, SES_OBS_SESSION_ENDED, why, client, session, NULL,
@@ -687,13 +691,13 @@ connection_ended (SesMqtt *m, SesWorld *w, guint32 slot, SesCause why,
   s->client = SES_NONE;
   s->gen = 0;
   SesTime now = ses_world_now (w);
-  for (guint i = 0; i < s->outflight->len; i++)
+  for (guint i = 0; i < s->outflight.view.len; i++)
     {
-      g_array_index (s->outflight, SesFlight, i).on_wire = 0;
-      g_array_index (s->outflight, SesFlight, i).counted = 0;
+      g_array_index (&s->outflight.view, SesFlight, i).on_wire = 0;
+      g_array_index (&s->outflight.view, SesFlight, i).counted = 0;
     }
   if (ses_mqtt_variant (m, SES_VARIANT_FORGET_INFLIGHT))
-    ses_vec_truncate (&s->outflight_vec);
+    ses_vec_truncate (&s->outflight);
 
   if (!p->will_in_session && c->will != 0)
     {
@@ -1056,9 +1060,9 @@ handle_connect (SesMqtt *m, SesWorld *w, guint32 slot, guint32 gen,
     {
       /* Resend what the client has not acknowledged, in order, with the
        * original ids (3.1.1 [MQTT-4.4.0-1], 5.0 [MQTT-4.4.0-1]). */
-      if (s->outflight->len > 0)
+      if (s->outflight.view.len > 0)
         ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, slot, session,
-                          NULL, s->outflight->len, p->rule_resend);
+                          NULL, s->outflight.view.len, p->rule_resend);
       drain (m, w, session);
     }
 }
@@ -1118,7 +1122,8 @@ handle_publish (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
             send_ack (m, w, slot, SES_PKT_PUBREC, pkt->packet_id, 0);
             return;
           }
-        if (p->has_receive_max && s->incoming->len >= m->cfg->broker.receive_max)
+        if (p->has_receive_max
+            && s->incoming.view.len >= m->cfg->broker.receive_max)
           {
             /* 5.0 §3.3.4: more unacknowledged QoS 2 than our Receive
              * Maximum is a protocol error, 0x93. */
@@ -1144,7 +1149,7 @@ handle_publish (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
             in.has_msg = 1;
             in.msg = msg;
           }
-        ses_vec_append (&s->incoming_vec, &in);
+        ses_vec_append (&s->incoming, &in);
         rule = c->version == SES_MQTT_5 ? "5.0 [MQTT-4.3.3-8]"
                                         : "3.1.1 [MQTT-4.3.3-2]";
         break;
@@ -1177,8 +1182,8 @@ handle_pubrel (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
   guint8 reason = 0;
   if (at >= 0)
     {
-      SesIncoming in = g_array_index (s->incoming, SesIncoming, at);
-      ses_vec_remove (&s->incoming_vec, (guint) at);
+      SesIncoming in = g_array_index (&s->incoming.view, SesIncoming, at);
+      ses_vec_remove (&s->incoming, (guint) at);
       if (in.has_msg)
         route (m, w, &in.msg);
     }
@@ -1206,15 +1211,16 @@ handle_ack (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
   SesBrokerConn *c = &m->broker.conns[slot];
   guint32 session = c->session;
   SesSession *s = &m->broker.sessions[session];
-  gint at = ses_flights_find (s->outflight, pkt->packet_id);
-  SesFlight *f = at >= 0 ? &g_array_index (s->outflight, SesFlight, at) : NULL;
+  gint at = ses_flights_find (&s->outflight.view, pkt->packet_id);
+  SesFlight *f = at >= 0 ? &g_array_index (&s->outflight.view, SesFlight,
+                                           at) : NULL;
   switch (pkt->type)
     {
     case SES_PKT_PUBACK:
       if (f == NULL || f->state != SES_FLIGHT_AWAIT_PUBACK)
         return; /* unknown PUBACK: ignored (rules list §2 item 22) */
       release_quota (c, f);
-      ses_vec_remove (&s->outflight_vec, (guint) at);
+      ses_vec_remove (&s->outflight, (guint) at);
       break;
     case SES_PKT_PUBREC:
       if (f == NULL)
@@ -1230,7 +1236,7 @@ handle_ack (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
           /* 5.0 [MQTT-4.3.3-4], [MQTT-4.4.0-2]: a failed PUBREC completes
            * the exchange; no PUBREL, never resent. */
           release_quota (c, f);
-          ses_vec_remove (&s->outflight_vec, (guint) at);
+          ses_vec_remove (&s->outflight, (guint) at);
           break;
         }
       /* 5.0 [MQTT-4.3.3-4] / 3.1.1 [MQTT-4.3.3-1]: answer with PUBREL */
@@ -1241,7 +1247,7 @@ handle_ack (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
       if (f == NULL || f->state != SES_FLIGHT_AWAIT_PUBCOMP)
         return;
       release_quota (c, f);
-      ses_vec_remove (&s->outflight_vec, (guint) at);
+      ses_vec_remove (&s->outflight, (guint) at);
       break;
     default:
       g_return_if_reached ();
@@ -1288,16 +1294,17 @@ handle_subscribe (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
     {
       /* Same filter again: replaces the subscription without losing
        * anything in flight (3.1.1 [MQTT-3.8.4-3], 5.0 [MQTT-3.8.4-3]). */
-      g_array_index (s->subs, SesSubscription, at).qos = granted;
+      g_array_index (&s->subs.view, SesSubscription, at).qos = granted;
     }
   else
     {
       SesSubscription sub = { .filter = pkt->topic, .qos = granted };
       guint i = 0;
-      while (i < s->subs->len
-             && g_array_index (s->subs, SesSubscription, i).filter < pkt->topic)
+      while (i < s->subs.view.len
+             && g_array_index (&s->subs.view, SesSubscription,
+                               i).filter < pkt->topic)
         i++;
-      ses_vec_insert (&s->subs_vec, i, &sub);
+      ses_vec_insert (&s->subs, i, &sub);
     }
   index_set (&m->broker, pkt->topic, session, granted);
   ack.qos = granted;
@@ -1318,7 +1325,7 @@ handle_unsubscribe (SesMqtt *m, SesWorld *w, guint32 slot,
     {
       /* Stop adding new messages; deliveries already started go on
        * (both [MQTT-3.10.4-2], [MQTT-3.10.4-3]). */
-      ses_vec_remove (&s->subs_vec, (guint) at);
+      ses_vec_remove (&s->subs, (guint) at);
       index_remove (&m->broker, pkt->topic, c->session);
       ses_mqtt_observe (m, w, SES_OBS_UNSUBSCRIBED, SES_CAUSE_NONE, slot,
                         c->session, pkt, 0,

@@ -213,8 +213,9 @@ state_label (SesWorld *world, gpointer data)
     {
       const SesSession *sess = ses_mqtt_session (m, s);
       guint32 owner = g_array_index (cfg->session_owner, guint32, s);
-      guint pending = sess->exists ? sess->queue->len + sess->outflight->len
-                                   : 0;
+      guint pending = sess->exists
+                        ? sess->queue.view.len + sess->outflight.view.len
+                        : 0;
       if (out->len > 0)
         g_string_append_c (out, '\n');
       g_string_append_printf (out, "%s: ", client_label (cfg, owner));

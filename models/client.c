@@ -11,79 +11,62 @@
 
 #include <string.h>
 
-/* Points the GArray fields at their vecs (after init or a byte copy). */
-static void
-attach_views (SesClient *c)
-{
-  c->outgoing = &c->outgoing_vec.view;
-  c->incoming = &c->incoming_vec.view;
-  c->pending = &c->pending_vec.view;
-  c->held = &c->held_vec.view;
-  c->believed = &c->believed_vec.view;
-  c->asked = &c->asked_vec.view;
-  c->wanted = &c->wanted_vec.view;
-  c->unread = &c->unread_vec.view;
-  c->raw = &c->raw_vec.view;
-}
-
 void
 ses_client_init (SesClient *c)
 {
   memset (c, 0, sizeof *c);
-  ses_vec_init (&c->outgoing_vec, sizeof (SesFlight));
-  ses_vec_init (&c->incoming_vec, sizeof (guint16));
-  ses_vec_init (&c->pending_vec, sizeof (guint16));
-  ses_vec_init (&c->held_vec, sizeof (SesPacket));
-  ses_vec_init (&c->believed_vec, sizeof (SesSubscription));
-  ses_vec_init (&c->asked_vec, sizeof (SesPacket));
-  ses_vec_init (&c->wanted_vec, sizeof (SesSubscription));
-  ses_vec_init (&c->unread_vec, sizeof (SesPacket));
-  ses_vec_init (&c->raw_vec, sizeof (SesPacket));
-  attach_views (c);
+  ses_vec_init (&c->outgoing, sizeof (SesFlight));
+  ses_vec_init (&c->incoming, sizeof (guint16));
+  ses_vec_init (&c->pending, sizeof (guint16));
+  ses_vec_init (&c->held, sizeof (SesPacket));
+  ses_vec_init (&c->believed, sizeof (SesSubscription));
+  ses_vec_init (&c->asked, sizeof (SesPacket));
+  ses_vec_init (&c->wanted, sizeof (SesSubscription));
+  ses_vec_init (&c->unread, sizeof (SesPacket));
+  ses_vec_init (&c->raw, sizeof (SesPacket));
 }
 
 void
 ses_client_clear (SesClient *c)
 {
-  ses_vec_clear (&c->outgoing_vec);
-  ses_vec_clear (&c->incoming_vec);
-  ses_vec_clear (&c->pending_vec);
-  ses_vec_clear (&c->held_vec);
-  ses_vec_clear (&c->believed_vec);
-  ses_vec_clear (&c->asked_vec);
-  ses_vec_clear (&c->wanted_vec);
-  ses_vec_clear (&c->unread_vec);
-  ses_vec_clear (&c->raw_vec);
+  ses_vec_clear (&c->outgoing);
+  ses_vec_clear (&c->incoming);
+  ses_vec_clear (&c->pending);
+  ses_vec_clear (&c->held);
+  ses_vec_clear (&c->believed);
+  ses_vec_clear (&c->asked);
+  ses_vec_clear (&c->wanted);
+  ses_vec_clear (&c->unread);
+  ses_vec_clear (&c->raw);
 }
 
 gsize
 ses_client_lent_size (const SesClient *c)
 {
-  return ses_vec_lent_size (&c->outgoing_vec)
-         + ses_vec_lent_size (&c->incoming_vec)
-         + ses_vec_lent_size (&c->pending_vec)
-         + ses_vec_lent_size (&c->held_vec)
-         + ses_vec_lent_size (&c->believed_vec)
-         + ses_vec_lent_size (&c->asked_vec)
-         + ses_vec_lent_size (&c->wanted_vec)
-         + ses_vec_lent_size (&c->unread_vec)
-         + ses_vec_lent_size (&c->raw_vec);
+  return ses_vec_lent_size (&c->outgoing)
+         + ses_vec_lent_size (&c->incoming)
+         + ses_vec_lent_size (&c->pending)
+         + ses_vec_lent_size (&c->held)
+         + ses_vec_lent_size (&c->believed)
+         + ses_vec_lent_size (&c->asked)
+         + ses_vec_lent_size (&c->wanted)
+         + ses_vec_lent_size (&c->unread)
+         + ses_vec_lent_size (&c->raw);
 }
 
 guint8 *
 ses_client_copy_into (SesClient *dest, const SesClient *src, guint8 *lent)
 {
   *dest = *src;
-  attach_views (dest);
-  lent = ses_vec_lend (&dest->outgoing_vec, lent);
-  lent = ses_vec_lend (&dest->incoming_vec, lent);
-  lent = ses_vec_lend (&dest->pending_vec, lent);
-  lent = ses_vec_lend (&dest->held_vec, lent);
-  lent = ses_vec_lend (&dest->believed_vec, lent);
-  lent = ses_vec_lend (&dest->asked_vec, lent);
-  lent = ses_vec_lend (&dest->wanted_vec, lent);
-  lent = ses_vec_lend (&dest->unread_vec, lent);
-  return ses_vec_lend (&dest->raw_vec, lent);
+  lent = ses_vec_lend (&dest->outgoing, lent);
+  lent = ses_vec_lend (&dest->incoming, lent);
+  lent = ses_vec_lend (&dest->pending, lent);
+  lent = ses_vec_lend (&dest->held, lent);
+  lent = ses_vec_lend (&dest->believed, lent);
+  lent = ses_vec_lend (&dest->asked, lent);
+  lent = ses_vec_lend (&dest->wanted, lent);
+  lent = ses_vec_lend (&dest->unread, lent);
+  return ses_vec_lend (&dest->raw, lent);
 }
 
 void
@@ -110,27 +93,31 @@ ses_client_encode_to (const SesClient *c, SesTime now, SesEncoder *out)
   p = ses_put_u32 (p, c->next_seq);
   p = ses_put_u32 (p, c->timer_gen);
   p = ses_put_time (p, c->last_tx_us, now);
-  ses_put_u32 (p, c->outgoing->len);
-  for (guint i = 0; i < c->outgoing->len; i++)
-    ses_encoder_flight (out, &g_array_index (c->outgoing, SesFlight, i), now);
+  ses_put_u32 (p, c->outgoing.view.len);
+  for (guint i = 0; i < c->outgoing.view.len; i++)
+    ses_encoder_flight (out, &g_array_index (&c->outgoing.view, SesFlight, i),
+                        now);
   /* Ids and held packets go in as they lie in memory, as they always
    * have: the encodings (and the fingerprints tests pin) stay the same. */
-  ses_encoder_u32 (out, c->incoming->len);
-  ses_encoder_bytes (out, c->incoming->data,
-                     c->incoming->len * sizeof (guint16));
-  ses_encoder_u32 (out, c->pending->len);
-  ses_encoder_bytes (out, c->pending->data, c->pending->len * sizeof (guint16));
-  ses_encoder_u32 (out, c->held->len);
-  ses_encoder_bytes (out, c->held->data, c->held->len * sizeof (SesPacket));
+  ses_encoder_u32 (out, c->incoming.view.len);
+  ses_encoder_bytes (out, c->incoming.view.data,
+                     c->incoming.view.len * sizeof (guint16));
+  ses_encoder_u32 (out, c->pending.view.len);
+  ses_encoder_bytes (out, c->pending.view.data,
+                     c->pending.view.len * sizeof (guint16));
+  ses_encoder_u32 (out, c->held.view.len);
+  ses_encoder_bytes (out, c->held.view.data,
+                     c->held.view.len * sizeof (SesPacket));
   /* Kept sorted by filter, or in sending order: canonical as they lie. */
-  ses_encoder_u32 (out, c->believed->len);
-  ses_encoder_bytes (out, c->believed->data,
-                     c->believed->len * sizeof (SesSubscription));
-  ses_encoder_u32 (out, c->asked->len);
-  ses_encoder_bytes (out, c->asked->data, c->asked->len * sizeof (SesPacket));
-  ses_encoder_u32 (out, c->wanted->len);
-  ses_encoder_bytes (out, c->wanted->data,
-                     c->wanted->len * sizeof (SesSubscription));
+  ses_encoder_u32 (out, c->believed.view.len);
+  ses_encoder_bytes (out, c->believed.view.data,
+                     c->believed.view.len * sizeof (SesSubscription));
+  ses_encoder_u32 (out, c->asked.view.len);
+  ses_encoder_bytes (out, c->asked.view.data,
+                     c->asked.view.len * sizeof (SesPacket));
+  ses_encoder_u32 (out, c->wanted.view.len);
+  ses_encoder_bytes (out, c->wanted.view.data,
+                     c->wanted.view.len * sizeof (SesSubscription));
   /* The conformance stimuli's state, after all the rest and only when a
    * script has used them: a client that never did encodes as it always
    * has, so the fingerprints of every other scenario (and the golden
@@ -138,15 +125,17 @@ ses_client_encode_to (const SesClient *c, SesTime now, SesEncoder *out)
    * apart. */
   static const guint8 zero[4] = { 0 };
   if (memcmp (c->ack_reason, zero, sizeof zero) == 0 && !c->paused
-      && c->unread->len == 0 && c->raw->len == 0)
+      && c->unread.view.len == 0 && c->raw.view.len == 0)
     return;
   ses_encoder_bytes (out, (const guint8 *) "STIM", 4);
   ses_encoder_bytes (out, c->ack_reason, sizeof c->ack_reason);
   ses_encoder_bytes (out, &c->paused, 1);
-  ses_encoder_u32 (out, c->unread->len);
-  ses_encoder_bytes (out, c->unread->data, c->unread->len * sizeof (SesPacket));
-  ses_encoder_u32 (out, c->raw->len);
-  ses_encoder_bytes (out, c->raw->data, c->raw->len * sizeof (SesPacket));
+  ses_encoder_u32 (out, c->unread.view.len);
+  ses_encoder_bytes (out, c->unread.view.data,
+                     c->unread.view.len * sizeof (SesPacket));
+  ses_encoder_u32 (out, c->raw.view.len);
+  ses_encoder_bytes (out, c->raw.view.data,
+                     c->raw.view.len * sizeof (SesPacket));
 }
 
 /* A subscription list sorted by filter: where `filter` is or would go. */
@@ -270,9 +259,9 @@ transmit_ack (SesMqtt *m, SesWorld *w, guint32 client, SesPacket *ack)
     {
       /* 5.0 [MQTT-4.3.3-4]: a failure PUBREC ends the exchange, so no
        * PUBREL follows and the id is free for a new message. */
-      gint at = find_id (c->incoming, ack->packet_id);
+      gint at = find_id (&c->incoming.view, ack->packet_id);
       if (at >= 0)
-        ses_vec_remove (&c->incoming_vec, (guint) at);
+        ses_vec_remove (&c->incoming, (guint) at);
     }
   send (m, w, client, ack);
 }
@@ -294,7 +283,7 @@ send_ack (SesMqtt *m, SesWorld *w, guint32 client, SesPacketType type,
   ack.payload = label;
   if (holds (c, type))
     {
-      ses_vec_append (&c->held_vec, &ack);
+      ses_vec_append (&c->held, &ack);
       return;
     }
   transmit_ack (m, w, client, &ack);
@@ -309,22 +298,22 @@ discard_state (SesMqtt *m, SesWorld *w, guint32 client, SesCause why,
    * §3.1.2.4, 5.0 §4.1). Messages the application published that never
    * went out are not part of it: they stay, to be sent as new ones. */
   guint32 dropped = 0;
-  for (guint i = c->outgoing->len; i-- > 0;)
+  for (guint i = c->outgoing.view.len; i-- > 0;)
     {
-      SesFlight *f = &g_array_index (c->outgoing, SesFlight, i);
+      SesFlight *f = &g_array_index (&c->outgoing.view, SesFlight, i);
       if (f->transmitted)
         {
-          ses_vec_remove (&c->outgoing_vec, i);
+          ses_vec_remove (&c->outgoing, i);
           dropped++;
         }
       else
         f->packet_id = 0;
     }
-  gboolean had_state = dropped > 0 || c->incoming->len > 0 || c->has_session
-                       || c->believed->len > 0;
-  ses_vec_truncate (&c->incoming_vec);
+  gboolean had_state = dropped > 0 || c->incoming.view.len > 0 || c->has_session
+                       || c->believed.view.len > 0;
+  ses_vec_truncate (&c->incoming);
   /* Its view of the session goes with it (5.0 [MQTT-3.2.2-5]). */
-  ses_vec_truncate (&c->believed_vec);
+  ses_vec_truncate (&c->believed);
   c->has_session = 0;
   if (!had_state)
     return;
@@ -346,9 +335,9 @@ pump (SesMqtt *m, SesWorld *w, guint32 client)
    * [MQTT-3.3.4-8]); PUBLISHes stop at the first the quota cannot cover,
    * so their order holds. */
   gboolean publish_blocked = FALSE;
-  for (guint i = 0; i < c->outgoing->len; i++)
+  for (guint i = 0; i < c->outgoing.view.len; i++)
     {
-      SesFlight *f = &g_array_index (c->outgoing, SesFlight, i);
+      SesFlight *f = &g_array_index (&c->outgoing.view, SesFlight, i);
       if (f->on_wire)
         continue;
       if (f->state != SES_FLIGHT_AWAIT_PUBCOMP)
@@ -371,8 +360,8 @@ pump (SesMqtt *m, SesWorld *w, guint32 client)
             {
               /* both: a new message gets an id not in use (3.1.1
                * [MQTT-2.3.1-2], 5.0 [MQTT-2.2.1-3]) */
-              f->packet_id = ses_packet_id_next (&c->next_id, c->outgoing,
-                                                 c->pending);
+              f->packet_id = ses_packet_id_next (&c->next_id, &c->outgoing.view,
+                                                 &c->pending.view);
               if (f->packet_id == 0)
                 {
                   publish_blocked = TRUE; /* all 65535 ids busy */
@@ -452,19 +441,19 @@ went_offline (SesMqtt *m, SesWorld *w, guint32 client, SesCause why)
   c->ping_out = 0;
   /* Per-connection arrays: emptied, and their room given back, so that a
    * client away keeps none. */
-  ses_vec_clear (&c->held_vec);
-  ses_vec_clear (&c->pending_vec);
+  ses_vec_clear (&c->held);
+  ses_vec_clear (&c->pending);
   /* A pause and what it left unread, and the raw exchanges, belong to the
    * connection. */
   c->paused = 0;
-  ses_vec_clear (&c->unread_vec);
-  ses_vec_clear (&c->raw_vec);
+  ses_vec_clear (&c->unread);
+  ses_vec_clear (&c->raw);
   /* Unanswered: it cannot know whether the broker took them. */
-  ses_vec_clear (&c->asked_vec);
-  for (guint i = 0; i < c->outgoing->len; i++)
+  ses_vec_clear (&c->asked);
+  for (guint i = 0; i < c->outgoing.view.len; i++)
     {
-      g_array_index (c->outgoing, SesFlight, i).on_wire = 0;
-      g_array_index (c->outgoing, SesFlight, i).counted = 0;
+      g_array_index (&c->outgoing.view, SesFlight, i).on_wire = 0;
+      g_array_index (&c->outgoing.view, SesFlight, i).counted = 0;
     }
   ses_mqtt_observe_lost (m, w, client, FALSE, why);
   /* The session ends with the connection when its expiry is 0 (5.0) or it
@@ -615,7 +604,7 @@ do_publish (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
   /* QoS 1/2 waits in the client's session until acknowledged, even if it
    * cannot go out yet. */
   SesFlight f = { .msg = msg, .state = SES_FLIGHT_UNSENT };
-  ses_vec_append (&c->outgoing_vec, &f);
+  ses_vec_append (&c->outgoing, &f);
   pump (m, w, client);
 }
 
@@ -626,11 +615,12 @@ send_subscribe (SesMqtt *m, SesWorld *w, guint32 client, SesPacketType type,
   SesClient *c = &m->clients[client];
   SesPacket pkt;
   ses_packet_init (&pkt, type);
-  pkt.packet_id = ses_packet_id_next (&c->next_id, c->outgoing, c->pending);
+  pkt.packet_id = ses_packet_id_next (&c->next_id, &c->outgoing.view,
+                                      &c->pending.view);
   pkt.topic = filter;
   pkt.qos = qos;
-  ses_vec_append (&c->pending_vec, &pkt.packet_id);
-  ses_vec_append (&c->asked_vec, &pkt);
+  ses_vec_append (&c->pending, &pkt.packet_id);
+  ses_vec_append (&c->asked, &pkt);
   send (m, w, client, &pkt);
 }
 
@@ -638,8 +628,8 @@ send_subscribe (SesMqtt *m, SesWorld *w, guint32 client, SesPacketType type,
 static gboolean
 asking (const SesClient *c, guint32 filter)
 {
-  for (guint i = 0; i < c->asked->len; i++)
-    if (g_array_index (c->asked, SesPacket, i).topic == filter)
+  for (guint i = 0; i < c->asked.view.len; i++)
+    if (g_array_index (&c->asked.view, SesPacket, i).topic == filter)
       return TRUE;
   return FALSE;
 }
@@ -659,9 +649,9 @@ do_subscribe (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a,
       return;
     }
   if (type == SES_PKT_SUBSCRIBE)
-    sub_set (&c->wanted_vec, c->wanted, a->topic, a->qos);
+    sub_set (&c->wanted, &c->wanted.view, a->topic, a->qos);
   else
-    sub_remove (&c->wanted_vec, c->wanted, a->topic);
+    sub_remove (&c->wanted, &c->wanted.view, a->topic);
   send_subscribe (m, w, client, type, a->topic, a->qos);
 }
 
@@ -683,7 +673,7 @@ linger (SesMqtt *m, SesWorld *w, guint32 client, SesTime bound_us)
   ses_world_timer_cancel (w, ses_mqtt_timer_key (SES_MQTT_EV_CLIENT_KEEP_ALIVE,
                                                  client));
   /* Acknowledgements it held can no longer go out. */
-  ses_vec_truncate (&c->held_vec);
+  ses_vec_truncate (&c->held);
   c->state = SES_CLIENT_LINGERING;
   ses_world_timer_set (w,
                        ses_mqtt_timer_key (SES_MQTT_EV_CLIENT_KEEP_ALIVE,
@@ -743,13 +733,13 @@ release_acks (SesMqtt *m, SesWorld *w, guint32 client, guint8 type)
                            : (guint8) (c->hold_acks & ~SES_CLIENT_HOLD (type));
   /* Taken out whole, so the client holds none while they go out; what
    * is still held goes back in the same order. */
-  SesVec held = c->held_vec;
-  ses_vec_init (&c->held_vec, sizeof (SesPacket));
+  SesVec held = c->held;
+  ses_vec_init (&c->held, sizeof (SesPacket));
   for (guint i = 0; i < held.view.len; i++)
     {
       SesPacket ack = g_array_index (&held.view, SesPacket, i);
       if (holds (c, (SesPacketType) ack.type))
-        ses_vec_append (&c->held_vec, &ack);
+        ses_vec_append (&c->held, &ack);
       else
         transmit_ack (m, w, client, &ack);
     }
@@ -762,14 +752,14 @@ static void
 ack_one (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
 {
   SesClient *c = &m->clients[client];
-  for (guint i = 0; i < c->held->len; i++)
+  for (guint i = 0; i < c->held.view.len; i++)
     {
-      SesPacket ack = g_array_index (c->held, SesPacket, i);
+      SesPacket ack = g_array_index (&c->held.view, SesPacket, i);
       if ((a->packet_id != 0 ? ack.packet_id != a->packet_id
                              : ack.payload != a->payload)
           || (a->ack_type != 0 && ack.type != a->ack_type))
         continue;
-      ses_vec_remove (&c->held_vec, i);
+      ses_vec_remove (&c->held, i);
       if (a->has_reason)
         ack.reason = a->reason;
       transmit_ack (m, w, client, &ack);
@@ -784,8 +774,8 @@ ack_one (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
 static gint
 find_raw (const SesClient *c, guint16 id)
 {
-  for (guint i = 0; i < c->raw->len; i++)
-    if (g_array_index (c->raw, SesPacket, i).packet_id == id)
+  for (guint i = 0; i < c->raw.view.len; i++)
+    if (g_array_index (&c->raw.view, SesPacket, i).packet_id == id)
       return (gint) i;
   return -1;
 }
@@ -811,12 +801,13 @@ do_raw_publish (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
   /* The ghost identity: DUP says it is a resend, so it is the message
    * that id last carried, raw or from the session; else a new one. */
   gint raw = a->dup ? find_raw (c, a->packet_id) : -1;
-  gint own = a->dup && raw < 0 ? ses_flights_find (c->outgoing, a->packet_id)
+  gint own = a->dup && raw < 0 ? ses_flights_find (&c->outgoing.view,
+                                                   a->packet_id)
                                : -1;
   if (raw >= 0)
-    msg.seq = g_array_index (c->raw, SesPacket, raw).seq;
+    msg.seq = g_array_index (&c->raw.view, SesPacket, raw).seq;
   else if (own >= 0)
-    msg.seq = g_array_index (c->outgoing, SesFlight, own).msg.seq;
+    msg.seq = g_array_index (&c->outgoing.view, SesFlight, own).msg.seq;
   else
     msg.seq = ++c->next_seq;
   if (a->has_expiry)
@@ -832,9 +823,9 @@ do_raw_publish (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
     {
       gint at = find_raw (c, a->packet_id);
       if (at >= 0)
-        g_array_index (c->raw, SesPacket, at) = pkt;
+        g_array_index (&c->raw.view, SesPacket, at) = pkt;
       else
-        ses_vec_append (&c->raw_vec, &pkt);
+        ses_vec_append (&c->raw, &pkt);
     }
   send (m, w, client, &pkt);
 }
@@ -863,8 +854,8 @@ resume (SesMqtt *m, SesWorld *w, guint32 client)
 {
   SesClient *c = &m->clients[client];
   c->paused = 0;
-  SesVec unread = c->unread_vec;
-  ses_vec_init (&c->unread_vec, sizeof (SesPacket));
+  SesVec unread = c->unread;
+  ses_vec_init (&c->unread, sizeof (SesPacket));
   for (guint i = 0; i < unread.view.len; i++)
     ses_client_on_packet (m, w, client, c->gen,
                           &g_array_index (&unread.view, SesPacket, i));
@@ -887,24 +878,24 @@ ses_client_crash (SesMqtt *m, SesWorld *w, guint32 client)
   c->hold_acks = 0;
   c->paused = 0;
   memset (c->ack_reason, 0, sizeof c->ack_reason);
-  ses_vec_clear (&c->held_vec);
-  ses_vec_clear (&c->pending_vec);
-  ses_vec_clear (&c->asked_vec);
-  ses_vec_clear (&c->unread_vec);
-  ses_vec_clear (&c->raw_vec);
-  for (guint i = 0; i < c->outgoing->len; i++)
+  ses_vec_clear (&c->held);
+  ses_vec_clear (&c->pending);
+  ses_vec_clear (&c->asked);
+  ses_vec_clear (&c->unread);
+  ses_vec_clear (&c->raw);
+  for (guint i = 0; i < c->outgoing.view.len; i++)
     {
-      g_array_index (c->outgoing, SesFlight, i).on_wire = 0;
-      g_array_index (c->outgoing, SesFlight, i).counted = 0;
+      g_array_index (&c->outgoing.view, SesFlight, i).on_wire = 0;
+      g_array_index (&c->outgoing.view, SesFlight, i).counted = 0;
     }
   if (!cc->persistent_store)
     {
       /* Memory is gone: the client's half of the session with it, and
        * what it believed of the session. The application's wishes are
        * its code, which starts again. */
-      ses_vec_truncate (&c->outgoing_vec);
-      ses_vec_truncate (&c->incoming_vec);
-      ses_vec_truncate (&c->believed_vec);
+      ses_vec_truncate (&c->outgoing);
+      ses_vec_truncate (&c->incoming);
+      ses_vec_truncate (&c->believed);
       c->next_id = 0;
       c->has_session = 0;
       c->lost_state = 1;
@@ -1034,9 +1025,9 @@ on_connack (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
                                            : cc->keep_alive_s;
   ses_mqtt_observe (m, w, SES_OBS_CONNECTED, SES_CAUSE_NONE, client, session,
                     pkt, 0, NULL);
-  if (present && c->outgoing->len > 0)
+  if (present && c->outgoing.view.len > 0)
     ses_mqtt_observe (m, w, SES_OBS_NOTE, SES_CAUSE_NONE, client, session,
-                      NULL, c->outgoing->len, p->rule_resend);
+                      NULL, c->outgoing.view.len, p->rule_resend);
   /* Resend unacknowledged PUBLISH/PUBREL in order, then anything new
    * (both [MQTT-4.4.0-1], [MQTT-4.6.0-1]). */
   pump (m, w, client);
@@ -1045,9 +1036,10 @@ on_connack (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
   if (again == SES_RESUBSCRIBE_ALWAYS
       || (again == SES_RESUBSCRIBE_NEW_SESSION && !present))
     {
-      for (guint i = 0; i < c->wanted->len; i++)
+      for (guint i = 0; i < c->wanted.view.len; i++)
         {
-          SesSubscription sub = g_array_index (c->wanted, SesSubscription, i);
+          SesSubscription sub = g_array_index (&c->wanted.view,
+                                               SesSubscription, i);
           if (!asking (c, sub.filter))
             send_subscribe (m, w, client, SES_PKT_SUBSCRIBE, sub.filter,
                             sub.qos);
@@ -1065,8 +1057,8 @@ on_publish (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
   SesPacketType ack = pkt->qos == 1 ? SES_PKT_PUBACK : SES_PKT_PUBREC;
   if (pkt->qos == 2)
     {
-      for (guint i = 0; i < c->incoming->len; i++)
-        if (g_array_index (c->incoming, guint16, i) == pkt->packet_id)
+      for (guint i = 0; i < c->incoming.view.len; i++)
+        if (g_array_index (&c->incoming.view, guint16, i) == pkt->packet_id)
           {
             /* Until PUBREL, a repeat is acknowledged, not delivered
              * (3.1.1 [MQTT-4.3.3-2], 5.0 [MQTT-4.3.3-10]). */
@@ -1090,7 +1082,7 @@ on_publish (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
       return;
     }
   if (pkt->qos == 2)
-    ses_vec_append (&c->incoming_vec, &pkt->packet_id);
+    ses_vec_append (&c->incoming, &pkt->packet_id);
   m->counters.delivered++;
   ses_mqtt_observe (m, w, SES_OBS_DELIVER, SES_CAUSE_NONE, client, session,
                     pkt, 0, NULL);
@@ -1114,8 +1106,8 @@ complete (SesMqtt *m, SesWorld *w, guint32 client, gint at,
           const SesPacket *ack)
 {
   SesClient *c = &m->clients[client];
-  SesFlight f = g_array_index (c->outgoing, SesFlight, at);
-  ses_vec_remove (&c->outgoing_vec, (guint) at);
+  SesFlight f = g_array_index (&c->outgoing.view, SesFlight, at);
+  ses_vec_remove (&c->outgoing, (guint) at);
   release_quota (c, &f);
   SesPacket msg;
   ses_mqtt_publish_packet (&f.msg, ses_world_now (w), &msg);
@@ -1136,15 +1128,16 @@ on_ack (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
     {
       /* A raw exchange: the script answers it (send-pubrel); the client
        * only notes that it is over. */
-      guint8 qos = g_array_index (c->raw, SesPacket, raw).qos;
+      guint8 qos = g_array_index (&c->raw.view, SesPacket, raw).qos;
       if ((pkt->type == SES_PKT_PUBACK && qos == 1)
           || (pkt->type == SES_PKT_PUBREC && qos == 2 && pkt->reason >= 0x80)
           || (pkt->type == SES_PKT_PUBCOMP && qos == 2))
-        ses_vec_remove (&c->raw_vec, (guint) raw);
+        ses_vec_remove (&c->raw, (guint) raw);
       return;
     }
-  gint at = ses_flights_find (c->outgoing, pkt->packet_id);
-  SesFlight *f = at >= 0 ? &g_array_index (c->outgoing, SesFlight, at) : NULL;
+  gint at = ses_flights_find (&c->outgoing.view, pkt->packet_id);
+  SesFlight *f = at >= 0 ? &g_array_index (&c->outgoing.view, SesFlight,
+                                           at) : NULL;
   switch (pkt->type)
     {
     case SES_PKT_PUBACK:
@@ -1184,10 +1177,10 @@ on_pubrel (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
   SesClient *c = &m->clients[client];
   const SesProfile *p = profile_of (m, client);
   guint8 reason = p->pubcomp_not_found_reason ? SES_RC_PACKET_ID_NOT_FOUND : 0;
-  for (guint i = 0; i < c->incoming->len; i++)
-    if (g_array_index (c->incoming, guint16, i) == pkt->packet_id)
+  for (guint i = 0; i < c->incoming.view.len; i++)
+    if (g_array_index (&c->incoming.view, guint16, i) == pkt->packet_id)
       {
-        ses_vec_remove (&c->incoming_vec, i);
+        ses_vec_remove (&c->incoming, i);
         reason = 0;
         break;
       }
@@ -1199,17 +1192,17 @@ on_pubrel (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
 static void
 answered (SesClient *c, const SesPacket *ack)
 {
-  for (guint i = 0; i < c->asked->len; i++)
+  for (guint i = 0; i < c->asked.view.len; i++)
     {
-      const SesPacket q = g_array_index (c->asked, SesPacket, i);
+      const SesPacket q = g_array_index (&c->asked.view, SesPacket, i);
       if (q.packet_id != ack->packet_id)
         continue;
-      ses_vec_remove (&c->asked_vec, i);
-      ses_vec_release_if_empty (&c->asked_vec);
+      ses_vec_remove (&c->asked, i);
+      ses_vec_release_if_empty (&c->asked);
       if (q.type == SES_PKT_UNSUBSCRIBE)
-        sub_remove (&c->believed_vec, c->believed, q.topic);
+        sub_remove (&c->believed, &c->believed.view, q.topic);
       else if (ack->type == SES_PKT_SUBACK && ack->reason < 0x80)
-        sub_set (&c->believed_vec, c->believed, q.topic, ack->qos);
+        sub_set (&c->believed, &c->believed.view, q.topic, ack->qos);
       return;
     }
 }
@@ -1217,11 +1210,11 @@ answered (SesClient *c, const SesPacket *ack)
 static void
 remove_pending (SesClient *c, guint16 id)
 {
-  for (guint i = 0; i < c->pending->len; i++)
-    if (g_array_index (c->pending, guint16, i) == id)
+  for (guint i = 0; i < c->pending.view.len; i++)
+    if (g_array_index (&c->pending.view, guint16, i) == id)
       {
-        ses_vec_remove (&c->pending_vec, i);
-        ses_vec_release_if_empty (&c->pending_vec);
+        ses_vec_remove (&c->pending, i);
+        ses_vec_release_if_empty (&c->pending);
         return;
       }
 }
@@ -1263,7 +1256,7 @@ ses_client_on_packet (SesMqtt *m, SesWorld *w, guint32 client, guint32 gen,
   if (c->paused)
     {
       /* It does not read: the packet waits in the socket, unanswered. */
-      ses_vec_append (&c->unread_vec, pkt);
+      ses_vec_append (&c->unread, pkt);
       return;
     }
   if (pkt->type == SES_PKT_CONNACK)

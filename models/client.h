@@ -33,37 +33,27 @@ typedef struct {
   guint32 next_seq;      /* ghost: numbers this client's messages */
   guint32 timer_gen;     /* cancels a pending reconnect */
   SesTime last_tx_us;
-  GArray *outgoing;      /* (element-type SesFlight) own QoS 1/2, in order */
-  GArray *incoming;      /* (element-type guint16) QoS 2 ids awaiting PUBREL */
-  GArray *pending;       /* (element-type guint16) SUBSCRIBE/UNSUBSCRIBE ids */
-  GArray *held;          /* (element-type SesPacket) withheld acks; payload
+  /* Arrays (see SesVec: read through .view, write with ses_vec_*). */
+  SesVec outgoing;       /* (element-type SesFlight) own QoS 1/2, in order */
+  SesVec incoming;       /* (element-type guint16) QoS 2 ids awaiting PUBREL */
+  SesVec pending;        /* (element-type guint16) SUBSCRIBE/UNSUBSCRIBE ids */
+  SesVec held;           /* (element-type SesPacket) withheld acks; payload
                             names the message (cleared when sent) */
   /* What it believes about its session and what its application wants. */
-  GArray *believed;      /* (element-type SesSubscription) granted in a
+  SesVec believed;       /* (element-type SesSubscription) granted in a
                             SUBACK of the session it thinks it is in */
-  GArray *asked;         /* (element-type SesPacket) SUBSCRIBE/UNSUBSCRIBE
+  SesVec asked;          /* (element-type SesPacket) SUBSCRIBE/UNSUBSCRIBE
                             sent on this connection, not yet answered */
-  GArray *wanted;        /* (element-type SesSubscription) the application's
+  SesVec wanted;         /* (element-type SesSubscription) the application's
                             own subscriptions, whatever the session holds */
-  /* Where the four arrays above live (see SesVec): read those, write
-   * these. */
-  SesVec outgoing_vec;
-  SesVec incoming_vec;
-  SesVec pending_vec;
-  SesVec held_vec;
-  SesVec believed_vec;
-  SesVec asked_vec;
-  SesVec wanted_vec;
   /* Conformance stimuli (docs/scenario-language.md). */
   guint8 ack_reason[4];  /* reason code per ack kind, PUBACK…PUBCOMP (5.0) */
   guint8 paused;         /* stopped reading its connection */
   guint8 pad[3];
-  GArray *unread;        /* (element-type SesPacket) arrived while paused */
-  GArray *raw;           /* (element-type SesPacket) raw PUBLISHes whose
+  SesVec unread;         /* (element-type SesPacket) arrived while paused */
+  SesVec raw;            /* (element-type SesPacket) raw PUBLISHes whose
                             exchange is open, by id: the client answers
                             none of their acknowledgements itself */
-  SesVec unread_vec;
-  SesVec raw_vec;
 } SesClient;
 
 /* How the client's notes about lingering after its DISCONNECT (`disconnect

@@ -984,13 +984,13 @@ ses_mqtt_client_state (SesMqtt *mqtt, guint client)
 const GArray *
 ses_mqtt_client_outgoing (SesMqtt *mqtt, guint client)
 {
-  return mqtt->clients[client].outgoing;
+  return &mqtt->clients[client].outgoing.view;
 }
 
 const GArray *
 ses_mqtt_client_incoming (SesMqtt *mqtt, guint client)
 {
-  return mqtt->clients[client].incoming;
+  return &mqtt->clients[client].incoming.view;
 }
 
 const GArray *

@@ -83,25 +83,14 @@ ses_vec_lend (SesVec *v, guint8 *lent)
 
 /* ---- sessions ----------------------------------------------------------- */
 
-/* Points the GArray fields at their vecs (after init or a byte copy). */
-static void
-attach_views (SesSession *s)
-{
-  s->subs = &s->subs_vec.view;
-  s->outflight = &s->outflight_vec.view;
-  s->queue = &s->queue_vec.view;
-  s->incoming = &s->incoming_vec.view;
-}
-
 void
 ses_session_init (SesSession *s)
 {
   memset (s, 0, sizeof *s);
-  ses_vec_init (&s->subs_vec, sizeof (SesSubscription));
-  ses_vec_init (&s->outflight_vec, sizeof (SesFlight));
-  ses_vec_init (&s->queue_vec, sizeof (SesMessage));
-  ses_vec_init (&s->incoming_vec, sizeof (SesIncoming));
-  attach_views (s);
+  ses_vec_init (&s->subs, sizeof (SesSubscription));
+  ses_vec_init (&s->outflight, sizeof (SesFlight));
+  ses_vec_init (&s->queue, sizeof (SesMessage));
+  ses_vec_init (&s->incoming, sizeof (SesIncoming));
   s->client = SES_NONE;
   s->expiry_at_us = SES_TIME_NONE;
   s->will_at_us = SES_TIME_NONE;
@@ -110,10 +99,10 @@ ses_session_init (SesSession *s)
 void
 ses_session_clear (SesSession *s)
 {
-  ses_vec_clear (&s->subs_vec);
-  ses_vec_clear (&s->outflight_vec);
-  ses_vec_clear (&s->queue_vec);
-  ses_vec_clear (&s->incoming_vec);
+  ses_vec_clear (&s->subs);
+  ses_vec_clear (&s->outflight);
+  ses_vec_clear (&s->queue);
+  ses_vec_clear (&s->incoming);
 }
 
 void
@@ -122,10 +111,10 @@ ses_session_reset (SesSession *s)
   s->exists = FALSE;
   s->expiry_s = 0;
   s->will = 0;
-  ses_vec_truncate (&s->subs_vec);
-  ses_vec_truncate (&s->outflight_vec);
-  ses_vec_truncate (&s->queue_vec);
-  ses_vec_truncate (&s->incoming_vec);
+  ses_vec_truncate (&s->subs);
+  ses_vec_truncate (&s->outflight);
+  ses_vec_truncate (&s->queue);
+  ses_vec_truncate (&s->incoming);
   s->next_id = 0;
   s->client = SES_NONE;
   s->gen = 0;
@@ -137,21 +126,20 @@ ses_session_reset (SesSession *s)
 gsize
 ses_session_lent_size (const SesSession *s)
 {
-  return ses_vec_lent_size (&s->subs_vec)
-         + ses_vec_lent_size (&s->outflight_vec)
-         + ses_vec_lent_size (&s->queue_vec)
-         + ses_vec_lent_size (&s->incoming_vec);
+  return ses_vec_lent_size (&s->subs)
+         + ses_vec_lent_size (&s->outflight)
+         + ses_vec_lent_size (&s->queue)
+         + ses_vec_lent_size (&s->incoming);
 }
 
 guint8 *
 ses_session_copy_into (SesSession *dest, const SesSession *src, guint8 *lent)
 {
   *dest = *src;
-  attach_views (dest);
-  lent = ses_vec_lend (&dest->subs_vec, lent);
-  lent = ses_vec_lend (&dest->outflight_vec, lent);
-  lent = ses_vec_lend (&dest->queue_vec, lent);
-  return ses_vec_lend (&dest->incoming_vec, lent);
+  lent = ses_vec_lend (&dest->subs, lent);
+  lent = ses_vec_lend (&dest->outflight, lent);
+  lent = ses_vec_lend (&dest->queue, lent);
+  return ses_vec_lend (&dest->incoming, lent);
 }
 
 void
@@ -172,37 +160,40 @@ ses_session_encode_to (const SesSession *s, SesTime now, SesEncoder *out)
     }
   if (!s->exists)
     return;
-  p = ses_encoder_reserve (out, 3 * 4 + (gsize) s->subs->len * 5);
+  p = ses_encoder_reserve (out, 3 * 4 + (gsize) s->subs.view.len * 5);
   p = ses_put_u32 (p, s->expiry_s);
   p = ses_put_u32 (p, s->will);
-  p = ses_put_u32 (p, s->subs->len);
-  for (guint i = 0; i < s->subs->len; i++)
+  p = ses_put_u32 (p, s->subs.view.len);
+  for (guint i = 0; i < s->subs.view.len; i++)
     {
-      const SesSubscription *sub = &g_array_index (s->subs, SesSubscription, i);
+      const SesSubscription *sub = &g_array_index (&s->subs.view,
+                                                   SesSubscription, i);
       p = ses_put_u32 (p, sub->filter);
       p = ses_put_u8 (p, sub->qos);
     }
-  ses_encoder_u32 (out, s->outflight->len);
-  for (guint i = 0; i < s->outflight->len; i++)
-    ses_encoder_flight (out, &g_array_index (s->outflight, SesFlight, i), now);
+  ses_encoder_u32 (out, s->outflight.view.len);
+  for (guint i = 0; i < s->outflight.view.len; i++)
+    ses_encoder_flight (out, &g_array_index (&s->outflight.view, SesFlight,
+                                             i), now);
   /* Ids taken at queue time are state too; the top bit of the count says
    * they follow, so a broker that takes ids at send time encodes as
    * before. */
   gboolean ids = FALSE;
-  for (guint i = 0; i < s->queue->len && !ids; i++)
-    ids = g_array_index (s->queue, SesMessage, i).packet_id != 0;
-  ses_encoder_u32 (out, s->queue->len | (ids ? 0x80000000u : 0));
-  for (guint i = 0; i < s->queue->len; i++)
+  for (guint i = 0; i < s->queue.view.len && !ids; i++)
+    ids = g_array_index (&s->queue.view, SesMessage, i).packet_id != 0;
+  ses_encoder_u32 (out, s->queue.view.len | (ids ? 0x80000000u : 0));
+  for (guint i = 0; i < s->queue.view.len; i++)
     {
-      const SesMessage *msg = &g_array_index (s->queue, SesMessage, i);
+      const SesMessage *msg = &g_array_index (&s->queue.view, SesMessage, i);
       ses_encoder_message (out, msg, now);
       if (ids)
         ses_encoder_u32 (out, msg->packet_id);
     }
-  ses_encoder_u32 (out, s->incoming->len);
-  for (guint i = 0; i < s->incoming->len; i++)
+  ses_encoder_u32 (out, s->incoming.view.len);
+  for (guint i = 0; i < s->incoming.view.len; i++)
     {
-      const SesIncoming *in = &g_array_index (s->incoming, SesIncoming, i);
+      const SesIncoming *in = &g_array_index (&s->incoming.view, SesIncoming,
+                                              i);
       p = ses_encoder_reserve (out, 5);
       p = ses_put_u32 (p, in->packet_id);
       ses_put_u8 (p, in->has_msg);
@@ -220,11 +211,11 @@ ses_session_encode_to (const SesSession *s, SesTime now, SesEncoder *out)
 gint
 ses_session_find_sub (const SesSession *s, guint32 filter)
 {
-  guint lo = 0, hi = s->subs->len;
+  guint lo = 0, hi = s->subs.view.len;
   while (lo < hi)
     {
       guint mid = (lo + hi) / 2;
-      guint32 f = g_array_index (s->subs, SesSubscription, mid).filter;
+      guint32 f = g_array_index (&s->subs.view, SesSubscription, mid).filter;
       if (f == filter)
         return (gint) mid;
       if (f < filter)

@@ -69,10 +69,11 @@ typedef struct {
 
 /* ---- state arrays -------------------------------------------------------
  * The model's arrays are SesVecs, kept inside the struct that owns them.
- * Each is read through a `GArray *` field pointing at its view: ->len and
- * g_array_index work as on any GArray, and the pointer stays the same for
- * the owner's lifetime. It is not a GLib array, though: never pass it to a
- * g_array_ function; change it only through ses_vec_*.
+ * Each is read through its view, `&vec.view`: .len and g_array_index work
+ * as on any GArray. It is not a GLib array, though: never pass it to a
+ * g_array_ function; change it only through ses_vec_*. (There is no
+ * `GArray *` field pointing at the view: at a million idle sessions its 8
+ * bytes an array were 100 bytes a session.)
  *
  * Why not GArray: a copy of a model (the checker makes one per transition)
  * puts every array's elements in the model's own block ("lent" storage),
@@ -172,11 +173,12 @@ typedef struct {
   guint8 version;      /* protocol of the connection that made it current */
   guint32 expiry_s;    /* Session Expiry Interval in force (SES_EXPIRY_NEVER) */
   guint32 will;        /* 5.0: will spec + 1 held with the session, 0 none */
-  GArray *subs;        /* (element-type SesSubscription) sorted by filter */
-  GArray *outflight;   /* (element-type SesFlight) broker -> client, in send
+  /* Arrays (see SesVec: read through .view, write with ses_vec_*). */
+  SesVec subs;         /* (element-type SesSubscription) sorted by filter */
+  SesVec outflight;    /* (element-type SesFlight) broker -> client, in send
                           order */
-  GArray *queue;       /* (element-type SesMessage) waiting to be sent */
-  GArray *incoming;    /* (element-type SesIncoming) client -> broker QoS 2 */
+  SesVec queue;        /* (element-type SesMessage) waiting to be sent */
+  SesVec incoming;     /* (element-type SesIncoming) client -> broker QoS 2 */
   guint16 next_id;     /* last packet id handed out */
   guint32 client;      /* virtual client whose connection is attached, or
                           SES_NONE while disconnected */
@@ -186,12 +188,6 @@ typedef struct {
   guint32 timer_gen;   /* bumped to cancel the two timers above */
   guint8 lost_in_restart; /* ended by a restart (only the variant
                              sp-after-restart looks at it) */
-  /* Where subs, outflight, queue and incoming live: read those, write
-   * these. */
-  SesVec subs_vec;
-  SesVec outflight_vec;
-  SesVec queue_vec;
-  SesVec incoming_vec;
 } SesSession;
 
 void ses_session_init (SesSession *session);

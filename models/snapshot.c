@@ -114,27 +114,30 @@ read_session (SesMqtt *m, guint32 index, const char *phase, SesSnapSession *out)
   out->phase = out->connected ? "connected" : "kept";
   if (out->connected)
     out->holder = g_strdup (g_ptr_array_index (cfg->labels, s->client));
-  for (guint i = 0; i < s->subs->len; i++)
+  for (guint i = 0; i < s->subs.view.len; i++)
     {
-      const SesSubscription *sub = &g_array_index (s->subs, SesSubscription, i);
+      const SesSubscription *sub = &g_array_index (&s->subs.view,
+                                                   SesSubscription, i);
       SesSnapSub ss = { str_of (cfg, sub->filter), sub->qos };
       g_array_append_val (out->subs, ss);
     }
-  for (guint i = 0; i < s->outflight->len; i++)
+  for (guint i = 0; i < s->outflight.view.len; i++)
     {
-      const SesFlight *f = &g_array_index (s->outflight, SesFlight, i);
+      const SesFlight *f = &g_array_index (&s->outflight.view, SesFlight, i);
       SesSnapMsg sm = snap_flight (cfg, f);
       g_array_append_val (f->state == SES_FLIGHT_UNSENT ? out->waiting
                                                         : out->unacked, sm);
     }
-  for (guint i = 0; i < s->queue->len; i++)
+  for (guint i = 0; i < s->queue.view.len; i++)
     {
-      SesSnapMsg sm = snap_msg (cfg, &g_array_index (s->queue, SesMessage, i));
+      SesSnapMsg sm = snap_msg (cfg, &g_array_index (&s->queue.view,
+                                                     SesMessage, i));
       g_array_append_val (out->waiting, sm);
     }
-  for (guint i = 0; i < s->incoming->len; i++)
+  for (guint i = 0; i < s->incoming.view.len; i++)
     {
-      const SesIncoming *in = &g_array_index (s->incoming, SesIncoming, i);
+      const SesIncoming *in = &g_array_index (&s->incoming.view, SesIncoming,
+                                              i);
       SesSnapMsg sm = { .packet_id = in->packet_id, .qos = 2,
                         .stage = "awaiting PUBREL",
                         .expiry_at_us = SES_TIME_NONE };
@@ -177,21 +180,23 @@ read_client (SesMqtt *m, guint index, SesSnapClient *out)
     .incoming = g_array_new (FALSE, FALSE, sizeof (guint16)),
     .believed = g_array_new (FALSE, FALSE, sizeof (SesSnapSub)),
   };
-  for (guint i = 0; i < c->believed->len; i++)
+  for (guint i = 0; i < c->believed.view.len; i++)
     {
-      const SesSubscription *sub = &g_array_index (c->believed,
+      const SesSubscription *sub = &g_array_index (&c->believed.view,
                                                    SesSubscription, i);
       SesSnapSub b = { ses_intern_get (cfg->strings, sub->filter), sub->qos };
       g_array_append_val (out->believed, b);
     }
-  for (guint i = 0; i < c->outgoing->len; i++)
+  for (guint i = 0; i < c->outgoing.view.len; i++)
     {
-      SesSnapMsg sm = snap_flight (cfg, &g_array_index (c->outgoing, SesFlight,
+      SesSnapMsg sm = snap_flight (cfg, &g_array_index (&c->outgoing.view,
+                                                        SesFlight,
                                                         i));
       g_array_append_val (out->unacked, sm);
     }
-  for (guint i = 0; i < c->incoming->len; i++)
-    g_array_append_val (out->incoming, g_array_index (c->incoming, guint16, i));
+  for (guint i = 0; i < c->incoming.view.len; i++)
+    g_array_append_val (out->incoming, g_array_index (&c->incoming.view,
+                                                      guint16, i));
 }
 
 /* ---- JSON ---------------------------------------------------------------- */

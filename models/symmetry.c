@@ -413,10 +413,10 @@ put_model (const Renaming *r, SesMqtt *m, SesTime now, SesEncoder *out)
       const SesClient *c = &m->clients[r->order[i]];
       /* The packets a client keeps (acknowledgements it holds back,
        * subscriptions it asked for) name no ClientId: as they are. */
-      for (guint k = 0; k < c->held->len; k++)
-        g_assert (g_array_index (c->held, SesPacket, k).client_id == 0);
-      for (guint k = 0; k < c->asked->len; k++)
-        g_assert (g_array_index (c->asked, SesPacket, k).client_id == 0);
+      for (guint k = 0; k < c->held.view.len; k++)
+        g_assert (g_array_index (&c->held.view, SesPacket, k).client_id == 0);
+      for (guint k = 0; k < c->asked.view.len; k++)
+        g_assert (g_array_index (&c->asked.view, SesPacket, k).client_id == 0);
       ses_client_encode_to (c, now, out);
     }
   if (sessions != s_local)

@@ -203,7 +203,7 @@ session_of (Fx *fx, guint client)
 static char *
 outflight_ids (Fx *fx, guint client)
 {
-  const GArray *of = session_of (fx, client)->outflight;
+  const GArray *of = &session_of (fx, client)->outflight.view;
   GString *out = g_string_new (NULL);
   for (guint i = 0; i < of->len; i++)
     g_string_append_printf (out, "%s%u", i ? " " : "",
@@ -851,7 +851,8 @@ check_qos1_sender (void **state, SesMqttVersion v)
               "broker PUBLISH");
   expect_str (r.fx, outflight_ids (r.fx, r.sub), "1", "awaiting PUBACK");
   expect_int (r.fx,
-              g_array_index (session_of (r.fx, r.sub)->outflight, SesFlight, 0)
+              g_array_index (&session_of (r.fx, r.sub)->outflight.view,
+                             SesFlight, 0)
                 .state,
               SES_FLIGHT_AWAIT_PUBACK, "flight state");
   fx_run_more (r.fx, 5000);
@@ -1108,7 +1109,7 @@ check_method_a_vs_b (void **state, SesMqttVersion v)
       pub (&r, 1000, 2, "x");
       cut_and_reconnect (r.fx, r.pub, 1025, 3000);
       fx_run (r.fx, 2000);
-      const GArray *in = session_of (r.fx, r.pub)->incoming;
+      const GArray *in = &session_of (r.fx, r.pub)->incoming.view;
       expect_int (r.fx, in->len, 1, "QoS 2 ids awaiting PUBREL");
       expect_int (r.fx, g_array_index (in, SesIncoming, 0).has_msg, method_a,
                   "message stored until PUBREL");
@@ -1117,7 +1118,7 @@ check_method_a_vs_b (void **state, SesMqttVersion v)
                   ">PUB1:x <REC1 >REL1 >REL1 <COMP1", "pub wire");
       expect_str (r.fx, deliveries (r.fx, r.sub, TRUE),
                   method_a ? "x/q2@3040" : "x/q2@1020", "delivered");
-      expect_int (r.fx, session_of (r.fx, r.pub)->incoming->len, 0,
+      expect_int (r.fx, session_of (r.fx, r.pub)->incoming.view.len, 0,
                   "QoS 2 ids awaiting PUBREL at the end");
       expect_ids_ok (r.fx);
     }

@@ -414,8 +414,8 @@ offline_scenario (Fx *fx, SesMqttVersion v, gboolean queue_qos0)
              queue_qos0 ? "5020 5020 5020" : "5020 5020");
   /* Nothing is left in the session once the exchanges complete. */
   const SesSession *s = session_of (fx, sub);
-  check_int (fx, s->queue->len, 0);
-  check_int (fx, s->outflight->len, 0);
+  check_int (fx, s->queue.view.len, 0);
+  check_int (fx, s->outflight.view.len, 0);
 }
 
 static void
@@ -626,8 +626,8 @@ unsubscribe_scenario (Fx *fx, SesMqttVersion v)
   check_int (fx, fx_count (fx, SES_OBS_QUEUED, sub), 0);
   check_int (fx, fx_count (fx, SES_OBS_ACCEPTED, pub), 2);
   const SesSession *s = session_of (fx, sub);
-  check_int (fx, s->outflight->len, 0);
-  check_int (fx, s->subs->len, 0);
+  check_int (fx, s->outflight.view.len, 0);
+  check_int (fx, s->subs.view.len, 0);
 }
 
 static void
@@ -1155,7 +1155,7 @@ test_v5_MQTT_4_3_3_7_qos2_completes_after_expiry (void **state)
   check_str (fx, received_times (fx, TRUE, sub, SES_PKT_PUBCOMP), "10030");
   check_int (fx, fx_count (fx, SES_OBS_EXPIRED, G_MAXUINT), 0);
   check_str (fx, fx_delivered (fx, sub), "m");
-  check_int (fx, session_of (fx, sub)->outflight->len, 0);
+  check_int (fx, session_of (fx, sub)->outflight.view.len, 0);
 }
 
 /* The same across a reconnect: one QoS 2 copy sent but not acknowledged

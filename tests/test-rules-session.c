@@ -443,7 +443,7 @@ test_v311_MQTT_3_1_2_4_clean_session_0_resumes (void **state)
   CHECK_DELIVERED (fx, sub, "m1 m2");
   const SesSession *ss = session_of (fx, sub);
   CHECK (fx, ss->exists);
-  CHECK_INT (fx, ss->subs->len, 1);
+  CHECK_INT (fx, ss->subs.view.len, 1);
   CHECK_INT (fx, ss->client, sub);
 }
 
@@ -473,8 +473,8 @@ test_v311_MQTT_3_1_2_6_clean_session_1_discards_existing (void **state)
   CHECK_DELIVERED (fx, sub, "");
   CHECK_INT (fx, count_pkts (fx, SES_OBS_SEND, TRUE, sub, SES_PKT_PUBLISH), 0);
   const SesSession *ss = session_of (fx, sub);
-  CHECK_INT (fx, ss->subs->len, 0);
-  CHECK_INT (fx, ss->queue->len, 0);
+  CHECK_INT (fx, ss->subs.view.len, 0);
+  CHECK_INT (fx, ss->queue.view.len, 0);
 }
 
 /* 3.1.1 [MQTT-3.1.2-6]: a Clean Session 1 session lasts only as long as its
@@ -504,7 +504,7 @@ test_v311_MQTT_3_1_2_6_clean_session_1_ends_with_connection (void **state)
   CHECK (fx, made != NULL);
   CHECK_INT (fx, made->cause, SES_CAUSE_NEW);
   CHECK_DELIVERED (fx, sub, "");
-  CHECK_INT (fx, session_of (fx, sub)->subs->len, 0);
+  CHECK_INT (fx, session_of (fx, sub)->subs.view.len, 0);
 }
 
 /* 5.0 [MQTT-3.1.2-4]: Clean Start 1 discards the existing session: neither
@@ -535,9 +535,9 @@ test_v5_MQTT_3_1_2_4_clean_start_discards_session (void **state)
   CHECK_DELIVERED (fx, sub, "m1");
   CHECK_INT (fx, count_sent (fx, TRUE, sub, SES_PKT_PUBLISH), 1);
   const SesSession *ss = session_of (fx, sub);
-  CHECK_INT (fx, ss->outflight->len, 0);
-  CHECK_INT (fx, ss->queue->len, 0);
-  CHECK_INT (fx, ss->subs->len, 0);
+  CHECK_INT (fx, ss->outflight.view.len, 0);
+  CHECK_INT (fx, ss->queue.view.len, 0);
+  CHECK_INT (fx, ss->subs.view.len, 0);
 }
 
 /* 5.0 [MQTT-3.1.2-4] with [MQTT-3.1.2-23]: Clean Start 1 only discards what
@@ -586,7 +586,7 @@ test_v5_MQTT_3_1_2_5_clean_start_0_resumes_session (void **state)
   CHECK_INT (fx, count_sess (fx, SES_OBS_SESSION_ENDED, s, -1), 0);
   CHECK_DELIVERED (fx, sub, "m1 m2 m3");
   const SesSession *ss = session_of (fx, sub);
-  CHECK_INT (fx, ss->subs->len, 1);
+  CHECK_INT (fx, ss->subs.view.len, 1);
   CHECK_INT (fx, ss->expiry_at_us, SES_TIME_NONE); /* connected again */
 }
 
@@ -643,8 +643,8 @@ client_id_keys_session (Fx *fx, SesMqttVersion v)
   CHECK_DELIVERED (fx, a, "");
   CHECK_DELIVERED (fx, b, "");
   const SesSession *sb = session_of (fx, b);
-  CHECK_INT (fx, sb->queue->len, 1);
-  CHECK_INT (fx, g_array_index (sb->queue, SesMessage, 0).payload,
+  CHECK_INT (fx, sb->queue.view.len, 1);
+  CHECK_INT (fx, g_array_index (&sb->queue.view, SesMessage, 0).payload,
              fx_str (fx, "for-b"));
   CHECK_INT (fx, session_of (fx, a)->client, a2);
 }
@@ -853,7 +853,7 @@ test_v5_3_1_2_11_2_absent_expiry_ends_at_disconnect (void **state)
   CHECK_INT (fx, fx_session_present (fx, sub, 1), 0);
   CHECK_INT (fx, count_sess (fx, SES_OBS_SESSION_CREATED, s, SES_CAUSE_NEW), 2);
   CHECK_DELIVERED (fx, sub, "");
-  CHECK_INT (fx, session_of (fx, sub)->subs->len, 0);
+  CHECK_INT (fx, session_of (fx, sub)->subs.view.len, 0);
 }
 
 /* 5.0 §3.1.2.11.2: an explicit expiry of 0 ends the session at once when
@@ -873,7 +873,7 @@ test_v5_3_1_2_11_2_expiry_0_ends_at_cut (void **state)
   CHECK_INT (fx, end->cause, SES_CAUSE_CONNECTION_END);
   CHECK_INT (fx, ms (end->time_us), 100);
   CHECK_INT (fx, fx_session_present (fx, c, 1), 0);
-  CHECK_INT (fx, session_of (fx, c)->subs->len, 0);
+  CHECK_INT (fx, session_of (fx, c)->subs.view.len, 0);
 }
 
 /* 5.0 §3.1.2.11.2: 0xFFFFFFFF never expires; ten days later the session is
@@ -975,7 +975,7 @@ test_v5_MQTT_4_1_0_2_session_discarded_after_expiry (void **state)
   CHECK_INT (fx, d->arg, 1);
   CHECK_INT (fx, count_sent (fx, FALSE, sub, SES_PKT_PUBLISH), 1);
   CHECK_INT (fx, ses_mqtt_client_outgoing (fx_mqtt (fx), sub)->len, 0);
-  CHECK_INT (fx, session_of (fx, sub)->subs->len, 0);
+  CHECK_INT (fx, session_of (fx, sub)->subs.view.len, 0);
 }
 
 /* 5.0 §4.1: the session lasts from the latest connection's close plus the
@@ -1331,7 +1331,7 @@ test_v311_MQTT_3_2_2_3_session_present_0_without_state (void **state)
   CHECK_INT (fx, fx_session_present (fx, c, 1), 0);
   CHECK_INT (fx, connack (fx, c, 1)->pkt.reason, 0);
   CHECK_DELIVERED (fx, c, "");
-  CHECK_INT (fx, session_of (fx, c)->subs->len, 0);
+  CHECK_INT (fx, session_of (fx, c)->subs.view.len, 0);
 }
 
 /* 3.1.1 §3.2.2.2 (advisory; C14): this client drops its half on Session
@@ -1593,22 +1593,22 @@ server_session_state_contents (Fx *fx, SesMqttVersion v)
   const SesSession *s = session_of (fx, sub);
   CHECK (fx, s->exists);
   CHECK_INT (fx, s->client, SES_NONE);
-  CHECK_INT (fx, s->subs->len, 1);
-  CHECK_INT (fx, g_array_index (s->subs, SesSubscription, 0).filter,
+  CHECK_INT (fx, s->subs.view.len, 1);
+  CHECK_INT (fx, g_array_index (&s->subs.view, SesSubscription, 0).filter,
              fx_str (fx, "t"));
-  CHECK_INT (fx, g_array_index (s->subs, SesSubscription, 0).qos, 2);
-  CHECK_INT (fx, s->outflight->len, 1);
-  const SesFlight *f = &g_array_index (s->outflight, SesFlight, 0);
+  CHECK_INT (fx, g_array_index (&s->subs.view, SesSubscription, 0).qos, 2);
+  CHECK_INT (fx, s->outflight.view.len, 1);
+  const SesFlight *f = &g_array_index (&s->outflight.view, SesFlight, 0);
   CHECK_INT (fx, f->msg.payload, fx_str (fx, "a"));
   CHECK_INT (fx, f->state, SES_FLIGHT_AWAIT_PUBACK);
   CHECK_INT (fx, f->transmitted, 1);
-  CHECK_INT (fx, s->queue->len, 1);
-  CHECK_INT (fx, g_array_index (s->queue, SesMessage, 0).payload,
+  CHECK_INT (fx, s->queue.view.len, 1);
+  CHECK_INT (fx, g_array_index (&s->queue.view, SesMessage, 0).payload,
              fx_str (fx, "b"));
-  CHECK_INT (fx, s->incoming->len, 1);
+  CHECK_INT (fx, s->incoming.view.len, 1);
   const GArray *mine = ses_mqtt_client_outgoing (fx_mqtt (fx), sub);
   CHECK_INT (fx, mine->len, 1);
-  CHECK_INT (fx, g_array_index (s->incoming, SesIncoming, 0).packet_id,
+  CHECK_INT (fx, g_array_index (&s->incoming.view, SesIncoming, 0).packet_id,
              g_array_index (mine, SesFlight, 0).packet_id);
   CHECK_INT (fx, count_payload (fx, SES_OBS_POLICY_DROP, G_MAXUINT, "z"), 1);
   if (v == SES_MQTT_5)
@@ -1629,9 +1629,9 @@ server_session_state_contents (Fx *fx, SesMqttVersion v)
   CHECK_DELIVERED (fx, sub, "a a b");
   CHECK_INT (fx, count_payload (fx, SES_OBS_ACCEPTED, sub, "in"), 1);
   s = session_of (fx, sub);
-  CHECK_INT (fx, s->outflight->len, 0);
-  CHECK_INT (fx, s->queue->len, 0);
-  CHECK_INT (fx, s->incoming->len, 0);
+  CHECK_INT (fx, s->outflight.view.len, 0);
+  CHECK_INT (fx, s->queue.view.len, 0);
+  CHECK_INT (fx, s->incoming.view.len, 0);
   CHECK_INT (fx, ses_mqtt_client_outgoing (fx_mqtt (fx), sub)->len, 0);
   if (v == SES_MQTT_5)
     {
@@ -1744,7 +1744,7 @@ test_v5_MQTT_4_1_0_1_no_discard_while_connected (void **state)
       const SesSession *s = session_of (fx, who[i]);
       CHECK (fx, s->exists);
       CHECK_INT (fx, s->expiry_at_us, SES_TIME_NONE);
-      CHECK_INT (fx, s->subs->len, 1);
+      CHECK_INT (fx, s->subs.view.len, 1);
       CHECK_DELIVERED (fx, who[i], "late");
     }
 }
@@ -1775,7 +1775,7 @@ test_v5_3_2_2_3_3_receive_maximum_restarts_per_connection (void **state)
   CHECK (fx, again->pkt.flags & SES_PKT_F_DUP);
   CHECK_INT (fx, ms (again->time_us), 1010);
   CHECK_DELIVERED (fx, c, "m1 m1 m2");
-  CHECK_INT (fx, session_of (fx, c)->outflight->len, 0);
+  CHECK_INT (fx, session_of (fx, c)->outflight.view.len, 0);
 }
 
 /* both [MQTT-4.5.0-1]: an accepted message goes into the session of every
@@ -1802,8 +1802,8 @@ message_added_to_every_matching_session (Fx *fx, SesMqttVersion v)
   CHECK_INT (fx, count_payload (fx, SES_OBS_ACCEPTED, pub, "m"), 1);
   CHECK_INT (fx, count_sess (fx, SES_OBS_QUEUED, sess (fx, off),
                              SES_CAUSE_DISCONNECT), 1);
-  CHECK_INT (fx, session_of (fx, off)->queue->len, 1);
-  CHECK_INT (fx, session_of (fx, other)->queue->len, 0);
+  CHECK_INT (fx, session_of (fx, off)->queue.view.len, 1);
+  CHECK_INT (fx, session_of (fx, other)->queue.view.len, 0);
   CHECK_DELIVERED (fx, on, "m");
 
   fx_run_more (fx, 2000);
@@ -1850,7 +1850,7 @@ unsubscribe_stops_new_messages (Fx *fx, SesMqttVersion v)
   CHECK_DELIVERED (fx, c, "before");
   CHECK_INT (fx, count_sess (fx, SES_OBS_QUEUED, sess (fx, c), -1), 0);
   CHECK_INT (fx, fx_session_present (fx, c, 1), 1);
-  CHECK_INT (fx, session_of (fx, c)->subs->len, 0);
+  CHECK_INT (fx, session_of (fx, c)->subs.view.len, 0);
 }
 
 static void
@@ -1886,7 +1886,7 @@ unsubscribe_completes_started_delivery (Fx *fx, SesMqttVersion v)
   CHECK_INT (fx, ms (rel->time_us), 210);
   CHECK_INT (fx, count_sent (fx, TRUE, c, SES_PKT_PUBREL), 1);
   CHECK_INT (fx, count_pkts (fx, SES_OBS_RECEIVE, TRUE, c, SES_PKT_PUBCOMP), 1);
-  CHECK_INT (fx, session_of (fx, c)->outflight->len, 0);
+  CHECK_INT (fx, session_of (fx, c)->outflight.view.len, 0);
   CHECK_INT (fx, ses_mqtt_client_incoming (fx_mqtt (fx), c)->len, 0);
   CHECK_DELIVERED (fx, c, "m");
   CHECK_INT (fx, count_sent (fx, TRUE, c, SES_PKT_PUBLISH), 1);
@@ -1926,15 +1926,15 @@ resubscribe_replaces_subscription (Fx *fx, SesMqttVersion v)
 
   CHECK_INT (fx, fx_count (fx, SES_OBS_SUBSCRIBED, c), 2);
   const SesSession *s = session_of (fx, c);
-  CHECK_INT (fx, s->subs->len, 1);
-  CHECK_INT (fx, g_array_index (s->subs, SesSubscription, 0).qos, 2);
+  CHECK_INT (fx, s->subs.view.len, 1);
+  CHECK_INT (fx, g_array_index (&s->subs.view, SesSubscription, 0).qos, 2);
   CHECK_DELIVERED (fx, c, "keep live keep q2");
   g_autoptr (GPtrArray) got = fx_find (fx, SES_OBS_DELIVER, c);
   CHECK (fx, ((const SesObs *) g_ptr_array_index (got, 2))->pkt.flags
                & SES_PKT_F_RETAIN);
   CHECK_INT (fx, ((const SesObs *) g_ptr_array_index (got, 3))->pkt.qos, 2);
   CHECK_INT (fx, count_sent (fx, FALSE, c, SES_PKT_PUBACK), 3);
-  CHECK_INT (fx, s->outflight->len, 0);
+  CHECK_INT (fx, s->outflight.view.len, 0);
 }
 
 static void
@@ -1985,10 +1985,10 @@ client_session_state_contents (Fx *fx, SesMqttVersion v)
   const GArray *in = ses_mqtt_client_incoming (fx_mqtt (fx), c);
   CHECK_INT (fx, in->len, 1);
   const SesSession *s = session_of (fx, c);
-  CHECK_INT (fx, s->outflight->len, 1);
+  CHECK_INT (fx, s->outflight.view.len, 1);
   CHECK_INT (fx, g_array_index (in, guint16, 0),
-             g_array_index (s->outflight, SesFlight, 0).packet_id);
-  CHECK_INT (fx, g_array_index (s->outflight, SesFlight, 0).state,
+             g_array_index (&s->outflight.view, SesFlight, 0).packet_id);
+  CHECK_INT (fx, g_array_index (&s->outflight.view, SesFlight, 0).state,
              SES_FLIGHT_AWAIT_PUBCOMP);
 
   fx_run_more (fx, 2000);
@@ -2004,7 +2004,7 @@ client_session_state_contents (Fx *fx, SesMqttVersion v)
   CHECK_DELIVERED (fx, c, "x");
   CHECK_INT (fx, ses_mqtt_client_outgoing (fx_mqtt (fx), c)->len, 0);
   CHECK_INT (fx, ses_mqtt_client_incoming (fx_mqtt (fx), c)->len, 0);
-  CHECK_INT (fx, session_of (fx, c)->outflight->len, 0);
+  CHECK_INT (fx, session_of (fx, c)->outflight.view.len, 0);
 }
 
 static void
@@ -2089,7 +2089,7 @@ client_acknowledges_every_publish (Fx *fx, SesMqttVersion v)
   CHECK_INT (fx, count_sent (fx, FALSE, c, SES_PKT_PUBCOMP), 1);
   CHECK_INT (fx, nth_pkt (fx, FALSE, c, SES_PKT_PUBCOMP, 0)->pkt.packet_id,
              q2->pkt.packet_id);
-  CHECK_INT (fx, session_of (fx, c)->outflight->len, 0);
+  CHECK_INT (fx, session_of (fx, c)->outflight.view.len, 0);
 }
 
 static void
@@ -2229,7 +2229,7 @@ test_v5_3_1_4_takeover_expiry_0_ends_session_and_publishes_will (void **state)
   const SesObs *made = nth_sess (fx, SES_OBS_SESSION_CREATED, s, -1, 1);
   CHECK (fx, made != NULL);
   CHECK_INT (fx, made->cause, SES_CAUSE_NEW);
-  CHECK_INT (fx, session_of (fx, neu)->subs->len, 0);
+  CHECK_INT (fx, session_of (fx, neu)->subs.view.len, 0);
 }
 
 /* 5.0 §3.1.4 / §3.1.3.2.2 (C3): new connection with Clean Start 1: the old
