@@ -31,7 +31,17 @@ struct _SesNet {
   gsize msg_size;
   gsize stride;
   Slot *slots; /* (owned by the block) */
+  /* Drained fifo buffers of SPARE_ENTRIES entries, each linked to the next
+   * through its first bytes. A queue gives its buffer back as soon as it
+   * is empty: only the few connections with something in flight hold
+   * one, and a million clients that connect, subscribe and go away leave
+   * no per-connection room behind (nor holes where it was). Never copied:
+   * a copy starts with none. */
+  guint8 *spare;
 };
+
+/* Entries of a fifo's first buffer (the size that goes back to spare). */
+#define SPARE_ENTRIES 4
 
 #define ENTRY_HEADER (sizeof (SesTime) + 8)
 
@@ -55,12 +65,34 @@ ses_net_new (guint n_slots, gsize msg_size)
   return net;
 }
 
+/* Empties a fifo; a buffer of its own goes back to the net's spares (or
+ * to malloc when it has grown past their size). */
 static void
-fifo_clear (Fifo *f)
+fifo_clear (SesNet *net, Fifo *f)
 {
-  if (!f->lent)
-    g_free (f->buf);
+  if (!f->lent && f->buf != NULL)
+    {
+      if (f->cap == SPARE_ENTRIES)
+        {
+          memcpy (f->buf, &net->spare, sizeof net->spare);
+          net->spare = f->buf;
+        }
+      else
+        g_free (f->buf);
+    }
   memset (f, 0, sizeof *f);
+}
+
+static void
+free_spares (SesNet *net)
+{
+  while (net->spare != NULL)
+    {
+      guint8 *next;
+      memcpy (&next, net->spare, sizeof next);
+      g_free (net->spare);
+      net->spare = next;
+    }
 }
 
 void
@@ -70,7 +102,8 @@ ses_net_free (SesNet *net)
     return;
   for (guint i = 0; i < net->n_slots; i++)
     for (int d = 0; d < 2; d++)
-      fifo_clear (&net->slots[i].toward[d]);
+      fifo_clear (net, &net->slots[i].toward[d]);
+  free_spares (net);
   ses_block_free (net);
 }
 
@@ -85,6 +118,7 @@ ses_net_copy (const SesNet *net)
   SesNet *copy = ses_block_alloc (offset + in_flight);
   memcpy (copy, net, offset);
   copy->slots = (Slot *) (void *) ((guint8 *) copy + SLOTS_OFFSET);
+  copy->spare = NULL;
   /* Entries are multiples of 8 bytes, and so is the offset. */
   guint8 *at = (guint8 *) copy + offset;
   for (guint i = 0; i < net->n_slots; i++)
@@ -122,7 +156,8 @@ ses_net_copy_into (SesNet *dest, const SesNet *src)
   /* What outgrew its room since the last copy goes back. */
   for (guint i = 0; i < dest->n_slots; i++)
     for (int d = 0; d < 2; d++)
-      fifo_clear (&dest->slots[i].toward[d]);
+      fifo_clear (dest, &dest->slots[i].toward[d]);
+  free_spares (dest);
   gsize offset = fifo_offset (src->n_slots);
   gsize need = offset;
   for (guint i = 0; i < src->n_slots; i++)
@@ -136,6 +171,7 @@ ses_net_copy_into (SesNet *dest, const SesNet *src)
     }
   memcpy (dest, src, offset);
   dest->slots = (Slot *) (void *) ((guint8 *) dest + SLOTS_OFFSET);
+  dest->spare = NULL;
   guint8 *at = (guint8 *) dest + offset;
   for (guint i = 0; i < src->n_slots; i++)
     for (int d = 0; d < 2; d++)
@@ -187,7 +223,7 @@ ses_net_open (SesNet *net, guint slot)
   g_return_val_if_fail (slot < net->n_slots, 0);
   Slot *s = &net->slots[slot];
   for (int d = 0; d < 2; d++)
-    fifo_clear (&s->toward[d]);
+    fifo_clear (net, &s->toward[d]);
   s->gen++;
   s->up[0] = s->up[1] = 1;
   s->wire_up = 1;
@@ -254,9 +290,15 @@ fifo_push (SesNet *net, Fifo *f, SesTime at, gboolean close, const void *msg)
                    (gsize) f->len * net->stride);
           f->head = 0;
         }
-      if (f->len == f->cap)
+      if (f->cap == 0 && net->spare != NULL)
         {
-          f->cap = MAX (4, f->cap * 2);
+          f->buf = net->spare;
+          memcpy (&net->spare, f->buf, sizeof net->spare);
+          f->cap = SPARE_ENTRIES;
+        }
+      else if (f->len == f->cap)
+        {
+          f->cap = MAX (SPARE_ENTRIES, f->cap * 2);
           if (f->lent)
             {
               guint8 *buf = g_malloc ((gsize) f->cap * net->stride);
@@ -302,7 +344,7 @@ ses_net_close (SesNet *net, guint slot, guint32 gen, SesNetEnd from,
     return SES_TIME_NONE;
   s->up[from] = 0;
   /* The closing end reads nothing more. */
-  fifo_clear (&s->toward[from]);
+  fifo_clear (net, &s->toward[from]);
   /* A peer that is already down never learns of the close. */
   gboolean deliver = s->wire_up && s->up[SES_NET_PEER (from)];
   /* Nothing more can be sent after a close, from either side. */
@@ -330,9 +372,10 @@ ses_net_arrive (SesNet *net, guint slot, guint32 gen, SesNetEnd to, void *out)
   f->len--;
   if (f->len == 0)
     {
-      f->head = 0;
-      if (!s->wire_up)
-        fifo_clear (f); /* nothing more can come: give the buffer back */
+      if (f->lent)
+        f->head = 0; /* a copy's own room, kept for its next send */
+      else
+        fifo_clear (net, f); /* the buffer goes back to the spares */
     }
   if (close)
     {
@@ -343,12 +386,10 @@ ses_net_arrive (SesNet *net, guint slot, guint32 gen, SesNetEnd to, void *out)
 }
 
 static void
-drop_in_flight (Slot *s)
+drop_in_flight (SesNet *net, Slot *s)
 {
-  /* Free the buffers too: a slot whose wire is down may stay idle for a
-   * long time (a persistent session waiting for its client). */
   for (int d = 0; d < 2; d++)
-    fifo_clear (&s->toward[d]);
+    fifo_clear (net, &s->toward[d]);
   s->wire_up = 0;
 }
 
@@ -359,7 +400,7 @@ ses_net_cut (SesNet *net, guint slot, guint32 gen)
   if (s == NULL)
     return 0;
   guint mask = (s->up[0] ? 1u << 0 : 0) | (s->up[1] ? 1u << 1 : 0);
-  drop_in_flight (s);
+  drop_in_flight (net, s);
   s->up[0] = s->up[1] = 0;
   return mask;
 }
@@ -372,7 +413,7 @@ ses_net_half_open (SesNet *net, guint slot, guint32 gen, SesNetEnd unaware)
     return FALSE;
   SesNetEnd aware = SES_NET_PEER (unaware);
   gboolean was_up = s->up[aware];
-  drop_in_flight (s);
+  drop_in_flight (net, s);
   s->up[aware] = 0;
   return was_up;
 }
@@ -385,7 +426,7 @@ ses_net_abandon (SesNet *net, guint slot, guint32 gen, SesNetEnd end)
     return;
   s->up[end] = 0;
   /* A dead end reads nothing more, as after its own close. */
-  fifo_clear (&s->toward[end]);
+  fifo_clear (net, &s->toward[end]);
 }
 
 void
