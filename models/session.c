@@ -22,9 +22,10 @@ ses_vec_grow (SesVec *v, guint extra)
   if (need <= ses_vec_cap (v))
     return;
   /* Doubling, in powers of two so that the capacity fits in a byte. The
-   * first allocation holds at least 24 bytes (the least malloc hands out)
-   * but no more: a million idle clients each keep a few small arrays,
-   * some of 40-byte packets that rarely hold more than one. */
+   * first allocation has room for 24 bytes' worth (the least malloc hands
+   * out) rounded up to a power of two, and for one element when they are
+   * bigger: a million idle clients each keep a few small arrays, some of
+   * 40-byte packets that rarely hold more than one. */
   guint cap = MAX (MAX (ses_vec_cap (v) * 2, need), 24u / v->v.elt_size);
   guint cap_log2 = 0;
   while ((1u << cap_log2) < cap)

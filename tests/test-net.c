@@ -545,6 +545,57 @@ test_encode (void **state)
  * nets with more and fewer messages in flight than it held, after it
  * outgrew its room: each time it encodes as a fresh copy does and
  * delivers the same messages, and the original is untouched. */
+/* A queue that empties gives its buffer to the net's spares and the next
+ * send anywhere takes it back: what arrives is what was sent, through a
+ * recycled buffer, one that grows past the spare size, a copy (which
+ * starts with no spares) and a copy made into a net that holds some. */
+static void
+test_drained_buffers_reused (void **state)
+{
+  (void) state;
+  g_autoptr (SesNet) net = net_with_latency (10);
+  guint32 g0 = ses_net_open (net, 0);
+  guint32 g1 = ses_net_open (net, 1);
+  send_n (net, 0, g0, SES_NET_CLIENT, 1, 0);
+  send_n (net, 0, g0, SES_NET_SERVER, 2, 0);
+  assert_arrives (net, 0, g0, SES_NET_SERVER, 1);
+  assert_arrives (net, 0, g0, SES_NET_CLIENT, 2);
+  /* Both buffers are spares now; slot 1 takes one and outgrows it. */
+  for (guint32 i = 10; i < 19; i++)
+    send_n (net, 1, g1, SES_NET_CLIENT, i, i);
+  send_n (net, 0, g0, SES_NET_CLIENT, 3, 20);
+  assert_int_equal (ses_net_in_flight (net, 1, SES_NET_SERVER), 9);
+  for (guint32 i = 10; i < 19; i++)
+    assert_arrives (net, 1, g1, SES_NET_SERVER, i);
+  assert_int_equal (ses_net_arrive (net, 1, g1, SES_NET_SERVER, NULL),
+                    SES_NET_ARRIVAL_NONE);
+  /* A copy has none of the spares, and works the same. */
+  g_autoptr (SesNet) copy = ses_net_copy (net);
+  g_autoptr (GByteArray) a = encode (net, 30);
+  g_autoptr (GByteArray) b = encode (copy, 30);
+  assert_same_bytes (a, b);
+  send_n (copy, 1, g1, SES_NET_SERVER, 4, 30);
+  assert_arrives (copy, 0, g0, SES_NET_SERVER, 3);
+  assert_arrives (copy, 1, g1, SES_NET_CLIENT, 4);
+  /* A copy made into a net that holds spares lets them go (AddressSanitizer
+   * finds any that leak) and takes the source's state. */
+  SesNet *scratch = ses_net_copy (net);
+  send_n (scratch, 1, g1, SES_NET_SERVER, 5, 30);
+  assert_arrives (scratch, 1, g1, SES_NET_CLIENT, 5);
+  scratch = ses_net_copy_into (scratch, net);
+  g_autoptr (GByteArray) c = encode (scratch, 30);
+  assert_same_bytes (a, c);
+  assert_arrives (scratch, 0, g0, SES_NET_SERVER, 3);
+  ses_net_free (scratch);
+  /* A cut gives the buffers back too; the slot's next connection works. */
+  send_n (net, 1, g1, SES_NET_CLIENT, 6, 40);
+  ses_net_cut (net, 1, g1);
+  guint32 g1b = ses_net_open (net, 1);
+  send_n (net, 1, g1b, SES_NET_CLIENT, 7, 50);
+  assert_arrives (net, 1, g1b, SES_NET_SERVER, 7);
+  assert_arrives (net, 0, g0, SES_NET_SERVER, 3);
+}
+
 static void
 test_copy_into (void **state)
 {
@@ -626,6 +677,7 @@ main (void)
     cmocka_unit_test (test_abandon),
     cmocka_unit_test (test_copy_independent),
     cmocka_unit_test (test_copy_into),
+    cmocka_unit_test (test_drained_buffers_reused),
     cmocka_unit_test (test_encode),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
