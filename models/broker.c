@@ -404,9 +404,9 @@ enqueue (SesMqtt *m, SesWorld *w, guint32 session, const SesMessage *msg,
        * item 2). Recorded as a policy drop, never as a loss. */
       if (bc->drop_policy == SES_DROP_OLDEST)
         {
-          ses_mqtt_publish_packet (&g_array_index (&s->queue.view, SesMessage,
-                                                   0),
-                                   now, &pkt);
+          const SesMessage *oldest = &g_array_index (&s->queue.view,
+                                                     SesMessage, 0);
+          ses_mqtt_publish_packet (oldest, now, &pkt);
           ses_vec_remove (&s->queue, 0);
           ses_mqtt_observe (m, w, SES_OBS_POLICY_DROP, SES_CAUSE_QUEUE_FULL,
                             s->client, session, &pkt, 0, NULL);
@@ -639,9 +639,11 @@ end_session (SesMqtt *m, SesWorld *w, guint32 session, SesCause why,
                     "5.0 [MQTT-3.1.2-8]");
     }
   for (guint i = 0; i < s->subs.view.len; i++)
-    index_remove (&m->broker, g_array_index (&s->subs.view, SesSubscription,
-                                             i).filter,
-                  session);
+    {
+      const SesSubscription *sub = &g_array_index (&s->subs.view,
+                                                   SesSubscription, i);
+      index_remove (&m->broker, sub->filter, session);
+    }
   guint32 dropped = s->queue.view.len + s->outflight.view.len;
   ses_session_reset (s);
   drop_session_timers (w, session);
@@ -1212,8 +1214,9 @@ handle_ack (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
   guint32 session = c->session;
   SesSession *s = &m->broker.sessions[session];
   gint at = ses_flights_find (&s->outflight.view, pkt->packet_id);
-  SesFlight *f = at >= 0 ? &g_array_index (&s->outflight.view, SesFlight,
-                                           at) : NULL;
+  SesFlight *f = at >= 0
+                 ? &g_array_index (&s->outflight.view, SesFlight, at)
+                 : NULL;
   switch (pkt->type)
     {
     case SES_PKT_PUBACK:
@@ -1301,8 +1304,8 @@ handle_subscribe (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
       SesSubscription sub = { .filter = pkt->topic, .qos = granted };
       guint i = 0;
       while (i < s->subs.view.len
-             && g_array_index (&s->subs.view, SesSubscription,
-                               i).filter < pkt->topic)
+             && g_array_index (&s->subs.view, SesSubscription, i).filter
+                    < pkt->topic)
         i++;
       ses_vec_insert (&s->subs, i, &sub);
     }

@@ -801,9 +801,9 @@ do_raw_publish (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a)
   /* The ghost identity: DUP says it is a resend, so it is the message
    * that id last carried, raw or from the session; else a new one. */
   gint raw = a->dup ? find_raw (c, a->packet_id) : -1;
-  gint own = a->dup && raw < 0 ? ses_flights_find (&c->outgoing.view,
-                                                   a->packet_id)
-                               : -1;
+  gint own = a->dup && raw < 0
+                 ? ses_flights_find (&c->outgoing.view, a->packet_id)
+                 : -1;
   if (raw >= 0)
     msg.seq = g_array_index (&c->raw.view, SesPacket, raw).seq;
   else if (own >= 0)
@@ -1136,8 +1136,9 @@ on_ack (SesMqtt *m, SesWorld *w, guint32 client, const SesPacket *pkt)
       return;
     }
   gint at = ses_flights_find (&c->outgoing.view, pkt->packet_id);
-  SesFlight *f = at >= 0 ? &g_array_index (&c->outgoing.view, SesFlight,
-                                           at) : NULL;
+  SesFlight *f = at >= 0
+                 ? &g_array_index (&c->outgoing.view, SesFlight, at)
+                 : NULL;
   switch (pkt->type)
     {
     case SES_PKT_PUBACK:

@@ -174,8 +174,9 @@ ses_session_encode_to (const SesSession *s, SesTime now, SesEncoder *out)
     }
   ses_encoder_u32 (out, s->outflight.view.len);
   for (guint i = 0; i < s->outflight.view.len; i++)
-    ses_encoder_flight (out, &g_array_index (&s->outflight.view, SesFlight,
-                                             i), now);
+    ses_encoder_flight (out,
+                        &g_array_index (&s->outflight.view, SesFlight, i),
+                        now);
   /* Ids taken at queue time are state too; the top bit of the count says
    * they follow, so a broker that takes ids at send time encodes as
    * before. */

@@ -189,9 +189,8 @@ read_client (SesMqtt *m, guint index, SesSnapClient *out)
     }
   for (guint i = 0; i < c->outgoing.view.len; i++)
     {
-      SesSnapMsg sm = snap_flight (cfg, &g_array_index (&c->outgoing.view,
-                                                        SesFlight,
-                                                        i));
+      const SesFlight *f = &g_array_index (&c->outgoing.view, SesFlight, i);
+      SesSnapMsg sm = snap_flight (cfg, f);
       g_array_append_val (out->unacked, sm);
     }
   for (guint i = 0; i < c->incoming.view.len; i++)
