@@ -178,6 +178,7 @@ typedef struct {
   Node *node;        /* freed by the expansion, except its id and depth;
                         NULL for a state waiting as its id alone, which
                         a run rebuilds */
+  guint index;       /* in the slice: the order merge takes it in */
   guint owner;       /* node->owner, readable before the node is claimed */
   gint claimed;      /* set, atomically, by the thread that expands it */
   gboolean nodeless; /* node was NULL: rebuilt in its run */
@@ -302,14 +303,96 @@ choice_allowed (const SesExploreOptions *opts, const Spent *from,
   return TRUE;
 }
 
+/* A successor the thread copied out in this round (a slice), by
+ * fingerprint: where the earliest of its copies stands in the order merge
+ * takes children in. */
+typedef struct {
+  guint64 fp;
+  guint64 at;        /* Expansion.index << 32 | index in its children */
+  guint round;       /* the round it was noted in; an older one is empty */
+} Sibling;
+
 /* A thread's scratch child: a world and monitor that each successor is
  * tried on, copied into from its parent with the memory they already
  * have (ses_world_copy_into), so that a successor already seen costs no
- * allocation. Both NULL until first used. */
+ * allocation. Both NULL until first used. With it, the successors the
+ * thread has copied out in this round (siblings), so that a successor
+ * reached again within the slice is not copied out again. */
 typedef struct {
   SesWorld *world;
   gpointer monitor;
+  Sibling *siblings; /* open addressing on the fingerprint, mask + 1 */
+  guint mask;
+  guint n_siblings;  /* noted in this round */
+  guint round;
 } Scratch;
+
+/* Starts a new round: every sibling noted before is forgotten. */
+static void
+siblings_reset (Scratch *s)
+{
+  if (s->siblings == NULL)
+    {
+      s->mask = 4095;
+      s->siblings = g_new0 (Sibling, s->mask + 1);
+    }
+  /* Round 0 is never a live one: the entries of a zeroed table are
+   * empty, and so are all when the count wraps. */
+  if (++s->round == 0)
+    {
+      memset (s->siblings, 0, (s->mask + 1) * sizeof (Sibling));
+      s->round = 1;
+    }
+  s->n_siblings = 0;
+}
+
+/* Whether a copy of the successor with fingerprint fp, at position `at`
+ * of the merge order, is already out earlier in that order: TRUE when
+ * this one needs no node. Otherwise notes this one as the earliest.
+ * Merge stores the first copy in its order and finds every later one
+ * seen, so whichever thread sees them in whichever order, the first
+ * keeps its node: what is left out is never one that merge would
+ * store. */
+static gboolean
+sibling_out (Scratch *s, guint64 fp, guint64 at)
+{
+  if ((s->n_siblings + 1) * 2 > s->mask + 1)
+    {
+      /* Grow: rehash the entries of this round. */
+      guint mask = s->mask * 2 + 1;
+      Sibling *bigger = g_new0 (Sibling, mask + 1);
+      for (guint i = 0; i <= s->mask; i++)
+        {
+          Sibling *e = &s->siblings[i];
+          if (e->round != s->round)
+            continue;
+          guint j = (guint) e->fp & mask;
+          while (bigger[j].round == s->round)
+            j = (j + 1) & mask;
+          bigger[j] = *e;
+        }
+      g_free (s->siblings);
+      s->siblings = bigger;
+      s->mask = mask;
+    }
+  guint j = (guint) fp & s->mask;
+  for (;; j = (j + 1) & s->mask)
+    {
+      Sibling *e = &s->siblings[j];
+      if (e->round != s->round)
+        {
+          *e = (Sibling) { fp, at, s->round };
+          s->n_siblings++;
+          return FALSE;
+        }
+      if (e->fp != fp)
+        continue;
+      if (e->at < at)
+        return TRUE;
+      e->at = at;
+      return FALSE;
+    }
+}
 
 /* Makes the scratch a copy of n's world and monitor. */
 static void
@@ -331,6 +414,7 @@ scratch_clear (const SesMonitorClass *k, Scratch *s)
   if (s->monitor != NULL)
     k->free (g_steal_pointer (&s->monitor));
   g_clear_pointer (&s->world, ses_world_free);
+  g_clear_pointer (&s->siblings, g_free);
 }
 
 /* Applies choice i of n's choices (allowed, leaving `used` spent) to the
@@ -353,7 +437,9 @@ try_choice (const Expander *ex, const Node *n, const GArray *choices,
     {
       out.fp = fingerprint (scratch->world, scratch->monitor, k, spent,
                             ex->opts);
-      if (ses_stateset_contains (ex->seen, out.fp))
+      if (ses_stateset_contains (ex->seen, out.fp)
+          || sibling_out (scratch, out.fp,
+                          (guint64) x->index << 32 | x->children->len))
         {
           g_array_append_val (x->children, out);
           return FALSE;
@@ -676,6 +762,7 @@ garbage_add (GArray *garbage, Node *n)
 static void
 pool_work (Pool *p, guint self, GArray *choices)
 {
+  siblings_reset (&p->scratches[self]);
   for (guint i = 0; i < p->runs->len; i++)
     {
       Run *run = &g_array_index (p->runs, Run, i);
@@ -771,6 +858,7 @@ pool_run (Pool *p, Expansion *slice, guint n, GArray *choices)
   g_array_set_size (p->runs, 0);
   for (guint i = 0; i < n; i++)
     {
+      slice[i].index = i;
       slice[i].claimed = 0;
       slice[i].nodeless = slice[i].node == NULL;
       if (slice[i].node != NULL)
