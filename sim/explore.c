@@ -33,6 +33,7 @@
  * grown, where a copy out of the scratch is compact (bench/README.md,
  * *Copying less: the scratch child*). */
 #include "explore.h"
+#include "block.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -759,6 +760,47 @@ garbage_add (GArray *garbage, Node *n)
   g_array_append_val (garbage, g);
 }
 
+/* States a thread has claimed and not yet expanded, in slice order: a
+ * state is claimed a few expansions before its turn, so that its node,
+ * cold from its wait in the frontier, is loaded meanwhile, in stages,
+ * since each part is found through the one before: the node when it is
+ * claimed, its world and monitor one expansion later, the world's parts
+ * one more later, then it is expanded. Claimed states are this thread's
+ * alone, so reading their nodes early is safe. */
+#define AHEAD 4
+
+typedef struct {
+  Expansion *x[AHEAD];
+  guint n;
+} Ahead;
+
+/* Expands the oldest claimed state, after moving the others on a stage. */
+static void
+ahead_expand (Pool *p, Ahead *a, guint self, GArray *choices)
+{
+  Expansion *x = a->x[0];
+  a->n--;
+  memmove (a->x, a->x + 1, a->n * sizeof a->x[0]);
+  if (a->n > 0)
+    ses_world_prefetch (a->x[0]->node->world);
+  if (a->n > 1)
+    {
+      const Node *n = a->x[1]->node;
+      ses_block_prefetch (n->world, 320);
+      ses_block_prefetch (n->monitor, 1024);
+    }
+  expand (p->ex, x, self, choices, &p->scratches[self]);
+}
+
+static void
+ahead_claim (Pool *p, Ahead *a, Expansion *x, guint self, GArray *choices)
+{
+  __builtin_prefetch (x->node);
+  a->x[a->n++] = x;
+  if (a->n == AHEAD)
+    ahead_expand (p, a, self, choices);
+}
+
 static void
 pool_work (Pool *p, guint self, GArray *choices)
 {
@@ -781,13 +823,16 @@ pool_work (Pool *p, guint self, GArray *choices)
               && g_atomic_pointer_compare_and_exchange (&g->node, n, NULL))
             node_free (n, p->ex->k);
         }
+      Ahead ahead = { { NULL }, 0 };
       for (guint i = 0; i < p->n_slice; i++)
         {
           Expansion *x = &p->slice[i];
           if ((anyone || x->owner == self)
               && g_atomic_int_compare_and_exchange (&x->claimed, 0, 1))
-            expand (p->ex, x, self, choices, &p->scratches[self]);
+            ahead_claim (p, &ahead, x, self, choices);
         }
+      while (ahead.n > 0)
+        ahead_expand (p, &ahead, self, choices);
     }
 }
 
