@@ -27,11 +27,16 @@
  * is applied to it and it is fingerprinted; only a successor that is new
  * (or breaks an invariant) is copied out into a node of its own, compact
  * (what the step grew is packed), so a duplicate costs no allocation and
- * no free. The last successor goes through the scratch too: handing it
- * the parent's own world instead (as before the scratch) saved no
- * measurable time and kept in the frontier what the parent's steps had
- * grown, where a copy out of the scratch is compact (bench/README.md,
- * *Copying less: the scratch child*). */
+ * no free. "New" means in neither the visited set, which is only read
+ * while a slice expands, nor the successors the thread has already
+ * copied out in the slice (its siblings): a state reached from two
+ * parents of one slice is copied out once. The last successor is
+ * applied to the parent's own world and monitor, which need not be kept:
+ * no copy in, and when it is new, no copy out either, the parent's node
+ * becoming the child's; it keeps what the step grew, a little more
+ * memory for a few per cent less time (bench/README.md, *Copying less*).
+ * A thread claims its states a few ahead and loads their nodes, cold
+ * from their wait in the frontier, while it expands the ones before. */
 #include "explore.h"
 #include "block.h"
 
@@ -418,26 +423,34 @@ scratch_clear (const SesMonitorClass *k, Scratch *s)
   g_clear_pointer (&s->siblings, g_free);
 }
 
-/* Applies choice i of n's choices (allowed, leaving `used` spent) to the
- * thread's scratch child, loaded from n; adds the result to x. A child
- * that breaks an invariant or is not in the visited set is copied out of
- * the scratch into a node of its own, compact (ses_world_copy packs what
- * the step grew); the scratch stays for the next successor. TRUE if the
- * child breaks an invariant. */
+/* Applies choice i of n's choices (allowed, leaving `spent` spent) to the
+ * thread's scratch child, loaded from n, or, in_place, to n itself (the
+ * last successor: n is not needed after it); adds the result to x. A
+ * child that breaks an invariant or is new (in neither the visited set
+ * nor this round's siblings) gets a node: in place, n itself (*taken set:
+ * the caller must not free it); otherwise a copy out of the scratch,
+ * compact (ses_world_copy packs what the step grew), the scratch staying
+ * for the next successor. TRUE if the child breaks an invariant. */
 static gboolean
-try_choice (const Expander *ex, const Node *n, const GArray *choices,
+try_choice (const Expander *ex, Node *n, const GArray *choices,
             guint i, const Spent *spent, guint self, Scratch *scratch,
-            Expansion *x)
+            Expansion *x, gboolean in_place, gboolean *taken)
 {
   const SesMonitorClass *k = ex->k;
   const SesChoice *c = &g_array_index (choices, SesChoice, i);
-  scratch_load (k, scratch, n);
-  ses_world_apply (scratch->world, c);
-  Child out = { *c, i, 0, k->violated (scratch->monitor), NULL };
+  SesWorld *w = n->world;
+  gpointer monitor = n->monitor;
+  if (!in_place)
+    {
+      scratch_load (k, scratch, n);
+      w = scratch->world;
+      monitor = scratch->monitor;
+    }
+  ses_world_apply (w, c);
+  Child out = { *c, i, 0, k->violated (monitor), NULL };
   if (!out.violated)
     {
-      out.fp = fingerprint (scratch->world, scratch->monitor, k, spent,
-                            ex->opts);
+      out.fp = fingerprint (w, monitor, k, spent, ex->opts);
       if (ses_stateset_contains (ex->seen, out.fp)
           || sibling_out (scratch, out.fp,
                           (guint64) x->index << 32 | x->children->len))
@@ -445,6 +458,16 @@ try_choice (const Expander *ex, const Node *n, const GArray *choices,
           g_array_append_val (x->children, out);
           return FALSE;
         }
+    }
+  if (in_place)
+    {
+      n->spent = *spent;
+      n->depth++;
+      n->id = 0;
+      *taken = TRUE;
+      out.node = n;
+      g_array_append_val (x->children, out);
+      return out.violated;
     }
   Node *child = g_new (Node, 1);
   child->world = ses_world_copy (scratch->world);
@@ -459,11 +482,12 @@ try_choice (const Expander *ex, const Node *n, const GArray *choices,
 }
 
 /* Expands x->node into x: lists its choices, applies each allowed one to
- * the thread's scratch child loaded from the node, fingerprints the
- * result. Children already in the visited set are dropped at once (only
- * their fingerprint is kept, for the graph); after a violating child
- * nothing more is applied, since the search stops there.
- * Frees the node. Safe to run on several states at once from several
+ * the thread's scratch child loaded from the node (the last to the node
+ * itself), fingerprints the result. Children already in the visited set,
+ * or copied out before in this round, are dropped at once (only their
+ * fingerprint is kept, for the graph); after a violating child nothing
+ * more is applied, since the search stops there.
+ * Frees the node, or hands it to its last child. Safe to run on several states at once from several
  * threads: it reads the visited set and writes only x. */
 static void
 expand (const Expander *ex, Expansion *x, guint self, GArray *choices,
@@ -481,6 +505,7 @@ expand (const Expander *ex, Expansion *x, guint self, GArray *choices,
 
   g_array_set_size (choices, 0);
   ses_world_list_choices (n->world, choices);
+  gboolean taken = FALSE;
   gboolean any_event = FALSE, any_allowed = FALSE;
   Spent spent;
   for (guint i = 0; i < choices->len && !any_allowed; i++)
@@ -511,13 +536,21 @@ expand (const Expander *ex, Expansion *x, guint self, GArray *choices,
       x->reduced = only >= 0;
       guint from = only >= 0 ? (guint) only : 0;
       guint to = only >= 0 ? from + 1 : choices->len;
+      guint last = to;
       for (guint i = from; i < to; i++)
         if (choice_allowed (opts, &n->spent,
+                            &g_array_index (choices, SesChoice, i), &spent))
+          last = i;
+      Spent from_spent = n->spent;
+      for (guint i = from; i < to; i++)
+        if (choice_allowed (opts, &from_spent,
                             &g_array_index (choices, SesChoice, i), &spent)
-            && try_choice (ex, n, choices, i, &spent, self, scratch, x))
+            && try_choice (ex, n, choices, i, &spent, self, scratch, x,
+                           i == last, &taken))
           break; /* the search stops at a violation */
     }
-  node_free (n, k);
+  if (!taken)
+    node_free (n, k);
   x->node = NULL;
 }
 
