@@ -30,6 +30,8 @@ gsize ses_block_size (gconstpointer mem);
 static inline void
 ses_block_prefetch (gconstpointer mem, gsize bytes)
 {
+  if (mem == NULL)
+    return;
   const char *p = (const char *) mem - 16;
   for (gsize at = 0; at < bytes + 16; at += 64)
     __builtin_prefetch (p + at);
