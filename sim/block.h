@@ -32,7 +32,9 @@ ses_block_prefetch (gconstpointer mem, gsize bytes)
 {
   if (mem == NULL)
     return;
-  const char *p = (const char *) mem - 16;
+  /* As an integer: GCC 12 drops every prefetch of the loop when the
+   * pointer itself is tested for NULL and then offset. */
+  guintptr p = (guintptr) mem - 16;
   for (gsize at = 0; at < bytes + 16; at += 64)
-    __builtin_prefetch (p + at);
+    __builtin_prefetch ((gconstpointer) (p + at));
 }
