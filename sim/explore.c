@@ -27,12 +27,18 @@
  * is applied to it and it is fingerprinted; only a successor that is new
  * (or breaks an invariant) is copied out into a node of its own, compact
  * (what the step grew is packed), so a duplicate costs no allocation and
- * no free. The last successor goes through the scratch too: handing it
- * the parent's own world instead (as before the scratch) saved no
- * measurable time and kept in the frontier what the parent's steps had
- * grown, where a copy out of the scratch is compact (bench/README.md,
- * *Copying less: the scratch child*). */
+ * no free. "New" means in neither the visited set, which is only read
+ * while a slice expands, nor the successors the thread has already
+ * copied out in the slice (its siblings): a state reached from two
+ * parents of one slice is copied out once. The last successor is
+ * applied to the parent's own world and monitor, which need not be kept:
+ * no copy in, and when it is new, no copy out either, the parent's node
+ * becoming the child's; it keeps what the step grew, a little more
+ * memory for a few per cent less time (bench/README.md, *Copying less*).
+ * A thread claims its states a few ahead and loads their nodes, cold
+ * from their wait in the frontier, while it expands the ones before. */
 #include "explore.h"
+#include "block.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -178,6 +184,7 @@ typedef struct {
   Node *node;        /* freed by the expansion, except its id and depth;
                         NULL for a state waiting as its id alone, which
                         a run rebuilds */
+  guint index;       /* in the slice: the order merge takes it in */
   guint owner;       /* node->owner, readable before the node is claimed */
   gint claimed;      /* set, atomically, by the thread that expands it */
   gboolean nodeless; /* node was NULL: rebuilt in its run */
@@ -302,14 +309,96 @@ choice_allowed (const SesExploreOptions *opts, const Spent *from,
   return TRUE;
 }
 
+/* A successor the thread copied out in this round (a slice), by
+ * fingerprint: where the earliest of its copies stands in the order merge
+ * takes children in. */
+typedef struct {
+  guint64 fp;
+  guint64 at;        /* Expansion.index << 32 | index in its children */
+  guint round;       /* the round it was noted in; an older one is empty */
+} Sibling;
+
 /* A thread's scratch child: a world and monitor that each successor is
  * tried on, copied into from its parent with the memory they already
  * have (ses_world_copy_into), so that a successor already seen costs no
- * allocation. Both NULL until first used. */
+ * allocation. Both NULL until first used. With it, the successors the
+ * thread has copied out in this round (siblings), so that a successor
+ * reached again within the slice is not copied out again. */
 typedef struct {
   SesWorld *world;
   gpointer monitor;
+  Sibling *siblings; /* open addressing on the fingerprint, mask + 1 */
+  guint mask;
+  guint n_siblings;  /* noted in this round */
+  guint round;
 } Scratch;
+
+/* Starts a new round: every sibling noted before is forgotten. */
+static void
+siblings_reset (Scratch *s)
+{
+  if (s->siblings == NULL)
+    {
+      s->mask = 4095;
+      s->siblings = g_new0 (Sibling, s->mask + 1);
+    }
+  /* Round 0 is never a live one: the entries of a zeroed table are
+   * empty, and so are all when the count wraps. */
+  if (++s->round == 0)
+    {
+      memset (s->siblings, 0, (s->mask + 1) * sizeof (Sibling));
+      s->round = 1;
+    }
+  s->n_siblings = 0;
+}
+
+/* Whether a copy of the successor with fingerprint fp, at position `at`
+ * of the merge order, is already out earlier in that order: TRUE when
+ * this one needs no node. Otherwise notes this one as the earliest.
+ * Merge stores the first copy in its order and finds every later one
+ * seen, so whichever thread sees them in whichever order, the first
+ * keeps its node: what is left out is never one that merge would
+ * store. */
+static gboolean
+sibling_out (Scratch *s, guint64 fp, guint64 at)
+{
+  if ((s->n_siblings + 1) * 2 > s->mask + 1)
+    {
+      /* Grow: rehash the entries of this round. */
+      guint mask = s->mask * 2 + 1;
+      Sibling *bigger = g_new0 (Sibling, mask + 1);
+      for (guint i = 0; i <= s->mask; i++)
+        {
+          Sibling *e = &s->siblings[i];
+          if (e->round != s->round)
+            continue;
+          guint j = (guint) e->fp & mask;
+          while (bigger[j].round == s->round)
+            j = (j + 1) & mask;
+          bigger[j] = *e;
+        }
+      g_free (s->siblings);
+      s->siblings = bigger;
+      s->mask = mask;
+    }
+  guint j = (guint) fp & s->mask;
+  for (;; j = (j + 1) & s->mask)
+    {
+      Sibling *e = &s->siblings[j];
+      if (e->round != s->round)
+        {
+          *e = (Sibling) { fp, at, s->round };
+          s->n_siblings++;
+          return FALSE;
+        }
+      if (e->fp != fp)
+        continue;
+      if (e->at < at)
+        return TRUE;
+      e->at = at;
+      return FALSE;
+    }
+}
 
 /* Makes the scratch a copy of n's world and monitor. */
 static void
@@ -331,33 +420,54 @@ scratch_clear (const SesMonitorClass *k, Scratch *s)
   if (s->monitor != NULL)
     k->free (g_steal_pointer (&s->monitor));
   g_clear_pointer (&s->world, ses_world_free);
+  g_clear_pointer (&s->siblings, g_free);
 }
 
-/* Applies choice i of n's choices (allowed, leaving `used` spent) to the
- * thread's scratch child, loaded from n; adds the result to x. A child
- * that breaks an invariant or is not in the visited set is copied out of
- * the scratch into a node of its own, compact (ses_world_copy packs what
- * the step grew); the scratch stays for the next successor. TRUE if the
- * child breaks an invariant. */
+/* Applies choice i of n's choices (allowed, leaving `spent` spent) to the
+ * thread's scratch child, loaded from n, or, in_place, to n itself (the
+ * last successor: n is not needed after it); adds the result to x. A
+ * child that breaks an invariant or is new (in neither the visited set
+ * nor this round's siblings) gets a node: in place, n itself (*taken set:
+ * the caller must not free it); otherwise a copy out of the scratch,
+ * compact (ses_world_copy packs what the step grew), the scratch staying
+ * for the next successor. TRUE if the child breaks an invariant. */
 static gboolean
-try_choice (const Expander *ex, const Node *n, const GArray *choices,
+try_choice (const Expander *ex, Node *n, const GArray *choices,
             guint i, const Spent *spent, guint self, Scratch *scratch,
-            Expansion *x)
+            Expansion *x, gboolean in_place, gboolean *taken)
 {
   const SesMonitorClass *k = ex->k;
   const SesChoice *c = &g_array_index (choices, SesChoice, i);
-  scratch_load (k, scratch, n);
-  ses_world_apply (scratch->world, c);
-  Child out = { *c, i, 0, k->violated (scratch->monitor), NULL };
+  SesWorld *w = n->world;
+  gpointer monitor = n->monitor;
+  if (!in_place)
+    {
+      scratch_load (k, scratch, n);
+      w = scratch->world;
+      monitor = scratch->monitor;
+    }
+  ses_world_apply (w, c);
+  Child out = { *c, i, 0, k->violated (monitor), NULL };
   if (!out.violated)
     {
-      out.fp = fingerprint (scratch->world, scratch->monitor, k, spent,
-                            ex->opts);
-      if (ses_stateset_contains (ex->seen, out.fp))
+      out.fp = fingerprint (w, monitor, k, spent, ex->opts);
+      if (ses_stateset_contains (ex->seen, out.fp)
+          || sibling_out (scratch, out.fp,
+                          (guint64) x->index << 32 | x->children->len))
         {
           g_array_append_val (x->children, out);
           return FALSE;
         }
+    }
+  if (in_place)
+    {
+      n->spent = *spent;
+      n->depth++;
+      n->id = 0;
+      *taken = TRUE;
+      out.node = n;
+      g_array_append_val (x->children, out);
+      return out.violated;
     }
   Node *child = g_new (Node, 1);
   child->world = ses_world_copy (scratch->world);
@@ -372,11 +482,12 @@ try_choice (const Expander *ex, const Node *n, const GArray *choices,
 }
 
 /* Expands x->node into x: lists its choices, applies each allowed one to
- * the thread's scratch child loaded from the node, fingerprints the
- * result. Children already in the visited set are dropped at once (only
- * their fingerprint is kept, for the graph); after a violating child
- * nothing more is applied, since the search stops there.
- * Frees the node. Safe to run on several states at once from several
+ * the thread's scratch child loaded from the node (the last to the node
+ * itself), fingerprints the result. Children already in the visited set,
+ * or copied out before in this round, are dropped at once (only their
+ * fingerprint is kept, for the graph); after a violating child nothing
+ * more is applied, since the search stops there.
+ * Frees the node, or hands it to its last child. Safe to run on several states at once from several
  * threads: it reads the visited set and writes only x. */
 static void
 expand (const Expander *ex, Expansion *x, guint self, GArray *choices,
@@ -394,6 +505,7 @@ expand (const Expander *ex, Expansion *x, guint self, GArray *choices,
 
   g_array_set_size (choices, 0);
   ses_world_list_choices (n->world, choices);
+  gboolean taken = FALSE;
   gboolean any_event = FALSE, any_allowed = FALSE;
   Spent spent;
   for (guint i = 0; i < choices->len && !any_allowed; i++)
@@ -424,13 +536,21 @@ expand (const Expander *ex, Expansion *x, guint self, GArray *choices,
       x->reduced = only >= 0;
       guint from = only >= 0 ? (guint) only : 0;
       guint to = only >= 0 ? from + 1 : choices->len;
+      guint last = to;
       for (guint i = from; i < to; i++)
         if (choice_allowed (opts, &n->spent,
+                            &g_array_index (choices, SesChoice, i), &spent))
+          last = i;
+      Spent from_spent = n->spent;
+      for (guint i = from; i < to; i++)
+        if (choice_allowed (opts, &from_spent,
                             &g_array_index (choices, SesChoice, i), &spent)
-            && try_choice (ex, n, choices, i, &spent, self, scratch, x))
+            && try_choice (ex, n, choices, i, &spent, self, scratch, x,
+                           i == last, &taken))
           break; /* the search stops at a violation */
     }
-  node_free (n, k);
+  if (!taken)
+    node_free (n, k);
   x->node = NULL;
 }
 
@@ -673,9 +793,51 @@ garbage_add (GArray *garbage, Node *n)
   g_array_append_val (garbage, g);
 }
 
+/* States a thread has claimed and not yet expanded, in slice order: a
+ * state is claimed a few expansions before its turn, so that its node,
+ * cold from its wait in the frontier, is loaded meanwhile, in stages,
+ * since each part is found through the one before: the node when it is
+ * claimed, its world and monitor one expansion later, the world's parts
+ * one more later, then it is expanded. Claimed states are this thread's
+ * alone, so reading their nodes early is safe. */
+#define AHEAD 4
+
+typedef struct {
+  Expansion *x[AHEAD];
+  guint n;
+} Ahead;
+
+/* Expands the oldest claimed state, after moving the others on a stage. */
+static void
+ahead_expand (Pool *p, Ahead *a, guint self, GArray *choices)
+{
+  Expansion *x = a->x[0];
+  a->n--;
+  memmove (a->x, a->x + 1, a->n * sizeof a->x[0]);
+  if (a->n > 0)
+    ses_world_prefetch (a->x[0]->node->world);
+  if (a->n > 1)
+    {
+      const Node *n = a->x[1]->node;
+      ses_block_prefetch (n->world, 320);
+      ses_block_prefetch (n->monitor, 1024);
+    }
+  expand (p->ex, x, self, choices, &p->scratches[self]);
+}
+
+static void
+ahead_claim (Pool *p, Ahead *a, Expansion *x, guint self, GArray *choices)
+{
+  __builtin_prefetch (x->node);
+  a->x[a->n++] = x;
+  if (a->n == AHEAD)
+    ahead_expand (p, a, self, choices);
+}
+
 static void
 pool_work (Pool *p, guint self, GArray *choices)
 {
+  siblings_reset (&p->scratches[self]);
   for (guint i = 0; i < p->runs->len; i++)
     {
       Run *run = &g_array_index (p->runs, Run, i);
@@ -694,13 +856,16 @@ pool_work (Pool *p, guint self, GArray *choices)
               && g_atomic_pointer_compare_and_exchange (&g->node, n, NULL))
             node_free (n, p->ex->k);
         }
+      Ahead ahead = { { NULL }, 0 };
       for (guint i = 0; i < p->n_slice; i++)
         {
           Expansion *x = &p->slice[i];
           if ((anyone || x->owner == self)
               && g_atomic_int_compare_and_exchange (&x->claimed, 0, 1))
-            expand (p->ex, x, self, choices, &p->scratches[self]);
+            ahead_claim (p, &ahead, x, self, choices);
         }
+      while (ahead.n > 0)
+        ahead_expand (p, &ahead, self, choices);
     }
 }
 
@@ -771,6 +936,7 @@ pool_run (Pool *p, Expansion *slice, guint n, GArray *choices)
   g_array_set_size (p->runs, 0);
   for (guint i = 0; i < n; i++)
     {
+      slice[i].index = i;
       slice[i].claimed = 0;
       slice[i].nodeless = slice[i].node == NULL;
       if (slice[i].node != NULL)

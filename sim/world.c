@@ -89,6 +89,15 @@ ses_world_copy_into (SesWorld *dest, const SesWorld *world)
   return dest;
 }
 
+void
+ses_world_prefetch (const SesWorld *world)
+{
+  /* The hardware streams the rest of each part once its copy has begun. */
+  ses_block_prefetch (world->queue, 512);
+  ses_block_prefetch (world->net, 384);
+  ses_block_prefetch (world->model, 1536);
+}
+
 SesTime
 ses_world_now (const SesWorld *world)
 {

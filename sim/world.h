@@ -97,6 +97,10 @@ SesWorld *ses_world_copy (const SesWorld *world);
  * another number of slots or message size, is replaced rather than
  * reused. */
 SesWorld *ses_world_copy_into (SesWorld *dest, const SesWorld *world);
+/* Starts loading the first lines of the world's parts (queue, net,
+ * model) into the cache; the world itself should be there already. For
+ * the explorer, which knows which world it will copy next. */
+void ses_world_prefetch (const SesWorld *world);
 
 SesTime ses_world_now (const SesWorld *world);
 guint64 ses_world_seed (const SesWorld *world);
