@@ -69,6 +69,15 @@ ses_client_copy_into (SesClient *dest, const SesClient *src, guint8 *lent)
   return ses_vec_lend (&dest->raw, lent);
 }
 
+/* An array as its length and its elements' bytes as they lie in memory:
+ * for elements with no padding left unset, and never pointers. */
+static void
+encode_raw (SesEncoder *out, const SesVec *vec)
+{
+  ses_encoder_u32 (out, vec->view.len);
+  ses_encoder_bytes (out, vec->v.data, (gsize) vec->v.len * vec->v.elt_size);
+}
+
 void
 ses_client_encode_to (const SesClient *c, SesTime now, SesEncoder *out)
 {
@@ -99,25 +108,13 @@ ses_client_encode_to (const SesClient *c, SesTime now, SesEncoder *out)
                         now);
   /* Ids and held packets go in as they lie in memory, as they always
    * have: the encodings (and the fingerprints tests pin) stay the same. */
-  ses_encoder_u32 (out, c->incoming.view.len);
-  ses_encoder_bytes (out, c->incoming.view.data,
-                     c->incoming.view.len * sizeof (guint16));
-  ses_encoder_u32 (out, c->pending.view.len);
-  ses_encoder_bytes (out, c->pending.view.data,
-                     c->pending.view.len * sizeof (guint16));
-  ses_encoder_u32 (out, c->held.view.len);
-  ses_encoder_bytes (out, c->held.view.data,
-                     c->held.view.len * sizeof (SesPacket));
+  encode_raw (out, &c->incoming);
+  encode_raw (out, &c->pending);
+  encode_raw (out, &c->held);
   /* Kept sorted by filter, or in sending order: canonical as they lie. */
-  ses_encoder_u32 (out, c->believed.view.len);
-  ses_encoder_bytes (out, c->believed.view.data,
-                     c->believed.view.len * sizeof (SesSubscription));
-  ses_encoder_u32 (out, c->asked.view.len);
-  ses_encoder_bytes (out, c->asked.view.data,
-                     c->asked.view.len * sizeof (SesPacket));
-  ses_encoder_u32 (out, c->wanted.view.len);
-  ses_encoder_bytes (out, c->wanted.view.data,
-                     c->wanted.view.len * sizeof (SesSubscription));
+  encode_raw (out, &c->believed);
+  encode_raw (out, &c->asked);
+  encode_raw (out, &c->wanted);
   /* The conformance stimuli's state, after all the rest and only when a
    * script has used them: a client that never did encodes as it always
    * has, so the fingerprints of every other scenario (and the golden
@@ -130,12 +127,8 @@ ses_client_encode_to (const SesClient *c, SesTime now, SesEncoder *out)
   ses_encoder_bytes (out, (const guint8 *) "STIM", 4);
   ses_encoder_bytes (out, c->ack_reason, sizeof c->ack_reason);
   ses_encoder_bytes (out, &c->paused, 1);
-  ses_encoder_u32 (out, c->unread.view.len);
-  ses_encoder_bytes (out, c->unread.view.data,
-                     c->unread.view.len * sizeof (SesPacket));
-  ses_encoder_u32 (out, c->raw.view.len);
-  ses_encoder_bytes (out, c->raw.view.data,
-                     c->raw.view.len * sizeof (SesPacket));
+  encode_raw (out, &c->unread);
+  encode_raw (out, &c->raw);
 }
 
 /* A subscription list sorted by filter: where `filter` is or would go. */
