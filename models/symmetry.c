@@ -615,7 +615,7 @@ canonical_form (const SesSymmetry *sym, SesWorld *world,
                      : 0;
   if (!renamed)
     {
-      world_fp = ses_hash_bytes (e.data, e.len);
+      world_fp = ses_hash_state (e.data, e.len);
       if (bytes != NULL)
         g_byte_array_append (bytes, e.data, (guint) e.len);
     }
@@ -632,7 +632,7 @@ canonical_form (const SesSymmetry *sym, SesWorld *world,
       put_model (&r, m, now, &out);
       if (out.len != e.len)
         layout_broken ();
-      world_fp = ses_hash_bytes (out.data, out.len);
+      world_fp = ses_hash_state (out.data, out.len);
       if (bytes != NULL)
         g_byte_array_append (bytes, out.data, (guint) out.len);
       ses_encoder_clear (&out);

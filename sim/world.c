@@ -598,6 +598,50 @@ ses_hash_bytes (const guint8 *data, gsize len)
   return ses_splitmix64 (&state);
 }
 
+static inline guint64
+hash_step (guint64 h, guint64 w)
+{
+  h ^= w;
+  h *= G_GUINT64_CONSTANT (0x9fb21c651e98df25);
+  return h ^ (h >> 29);
+}
+
+static inline guint64
+load_le64 (const guint8 *p)
+{
+  guint64 w;
+  memcpy (&w, p, sizeof w);
+  return GUINT64_FROM_LE (w);
+}
+
+guint64
+ses_hash_state (const guint8 *data, gsize len)
+{
+  /* ses_hash_bytes' step on four lanes, word i going to lane i % 4; the
+   * words left over and the tail go to lane 0, then the lanes are folded
+   * into one with the same step and finished with splitmix64's mixer. */
+  guint64 h0 = G_GUINT64_CONSTANT (0x243f6a8885a308d3) ^ (guint64) len;
+  guint64 h1 = h0 ^ G_GUINT64_CONSTANT (0x13198a2e03707344);
+  guint64 h2 = h0 ^ G_GUINT64_CONSTANT (0xa4093822299f31d0);
+  guint64 h3 = h0 ^ G_GUINT64_CONSTANT (0x082efa98ec4e6c89);
+  gsize i = 0;
+  for (; i + 32 <= len; i += 32)
+    {
+      h0 = hash_step (h0, load_le64 (data + i));
+      h1 = hash_step (h1, load_le64 (data + i + 8));
+      h2 = hash_step (h2, load_le64 (data + i + 16));
+      h3 = hash_step (h3, load_le64 (data + i + 24));
+    }
+  for (; i + 8 <= len; i += 8)
+    h0 = hash_step (h0, load_le64 (data + i));
+  guint64 tail = 0;
+  for (gsize b = len; b > i; b--)
+    tail = (tail << 8) | data[b - 1];
+  h0 ^= tail;
+  guint64 state = hash_step (hash_step (hash_step (h0, h1), h2), h3);
+  return ses_splitmix64 (&state);
+}
+
 guint64
 ses_world_fingerprint (SesWorld *world)
 {
@@ -615,7 +659,7 @@ ses_world_fingerprint (SesWorld *world)
     }
   ses_world_encode_to (world, &e);
   world->encoded_len = e.len;
-  guint64 h = ses_hash_bytes (e.data, e.len);
+  guint64 h = ses_hash_state (e.data, e.len);
   ses_encoder_clear (&e);
   return h;
 }

@@ -819,6 +819,56 @@ test_hash_bytes_pinned (void **state)
   g_free (moved);
 }
 
+static void
+test_hash_state_pinned (void **state)
+{
+  (void) state;
+  /* Pinned: the fingerprints in golden files are these values. */
+  assert_int_equal (ses_hash_state ((const guint8 *) "", 0),
+                    G_GUINT64_CONSTANT (0x100520a3acb76347));
+  assert_int_equal (ses_hash_state ((const guint8 *) "sessim", 6),
+                    G_GUINT64_CONSTANT (0xc10cd3d0c594ab66));
+  const char *text = "0123456789abcdef0123456789ABCDEF-lanes-and-tail";
+  assert_int_equal (ses_hash_state ((const guint8 *) text, strlen (text)),
+                    G_GUINT64_CONSTANT (0x322969b8831503c3));
+
+  const guint8 zeros[80] = { 0 };
+  for (gsize n = 1; n < sizeof zeros; n++)
+    assert_int_not_equal (ses_hash_state (zeros, n),
+                          ses_hash_state (zeros, n - 1));
+  /* Every single-bit flip in a 75-byte buffer (two rounds of the four
+   * lanes, a word left over, a three-byte tail) changes the value. */
+  guint8 buf[75];
+  for (guint i = 0; i < sizeof buf; i++)
+    buf[i] = (guint8) (i * 11 + 3);
+  guint64 base = ses_hash_state (buf, sizeof buf);
+  for (guint bit = 0; bit < 8 * sizeof buf; bit++)
+    {
+      buf[bit / 8] ^= (guint8) (1u << (bit % 8));
+      assert_int_not_equal (ses_hash_state (buf, sizeof buf), base);
+      buf[bit / 8] ^= (guint8) (1u << (bit % 8));
+    }
+  assert_int_equal (ses_hash_state (buf, sizeof buf), base);
+  /* Words swapped between lanes, or between rounds of one lane, give
+   * another value: the order of the words counts. */
+  guint8 swapped[75];
+  memcpy (swapped, buf, sizeof buf);
+  memcpy (swapped, buf + 8, 8);
+  memcpy (swapped + 8, buf, 8);
+  assert_int_not_equal (ses_hash_state (swapped, sizeof swapped), base);
+  memcpy (swapped, buf, sizeof buf);
+  memcpy (swapped, buf + 32, 8);
+  memcpy (swapped + 32, buf, 8);
+  assert_int_not_equal (ses_hash_state (swapped, sizeof swapped), base);
+  /* It is not ses_hash_bytes, and it does not depend on alignment. */
+  assert_int_not_equal (ses_hash_state (buf, sizeof buf),
+                        ses_hash_bytes (buf, sizeof buf));
+  guint8 *moved = g_malloc (sizeof buf + 1);
+  memcpy (moved + 1, buf, sizeof buf);
+  assert_int_equal (ses_hash_state (moved + 1, sizeof buf), base);
+  g_free (moved);
+}
+
 int
 main (void)
 {
@@ -834,6 +884,7 @@ main (void)
     cmocka_unit_test (test_run_random_reproducible),
     cmocka_unit_test (test_run_random_respects_max_faults),
     cmocka_unit_test (test_hash_bytes_pinned),
+    cmocka_unit_test (test_hash_state_pinned),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
