@@ -421,6 +421,29 @@ schedule_reconnect (SesMqtt *m, SesWorld *w, guint32 client)
                        SES_MQTT_EV_CLIENT_RECONNECT, client, c->timer_gen);
 }
 
+/* What belongs to a connection goes with it. The per-connection arrays
+ * are emptied and their room given back, so that a client away keeps
+ * none: acks held back, SUBSCRIBE ids, a pause and what it left unread,
+ * the raw exchanges, and the SUBSCRIBEs unanswered (it cannot know
+ * whether the broker took them). Its own QoS 1/2 messages stay, marked
+ * as on no connection's wire and holding no send quota. */
+static void
+forget_connection (SesClient *c)
+{
+  ses_vec_clear (&c->held);
+  ses_vec_clear (&c->pending);
+  c->paused = 0;
+  ses_vec_clear (&c->unread);
+  ses_vec_clear (&c->raw);
+  ses_vec_clear (&c->asked);
+  for (guint i = 0; i < c->outgoing.view.len; i++)
+    {
+      SesFlight *f = &g_array_index (&c->outgoing.view, SesFlight, i);
+      f->on_wire = 0;
+      f->counted = 0;
+    }
+}
+
 /* The connection is gone, however it went. */
 static void
 went_offline (SesMqtt *m, SesWorld *w, guint32 client, SesCause why)
@@ -432,22 +455,7 @@ went_offline (SesMqtt *m, SesWorld *w, guint32 client, SesCause why)
   ses_world_timer_cancel (w, ses_mqtt_timer_key (SES_MQTT_EV_CLIENT_KEEP_ALIVE,
                                                  client));
   c->ping_out = 0;
-  /* Per-connection arrays: emptied, and their room given back, so that a
-   * client away keeps none. */
-  ses_vec_clear (&c->held);
-  ses_vec_clear (&c->pending);
-  /* A pause and what it left unread, and the raw exchanges, belong to the
-   * connection. */
-  c->paused = 0;
-  ses_vec_clear (&c->unread);
-  ses_vec_clear (&c->raw);
-  /* Unanswered: it cannot know whether the broker took them. */
-  ses_vec_clear (&c->asked);
-  for (guint i = 0; i < c->outgoing.view.len; i++)
-    {
-      g_array_index (&c->outgoing.view, SesFlight, i).on_wire = 0;
-      g_array_index (&c->outgoing.view, SesFlight, i).counted = 0;
-    }
+  forget_connection (c);
   ses_mqtt_observe_lost (m, w, client, FALSE, why);
   /* The session ends with the connection when its expiry is 0 (5.0) or it
    * began clean (3.1.1 [MQTT-3.1.2-6]); the client's half ends too. */
@@ -869,18 +877,8 @@ ses_client_crash (SesMqtt *m, SesWorld *w, guint32 client)
                                                  client));
   c->ping_out = 0;
   c->hold_acks = 0;
-  c->paused = 0;
   memset (c->ack_reason, 0, sizeof c->ack_reason);
-  ses_vec_clear (&c->held);
-  ses_vec_clear (&c->pending);
-  ses_vec_clear (&c->asked);
-  ses_vec_clear (&c->unread);
-  ses_vec_clear (&c->raw);
-  for (guint i = 0; i < c->outgoing.view.len; i++)
-    {
-      g_array_index (&c->outgoing.view, SesFlight, i).on_wire = 0;
-      g_array_index (&c->outgoing.view, SesFlight, i).counted = 0;
-    }
+  forget_connection (c);
   if (!cc->persistent_store)
     {
       /* Memory is gone: the client's half of the session with it, and

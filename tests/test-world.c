@@ -784,6 +784,25 @@ test_run_random_respects_max_faults (void **state)
   assert_int_equal (ses_world_now (w), 50);
 }
 
+/* Fills buf with a pattern and checks that flipping any one bit of it
+ * changes hash's value; returns the value of the pattern. */
+static guint64
+assert_every_bit_counts (guint64 (*hash) (const guint8 *, gsize),
+                         guint8 *buf, gsize len)
+{
+  for (gsize i = 0; i < len; i++)
+    buf[i] = (guint8) (i * 11 + 3);
+  guint64 base = hash (buf, len);
+  for (gsize bit = 0; bit < 8 * len; bit++)
+    {
+      buf[bit / 8] ^= (guint8) (1u << (bit % 8));
+      assert_int_not_equal (hash (buf, len), base);
+      buf[bit / 8] ^= (guint8) (1u << (bit % 8));
+    }
+  assert_int_equal (hash (buf, len), base);
+  return base;
+}
+
 static void
 test_hash_bytes_pinned (void **state)
 {
@@ -802,16 +821,7 @@ test_hash_bytes_pinned (void **state)
   assert_int_not_equal (ses_hash_bytes (zeros, 8), ses_hash_bytes (zeros, 16));
   /* Every single-bit flip in a 24-byte buffer changes the value. */
   guint8 buf[24];
-  for (guint i = 0; i < sizeof buf; i++)
-    buf[i] = (guint8) (i * 11 + 3);
-  guint64 base = ses_hash_bytes (buf, sizeof buf);
-  for (guint bit = 0; bit < 8 * sizeof buf; bit++)
-    {
-      buf[bit / 8] ^= (guint8) (1u << (bit % 8));
-      assert_int_not_equal (ses_hash_bytes (buf, sizeof buf), base);
-      buf[bit / 8] ^= (guint8) (1u << (bit % 8));
-    }
-  assert_int_equal (ses_hash_bytes (buf, sizeof buf), base);
+  guint64 base = assert_every_bit_counts (ses_hash_bytes, buf, sizeof buf);
   /* The value depends on the bytes, not on where they are. */
   guint8 *moved = g_malloc (sizeof buf + 1);
   memcpy (moved + 1, buf, sizeof buf);
@@ -839,16 +849,7 @@ test_hash_state_pinned (void **state)
   /* Every single-bit flip in a 75-byte buffer (two rounds of the four
    * lanes, a word left over, a three-byte tail) changes the value. */
   guint8 buf[75];
-  for (guint i = 0; i < sizeof buf; i++)
-    buf[i] = (guint8) (i * 11 + 3);
-  guint64 base = ses_hash_state (buf, sizeof buf);
-  for (guint bit = 0; bit < 8 * sizeof buf; bit++)
-    {
-      buf[bit / 8] ^= (guint8) (1u << (bit % 8));
-      assert_int_not_equal (ses_hash_state (buf, sizeof buf), base);
-      buf[bit / 8] ^= (guint8) (1u << (bit % 8));
-    }
-  assert_int_equal (ses_hash_state (buf, sizeof buf), base);
+  guint64 base = assert_every_bit_counts (ses_hash_state, buf, sizeof buf);
   /* Words swapped between lanes, or between rounds of one lane, give
    * another value: the order of the words counts. */
   guint8 swapped[75];
