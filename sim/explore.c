@@ -536,17 +536,22 @@ expand (const Expander *ex, Expansion *x, guint self, GArray *choices,
       x->reduced = only >= 0;
       guint from = only >= 0 ? (guint) only : 0;
       guint to = only >= 0 ? from + 1 : choices->len;
-      guint last = to;
-      for (guint i = from; i < to; i++)
+      /* The last allowed choice is applied to n itself, so nothing
+       * reads n after it. */
+      guint end = from;
+      for (guint i = to; i > from; i--)
         if (choice_allowed (opts, &n->spent,
-                            &g_array_index (choices, SesChoice, i), &spent))
-          last = i;
-      Spent from_spent = n->spent;
-      for (guint i = from; i < to; i++)
-        if (choice_allowed (opts, &from_spent,
+                            &g_array_index (choices, SesChoice, i - 1),
+                            &spent))
+          {
+            end = i;
+            break;
+          }
+      for (guint i = from; i < end; i++)
+        if (choice_allowed (opts, &n->spent,
                             &g_array_index (choices, SesChoice, i), &spent)
             && try_choice (ex, n, choices, i, &spent, self, scratch, x,
-                           i == last, &taken))
+                           i + 1 == end, &taken))
           break; /* the search stops at a violation */
     }
   if (!taken)

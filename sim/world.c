@@ -574,30 +574,6 @@ ses_world_encode (SesWorld *world, GByteArray *out)
   ses_encoder_clear (&e);
 }
 
-guint64
-ses_hash_bytes (const guint8 *data, gsize len)
-{
-  /* Word-at-a-time multiply-xorshift, finished with splitmix64's mixer.
-   * Bytes are read little-endian explicitly, so the value does not depend
-   * on the host. */
-  guint64 h = G_GUINT64_CONSTANT (0x243f6a8885a308d3) ^ (guint64) len;
-  gsize i = 0;
-  for (; i + 8 <= len; i += 8)
-    {
-      guint64 w;
-      memcpy (&w, data + i, sizeof w);
-      h ^= GUINT64_FROM_LE (w);
-      h *= G_GUINT64_CONSTANT (0x9fb21c651e98df25);
-      h ^= h >> 29;
-    }
-  guint64 tail = 0;
-  for (gsize b = len; b > i; b--)
-    tail = (tail << 8) | data[b - 1];
-  h ^= tail;
-  guint64 state = h;
-  return ses_splitmix64 (&state);
-}
-
 static inline guint64
 hash_step (guint64 h, guint64 w)
 {
@@ -612,6 +588,31 @@ load_le64 (const guint8 *p)
   guint64 w;
   memcpy (&w, p, sizeof w);
   return GUINT64_FROM_LE (w);
+}
+
+/* The len < 8 bytes at p as one word, the first the least significant. */
+static inline guint64
+load_tail (const guint8 *p, gsize len)
+{
+  guint64 tail = 0;
+  for (gsize b = len; b > 0; b--)
+    tail = (tail << 8) | p[b - 1];
+  return tail;
+}
+
+guint64
+ses_hash_bytes (const guint8 *data, gsize len)
+{
+  /* Word-at-a-time multiply-xorshift, finished with splitmix64's mixer.
+   * Bytes are read little-endian explicitly, so the value does not depend
+   * on the host. */
+  guint64 h = G_GUINT64_CONSTANT (0x243f6a8885a308d3) ^ (guint64) len;
+  gsize i = 0;
+  for (; i + 8 <= len; i += 8)
+    h = hash_step (h, load_le64 (data + i));
+  h ^= load_tail (data + i, len - i);
+  guint64 state = h;
+  return ses_splitmix64 (&state);
 }
 
 guint64
@@ -634,10 +635,7 @@ ses_hash_state (const guint8 *data, gsize len)
     }
   for (; i + 8 <= len; i += 8)
     h0 = hash_step (h0, load_le64 (data + i));
-  guint64 tail = 0;
-  for (gsize b = len; b > i; b--)
-    tail = (tail << 8) | data[b - 1];
-  h0 ^= tail;
+  h0 ^= load_tail (data + i, len - i);
   guint64 state = hash_step (hash_step (hash_step (h0, h1), h2), h3);
   return ses_splitmix64 (&state);
 }
