@@ -23,17 +23,27 @@ void ses_block_free (gpointer mem);
  * already has can tell whether it fits (the explorer's scratch child). */
 gsize ses_block_size (gconstpointer mem);
 
+/* Starts loading the cache lines of [mem, mem + bytes) into the cache, for
+ * a reader soon to come. Any address will do: a prefetch never faults, so
+ * a span past an object's end only costs a little bandwidth. */
+static inline void
+ses_prefetch_span (gconstpointer mem, gsize bytes)
+{
+  /* As integers: GCC 12 drops every prefetch of the loop when the
+   * pointer itself is tested for NULL and then offset. */
+  guintptr end = (guintptr) mem + bytes;
+  for (guintptr p = (guintptr) mem & ~(guintptr) 63; p < end; p += 64)
+    __builtin_prefetch ((gconstpointer) p);
+}
+
 /* Starts loading the first `bytes` of mem, and the header before it when
- * mem is a block, into the cache, for a reader soon to come. Any memory
- * will do: a prefetch never faults, so a span past an object's end only
- * costs a little bandwidth. */
+ * mem is a block, as ses_prefetch_span() does; nothing for NULL. (Its own
+ * loop, with a trip count known when `bytes` is, which GCC unrolls.) */
 static inline void
 ses_block_prefetch (gconstpointer mem, gsize bytes)
 {
   if (mem == NULL)
     return;
-  /* As an integer: GCC 12 drops every prefetch of the loop when the
-   * pointer itself is tested for NULL and then offset. */
   guintptr p = (guintptr) mem - 16;
   for (gsize at = 0; at < bytes + 16; at += 64)
     __builtin_prefetch ((gconstpointer) (p + at));

@@ -210,6 +210,13 @@ ses_net_set_latency (SesNet *net, guint slot, SesTime latency_us)
   net->slots[slot].latency_us = latency_us;
 }
 
+void
+ses_net_prefetch (const SesNet *net, guint slot)
+{
+  if (slot < net->n_slots)
+    ses_prefetch_span (&net->slots[slot], sizeof (Slot));
+}
+
 SesTime
 ses_net_get_latency (const SesNet *net, guint slot)
 {

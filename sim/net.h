@@ -43,6 +43,9 @@ SesNet *ses_net_copy_into (SesNet *dest, const SesNet *src);
 guint ses_net_n_slots (const SesNet *net);
 gsize ses_net_msg_size (const SesNet *net);
 void ses_net_set_latency (SesNet *net, guint slot, SesTime latency_us);
+/* Starts loading slot's record into the cache, for an arrival soon to
+ * come. A hint: nothing happens for a slot out of range. */
+void ses_net_prefetch (const SesNet *net, guint slot);
 SesTime ses_net_get_latency (const SesNet *net, guint slot);
 
 /* Opens a new generation on slot, dropping whatever the previous one still

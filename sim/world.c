@@ -23,10 +23,19 @@ struct _SesWorld {
    * simulated (see ses_world_set_link). Not state. */
   const SesWorldLink *link;
   gpointer link_data;
+  /* Whether ses_world_step starts loading what the next event touches
+   * (prefetch_next). Not state. */
+  gboolean look_ahead;
   /* Timer misuse by the model (see ses_world_timer_misuse). Not state. */
   guint64 timers_removed_live;
   guint64 timers_due_dead;
 };
+
+/* The connections from which ses_world_step looks ahead. Below, the
+ * records of the clients mostly stay in cache and the look-ahead only
+ * costs time: bench-sessions measured +15 % an event at 10 000 clients,
+ * -5 % at 30 000 and -17 % at 100 000 (bench/README.md). */
+#define LOOK_AHEAD_SLOTS 16384
 
 SesWorld *
 ses_world_new (const SesModelClass *klass, gpointer model, guint n_slots,
@@ -38,6 +47,7 @@ ses_world_new (const SesModelClass *klass, gpointer model, guint n_slots,
   w->queue = ses_queue_new ();
   w->net = ses_net_new (n_slots, msg_size);
   w->seed = seed;
+  w->look_ahead = n_slots >= LOOK_AHEAD_SLOTS;
   for (int s = 0; s <= SES_RNG_STREAM_DEBUG; s++)
     ses_rng_init (&w->rng[s], seed, (guint64) s);
   return w;
@@ -96,6 +106,12 @@ ses_world_prefetch (const SesWorld *world)
   ses_block_prefetch (world->queue, 512);
   ses_block_prefetch (world->net, 384);
   ses_block_prefetch (world->model, 1536);
+}
+
+void
+ses_world_set_look_ahead (SesWorld *world, gboolean look_ahead)
+{
+  world->look_ahead = look_ahead;
 }
 
 SesTime
@@ -460,6 +476,21 @@ ses_world_apply (SesWorld *world, const SesChoice *choice)
   take_event (world, &ev);
 }
 
+/* Starts loading what the event due next will touch while this one is
+ * taken: among many clients, their records are cold, and one event's
+ * work is long enough to hide the next one's misses. */
+static void
+prefetch_next (const SesWorld *world)
+{
+  SesEvent next;
+  if (!ses_queue_peek (world->queue, &next))
+    return;
+  if (next.kind == SES_EVENT_NET_ARRIVE)
+    ses_net_prefetch (world->net, next.target);
+  if (world->klass->prefetch != NULL)
+    world->klass->prefetch (world->model, &next);
+}
+
 gboolean
 ses_world_step (SesWorld *world, SesTime until)
 {
@@ -469,6 +500,8 @@ ses_world_step (SesWorld *world, SesTime until)
   if (until != SES_TIME_NONE && ev.time_us > until)
     return FALSE;
   ses_queue_pop (world->queue, NULL);
+  if (world->look_ahead)
+    prefetch_next (world);
   take_event (world, &ev);
   return TRUE;
 }

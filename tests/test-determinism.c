@@ -97,6 +97,32 @@ test_copy_continues_identically (void **state)
 }
 
 static void
+test_look_ahead_changes_nothing (void **state)
+{
+  /* The look-ahead (on by itself only in big worlds) is a cache hint:
+   * every example runs the same with it, and its model hook meets every
+   * kind of event they have. */
+  guint n;
+  const SesExample *ex = ses_examples (&n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (SesMqttConfig) cfg = ex[i].build ();
+      g_autoptr (SesWorld) plain = ses_mqtt_world_new (cfg, 7);
+      g_autoptr (SesWorld) ahead = ses_mqtt_world_new (cfg, 7);
+      ses_world_set_look_ahead (plain, FALSE);
+      ses_world_set_look_ahead (ahead, TRUE);
+      guint64 steps = ses_world_run (plain, ex[i].run_until_us);
+      assert_int_equal (ses_world_run (ahead, ex[i].run_until_us), steps);
+      assert_true (steps > 0);
+      g_autofree char *lp = ses_mqtt_log_text (ses_mqtt_from_world (plain));
+      g_autofree char *la = ses_mqtt_log_text (ses_mqtt_from_world (ahead));
+      assert_string_equal (lp, la);
+      assert_int_equal (ses_world_fingerprint (plain),
+                        ses_world_fingerprint (ahead));
+    }
+}
+
+static void
 check_golden (const char *name, const char *actual)
 {
   g_autofree char *path = g_build_filename (GOLDEN_DIR, name, NULL);
@@ -204,6 +230,7 @@ main (void)
     cmocka_unit_test (test_same_seed_same_log),
     cmocka_unit_test (test_seed_changes_faults),
     cmocka_unit_test (test_copy_continues_identically),
+    cmocka_unit_test (test_look_ahead_changes_nothing),
     cmocka_unit_test (test_examples_match_golden_logs),
     cmocka_unit_test (test_random_runs_match_golden_hashes),
     cmocka_unit_test (test_every_scenario_twice),
