@@ -5,6 +5,7 @@
  * twice in one direction. Rules are cited by (version, ID) where they apply;
  * the version-dependent ones come from the profile table. */
 #include "mqtt-private.h"
+#include "block.h"
 #include "topic.h"
 
 #include <string.h>
@@ -550,6 +551,11 @@ route (SesMqtt *m, SesWorld *w, const SesMessage *msg)
   if (filters->len > 1 && n > 1)
     g_qsort_with_data (targets, (gint) n, sizeof (SesRouteTarget),
                        compare_targets, NULL);
+  /* Every session's record starts loading before the first is written
+   * to: among many sessions, each is a cache miss, and they overlap. */
+  for (guint i = 0; i < n; i++)
+    ses_prefetch_span (&m->broker.sessions[targets[i].session],
+                       sizeof (SesSession));
   for (guint i = 0; i < n; i++)
     {
       SesRouteTarget t = targets[i];
