@@ -13,10 +13,19 @@
 /* ---- state lifecycle ---------------------------------------------------- */
 
 static void
-free_index_entry (gpointer array)
+clear_index_entry (gpointer vec)
 {
-  if (array != NULL)
-    g_array_unref (array);
+  ses_vec_clear (vec);
+}
+
+/* An empty subscriber index: per filter, its list inline (a SesVec), so
+ * that routing reaches a list's contents with one cache miss, not two. */
+static GArray *
+index_new (void)
+{
+  GArray *index = g_array_new (FALSE, FALSE, sizeof (SesVec));
+  g_array_set_clear_func (index, clear_index_entry);
+  return index;
 }
 
 #define CONNS_OFFSET(n_sessions) \
@@ -51,7 +60,7 @@ ses_broker_init (SesBroker *b, guint32 n_sessions, guint32 n_slots,
     b->conns[i].session = SES_NONE;
   ses_vec_init (&b->retained_vec, sizeof (SesMessage));
   b->retained = &b->retained_vec.view;
-  b->subscribers = g_ptr_array_new_with_free_func (free_index_entry);
+  b->subscribers = index_new ();
 }
 
 void
@@ -62,7 +71,7 @@ ses_broker_clear (SesBroker *b)
   b->sessions = NULL;
   b->conns = NULL;
   ses_vec_clear (&b->retained_vec);
-  g_clear_pointer (&b->subscribers, g_ptr_array_unref);
+  g_clear_pointer (&b->subscribers, g_array_unref);
 }
 
 gsize
@@ -167,7 +176,7 @@ static void index_set (SesBroker *b, guint32 filter, guint32 session,
 static void
 index_build (SesBroker *b)
 {
-  b->subscribers = g_ptr_array_new_with_free_func (free_index_entry);
+  b->subscribers = index_new ();
   for (guint32 i = 0; i < b->n_sessions; i++)
     {
       const GArray *subs = &b->sessions[i].subs.view;
@@ -180,10 +189,12 @@ index_build (SesBroker *b)
     }
 }
 
-/* NULL if the index is not built (then there is nothing to update: it
- * will be built from the sessions, which already hold the change). */
-static GArray *
-subscribers_of (SesBroker *b, guint32 filter, gboolean create)
+/* filter's list of subscribers; NULL if the index is not built (then there
+ * is nothing to update: it will be built from the sessions, which already
+ * hold the change) or, unless create, if no list was ever made for it.
+ * Creating one may move the others. */
+static SesVec *
+index_entry (SesBroker *b, guint32 filter, gboolean create)
 {
   if (b->subscribers == NULL)
     return NULL;
@@ -191,15 +202,21 @@ subscribers_of (SesBroker *b, guint32 filter, gboolean create)
     {
       if (!create)
         return NULL;
-      g_ptr_array_set_size (b->subscribers, filter + 1);
+      guint old = b->subscribers->len;
+      g_array_set_size (b->subscribers, filter + 1);
+      for (guint i = old; i <= filter; i++)
+        ses_vec_init (&g_array_index (b->subscribers, SesVec, i),
+                      sizeof (SesRouteTarget));
     }
-  GArray *a = g_ptr_array_index (b->subscribers, filter);
-  if (a == NULL && create)
-    {
-      a = g_array_new (FALSE, FALSE, sizeof (SesRouteTarget));
-      g_ptr_array_index (b->subscribers, filter) = a;
-    }
-  return a;
+  return &g_array_index (b->subscribers, SesVec, filter);
+}
+
+/* The subscribers of filter, to read; NULL for none. */
+static const GArray *
+subscribers_of (SesBroker *b, guint32 filter)
+{
+  const SesVec *v = index_entry (b, filter, FALSE);
+  return v != NULL ? &v->view : NULL;
 }
 
 static guint
@@ -221,28 +238,30 @@ lower_bound (const GArray *a, guint32 session)
 static void
 index_set (SesBroker *b, guint32 filter, guint32 session, guint8 qos)
 {
-  GArray *a = subscribers_of (b, filter, TRUE);
+  SesVec *a = index_entry (b, filter, TRUE);
   if (a == NULL)
     return;
-  guint at = lower_bound (a, session);
-  if (at < a->len && g_array_index (a, SesRouteTarget, at).session == session)
+  guint at = lower_bound (&a->view, session);
+  if (at < a->view.len
+      && g_array_index (&a->view, SesRouteTarget, at).session == session)
     {
-      g_array_index (a, SesRouteTarget, at).qos = qos;
+      g_array_index (&a->view, SesRouteTarget, at).qos = qos;
       return;
     }
   SesRouteTarget t = { session, qos };
-  g_array_insert_val (a, at, t);
+  ses_vec_insert (a, at, &t);
 }
 
 static void
 index_remove (SesBroker *b, guint32 filter, guint32 session)
 {
-  GArray *a = subscribers_of (b, filter, FALSE);
+  SesVec *a = index_entry (b, filter, FALSE);
   if (a == NULL)
     return;
-  guint at = lower_bound (a, session);
-  if (at < a->len && g_array_index (a, SesRouteTarget, at).session == session)
-    g_array_remove_index (a, at);
+  guint at = lower_bound (&a->view, session);
+  if (at < a->view.len
+      && g_array_index (&a->view, SesRouteTarget, at).session == session)
+    ses_vec_remove (a, at);
 }
 
 static gboolean
@@ -509,7 +528,7 @@ count_subscribers (SesMqtt *m, guint32 topic)
   for (guint i = 0; i < filters->len; i++)
     {
       const GArray *subs = subscribers_of (
-          &m->broker, g_array_index (filters, guint32, i), FALSE);
+          &m->broker, g_array_index (filters, guint32, i));
       n += subs != NULL ? subs->len : 0;
     }
   return n;
@@ -532,7 +551,7 @@ route (SesMqtt *m, SesWorld *w, const SesMessage *msg)
   for (guint i = 0; i < filters->len; i++)
     {
       const GArray *subs = subscribers_of (
-          &m->broker, g_array_index (filters, guint32, i), FALSE);
+          &m->broker, g_array_index (filters, guint32, i));
       n += subs != NULL ? subs->len : 0;
     }
   SesRouteTarget local[64];
@@ -542,7 +561,7 @@ route (SesMqtt *m, SesWorld *w, const SesMessage *msg)
   for (guint i = 0; i < filters->len; i++)
     {
       const GArray *subs = subscribers_of (
-          &m->broker, g_array_index (filters, guint32, i), FALSE);
+          &m->broker, g_array_index (filters, guint32, i));
       if (subs == NULL || subs->len == 0)
         continue;
       memcpy (targets + n, subs->data, sizeof (SesRouteTarget) * subs->len);

@@ -41,11 +41,11 @@ typedef struct {
   GArray *retained;      /* (element-type SesMessage) sorted by topic;
                             the view of retained_vec */
   SesVec retained_vec;
-  /* filter id -> (element-type SesRouteTarget) subscribers with their
-   * granted QoS, by ascending session; NULL for filters nobody holds.
-   * Derived from the sessions' subscriptions; NULL itself in a copy until
-   * a message is routed. */
-  GPtrArray *subscribers;
+  /* (element-type SesVec) filter id -> (element-type SesRouteTarget)
+   * subscribers with their granted QoS, by ascending session; empty, or
+   * past the end, for filters nobody holds. Derived from the sessions'
+   * subscriptions; NULL itself in a copy until a message is routed. */
+  GArray *subscribers;
   /* Set only inside ses_broker_restart(), never between events. */
   gboolean down;
 } SesBroker;
