@@ -74,7 +74,7 @@ ses_client_copy_into (SesClient *dest, const SesClient *src, guint8 *lent)
 static void
 encode_raw (SesEncoder *out, const SesVec *vec)
 {
-  ses_encoder_u32 (out, vec->view.len);
+  ses_encoder_u32 (out, vec->v.len);
   ses_encoder_bytes (out, vec->v.data, (gsize) vec->v.len * vec->v.elt_size);
 }
 
@@ -145,11 +145,11 @@ sub_find (const GArray *subs, guint32 filter, guint *at)
 }
 
 static void
-sub_set (SesVec *vec, const GArray *subs, guint32 filter, guint8 qos)
+sub_set (SesVec *vec, guint32 filter, guint8 qos)
 {
   guint at;
-  if (sub_find (subs, filter, &at))
-    g_array_index (subs, SesSubscription, at).qos = qos;
+  if (sub_find (&vec->view, filter, &at))
+    g_array_index (&vec->view, SesSubscription, at).qos = qos;
   else
     {
       SesSubscription sub = { .filter = filter, .qos = qos };
@@ -158,13 +158,12 @@ sub_set (SesVec *vec, const GArray *subs, guint32 filter, guint8 qos)
 }
 
 static void
-sub_remove (SesVec *vec, const GArray *subs, guint32 filter)
+sub_remove (SesVec *vec, guint32 filter)
 {
   guint at;
-  if (sub_find (subs, filter, &at))
+  if (sub_find (&vec->view, filter, &at))
     ses_vec_remove (vec, at);
 }
-
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -650,9 +649,9 @@ do_subscribe (SesMqtt *m, SesWorld *w, guint32 client, const SesAction *a,
       return;
     }
   if (type == SES_PKT_SUBSCRIBE)
-    sub_set (&c->wanted, &c->wanted.view, a->topic, a->qos);
+    sub_set (&c->wanted, a->topic, a->qos);
   else
-    sub_remove (&c->wanted, &c->wanted.view, a->topic);
+    sub_remove (&c->wanted, a->topic);
   send_subscribe (m, w, client, type, a->topic, a->qos);
 }
 
@@ -1192,9 +1191,9 @@ answered (SesClient *c, const SesPacket *ack)
       ses_vec_remove (&c->asked, i);
       ses_vec_release_if_empty (&c->asked);
       if (q.type == SES_PKT_UNSUBSCRIBE)
-        sub_remove (&c->believed, &c->believed.view, q.topic);
+        sub_remove (&c->believed, q.topic);
       else if (ack->type == SES_PKT_SUBACK && ack->reason < 0x80)
-        sub_set (&c->believed, &c->believed.view, q.topic, ack->qos);
+        sub_set (&c->believed, q.topic, ack->qos);
       return;
     }
 }

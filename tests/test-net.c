@@ -541,10 +541,6 @@ test_encode (void **state)
   assert_same_bytes (ea, ef);
 }
 
-/* A net copied into again and again (the explorer's scratch child), from
- * nets with more and fewer messages in flight than it held, after it
- * outgrew its room: each time it encodes as a fresh copy does and
- * delivers the same messages, and the original is untouched. */
 /* A queue that empties gives its buffer to the net's spares and the next
  * send anywhere takes it back: what arrives is what was sent, through a
  * recycled buffer, one that grows past the spare size, a copy (which
@@ -596,6 +592,10 @@ test_drained_buffers_reused (void **state)
   assert_arrives (net, 0, g0, SES_NET_SERVER, 3);
 }
 
+/* A net copied into again and again (the explorer's scratch child), from
+ * nets with more and fewer messages in flight than it held, after it
+ * outgrew its room: each time it encodes as a fresh copy does and
+ * delivers the same messages, and the original is untouched. */
 static void
 test_copy_into (void **state)
 {
