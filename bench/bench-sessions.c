@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "heap-hold.h"
+#include "hugepages.h"
 #include "measure.h"
 #include "mqtt.h"
 #include "rng.h"
@@ -28,7 +29,12 @@ typedef struct {
   guint n_clients;
   guint seconds;
   guint64 seed;
+  gboolean huge_pages; /* traffic runs: ses_hugepages_reserve_heap() */
 } Workload;
+
+/* The heap stretch advised for huge pages: address space, not memory;
+ * 100 000 clients use about 180 MiB of it. */
+#define HUGE_RESERVE ((gsize) 1 << 30)
 
 /* What one measurement sends back to the parent process. Plain values. */
 typedef struct {
@@ -231,6 +237,10 @@ measure_traffic (gconstpointer arg, gpointer result)
 {
   const Workload *wl = arg;
   Result *res = result;
+  /* In the measuring process, before the world is built: the blocks it
+   * allocates are carved from the advised stretch. */
+  if (wl->huge_pages)
+    ses_hugepages_reserve_heap (HUGE_RESERVE);
   gint64 t0 = g_get_monotonic_time ();
   g_autoptr (SesMqttConfig) cfg = build_traffic (wl);
   g_autoptr (SesWorld) w = new_quiet_world (cfg, wl->seed);
@@ -254,13 +264,15 @@ typedef struct {
   guint pending;
   gint64 min_us;
   guint64 seed;
+  gboolean huge_pages;
 } HeapJob;
 
 static void
 measure_heap (gconstpointer arg, gpointer result)
 {
   const HeapJob *job = arg;
-  heap_hold_run (job->pending, job->min_us, job->seed, result);
+  heap_hold_run (job->pending, job->min_us, job->seed, job->huge_pages,
+                 result);
 }
 
 /* M sessions that each connect once, subscribe to three filters and
@@ -345,8 +357,23 @@ mib (gint64 kib)
   return kib < 0 ? -1.0 : (double) kib / 1024.0;
 }
 
+/* The kernel's setting for transparent huge pages, the word in brackets
+ * of "always [madvise] never"; "unknown" where there is none. */
+static char *
+thp_setting (void)
+{
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents ("/sys/kernel/mm/transparent_hugepage/enabled",
+                            &text, NULL, NULL))
+    return g_strdup ("unknown");
+  const char *open = strchr (text, '['), *close = strchr (text, ']');
+  if (open == NULL || close == NULL || close < open)
+    return g_strdup ("unknown");
+  return g_strndup (open + 1, (gsize) (close - open - 1));
+}
+
 static void
-print_traffic_header (guint seconds)
+print_traffic_header (guint seconds, gboolean huge_pages)
 {
   g_print ("Traffic: MQTT 5, Clean Start 0, Session Expiry %u s; 3/4 "
            "subscribers (2 filters each,\n"
@@ -356,8 +383,17 @@ print_traffic_header (guint seconds)
            "%u s of virtual time.\n"
            "Mev/s: all events over the whole run; steady: events after the "
            "first %u s only;\n"
-           "pending: events in the queue, mean over the steady stretch.\n\n",
+           "pending: events in the queue, mean over the steady stretch.\n",
            SESSION_EXPIRY_S, seconds, MIN (10, seconds / 2));
+  g_autofree char *thp = thp_setting ();
+  if (huge_pages)
+    g_print ("Huge pages: asked for (madvise) on the traffic runs' memory and "
+             "the bare heap's\n"
+             "array; the kernel's setting is \"%s\" "
+             "(--no-huge-pages: 4 KiB pages).\n\n", thp);
+  else
+    g_print ("Huge pages: not asked for (--no-huge-pages); the kernel's "
+             "setting is \"%s\".\n\n", thp);
   g_print ("%7s %9s %8s %9s %9s %7s %16s | %7s %7s %6s %6s %9s %9s %8s\n",
            "clients", "events", "publish", "deliver", "packets", "pending",
            "fingerprint", "build s", "run s", "Mev/s", "steady",
@@ -465,6 +501,7 @@ main (int argc, char **argv)
   gint idle = 100000;
   gboolean no_fork = FALSE;
   gboolean versus = FALSE;
+  gboolean small_pages = FALSE;
   gint reps = 2;
   gint heap_ms = 400;
   GOptionEntry entries[] = {
@@ -484,6 +521,9 @@ main (int argc, char **argv)
       "With --versus-heap: runs of each, best kept (default 2)", "R" },
     { "heap-ms", 0, 0, G_OPTION_ARG_INT, &heap_ms,
       "With --versus-heap: wall time of each heap run (default 400)", "MS" },
+    { "no-huge-pages", 0, 0, G_OPTION_ARG_NONE, &small_pages,
+      "Do not ask for transparent huge pages for the traffic runs' memory "
+      "and the bare heap's array (to compare)", NULL },
     { "no-fork", 0, 0, G_OPTION_ARG_NONE, &no_fork,
       "Measure in this process (for profilers); memory figures then "
       "include earlier runs", NULL },
@@ -515,13 +555,14 @@ main (int argc, char **argv)
 
   g_print ("bench-sessions: sessim %s, seed %" G_GINT64_FORMAT "\n",
            SESSIM_VERSION, seed);
-  print_traffic_header ((guint) seconds);
+  print_traffic_header ((guint) seconds, !small_pages);
   gboolean ok = TRUE;
   Versus versus_rows[G_N_ELEMENTS (sizes)];
   guint n_versus = 0;
   for (guint i = 0; i < n_sizes; i++)
     {
-      Workload wl = { sizes[i], (guint) seconds, (guint64) seed };
+      Workload wl = { sizes[i], (guint) seconds, (guint64) seed,
+                      !small_pages };
       Versus v = { .n_clients = sizes[i] };
       /* Simulator and heap take turns, so that a load that comes and goes
        * on a shared machine falls on both alike. */
@@ -542,7 +583,7 @@ main (int argc, char **argv)
           v.sim_eps = MAX (v.sim_eps,
                            per_s (r.steady_events, r.steady_cpu_us));
           HeapJob job = { v.pending, (gint64) heap_ms * 1000,
-                          (guint64) seed };
+                          (guint64) seed, !small_pages };
           HeapHoldResult h;
           if (!bench_measure (measure_heap, &job, &h, sizeof h, !no_fork))
             {
@@ -558,7 +599,7 @@ main (int argc, char **argv)
     print_versus (versus_rows, n_versus, (guint) reps, heap_ms);
   if (idle > 0)
     {
-      Workload wl = { (guint) idle, IDLE_RUN_S, (guint64) seed };
+      Workload wl = { (guint) idle, IDLE_RUN_S, (guint64) seed, FALSE };
       Result r;
       if (bench_measure (measure_idle, &wl, &r, sizeof r, !no_fork))
         print_idle (&wl, &r);

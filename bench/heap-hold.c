@@ -4,6 +4,7 @@
  * from an inlined splitmix64), which keeps the heap's shape steady. Built
  * here so that the comparison needs nothing outside the repository. */
 #include "heap-hold.h"
+#include "hugepages.h"
 #include "measure.h"
 
 typedef struct {
@@ -100,9 +101,11 @@ hold_steps (Hold *h, guint64 k)
 
 void
 heap_hold_run (guint pending, gint64 min_us, guint64 seed,
-               HeapHoldResult *out)
+               gboolean huge_pages, HeapHoldResult *out)
 {
   Hold h = { .a = g_new (Ev, MAX (pending, 1u) + 1), .rng = seed };
+  if (huge_pages)
+    ses_hugepages_advise (h.a, sizeof (Ev) * (MAX (pending, 1u) + 1));
   for (guint i = 0; i < pending; i++)
     push (&h, make_event (&h));
   guint64 done = 0, batch = 1024;

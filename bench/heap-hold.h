@@ -14,6 +14,8 @@ typedef struct {
 } HeapHoldResult;
 
 /* Fills a heap with `pending` events (untimed), then runs hold steps in
- * growing batches until at least min_us of wall time has passed. */
+ * growing batches until at least min_us of wall time has passed. With
+ * huge_pages, the heap's array asks for transparent huge pages, as the
+ * simulator's memory does when it is compared with it. */
 void heap_hold_run (guint pending, gint64 min_us, guint64 seed,
-                    HeapHoldResult *out);
+                    gboolean huge_pages, HeapHoldResult *out);

@@ -4,6 +4,7 @@
  * that thread's list. Each list keeps at most LIST_MAX_BYTES; beyond that
  * blocks go back to malloc, so a burst of copies does not pin memory. */
 #include "block.h"
+#include "hugepages.h"
 
 #include <string.h>
 
@@ -141,8 +142,11 @@ ses_block_alloc (gsize size)
     }
   else
     {
-      /* Too big for a class: the header also says how big. */
+      /* Too big for a class: the header also says how big. A block this
+       * big (a model or net among thousands of clients) is fresh memory:
+       * huge pages for it where it spans some. */
       raw = g_malloc (size + HEADER);
+      ses_hugepages_advise (raw, size + HEADER);
       memcpy (raw + 8, &size, sizeof size);
     }
   memcpy (raw, &cls, sizeof cls);

@@ -8,6 +8,7 @@
  * and cancelling leaves no dead timer behind to sink through it. */
 #include "queue.h"
 #include "block.h"
+#include "hugepages.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,7 @@ grow (gpointer data, guint *cap, guint need, gsize elt, guint *own,
       *own |= bit;
     }
   *cap = n;
+  ses_hugepages_advise (fresh, (gsize) n * elt);
   return fresh;
 }
 
