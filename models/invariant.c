@@ -361,6 +361,10 @@ static const VecField sess_vecs[] = {
 /* What never changes during a run and is the same in every copy: shared
  * by all of them, immutable once built, freed with the last one. */
 typedef struct {
+  /* The box's reference count lies just before: every copy of the judge
+   * writes it, on whichever thread. A line's worth of space keeps the
+   * fields below, read on every observation, off its cache line. */
+  guint8 count_line[64];
   GArray *no_violations; /* (element-type SesViolation) always empty */
   guint32 *first_client; /* n_sessions: first client of the session */
   guint32 *next_client;  /* n_clients: next client of the same session */

@@ -895,6 +895,25 @@ pool_work (Pool *p, guint self, GArray *choices)
     }
 }
 
+/* How long a thread waiting for the next round (or the last helper) polls
+ * before it sleeps: about the time one merge takes. Waking from a
+ * condition variable cost the two threads more than the polling does. */
+#define SPINS 20000
+
+static void
+spin_while_equal (guint *value, guint old)
+{
+  for (guint i = 0; i < SPINS && (guint) g_atomic_int_get (value) == old; i++)
+    __builtin_ia32_pause ();
+}
+
+static void
+spin_while_nonzero (guint *value)
+{
+  for (guint i = 0; i < SPINS && g_atomic_int_get (value) != 0; i++)
+    __builtin_ia32_pause ();
+}
+
 static gpointer
 pool_thread (gpointer data)
 {
@@ -902,19 +921,21 @@ pool_thread (gpointer data)
   Pool *p = h->pool;
   g_autoptr (GArray) choices = g_array_new (FALSE, FALSE, sizeof (SesChoice));
   guint seen_round = 0;
-  pthread_mutex_lock (&p->lock);
   for (;;)
     {
-      while (!p->quit && p->round == seen_round)
+      spin_while_equal (&p->round, seen_round);
+      pthread_mutex_lock (&p->lock);
+      while (!p->quit && (guint) g_atomic_int_get (&p->round) == seen_round)
         pthread_cond_wait (&p->wake, &p->lock);
       if (p->quit)
         break;
-      seen_round = p->round;
+      seen_round = (guint) g_atomic_int_get (&p->round);
       pthread_mutex_unlock (&p->lock);
       pool_work (p, h->self, choices);
       pthread_mutex_lock (&p->lock);
-      if (--p->busy == 0)
+      if (g_atomic_int_dec_and_test (&p->busy))
         pthread_cond_signal (&p->done);
+      pthread_mutex_unlock (&p->lock);
     }
   pthread_mutex_unlock (&p->lock);
   return NULL;
@@ -984,13 +1005,14 @@ pool_run (Pool *p, Expansion *slice, guint n, GArray *choices)
         }
     }
   pthread_mutex_lock (&p->lock);
-  p->round++;
-  p->busy = p->threads->len;
+  g_atomic_int_set (&p->busy, p->threads->len);
+  g_atomic_int_inc (&p->round);
   pthread_cond_broadcast (&p->wake);
   pthread_mutex_unlock (&p->lock);
   pool_work (p, 0, choices);
+  spin_while_nonzero (&p->busy);
   pthread_mutex_lock (&p->lock);
-  while (p->busy > 0)
+  while (g_atomic_int_get (&p->busy) > 0)
     pthread_cond_wait (&p->done, &p->lock);
   pthread_mutex_unlock (&p->lock);
   g_array_set_size (p->garbage, 0);
