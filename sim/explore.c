@@ -795,6 +795,8 @@ struct _Pool {
   pthread_mutex_t lock;
   pthread_cond_t wake;
   pthread_cond_t done;
+  /* Both atomic (they are polled without the lock), and written under
+   * the lock too, for the threads that sleep on the conditions. */
   guint round;       /* bumped for each batch of items */
   guint busy;        /* helpers still working on the round */
   gboolean quit;
@@ -895,23 +897,35 @@ pool_work (Pool *p, guint self, GArray *choices)
     }
 }
 
-/* How long a thread waiting for the next round (or the last helper) polls
- * before it sleeps: about the time one merge takes. Waking from a
- * condition variable cost the two threads more than the polling does. */
+/* How long a thread waiting for the next round (or for the last helper)
+ * polls before it sleeps on the condition variable: about the time one
+ * merge takes. Between two slices a helper otherwise slept and was woken
+ * by the kernel a thousand times a second; polling first took 2-4 % off
+ * the wall time of --jobs 2 (bench/README.md), for a little more CPU. */
 #define SPINS 20000
+
+static inline void
+cpu_relax (void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause ();
+#elif defined(__aarch64__)
+  __asm__ volatile ("yield");
+#endif
+}
 
 static void
 spin_while_equal (guint *value, guint old)
 {
   for (guint i = 0; i < SPINS && (guint) g_atomic_int_get (value) == old; i++)
-    __builtin_ia32_pause ();
+    cpu_relax ();
 }
 
 static void
 spin_while_nonzero (guint *value)
 {
   for (guint i = 0; i < SPINS && g_atomic_int_get (value) != 0; i++)
-    __builtin_ia32_pause ();
+    cpu_relax ();
 }
 
 static gpointer
