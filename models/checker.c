@@ -19,6 +19,12 @@ monitor_copy (gconstpointer monitor, SesWorld *world)
 }
 
 static gpointer
+monitor_copy_borrowing (gconstpointer monitor, SesWorld *world)
+{
+  return ses_invariants_copy_borrowing (monitor, world);
+}
+
+static gpointer
 monitor_copy_into (gpointer dest, gconstpointer monitor, SesWorld *world)
 {
   return ses_invariants_copy_into (dest, monitor, world);
@@ -94,6 +100,7 @@ const SesMonitorClass ses_check_invariant_monitor = {
   .violated = monitor_violated,
   .finish = monitor_finish,
   .copy_into = monitor_copy_into,
+  .copy_borrowing = monitor_copy_borrowing,
 };
 
 static gboolean

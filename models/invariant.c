@@ -380,7 +380,10 @@ struct _SesInvariants {
                           observer; never read */
   SesMqttConfig *cfg;  /* (not owned) while attached to a world; owned (a
                           reference) when judging a recorded stream */
-  const Run *run;      /* (owned) a reference, g_atomic_rc_box */
+  const Run *run;      /* (owned) a reference, g_atomic_rc_box, unless
+                          run_borrowed */
+  gboolean run_borrowed; /* a borrowing copy: another checker of the run
+                            holds the reference */
   guint32 disabled;
   guint n_clients;
   guint n_sessions;
@@ -423,7 +426,7 @@ _Static_assert (sizeof (Entry) == 16, "Entry changed: update "
                 "entries_digest, then this size");
 _Static_assert (sizeof (Takeover) == 24, "Takeover changed: update "
                 "state_digest, then this size");
-_Static_assert (sizeof (SesInvariants) == 72 + sizeof (State),
+_Static_assert (sizeof (SesInvariants) == 80 + sizeof (State),
                 "SesInvariants changed: update ses_invariants_copy, then "
                 "this size");
 #endif
@@ -2434,7 +2437,8 @@ ses_invariants_free (SesInvariants *inv)
     g_array_unref (inv->st.violations);
   if (inv->st.seen != NULL)
     g_hash_table_unref (inv->st.seen);
-  g_atomic_rc_box_release_full ((gpointer) inv->run, run_clear);
+  if (!inv->run_borrowed)
+    g_atomic_rc_box_release_full ((gpointer) inv->run, run_clear);
   ses_block_free (inv);
 }
 
@@ -2493,8 +2497,23 @@ violations_copy (State *dst, const State *src)
  * of every Vec: a struct copy of the first three, so no scalar can be
  * forgotten, then every Vec moved into the rest of the block (one left
  * pointing at the original's would be freed twice or change under it). */
+static SesInvariants *copy_new (const SesInvariants *inv, SesWorld *world,
+                                 gboolean borrowing);
+
 SesInvariants *
 ses_invariants_copy (const SesInvariants *inv, SesWorld *world)
+{
+  return copy_new (inv, world, FALSE);
+}
+
+SesInvariants *
+ses_invariants_copy_borrowing (const SesInvariants *inv, SesWorld *world)
+{
+  return copy_new (inv, world, TRUE);
+}
+
+static SesInvariants *
+copy_new (const SesInvariants *inv, SesWorld *world, gboolean borrowing)
 {
   g_return_val_if_fail (inv != NULL && world != NULL, NULL);
   g_return_val_if_fail (inv->world != NULL, NULL);
@@ -2513,7 +2532,9 @@ ses_invariants_copy (const SesInvariants *inv, SesWorld *world)
   memcpy (copy, inv, head);
   copy->world = world;
   copy->mqtt = mqtt;
-  copy->run = g_atomic_rc_box_acquire ((gpointer) inv->run);
+  copy->run = borrowing ? inv->run
+                        : g_atomic_rc_box_acquire ((gpointer) inv->run);
+  copy->run_borrowed = borrowing;
   block_attach (copy);
   char *next = (char *) copy + head;
   state_foreach_vec (&copy->st, copy->n_clients, copy->n_sessions, vec_pack,
@@ -2545,11 +2566,15 @@ ses_invariants_copy_into (SesInvariants *dest, const SesInvariants *inv,
     g_array_unref (dest->st.violations);
   if (dest->st.seen != NULL)
     g_hash_table_unref (dest->st.seen);
+  /* The reference dest holds (or borrows) is the one the copy needs. */
   const Run *run = dest->run;
+  gboolean borrowed = dest->run_borrowed;
   if (run != inv->run)
     {
-      g_atomic_rc_box_release_full ((gpointer) run, run_clear);
+      if (!borrowed)
+        g_atomic_rc_box_release_full ((gpointer) run, run_clear);
       run = g_atomic_rc_box_acquire ((gpointer) inv->run);
+      borrowed = FALSE;
     }
 
   gsize head = block_head (inv->n_clients, inv->n_sessions);
@@ -2565,6 +2590,7 @@ ses_invariants_copy_into (SesInvariants *dest, const SesInvariants *inv,
   dest->world = world;
   dest->mqtt = mqtt;
   dest->run = run;
+  dest->run_borrowed = borrowed;
   block_attach (dest);
   char *next = (char *) dest + head;
   state_foreach_vec (&dest->st, dest->n_clients, dest->n_sessions, vec_pack,

@@ -109,6 +109,12 @@ void ses_invariants_finish_at (SesInvariants *inv, SesTime end_us);
  * threads at once, and one checker copied from several. Free the copy
  * before its world. (transfer full) */
 SesInvariants *ses_invariants_copy (const SesInvariants *inv, SesWorld *world);
+/* ses_invariants_copy without a reference on what the run shares: free it
+ * while inv, or another checker of the same run made by
+ * ses_invariants_new() or ses_invariants_copy(), still lives (the
+ * explorer's states; see ses_world_copy_borrowing()). (transfer full) */
+SesInvariants *ses_invariants_copy_borrowing (const SesInvariants *inv,
+                                              SesWorld *world);
 /* The same copy made into dest, a copy of the same run's checker (or
  * NULL: a new one), reusing dest's block when the copy fits in it; the
  * explorer's scratch child is copied into again for every successor it

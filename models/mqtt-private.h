@@ -49,7 +49,9 @@ struct _SesMqttConfig {
 };
 
 struct _SesMqtt {
-  SesMqttConfig *cfg; /* (owned) */
+  SesMqttConfig *cfg; /* (owned) a reference, unless cfg_borrowed */
+  gboolean cfg_borrowed; /* a copy made with copy_borrowing: some other
+                            model holds the reference */
   SesBroker broker;
   SesClient *clients; /* n_clients, in the model's own block */
   /* History, not state: neither encoded nor compared. */

@@ -541,7 +541,8 @@ mqtt_free (gpointer data)
     ses_client_clear (&m->clients[i]);
   ses_vec_clear (&m->log_vec);
   g_clear_pointer (&m->matches, g_array_unref);
-  ses_mqtt_config_unref (m->cfg);
+  if (!m->cfg_borrowed)
+    ses_mqtt_config_unref (m->cfg);
   ses_block_free (m);
 }
 
@@ -585,7 +586,22 @@ mqtt_copy (gconstpointer data)
   gsize lent_size = lent_size_of (src);
   SesMqtt *m = ses_block_alloc (lent_offset (src->cfg) + lent_size);
   ses_mqtt_config_ref (src->cfg);
-  return write_copy (m, src, lent_size);
+  write_copy (m, src, lent_size);
+  m->cfg_borrowed = FALSE;
+  return m;
+}
+
+/* mqtt_copy without a reference on the configuration: some model of it
+ * that holds one outlives this copy (ses_world_copy_borrowing). */
+static gpointer
+mqtt_copy_borrowing (gconstpointer data)
+{
+  const SesMqtt *src = data;
+  gsize lent_size = lent_size_of (src);
+  SesMqtt *m = ses_block_alloc (lent_offset (src->cfg) + lent_size);
+  write_copy (m, src, lent_size);
+  m->cfg_borrowed = TRUE;
+  return m;
 }
 
 /* mqtt_copy into dest's block when the copy fits in it (the explorer's
@@ -612,13 +628,17 @@ mqtt_copy_into (gpointer dest, gconstpointer data)
   g_clear_pointer (&m->matches, g_array_unref);
   gsize lent_size = lent_size_of (src);
   gsize need = lent_offset (src->cfg) + lent_size;
-  /* The configuration reference dest holds is the one the copy needs. */
+  /* The configuration reference dest holds (or borrows) is the one the
+   * copy needs. */
+  gboolean borrowed = m->cfg_borrowed;
   if (ses_block_size (m) < need)
     {
       ses_block_free (m);
       m = ses_block_alloc (need + need / 2);
     }
-  return write_copy (m, src, lent_size);
+  write_copy (m, src, lent_size);
+  m->cfg_borrowed = borrowed;
+  return m;
 }
 
 static void
@@ -911,6 +931,7 @@ static const SesModelClass mqtt_class = {
   .encode_to = mqtt_encode_to,
   .copy_into = mqtt_copy_into,
   .prefetch = mqtt_prefetch,
+  .copy_borrowing = mqtt_copy_borrowing,
 };
 
 SesWorld *

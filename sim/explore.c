@@ -491,8 +491,14 @@ try_choice (const Expander *ex, Node *n, const GArray *choices,
       return out.violated;
     }
   Node *child = g_new (Node, 1);
-  child->world = ses_world_copy (scratch->world);
-  child->monitor = k->copy (scratch->monitor, child->world);
+  /* Borrowing: the world and monitor the search was given hold references
+   * and outlive every node (none survives ses_explore), so the counts are
+   * left alone: both threads bumping them sent one cache line back and
+   * forth between the cores twice a state. */
+  child->world = ses_world_copy_borrowing (scratch->world);
+  child->monitor = k->copy_borrowing != NULL
+                     ? k->copy_borrowing (scratch->monitor, child->world)
+                     : k->copy (scratch->monitor, child->world);
   child->owner = self;
   child->spent = *spent;
   child->depth = n->depth + 1;

@@ -37,6 +37,11 @@ typedef struct {
    * dest is freed, before its world is overwritten, and copy is used). */
   gpointer (*copy_into) (gpointer dest, gconstpointer monitor,
                          SesWorld *world_copy);
+  /* As copy, for a world_copy made with ses_world_copy_borrowing(): what
+   * the copies share is borrowed, not referenced, and the copy is freed
+   * while the monitor the search started from lives. May be NULL (then
+   * copy is used). */
+  gpointer (*copy_borrowing) (gconstpointer monitor, SesWorld *world_copy);
 } SesMonitorClass;
 
 #define SES_EXPLORE_BUDGETS 4

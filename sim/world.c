@@ -76,6 +76,18 @@ ses_world_copy (const SesWorld *world)
 }
 
 SesWorld *
+ses_world_copy_borrowing (const SesWorld *world)
+{
+  if (world->klass->copy_borrowing == NULL)
+    return ses_world_copy (world);
+  SesWorld *w = ses_block_dup (world, sizeof *world);
+  w->queue = ses_queue_copy (world->queue);
+  w->net = ses_net_copy (world->net);
+  w->model = world->klass->copy_borrowing (world->model);
+  return w;
+}
+
+SesWorld *
 ses_world_copy_into (SesWorld *dest, const SesWorld *world)
 {
   if (dest != NULL && dest->klass != world->klass)

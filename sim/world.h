@@ -86,6 +86,11 @@ typedef struct {
    * so that one event's work hides the next one's cache misses. A hint
    * only (the event may yet be superseded); may be NULL. */
   void (*prefetch) (gconstpointer model, const SesEvent *event);
+  /* As copy, but what the model shares between its copies and counts
+   * references to (its configuration) is borrowed, not referenced: the
+   * copy must be freed while a world holding a reference still lives.
+   * May be NULL (then copy is used). See ses_world_copy_borrowing(). */
+  gpointer (*copy_borrowing) (gconstpointer model);
 } SesModelClass;
 
 /* Takes ownership of model. */
@@ -95,6 +100,14 @@ void ses_world_free (SesWorld *world);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SesWorld, ses_world_free)
 /* Deep copy, model included. */
 SesWorld *ses_world_copy (const SesWorld *world);
+/* A deep copy that takes no reference on what the model shares between its
+ * copies (SesModelClass.copy_borrowing): for copies made and freed by the
+ * million on several threads, whose reference counts would bounce one
+ * cache line between them (the explorer's states). Free it while world,
+ * or another world of the same configuration made by ses_world_copy() or
+ * the model's constructor, still lives. A copy of it made with
+ * ses_world_copy() owns its references as usual. */
+SesWorld *ses_world_copy_borrowing (const SesWorld *world);
 /* Makes dest (NULL: a new world) a deep copy of world, reusing dest's
  * queue, net and model memory where they have room, so that a world
  * copied into again and again (the explorer's scratch child) stops
