@@ -579,29 +579,31 @@ write_copy (SesMqtt *m, const SesMqtt *src, gsize lent_size)
   return m;
 }
 
-static gpointer
-mqtt_copy (gconstpointer data)
+/* A copy of src in a block of its own; borrowing, without a reference on
+ * the configuration: some model of it that holds one outlives this copy
+ * (ses_world_copy_borrowing). */
+static SesMqtt *
+copy_new (const SesMqtt *src, gboolean borrowing)
 {
-  const SesMqtt *src = data;
   gsize lent_size = lent_size_of (src);
   SesMqtt *m = ses_block_alloc (lent_offset (src->cfg) + lent_size);
-  ses_mqtt_config_ref (src->cfg);
+  if (!borrowing)
+    ses_mqtt_config_ref (src->cfg);
   write_copy (m, src, lent_size);
-  m->cfg_borrowed = FALSE;
+  m->cfg_borrowed = borrowing;
   return m;
 }
 
-/* mqtt_copy without a reference on the configuration: some model of it
- * that holds one outlives this copy (ses_world_copy_borrowing). */
+static gpointer
+mqtt_copy (gconstpointer data)
+{
+  return copy_new (data, FALSE);
+}
+
 static gpointer
 mqtt_copy_borrowing (gconstpointer data)
 {
-  const SesMqtt *src = data;
-  gsize lent_size = lent_size_of (src);
-  SesMqtt *m = ses_block_alloc (lent_offset (src->cfg) + lent_size);
-  write_copy (m, src, lent_size);
-  m->cfg_borrowed = TRUE;
-  return m;
+  return copy_new (data, TRUE);
 }
 
 /* mqtt_copy into dest's block when the copy fits in it (the explorer's
