@@ -361,9 +361,9 @@ static const VecField sess_vecs[] = {
 /* What never changes during a run and is the same in every copy: shared
  * by all of them, immutable once built, freed with the last one. */
 typedef struct {
-  /* The box's reference count lies just before: every copy of the judge
-   * writes it, on whichever thread. A line's worth of space keeps the
-   * fields below, read on every observation, off its cache line. */
+  /* The box's reference count lies just before: every owning copy of the
+   * judge writes it, on whichever thread. A line's worth of space keeps
+   * the fields below, read on every observation, off its cache line. */
   guint8 count_line[64];
   GArray *no_violations; /* (element-type SesViolation) always empty */
   guint32 *first_client; /* n_sessions: first client of the session */
@@ -2493,10 +2493,6 @@ violations_copy (State *dst, const State *src)
     g_hash_table_add (dst->seen, g_strdup (k));
 }
 
-/* One allocation for the checker, its peers, its sessions and the contents
- * of every Vec: a struct copy of the first three, so no scalar can be
- * forgotten, then every Vec moved into the rest of the block (one left
- * pointing at the original's would be freed twice or change under it). */
 static SesInvariants *copy_new (const SesInvariants *inv, SesWorld *world,
                                  gboolean borrowing);
 
@@ -2512,6 +2508,11 @@ ses_invariants_copy_borrowing (const SesInvariants *inv, SesWorld *world)
   return copy_new (inv, world, TRUE);
 }
 
+/* One allocation for the checker, its peers, its sessions and the contents
+ * of every Vec: a struct copy of the first three, so no scalar can be
+ * forgotten, then every Vec moved into the rest of the block (one left
+ * pointing at the original's would be freed twice or change under it).
+ * Borrowing, no reference is taken on the run. */
 static SesInvariants *
 copy_new (const SesInvariants *inv, SesWorld *world, gboolean borrowing)
 {

@@ -11,10 +11,10 @@
 #include "variant.h"
 
 struct _SesMqttConfig {
-  /* Every model copy takes and drops a reference, on whichever thread
-   * explores it: the count gets a cache line of its own, so that its
-   * writes do not evict the fields below from the other threads' caches
-   * (they read them on every step). */
+  /* Model copies take and drop references (all but the explorer's
+   * states, which borrow), on whichever thread: the count gets a cache
+   * line of its own, so that its writes do not evict the fields below
+   * from the other threads' caches (they read them on every step). */
   gint ref;
   guint8 ref_line[64 - sizeof (gint)];
   SesIntern *strings;

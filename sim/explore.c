@@ -345,7 +345,7 @@ typedef struct {
 typedef struct {
   /* A cache line of its own: the threads' scratches lie side by side, and
    * each thread writes its own on every successor (n_siblings). Sharing a
-   * line, they cost two threads 8 % more CPU than they needed. */
+   * line, every such write evicted the other thread's copy of it. */
   _Alignas (64) SesWorld *world;
   gpointer monitor;
   Sibling *siblings; /* open addressing on the fingerprint, mask + 1 */

@@ -65,26 +65,29 @@ ses_world_free (SesWorld *world)
   ses_block_free (world);
 }
 
-SesWorld *
-ses_world_copy (const SesWorld *world)
+/* The engine's parts copied here, the model by copy_model. */
+static SesWorld *
+copy_with (const SesWorld *world, gpointer (*copy_model) (gconstpointer))
 {
   SesWorld *w = ses_block_dup (world, sizeof *world);
   w->queue = ses_queue_copy (world->queue);
   w->net = ses_net_copy (world->net);
-  w->model = world->klass->copy (world->model);
+  w->model = copy_model (world->model);
   return w;
+}
+
+SesWorld *
+ses_world_copy (const SesWorld *world)
+{
+  return copy_with (world, world->klass->copy);
 }
 
 SesWorld *
 ses_world_copy_borrowing (const SesWorld *world)
 {
-  if (world->klass->copy_borrowing == NULL)
-    return ses_world_copy (world);
-  SesWorld *w = ses_block_dup (world, sizeof *world);
-  w->queue = ses_queue_copy (world->queue);
-  w->net = ses_net_copy (world->net);
-  w->model = world->klass->copy_borrowing (world->model);
-  return w;
+  return copy_with (world, world->klass->copy_borrowing != NULL
+                             ? world->klass->copy_borrowing
+                             : world->klass->copy);
 }
 
 SesWorld *
