@@ -2493,21 +2493,6 @@ violations_copy (State *dst, const State *src)
     g_hash_table_add (dst->seen, g_strdup (k));
 }
 
-static SesInvariants *copy_new (const SesInvariants *inv, SesWorld *world,
-                                 gboolean borrowing);
-
-SesInvariants *
-ses_invariants_copy (const SesInvariants *inv, SesWorld *world)
-{
-  return copy_new (inv, world, FALSE);
-}
-
-SesInvariants *
-ses_invariants_copy_borrowing (const SesInvariants *inv, SesWorld *world)
-{
-  return copy_new (inv, world, TRUE);
-}
-
 /* One allocation for the checker, its peers, its sessions and the contents
  * of every Vec: a struct copy of the first three, so no scalar can be
  * forgotten, then every Vec moved into the rest of the block (one left
@@ -2543,6 +2528,18 @@ copy_new (const SesInvariants *inv, SesWorld *world, gboolean borrowing)
   violations_copy (&copy->st, &inv->st);
   ses_mqtt_set_observer (mqtt, observer, copy);
   return copy;
+}
+
+SesInvariants *
+ses_invariants_copy (const SesInvariants *inv, SesWorld *world)
+{
+  return copy_new (inv, world, FALSE);
+}
+
+SesInvariants *
+ses_invariants_copy_borrowing (const SesInvariants *inv, SesWorld *world)
+{
+  return copy_new (inv, world, TRUE);
 }
 
 SesInvariants *

@@ -39,17 +39,26 @@ ses_hugepages_supported (void)
 #endif
 }
 
+#ifdef SES_HUGEPAGES
+/* Advises the whole huge pages inside [mem, mem + size); TRUE if there
+ * were some and the kernel took the advice. */
+static gboolean
+advise_whole_pages (gpointer mem, gsize size)
+{
+  guintptr start = ((guintptr) mem + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+  guintptr end = ((guintptr) mem + size) & ~(HUGE_PAGE - 1);
+  return end > start
+         && madvise ((gpointer) start, end - start, MADV_HUGEPAGE) == 0;
+}
+#endif
+
 void
 ses_hugepages_advise (gpointer mem, gsize size)
 {
 #ifdef SES_HUGEPAGES
-  if (mem == NULL || size < 2 * HUGE_PAGE)
-    return;
-  guintptr start = ((guintptr) mem + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-  guintptr end = ((guintptr) mem + size) & ~(HUGE_PAGE - 1);
   /* Advice only: where the kernel refuses it, pages stay small. */
-  if (end > start)
-    (void) madvise ((gpointer) start, end - start, MADV_HUGEPAGE);
+  if (mem != NULL && size >= 2 * HUGE_PAGE)
+    (void) advise_whole_pages (mem, size);
 #else
   (void) mem;
   (void) size;
@@ -72,10 +81,7 @@ ses_hugepages_reserve_heap (gsize reserve)
   mallopt (M_MMAP_MAX, 65536);
   if (stretch != NULL)
     {
-      guintptr start = ((guintptr) stretch + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-      guintptr end = ((guintptr) stretch + reserve) & ~(HUGE_PAGE - 1);
-      advised = end > start
-                && madvise ((gpointer) start, end - start, MADV_HUGEPAGE) == 0;
+      advised = advise_whole_pages (stretch, reserve);
       /* Freed at the heap's top, the stretch would go straight back to
        * the kernel, advice and all; kept, it is the heap malloc carves
        * the next blocks from. */
