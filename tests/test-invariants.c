@@ -1635,8 +1635,12 @@ digest_doc (void **state, guint deliveries)
 
 /* Borrowing copies (the explorer's states: no reference on what copies
  * share) fingerprint, digest and judge as copies do; an owning copy made
- * from one goes on after the borrowing copy is freed (under ASan a missing
- * or extra reference shows as a use after free). */
+ * from one goes on after the borrowing copy is freed. The owning copies
+ * are then freed too, leaving the original judge the last holder of what
+ * they all share: it must still judge. A copy that took a reference too
+ * few, or gave one back that it never took, has freed that by then, and
+ * the judge reading it is a use after free under ASan (the release itself
+ * happens inside GLib, which ASan does not watch). */
 static void
 test_borrowing_copies (void **state)
 {
@@ -1644,7 +1648,7 @@ test_borrowing_copies (void **state)
   SesWorld *wb = ses_world_copy_borrowing (d.fx->world);
   SesInvariants *ib = ses_invariants_copy_borrowing (d.inv, wb);
   SesWorld *wo = keep_world (state, ses_world_copy (d.fx->world));
-  SesInvariants *io = keep_inv (state, ses_invariants_copy (d.inv, wo));
+  SesInvariants *io = ses_invariants_copy (d.inv, wo);
   assert_true (ses_world_fingerprint (wb) == ses_world_fingerprint (wo));
   assert_true (ses_invariants_digest (ib) == ses_invariants_digest (io));
 
@@ -1662,7 +1666,7 @@ test_borrowing_copies (void **state)
   assert_true (ses_invariants_digest (ib) == ses_invariants_digest (io));
 
   SesWorld *w3 = keep_world (state, ses_world_copy (wb));
-  SesInvariants *i3 = keep_inv (state, ses_invariants_copy (ib, w3));
+  SesInvariants *i3 = ses_invariants_copy (ib, w3);
   ses_invariants_free (ib);
   ses_world_free (wb);
   feed (i3, again);
@@ -1670,6 +1674,16 @@ test_borrowing_copies (void **state)
   assert_same_violations (i3, io);
   assert_true (ses_invariants_digest (i3) == ses_invariants_digest (io));
   assert_true (ses_world_fingerprint (w3) == ses_world_fingerprint (wo));
+
+  /* The original, alone: the third delivery is judged as on the copies. */
+  guint64 digest = ses_invariants_digest (io);
+  guint violations = ses_invariants_violations (io)->len;
+  ses_invariants_free (i3);
+  ses_invariants_free (io);
+  feed (d.inv, again);
+  feed (d.inv, again);
+  assert_int_equal (ses_invariants_violations (d.inv)->len, violations);
+  assert_true (ses_invariants_digest (d.inv) == digest);
 }
 
 /* Equal streams give equal digests (in separate worlds, and for a copy);
