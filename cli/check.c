@@ -507,8 +507,8 @@ cli_check (int argc, char **argv)
     { "dfs", 0, 0, G_OPTION_ARG_NONE, &dfs,
       "Depth first (the counterexample is shrunk)", NULL },
     { "jobs", 'j', 0, G_OPTION_ARG_STRING, &jobs,
-      "Threads, 1 to 1024: expand states (breadth first) or walk seeds "
-      "(--random) in parallel; the result does not depend on it (default 1)",
+      "Threads, 1 to 1024: expand states or walk seeds (--random) in "
+      "parallel; the result does not depend on it (default 1)",
       "N" },
     { "no-reduction", 0, 0, G_OPTION_ARG_NONE, &no_reduction,
       "Try every order of simultaneous events at different clients, even "
@@ -648,9 +648,6 @@ cli_check (int argc, char **argv)
     return EXIT_USAGE;
   if (symmetry && no_symmetry)
     return cli_usage_error ("--symmetry and --no-symmetry exclude each other");
-  if (n_jobs > 1 && dfs)
-    return cli_usage_error ("--jobs applies to breadth-first search and "
-                            "--random, not to --dfs");
   const char *out_dir;
   if (!cli_option_out (out, &out_dir))
     return EXIT_USAGE;
@@ -1108,8 +1105,9 @@ cli_check (int argc, char **argv)
       if (st.rebuilt > 0)
         printf ("# frontier: at most %" G_GUINT64_FORMAT " waiting states "
                 "kept their worlds; %" G_GUINT64_FORMAT " were rebuilt by "
-                "replaying %" G_GUINT64_FORMAT " choices\n", o.frontier_worlds,
-                st.rebuilt, st.replayed);
+                "replaying %" G_GUINT64_FORMAT " choices (--dfs keeps no "
+                "frontier, if a shortest counterexample is not needed)\n",
+                o.frontier_worlds, st.rebuilt, st.replayed);
       if (st.violation)
         {
           printf (found ? "# expected: %s\n" : "# %s\n", violation->str);

@@ -16,7 +16,8 @@
  * in slices: threads expand the states of a slice (copy, apply,
  * fingerprint) into per-state results, then one thread merges them in the
  * order a single thread would have produced them, so ids, counts and the
- * counterexample do not depend on the number of threads.
+ * counterexample do not depend on the number of threads. Depth first does
+ * the same with the top few states of its stack (DFS_BATCH).
  *
  * Most successors are states already seen (three in five on the SPIN
  * counterpart), so a successor is first tried on the expanding thread's
@@ -1266,6 +1267,16 @@ ses_choice_find (const GArray *choices, const SesChoice *want)
  * small part of memory. */
 #define SLICE 1024
 
+/* Depth first, states taken off the top of the stack at a time: with
+ * more than one they can be expanded on several threads, and as the
+ * count does not depend on the threads, nor does the search. A stack of
+ * such batches goes as deep as one of single states, holding up to this
+ * many times their children: a few MiB. At M=3 K=2 of the SPIN
+ * counterpart, one thread takes the same time with 1, 16 or 64, a little
+ * more with 256; two threads gain as much with 64 as with 256 or 1 024
+ * (bench/README.md). */
+#define DFS_BATCH 64
+
 void
 ses_explore (const SesWorld *world, gconstpointer monitor,
              const SesMonitorClass *k, const SesExploreOptions *opts,
@@ -1304,17 +1315,18 @@ ses_explore (const SesWorld *world, gconstpointer monitor,
   g_autoptr (SesWorld) start = ses_world_copy (world);
   gpointer start_monitor = k->copy (monitor, start);
   Expander ex = { k, opts, s.seen, s.links, start, start_monitor };
-  /* Depth first is one thread: its order is the point. */
-  guint jobs = opts->depth_first ? 1 : MAX (opts->jobs, 1);
+  guint jobs = MAX (opts->jobs, 1);
   Pool pool;
   pool_init (&pool, jobs, &ex);
   g_autoptr (GArray) choices = g_array_new (FALSE, FALSE, sizeof (SesChoice));
-  guint width = opts->depth_first ? 1 : SLICE;
+  guint width = opts->depth_first ? DFS_BATCH : SLICE;
   Expansion *slice = g_aligned_alloc0 (width, sizeof (Expansion), 64);
 
   /* Breadth first: `todo` is the current level, expanded in slices from
-   * `at`; new states go to `next`. Depth first: `todo` is a stack and new
-   * states go back onto it. */
+   * `at`; new states go to `next`. Depth first: `todo` is a stack, its
+   * top DFS_BATCH states are the slice (in stack order, so that the
+   * top's children, merged last, go on top), and new states go back
+   * onto it. */
   GArray *todo = g_array_new (FALSE, FALSE, sizeof (Waiting));
   GArray *next = opts->depth_first ? todo
                                    : g_array_new (FALSE, FALSE,
@@ -1331,10 +1343,12 @@ ses_explore (const SesWorld *world, gconstpointer monitor,
         {
           if (todo->len == 0)
             break;
-          slice[n++].node = g_array_index (todo, Waiting,
-                                           todo->len - 1).node;
-          g_array_set_size (todo, todo->len - 1);
-          s.with_worlds--;
+          n = MIN (width, todo->len);
+          for (guint i = 0; i < n; i++)
+            slice[i].node = g_array_index (todo, Waiting,
+                                           todo->len - n + i).node;
+          g_array_set_size (todo, todo->len - n);
+          s.with_worlds -= n;
         }
       else
         {

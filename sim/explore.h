@@ -74,8 +74,8 @@ typedef struct {
 
 typedef struct {
   gboolean depth_first;
-  /* Threads that expand states (breadth first only; 0 or 1: one). The
-   * result, state ids and counterexample included, does not depend on it. */
+  /* Threads that expand states (0 or 1: one). The result, state ids and
+   * counterexample included, does not depend on it. */
   guint jobs;
   guint64 max_states;      /* stored states; 0: no limit */
   guint max_depth;         /* choices along a path; 0: no limit */

@@ -318,13 +318,15 @@ test_merge_status_and_refusals (void **state)
 
 /* Depth first with room for more faults finds a longer counterexample;
  * it is shrunk before it is written, the summary says from what, and the
- * shrunk trail replays to a byte-identical trace. --no-shrink keeps it. */
+ * shrunk trail replays to a byte-identical trace. Two threads find and
+ * shrink the same one. --no-shrink keeps it. */
 static void
 test_dfs_counterexample_is_shrunk (void **state)
 {
   g_autofree char *tmp = g_dir_make_tmp ("sessim-shrink-XXXXXX", NULL);
   g_autofree char *one = g_build_filename (tmp, "one", NULL);
   g_autofree char *two = g_build_filename (tmp, "two", NULL);
+  g_autofree char *threads = g_build_filename (tmp, "threads", NULL);
   g_autofree char *scn = g_build_filename (SOURCE_ROOT, "scenarios",
                                            "variants", "qos2-no-dedup.scn",
                                            NULL);
@@ -340,6 +342,24 @@ test_dfs_counterexample_is_shrunk (void **state)
     fail_msg ("no shrink reported:\n%s", out);
   assert_true (shrunk < original);
   assert_non_null (strstr (out, "invariant qos2-once broken"));
+  /* On two threads, the same search and the same counterexample. */
+  g_autofree char *out2 = NULL;
+  assert_int_equal (sessim (&out2, NULL, "check", "--dfs", "--jobs", "2",
+                            "--max-cuts", "2", "--max-crashes", "1",
+                            "--max-restarts", "1", "--quiet", "--out",
+                            threads, scn, NULL), 0);
+  const char *p2 = strstr (out2, "# counterexample: ");
+  guint shrunk2 = 0, original2 = 0;
+  assert_non_null (p2);
+  assert_int_equal (sscanf (p2, "# counterexample: %u choices (shrunk from "
+                                "%u)", &shrunk2, &original2), 2);
+  assert_int_equal (shrunk2, shrunk);
+  assert_int_equal (original2, original);
+  g_autofree char *trail1 = g_build_filename (one, "qos2-no-dedup",
+                                              "counterexample.trail", NULL);
+  g_autofree char *trail2 = g_build_filename (threads, "qos2-no-dedup",
+                                              "counterexample.trail", NULL);
+  assert_same_file (trail1, trail2);
   g_autofree char *trail = g_build_filename (one, "qos2-no-dedup",
                                              "counterexample.trail", NULL);
   g_autofree char *text = test_read_file (trail, NULL);
@@ -503,7 +523,6 @@ test_bad_options (void **state)
     { { "--seeds", "1..5" }, "need --random" },
     { { "--shard", "1/2" }, "need --random" },
     { { "--jobs", "0" }, "--jobs takes a whole number from 1 to 1024" },
-    { { "--jobs", "2", "--dfs" }, "not to --dfs" },
     { { "--random", "--dfs" }, "--random walks" },
     { { "--random", "--seed", "3" }, "not --seed" },
     { { "--random", "--render", "svg" }, "--render does not apply" },

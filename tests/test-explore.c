@@ -3,8 +3,8 @@
  * explores, to be made on purpose), every variant's bug is found with a
  * counterexample whose trail replays to the same violation, the correct
  * model passes, and a parallel search (jobs = 2) gives exactly the serial
- * result: the same counts, the same trail. Depth-first search finds the
- * same verdicts. */
+ * result: the same counts, the same trail, breadth first and depth first.
+ * Depth-first search finds the same verdicts. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -123,6 +123,21 @@ check_pinned (const Pinned *p)
 
   if (p->trail > 0)
     assert_trail_replays_to_violation (script, trail_one);
+
+  /* Depth first, on one thread and two: the same search, too. */
+  SesExploreStats d1, d2;
+  g_autoptr (SesTrail) dfs_one = NULL;
+  g_autoptr (SesTrail) dfs_two = NULL;
+  check (script, p->file, 1, TRUE, &d1, &dfs_one);
+  check (script, p->file, 2, TRUE, &d2, &dfs_two);
+  assert_int_equal (d2.states, d1.states);
+  assert_int_equal (d2.transitions, d1.transitions);
+  assert_int_equal (d2.end_states, d1.end_states);
+  assert_int_equal (d2.violation, one.violation);
+  assert_int_equal (d1.violation, one.violation);
+  assert_int_equal (dfs_two->choices->len, dfs_one->choices->len);
+  assert_memory_equal (dfs_two->choices->data, dfs_one->choices->data,
+                       dfs_one->choices->len * sizeof (SesChoice));
 }
 
 /* Each variant's demonstration, with the bounds on its `check` line. */
