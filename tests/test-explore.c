@@ -84,6 +84,21 @@ assert_trail_replays_to_violation (const SesScript *script,
   ses_world_free (w);
 }
 
+/* Two threads (b) searched as one did (a): choice for choice. */
+static void
+assert_same_search (const SesExploreStats *a, const SesTrail *trail_a,
+                    const SesExploreStats *b, const SesTrail *trail_b)
+{
+  assert_int_equal (b->states, a->states);
+  assert_int_equal (b->transitions, a->transitions);
+  assert_int_equal (b->end_states, a->end_states);
+  assert_int_equal (b->max_depth, a->max_depth);
+  assert_int_equal (b->violation, a->violation);
+  assert_int_equal (trail_b->choices->len, trail_a->choices->len);
+  assert_memory_equal (trail_b->choices->data, trail_a->choices->data,
+                       trail_a->choices->len * sizeof (SesChoice));
+}
+
 static void
 check_pinned (const Pinned *p)
 {
@@ -107,15 +122,7 @@ check_pinned (const Pinned *p)
   assert_int_equal (one.violation, p->trail > 0);
   assert_true (one.complete || one.violation);
 
-  /* Two threads: the same search, choice for choice. */
-  assert_int_equal (two.states, one.states);
-  assert_int_equal (two.transitions, one.transitions);
-  assert_int_equal (two.end_states, one.end_states);
-  assert_int_equal (two.max_depth, one.max_depth);
-  assert_int_equal (two.violation, one.violation);
-  assert_int_equal (trail_two->choices->len, trail_one->choices->len);
-  assert_memory_equal (trail_two->choices->data, trail_one->choices->data,
-                       trail_one->choices->len * sizeof (SesChoice));
+  assert_same_search (&one, trail_one, &two, trail_two);
   /* A stored state costs its parent link (8 bytes) and its share of the
    * fingerprint table, which doubles when three quarters full: at most
    * 8 / 0.375 bytes, above the table's first 1024 slots. */
@@ -130,14 +137,8 @@ check_pinned (const Pinned *p)
   g_autoptr (SesTrail) dfs_two = NULL;
   check (script, p->file, 1, TRUE, &d1, &dfs_one);
   check (script, p->file, 2, TRUE, &d2, &dfs_two);
-  assert_int_equal (d2.states, d1.states);
-  assert_int_equal (d2.transitions, d1.transitions);
-  assert_int_equal (d2.end_states, d1.end_states);
-  assert_int_equal (d2.violation, one.violation);
   assert_int_equal (d1.violation, one.violation);
-  assert_int_equal (dfs_two->choices->len, dfs_one->choices->len);
-  assert_memory_equal (dfs_two->choices->data, dfs_one->choices->data,
-                       dfs_one->choices->len * sizeof (SesChoice));
+  assert_same_search (&d1, dfs_one, &d2, dfs_two);
 }
 
 /* Each variant's demonstration, with the bounds on its `check` line. */
