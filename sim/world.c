@@ -597,7 +597,9 @@ ses_world_encode_to (SesWorld *world, SesEncoder *out)
       p = ses_put_u64 (p, (guint64) (ev->time_us - world->now));
       p = ses_put_u64 (p, ev->kind);
       p = ses_put_u64 (p, ev->target);
-      p = ses_put_u64 (p, ev->arg);
+      p = ses_put_u64 (p, world->klass->event_arg != NULL
+                            ? world->klass->event_arg (world->model, ev)
+                            : ev->arg);
     }
   if (events != local)
     g_free (events);

@@ -91,6 +91,13 @@ typedef struct {
    * copy must be freed while a world holding a reference still lives.
    * May be NULL (then copy is used). See ses_world_copy_borrowing(). */
   gpointer (*copy_borrowing) (gconstpointer model);
+  /* A live event's argument as the state's encoding records it; may be
+   * NULL (the argument itself). A model whose events carry a tag that a
+   * live event always shares with a counter the model leaves out of its
+   * encoding (which arming of a timer is the live one) gives a constant
+   * for it: two states alike but for that counter behave alike, and
+   * must encode alike, as must the states they lead to. */
+  guint64 (*event_arg) (gconstpointer model, const SesEvent *event);
 } SesModelClass;
 
 /* Takes ownership of model. */

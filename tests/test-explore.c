@@ -163,7 +163,7 @@ static const Pinned variants[] = {
 static const Pinned correct[] = {
   { "03-persistent-session.scn", 306, 371, 0 },
   { "10-incoming-qos2-across-reconnect.scn", 259, 284, 0 },
-  { "36-auto-reconnect.scn", 278, 377, 0 },
+  { "36-auto-reconnect.scn", 272, 372, 0 },
 };
 
 static void
@@ -198,6 +198,45 @@ test_depth_first_same_verdicts (void **state)
       assert_true (trail->choices->len >= variants[i].trail);
       assert_trail_replays_to_violation (script, trail);
     }
+}
+
+/* A complete search stores the same states whatever its order: states
+ * that fingerprint alike must lead to states that fingerprint alike. It
+ * did not hold when a session's timer carried a counter the session's
+ * encoding leaves out (SesModelClass.event_arg): on 42-sleepy-device,
+ * breadth first stored 7 384 states and depth first 7 393. (The judge's
+ * digest can still tell apart the successors of states it took for one,
+ * on larger spaces: bench/README.md, "Depth first beside pan".) */
+static void
+test_search_order_stores_the_same_states (void **state)
+{
+  (void) state;
+  static const char *const files[] = { "24-will-delay.scn",
+                                       "42-sleepy-device.scn" };
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    for (int reduce = 0; reduce <= 1; reduce++)
+      {
+        g_autoptr (SesScript) script = load (files[i]);
+        SesExploreStats st[2];
+        for (int dfs = 0; dfs <= 1; dfs++)
+          {
+            SesCheckOptions o = default_options (script, 1, dfs);
+            o.budgets[SES_CHECK_CUTS] = 2;
+            o.no_reduction = !reduce;
+            g_autoptr (SesTrail) trail = ses_trail_new (files[i], 1);
+            ses_check_scenario (script, files[i], 1, &o, &st[dfs], trail);
+            assert_true (st[dfs].complete);
+            assert_false (st[dfs].violation);
+          }
+        if (st[0].states != st[1].states
+            || st[0].end_states != st[1].end_states
+            || st[0].transitions != st[1].transitions)
+          fail_msg ("%s%s: breadth first %" G_GUINT64_FORMAT " states, %"
+                    G_GUINT64_FORMAT " end states; depth first %"
+                    G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT, files[i],
+                    reduce ? "" : " (no reduction)", st[0].states,
+                    st[0].end_states, st[1].states, st[1].end_states);
+      }
 }
 
 /* A limit stops the search incomplete, never as a pass, whatever the
@@ -441,6 +480,7 @@ main (void)
     cmocka_unit_test (test_correct_model_passes_with_pinned_counts),
     cmocka_unit_test (test_hazards_found_and_avoided),
     cmocka_unit_test (test_depth_first_same_verdicts),
+    cmocka_unit_test (test_search_order_stores_the_same_states),
     cmocka_unit_test (test_limit_is_incomplete),
     cmocka_unit_test (test_cancel_flag_stops_search),
     cmocka_unit_test (test_reduction_keeps_end_states),
