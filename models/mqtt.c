@@ -918,13 +918,14 @@ mqtt_prefetch (gconstpointer data, const SesEvent *ev)
     ses_prefetch_span (&m->broker.sessions[session], sizeof (SesSession));
 }
 
-/* A session's timers carry its timer generation, which a live one always
- * equals and the session's encoding leaves out (ses_broker_timer_live):
- * encoded as it is, it told apart states that differ only in how often
- * the timers were re-armed once their successors armed one, so that the
- * number of states depended on which of two such states a search met
- * first. Every other event's argument is encoded elsewhere too (the
- * connection and client generations) or is data. */
+/* A session's expiry and will-delay timers carry the session's timer
+ * generation, which the session's encoding leaves out and a live timer
+ * always equals (ses_broker_timer_live). Encoded as it is, two states
+ * that differ only in how often those timers were re-armed encoded alike
+ * until a step armed one, and then their successors did not: which
+ * states a search stored depended on the order it met them. The other
+ * events' arguments are data (the script's action) or generations that
+ * are encoded with their records (connections, clients, net slots). */
 static guint64
 mqtt_event_arg (gconstpointer data, const SesEvent *ev)
 {
