@@ -214,29 +214,31 @@ test_search_order_stores_the_same_states (void **state)
   static const char *const files[] = { "24-will-delay.scn",
                                        "42-sleepy-device.scn" };
   for (guint i = 0; i < G_N_ELEMENTS (files); i++)
-    for (int reduce = 0; reduce <= 1; reduce++)
-      {
-        g_autoptr (SesScript) script = load (files[i]);
-        SesExploreStats st[2];
-        for (int dfs = 0; dfs <= 1; dfs++)
-          {
-            SesCheckOptions o = default_options (script, 1, dfs);
-            o.budgets[SES_CHECK_CUTS] = 2;
-            o.no_reduction = !reduce;
-            g_autoptr (SesTrail) trail = ses_trail_new (files[i], 1);
-            ses_check_scenario (script, files[i], 1, &o, &st[dfs], trail);
-            assert_true (st[dfs].complete);
-            assert_false (st[dfs].violation);
-          }
-        if (st[0].states != st[1].states
-            || st[0].end_states != st[1].end_states
-            || st[0].transitions != st[1].transitions)
-          fail_msg ("%s%s: breadth first %" G_GUINT64_FORMAT " states, %"
-                    G_GUINT64_FORMAT " end states; depth first %"
-                    G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT, files[i],
-                    reduce ? "" : " (no reduction)", st[0].states,
-                    st[0].end_states, st[1].states, st[1].end_states);
-      }
+    {
+      g_autoptr (SesScript) script = load (files[i]);
+      for (int reduce = 0; reduce <= 1; reduce++)
+        {
+          SesExploreStats st[2];
+          for (int dfs = 0; dfs <= 1; dfs++)
+            {
+              SesCheckOptions o = default_options (script, 1, dfs);
+              o.budgets[SES_CHECK_CUTS] = 2;
+              o.no_reduction = !reduce;
+              g_autoptr (SesTrail) trail = ses_trail_new (files[i], 1);
+              ses_check_scenario (script, files[i], 1, &o, &st[dfs], trail);
+              assert_true (st[dfs].complete);
+              assert_false (st[dfs].violation);
+            }
+          if (st[0].states != st[1].states
+              || st[0].end_states != st[1].end_states
+              || st[0].transitions != st[1].transitions)
+            fail_msg ("%s%s: breadth first %" G_GUINT64_FORMAT " states, %"
+                      G_GUINT64_FORMAT " end states; depth first %"
+                      G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT, files[i],
+                      reduce ? "" : " (no reduction)", st[0].states,
+                      st[0].end_states, st[1].states, st[1].end_states);
+        }
+    }
 }
 
 /* A limit stops the search incomplete, never as a pass, whatever the
