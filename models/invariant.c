@@ -220,7 +220,8 @@ typedef struct {
   guint8 exists;
   guint8 will_v5;
   guint8 pad[2];
-  guint32 routed;      /* copies routed so far: ranks them */
+  guint32 routed;      /* copies routed so far: ranks them (digested only
+                          relative to the ranks it gave, see rank_age) */
 } Sess;
 
 /* One client slot: its application, its library's beliefs, and the two
@@ -229,9 +230,9 @@ typedef struct {
   /* The client's application. */
   Vec delivered;         /* (element-type Entry) origin << 32 | seq -> QoS 2
                             deliveries + 1 */
-  Vec streams;           /* (element-type Entry) topic << 32 | origin << 2 |
-                            qos -> highest rank (or seq) delivered a first
-                            time, extra: its seq */
+  Vec streams;           /* (element-type Entry) topic << 32 | origin << 3 |
+                            by_seq << 2 | qos -> highest rank (by_seq: seq)
+                            delivered a first time, extra: its seq */
   /* Its own packet ids (client -> broker). */
   Vec ids;               /* (element-type InUse) by id */
   /* What the client believes its session holds, from what it received. */
@@ -2124,14 +2125,19 @@ on_deliver (SesInvariants *inv, const SesObs *o, guint64 index)
        * forwarded on PUBREL, say), even when delivered at one QoS. */
       guint published = entry_get (&inv->st.published_qos, key);
       guint qos = published > 0 ? published - 1 : p->qos;
-      guint64 skey = (guint64) p->topic << 32
-                     | (guint64) (p->origin & 0x3FFFFFFF) << 2 | qos;
       /* Ranked by when the broker routed it to this session: a QoS 1
        * message its publisher sent again is a new publication (3.1.1
        * [MQTT-4.3.2-2], 5.0 [MQTT-4.3.2-5]), routed later, and may well follow
-       * a message published after its first copy. A QoS 0 copy is gone
-       * once sent: its number ranks it (publishers never resend it). */
-      guint rank = copy != NULL ? copy->rank : p->seq;
+       * a message published after its first copy. Without a copy (a QoS 0
+       * copy is gone once sent; a session the reference does not hold)
+       * its number ranks it: publishers never resend QoS 0, and send the
+       * others in order. Ranks and numbers are different scales, so each
+       * stream keeps one entry per scale and compares like with like. */
+      guint by_seq = copy == NULL;
+      guint rank = by_seq ? p->seq : copy->rank;
+      guint64 skey = (guint64) p->topic << 32
+                     | (guint64) (p->origin & 0x1FFFFFFF) << 3
+                     | by_seq << 2 | qos;
       gboolean added;
       Entry *e = vec_upsert (&c->streams, sizeof (Entry), skey, &added);
       if (!added && e->value > rank)
@@ -2633,6 +2639,9 @@ ses_invariants_set_rule_sink (SesInvariants *inv, SesRuleSink sink,
  *    whether it is made;
  *  - the fields of a CONNECT the broker is not answering (p_*, reset by
  *    the next one);
+ *  - a session's routing counter (`routed`): the ranks it gave are
+ *    digested as ages against it (rank_age), which is all the order check
+ *    can tell apart;
  *  - now_us, except whether the world's clock has moved past it while
  *    judgements for that instant are pending (the next observation will
  *    make them).
@@ -2738,15 +2747,28 @@ msg_hash (guint64 h, const Msg *m)
   return h;
 }
 
+/* How many routings ago a rank was given, by the session whose counter
+ * gave it. Only such differences are digested: the order check compares
+ * ranks of one session with each other, never with the counter itself, so
+ * two states whose ranks are the same distances behind their counters are
+ * judged alike from then on, whatever the counters read. (The counter
+ * itself would split states that differ only in how many copies were
+ * routed and settled long ago.) */
+static inline guint32
+rank_age (guint32 routed, guint32 rank)
+{
+  return routed - rank;
+}
+
 static guint64
-copy_hash (const Copy *c, SesTime now)
+copy_hash (const Copy *c, guint32 routed, SesTime now)
 {
   guint64 h = mix ((guint64) c->origin << 32 | c->seq,
                    (guint64) c->topic << 32 | c->payload);
   h = mix (h, (guint64) c->pending << 40 | (guint64) c->unsent << 16
                 | (guint64) c->qos << 8 | (guint64) c->will << 4
                 | c->has_expiry);
-  h = mix (h, (guint64) c->routed_q2 << 32 | c->rank);
+  h = mix (h, (guint64) c->routed_q2 << 32 | rank_age (routed, c->rank));
   if (c->has_expiry)
     h = mix_time (mix (h, c->expiry_s), c->routed_us, now);
   return h;
@@ -2759,10 +2781,26 @@ rel_time (const Dig *d, SesTime t)
   return t == NO_TIME ? G_MAXUINT64 : (guint64) (t - d->now);
 }
 
-/* Most fields are small: they are packed into few words, since the digest
- * is taken for every state the checker reaches. */
+/* The highest ranks delivered, as ages against the counter of the
+ * session that gave them (`routed`); message numbers as they are. */
 static void
-peer_digest (Dig *d, const Peer *c)
+streams_only (Dig *d, const Vec *v, guint32 routed)
+{
+  const Entry *e = v->data;
+  for (guint i = 0; i < v->len; i++)
+    {
+      gboolean by_seq = (e[i].key >> 2 & 1) != 0;
+      guint32 value = by_seq ? e[i].value : rank_age (routed, e[i].value);
+      dig_u64 (d, e[i].key * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15)
+                    ^ ((guint64) e[i].extra << 32 | value));
+    }
+}
+
+/* Most fields are small: they are packed into few words, since the digest
+ * is taken for every state the checker reaches. `routed` is the counter of
+ * the client's session, which ranked what its application was given. */
+static void
+peer_digest (Dig *d, const Peer *c, guint32 routed)
 {
   const Vec *maps[] = { &c->delivered, &c->streams, &c->believed, &c->asked,
                         &c->doubted, &c->out_b2c, &c->out_c2b, &c->granting };
@@ -2771,7 +2809,10 @@ peer_digest (Dig *d, const Peer *c)
     lens = lens * 0x10001 + maps[i]->len;
   dig_u64 (d, lens);
   for (guint i = 0; i < G_N_ELEMENTS (maps); i++)
-    entries_only (d, maps[i]);
+    if (maps[i] == &c->streams)
+      streams_only (d, maps[i], routed);
+    else
+      entries_only (d, maps[i]);
   ids_digest (d, &c->ids);
   dig_u64 (d, (guint64) c->rm_client | (guint64) c->rm_broker << 16
                 | (guint64) c->ka_s << 32 | (guint64) c->v5 << 48
@@ -2819,7 +2860,8 @@ sess_digest (Dig *d, const Sess *s, const guint32 *rename, guint n_clients)
   /* Routing order does not matter but for drop-oldest, whose choice
    * follows it: digested in order. */
   for (guint i = 0; i < s->copies.len; i++)
-    dig_u64 (d, copy_hash (vec_at (&s->copies, i, sizeof (Copy)), d->now));
+    dig_u64 (d, copy_hash (vec_at (&s->copies, i, sizeof (Copy)), s->routed,
+                           d->now));
   ids_only (d, &s->ids);
   for (guint i = 0; i < s->held.len; i++)
     {
@@ -2878,12 +2920,15 @@ subs_digest (Dig *d, const Vec *subs, const guint32 *sr, guint n_sessions)
  * digested in place i, and every client (session) it names is renamed
  * through cr (sr), the inverse of co (so). All four NULL: as it is. */
 static void
-state_digest (Dig *d, const State *st, guint n_clients, guint n_sessions,
-              const guint32 *co, const guint32 *cr, const guint32 *so,
-              const guint32 *sr)
+state_digest (Dig *d, const State *st, const guint32 *session_of,
+              guint n_clients, guint n_sessions, const guint32 *co,
+              const guint32 *cr, const guint32 *so, const guint32 *sr)
 {
   for (guint i = 0; i < n_clients; i++)
-    peer_digest (d, &st->peers[co != NULL ? co[i] : i]);
+    {
+      guint32 c = co != NULL ? co[i] : i;
+      peer_digest (d, &st->peers[c], st->sessions[session_of[c]].routed);
+    }
   for (guint i = 0; i < n_sessions; i++)
     sess_digest (d, &st->sessions[so != NULL ? so[i] : i], cr, n_clients);
   /* The judgements owed at the end of the instant now_us. */
@@ -2922,8 +2967,8 @@ ses_invariants_digest (const SesInvariants *inv)
             inv->world != NULL ? ses_world_now (inv->world)
                                : inv->st.now_us };
   dig_u64 (&d, inv->disabled);
-  state_digest (&d, &inv->st, inv->n_clients, inv->n_sessions, NULL, NULL,
-                NULL, NULL);
+  state_digest (&d, &inv->st, inv->run->session_of, inv->n_clients,
+                inv->n_sessions, NULL, NULL, NULL, NULL);
   return mix (d.h, 0);
 }
 
@@ -2939,8 +2984,9 @@ ses_invariants_digest_renamed (const SesInvariants *inv,
             inv->world != NULL ? ses_world_now (inv->world)
                                : inv->st.now_us };
   dig_u64 (&d, inv->disabled);
-  state_digest (&d, &inv->st, inv->n_clients, inv->n_sessions, client_order,
-                client_rename, session_order, session_rename);
+  state_digest (&d, &inv->st, inv->run->session_of, inv->n_clients,
+                inv->n_sessions, client_order, client_rename, session_order,
+                session_rename);
   return mix (d.h, 0);
 }
 
@@ -2953,7 +2999,8 @@ ses_invariants_client_digest (const SesInvariants *inv, guint32 client,
   Dig d = { G_GUINT64_CONSTANT (0x452821e638d01377),
             inv->world != NULL ? ses_world_now (inv->world)
                                : inv->st.now_us };
-  peer_digest (&d, &inv->st.peers[client]);
+  peer_digest (&d, &inv->st.peers[client],
+               inv->st.sessions[inv->run->session_of[client]].routed);
   /* The session's references to its own client read alike whoever that
    * client is; any other client stays as it is. */
   Sess s = inv->st.sessions[session];

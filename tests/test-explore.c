@@ -200,32 +200,69 @@ test_depth_first_same_verdicts (void **state)
     }
 }
 
+/* A session's expiry racing its client's reconnect (1 s against 990 ms plus
+ * 10 ms of latency): after each cut of "sub" the session may be resumed or
+ * gone, and the judge ranks the copies routed to it in every new session.
+ * Its lost CONNACKs are a known hazard (hazards/lost-connack-after-expiry),
+ * not what this is for: coherence is off. */
+static const char expiry_race[] =
+  "title \"Session expiry racing the reconnect\"\n"
+  "mqtt 5\n"
+  "client sub id=sub clean-start=0 session-expiry=1s reconnect=990ms "
+  "latency=10ms keep-alive=0s\n"
+  "client pub id=pub clean-start=0 session-expiry=1h reconnect=990ms "
+  "latency=10ms keep-alive=0s\n"
+  "at 0s sub connect\n"
+  "at 0s sub subscribe \"a/b\" qos=2\n"
+  "at 0s pub connect\n"
+  "at 1s pub publish \"a/b\" \"one\" qos=1\n"
+  "at 1s pub publish \"a/b\" \"two\" qos=2\n"
+  "invariant coherence off\n";
+
 /* A complete search stores the same states whatever its order: states
- * that fingerprint alike must lead to states that fingerprint alike. It
- * did not hold when a session's timer carried a counter the session's
- * encoding leaves out (SesModelClass.event_arg): on 42-sleepy-device,
- * breadth first stored 7 384 states and depth first 7 393. (The judge's
- * digest can still tell apart the successors of states it took for one,
- * on larger spaces: bench/README.md, "Depth first beside pan".) */
+ * that fingerprint alike must lead to states that fingerprint alike. Two
+ * counters left out of the state once broke it, each one hidden while
+ * what it handed out was encoded as given:
+ *  - a session's timer generation, the argument of its timers
+ *    (SesModelClass.event_arg): on 42-sleepy-device with two cuts,
+ *    breadth first stored 7 384 states and depth first 7 393;
+ *  - the judge's routing counter, which ranks a session's copies (now
+ *    digested as ages, rank_age in models/invariant.c): on the expiry
+ *    race with three cuts, 89 832 states against 89 843. */
 static void
 test_search_order_stores_the_same_states (void **state)
 {
   (void) state;
-  static const char *const files[] = { "24-will-delay.scn",
-                                       "42-sleepy-device.scn" };
-  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+  static const struct {
+    const char *file;          /* under scenarios/, or the name of `text` */
+    const char *text;          /* NULL: the file */
+    guint32 cuts;
+  } cases[] = {
+    { "24-will-delay.scn", NULL, 2 },
+    { "42-sleepy-device.scn", NULL, 2 },
+    { "expiry-race.scn", expiry_race, 3 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr (SesScript) script = load (files[i]);
+      const char *file = cases[i].file;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (SesScript) script
+        = cases[i].text != NULL
+            ? ses_script_load (file, cases[i].text,
+                               strlen (cases[i].text), &error)
+            : load (file);
+      if (script == NULL)
+        fail_msg ("%s: %s", file, error->message);
       for (int reduce = 0; reduce <= 1; reduce++)
         {
           SesExploreStats st[2];
           for (int dfs = 0; dfs <= 1; dfs++)
             {
               SesCheckOptions o = default_options (script, 1, dfs);
-              o.budgets[SES_CHECK_CUTS] = 2;
+              o.budgets[SES_CHECK_CUTS] = cases[i].cuts;
               o.no_reduction = !reduce;
-              g_autoptr (SesTrail) trail = ses_trail_new (files[i], 1);
-              ses_check_scenario (script, files[i], 1, &o, &st[dfs], trail);
+              g_autoptr (SesTrail) trail = ses_trail_new (file, 1);
+              ses_check_scenario (script, file, 1, &o, &st[dfs], trail);
               assert_true (st[dfs].complete);
               assert_false (st[dfs].violation);
             }
@@ -234,7 +271,7 @@ test_search_order_stores_the_same_states (void **state)
               || st[0].transitions != st[1].transitions)
             fail_msg ("%s%s: breadth first %" G_GUINT64_FORMAT " states, %"
                       G_GUINT64_FORMAT " end states; depth first %"
-                      G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT, files[i],
+                      G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT, file,
                       reduce ? "" : " (no reduction)", st[0].states,
                       st[0].end_states, st[1].states, st[1].end_states);
         }

@@ -406,6 +406,51 @@ test_order_fires (void **state)
   assert_int_equal (ses_invariants_violations (d.inv)->len, 1);
 }
 
+/* The publisher's PUBLISH of message seq on `topic`, as the broker took it
+ * (the judge routes it to the matching sessions). */
+static void
+wire_publish (Doc *d, gint64 ms, guint8 qos, guint16 id, guint32 seq,
+              const char *topic, const char *payload)
+{
+  feed (d->inv, mk_pub (d->fx, ms, SES_OBS_RECEIVE, d->pub, d->s_pub, TRUE,
+                        qos, id, d->pub, seq, topic, payload));
+}
+
+/* The application of `sub` is given message seq of pub. */
+static void
+deliver (Doc *d, gint64 ms, guint8 qos, guint32 seq, const char *topic,
+         const char *payload)
+{
+  feed (d->inv, mk_pub (d->fx, ms, SES_OBS_DELIVER, d->sub, d->s_sub, FALSE,
+                        qos, 0, d->pub, seq, topic, payload));
+}
+
+/* A first delivery the judge holds no copy of is ranked by its message
+ * number, one it holds a copy of by when that copy was routed: two scales,
+ * never compared with each other (here, message 5 ranks 5 and message 6,
+ * the session's first routed copy, ranks 1). Within the routing scale a
+ * message overtaken is still caught. */
+static void
+test_order_compares_like_with_like (void **state)
+{
+  Doc d = doc_new (state, 0);
+  wire_connect (&d, d.sub);
+  wire_subscribe (&d, d.sub, 1, "t", 1);
+  wire_connect (&d, d.pub);
+  deliver (&d, 10, 1, 5, "t", "m5");
+  wire_publish (&d, 20, 1, 1, 6, "t", "m6");
+  deliver (&d, 30, 1, 6, "t", "m6");
+  assert_int_equal (count_of (d.inv, SES_INV_ORDER), 0);
+
+  wire_publish (&d, 40, 1, 2, 7, "t", "m7");
+  wire_publish (&d, 40, 1, 3, 8, "t", "m8");
+  deliver (&d, 50, 1, 8, "t", "m8");
+  deliver (&d, 50, 1, 7, "t", "m7");
+  assert_int_equal (count_of (d.inv, SES_INV_ORDER), 1);
+  expect_violation (d.inv, SES_INV_ORDER, 0, "5.0 [MQTT-4.6.0-5]", "sub",
+                    "msg=1.7 \"m7\"", "after msg=1.8", NULL);
+}
+
 /* ---- session-present ------------------------------------------------- */
 
 /* Created, resumed, clean start, takeover by a second client with the same
@@ -1713,6 +1758,72 @@ test_digest_same_and_different (void **state)
   assert_int_equal (count_of (c.inv, SES_INV_QOS2_ONCE), 0);
 }
 
+/* A session's routing counter is digested only as the ages of the ranks it
+ * gave: two judges alike but for how many copies were routed and settled
+ * before digest alike, with copies and deliveries ranked since, and judge
+ * what comes next alike. (Digesting the ranks as given split such states,
+ * and which of them a search stored depended on its order.) */
+static void
+test_digest_counts_ranks_by_age (void **state)
+{
+  Doc a = doc_new (state, 0);
+  Doc b = doc_new (state, 0);
+  static const char *const strings[] = { "id", "u", "t", "x", "y", "z",
+                                         "w" };
+  for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
+    assert_int_equal (fx_str (a.fx, strings[i]), fx_str (b.fx, strings[i]));
+  Doc *both[] = { &a, &b };
+  for (guint i = 0; i < 2; i++)
+    {
+      Doc *d = both[i];
+      wire_connect (d, d->sub);
+      wire_connect (d, d->pub);
+      /* Only b's session takes "x": a QoS 0 copy, sent (lost on the way
+       * out) and so settled. Only the counter remembers it. */
+      if (d == &b)
+        wire_subscribe (d, d->sub, 1, "u", 0);
+      wire_publish (d, 10, 0, 0, 1, "u", "x");
+      if (d == &b)
+        {
+          feed (d->inv, mk_pub (d->fx, 10, SES_OBS_LOST, d->sub, d->s_sub,
+                                TRUE, 0, 0, d->pub, 1, "u", "x"));
+          SesObs unsub = mk_pkt (10, SES_OBS_RECEIVE, d->sub, d->s_sub, TRUE,
+                                 SES_PKT_UNSUBSCRIBE);
+          unsub.pkt.packet_id = 2;
+          unsub.pkt.topic = fx_str (d->fx, "u");
+          feed (d->inv, unsub);
+          SesObs ack = mk_pkt (10, SES_OBS_SEND, d->sub, d->s_sub, TRUE,
+                               SES_PKT_UNSUBACK);
+          ack.pkt.packet_id = 2;
+          feed (d->inv, ack);
+          ack.kind = SES_OBS_RECEIVE;
+          ack.by_broker = FALSE;
+          feed (d->inv, ack);
+        }
+      wire_subscribe (d, d->sub, 3, "t", 1);
+      wire_publish (d, 20, 1, 1, 2, "t", "y");
+      wire_publish (d, 20, 1, 2, 3, "t", "z");
+      deliver (d, 30, 1, 2, "t", "y");
+      assert_int_equal (ses_invariants_violations (d->inv)->len, 0);
+    }
+  assert_true (ses_invariants_digest (a.inv) == ses_invariants_digest (b.inv));
+
+  /* A message routed after "z" and delivered before it: both see it. */
+  for (guint i = 0; i < 2; i++)
+    {
+      wire_publish (both[i], 40, 1, 3, 4, "t", "w");
+      deliver (both[i], 50, 1, 4, "t", "w");
+      deliver (both[i], 50, 1, 3, "t", "z");
+    }
+  assert_true (ses_invariants_digest (a.inv) == ses_invariants_digest (b.inv));
+  for (guint i = 0; i < 2; i++)
+    {
+      assert_int_equal (ses_invariants_violations (both[i]->inv)->len, 1);
+      expect_violation (both[i]->inv, SES_INV_ORDER, 0, "5.0 [MQTT-4.6.0-5]",
+                        "sub", "msg=1.3 \"z\"", "after msg=1.4", NULL);
+    }
+}
+
 /* What cannot change a verdict stays out of the digest: the order of
  * subscriptions, a filter nobody subscribes to any more, the observation
  * index, a violation already reported. What can goes in: a pending
@@ -2018,6 +2129,7 @@ main (void)
     T (test_qos2_once_fires),
     T (test_order_holds),
     T (test_order_fires),
+    T (test_order_compares_like_with_like),
     T (test_session_present_holds),
     T (test_session_present_fires),
     T (test_packet_id_holds),
@@ -2041,6 +2153,7 @@ main (void)
     T (test_copy_keeps_violations),
     T (test_borrowing_copies),
     T (test_digest_same_and_different),
+    T (test_digest_counts_ranks_by_age),
     T (test_digest_leaves_out_history),
     T (test_digest_ignores_insertion_order),
     T (test_copy_grows_alone),
