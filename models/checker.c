@@ -384,6 +384,7 @@ ses_check_scenario (const SesScript *script, const char *path, guint64 seed,
     .storage_bits = opts->storage_bits,
     .storage_hashes = opts->storage_hashes,
     .frontier_worlds = opts->frontier_worlds,
+    .audit_depth = opts->audit_depth,
   };
   if (opts->graph != NULL)
     {

@@ -56,6 +56,8 @@ typedef struct {
   gboolean no_judge;       /* explore without the judge, which then finds
                               nothing: what the model alone costs, for
                               bench-check to measure the judge's share */
+  guint audit_depth;       /* SesExploreOptions.audit_depth: exhaustive
+                              search, one thread, small spaces */
   /* Called with each end state's world and invariants (after the end is
    * judged); from several threads at once when jobs > 1. May be NULL. */
   void (*end_state) (SesWorld *world, SesInvariants *inv, gpointer data);

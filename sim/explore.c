@@ -224,6 +224,7 @@ typedef struct {
    * rebuilt from copies of them. */
   const SesWorld *root;
   gconstpointer root_monitor;
+  struct _Audit *audit;     /* opts->audit_depth: see "auditing merges" */
 } Expander;
 
 static gboolean
@@ -445,6 +446,237 @@ scratch_clear (const SesMonitorClass *k, Scratch *s)
   g_clear_pointer (&s->siblings, g_free);
 }
 
+/* ---- auditing merges ------------------------------------------------------
+ * A check of the fingerprint itself (opts->audit_depth), for tests and for
+ * whoever changes an encoding or a digest. The search merges a successor
+ * into a stored state when their fingerprints are equal. That is exact
+ * only if the two have successors whose fingerprints are equal too, and
+ * so on; otherwise something the fingerprint leaves out changes what
+ * follows, and which of the two the search kept (so the states it stores,
+ * and in the worst case a verdict) depends on its order. The audit keeps
+ * a copy of every stored state, and compares every successor found stored
+ * with the kept state, audit_depth steps further. It costs a copy a state
+ * and, a transition, the successors of two states that many steps deep:
+ * small spaces only, one thread. */
+
+typedef struct {
+  SesWorld *world;
+  gpointer monitor;
+  Spent spent;
+  guint64 id;
+} Kept;
+
+typedef struct _Audit {
+  GHashTable *kept;        /* (guint64 *) fingerprint → (Kept *) */
+  /* Successors met in the slice that stores the state they merge into:
+   * compared with it once merge has stored it. */
+  GHashTable *pending;     /* (guint64 *) fingerprint → (GPtrArray of
+                              Kept *) */
+  guint64 merges;          /* successors compared with a kept state */
+  guint64 mismatches;      /* of which differed, some steps further */
+  guint64 first_kept;      /* the kept state of the first mismatch */
+} Audit;
+
+static Audit *
+audit_new (void)
+{
+  Audit *a = g_new0 (Audit, 1);
+  a->kept = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                   NULL);
+  a->pending = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                      (GDestroyNotify) g_ptr_array_unref);
+  a->first_kept = G_MAXUINT64;
+  return a;
+}
+
+static Kept *
+kept_new (const SesMonitorClass *k, const SesWorld *world,
+          gconstpointer monitor, const Spent *spent, guint64 id)
+{
+  Kept *kept = g_new (Kept, 1);
+  kept->world = ses_world_copy (world);
+  kept->monitor = k->copy (monitor, kept->world);
+  kept->spent = *spent;
+  kept->id = id;
+  return kept;
+}
+
+static void
+kept_free (Kept *kept, const SesMonitorClass *k)
+{
+  k->free (kept->monitor);
+  ses_world_free (kept->world);
+  g_free (kept);
+}
+
+/* Frees what was kept (in no particular order: nothing is printed or
+ * chosen from it). */
+static void
+audit_free (Audit *a, const SesMonitorClass *k)
+{
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init (&it, a->kept);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    kept_free (value, k);
+  g_hash_table_unref (a->kept);
+  /* Met after the search stopped, before their state was stored. */
+  g_hash_table_iter_init (&it, a->pending);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    for (guint i = 0; i < ((GPtrArray *) value)->len; i++)
+      kept_free (g_ptr_array_index ((GPtrArray *) value, i), k);
+  g_hash_table_unref (a->pending);
+  g_free (a);
+}
+
+/* A successor met by the audit: its fingerprint (0 if it breaks an
+ * invariant), and the state itself while it is to be looked into further. */
+typedef struct {
+  guint64 fp;              /* first: the sort key */
+  SesWorld *world;
+  gpointer monitor;
+  Spent spent;
+} Successor;
+
+static gint
+compare_successors (gconstpointer a, gconstpointer b)
+{
+  guint64 x = ((const Successor *) a)->fp, y = ((const Successor *) b)->fp;
+  return x < y ? -1 : x > y;
+}
+
+/* The allowed successors of (world, monitor) with `spent`, sorted by
+ * fingerprint; their states kept if `keep`. */
+static GArray *
+audit_successors (const SesMonitorClass *k, const SesExploreOptions *opts,
+                  SesWorld *world, gconstpointer monitor, const Spent *spent,
+                  gboolean keep)
+{
+  g_autoptr (GArray) choices = g_array_new (FALSE, FALSE, sizeof (SesChoice));
+  ses_world_list_choices (world, choices);
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (Successor));
+  for (guint i = 0; i < choices->len; i++)
+    {
+      const SesChoice *c = &g_array_index (choices, SesChoice, i);
+      Successor x = { 0, NULL, NULL, { { 0 } } };
+      if (!choice_allowed (opts, spent, c, &x.spent))
+        continue;
+      x.world = ses_world_copy (world);
+      x.monitor = k->copy (monitor, x.world);
+      ses_world_apply (x.world, c);
+      if (!k->violated (x.monitor))
+        x.fp = fingerprint (x.world, x.monitor, k, &x.spent, opts);
+      if (!keep || x.fp == 0)
+        {
+          k->free (g_steal_pointer (&x.monitor));
+          g_clear_pointer (&x.world, ses_world_free);
+        }
+      g_array_append_val (out, x);
+    }
+  g_array_sort (out, compare_successors);
+  return out;
+}
+
+static void
+successors_free (GArray *successors, const SesMonitorClass *k)
+{
+  for (guint i = 0; i < successors->len; i++)
+    {
+      Successor *x = &g_array_index (successors, Successor, i);
+      if (x->monitor != NULL)
+        k->free (x->monitor);
+      ses_world_free (x->world);
+    }
+  g_array_unref (successors);
+}
+
+/* Whether two states with one fingerprint have successors with the same
+ * fingerprints, and so on `depth` steps further (successors with one
+ * fingerprint paired in sorted order). As sets, not choice for choice:
+ * under the symmetry reduction, states merged are alike up to a renaming,
+ * which reorders their choices. */
+static gboolean
+audit_alike (const SesMonitorClass *k, const SesExploreOptions *opts,
+             SesWorld *wa, gconstpointer ma, const Spent *sa, SesWorld *wb,
+             gconstpointer mb, const Spent *sb, guint depth)
+{
+  GArray *a = audit_successors (k, opts, wa, ma, sa, depth > 1);
+  GArray *b = audit_successors (k, opts, wb, mb, sb, depth > 1);
+  gboolean alike = a->len == b->len;
+  for (guint i = 0; alike && i < a->len; i++)
+    alike = g_array_index (a, Successor, i).fp
+            == g_array_index (b, Successor, i).fp;
+  for (guint i = 0; alike && depth > 1 && i < a->len; i++)
+    {
+      const Successor *x = &g_array_index (a, Successor, i);
+      const Successor *y = &g_array_index (b, Successor, i);
+      if (x->fp != 0)
+        alike = audit_alike (k, opts, x->world, x->monitor, &x->spent,
+                             y->world, y->monitor, &y->spent, depth - 1);
+    }
+  successors_free (a, k);
+  successors_free (b, k);
+  return alike;
+}
+
+/* Compares a successor merged into `kept` with it. */
+static void
+audit_compare (Audit *a, const SesMonitorClass *k,
+               const SesExploreOptions *opts, const Kept *kept,
+               SesWorld *world, gconstpointer monitor, const Spent *spent)
+{
+  a->merges++;
+  if (!audit_alike (k, opts, world, monitor, spent, kept->world,
+                    kept->monitor, &kept->spent, opts->audit_depth)
+      && a->mismatches++ == 0)
+    a->first_kept = kept->id;
+}
+
+/* A state stored (id) with fingerprint fp: kept, and compared with the
+ * successors met before it was stored that merge into it. */
+static void
+audit_keep (Audit *a, const SesMonitorClass *k, const SesExploreOptions *opts,
+            guint64 fp, const SesWorld *world, gconstpointer monitor,
+            const Spent *spent, guint64 id)
+{
+  Kept *kept = kept_new (k, world, monitor, spent, id);
+  g_hash_table_insert (a->kept, g_memdup2 (&fp, sizeof fp), kept);
+  GPtrArray *early = g_hash_table_lookup (a->pending, &fp);
+  if (early == NULL)
+    return;
+  for (guint i = 0; i < early->len; i++)
+    {
+      Kept *e = g_ptr_array_index (early, i);
+      audit_compare (a, k, opts, kept, e->world, e->monitor, &e->spent);
+      kept_free (e, k);
+    }
+  g_ptr_array_set_size (early, 0);
+  g_hash_table_remove (a->pending, &fp);
+}
+
+/* A successor (world, monitor) with `spent` and fingerprint fp, merged:
+ * compared with the state kept for fp, or, if that is met in the same
+ * slice and not stored yet, kept until it is. */
+static void
+audit_merge (const Expander *ex, guint64 fp, SesWorld *world,
+             gconstpointer monitor, const Spent *spent)
+{
+  Audit *a = ex->audit;
+  const Kept *kept = g_hash_table_lookup (a->kept, &fp);
+  if (kept != NULL)
+    {
+      audit_compare (a, ex->k, ex->opts, kept, world, monitor, spent);
+      return;
+    }
+  GPtrArray *early = g_hash_table_lookup (a->pending, &fp);
+  if (early == NULL)
+    {
+      early = g_ptr_array_new ();
+      g_hash_table_insert (a->pending, g_memdup2 (&fp, sizeof fp), early);
+    }
+  g_ptr_array_add (early, kept_new (ex->k, world, monitor, spent, 0));
+}
+
 /* Applies choice i of n's choices (allowed, leaving `spent` spent) to the
  * thread's scratch child, loaded from n, or, in_place, to n itself (the
  * last successor: n is not needed after it); adds the result to x. A
@@ -477,6 +709,8 @@ try_choice (const Expander *ex, Node *n, const GArray *choices,
           || sibling_out (scratch, out.fp,
                           (guint64) x->index << 32 | x->n_children))
         {
+          if (ex->audit != NULL)
+            audit_merge (ex, out.fp, w, monitor, spent);
           children_add (x, &out);
           return FALSE;
         }
@@ -1089,6 +1323,7 @@ typedef struct {
   GHashTable *graph_ids;  /* fingerprint → id + 1, for recorded states */
   guint64 violating_id;   /* G_MAXUINT64 while none */
   gboolean stop;
+  Audit *audit;           /* opts->audit_depth */
 } Search;
 
 static guint64
@@ -1196,6 +1431,9 @@ merge (Search *s, Expansion *x, GArray *out, GArray *garbage)
         }
       c->node->id = store (s, x, c, c->node->world);
       st->states++;
+      if (s->audit != NULL)
+        audit_keep (s->audit, s->k, opts, c->fp, c->node->world,
+                    c->node->monitor, &c->node->spent, c->node->id);
       Waiting w = { c->node, c->node->id };
       if (opts->depth_first || opts->frontier_worlds == 0
           || s->with_worlds < opts->frontier_worlds)
@@ -1283,7 +1521,10 @@ ses_explore (const SesWorld *world, gconstpointer monitor,
              SesExploreStats *stats, GArray *trail)
 {
   memset (stats, 0, sizeof *stats);
+  /* The audit compares merges as they are met: one thread. */
+  g_return_if_fail (opts->audit_depth == 0 || opts->jobs <= 1);
   stats->complete = TRUE;
+  stats->first_mismatch = G_MAXUINT64;
   Search s = { opts, k, stats };
   guint bits = opts->storage_bits != 0
                  ? opts->storage_bits
@@ -1304,6 +1545,12 @@ ses_explore (const SesWorld *world, gconstpointer monitor,
   guint64 root_fp = fingerprint (root->world, root->monitor, k, &root->spent,
                                  opts);
   ses_stateset_add (s.seen, root_fp);
+  if (opts->audit_depth > 0)
+    {
+      s.audit = audit_new ();
+      audit_keep (s.audit, k, opts, root_fp, root->world, root->monitor,
+                  &root->spent, 0);
+    }
   if (opts->graph != NULL)
     g_hash_table_insert (s.graph_ids, g_memdup2 (&root_fp, sizeof root_fp),
                          GSIZE_TO_POINTER (1));
@@ -1314,7 +1561,7 @@ ses_explore (const SesWorld *world, gconstpointer monitor,
    * taken before anything ran on the root. */
   g_autoptr (SesWorld) start = ses_world_copy (world);
   gpointer start_monitor = k->copy (monitor, start);
-  Expander ex = { k, opts, s.seen, s.links, start, start_monitor };
+  Expander ex = { k, opts, s.seen, s.links, start, start_monitor, s.audit };
   guint jobs = MAX (opts->jobs, 1);
   Pool pool;
   pool_init (&pool, jobs, &ex);
@@ -1421,6 +1668,13 @@ ses_explore (const SesWorld *world, gconstpointer monitor,
                         + s.links->len * sizeof (guint64);
   pool_clear (&pool, stats);
   k->free (start_monitor);
+  if (s.audit != NULL)
+    {
+      stats->merges_audited = s.audit->merges;
+      stats->merge_mismatches = s.audit->mismatches;
+      stats->first_mismatch = s.audit->first_kept;
+      audit_free (s.audit, k);
+    }
 
   for (guint i = 0; i < width; i++)
     g_free (slice[i].children);

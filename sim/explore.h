@@ -151,6 +151,13 @@ typedef struct {
    * application owns the flag and sets it (from a SIGINT handler, say).
    * May be NULL. */
   const volatile sig_atomic_t *cancel;
+  /* Audits the fingerprint (one thread only; a copy of every state is
+   * kept): every successor merged into a stored state is compared with it
+   * audit_depth steps further, where the fingerprints of their successors
+   * must be alike (stats->merge_mismatches). 0: no audit. A check for
+   * tests and for changes to an encoding or a digest, not for large
+   * spaces: a merge costs the successors of two states that deep. */
+  guint audit_depth;
 } SesExploreOptions;
 
 struct _SesExploreStats {
@@ -186,6 +193,13 @@ struct _SesExploreStats {
   gboolean stopped;        /* keep_going said to stop */
   gboolean cancelled;      /* the cancel flag stopped it */
   gboolean violation;
+  /* With audit_depth: successors compared with the stored state they were
+   * merged into, how many of those differed within audit_depth steps
+   * (each a merge that was not exact), and the id of the stored state of
+   * the first (G_MAXUINT64: none). */
+  guint64 merges_audited;
+  guint64 merge_mismatches;
+  guint64 first_mismatch;
 };
 
 /* Explores from world (not modified) with monitor (not modified; its

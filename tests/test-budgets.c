@@ -8,7 +8,9 @@
  * gives the same search as before, the `check` line parses (errors
  * located) and a counterexample found under the bounds replays. Given the
  * sessim binary, `check` takes the bounds as options and shows them in
- * its bounds line and --json. */
+ * its bounds line and --json. The toy also shows that the audit of
+ * merges (SesExploreOptions.audit_depth) finds an encoding that leaves
+ * out what changes later states. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -41,6 +43,13 @@ typedef struct {
   guint level, levels;
   gboolean alarms;
   gboolean tick_pending, alarm_pending;
+  /* With `remember`, which of the two came first at the latest level
+   * begun (1: the alarm), and at the one before. `leaky` leaves `first`
+   * out of the encoding, though the next level begun copies it into
+   * `echo`, which is encoded: a deliberate leak, for the audit of merges
+   * to find. */
+  gboolean remember, leaky;
+  guint8 first, echo;
 } Toy;
 
 static void
@@ -61,10 +70,17 @@ static void
 toy_on_event (SesWorld *w, gpointer model, const SesEvent *ev)
 {
   Toy *t = model;
+  /* Taken while the other is pending: the first of the level. */
+  gboolean first = t->tick_pending && t->alarm_pending;
   if (ev->kind == TOY_TICK)
     t->tick_pending = FALSE;
   else
     t->alarm_pending = FALSE;
+  if (first && t->remember)
+    {
+      t->echo = t->first;
+      t->first = ev->kind == TOY_ALARM;
+    }
   if (!t->tick_pending && !t->alarm_pending)
     {
       t->level++;
@@ -112,6 +128,11 @@ toy_encode (gconstpointer model, SesTime now, GByteArray *out)
   guint8 bytes[3] = { (guint8) t->level, (guint8) t->tick_pending,
                       (guint8) t->alarm_pending };
   g_byte_array_append (out, bytes, sizeof bytes);
+  if (t->remember)
+    {
+      guint8 order[2] = { t->echo, t->leaky ? 0 : t->first };
+      g_byte_array_append (out, order, sizeof order);
+    }
 }
 
 static gpointer
@@ -266,6 +287,55 @@ test_toy_total_caps_targets (void **state)
   toy_explore (T, FALSE, &o, &st);
   assert_int_equal (st.states, 3 * (T + 1));
   assert_int_equal (st.transitions, (1 + 2 + 1 + 1) * T);
+}
+
+/* The audit of merges (SesExploreOptions.audit_depth) on the toy that
+ * remembers which of tick and alarm came first. Encoded whole, every
+ * merge is exact. Leaking `first` (left out, then copied into what is
+ * encoded), the states after a level begun either way merge, and the
+ * next level begun tells them apart: the audit finds it one step on, and
+ * so two steps on too, and names the state merged into. A search without
+ * the audit counts nothing. */
+static void
+test_toy_audit_finds_a_leak (void **state)
+{
+  const guint T = 4;
+  SesExploreOptions o = { .until = SES_TIME_NONE };
+  static const int nothing;
+  for (int leaky = 0; leaky <= 1; leaky++)
+    for (guint depth = 0; depth <= 2; depth++)
+      {
+        Toy *t = g_new0 (Toy, 1);
+        t->levels = T;
+        t->alarms = TRUE;
+        t->remember = TRUE;
+        t->leaky = leaky;
+        g_autoptr (SesWorld) w = ses_world_new (&toy_class, t, 1, 8, 1);
+        toy_arm (w, t);
+        o.audit_depth = depth;
+        SesExploreStats st;
+        g_autoptr (GArray) trail = g_array_new (FALSE, FALSE,
+                                                sizeof (SesChoice));
+        ses_explore (w, &nothing, &none_monitor, &o, &st, trail);
+        assert_true (st.complete);
+        if (depth == 0)
+          {
+            assert_int_equal (st.merges_audited, 0);
+            assert_int_equal (st.first_mismatch, G_MAXUINT64);
+            continue;
+          }
+        assert_true (st.merges_audited > 0);
+        if (!leaky)
+          {
+            assert_int_equal (st.merge_mismatches, 0);
+            assert_int_equal (st.first_mismatch, G_MAXUINT64);
+          }
+        else
+          {
+            assert_true (st.merge_mismatches > 0);
+            assert_true (st.first_mismatch < st.states);
+          }
+      }
 }
 
 /* T = 3 levels, tick and alarm due together at each, no faults. Unbounded,
@@ -878,6 +948,7 @@ main (int argc, char **argv)
     cmocka_unit_test (test_toy_total_caps_targets),
     cmocka_unit_test (test_toy_bounded_events_cut),
     cmocka_unit_test (test_toy_bounded_count_in_state),
+    cmocka_unit_test (test_toy_audit_finds_a_leak),
     cmocka_unit_test (test_sub_only_never_cuts_pub),
     cmocka_unit_test (test_per_client_subset_of_shared),
     cmocka_unit_test (test_single_client_same_as_shared),

@@ -4,7 +4,8 @@
  * counterexample whose trail replays to the same violation, the correct
  * model passes, and a parallel search (jobs = 2) gives exactly the serial
  * result: the same counts, the same trail, breadth first and depth first.
- * Depth-first search finds the same verdicts. */
+ * Depth-first search finds the same verdicts, and stores the same states;
+ * every merge of two paths on one fingerprint is exact (the audit). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -278,6 +279,87 @@ test_search_order_stores_the_same_states (void **state)
     }
 }
 
+/* For g_ptr_array_sort: file names in byte order. */
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Explores `script` breadth first with `cuts` cuts (at most max_states
+ * states; 0: all), auditing every merge `depth` steps deep, with or
+ * without the symmetry reduction; fails on a merge that is not exact.
+ * Returns the merges audited. */
+#ifndef AUDIT_DEPTH
+#define AUDIT_DEPTH 2
+#endif
+
+static guint64
+audit (const SesScript *script, const char *file, guint32 cuts,
+       guint64 max_states, guint depth, gboolean symmetry)
+{
+  SesCheckOptions o = default_options (script, 1, FALSE);
+  o.budgets[SES_CHECK_CUTS] = cuts;
+  o.max_states = max_states;
+  o.audit_depth = depth;
+  o.symmetry = symmetry;
+  SesExploreStats st;
+  g_autoptr (SesTrail) trail = ses_trail_new (file, 1);
+  ses_check_scenario (script, file, 1, &o, &st, trail);
+  if (st.merge_mismatches != 0)
+    fail_msg ("%s: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+              " merges not exact, the first into state %" G_GUINT64_FORMAT,
+              file, st.merge_mismatches, st.merges_audited,
+              st.first_mismatch);
+  return st.merges_audited;
+}
+
+/* Every merge the search makes is exact: the fingerprint of a state
+ * determines the fingerprints of its successors, and theirs
+ * (SesExploreOptions.audit_depth compares each successor merged into a
+ * stored state with it, two steps further). On every bundled scenario
+ * with two cuts (breadth first, at most 20 000 states each), on the
+ * expiry race with three (where the judge's routing counter once made
+ * merges inexact), and on a ladder of identical subscribers with the
+ * symmetry reduction, whose merges are up to a renaming. */
+static void
+test_merges_are_exact (void **state)
+{
+  (void) state;
+  static const char *const dirs[] = { "", "judge", "hazards", "variants" };
+  guint64 audited = 0;
+  for (guint d = 0; d < G_N_ELEMENTS (dirs); d++)
+    {
+      g_autofree char *dir = g_build_filename (SOURCE_ROOT, "scenarios",
+                                               dirs[d], NULL);
+      g_autoptr (GDir) it = g_dir_open (dir, 0, NULL);
+      assert_non_null (it);
+      g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+      const char *name;
+      while ((name = g_dir_read_name (it)) != NULL)
+        if (g_str_has_suffix (name, ".scn"))
+          g_ptr_array_add (names, g_build_filename (dirs[d], name, NULL));
+      g_ptr_array_sort (names, (GCompareFunc) compare_names);
+      for (guint i = 0; i < names->len; i++)
+        {
+          const char *file = g_ptr_array_index (names, i);
+          g_autoptr (SesScript) script = load (file);
+          audited += audit (script, file, 2, 5000, AUDIT_DEPTH, FALSE);
+        }
+    }
+  g_autoptr (SesScript) race = ses_script_load ("expiry-race.scn",
+                                                expiry_race,
+                                                strlen (expiry_race), NULL);
+  audited += audit (race, "expiry-race.scn", 3, 0, AUDIT_DEPTH, FALSE);
+  g_autofree char *ladder = g_build_filename (SOURCE_ROOT, "bench",
+                                              "ladder-3.scn", NULL);
+  g_autoptr (SesScript) three = ses_script_load_file (ladder, NULL);
+  assert_non_null (three);
+  audited += audit (three, "ladder-3.scn", 1, 0, AUDIT_DEPTH, TRUE);
+  /* The audit looked: most successors are merges (133 779 today). */
+  assert_true (audited > 100000);
+}
+
 /* A limit stops the search incomplete, never as a pass, whatever the
  * thread count; the states counted stop at the limit. */
 static void
@@ -520,6 +602,7 @@ main (void)
     cmocka_unit_test (test_hazards_found_and_avoided),
     cmocka_unit_test (test_depth_first_same_verdicts),
     cmocka_unit_test (test_search_order_stores_the_same_states),
+    cmocka_unit_test (test_merges_are_exact),
     cmocka_unit_test (test_limit_is_incomplete),
     cmocka_unit_test (test_cancel_flag_stops_search),
     cmocka_unit_test (test_reduction_keeps_end_states),
