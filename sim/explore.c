@@ -594,7 +594,9 @@ successors_free (GArray *successors, const SesMonitorClass *k)
  * fingerprints, and so on `depth` steps further (successors with one
  * fingerprint paired in sorted order). As sets, not choice for choice:
  * under the symmetry reduction, states merged are alike up to a renaming,
- * which reorders their choices. */
+ * which reorders their choices. There a difference need not be a leak:
+ * the canonical form (opts->canonical) may tell apart two successors
+ * that are renamed twins, which only costs a merge. */
 static gboolean
 audit_alike (const SesMonitorClass *k, const SesExploreOptions *opts,
              SesWorld *wa, gconstpointer ma, const Spent *sa, SesWorld *wb,
