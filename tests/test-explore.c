@@ -16,6 +16,7 @@
 
 #include "checker.h"
 #include "script.h"
+#include "test-files.h"
 
 typedef struct {
   const char *file;        /* under scenarios/ */
@@ -279,13 +280,6 @@ test_search_order_stores_the_same_states (void **state)
     }
 }
 
-/* For g_ptr_array_sort: file names in byte order. */
-static gint
-compare_names (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
 /* Explores `script` breadth first with `cuts` cuts (at most max_states
  * states; 0: all), auditing every merge `depth` steps deep, with or
  * without the symmetry reduction; fails on a merge that is not exact.
@@ -336,17 +330,11 @@ test_merges_are_exact (void **state)
     {
       g_autofree char *dir = g_build_filename (SOURCE_ROOT, "scenarios",
                                                dirs[d], NULL);
-      g_autoptr (GDir) it = g_dir_open (dir, 0, NULL);
-      assert_non_null (it);
-      g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-      const char *name;
-      while ((name = g_dir_read_name (it)) != NULL)
-        if (g_str_has_suffix (name, ".scn"))
-          g_ptr_array_add (names, g_build_filename (dirs[d], name, NULL));
-      g_ptr_array_sort (names, (GCompareFunc) compare_names);
+      g_autoptr (GPtrArray) names = test_list_dir (dir, ".scn");
       for (guint i = 0; i < names->len; i++)
         {
-          const char *file = g_ptr_array_index (names, i);
+          g_autofree char *file = g_build_filename (
+              dirs[d], g_ptr_array_index (names, i), NULL);
           g_autoptr (SesScript) script = load (file);
           audited += audit (script, file, 2, 5000, AUDIT_DEPTH, FALSE);
         }

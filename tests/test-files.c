@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <glib/gstdio.h>
+#include <string.h>
 #include <sys/wait.h>
 
 #include "test-files.h"
@@ -20,6 +21,27 @@ test_read_file (const char *path, gsize *length)
   if (length != NULL)
     *length = len;
   return text;
+}
+
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+GPtrArray *
+test_list_dir (const char *dir, const char *suffix)
+{
+  g_autoptr (GDir) it = g_dir_open (dir, 0, NULL);
+  if (it == NULL)
+    fail_msg ("cannot list %s", dir);
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+  while ((name = g_dir_read_name (it)) != NULL)
+    if (g_str_has_suffix (name, suffix))
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  return names;
 }
 
 void

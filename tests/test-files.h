@@ -1,11 +1,17 @@
-/* File helpers the tests share: read a whole file, remove a folder tree
- * the test made. Failures end the test (cmocka's fail_msg). */
+/* File helpers the tests share: read a whole file, list a folder, remove
+ * a folder tree the test made. Failures end the test (cmocka's
+ * fail_msg). */
 #pragma once
 
 #include <glib.h>
 
 /* The whole file; fails the test if it cannot be read. (transfer full) */
 char *test_read_file (const char *path, gsize *length);
+/* The names in folder dir that end in suffix, sorted in byte order, so
+ * that a test going through them names the same file first every time.
+ * Fails the test if dir cannot be read. (transfer full) (element-type
+ * utf8) */
+GPtrArray *test_list_dir (const char *dir, const char *suffix);
 /* Removes path and, for a folder, everything below it. */
 void test_remove_tree (const char *path);
 /* Runs program with args (NULL-terminated) and returns its exit status;

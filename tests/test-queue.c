@@ -742,12 +742,6 @@ test_big_queue_against_reference (void **state)
 
 /* ---- the MQTT model's timers ---------------------------------------------- */
 
-static gint
-compare_names (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
 static void
 check_scenario_timers (const char *path, guint *n_runs, guint64 *n_timers)
 {
@@ -802,15 +796,7 @@ test_model_cancels_dead_timers (void **state)
   for (guint d = 0; d < G_N_ELEMENTS (dirs); d++)
     {
       g_autofree char *dir = g_build_filename (SOURCE_ROOT, dirs[d], NULL);
-      g_autoptr (GDir) it = g_dir_open (dir, 0, NULL);
-      assert_non_null (it);
-      /* Sorted, so a failure names the same scenario every time. */
-      g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-      const char *name;
-      while ((name = g_dir_read_name (it)) != NULL)
-        if (g_str_has_suffix (name, ".scn"))
-          g_ptr_array_add (names, g_strdup (name));
-      g_ptr_array_sort (names, compare_names);
+      g_autoptr (GPtrArray) names = test_list_dir (dir, ".scn");
       for (guint i = 0; i < names->len; i++)
         {
           g_autofree char *path = g_build_filename (dir, names->pdata[i],
