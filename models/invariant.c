@@ -224,6 +224,10 @@ typedef struct {
                           relative to the ranks it gave, see rank_age) */
 } Sess;
 
+/* The bit of a `streams` key that says its value is a message number, not
+ * a rank (on_deliver). */
+#define STREAM_BY_SEQ (G_GUINT64_CONSTANT (1) << 2)
+
 /* One client slot: its application, its library's beliefs, and the two
  * ends of its current connection as the wire shows them. */
 typedef struct {
@@ -2133,11 +2137,11 @@ on_deliver (SesInvariants *inv, const SesObs *o, guint64 index)
        * its number ranks it: publishers never resend QoS 0, and send the
        * others in order. Ranks and numbers are different scales, so each
        * stream keeps one entry per scale and compares like with like. */
-      guint by_seq = copy == NULL;
+      gboolean by_seq = copy == NULL;
       guint rank = by_seq ? p->seq : copy->rank;
       guint64 skey = (guint64) p->topic << 32
                      | (guint64) (p->origin & 0x1FFFFFFF) << 3
-                     | by_seq << 2 | qos;
+                     | (by_seq ? STREAM_BY_SEQ : 0) | qos;
       gboolean added;
       Entry *e = vec_upsert (&c->streams, sizeof (Entry), skey, &added);
       if (!added && e->value > rank)
@@ -2699,13 +2703,19 @@ dig_time (Dig *d, SesTime t)
 /* A sorted map: its size, then its entries in key order. */
 /* A sorted map's entries, in key order; its length is digested apart.
  * Keys are small (ids, interned strings, indexes): one word an entry. */
+static inline guint64
+entry_word (const Entry *e, guint32 value)
+{
+  return e->key * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15)
+         ^ ((guint64) e->extra << 32 | value);
+}
+
 static void
 entries_only (Dig *d, const Vec *v)
 {
   const Entry *e = v->data;
   for (guint i = 0; i < v->len; i++)
-    dig_u64 (d, e[i].key * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15)
-                  ^ ((guint64) e[i].extra << 32 | e[i].value));
+    dig_u64 (d, entry_word (&e[i], e[i].value));
 }
 
 /* A sorted map: its size, then its entries. */
@@ -2789,10 +2799,9 @@ streams_only (Dig *d, const Vec *v, guint32 routed)
   const Entry *e = v->data;
   for (guint i = 0; i < v->len; i++)
     {
-      gboolean by_seq = (e[i].key >> 2 & 1) != 0;
-      guint32 value = by_seq ? e[i].value : rank_age (routed, e[i].value);
-      dig_u64 (d, e[i].key * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15)
-                    ^ ((guint64) e[i].extra << 32 | value));
+      guint32 value = (e[i].key & STREAM_BY_SEQ) != 0
+                        ? e[i].value : rank_age (routed, e[i].value);
+      dig_u64 (d, entry_word (&e[i], value));
     }
 }
 

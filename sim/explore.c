@@ -652,7 +652,6 @@ audit_keep (Audit *a, const SesMonitorClass *k, const SesExploreOptions *opts,
       audit_compare (a, k, opts, kept, e->world, e->monitor, &e->spent);
       kept_free (e, k);
     }
-  g_ptr_array_set_size (early, 0);
   g_hash_table_remove (a->pending, &fp);
 }
 
