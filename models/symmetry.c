@@ -364,17 +364,44 @@ rename_target (const Renaming *r, guint32 kind, guint32 target)
   return r->rename[target];
 }
 
+/* Whether the encoded event at a goes before the one at b: the world
+ * lists simultaneous events by what they are (time, kind, target,
+ * argument; sim/world.c), so renamed targets take their places again. */
+static gboolean
+event_before (const guint8 *a, const guint8 *b)
+{
+  for (int f = 0; f < EVENT_BYTES; f += 8)
+    {
+      guint64 x = get_u64 (a + f), y = get_u64 (b + f);
+      if (x != y)
+        return x < y;
+    }
+  return FALSE;
+}
+
 static void
 put_events (const Renaming *r, const Layout *l, SesEncoder *out)
 {
   guint8 *p = ses_encoder_reserve (out, 8 + l->events * EVENT_BYTES);
   memcpy (p, l->data, 8 + l->events * EVENT_BYTES);
+  guint8 *events = p + 8;
   for (guint64 i = 0; i < l->events; i++)
     {
-      guint8 *ev = p + 8 + i * EVENT_BYTES;
+      guint8 *ev = events + i * EVENT_BYTES;
       guint32 kind = (guint32) get_u64 (ev + 8);
       guint32 target = (guint32) get_u64 (ev + 16);
       ses_put_u64 (ev + 16, rename_target (r, kind, target));
+    }
+  /* Back into that order: an insertion sort, for a dozen events. */
+  for (guint64 i = 1; i < l->events; i++)
+    {
+      guint8 x[EVENT_BYTES];
+      memcpy (x, events + i * EVENT_BYTES, EVENT_BYTES);
+      guint64 j = i;
+      for (; j > 0 && event_before (x, events + (j - 1) * EVENT_BYTES); j--)
+        memcpy (events + j * EVENT_BYTES, events + (j - 1) * EVENT_BYTES,
+                EVENT_BYTES);
+      memcpy (events + j * EVENT_BYTES, x, EVENT_BYTES);
     }
 }
 
@@ -435,9 +462,12 @@ mix (guint64 h, guint64 v)
 }
 
 /* What orders member c among its class: all that is its own, with every
- * reference to itself read as SELF, and where its events stand among the
- * pending ones (which breaks ties between members alike in all else).
- * Equal for a member and its image under any renaming. */
+ * reference to itself read as SELF, its pending events included (when,
+ * what, with which argument: they lie in that order, since the world
+ * orders simultaneous events by content, and a member's events of one
+ * kind share a target). Equal for a member and its image under any
+ * renaming. Where they stood among the others' events is left out: that
+ * place depends on the member's own index now. */
 static guint64
 member_key (const Renaming *r, const Layout *l, SesMqtt *m,
             const SesInvariants *inv,
@@ -484,7 +514,7 @@ member_key (const Renaming *r, const Layout *l, SesMqtt *m,
       guint32 kind = (guint32) get_u64 (ev + 8);
       if (event_client (sym, kind, (guint32) get_u64 (ev + 16)) != c)
         continue;
-      h = mix (h, i << 32 | kind);
+      h = mix (h, kind);
       h = mix (h, get_u64 (ev));
       h = mix (h, get_u64 (ev + 24));
     }

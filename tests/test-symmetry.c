@@ -460,10 +460,14 @@ test_ladder (void **state)
       states[n][0] = off.stats.states;
       states[n][1] = on.stats.states;
     }
-  /* The gain grows with the class. */
+  /* The gain grows with the class: 638 -> 408 states for two, 1 745 ->
+   * 621 for three. (Before the world ordered simultaneous events by what
+   * they are, states that differed only in the order such events were
+   * scheduled in stayed apart, and the renaming folded many of them in
+   * passing: three then went from 8 316 to 1 994.) */
   assert_true (states[2][1] < states[2][0]);
   assert_true (states[3][0] * states[2][1] > states[2][0] * states[3][1]);
-  assert_true (states[3][1] * 4 < states[3][0]);
+  assert_true (states[3][1] * 2 < states[3][0]);
 
   /* Four subscribers alike: the search up to renaming completes, with no
    * violation, and the search without symmetry does not within five times

@@ -454,6 +454,82 @@ test_list_choices_order (void **state)
   assert_int_equal (toy->n_log, 0);
 }
 
+/* A check offers every event due now as a choice, so the order
+ * simultaneous events were scheduled in decides nothing: choices and
+ * encoding list them by what they are (kind, target, argument), and two
+ * worlds that differ only in that order are one state. A run still takes
+ * them as scheduled (above). */
+static void
+test_simultaneous_events_listed_by_content (void **state)
+{
+  (void) state;
+  static const struct {
+    guint32 kind, target;
+    guint64 arg;
+  } due[] = {
+    { TOY_EV_TIMER, 0, 1 }, { TOY_EV_NOTE, 1, 'A' }, { TOY_EV_NOTE, 0, 'B' },
+    { TOY_EV_NOTE, 0, 'A' }, { TOY_EV_NOTE, 0, 'A' },
+  };
+  g_autoptr (SesWorld) fwd = toy_world (1);
+  g_autoptr (SesWorld) back = toy_world (1);
+  toy_of (fwd)->timer_gen = toy_of (back)->timer_gen = 1;
+  guint n = G_N_ELEMENTS (due);
+  for (guint i = 0; i < n; i++)
+    {
+      ses_world_schedule (fwd, 5, due[i].kind, due[i].target, due[i].arg);
+      ses_world_schedule (back, 5, due[n - 1 - i].kind, due[n - 1 - i].target,
+                          due[n - 1 - i].arg);
+    }
+  /* Scheduled later and due later: after them, whatever its content. */
+  ses_world_schedule (fwd, 6, TOY_EV_NOTE, 0, 0);
+  ses_world_schedule (back, 6, TOY_EV_NOTE, 0, 0);
+
+  assert_int_equal (ses_world_fingerprint (fwd), ses_world_fingerprint (back));
+  g_autoptr (GArray) a = choices_of (fwd);
+  g_autoptr (GArray) b = choices_of (back);
+  assert_int_equal (a->len, n);
+  assert_int_equal (b->len, n);
+  const struct {
+    guint32 kind, target;
+    guint64 arg;
+  } listed[] = {
+    { TOY_EV_NOTE, 0, 'A' }, { TOY_EV_NOTE, 0, 'A' }, { TOY_EV_NOTE, 0, 'B' },
+    { TOY_EV_NOTE, 1, 'A' }, { TOY_EV_TIMER, 0, 1 },
+  };
+  for (guint i = 0; i < n; i++)
+    {
+      const SesEvent *x = &choice (a, i)->event, *y = &choice (b, i)->event;
+      assert_int_equal (x->kind, listed[i].kind);
+      assert_int_equal (x->target, listed[i].target);
+      assert_int_equal (x->arg, listed[i].arg);
+      assert_int_equal (y->kind, listed[i].kind);
+      assert_int_equal (y->target, listed[i].target);
+      assert_int_equal (y->arg, listed[i].arg);
+    }
+  /* Alike events keep the order they were scheduled in between them. */
+  assert_true (choice (a, 0)->event.seq < choice (a, 1)->event.seq);
+  assert_true (choice (b, 0)->event.seq < choice (b, 1)->event.seq);
+
+  /* The same choice taken in both leaves them one state. */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (SesWorld) x = ses_world_copy (fwd);
+      g_autoptr (SesWorld) y = ses_world_copy (back);
+      ses_world_apply (x, choice (a, i));
+      ses_world_apply (y, choice (b, i));
+      assert_int_equal (ses_world_fingerprint (x), ses_world_fingerprint (y));
+    }
+  /* Scheduled in another order but differing in content: two states. */
+  g_autoptr (SesWorld) other = toy_world (1);
+  toy_of (other)->timer_gen = 1;
+  for (guint i = 0; i < n; i++)
+    ses_world_schedule (other, 5, due[i].kind, due[i].target,
+                        i == 1 ? 'C' : due[i].arg);
+  ses_world_schedule (other, 6, TOY_EV_NOTE, 0, 0);
+  assert_int_not_equal (ses_world_fingerprint (fwd),
+                        ses_world_fingerprint (other));
+}
+
 static void
 test_apply_non_first_event (void **state)
 {
@@ -878,6 +954,7 @@ main (void)
     cmocka_unit_test (test_clock_moves_forward_only_on_events),
     cmocka_unit_test (test_simultaneous_events_in_insertion_order),
     cmocka_unit_test (test_list_choices_order),
+    cmocka_unit_test (test_simultaneous_events_listed_by_content),
     cmocka_unit_test (test_apply_non_first_event),
     cmocka_unit_test (test_stale_events_skipped),
     cmocka_unit_test (test_net_through_world),
