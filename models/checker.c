@@ -413,9 +413,9 @@ ses_check_scenario (const SesScript *script, const char *path, guint64 seed,
       eo.canonical = canonical;
       eo.canonical_data = &canon;
       /* The reduction of independent events takes the first of them in
-       * the order they were scheduled, and the broker schedules what it
-       * sends to several sessions in session order, which a renaming does
-       * not follow: with both, a state and its renamed twin could lie at
+       * the order choices are listed, which among events of one kind is
+       * by target, client or slot number, and a renaming does not follow
+       * that: with both, a state and its renamed twin could lie at
        * different distances from a violation. Without it, every order is
        * tried, the twins behave alike, and the shortest counterexample is
        * that of the search without symmetry (docs/checking.md). */

@@ -104,7 +104,7 @@ replay (const SesWorld *world, gconstpointer monitor, const SesMonitorClass *k,
           next++; /* taken, or no longer possible: skipped */
         }
       if (pick < 0)
-        pick = (gint) g_array_index (events, guint, 0);
+        pick = (gint) ses_choices_scheduled_first (choices, events);
       const SesChoice *c = &g_array_index (choices, SesChoice, pick);
       if (c->kind == SES_CHOICE_FAULT)
         used[o->fault_class (&c->fault, o->data)]++;

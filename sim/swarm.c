@@ -124,7 +124,7 @@ ses_swarm_walk (SesWorld *world, gpointer monitor, const SesMonitorClass *k,
         pick = g_array_index (events, guint,
                               ses_rng_below (&order_rng, events->len));
       else
-        pick = g_array_index (events, guint, 0);
+        pick = ses_choices_scheduled_first (choices, events);
       const SesChoice *c = &g_array_index (choices, SesChoice, pick);
       g_array_append_val (trail, *c);
       ses_world_apply (world, c);

@@ -553,6 +553,21 @@ ses_world_list_choices (SesWorld *world, GArray *out)
   list_faults (world, out);
 }
 
+guint
+ses_choices_scheduled_first (const GArray *choices, const GArray *events)
+{
+  g_return_val_if_fail (events->len > 0, 0);
+  guint first = g_array_index (events, guint, 0);
+  for (guint i = 1; i < events->len; i++)
+    {
+      guint at = g_array_index (events, guint, i);
+      if (g_array_index (choices, SesChoice, at).event.seq
+          < g_array_index (choices, SesChoice, first).event.seq)
+        first = at;
+    }
+  return first;
+}
+
 void
 ses_world_apply (SesWorld *world, const SesChoice *choice)
 {

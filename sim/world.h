@@ -243,10 +243,17 @@ gboolean ses_world_link_deliver (SesWorld *world, guint slot, guint32 gen,
 gboolean ses_world_link_closed (SesWorld *world, guint slot, guint32 gen);
 
 /* Appends every enabled choice (element-type SesChoice): first the pending
- * events due at the earliest time, in insertion order, then the faults
- * (engine faults on open connections, then the model's). Stale events are
- * dropped from the queue on the way. */
+ * events due at the earliest time, ordered by what they are (kind, target,
+ * argument as encoded; insertion order only between events alike), then
+ * the faults (engine faults on open connections, then the model's). Stale
+ * events are dropped from the queue on the way. */
 void ses_world_list_choices (SesWorld *world, GArray *out);
+
+/* Of the choices at the indexes listed (element-type guint, at least one,
+ * events due at one time), the index of the one scheduled first: the
+ * event `run` would take. */
+guint ses_choices_scheduled_first (const GArray *choices,
+                                   const GArray *events);
 void ses_world_apply (SesWorld *world, const SesChoice *choice);
 /* Takes the next live event in (time, insertion) order. FALSE when none is
  * left or the next one lies after `until` (SES_TIME_NONE: no limit). */

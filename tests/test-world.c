@@ -509,6 +509,13 @@ test_simultaneous_events_listed_by_content (void **state)
   /* Alike events keep the order they were scheduled in between them. */
   assert_true (choice (a, 0)->event.seq < choice (a, 1)->event.seq);
   assert_true (choice (b, 0)->event.seq < choice (b, 1)->event.seq);
+  /* What `run` would take (swarm and shrink walks "in order" do): the
+   * timer in one, the first note (0, 'A') in the other. */
+  g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint i = n; i > 0; i--)
+    g_array_append_val (all, (guint) { i - 1 });
+  assert_int_equal (ses_choices_scheduled_first (a, all), 4);
+  assert_int_equal (ses_choices_scheduled_first (b, all), 0);
 
   /* The same choice taken in both leaves them one state. */
   for (guint i = 0; i < n; i++)
