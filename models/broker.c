@@ -122,7 +122,7 @@ ses_broker_encode_to (const SesBroker *b, SesTime now, SesEncoder *out)
       p = ses_put_u32 (p, c->keep_alive_s);
       p = ses_put_u32 (p, c->quota);
       p = ses_put_u32 (p, c->quota_max);
-      p = ses_put_time (p, c->last_rx_us, now);
+      p = ses_put_time (p, ses_broker_conn_last_rx (c), now);
       ses_put_u32 (p, c->will);
     }
   ses_encoder_u32 (out, b->retained->len);

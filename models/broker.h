@@ -27,6 +27,18 @@ typedef struct {
   guint32 will;         /* 3.1.1: will stored with the connection */
 } SesBrokerConn;
 
+/* The connection's last_rx_us as far as anything can still read it: only
+ * a keep-alive check does, so with keep alive off on this connection it
+ * is dead until a CONNECT sets both afresh (handle_connect writes it
+ * before Keep Alive), and SES_TIME_NONE stands for it. What the checker's
+ * encodings hold, so that connections alike but for when they last heard
+ * from their clients are one state. */
+static inline SesTime
+ses_broker_conn_last_rx (const SesBrokerConn *c)
+{
+  return c->keep_alive_s != 0 || c->ka_armed ? c->last_rx_us : SES_TIME_NONE;
+}
+
 /* One session a message goes to, and the QoS its subscription granted. */
 typedef struct {
   guint32 session;

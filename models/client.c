@@ -101,7 +101,11 @@ ses_client_encode_to (const SesClient *c, SesTime now, SesEncoder *out)
   p = ses_put_u32 (p, c->will);
   p = ses_put_u32 (p, c->next_seq);
   p = ses_put_u32 (p, c->timer_gen);
-  p = ses_put_time (p, c->last_tx_us, now);
+  /* Read only by keep alive (start_keep_alive and its timer), which a
+   * CONNACK can turn on without a send: so dead only where no connection
+   * can ever have it. */
+  p = ses_put_time (p, c->keep_alive_ever ? c->last_tx_us : SES_TIME_NONE,
+                    now);
   ses_put_u32 (p, c->outgoing.view.len);
   for (guint i = 0; i < c->outgoing.view.len; i++)
     ses_encoder_flight (out, &g_array_index (&c->outgoing.view, SesFlight, i),

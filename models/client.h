@@ -49,7 +49,11 @@ typedef struct {
   /* Conformance stimuli (docs/scenario-language.md). */
   guint8 ack_reason[4];  /* reason code per ack kind, PUBACK…PUBCOMP (5.0) */
   guint8 paused;         /* stopped reading its connection */
-  guint8 pad[3];
+  guint8 keep_alive_ever;/* keep alive can be in force on some connection
+                            (its own setting, or a Server Keep Alive the
+                            broker is set to send): else last_tx_us is
+                            never read, and never encoded */
+  guint8 pad[2];
   SesVec unread;         /* (element-type SesPacket) arrived while paused */
   SesVec raw;            /* (element-type SesPacket) raw PUBLISHes whose
                             exchange is open, by id: the client answers

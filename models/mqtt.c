@@ -525,7 +525,14 @@ mqtt_new (SesMqttConfig *cfg)
                    (guint8 *) m + broker_offset (n));
   m->clients = (SesClient *) (void *) ((guint8 *) m + clients_offset ());
   for (guint i = 0; i < n; i++)
-    ses_client_init (&m->clients[i]);
+    {
+      ses_client_init (&m->clients[i]);
+      const SesClientConfig *cc = &g_array_index (cfg->clients,
+                                                  SesClientConfig, i);
+      /* 5.0 [MQTT-3.1.2-21]: a Server Keep Alive replaces the client's. */
+      m->clients[i].keep_alive_ever = cc->keep_alive_s != 0
+                                      || cfg->broker.server_keep_alive_s != 0;
+    }
   ses_vec_init (&m->log_vec, sizeof (SesObs));
   attach_views (m);
   m->recording = TRUE;

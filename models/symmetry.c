@@ -495,7 +495,8 @@ member_key (const Renaming *r, const Layout *l, SesMqtt *m,
   p = ses_put_u32 (p, conn.up ? conn.keep_alive_s : 0);
   p = ses_put_u32 (p, conn.up ? conn.quota : 0);
   p = ses_put_u32 (p, conn.up ? conn.quota_max : 0);
-  p = ses_put_time (p, conn.up ? conn.last_rx_us : SES_TIME_NONE, now);
+  p = ses_put_time (p, conn.up ? ses_broker_conn_last_rx (&conn)
+                               : SES_TIME_NONE, now);
   ses_put_u32 (p, conn.up ? conn.will : 0);
   SesSession s = m->broker.sessions[session];
   if (s.client == c)

@@ -593,12 +593,16 @@ assert_subset (GHashTable *a, GHashTable *b, gboolean equal)
 /* --max-expiries with two cuts of sub, whose session may expire after
  * each: the bound 0 keeps every session, but where a cut hits the
  * reconnecting CONNECT in flight, the next try comes after the expiry,
- * which time then forces: those paths are cut. The bound 1 reaches more
- * end worlds and cuts nothing: a forced expiry takes two cuts (the one
- * that disconnects, the one that kills the CONNECT), so with two cuts it
- * is always the first expiry of its path. The bound 2,
- * as many expiries as cuts, reaches exactly the unbounded end worlds,
- * keeping the count in the state (so at least as many states). */
+ * which time then forces: those paths are cut. The bound 1 cuts nothing,
+ * so it reaches every end world the unbounded search does (13 of 16 for
+ * the bound 0): a forced expiry takes two cuts (the one that
+ * disconnects, the one that kills the CONNECT), so with two cuts it is
+ * always the first expiry of its path. The bound 2, as many expiries as
+ * cuts, reaches them too, keeping the count in the state (so at least as
+ * many states, and more than the bound 1). (Before end worlds left out
+ * what nothing reads, when each client last sent with keep alive off and
+ * the order simultaneous events were scheduled in, the bound 1 seemed to
+ * reach fewer than the bound 2: 85 against 91 worlds that were 16.) */
 static void
 test_expiry_bound (void **state)
 {
@@ -618,7 +622,7 @@ test_expiry_bound (void **state)
   assert_int_equal (b1.bound_cut, 0);
   assert_int_equal (b2.bound_cut, 0);
   assert_subset (e0, e1, FALSE);
-  assert_subset (e1, e2, FALSE);
+  assert_subset (e1, e2, TRUE);
   assert_subset (e2, e_none, TRUE);
   assert_true (b0.states < b1.states && b1.states < b2.states);
   assert_true (b2.states >= none.states);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "checker.h"
+#include "mqtt-private.h"
 #include "script.h"
 #include "test-files.h"
 
@@ -354,6 +355,53 @@ test_merges_are_exact (void **state)
   assert_true (audited > 200000);
 }
 
+/* What nothing can read is no part of a state: when a client last sent,
+ * and when the broker last heard from a connection, matter to keep alive
+ * alone. With keep alive off, worlds that differ only there are one
+ * state; with the client's own keep alive, or a Server Keep Alive the
+ * broker is set to send (which a CONNACK turns on without a send, so the
+ * client's time counts wherever the broker sends one), they are two. */
+static void
+test_dead_times_left_out (void **state)
+{
+  (void) state;
+  static const struct {
+    const char *settings;
+    gboolean client_read, broker_read;
+  } cases[] = {
+    { "keep-alive=0s", FALSE, FALSE },
+    { "keep-alive=30s", TRUE, TRUE },
+    { "keep-alive=0s\nbroker server-keep-alive=30s", TRUE, TRUE },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = g_strdup_printf (
+          "mqtt 5\nclient c id=c latency=10ms %s\nat 0s c connect\n"
+          "at 1s c publish \"t\" \"m\" qos=1\n", cases[i].settings);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (SesScript) script = ses_script_load ("dead.scn", text,
+                                                      strlen (text), &error);
+      if (script == NULL)
+        fail_msg ("%s", error->message);
+      g_autoptr (SesWorld) w = ses_mqtt_world_new (ses_script_config (script),
+                                                   1);
+      ses_world_run (w, 2 * SES_US_PER_S);
+      SesMqtt *m = ses_mqtt_from_world (w);
+      assert_int_equal (m->clients[0].state, SES_CLIENT_ONLINE);
+      assert_true (m->broker.conns[0].up);
+      guint64 fp = ses_world_fingerprint (w);
+
+      g_autoptr (SesWorld) sent = ses_world_copy (w);
+      ses_mqtt_from_world (sent)->clients[0].last_tx_us -= 5000;
+      assert_true ((ses_world_fingerprint (sent) != fp)
+                   == cases[i].client_read);
+      g_autoptr (SesWorld) heard = ses_world_copy (w);
+      ses_mqtt_from_world (heard)->broker.conns[0].last_rx_us -= 5000;
+      assert_true ((ses_world_fingerprint (heard) != fp)
+                   == cases[i].broker_read);
+    }
+}
+
 /* A limit stops the search incomplete, never as a pass, whatever the
  * thread count; the states counted stop at the limit. */
 static void
@@ -597,6 +645,7 @@ main (void)
     cmocka_unit_test (test_depth_first_same_verdicts),
     cmocka_unit_test (test_search_order_stores_the_same_states),
     cmocka_unit_test (test_merges_are_exact),
+    cmocka_unit_test (test_dead_times_left_out),
     cmocka_unit_test (test_limit_is_incomplete),
     cmocka_unit_test (test_cancel_flag_stops_search),
     cmocka_unit_test (test_reduction_keeps_end_states),

@@ -460,8 +460,8 @@ test_ladder (void **state)
       states[n][0] = off.stats.states;
       states[n][1] = on.stats.states;
     }
-  /* The gain grows with the class: 638 -> 408 states for two, 1 745 ->
-   * 621 for three. (Before the world ordered simultaneous events by what
+  /* The gain grows with the class: 636 -> 407 states for two, 1 742 ->
+   * 620 for three. (Before the world ordered simultaneous events by what
    * they are, states that differed only in the order such events were
    * scheduled in stayed apart, and the renaming folded many of them in
    * passing: three then went from 8 316 to 1 994.) */
