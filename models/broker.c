@@ -486,6 +486,27 @@ deliver_to_session (SesMqtt *m, SesWorld *w, guint32 session,
   enqueue (m, w, session, copy, SES_CAUSE_DISCONNECT);
 }
 
+/* What delivering to the next session will touch besides its record,
+ * which route() started loading first: by the time the one before is
+ * done, the record has arrived and says where the rest lies (its
+ * connection, its arrays' ends, the net slot it sends on). */
+static void
+prefetch_delivery (const SesMqtt *m, SesWorld *w, guint32 session)
+{
+  const SesSession *s = &m->broker.sessions[session];
+  if (s->client < m->broker.n_slots)
+    {
+      ses_prefetch_span (&m->broker.conns[s->client], sizeof (SesBrokerConn));
+      ses_net_prefetch (ses_world_net (w), s->client);
+    }
+  if (s->queue.v.data != NULL)
+    ses_prefetch_span (s->queue.v.data, sizeof (SesMessage));
+  if (s->outflight.v.data != NULL)
+    ses_prefetch_span (s->outflight.v.data
+                         + (gsize) s->outflight.v.len * s->outflight.v.elt_size,
+                       sizeof (SesFlight));
+}
+
 static gint
 compare_targets (gconstpointer a, gconstpointer b, gpointer unused)
 {
@@ -575,6 +596,12 @@ route (SesMqtt *m, SesWorld *w, const SesMessage *msg)
   for (guint i = 0; i < n; i++)
     ses_prefetch_span (&m->broker.sessions[targets[i].session],
                        sizeof (SesSession));
+  /* The rest in a pipeline, one session ahead, where records are cold
+   * (as the world's own look-ahead: among many connections). The first
+   * waits for its record, as its delivery would anyway. */
+  gboolean ahead = ses_world_look_ahead (w);
+  if (ahead && n > 0)
+    prefetch_delivery (m, w, targets[0].session);
   for (guint i = 0; i < n; i++)
     {
       SesRouteTarget t = targets[i];
@@ -583,6 +610,8 @@ route (SesMqtt *m, SesWorld *w, const SesMessage *msg)
           i++;
           t.qos = MAX (t.qos, targets[i].qos);
         }
+      if (ahead && i + 1 < n)
+        prefetch_delivery (m, w, targets[i + 1].session);
       SesMessage copy = *msg;
       /* both: delivered QoS = min(published, granted) (3.1.1
        * [MQTT-3.8.4-6], 5.0 [MQTT-3.8.4-8]) */

@@ -217,6 +217,16 @@ ses_net_prefetch (const SesNet *net, guint slot)
     ses_prefetch_span (&net->slots[slot], sizeof (Slot));
 }
 
+void
+ses_net_prefetch_head (const SesNet *net, guint slot, SesNetEnd to)
+{
+  if (slot >= net->n_slots)
+    return;
+  const Fifo *f = &net->slots[slot].toward[to];
+  if (f->len > 0)
+    __builtin_prefetch (f->buf + (gsize) f->head * net->stride);
+}
+
 SesTime
 ses_net_get_latency (const SesNet *net, guint slot)
 {

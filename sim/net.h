@@ -46,6 +46,9 @@ void ses_net_set_latency (SesNet *net, guint slot, SesTime latency_us);
 /* Starts loading slot's record into the cache, for an arrival soon to
  * come. A hint: nothing happens for a slot out of range. */
 void ses_net_prefetch (const SesNet *net, guint slot);
+/* Starts loading the entry that arrives next at end `to` of slot, once the
+ * slot itself is in the cache (ses_net_prefetch, an event earlier). */
+void ses_net_prefetch_head (const SesNet *net, guint slot, SesNetEnd to);
 SesTime ses_net_get_latency (const SesNet *net, guint slot);
 
 /* Opens a new generation on slot, dropping whatever the previous one still

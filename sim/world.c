@@ -130,6 +130,12 @@ ses_world_set_look_ahead (SesWorld *world, gboolean look_ahead)
   world->look_ahead = look_ahead;
 }
 
+gboolean
+ses_world_look_ahead (const SesWorld *world)
+{
+  return world->look_ahead;
+}
+
 SesTime
 ses_world_now (const SesWorld *world)
 {
@@ -597,6 +603,19 @@ prefetch_next (const SesWorld *world)
     world->klass->prefetch (world->model, &next);
 }
 
+/* The second stage: the packet the next event takes, whose place only its
+ * slot (loaded while this event ran) tells. */
+static void
+prefetch_next_entry (const SesWorld *world)
+{
+  SesEvent next;
+  if (!ses_queue_peek (world->queue, &next))
+    return;
+  if (next.kind == SES_EVENT_NET_ARRIVE)
+    ses_net_prefetch_head (world->net, next.target,
+                           (SesNetEnd) (next.arg & 1));
+}
+
 gboolean
 ses_world_step (SesWorld *world, SesTime until)
 {
@@ -609,6 +628,8 @@ ses_world_step (SesWorld *world, SesTime until)
   if (world->look_ahead)
     prefetch_next (world);
   take_event (world, &ev);
+  if (world->look_ahead)
+    prefetch_next_entry (world);
   return TRUE;
 }
 

@@ -131,6 +131,8 @@ void ses_world_prefetch (const SesWorld *world);
  * while it takes one (the model's prefetch): on by itself from 16 384
  * connections, where it pays. It changes no result, only the speed. */
 void ses_world_set_look_ahead (SesWorld *world, gboolean look_ahead);
+/* Whether it does: models that load ahead within one event ask too. */
+gboolean ses_world_look_ahead (const SesWorld *world);
 
 SesTime ses_world_now (const SesWorld *world);
 guint64 ses_world_seed (const SesWorld *world);
