@@ -541,11 +541,11 @@ compare_events (gconstpointer a, gconstpointer b)
   return before (y, x) ? 1 : 0;
 }
 
-/* Sorts by (time, seq). The order is total (seq is unique), so any sort
- * gives the same result; insertion sort wins on the dozen or so events a
- * checker's state holds. */
-void
-ses_events_sort (SesEvent *ev, guint n)
+/* Sorts by (time, seq), the order the queue takes them in. The order is
+ * total (seq is unique), so any sort gives the same result; insertion
+ * sort wins on the few events due at one time. */
+static void
+events_sort (SesEvent *ev, guint n)
 {
   if (n > 24)
     {
@@ -595,7 +595,7 @@ ses_queue_due_at_into (const SesQueue *queue, SesTime time_us, SesEvent *out)
   for (guint i = 0; i < queue->n_timers; i++)
     if (queue->timers[i].time_us == time_us)
       out[n++] = timer_event (&queue->timers[i]);
-  ses_events_sort (out, n);
+  events_sort (out, n);
   return n;
 }
 
@@ -615,5 +615,5 @@ ses_queue_due_at (const SesQueue *queue, SesTime time_us, GArray *out)
         g_array_append_val (out, ev);
       }
   if (out->len - start > 1)
-    ses_events_sort (&g_array_index (out, SesEvent, start), out->len - start);
+    events_sort (&g_array_index (out, SesEvent, start), out->len - start);
 }

@@ -71,8 +71,6 @@ void ses_queue_sorted (const SesQueue *queue, GArray *out);
 /* Copies the ses_queue_length() pending events into out, in no particular
  * order; returns how many. */
 guint ses_queue_events_into (const SesQueue *queue, SesEvent *out);
-/* Sorts events by (time, seq), the order the queue takes them in. */
-void ses_events_sort (SesEvent *events, guint n);
 /* Appends the events due at exactly time_us, in seq order. */
 void ses_queue_due_at (const SesQueue *queue, SesTime time_us, GArray *out);
 /* The same into out, which has room for ses_queue_length() events; returns
