@@ -884,7 +884,8 @@ mqtt_note_fault (SesWorld *w, gpointer data, const SesFault *fault)
 }
 
 /* What an event will touch first, for ses_world_step's look-ahead: the
- * receiving client's record; on the broker's side, the connection's record
+ * receiving client's record and its configuration (every client handler
+ * reads the version there first); on the broker's side, the connection's record
  * and the session its client owns (the configured one: a hint, wrong at
  * worst for a session taken over). Among many clients each is a cache
  * miss, which the event before hides. */
@@ -920,7 +921,11 @@ mqtt_prefetch (gconstpointer data, const SesEvent *ev)
       break;
     }
   if (client < n_clients)
-    ses_prefetch_span (&m->clients[client], sizeof (SesClient));
+    {
+      ses_prefetch_span (&m->clients[client], sizeof (SesClient));
+      ses_prefetch_span (ses_mqtt_config_client (m->cfg, client),
+                         sizeof (SesClientConfig));
+    }
   if (session < m->broker.n_sessions)
     ses_prefetch_span (&m->broker.sessions[session], sizeof (SesSession));
 }
