@@ -839,16 +839,12 @@ mqtt_on_closed (SesWorld *w, gpointer data, guint slot, guint32 gen,
 }
 
 static void
-mqtt_list_faults (gconstpointer data, const SesWorld *w, GArray *out)
+mqtt_list_faults (gconstpointer data, const SesWorld *w, GArray *choices)
 {
   const SesMqtt *m = data;
   for (guint i = 0; i < m->cfg->clients->len; i++)
-    {
-      SesFault f = { SES_MQTT_FAULT_CRASH, i };
-      g_array_append_val (out, f);
-    }
-  SesFault restart = { SES_MQTT_FAULT_RESTART, 0 };
-  g_array_append_val (out, restart);
+    ses_choices_add_fault (choices, SES_MQTT_FAULT_CRASH, i);
+  ses_choices_add_fault (choices, SES_MQTT_FAULT_RESTART, 0);
 }
 
 static void

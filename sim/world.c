@@ -442,23 +442,17 @@ list_faults (SesWorld *world, GArray *out)
                                        SES_FAULT_HALF_OPEN_SERVER,
                                        SES_FAULT_HALF_OPEN_CLIENT };
       for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
-        {
-          SesChoice c = { .kind = SES_CHOICE_FAULT,
-                          .fault = { kinds[k], slot } };
-          g_array_append_val (out, c);
-        }
+        ses_choices_add_fault (out, kinds[k], slot);
     }
-  if (world->klass->list_faults == NULL)
-    return;
-  g_autoptr (GArray) model_faults = g_array_sized_new (FALSE, FALSE,
-                                                       sizeof (SesFault), 8);
-  world->klass->list_faults (world->model, world, model_faults);
-  for (guint i = 0; i < model_faults->len; i++)
-    {
-      SesChoice c = { .kind = SES_CHOICE_FAULT,
-                      .fault = g_array_index (model_faults, SesFault, i) };
-      g_array_append_val (out, c);
-    }
+  if (world->klass->list_faults != NULL)
+    world->klass->list_faults (world->model, world, out);
+}
+
+void
+ses_choices_add_fault (GArray *choices, guint32 kind, guint32 target)
+{
+  SesChoice c = { .kind = SES_CHOICE_FAULT, .fault = { kind, target } };
+  g_array_append_val (choices, c);
 }
 
 /* ---- the order of simultaneous events -----------------------------------

@@ -62,8 +62,10 @@ typedef struct {
                      SesNetEnd end, SesCloseCause cause);
   /* FALSE for a model event that has been superseded (a cancelled timer). */
   gboolean (*event_live) (gconstpointer model, const SesEvent *event);
-  /* Appends the model's own faults (element-type SesFault). */
-  void (*list_faults) (gconstpointer model, const SesWorld *world, GArray *out);
+  /* Appends the model's own faults to choices (element-type SesChoice),
+   * each with ses_choices_add_fault. */
+  void (*list_faults) (gconstpointer model, const SesWorld *world,
+                       GArray *choices);
   void (*apply_fault) (SesWorld *world, gpointer model, const SesFault *fault);
   /* Told of an engine fault (cut, half-open) a driver injects, before it
    * takes effect, so the model can record it; may be NULL. */
@@ -250,6 +252,9 @@ gboolean ses_world_link_closed (SesWorld *world, guint slot, guint32 gen);
  * the faults (engine faults on open connections, then the model's). Stale
  * events are dropped from the queue on the way. */
 void ses_world_list_choices (SesWorld *world, GArray *out);
+/* Appends a fault choice (a model's list_faults offers its own this way,
+ * straight into the list: no array of its own to allocate per state). */
+void ses_choices_add_fault (GArray *choices, guint32 kind, guint32 target);
 
 /* Of the choices at the indexes listed (element-type guint, at least one,
  * events due at one time), the index of the one scheduled first: the

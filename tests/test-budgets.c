@@ -107,13 +107,10 @@ toy_event_live (gconstpointer model, const SesEvent *ev)
 }
 
 static void
-toy_list_faults (gconstpointer model, const SesWorld *world, GArray *out)
+toy_list_faults (gconstpointer model, const SesWorld *world, GArray *choices)
 {
   for (guint32 target = 0; target < 2; target++)
-    {
-      SesFault f = { TOY_FAULT, target };
-      g_array_append_val (out, f);
-    }
+    ses_choices_add_fault (choices, TOY_FAULT, target);
 }
 
 static void

@@ -145,14 +145,11 @@ toy_event_live (gconstpointer model, const SesEvent *ev)
 }
 
 static void
-toy_list_faults (gconstpointer model, const SesWorld *w, GArray *out)
+toy_list_faults (gconstpointer model, const SesWorld *w, GArray *choices)
 {
   const Toy *toy = model;
   if (toy->offer_fault)
-    {
-      SesFault f = { TOY_FAULT_BUMP, 0 };
-      g_array_append_val (out, f);
-    }
+    ses_choices_add_fault (choices, TOY_FAULT_BUMP, 0);
 }
 
 static void
