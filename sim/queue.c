@@ -30,7 +30,42 @@ enum {
   OWN_SLOTS = 1 << 2,
 };
 
+/* ---- the calendar ------------------------------------------------------
+ * Among many connections the plain heap holds thousands of packets in
+ * flight, and its lower levels no longer stay in cache while the model
+ * walks through thousands of clients' records: every pop sank through
+ * them, two or three misses deep. But a packet is due within a latency of
+ * now, and such near events can be sorted by bucket instead: a ring of
+ * CAL_BUCKETS buckets, CAL_WIDTH_US wide each, from the bucket being taken
+ * (the current one, kept sorted from its head) on. A push appends to its
+ * bucket, sorted in only if that is the current one; a bucket is sorted
+ * when it becomes current. So a pop reads the next entry of one bucket,
+ * and the misses left are the pushes' stores, which nothing waits for.
+ * Events outside the ring's span (or before the current bucket, which a
+ * heap event taken first can leave now at) go to the heap as before: a
+ * pop takes the earliest of heap, timers and calendar, so the order is
+ * exactly (time, seq) whatever holds what. */
+#define CAL_BUCKETS 2048u
+#define CAL_SHIFT 5 /* 32 us a bucket: 65.5 ms in all */
+#define CAL_WIDTH_US ((SesTime) 1 << CAL_SHIFT)
+#define CAL_SPAN_US (CAL_WIDTH_US * CAL_BUCKETS)
+
+typedef struct {
+  SesEvent *ev;
+  guint32 head; /* taken so far; only the current bucket has any */
+  guint32 len;
+  guint32 cap;
+} Bucket;
+
+typedef struct {
+  guint n;           /* events in all buckets */
+  guint cur;         /* the current bucket: not empty while n > 0 */
+  SesTime cur_start; /* its first microsecond */
+  Bucket bucket[CAL_BUCKETS];
+} Calendar;
+
 struct _SesQueue {
+  Calendar *cal;  /* NULL: off (ses_queue_set_calendar) */
   SesEvent *heap; /* plain events */
   guint len;
   guint cap;
@@ -79,6 +114,10 @@ timer_before (const Timer *a, const Timer *b)
   return earlier (a->time_us, a->seq, b->time_us, b->seq);
 }
 
+static void calendar_free (Calendar *cal);
+static void heap_add_calendar (SesQueue *q, const Calendar *cal);
+static void events_sort (SesEvent *ev, guint n);
+
 static inline SesEvent
 timer_event (const Timer *t)
 {
@@ -104,6 +143,7 @@ queue_alloc (guint cap, guint timers_cap, guint keys_cap)
   q->keys_cap = keys_cap;
   q->next_seq = 0;
   q->own = 0;
+  q->cal = NULL;
   return q;
 }
 
@@ -118,6 +158,7 @@ ses_queue_free (SesQueue *queue)
 {
   if (queue == NULL)
     return;
+  calendar_free (queue->cal);
   if (queue->own & OWN_HEAP)
     g_free (queue->heap);
   if (queue->own & OWN_TIMERS)
@@ -131,7 +172,8 @@ SesQueue *
 ses_queue_copy (const SesQueue *queue)
 {
   /* Sized to what is pending, not to what the original once held. */
-  SesQueue *q = queue_alloc (queue->len + COPY_SPARE,
+  guint in_cal = queue->cal != NULL ? queue->cal->n : 0;
+  SesQueue *q = queue_alloc (queue->len + in_cal + COPY_SPARE,
                              queue->n_timers + TIMER_COPY_SPARE,
                              queue->n_keys);
   q->len = queue->len;
@@ -141,6 +183,8 @@ ses_queue_copy (const SesQueue *queue)
   memcpy (q->heap, queue->heap, sizeof (SesEvent) * queue->len);
   memcpy (q->timers, queue->timers, sizeof (Timer) * queue->n_timers);
   memcpy (q->slot_of, queue->slot_of, sizeof (guint32) * queue->n_keys);
+  /* A copy starts without a calendar: what it held joins the heap. */
+  heap_add_calendar (q, queue->cal);
   return q;
 }
 
@@ -192,6 +236,8 @@ ses_queue_copy_into (SesQueue *dest, const SesQueue *src)
   memcpy (dest->heap, src->heap, sizeof (SesEvent) * src->len);
   memcpy (dest->timers, src->timers, sizeof (Timer) * src->n_timers);
   memcpy (dest->slot_of, src->slot_of, sizeof (guint32) * src->n_keys);
+  g_clear_pointer (&dest->cal, calendar_free);
+  heap_add_calendar (dest, src->cal);
   return dest;
 }
 
@@ -307,12 +353,149 @@ remove_at (SesQueue *q, guint i)
     sift_down (q, i);
 }
 
+/* ---- the calendar (see the top of the file) ---------------------------- */
+
+static void
+calendar_free (Calendar *cal)
+{
+  if (cal == NULL)
+    return;
+  for (guint i = 0; i < CAL_BUCKETS; i++)
+    g_free (cal->bucket[i].ev);
+  g_free (cal);
+}
+
+/* Adds what cal holds to q's heap. */
+static void
+heap_add_calendar (SesQueue *q, const Calendar *cal)
+{
+  if (cal == NULL)
+    return;
+  for (guint i = 0; i < CAL_BUCKETS; i++)
+    for (guint k = cal->bucket[i].head; k < cal->bucket[i].len; k++)
+      {
+        const SesEvent *e = &cal->bucket[i].ev[k];
+        insert (q, e->time_us, e->seq, e->kind, e->target, e->arg);
+      }
+}
+
+/* Empties the calendar into the heap, for what needs every event in one
+ * place (removal by seq). */
+static void
+calendar_to_heap (SesQueue *q)
+{
+  Calendar *cal = q->cal;
+  if (cal == NULL || cal->n == 0)
+    return;
+  heap_add_calendar (q, cal);
+  for (guint i = 0; i < CAL_BUCKETS; i++)
+    cal->bucket[i].head = cal->bucket[i].len = 0;
+  cal->n = 0;
+}
+
+/* FALSE if ev lies outside the calendar's span (it goes to the heap). */
+static gboolean
+calendar_push (Calendar *cal, const SesEvent *ev)
+{
+  if (cal->n == 0)
+    {
+      cal->cur_start = ev->time_us & ~(CAL_WIDTH_US - 1);
+      cal->cur = (guint) (ev->time_us >> CAL_SHIFT) & (CAL_BUCKETS - 1);
+    }
+  else if (ev->time_us < cal->cur_start
+           || ev->time_us - cal->cur_start >= CAL_SPAN_US)
+    return FALSE;
+  guint i = (guint) (ev->time_us >> CAL_SHIFT) & (CAL_BUCKETS - 1);
+  Bucket *b = &cal->bucket[i];
+  if (G_UNLIKELY (b->len == b->cap))
+    {
+      b->cap = MAX (16u, b->cap * 2);
+      b->ev = g_renew (SesEvent, b->ev, b->cap);
+    }
+  guint at = b->len;
+  if (i == cal->cur) /* the bucket being taken stays sorted */
+    for (; at > b->head && before (ev, &b->ev[at - 1]); at--)
+      b->ev[at] = b->ev[at - 1];
+  b->ev[at] = *ev;
+  b->len++;
+  cal->n++;
+  return TRUE;
+}
+
+static inline const SesEvent *
+calendar_top (const Calendar *cal)
+{
+  if (cal == NULL || cal->n == 0)
+    return NULL;
+  const Bucket *b = &cal->bucket[cal->cur];
+  return &b->ev[b->head];
+}
+
+static void
+calendar_pop (Calendar *cal)
+{
+  Bucket *b = &cal->bucket[cal->cur];
+  b->head++;
+  cal->n--;
+  if (b->head < b->len)
+    return;
+  b->head = b->len = 0;
+  if (cal->n == 0)
+    return;
+  do
+    {
+      cal->cur = (cal->cur + 1) & (CAL_BUCKETS - 1);
+      cal->cur_start += CAL_WIDTH_US;
+    }
+  while (cal->bucket[cal->cur].len == 0);
+  b = &cal->bucket[cal->cur];
+  events_sort (b->ev, b->len);
+}
+
+void
+ses_queue_set_calendar (SesQueue *queue, gboolean on)
+{
+  if (on && queue->cal == NULL)
+    queue->cal = g_new0 (Calendar, 1);
+  else if (!on && queue->cal != NULL)
+    {
+      calendar_to_heap (queue);
+      g_clear_pointer (&queue->cal, calendar_free);
+    }
+}
+
+gboolean
+ses_queue_calendar (const SesQueue *queue)
+{
+  return queue->cal != NULL;
+}
+
+guint
+ses_queue_n_calendar (const SesQueue *queue)
+{
+  return queue->cal != NULL ? queue->cal->n : 0;
+}
+
+static inline void
+push_event (SesQueue *queue, SesTime time_us, guint64 seq, guint32 kind,
+            guint32 target, guint64 arg)
+{
+  if (queue->cal != NULL)
+    {
+      SesEvent ev = { .time_us = time_us, .seq = seq, .kind = kind,
+                      .target = target, .arg = arg };
+      if (calendar_push (queue->cal, &ev))
+        return;
+    }
+  insert (queue, time_us, seq, kind, target, arg);
+}
+
 guint64
 ses_queue_push (SesQueue *queue, SesTime time_us, guint32 kind,
                 guint32 target, guint64 arg)
 {
   guint64 seq = queue->next_seq++;
-  insert (queue, time_us, seq, kind, target, arg);
+  push_event (queue, time_us, seq, kind, target, arg);
   return seq;
 }
 
@@ -329,7 +512,7 @@ ses_queue_push_seq (SesQueue *queue, SesTime time_us, guint64 seq,
                     guint32 kind, guint32 target, guint64 arg)
 {
   g_return_if_fail (seq < queue->next_seq);
-  insert (queue, time_us, seq, kind, target, arg);
+  push_event (queue, time_us, seq, kind, target, arg);
 }
 
 /* ---- timers ------------------------------------------------------------ */
@@ -449,47 +632,82 @@ ses_queue_n_timers (const SesQueue *queue)
 
 /* ---- both -------------------------------------------------------------- */
 
-/* TRUE if the next event to take is the first timer. */
-static inline gboolean
-timer_first (const SesQueue *q)
+typedef enum { FROM_NONE, FROM_HEAP, FROM_TIMERS, FROM_CALENDAR } Source;
+
+/* Which of the three holds the next event to take. */
+static inline Source
+first_source (const SesQueue *q)
 {
-  return q->n_timers > 0
-         && (q->len == 0
-             || earlier (q->timers[0].time_us, q->timers[0].seq,
-                         q->heap[0].time_us, q->heap[0].seq));
+  Source src = FROM_NONE;
+  SesTime t = 0;
+  guint64 s = 0;
+  if (q->len > 0)
+    {
+      src = FROM_HEAP;
+      t = q->heap[0].time_us;
+      s = q->heap[0].seq;
+    }
+  if (q->n_timers > 0
+      && (src == FROM_NONE
+          || earlier (q->timers[0].time_us, q->timers[0].seq, t, s)))
+    {
+      src = FROM_TIMERS;
+      t = q->timers[0].time_us;
+      s = q->timers[0].seq;
+    }
+  const SesEvent *c = calendar_top (q->cal);
+  if (c != NULL && (src == FROM_NONE || earlier (c->time_us, c->seq, t, s)))
+    src = FROM_CALENDAR;
+  return src;
 }
 
 gboolean
 ses_queue_peek (const SesQueue *queue, SesEvent *out)
 {
-  if (timer_first (queue))
-    *out = timer_event (&queue->timers[0]);
-  else if (queue->len > 0)
-    *out = queue->heap[0];
-  else
-    return FALSE;
-  return TRUE;
+  switch (first_source (queue))
+    {
+    case FROM_HEAP:
+      *out = queue->heap[0];
+      return TRUE;
+    case FROM_TIMERS:
+      *out = timer_event (&queue->timers[0]);
+      return TRUE;
+    case FROM_CALENDAR:
+      *out = *calendar_top (queue->cal);
+      return TRUE;
+    case FROM_NONE:
+    default:
+      return FALSE;
+    }
 }
 
 gboolean
 ses_queue_pop_ex (SesQueue *queue, SesEvent *out, gboolean *from_timer)
 {
-  gboolean timer = timer_first (queue);
+  Source src = first_source (queue);
   if (from_timer != NULL)
-    *from_timer = timer;
-  if (timer)
+    *from_timer = src == FROM_TIMERS;
+  switch (src)
     {
+    case FROM_HEAP:
+      if (out != NULL)
+        *out = queue->heap[0];
+      pop_root (queue);
+      return TRUE;
+    case FROM_TIMERS:
       if (out != NULL)
         *out = timer_event (&queue->timers[0]);
       timer_remove_at (queue, 0);
       return TRUE;
+    case FROM_CALENDAR:
+      if (out != NULL)
+        *out = *calendar_top (queue->cal);
+      calendar_pop (queue->cal);
+      return TRUE;
+    case FROM_NONE:
+    default:
+      return FALSE;
     }
-  if (queue->len == 0)
-    return FALSE;
-  if (out != NULL)
-    *out = queue->heap[0];
-  pop_root (queue);
-  return TRUE;
 }
 
 gboolean
@@ -501,6 +719,7 @@ ses_queue_pop (SesQueue *queue, SesEvent *out)
 gboolean
 ses_queue_remove (SesQueue *queue, guint64 seq, SesEvent *out)
 {
+  calendar_to_heap (queue);
   for (guint i = 0; i < queue->len; i++)
     if (queue->heap[i].seq == seq)
       {
@@ -523,7 +742,8 @@ ses_queue_remove (SesQueue *queue, guint64 seq, SesEvent *out)
 guint
 ses_queue_length (const SesQueue *queue)
 {
-  return queue->len + queue->n_timers;
+  return queue->len + queue->n_timers
+         + (queue->cal != NULL ? queue->cal->n : 0);
 }
 
 guint64
@@ -568,7 +788,13 @@ ses_queue_events_into (const SesQueue *queue, SesEvent *out)
   memcpy (out, queue->heap, sizeof (SesEvent) * queue->len);
   for (guint i = 0; i < queue->n_timers; i++)
     out[queue->len + i] = timer_event (&queue->timers[i]);
-  return queue->len + queue->n_timers;
+  guint n = queue->len + queue->n_timers;
+  const Calendar *cal = queue->cal;
+  if (cal != NULL)
+    for (guint i = 0; i < CAL_BUCKETS; i++)
+      for (guint k = cal->bucket[i].head; k < cal->bucket[i].len; k++)
+        out[n++] = cal->bucket[i].ev[k];
+  return n;
 }
 
 void
@@ -595,6 +821,16 @@ ses_queue_due_at_into (const SesQueue *queue, SesTime time_us, SesEvent *out)
   for (guint i = 0; i < queue->n_timers; i++)
     if (queue->timers[i].time_us == time_us)
       out[n++] = timer_event (&queue->timers[i]);
+  const Calendar *cal = queue->cal;
+  if (cal != NULL && cal->n > 0 && time_us >= cal->cur_start
+      && time_us - cal->cur_start < CAL_SPAN_US)
+    {
+      const Bucket *b
+        = &cal->bucket[(guint) (time_us >> CAL_SHIFT) & (CAL_BUCKETS - 1)];
+      for (guint k = b->head; k < b->len; k++)
+        if (b->ev[k].time_us == time_us)
+          out[n++] = b->ev[k];
+    }
   events_sort (out, n);
   return n;
 }
@@ -614,6 +850,16 @@ ses_queue_due_at (const SesQueue *queue, SesTime time_us, GArray *out)
         SesEvent ev = timer_event (&queue->timers[i]);
         g_array_append_val (out, ev);
       }
+  const Calendar *cal = queue->cal;
+  if (cal != NULL && cal->n > 0 && time_us >= cal->cur_start
+      && time_us - cal->cur_start < CAL_SPAN_US)
+    {
+      const Bucket *b
+        = &cal->bucket[(guint) (time_us >> CAL_SHIFT) & (CAL_BUCKETS - 1)];
+      for (guint k = b->head; k < b->len; k++)
+        if (b->ev[k].time_us == time_us)
+          g_array_append_val (out, b->ev[k]);
+    }
   if (out->len - start > 1)
     events_sort (&g_array_index (out, SesEvent, start), out->len - start);
 }

@@ -55,6 +55,15 @@ gboolean ses_queue_timer_pending (const SesQueue *queue, guint32 key);
 /* How many of ses_queue_length() are timers. */
 guint ses_queue_n_timers (const SesQueue *queue);
 
+/* Near events (within 65 ms of the earliest) in a calendar of time
+ * buckets rather than the heap, for queues that hold thousands of packets
+ * in flight among thousands of records: the order is the same either way.
+ * Off by default; a copy starts with it off. */
+void ses_queue_set_calendar (SesQueue *queue, gboolean on);
+gboolean ses_queue_calendar (const SesQueue *queue);
+/* How many of ses_queue_length() wait in the calendar. */
+guint ses_queue_n_calendar (const SesQueue *queue);
+
 gboolean ses_queue_peek (const SesQueue *queue, SesEvent *out);
 /* *from_timer (may be NULL) tells whether the event was a timer. */
 gboolean ses_queue_pop_ex (SesQueue *queue, SesEvent *out,

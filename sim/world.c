@@ -49,6 +49,7 @@ ses_world_new (const SesModelClass *klass, gpointer model, guint n_slots,
   w->net = ses_net_new (n_slots, msg_size);
   w->seed = seed;
   w->look_ahead = n_slots >= LOOK_AHEAD_SLOTS;
+  ses_queue_set_calendar (w->queue, w->look_ahead);
   for (int s = 0; s <= SES_RNG_STREAM_DEBUG; s++)
     ses_rng_init (&w->rng[s], seed, (guint64) s);
   return w;
@@ -128,6 +129,7 @@ void
 ses_world_set_look_ahead (SesWorld *world, gboolean look_ahead)
 {
   world->look_ahead = look_ahead;
+  ses_queue_set_calendar (world->queue, look_ahead);
 }
 
 gboolean

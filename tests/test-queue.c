@@ -1,7 +1,8 @@
 /* The event queue: (time, insertion) order including ties, agreement with a
  * plain sorted array over thousands of random operations, removal from
  * anywhere, copies, and the sorted and due-at listings; timers (arm,
- * re-arm, cancel, ties with plain events, copies); and the MQTT model's use
+ * re-arm, cancel, ties with plain events, copies); the calendar of near
+ * events against the same reference; and the MQTT model's use
  * of them: every bundled scenario, also under random faults, cancels each
  * timer when and only when it dies. */
 #include <stdarg.h>
@@ -566,6 +567,164 @@ test_timers_random_against_reference (void **state)
                && timer_pops > 1000);
 }
 
+/* The calendar of near events (ses_queue_set_calendar) gives the order the
+ * heaps alone give: packets due within a few ms, some beyond the
+ * calendar's 65 ms, far events, ties at now, timers armed and cancelled,
+ * removal by counter, the listings, copies, and the calendar switched off
+ * and on again on the way. */
+static void
+test_calendar_against_reference (void **state)
+{
+  (void) state;
+  enum { N_KEYS = 64 };
+  g_autoptr (SesQueue) q = ses_queue_new ();
+  ses_queue_set_calendar (q, TRUE);
+  assert_true (ses_queue_calendar (q));
+  g_autoptr (GArray) ref = g_array_new (FALSE, TRUE, sizeof (SesEvent));
+  g_autoptr (GArray) listed = g_array_new (FALSE, FALSE, sizeof (SesEvent));
+  guint64 armed[N_KEYS];
+  for (guint k = 0; k < N_KEYS; k++)
+    armed[k] = G_MAXUINT64;
+  SesRng rng;
+  ses_rng_init (&rng, 4242, SES_RNG_STREAM_DEBUG);
+  SesTime now = 0;
+  guint in_calendar_max = 0, in_heap_near = 0, pops = 0, removes = 0;
+  guint copies = 0, toggles = 0;
+
+  for (int op = 0; op < 40000; op++)
+    {
+      guint64 r = ses_rng_below (&rng, 100);
+      if (r < 50)
+        {
+          /* Mostly a latency ahead; some at now, some past the span. */
+          guint64 how = ses_rng_below (&rng, 20);
+          SesTime at = how == 0   ? now
+                       : how == 1 ? now + 60000
+                                      + (SesTime) ses_rng_below (&rng, 20000)
+                       : how == 2 ? now + (SesTime) ses_rng_below (&rng, 3000000)
+                                  : now + (SesTime) ses_rng_below (&rng, 3000);
+          SesEvent ev = { .time_us = at, .kind = 1,
+                          .target = (guint32) ses_rng_below (&rng, 1000),
+                          .arg = ses_rng_next (&rng) };
+          guint before_heap = ses_queue_length (q) - ses_queue_n_calendar (q);
+          ev.seq = ses_queue_push (q, ev.time_us, ev.kind, ev.target, ev.arg);
+          if (ses_queue_calendar (q) && at - now < 60000
+              && ses_queue_length (q) - ses_queue_n_calendar (q)
+                   > before_heap)
+            in_heap_near++; /* before the current bucket: the heap's */
+          ref_insert (ref, &ev);
+        }
+      else if (r < 56)
+        {
+          guint32 key = (guint32) ses_rng_below (&rng, N_KEYS);
+          if (armed[key] != G_MAXUINT64)
+            {
+              assert_true (ses_queue_timer_cancel (q, key, NULL));
+              for (guint i = 0; i < ref->len; i++)
+                if (g_array_index (ref, SesEvent, i).seq == armed[key])
+                  {
+                    g_array_remove_index (ref, i);
+                    break;
+                  }
+            }
+          SesEvent ev = { .time_us = now + (SesTime) ses_rng_below (&rng,
+                                                                     90000),
+                          .kind = 2, .target = key };
+          ev.seq = ses_queue_timer_arm (q, key, ev.time_us, ev.kind,
+                                        ev.target, 0);
+          armed[key] = ev.seq;
+          ref_insert (ref, &ev);
+        }
+      else if (r < 57 && ref->len > 0)
+        {
+          /* Remove one by its counter, wherever it waits. */
+          guint i = (guint) ses_rng_below (&rng, ref->len);
+          SesEvent want = g_array_index (ref, SesEvent, i), got;
+          if (want.kind == 2)
+            continue; /* timers are cancelled by key */
+          assert_true (ses_queue_remove (q, want.seq, &got));
+          assert_memory_equal (&got, &want, sizeof got);
+          g_array_remove_index (ref, i);
+          removes++;
+        }
+      else if (r < 58)
+        {
+          /* Every listing sees the calendar's events too. */
+          g_array_set_size (listed, 0);
+          ses_queue_sorted (q, listed);
+          assert_int_equal (listed->len, ref->len);
+          if (ref->len > 0)
+            assert_memory_equal (listed->data, ref->data,
+                                 sizeof (SesEvent) * ref->len);
+          if (ref->len > 0)
+            {
+              SesTime first = g_array_index (ref, SesEvent, 0).time_us;
+              g_array_set_size (listed, 0);
+              ses_queue_due_at (q, first, listed);
+              guint due = 0;
+              while (due < ref->len
+                     && g_array_index (ref, SesEvent, due).time_us == first)
+                due++;
+              assert_int_equal (listed->len, due);
+              assert_memory_equal (listed->data, ref->data,
+                                   sizeof (SesEvent) * due);
+              SesEvent into[ses_queue_length (q) + 1];
+              assert_int_equal (ses_queue_due_at_into (q, first, into), due);
+              assert_memory_equal (into, ref->data, sizeof (SesEvent) * due);
+            }
+        }
+      else if (r < 59)
+        {
+          /* A copy (no calendar) takes the same events in the same order,
+           * made anew or into a queue that had a calendar. */
+          g_autoptr (SesQueue) c = NULL;
+          if (copies % 2 == 0)
+            c = ses_queue_copy (q);
+          else
+            {
+              c = ses_queue_new ();
+              ses_queue_set_calendar (c, TRUE);
+              ses_queue_push (c, now, 9, 9, 9);
+              c = ses_queue_copy_into (c, q);
+            }
+          assert_false (ses_queue_calendar (c));
+          for (guint i = 0; i < ref->len; i++)
+            {
+              SesEvent ev;
+              assert_true (ses_queue_pop (c, &ev));
+              assert_memory_equal (&ev, &g_array_index (ref, SesEvent, i),
+                                   sizeof ev);
+            }
+          assert_false (ses_queue_pop (c, NULL));
+          copies++;
+        }
+      else if (r < 60)
+        {
+          ses_queue_set_calendar (q, !ses_queue_calendar (q));
+          toggles++;
+        }
+      else if (ref->len > 0)
+        {
+          SesEvent ev;
+          gboolean timer;
+          assert_true (ses_queue_pop_ex (q, &ev, &timer));
+          assert_memory_equal (&ev, &g_array_index (ref, SesEvent, 0),
+                               sizeof ev);
+          assert_int_equal (timer, ev.kind == 2);
+          if (timer)
+            armed[ev.target] = G_MAXUINT64;
+          now = ev.time_us;
+          g_array_remove_index (ref, 0);
+          pops++;
+        }
+      assert_matches_ref (q, ref);
+      in_calendar_max = MAX (in_calendar_max, ses_queue_n_calendar (q));
+    }
+  /* Every path was taken. */
+  assert_true (in_calendar_max > 50 && in_heap_near > 100 && pops > 10000
+               && removes > 100 && copies > 100 && toggles > 100);
+}
+
 /* A copy has its own timers and keys: cancelling or arming in one leaves
  * the other as it was, and both keep the counter where it was. */
 static void
@@ -888,6 +1047,7 @@ main (void)
     cmocka_unit_test (test_timer_ties_with_events),
     cmocka_unit_test (test_timers_random_against_reference),
     cmocka_unit_test (test_timer_copy),
+    cmocka_unit_test (test_calendar_against_reference),
     cmocka_unit_test (test_copy_into),
     cmocka_unit_test (test_big_queue_against_reference),
     cmocka_unit_test (test_model_cancels_dead_timers),
