@@ -18,6 +18,32 @@ clear_index_entry (gpointer vec)
   ses_vec_clear (vec);
 }
 
+/* A topic's subscribers, as route() collects them (a cache). */
+typedef struct {
+  guint32 gen; /* subs_gen it was built at; 0: never built */
+  guint32 pad;
+  SesVec targets; /* (element-type SesRouteTarget) */
+} SesRoute;
+
+static void
+clear_route (gpointer route)
+{
+  ses_vec_clear (&((SesRoute *) route)->targets);
+}
+
+/* Every change to the subscriber index makes the routes built before it
+ * stale. */
+static void
+index_changed (SesBroker *b)
+{
+  if (++b->subs_gen == 0)
+    {
+      /* Wrapped: a route built 2^32 changes ago would look current. */
+      b->subs_gen = 1;
+      g_clear_pointer (&b->routes, g_array_unref);
+    }
+}
+
 /* An empty subscriber index: per filter, its list inline (a SesVec), so
  * that routing reaches a list's contents with one cache miss, not two. */
 static GArray *
@@ -61,6 +87,7 @@ ses_broker_init (SesBroker *b, guint32 n_sessions, guint32 n_slots,
   ses_vec_init (&b->retained_vec, sizeof (SesMessage));
   b->retained = &b->retained_vec.view;
   b->subscribers = index_new ();
+  b->subs_gen = 1;
 }
 
 void
@@ -72,6 +99,7 @@ ses_broker_clear (SesBroker *b)
   b->conns = NULL;
   ses_vec_clear (&b->retained_vec);
   g_clear_pointer (&b->subscribers, g_array_unref);
+  g_clear_pointer (&b->routes, g_array_unref);
 }
 
 gsize
@@ -97,6 +125,7 @@ ses_broker_copy_into (SesBroker *dest, const SesBroker *src, gpointer storage,
   /* Derived from the sessions, so rebuilt when first needed rather than
    * copied: most copies (a checker's) never route a message. */
   dest->subscribers = NULL;
+  dest->routes = NULL;
   return lent;
 }
 
@@ -176,6 +205,7 @@ static void index_set (SesBroker *b, guint32 filter, guint32 session,
 static void
 index_build (SesBroker *b)
 {
+  index_changed (b);
   b->subscribers = index_new ();
   for (guint32 i = 0; i < b->n_sessions; i++)
     {
@@ -238,6 +268,7 @@ lower_bound (const GArray *a, guint32 session)
 static void
 index_set (SesBroker *b, guint32 filter, guint32 session, guint8 qos)
 {
+  index_changed (b);
   SesVec *a = index_entry (b, filter, TRUE);
   if (a == NULL)
     return;
@@ -255,6 +286,7 @@ index_set (SesBroker *b, guint32 filter, guint32 session, guint8 qos)
 static void
 index_remove (SesBroker *b, guint32 filter, guint32 session)
 {
+  index_changed (b);
   SesVec *a = index_entry (b, filter, FALSE);
   if (a == NULL)
     return;
@@ -555,6 +587,55 @@ count_subscribers (SesMqtt *m, guint32 topic)
   return n;
 }
 
+/* Writes the subscribers of every filter matching topic to out (room for
+ * count_subscribers()), ordered by session; returns how many. */
+static guint
+collect_targets (SesMqtt *m, guint32 topic, SesRouteTarget *out)
+{
+  const GArray *filters = ses_mqtt_matching_filters (m, topic);
+  guint n = 0;
+  for (guint i = 0; i < filters->len; i++)
+    {
+      const GArray *subs = subscribers_of (
+          &m->broker, g_array_index (filters, guint32, i));
+      if (subs == NULL || subs->len == 0)
+        continue;
+      memcpy (out + n, subs->data, sizeof (SesRouteTarget) * subs->len);
+      n += subs->len;
+    }
+  if (filters->len > 1 && n > 1)
+    g_qsort_with_data (out, (gint) n, sizeof (SesRouteTarget),
+                       compare_targets, NULL);
+  return n;
+}
+
+/* The topic's subscribers from the route cache, collected anew if the
+ * index changed since. Among many clients, collecting walks topic ->
+ * matching filters -> their lists, each a cache miss that waits for the
+ * one before; a current route is one list, one miss away. */
+static const SesVec *
+cached_route (SesMqtt *m, guint32 topic)
+{
+  SesBroker *b = &m->broker;
+  if (b->routes == NULL)
+    {
+      b->routes = g_array_new (FALSE, TRUE, sizeof (SesRoute));
+      g_array_set_clear_func (b->routes, clear_route);
+    }
+  if (topic >= b->routes->len)
+    g_array_set_size (b->routes, topic + 1);
+  SesRoute *r = &g_array_index (b->routes, SesRoute, topic);
+  if (r->gen == b->subs_gen)
+    return &r->targets;
+  if (r->gen == 0)
+    ses_vec_init (&r->targets, sizeof (SesRouteTarget));
+  ses_vec_truncate (&r->targets);
+  ses_vec_grow (&r->targets, count_subscribers (m, topic));
+  r->targets.v.len = collect_targets (m, topic, ses_vec_at (&r->targets, 0));
+  r->gen = b->subs_gen;
+  return &r->targets;
+}
+
 /* Routes an accepted message to every session with a matching subscription.
  * Overlapping subscriptions give one copy at the highest granted QoS
  * (3.1.1 [MQTT-3.3.5-1], 5.0 [MQTT-3.3.4-2] allow this choice). */
@@ -563,34 +644,31 @@ route (SesMqtt *m, SesWorld *w, const SesMessage *msg)
 {
   if (msg->retain)
     retain_message (m, msg);
-  const GArray *filters = ses_mqtt_matching_filters (m, msg->topic);
   if (m->broker.subscribers == NULL)
     index_build (&m->broker);
-  /* The subscribers of every matching filter, collected before any is
-   * delivered to: on the stack unless there are many. */
-  guint n = 0;
-  for (guint i = 0; i < filters->len; i++)
-    {
-      const GArray *subs = subscribers_of (
-          &m->broker, g_array_index (filters, guint32, i));
-      n += subs != NULL ? subs->len : 0;
-    }
+  gboolean ahead = ses_world_look_ahead (w);
+  /* The subscribers, collected before any is delivered to (a delivery
+   * may end a session, and change the index): on the stack unless there
+   * are many. */
   SesRouteTarget local[64];
-  SesRouteTarget *targets = n <= G_N_ELEMENTS (local)
-                              ? local : g_new (SesRouteTarget, n);
-  n = 0;
-  for (guint i = 0; i < filters->len; i++)
+  SesRouteTarget *targets = local;
+  guint n;
+  if (ahead)
     {
-      const GArray *subs = subscribers_of (
-          &m->broker, g_array_index (filters, guint32, i));
-      if (subs == NULL || subs->len == 0)
-        continue;
-      memcpy (targets + n, subs->data, sizeof (SesRouteTarget) * subs->len);
-      n += subs->len;
+      const SesVec *cached = cached_route (m, msg->topic);
+      n = cached->v.len;
+      if (n > G_N_ELEMENTS (local))
+        targets = g_new (SesRouteTarget, n);
+      if (n > 0)
+        memcpy (targets, cached->v.data, sizeof (SesRouteTarget) * n);
     }
-  if (filters->len > 1 && n > 1)
-    g_qsort_with_data (targets, (gint) n, sizeof (SesRouteTarget),
-                       compare_targets, NULL);
+  else
+    {
+      n = count_subscribers (m, msg->topic);
+      if (n > G_N_ELEMENTS (local))
+        targets = g_new (SesRouteTarget, n);
+      n = collect_targets (m, msg->topic, targets);
+    }
   /* Every session's record starts loading before the first is written
    * to: among many sessions, each is a cache miss, and they overlap. */
   for (guint i = 0; i < n; i++)
@@ -599,7 +677,6 @@ route (SesMqtt *m, SesWorld *w, const SesMessage *msg)
   /* The rest in a pipeline, one session ahead, where records are cold
    * (as the world's own look-ahead: among many connections). The first
    * waits for its record, as its delivery would anyway. */
-  gboolean ahead = ses_world_look_ahead (w);
   if (ahead && n > 0)
     prefetch_delivery (m, w, targets[0].session);
   for (guint i = 0; i < n; i++)

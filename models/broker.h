@@ -58,6 +58,13 @@ typedef struct {
    * past the end, for filters nobody holds. Derived from the sessions'
    * subscriptions; NULL itself in a copy until a message is routed. */
   GArray *subscribers;
+  /* Bumped by every change to the index above (never 0). */
+  guint32 subs_gen;
+  /* Among many clients only (ses_world_look_ahead): (element-type
+   * SesRoute, private) topic id -> the subscribers of every filter that
+   * matches it, as route() collects them, valid while built at subs_gen.
+   * NULL in a copy, and until a message is routed. */
+  GArray *routes;
   /* Set only inside ses_broker_restart(), never between events. */
   gboolean down;
 } SesBroker;
