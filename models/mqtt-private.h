@@ -21,6 +21,9 @@ struct _SesMqttConfig {
   SesBrokerConfig broker;
   GArray *clients;        /* (element-type SesClientConfig) */
   GArray *client_session; /* (element-type guint32) session index per client */
+  gboolean sessions_by_client; /* client_session[i] == i for every client:
+                                  each has its own session, numbered as
+                                  the client (no lookup needed) */
   GArray *assigned_id;    /* (element-type guint32) per client: the
                              identifier the broker assigns to an empty
                              ClientId (interned), 0 for a named one */

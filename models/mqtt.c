@@ -61,6 +61,7 @@ ses_mqtt_config_new (void)
   ses_broker_config_init (&cfg->broker);
   cfg->clients = g_array_new (FALSE, FALSE, sizeof (SesClientConfig));
   cfg->client_session = g_array_new (FALSE, FALSE, sizeof (guint32));
+  cfg->sessions_by_client = TRUE;
   cfg->assigned_id = g_array_new (FALSE, FALSE, sizeof (guint32));
   cfg->labels = g_ptr_array_new_with_free_func (g_free);
   cfg->wills = g_array_new (FALSE, FALSE, sizeof (SesWill));
@@ -152,6 +153,8 @@ ses_mqtt_config_add_client (SesMqttConfig *cfg, const char *label,
     }
   g_array_append_val (cfg->clients, c);
   g_array_append_val (cfg->client_session, session);
+  if (session != index)
+    cfg->sessions_by_client = FALSE;
   /* 5.0 [MQTT-3.2.2-16]: an empty ClientId gets one the broker makes up,
    * unique among its sessions (each such client has a session of its
    * own); interned now, as worlds never add strings. */
@@ -901,8 +904,13 @@ mqtt_prefetch (gconstpointer data, const SesEvent *ev)
         {
           ses_prefetch_span (&m->broker.conns[ev->target],
                              sizeof (SesBrokerConn));
-          session = g_array_index (m->cfg->client_session, guint32,
-                                   ev->target);
+          /* Read from the configuration's table only where sessions are
+           * not numbered as their clients: among many clients the table
+           * is one more miss, which this load would wait for. */
+          session = m->cfg->sessions_by_client
+                      ? ev->target
+                      : g_array_index (m->cfg->client_session, guint32,
+                                       ev->target);
         }
       break;
     case SES_MQTT_EV_CLIENT_KEEP_ALIVE:
