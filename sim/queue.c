@@ -44,25 +44,34 @@ enum {
  * Events outside the ring's span (or before the current bucket, which a
  * heap event taken first can leave now at) go to the heap as before: a
  * pop takes the earliest of heap, timers and calendar, so the order is
- * exactly (time, seq) whatever holds what. */
+ * exactly (time, seq) whatever holds what; so a push into a full bucket
+ * goes to the heap too. The buckets lie one after the other in a single
+ * array, so the next bucket to sort follows the one being taken. */
 #define CAL_BUCKETS 2048u
 #define CAL_SHIFT 5 /* 32 us a bucket: 65.5 ms in all */
 #define CAL_WIDTH_US ((SesTime) 1 << CAL_SHIFT)
 #define CAL_SPAN_US (CAL_WIDTH_US * CAL_BUCKETS)
 
+#define CAL_BUCKET_CAP 32u /* events; 1 KiB, 2 MiB in all */
+
 typedef struct {
-  SesEvent *ev;
   guint32 head; /* taken so far; only the current bucket has any */
   guint32 len;
-  guint32 cap;
 } Bucket;
 
 typedef struct {
   guint n;           /* events in all buckets */
   guint cur;         /* the current bucket: not empty while n > 0 */
   SesTime cur_start; /* its first microsecond */
+  SesEvent *events;  /* (owned) bucket i's at i * CAL_BUCKET_CAP */
   Bucket bucket[CAL_BUCKETS];
 } Calendar;
+
+static inline SesEvent *
+bucket_events (const Calendar *cal, guint i)
+{
+  return cal->events + (gsize) i * CAL_BUCKET_CAP;
+}
 
 struct _SesQueue {
   Calendar *cal;  /* NULL: off (ses_queue_set_calendar) */
@@ -360,8 +369,7 @@ calendar_free (Calendar *cal)
 {
   if (cal == NULL)
     return;
-  for (guint i = 0; i < CAL_BUCKETS; i++)
-    g_free (cal->bucket[i].ev);
+  g_aligned_free (cal->events);
   g_free (cal);
 }
 
@@ -374,7 +382,7 @@ heap_add_calendar (SesQueue *q, const Calendar *cal)
   for (guint i = 0; i < CAL_BUCKETS; i++)
     for (guint k = cal->bucket[i].head; k < cal->bucket[i].len; k++)
       {
-        const SesEvent *e = &cal->bucket[i].ev[k];
+        const SesEvent *e = &bucket_events (cal, i)[k];
         insert (q, e->time_us, e->seq, e->kind, e->target, e->arg);
       }
 }
@@ -407,16 +415,14 @@ calendar_push (Calendar *cal, const SesEvent *ev)
     return FALSE;
   guint i = (guint) (ev->time_us >> CAL_SHIFT) & (CAL_BUCKETS - 1);
   Bucket *b = &cal->bucket[i];
-  if (G_UNLIKELY (b->len == b->cap))
-    {
-      b->cap = MAX (16u, b->cap * 2);
-      b->ev = g_renew (SesEvent, b->ev, b->cap);
-    }
+  if (G_UNLIKELY (b->len == CAL_BUCKET_CAP))
+    return FALSE;
+  SesEvent *ev_of = bucket_events (cal, i);
   guint at = b->len;
   if (i == cal->cur) /* the bucket being taken stays sorted */
-    for (; at > b->head && before (ev, &b->ev[at - 1]); at--)
-      b->ev[at] = b->ev[at - 1];
-  b->ev[at] = *ev;
+    for (; at > b->head && before (ev, &ev_of[at - 1]); at--)
+      ev_of[at] = ev_of[at - 1];
+  ev_of[at] = *ev;
   b->len++;
   cal->n++;
   return TRUE;
@@ -427,8 +433,7 @@ calendar_top (const Calendar *cal)
 {
   if (cal == NULL || cal->n == 0)
     return NULL;
-  const Bucket *b = &cal->bucket[cal->cur];
-  return &b->ev[b->head];
+  return &bucket_events (cal, cal->cur)[cal->bucket[cal->cur].head];
 }
 
 static void
@@ -448,15 +453,20 @@ calendar_pop (Calendar *cal)
       cal->cur_start += CAL_WIDTH_US;
     }
   while (cal->bucket[cal->cur].len == 0);
-  b = &cal->bucket[cal->cur];
-  events_sort (b->ev, b->len);
+  events_sort (bucket_events (cal, cal->cur), cal->bucket[cal->cur].len);
 }
 
 void
 ses_queue_set_calendar (SesQueue *queue, gboolean on)
 {
   if (on && queue->cal == NULL)
-    queue->cal = g_new0 (Calendar, 1);
+    {
+      queue->cal = g_new0 (Calendar, 1);
+      gsize bytes = sizeof (SesEvent) * CAL_BUCKETS * CAL_BUCKET_CAP;
+      /* On a huge page of its own where the kernel has one. */
+      queue->cal->events = g_aligned_alloc (1, bytes, bytes);
+      ses_hugepages_advise (queue->cal->events, bytes);
+    }
   else if (!on && queue->cal != NULL)
     {
       calendar_to_heap (queue);
@@ -793,7 +803,7 @@ ses_queue_events_into (const SesQueue *queue, SesEvent *out)
   if (cal != NULL)
     for (guint i = 0; i < CAL_BUCKETS; i++)
       for (guint k = cal->bucket[i].head; k < cal->bucket[i].len; k++)
-        out[n++] = cal->bucket[i].ev[k];
+        out[n++] = bucket_events (cal, i)[k];
   return n;
 }
 
@@ -825,11 +835,11 @@ ses_queue_due_at_into (const SesQueue *queue, SesTime time_us, SesEvent *out)
   if (cal != NULL && cal->n > 0 && time_us >= cal->cur_start
       && time_us - cal->cur_start < CAL_SPAN_US)
     {
-      const Bucket *b
-        = &cal->bucket[(guint) (time_us >> CAL_SHIFT) & (CAL_BUCKETS - 1)];
-      for (guint k = b->head; k < b->len; k++)
-        if (b->ev[k].time_us == time_us)
-          out[n++] = b->ev[k];
+      guint i = (guint) (time_us >> CAL_SHIFT) & (CAL_BUCKETS - 1);
+      const SesEvent *ev_of = bucket_events (cal, i);
+      for (guint k = cal->bucket[i].head; k < cal->bucket[i].len; k++)
+        if (ev_of[k].time_us == time_us)
+          out[n++] = ev_of[k];
     }
   events_sort (out, n);
   return n;
@@ -854,11 +864,11 @@ ses_queue_due_at (const SesQueue *queue, SesTime time_us, GArray *out)
   if (cal != NULL && cal->n > 0 && time_us >= cal->cur_start
       && time_us - cal->cur_start < CAL_SPAN_US)
     {
-      const Bucket *b
-        = &cal->bucket[(guint) (time_us >> CAL_SHIFT) & (CAL_BUCKETS - 1)];
-      for (guint k = b->head; k < b->len; k++)
-        if (b->ev[k].time_us == time_us)
-          g_array_append_val (out, b->ev[k]);
+      guint i = (guint) (time_us >> CAL_SHIFT) & (CAL_BUCKETS - 1);
+      const SesEvent *ev_of = bucket_events (cal, i);
+      for (guint k = cal->bucket[i].head; k < cal->bucket[i].len; k++)
+        if (ev_of[k].time_us == time_us)
+          g_array_append_val (out, ev_of[k]);
     }
   if (out->len - start > 1)
     events_sort (&g_array_index (out, SesEvent, start), out->len - start);

@@ -569,7 +569,8 @@ test_timers_random_against_reference (void **state)
 
 /* The calendar of near events (ses_queue_set_calendar) gives the order the
  * heaps alone give: packets due within a few ms, some beyond the
- * calendar's 65 ms, far events, ties at now, timers armed and cancelled,
+ * calendar's 65 ms, far events, ties at now, bursts at one time that
+ * overflow a bucket, timers armed and cancelled,
  * removal by counter, the listings, copies, and the calendar switched off
  * and on again on the way. */
 static void
@@ -589,7 +590,7 @@ test_calendar_against_reference (void **state)
   ses_rng_init (&rng, 4242, SES_RNG_STREAM_DEBUG);
   SesTime now = 0;
   guint in_calendar_max = 0, in_heap_near = 0, pops = 0, removes = 0;
-  guint copies = 0, toggles = 0;
+  guint copies = 0, toggles = 0, bursts = 0;
 
   for (int op = 0; op < 40000; op++)
     {
@@ -607,6 +608,16 @@ test_calendar_against_reference (void **state)
                           .target = (guint32) ses_rng_below (&rng, 1000),
                           .arg = ses_rng_next (&rng) };
           guint before_heap = ses_queue_length (q) - ses_queue_n_calendar (q);
+          if (how == 3 && ses_rng_below (&rng, 8) == 0)
+            /* A burst at one time: more than a bucket holds. */
+            for (guint k = 0; k < 40; k++)
+              {
+                SesEvent b = ev;
+                b.target = k;
+                b.seq = ses_queue_push (q, b.time_us, b.kind, b.target, b.arg);
+                ref_insert (ref, &b);
+                bursts++;
+              }
           ev.seq = ses_queue_push (q, ev.time_us, ev.kind, ev.target, ev.arg);
           if (ses_queue_calendar (q) && at - now < 60000
               && ses_queue_length (q) - ses_queue_n_calendar (q)
@@ -722,7 +733,8 @@ test_calendar_against_reference (void **state)
     }
   /* Every path was taken. */
   assert_true (in_calendar_max > 50 && in_heap_near > 100 && pops > 10000
-               && removes > 100 && copies > 100 && toggles > 100);
+               && removes > 100 && copies > 100 && toggles > 100
+               && bursts > 1000);
 }
 
 /* A copy has its own timers and keys: cancelling or arming in one leaves
