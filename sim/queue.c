@@ -454,6 +454,9 @@ calendar_pop (Calendar *cal)
     }
   while (cal->bucket[cal->cur].len == 0);
   events_sort (bucket_events (cal, cal->cur), cal->bucket[cal->cur].len);
+  guint next = (cal->cur + 1) & (CAL_BUCKETS - 1);
+  ses_prefetch_span (bucket_events (cal, next),
+                     cal->bucket[next].len * sizeof (SesEvent));
 }
 
 void
