@@ -1,6 +1,6 @@
 /* Simulated connections: FIFO delivery with latency, loss on stale or broken
  * wires, cut, half-open, clean close, reopen, abandon, copy and canonical
- * encoding. */
+ * encoding; a queue's single message in the slot's room, and buffers. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -592,6 +592,94 @@ test_drained_buffers_reused (void **state)
   assert_arrives (net, 0, g0, SES_NET_SERVER, 3);
 }
 
+/* A message of `size` bytes that says n all through. */
+static void
+fill (guint8 *m, gsize size, guint32 n)
+{
+  for (gsize i = 0; i < size; i++)
+    m[i] = (guint8) (n * 7 + i);
+}
+
+static void
+arrives_sized (SesNet *net, guint32 gen, gsize size, guint32 n)
+{
+  guint8 want[128], got[128];
+  fill (want, size, n);
+  assert_int_equal (ses_net_arrive (net, 0, gen, SES_NET_SERVER, got),
+                    SES_NET_ARRIVAL_MESSAGE);
+  assert_memory_equal (got, want, size);
+}
+
+/* One message in flight lies in the slot itself (its room) when it fits,
+ * a second moves the queue into a buffer, and an emptied queue takes the
+ * room again; copies keep one message in their room and more in their
+ * block. Messages too big for the room always take buffers. Either way
+ * the order, the copies and the encoding are the same. */
+static void
+test_room_and_buffers (void **state)
+{
+  (void) state;
+  static const gsize sizes[] = { 16, 40, 48, 100 };
+  for (guint k = 0; k < G_N_ELEMENTS (sizes); k++)
+    {
+      gsize size = sizes[k];
+      g_autoptr (SesNet) net = ses_net_new (1, size);
+      ses_net_set_latency (net, 0, 10);
+      guint32 gen = ses_net_open (net, 0);
+      guint8 m[128];
+      guint32 next_in = 0, next_out = 0;
+      SesNet *scratch = NULL;
+      /* In flight: 1, 2, 1, 0, 1, 3, ... as rounds go. */
+      static const guint in_flight[] = { 1, 2, 1, 0, 1, 3, 1, 0, 2, 1 };
+      for (guint r = 0; r < G_N_ELEMENTS (in_flight); r++)
+        {
+          while (next_in - next_out < in_flight[r])
+            {
+              fill (m, size, next_in);
+              assert_true (ses_net_send (net, 0, gen, SES_NET_CLIENT, m,
+                                         (SesTime) r * 100)
+                           != SES_TIME_NONE);
+              next_in++;
+            }
+          while (next_in - next_out > in_flight[r])
+            arrives_sized (net, gen, size, next_out++);
+          assert_int_equal (ses_net_in_flight (net, 0, SES_NET_SERVER),
+                            in_flight[r]);
+          /* A copy and a copy made into the scratch encode alike and
+           * deliver the same, and sending on them leaves net alone. */
+          g_autoptr (SesNet) copy = ses_net_copy (net);
+          scratch = ses_net_copy_into (scratch, net);
+          g_autoptr (GByteArray) a = encode (net, (SesTime) r * 100);
+          g_autoptr (GByteArray) b = encode (copy, (SesTime) r * 100);
+          g_autoptr (GByteArray) c = encode (scratch, (SesTime) r * 100);
+          assert_same_bytes (a, b);
+          assert_same_bytes (a, c);
+          SesNet *both[] = { copy, scratch };
+          for (guint j = 0; j < 2; j++)
+            {
+              fill (m, size, 999);
+              ses_net_send (both[j], 0, gen, SES_NET_CLIENT, m,
+                            (SesTime) r * 100);
+              for (guint32 i = next_out; i < next_in; i++)
+                arrives_sized (both[j], gen, size, i);
+              arrives_sized (both[j], gen, size, 999);
+            }
+          g_autoptr (GByteArray) a2 = encode (net, (SesTime) r * 100);
+          assert_same_bytes (a, a2);
+        }
+      /* A cut drops what is in flight, from the room too. */
+      fill (m, size, 5000);
+      ses_net_send (net, 0, gen, SES_NET_CLIENT, m, 2000);
+      ses_net_cut (net, 0, gen);
+      guint32 gen2 = ses_net_open (net, 0);
+      assert_int_equal (ses_net_in_flight (net, 0, SES_NET_SERVER), 0);
+      fill (m, size, 6000);
+      ses_net_send (net, 0, gen2, SES_NET_CLIENT, m, 3000);
+      arrives_sized (net, gen2, size, 6000);
+      ses_net_free (scratch);
+    }
+}
+
 /* A net copied into again and again (the explorer's scratch child), from
  * nets with more and fewer messages in flight than it held, after it
  * outgrew its room: each time it encodes as a fresh copy does and
@@ -677,6 +765,7 @@ main (void)
     cmocka_unit_test (test_abandon),
     cmocka_unit_test (test_copy_independent),
     cmocka_unit_test (test_copy_into),
+    cmocka_unit_test (test_room_and_buffers),
     cmocka_unit_test (test_drained_buffers_reused),
     cmocka_unit_test (test_encode),
   };
