@@ -186,7 +186,7 @@ profile_of (SesMqtt *m, guint32 client)
 static guint32
 session_of (SesMqtt *m, guint32 client)
 {
-  return g_array_index (m->cfg->client_session, guint32, client);
+  return ses_mqtt_session_of_client (m->cfg, client);
 }
 
 /* The notes about lingering, with the rule each cites: 5.0 numbers "sends

@@ -110,6 +110,17 @@ gboolean ses_mqtt_send (SesMqtt *m, SesWorld *w, guint32 client, guint32 gen,
 /* The message as a PUBLISH packet (no id, no DUP). */
 void ses_mqtt_publish_packet (const SesMessage *msg, SesTime now,
                               SesPacket *out);
+/* The session a client owns: its own number where every client has its
+ * own session (no lookup: among many clients the table is a cache miss on
+ * every packet a client handles). */
+static inline guint32
+ses_mqtt_session_of_client (const SesMqttConfig *cfg, guint32 client)
+{
+  return cfg->sessions_by_client
+           ? client
+           : g_array_index (cfg->client_session, guint32, client);
+}
+
 /* Whether a deliberately wrong broker variant is on. */
 static inline gboolean
 ses_mqtt_variant (const SesMqtt *m, SesVariant v)

@@ -402,7 +402,7 @@ ses_mqtt_observe_lost (SesMqtt *m, SesWorld *w, guint32 client,
   obs.kind = SES_OBS_CONNECTION_LOST;
   obs.cause = (guint16) cause;
   obs.client = client;
-  obs.session = g_array_index (m->cfg->client_session, guint32, client);
+  obs.session = ses_mqtt_session_of_client (m->cfg, client);
   obs.by_broker = by_broker;
   obs.pkt.origin = G_MAXUINT32;
   record (m, &obs);
@@ -419,7 +419,7 @@ record_packet (SesMqtt *m, SesWorld *w, SesObsKind kind, guint32 client,
   obs.time_us = ses_world_now (w);
   obs.kind = (guint16) kind;
   obs.client = client;
-  obs.session = g_array_index (m->cfg->client_session, guint32, client);
+  obs.session = ses_mqtt_session_of_client (m->cfg, client);
   obs.by_broker = by_broker;
   obs.pkt = *pkt;
   record (m, &obs);
@@ -707,8 +707,7 @@ run_action (SesMqtt *m, SesWorld *w, const SesAction *a)
       if (m->remote != NULL)
         m->remote->settle (m->remote_data, a->client);
       ses_mqtt_observe (m, w, SES_OBS_FAULT, SES_FAULT_KIND_RESET, a->client,
-                        g_array_index (m->cfg->client_session, guint32,
-                                       a->client),
+                        ses_mqtt_session_of_client (m->cfg, a->client),
                         NULL, 0, NULL);
       note_in_flight (m, w, a->client);
       ses_world_reset (w, a->client);
@@ -719,8 +718,7 @@ run_action (SesMqtt *m, SesWorld *w, const SesAction *a)
       if (m->remote != NULL)
         m->remote->settle (m->remote_data, a->client);
       ses_mqtt_observe (m, w, SES_OBS_FAULT, SES_FAULT_KIND_CUT, a->client,
-                        g_array_index (m->cfg->client_session, guint32,
-                                       a->client),
+                        ses_mqtt_session_of_client (m->cfg, a->client),
                         NULL, 0, NULL);
       note_in_flight (m, w, a->client);
       ses_world_cut (w, a->client);
@@ -734,8 +732,7 @@ run_action (SesMqtt *m, SesWorld *w, const SesAction *a)
                           ? SES_FAULT_KIND_HALF_OPEN_BROKER
                           : SES_FAULT_KIND_HALF_OPEN_CLIENT,
                         a->client,
-                        g_array_index (m->cfg->client_session, guint32,
-                                       a->client),
+                        ses_mqtt_session_of_client (m->cfg, a->client),
                         NULL, 0, NULL);
       note_in_flight (m, w, a->client);
       ses_world_half_open (w, a->client,
@@ -912,13 +909,7 @@ mqtt_prefetch (gconstpointer data, const SesEvent *ev)
         {
           ses_prefetch_span (&m->broker.conns[ev->target],
                              sizeof (SesBrokerConn));
-          /* Read from the configuration's table only where sessions are
-           * not numbered as their clients: among many clients the table
-           * is one more miss, which this load would wait for. */
-          session = m->cfg->sessions_by_client
-                      ? ev->target
-                      : g_array_index (m->cfg->client_session, guint32,
-                                       ev->target);
+          session = ses_mqtt_session_of_client (m->cfg, ev->target);
         }
       break;
     case SES_MQTT_EV_CLIENT_KEEP_ALIVE:
