@@ -1,8 +1,9 @@
 /* Two 4-ary min-heaps keyed by (time_us, seq): plain events in one, timers
  * in the other, with a key table pointing at each pending timer so that a
- * timer is cancelled or re-armed where it lies. A pop takes the earlier of
- * the two tops, so events come out in exactly the (time, seq) order one heap
- * of everything would give; seq is never shared by two events, so the order
+ * timer is cancelled or re-armed where it lies; in big worlds, a calendar
+ * of the plain events due soon beside them (below). A pop takes the
+ * earliest of the tops, so events come out in exactly the (time, seq)
+ * order one heap of everything would give; seq is never shared by two events, so the order
  * is total and reproducible. Keeping timers apart keeps the heap that
  * network traffic churns small (timers are far off and rarely fall due),
  * and cancelling leaves no dead timer behind to sink through it. */

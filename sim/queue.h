@@ -1,6 +1,7 @@
-/* Pending events: plain events in a 4-ary min-heap, and cancellable timers,
+/* Pending events: plain events in a 4-ary min-heap (and, when switched on,
+ * those due soon in a calendar of time buckets), and cancellable timers,
  * each named by a key, in a second 4-ary heap whose entries the key table
- * points back to. Both are taken in one order: (time, insertion counter).
+ * points back to. All are taken in one order: (time, insertion counter).
  *
  * Events are plain values; what kind, target and arg mean is up to whoever
  * pushes them. Ties in time go to the lower insertion counter, never to an
