@@ -130,10 +130,13 @@ SesWorld *ses_world_copy_into (SesWorld *dest, const SesWorld *world);
 void ses_world_prefetch (const SesWorld *world);
 
 /* Whether ses_world_step() starts loading what the next event will touch
- * while it takes one (the model's prefetch): on by itself from 16 384
- * connections, where it pays. It changes no result, only the speed. */
+ * while it takes one (the model's prefetch), and the queue keeps the
+ * events due soon in a calendar (ses_queue_set_calendar): on by itself
+ * from 16 384 connections, where it pays. It changes no result, only the
+ * speed. */
 void ses_world_set_look_ahead (SesWorld *world, gboolean look_ahead);
-/* Whether it does: models that load ahead within one event ask too. */
+/* Whether it does: models that load ahead within one event, or keep
+ * caches that only pay among many clients, ask too. */
 gboolean ses_world_look_ahead (const SesWorld *world);
 
 SesTime ses_world_now (const SesWorld *world);
