@@ -188,14 +188,14 @@ ses_net_copy_into (SesNet *dest, const SesNet *src)
       fifo_clear (dest, &dest->slots[i].toward[d]);
   free_spares (dest);
   gsize offset = fifo_offset (src->n_slots);
+  /* Every queue gets room for a few more entries in the block, the room
+   * in the slot unused: a scratch copy is sent on and copied into again,
+   * and should allocate nothing either time. */
   gsize need = offset;
   for (guint i = 0; i < src->n_slots; i++)
     for (int d = 0; d < 2; d++)
-      {
-        guint n = src->slots[i].toward[d].len;
-        if (!copy_in_room (src, n))
-          need += (gsize) (n + INTO_SPARE) * src->stride;
-      }
+      need += (gsize) (src->slots[i].toward[d].len + INTO_SPARE)
+              * src->stride;
   if (ses_block_size (dest) < need)
     {
       ses_block_free (dest);
@@ -214,13 +214,6 @@ ses_net_copy_into (SesNet *dest, const SesNet *src)
         g->head = 0;
         g->len = f->len;
         g->lent = TRUE;
-        if (copy_in_room (src, f->len))
-          {
-            g->cap = 1;
-            g->buf = g->room;
-            memcpy (g->room, f->buf + (gsize) f->head * src->stride, bytes);
-            continue;
-          }
         g->cap = f->len + INTO_SPARE;
         g->buf = at;
         if (bytes > 0)
