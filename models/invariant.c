@@ -129,8 +129,25 @@ typedef struct {
   gpointer data;
   guint32 len;
   guint32 cap;         /* elements data has room for; 0: data is in the
-                          checker's block, or NULL (not owned) */
+                          checker's block, or NULL (not owned), with room
+                          for len; VEC_LENT | n: in the block, room for n */
 } Vec;
+
+#define VEC_LENT 0x80000000u
+
+/* Elements v has room for where its data lies. */
+static inline guint32
+vec_room (const Vec *v)
+{
+  return v->cap == 0 ? v->len : v->cap & ~VEC_LENT;
+}
+
+/* Whether v's data is its own allocation. */
+static inline gboolean
+vec_owned (const Vec *v)
+{
+  return v->cap != 0 && (v->cap & VEC_LENT) == 0;
+}
 
 /* An entry of a map sorted by key. */
 typedef struct {
@@ -452,13 +469,13 @@ static gpointer
 vec_insert (Vec *v, guint at, gsize size)
 {
   g_assert (at <= v->len);
-  if (v->len >= v->cap)
+  if (v->len >= vec_room (v))
     {
       guint32 cap = MAX (4, v->len * 2);
       gpointer data = g_malloc (cap * size);
       if (v->len > 0)
         memcpy (data, v->data, v->len * size);
-      if (v->cap > 0)
+      if (vec_owned (v))
         g_free (v->data);
       v->data = data;
       v->cap = cap;
@@ -2424,7 +2441,7 @@ ses_invariants_new_for_config (SesMqttConfig *cfg, guint32 disabled)
 static void
 vec_free (Vec *v, gsize size, gpointer data)
 {
-  if (v->cap > 0)
+  if (vec_owned (v))
     g_free (v->data);
 }
 
@@ -2460,6 +2477,29 @@ static void
 vec_measure (Vec *v, gsize size, gpointer data)
 {
   *(gsize *) data += ALIGN8 (v->len * size);
+}
+
+/* Room a copy made into the explorer's scratch leaves each Vec, so that
+ * the step tried on it inserts without allocating. */
+#define VEC_SCRATCH_SPARE 2
+
+static void
+vec_measure_room (Vec *v, gsize size, gpointer data)
+{
+  *(gsize *) data += ALIGN8 ((v->len + VEC_SCRATCH_SPARE) * size);
+}
+
+/* As vec_pack, with room for VEC_SCRATCH_SPARE more elements. */
+static void
+vec_pack_room (Vec *v, gsize size, gpointer data)
+{
+  char **next = data;
+  gsize bytes = v->len * size;
+  if (bytes > 0)
+    memcpy (*next, v->data, bytes);
+  v->data = *next;
+  v->cap = (v->len + VEC_SCRATCH_SPARE) | VEC_LENT;
+  *next += ALIGN8 ((v->len + VEC_SCRATCH_SPARE) * size);
 }
 
 /* Moves v's contents to `*next` in the new block, leaving no room to grow. */
@@ -2588,7 +2628,7 @@ ses_invariants_copy_into (SesInvariants *dest, const SesInvariants *inv,
   gsize head = block_head (inv->n_clients, inv->n_sessions);
   gsize bytes = head;
   state_foreach_vec ((State *) &inv->st, inv->n_clients, inv->n_sessions,
-                     vec_measure, &bytes);
+                     vec_measure_room, &bytes);
   if (ses_block_size (dest) < bytes)
     {
       ses_block_free (dest);
@@ -2601,7 +2641,7 @@ ses_invariants_copy_into (SesInvariants *dest, const SesInvariants *inv,
   dest->run_borrowed = borrowed;
   block_attach (dest);
   char *next = (char *) dest + head;
-  state_foreach_vec (&dest->st, dest->n_clients, dest->n_sessions, vec_pack,
+  state_foreach_vec (&dest->st, dest->n_clients, dest->n_sessions, vec_pack_room,
                      &next);
   violations_copy (&dest->st, &inv->st);
   ses_mqtt_set_observer (mqtt, observer, dest);
