@@ -103,25 +103,26 @@ ses_broker_clear (SesBroker *b)
 }
 
 gsize
-ses_broker_lent_size (const SesBroker *b)
+ses_broker_lent_size (const SesBroker *b, guint spare)
 {
-  gsize size = ses_vec_lent_size (&b->retained_vec);
+  gsize size = ses_vec_lent_size (&b->retained_vec, spare);
   for (guint32 i = 0; i < b->n_sessions; i++)
-    size += ses_session_lent_size (&b->sessions[i]);
+    size += ses_session_lent_size (&b->sessions[i], spare);
   return size;
 }
 
 guint8 *
 ses_broker_copy_into (SesBroker *dest, const SesBroker *src, gpointer storage,
-                      guint8 *lent)
+                      guint8 *lent, guint spare)
 {
   *dest = *src;
   use_storage (dest, storage);
   for (guint32 i = 0; i < src->n_sessions; i++)
-    lent = ses_session_copy_into (&dest->sessions[i], &src->sessions[i], lent);
+    lent = ses_session_copy_into (&dest->sessions[i], &src->sessions[i], lent,
+                                  spare);
   memcpy (dest->conns, src->conns, sizeof (SesBrokerConn) * src->n_slots);
   dest->retained = &dest->retained_vec.view;
-  lent = ses_vec_lend (&dest->retained_vec, lent);
+  lent = ses_vec_lend (&dest->retained_vec, lent, spare);
   /* Derived from the sessions, so rebuilt when first needed rather than
    * copied: most copies (a checker's) never route a message. */
   dest->subscribers = NULL;
@@ -570,11 +571,59 @@ retain_message (SesMqtt *m, const SesMessage *msg)
     ses_vec_insert (&m->broker.retained_vec, i, &kept);
 }
 
+/* Worlds of few sessions (the checker's) find a message's subscribers by
+ * going through the sessions' own subscriptions: every copy of a world
+ * rebuilt the subscriber index (by malloc) before its first route, which
+ * is most of the steps the checker tries, while a scan of a handful of
+ * sessions costs less than the index. The same subscriptions come out,
+ * ordered by session. */
+#define SCAN_SESSIONS 16
+
+static inline gboolean
+scans_sessions (const SesBroker *b)
+{
+  return b->n_sessions <= SCAN_SESSIONS;
+}
+
+static gboolean
+is_matching (const GArray *filters, guint32 filter)
+{
+  for (guint i = 0; i < filters->len; i++)
+    if (g_array_index (filters, guint32, i) == filter)
+      return TRUE;
+  return FALSE;
+}
+
+/* The scan: writes the matching subscriptions to out (NULL: only counts). */
+static guint
+scan_subscribers (const SesBroker *b, const GArray *filters,
+                  SesRouteTarget *out)
+{
+  guint n = 0;
+  for (guint32 s = 0; s < b->n_sessions; s++)
+    {
+      const GArray *subs = &b->sessions[s].subs.view;
+      for (guint k = 0; k < subs->len; k++)
+        {
+          const SesSubscription *sub = &g_array_index (subs, SesSubscription,
+                                                       k);
+          if (!is_matching (filters, sub->filter))
+            continue;
+          if (out != NULL)
+            out[n] = (SesRouteTarget) { s, sub->qos };
+          n++;
+        }
+    }
+  return n;
+}
+
 /* How many subscriptions match topic, over all sessions. */
 static guint
 count_subscribers (SesMqtt *m, guint32 topic)
 {
   const GArray *filters = ses_mqtt_matching_filters (m, topic);
+  if (scans_sessions (&m->broker))
+    return scan_subscribers (&m->broker, filters, NULL);
   if (m->broker.subscribers == NULL)
     index_build (&m->broker);
   guint n = 0;
@@ -593,6 +642,8 @@ static guint
 collect_targets (SesMqtt *m, guint32 topic, SesRouteTarget *out)
 {
   const GArray *filters = ses_mqtt_matching_filters (m, topic);
+  if (scans_sessions (&m->broker))
+    return scan_subscribers (&m->broker, filters, out);
   guint n = 0;
   for (guint i = 0; i < filters->len; i++)
     {
@@ -644,7 +695,7 @@ route (SesMqtt *m, SesWorld *w, const SesMessage *msg)
 {
   if (msg->retain)
     retain_message (m, msg);
-  if (m->broker.subscribers == NULL)
+  if (m->broker.subscribers == NULL && !scans_sessions (&m->broker))
     index_build (&m->broker);
   gboolean ahead = ses_world_look_ahead (w);
   /* The subscribers, collected before any is delivered to (a delivery

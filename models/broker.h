@@ -78,12 +78,12 @@ void ses_broker_init (SesBroker *broker, guint32 n_sessions, guint32 n_slots,
 /* Frees what the broker owns; the storage stays the owner's. */
 void ses_broker_clear (SesBroker *broker);
 /* Bytes of lent storage (see SesVec) a copy of the broker needs. */
-gsize ses_broker_lent_size (const SesBroker *broker);
+gsize ses_broker_lent_size (const SesBroker *broker, guint spare);
 /* Copies src into dest, with dest's sessions and connections in storage
- * and its arrays' elements in lent; returns the first byte of lent after
- * them. */
+ * and its arrays' elements in lent, each with room for `spare` more (see
+ * ses_vec_lend); returns the first byte of lent after them. */
 guint8 *ses_broker_copy_into (SesBroker *dest, const SesBroker *src,
-                              gpointer storage, guint8 *lent);
+                              gpointer storage, guint8 *lent, guint spare);
 void ses_broker_encode_to (const SesBroker *broker, SesTime now,
                            SesEncoder *out);
 

@@ -41,32 +41,33 @@ ses_client_clear (SesClient *c)
 }
 
 gsize
-ses_client_lent_size (const SesClient *c)
+ses_client_lent_size (const SesClient *c, guint spare)
 {
-  return ses_vec_lent_size (&c->outgoing)
-         + ses_vec_lent_size (&c->incoming)
-         + ses_vec_lent_size (&c->pending)
-         + ses_vec_lent_size (&c->held)
-         + ses_vec_lent_size (&c->believed)
-         + ses_vec_lent_size (&c->asked)
-         + ses_vec_lent_size (&c->wanted)
-         + ses_vec_lent_size (&c->unread)
-         + ses_vec_lent_size (&c->raw);
+  return ses_vec_lent_size (&c->outgoing, spare)
+         + ses_vec_lent_size (&c->incoming, spare)
+         + ses_vec_lent_size (&c->pending, spare)
+         + ses_vec_lent_size (&c->held, spare)
+         + ses_vec_lent_size (&c->believed, spare)
+         + ses_vec_lent_size (&c->asked, spare)
+         + ses_vec_lent_size (&c->wanted, spare)
+         + ses_vec_lent_size (&c->unread, spare)
+         + ses_vec_lent_size (&c->raw, spare);
 }
 
 guint8 *
-ses_client_copy_into (SesClient *dest, const SesClient *src, guint8 *lent)
+ses_client_copy_into (SesClient *dest, const SesClient *src, guint8 *lent,
+                      guint spare)
 {
   *dest = *src;
-  lent = ses_vec_lend (&dest->outgoing, lent);
-  lent = ses_vec_lend (&dest->incoming, lent);
-  lent = ses_vec_lend (&dest->pending, lent);
-  lent = ses_vec_lend (&dest->held, lent);
-  lent = ses_vec_lend (&dest->believed, lent);
-  lent = ses_vec_lend (&dest->asked, lent);
-  lent = ses_vec_lend (&dest->wanted, lent);
-  lent = ses_vec_lend (&dest->unread, lent);
-  return ses_vec_lend (&dest->raw, lent);
+  lent = ses_vec_lend (&dest->outgoing, lent, spare);
+  lent = ses_vec_lend (&dest->incoming, lent, spare);
+  lent = ses_vec_lend (&dest->pending, lent, spare);
+  lent = ses_vec_lend (&dest->held, lent, spare);
+  lent = ses_vec_lend (&dest->believed, lent, spare);
+  lent = ses_vec_lend (&dest->asked, lent, spare);
+  lent = ses_vec_lend (&dest->wanted, lent, spare);
+  lent = ses_vec_lend (&dest->unread, lent, spare);
+  return ses_vec_lend (&dest->raw, lent, spare);
 }
 
 /* An array as its length and its elements' bytes as they lie in memory:

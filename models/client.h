@@ -78,11 +78,12 @@ typedef struct {
 void ses_client_init (SesClient *client);
 void ses_client_clear (SesClient *client);
 /* Bytes of lent storage (see SesVec) a copy of the client needs. */
-gsize ses_client_lent_size (const SesClient *client);
-/* Copies src into dest, its arrays' elements into lent; returns the first
- * byte of lent after them. */
+gsize ses_client_lent_size (const SesClient *client, guint spare);
+/* Copies src into dest, its arrays' elements into lent, each with room
+ * for `spare` more (see ses_vec_lend); returns the first byte of lent
+ * after them. */
 guint8 *ses_client_copy_into (SesClient *dest, const SesClient *src,
-                              guint8 *lent);
+                              guint8 *lent, guint spare);
 void ses_client_encode_to (const SesClient *client, SesTime now,
                            SesEncoder *out);
 

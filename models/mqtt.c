@@ -556,14 +556,20 @@ mqtt_free (gpointer data)
   ses_block_free (m);
 }
 
-/* Bytes a copy of src needs after its fixed part (see lent_offset). */
+/* Room the explorer's scratch copy (mqtt_copy_into) leaves each array for
+ * the step tried on it: without, its first append moved the array out by
+ * malloc, and the next copy freed it. */
+#define SCRATCH_SPARE 2
+
+/* Bytes a copy of src needs after its fixed part (see lent_offset), with
+ * room for `spare` more elements an array. */
 static gsize
-lent_size_of (const SesMqtt *src)
+lent_size_of (const SesMqtt *src, guint spare)
 {
-  gsize size = ses_broker_lent_size (&src->broker)
-               + ses_vec_lent_size (&src->log_vec);
+  gsize size = ses_broker_lent_size (&src->broker, spare)
+               + ses_vec_lent_size (&src->log_vec, 0);
   for (guint i = 0; i < src->cfg->clients->len; i++)
-    size += ses_client_lent_size (&src->clients[i]);
+    size += ses_client_lent_size (&src->clients[i], spare);
   return size;
 }
 
@@ -571,19 +577,20 @@ lent_size_of (const SesMqtt *src)
  * after lent_offset: the fixed part, then every array's elements lent from
  * the rest. m's configuration reference is left to the caller. */
 static SesMqtt *
-write_copy (SesMqtt *m, const SesMqtt *src, gsize lent_size)
+write_copy (SesMqtt *m, const SesMqtt *src, gsize lent_size, guint spare)
 {
   guint n = src->cfg->clients->len;
   gsize offset = lent_offset (src->cfg);
   guint8 *lent = (guint8 *) m + offset;
   *m = *src;
   lent = ses_broker_copy_into (&m->broker, &src->broker,
-                               (guint8 *) m + broker_offset (n), lent);
+                               (guint8 *) m + broker_offset (n), lent, spare);
   m->clients = (SesClient *) (void *) ((guint8 *) m + clients_offset ());
   for (guint i = 0; i < n; i++)
-    lent = ses_client_copy_into (&m->clients[i], &src->clients[i], lent);
+    lent = ses_client_copy_into (&m->clients[i], &src->clients[i], lent,
+                                 spare);
   attach_views (m);
-  lent = ses_vec_lend (&m->log_vec, lent);
+  lent = ses_vec_lend (&m->log_vec, lent, 0);
   g_assert (lent == (guint8 *) m + offset + lent_size);
   m->matches = NULL; /* scratch, never state */
   return m;
@@ -595,11 +602,11 @@ write_copy (SesMqtt *m, const SesMqtt *src, gsize lent_size)
 static SesMqtt *
 copy_new (const SesMqtt *src, gboolean borrowing)
 {
-  gsize lent_size = lent_size_of (src);
+  gsize lent_size = lent_size_of (src, 0);
   SesMqtt *m = ses_block_alloc (lent_offset (src->cfg) + lent_size);
   if (!borrowing)
     ses_mqtt_config_ref (src->cfg);
-  write_copy (m, src, lent_size);
+  write_copy (m, src, lent_size, 0);
   m->cfg_borrowed = borrowing;
   return m;
 }
@@ -638,7 +645,7 @@ mqtt_copy_into (gpointer dest, gconstpointer data)
     ses_client_clear (&m->clients[i]);
   ses_vec_clear (&m->log_vec);
   g_clear_pointer (&m->matches, g_array_unref);
-  gsize lent_size = lent_size_of (src);
+  gsize lent_size = lent_size_of (src, SCRATCH_SPARE);
   gsize need = lent_offset (src->cfg) + lent_size;
   /* The configuration reference dest holds (or borrows) is the one the
    * copy needs. */
@@ -648,7 +655,7 @@ mqtt_copy_into (gpointer dest, gconstpointer data)
       ses_block_free (m);
       m = ses_block_alloc (need + need / 2);
     }
-  write_copy (m, src, lent_size);
+  write_copy (m, src, lent_size, SCRATCH_SPARE);
   m->cfg_borrowed = borrowed;
   return m;
 }

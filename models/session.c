@@ -42,6 +42,7 @@ ses_vec_grow (SesVec *v, guint extra)
       v->v.data = data;
     }
   v->v.cap_log2 = (guint8) (cap_log2 + 1);
+  v->v.lent_room = 0;
 }
 
 void
@@ -68,16 +69,18 @@ ses_vec_remove (SesVec *v, guint index)
 }
 
 guint8 *
-ses_vec_lend (SesVec *v, guint8 *lent)
+ses_vec_lend (SesVec *v, guint8 *lent, guint spare)
 {
-  gsize size = ses_vec_lent_size (v);
+  gsize size = ses_vec_lent_size (v, spare);
   v->v.cap_log2 = 0;
-  if (v->v.len == 0)
+  v->v.lent_room = size == 0 ? 0 : (guint8) MIN (v->v.len + spare, 255u);
+  if (size == 0)
     {
       v->v.data = NULL;
       return lent;
     }
-  memcpy (lent, v->v.data, (gsize) v->v.len * v->v.elt_size);
+  if (v->v.len > 0)
+    memcpy (lent, v->v.data, (gsize) v->v.len * v->v.elt_size);
   v->v.data = (gchar *) lent;
   return lent + size;
 }
@@ -125,22 +128,23 @@ ses_session_reset (SesSession *s)
 }
 
 gsize
-ses_session_lent_size (const SesSession *s)
+ses_session_lent_size (const SesSession *s, guint spare)
 {
-  return ses_vec_lent_size (&s->subs)
-         + ses_vec_lent_size (&s->outflight)
-         + ses_vec_lent_size (&s->queue)
-         + ses_vec_lent_size (&s->incoming);
+  return ses_vec_lent_size (&s->subs, spare)
+         + ses_vec_lent_size (&s->outflight, spare)
+         + ses_vec_lent_size (&s->queue, spare)
+         + ses_vec_lent_size (&s->incoming, spare);
 }
 
 guint8 *
-ses_session_copy_into (SesSession *dest, const SesSession *src, guint8 *lent)
+ses_session_copy_into (SesSession *dest, const SesSession *src, guint8 *lent,
+                       guint spare)
 {
   *dest = *src;
-  lent = ses_vec_lend (&dest->subs, lent);
-  lent = ses_vec_lend (&dest->outflight, lent);
-  lent = ses_vec_lend (&dest->queue, lent);
-  return ses_vec_lend (&dest->incoming, lent);
+  lent = ses_vec_lend (&dest->subs, lent, spare);
+  lent = ses_vec_lend (&dest->outflight, lent, spare);
+  lent = ses_vec_lend (&dest->queue, lent, spare);
+  return ses_vec_lend (&dest->incoming, lent, spare);
 }
 
 void

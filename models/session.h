@@ -89,8 +89,9 @@ typedef union {
     guint16 elt_size;
     guint8 cap_log2;   /* data is our heap allocation, with room for
                           1 << (cap_log2 - 1) elements; 0: it is lent (or
-                          NULL) and has room for exactly len */
-    guint8 pad;
+                          NULL) and has room for len, or for lent_room
+                          if more */
+    guint8 lent_room;
   } v;
 } SesVec;
 G_STATIC_ASSERT (sizeof (SesVec) == 16);
@@ -100,7 +101,8 @@ G_STATIC_ASSERT (G_STRUCT_OFFSET (GArray, len) == 8);
 static inline guint
 ses_vec_cap (const SesVec *vec)
 {
-  return vec->v.cap_log2 != 0 ? 1u << (vec->v.cap_log2 - 1) : vec->v.len;
+  return vec->v.cap_log2 != 0 ? 1u << (vec->v.cap_log2 - 1)
+                              : MAX (vec->v.len, vec->v.lent_room);
 }
 
 void ses_vec_init (SesVec *vec, guint elt_size);
@@ -114,6 +116,7 @@ ses_vec_clear (SesVec *vec)
   vec->v.data = NULL;
   vec->v.len = 0;
   vec->v.cap_log2 = 0;
+  vec->v.lent_room = 0;
 }
 /* Room for `extra` more elements (the slow path of the writers below). */
 void ses_vec_grow (SesVec *vec, guint extra);
@@ -156,17 +159,21 @@ ses_vec_release_if_empty (SesVec *vec)
     ses_vec_clear (vec);
 }
 
-/* Bytes a copy lends this vec: its elements, rounded up to 8. */
+/* Bytes a copy lends this vec: its elements and room for `spare` more
+ * (0 for a compact copy), rounded up to 8. */
 static inline gsize
-ses_vec_lent_size (const SesVec *vec)
+ses_vec_lent_size (const SesVec *vec, guint spare)
 {
-  return ((gsize) vec->v.len * vec->v.elt_size + 7) & ~(gsize) 7;
+  guint n = vec->v.len == 0 && spare == 0 ? 0 : vec->v.len + spare;
+  return ((gsize) n * vec->v.elt_size + 7) & ~(gsize) 7;
 }
 
 /* Makes dest, a byte copy of a vec, a vec of its own: its elements are
- * copied to `lent` (ses_vec_lent_size() bytes, 8-aligned, owned by whoever
- * owns dest). Returns the first byte after them. */
-guint8 *ses_vec_lend (SesVec *dest, guint8 *lent);
+ * copied to `lent` (ses_vec_lent_size() bytes for the same spare,
+ * 8-aligned, owned by whoever owns dest), which leaves room for `spare`
+ * more (the explorer's scratch copy: a step tried on it then grows no
+ * array by malloc). Returns the first byte after them. */
+guint8 *ses_vec_lend (SesVec *dest, guint8 *lent, guint spare);
 
 typedef struct {
   gboolean exists;
@@ -195,11 +202,11 @@ void ses_session_clear (SesSession *session);
 /* Forgets everything the session holds; exists becomes FALSE. */
 void ses_session_reset (SesSession *session);
 /* Bytes of lent storage a copy of the session needs. */
-gsize ses_session_lent_size (const SesSession *session);
+gsize ses_session_lent_size (const SesSession *session, guint spare);
 /* Copies src into dest, its arrays' elements into lent (see ses_vec_lend);
  * returns the first byte of lent after them. */
 guint8 *ses_session_copy_into (SesSession *dest, const SesSession *src,
-                               guint8 *lent);
+                               guint8 *lent, guint spare);
 void ses_session_encode_to (const SesSession *session, SesTime now,
                             SesEncoder *out);
 

@@ -118,11 +118,11 @@ test_lend (void **state)
     append_u32 (&v, i + 1);
   /* A byte copy made a vec of its own, its elements in storage it is
    * lent (rounded up to 8 bytes). */
-  assert_int_equal (ses_vec_lent_size (&v), 16);
+  assert_int_equal (ses_vec_lent_size (&v, 0), 16);
   guint64 block[4];
   memset (block, 0xee, sizeof block);
   SesVec copy = v;
-  guint8 *end = ses_vec_lend (&copy, (guint8 *) block);
+  guint8 *end = ses_vec_lend (&copy, (guint8 *) block, 0);
   assert_ptr_equal (end, (guint8 *) block + 16);
   assert_ptr_equal (copy.view.data, (gchar *) block);
   assert_int_equal (ses_vec_cap (&copy), 3); /* room for exactly len */
@@ -141,15 +141,43 @@ test_lend (void **state)
   /* An empty vec lends nothing. */
   SesVec empty;
   ses_vec_init (&empty, sizeof (guint32));
-  assert_int_equal (ses_vec_lent_size (&empty), 0);
-  assert_ptr_equal (ses_vec_lend (&empty, (guint8 *) block),
+  assert_int_equal (ses_vec_lent_size (&empty, 0), 0);
+  assert_ptr_equal (ses_vec_lend (&empty, (guint8 *) block, 0),
                     (guint8 *) block);
   assert_null (empty.view.data);
   /* Clearing a lent vec frees nothing (AddressSanitizer would say). */
   SesVec lent = v;
-  ses_vec_lend (&lent, (guint8 *) block);
+  ses_vec_lend (&lent, (guint8 *) block, 0);
   ses_vec_clear (&lent);
   assert_null (lent.view.data);
+  /* Lent with room for two more (the explorer's scratch copy): they go
+   * in the block, the third moves the vec out. */
+  assert_int_equal (ses_vec_lent_size (&v, 2), 24);
+  memset (block, 0xee, sizeof block);
+  SesVec roomy = v;
+  assert_ptr_equal (ses_vec_lend (&roomy, (guint8 *) block, 2),
+                    (guint8 *) block + 24);
+  assert_int_equal (ses_vec_cap (&roomy), 5);
+  append_u32 (&roomy, 4);
+  append_u32 (&roomy, 5);
+  assert_ptr_equal (roomy.view.data, (gchar *) block);
+  const guint32 five[] = { 1, 2, 3, 4, 5 };
+  assert_u32s (&roomy, five, 5);
+  append_u32 (&roomy, 6);
+  assert_ptr_not_equal (roomy.view.data, (gchar *) block);
+  const guint32 six[] = { 1, 2, 3, 4, 5, 6 };
+  assert_u32s (&roomy, six, 6);
+  assert_int_equal (((guint32 *) block)[4], 5);
+  ses_vec_clear (&roomy);
+  /* An empty one is lent room too. */
+  SesVec empty_roomy;
+  ses_vec_init (&empty_roomy, sizeof (guint32));
+  assert_int_equal (ses_vec_lent_size (&empty_roomy, 2), 8);
+  ses_vec_lend (&empty_roomy, (guint8 *) block, 2);
+  assert_int_equal (ses_vec_cap (&empty_roomy), 2);
+  append_u32 (&empty_roomy, 7);
+  assert_ptr_equal (empty_roomy.view.data, (gchar *) block);
+  ses_vec_clear (&empty_roomy);
   ses_vec_clear (&v);
 }
 
