@@ -12,6 +12,7 @@
 #include "invariant.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include "block.h"
 #include "topic.h"
@@ -846,7 +847,12 @@ route (SesInvariants *inv, const Msg *m, SesTime now, guint64 index)
     retain (inv, m, now);
   const Vec *subs = &inv->st.subs;
   const Entry *all = subs->data;
-  g_autoptr (GArray) targets = g_array_new (FALSE, FALSE, sizeof (Entry));
+  /* The matching subscriptions, on the stack unless there are many (no
+   * allocation for a message routed in a step the checker tries). */
+  Entry local[32];
+  Entry *targets = subs->len <= G_N_ELEMENTS (local)
+                     ? local : g_new (Entry, subs->len);
+  guint n = 0;
   for (guint i = 0; i < subs->len;)
     {
       /* One filter's subscriptions are consecutive. */
@@ -855,19 +861,24 @@ route (SesInvariants *inv, const Msg *m, SesTime now, guint64 index)
       while (end < subs->len && (guint32) (all[end].key >> 32) == filter)
         end++;
       if (ses_topic_matches (text (inv, filter), text (inv, m->topic)))
-        g_array_append_vals (targets, &all[i], end - i);
+        {
+          memcpy (targets + n, &all[i], sizeof (Entry) * (end - i));
+          n += end - i;
+        }
       i = end;
     }
-  g_array_sort (targets, compare_subs);
-  for (guint i = 0; i < targets->len; i++)
+  if (n > 1)
+    qsort (targets, n, sizeof (Entry), compare_subs);
+  for (guint i = 0; i < n; i++)
     {
-      Entry t = g_array_index (targets, Entry, i);
+      Entry t = targets[i];
       guint32 session = (guint32) t.key;
-      while (i + 1 < targets->len
-             && (guint32) g_array_index (targets, Entry, i + 1).key == session)
-        t.value = g_array_index (targets, Entry, ++i).value; /* highest */
+      while (i + 1 < n && (guint32) targets[i + 1].key == session)
+        t.value = targets[++i].value; /* highest */
       owe (inv, session, m, (guint8) MIN (m->qos, t.value), now, index);
     }
+  if (targets != local)
+    g_free (targets);
 }
 
 /* The will of `session` goes out now: routed like any message it is. */
