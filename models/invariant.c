@@ -2500,34 +2500,37 @@ vec_measure_room (Vec *v, gsize size, gpointer data)
   *(gsize *) data += ALIGN8 ((v->len + VEC_SCRATCH_SPARE) * size);
 }
 
+/* Moves v's contents to `*next` in the new block, with room for `spare`
+ * more elements there. */
+static void
+vec_pack_spare (Vec *v, gsize size, char **next, guint32 spare)
+{
+  gsize bytes = v->len * size;
+  if (bytes > 0)
+    memcpy (*next, v->data, bytes);
+  if (bytes == 0 && spare == 0)
+    {
+      v->data = NULL;
+      v->cap = 0;
+      return;
+    }
+  v->data = *next;
+  v->cap = spare == 0 ? 0 : (v->len + spare) | VEC_LENT;
+  *next += ALIGN8 ((v->len + spare) * size);
+}
+
 /* As vec_pack, with room for VEC_SCRATCH_SPARE more elements. */
 static void
 vec_pack_room (Vec *v, gsize size, gpointer data)
 {
-  char **next = data;
-  gsize bytes = v->len * size;
-  if (bytes > 0)
-    memcpy (*next, v->data, bytes);
-  v->data = *next;
-  v->cap = (v->len + VEC_SCRATCH_SPARE) | VEC_LENT;
-  *next += ALIGN8 ((v->len + VEC_SCRATCH_SPARE) * size);
+  vec_pack_spare (v, size, data, VEC_SCRATCH_SPARE);
 }
 
 /* Moves v's contents to `*next` in the new block, leaving no room to grow. */
 static void
 vec_pack (Vec *v, gsize size, gpointer data)
 {
-  char **next = data;
-  gsize bytes = v->len * size;
-  if (bytes > 0)
-    {
-      memcpy (*next, v->data, bytes);
-      v->data = *next;
-      *next += ALIGN8 (bytes);
-    }
-  else
-    v->data = NULL;
-  v->cap = 0;
+  vec_pack_spare (v, size, data, 0);
 }
 
 static void

@@ -853,27 +853,11 @@ void
 ses_queue_due_at (const SesQueue *queue, SesTime time_us, GArray *out)
 {
   guint start = out->len;
-  /* Only the heaps' top subtrees can hold events at the earliest time, but
-   * a plain scan is simpler and the queues this is used on are small. */
-  for (guint i = 0; i < queue->len; i++)
-    if (queue->heap[i].time_us == time_us)
-      g_array_append_val (out, queue->heap[i]);
-  for (guint i = 0; i < queue->n_timers; i++)
-    if (queue->timers[i].time_us == time_us)
-      {
-        SesEvent ev = timer_event (&queue->timers[i]);
-        g_array_append_val (out, ev);
-      }
-  const Calendar *cal = queue->cal;
-  if (cal != NULL && cal->n > 0 && time_us >= cal->cur_start
-      && time_us - cal->cur_start < CAL_SPAN_US)
-    {
-      guint i = (guint) (time_us >> CAL_SHIFT) & (CAL_BUCKETS - 1);
-      const SesEvent *ev_of = bucket_events (cal, i);
-      for (guint k = cal->bucket[i].head; k < cal->bucket[i].len; k++)
-        if (ev_of[k].time_us == time_us)
-          g_array_append_val (out, ev_of[k]);
-    }
-  if (out->len - start > 1)
-    events_sort (&g_array_index (out, SesEvent, start), out->len - start);
+  guint pending = ses_queue_length (queue);
+  if (pending == 0)
+    return;
+  g_array_set_size (out, start + pending);
+  guint n = ses_queue_due_at_into (queue, time_us,
+                                   &g_array_index (out, SesEvent, start));
+  g_array_set_size (out, start + n);
 }

@@ -44,6 +44,22 @@ test_list_dir (const char *dir, const char *suffix)
   return names;
 }
 
+GPtrArray *
+test_bundled_scenarios (const char *root)
+{
+  static const char *const dirs[] = { "scenarios", "scenarios/hazards",
+                                      "scenarios/judge", "scenarios/variants" };
+  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
+  for (guint d = 0; d < G_N_ELEMENTS (dirs); d++)
+    {
+      g_autofree char *dir = g_build_filename (root, dirs[d], NULL);
+      g_autoptr (GPtrArray) names = test_list_dir (dir, ".scn");
+      for (guint i = 0; i < names->len; i++)
+        g_ptr_array_add (paths, g_build_filename (dir, names->pdata[i], NULL));
+    }
+  return paths;
+}
+
 void
 test_remove_tree (const char *path)
 {

@@ -12,6 +12,10 @@ char *test_read_file (const char *path, gsize *length);
  * Fails the test if dir cannot be read. (transfer full) (element-type
  * utf8) */
 GPtrArray *test_list_dir (const char *dir, const char *suffix);
+/* The paths of every bundled scenario below root: scenarios/ and its
+ * hazards/, judge/ and variants/, each folder's in byte order. (transfer
+ * full) (element-type filename) */
+GPtrArray *test_bundled_scenarios (const char *root);
 /* Removes path and, for a folder, everything below it. */
 void test_remove_tree (const char *path);
 /* Runs program with args (NULL-terminated) and returns its exit status;

@@ -466,6 +466,26 @@ test_timer_ties_with_events (void **state)
 
 /* Timers against a sorted reference: arming, re-arming and cancelling by
  * key, mixed with plain pushes, pops and removals, ties frequent. */
+/* Pops the next event, which must be the reference's first (a timer, of
+ * kind 2, from the timer heap, with the counter armed[] holds for its
+ * key, which it clears); removes it from the reference. */
+static SesEvent
+pop_matches_ref (SesQueue *q, GArray *ref, guint64 *armed)
+{
+  SesEvent ev;
+  gboolean timer;
+  assert_true (ses_queue_pop_ex (q, &ev, &timer));
+  assert_memory_equal (&ev, &g_array_index (ref, SesEvent, 0), sizeof ev);
+  assert_int_equal (timer, ev.kind == 2);
+  if (timer)
+    {
+      assert_int_equal (armed[ev.target], ev.seq);
+      armed[ev.target] = G_MAXUINT64;
+    }
+  g_array_remove_index (ref, 0);
+  return ev;
+}
+
 static void
 test_timers_random_against_reference (void **state)
 {
@@ -543,20 +563,9 @@ test_timers_random_against_reference (void **state)
         }
       else if (ref->len > 0)
         {
-          SesEvent ev;
-          gboolean timer;
-          assert_true (ses_queue_pop_ex (q, &ev, &timer));
-          assert_memory_equal (&ev, &g_array_index (ref, SesEvent, 0),
-                               sizeof ev);
-          assert_int_equal (timer, ev.kind == 2);
-          if (timer)
-            {
-              assert_int_equal (armed[ev.target], ev.seq);
-              armed[ev.target] = G_MAXUINT64;
-              timer_pops++;
-            }
+          SesEvent ev = pop_matches_ref (q, ref, armed);
+          timer_pops += ev.kind == 2;
           now = ev.time_us;
-          g_array_remove_index (ref, 0);
         }
       assert_matches_ref (q, ref);
       for (guint k = 0; k < N_KEYS; k += 37)
@@ -716,16 +725,7 @@ test_calendar_against_reference (void **state)
         }
       else if (ref->len > 0)
         {
-          SesEvent ev;
-          gboolean timer;
-          assert_true (ses_queue_pop_ex (q, &ev, &timer));
-          assert_memory_equal (&ev, &g_array_index (ref, SesEvent, 0),
-                               sizeof ev);
-          assert_int_equal (timer, ev.kind == 2);
-          if (timer)
-            armed[ev.target] = G_MAXUINT64;
-          now = ev.time_us;
-          g_array_remove_index (ref, 0);
+          now = pop_matches_ref (q, ref, armed).time_us;
           pops++;
         }
       assert_matches_ref (q, ref);
@@ -960,21 +960,11 @@ static void
 test_model_cancels_dead_timers (void **state)
 {
   (void) state;
-  static const char *const dirs[] = { "scenarios", "scenarios/hazards",
-                                      "scenarios/judge", "scenarios/variants" };
   guint n_runs = 0;
   guint64 n_timers = 0;
-  for (guint d = 0; d < G_N_ELEMENTS (dirs); d++)
-    {
-      g_autofree char *dir = g_build_filename (SOURCE_ROOT, dirs[d], NULL);
-      g_autoptr (GPtrArray) names = test_list_dir (dir, ".scn");
-      for (guint i = 0; i < names->len; i++)
-        {
-          g_autofree char *path = g_build_filename (dir, names->pdata[i],
-                                                    NULL);
-          check_scenario_timers (path, &n_runs, &n_timers);
-        }
-    }
+  g_autoptr (GPtrArray) paths = test_bundled_scenarios (SOURCE_ROOT);
+  for (guint i = 0; i < paths->len; i++)
+    check_scenario_timers (paths->pdata[i], &n_runs, &n_timers);
   /* The bundled scenarios are many and do arm timers. */
   assert_true (n_runs >= 200);
   assert_true (n_timers > 100);
