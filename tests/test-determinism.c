@@ -154,10 +154,8 @@ test_look_ahead_changes_nothing_in_scenarios (void **state)
   for (guint i = 0; i < paths->len; i++)
     {
       const char *path = paths->pdata[i];
-      gsize len;
-      g_autofree char *text = test_read_file (path, &len);
       g_autoptr (GError) error = NULL;
-      g_autoptr (SesScript) script = ses_script_load (path, text, len, &error);
+      g_autoptr (SesScript) script = ses_script_load_file (path, &error);
       if (script == NULL)
         fail_msg ("%s: %s", path, error->message);
       for (guint seed = 0; seed < 3; seed++)

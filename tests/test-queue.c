@@ -466,6 +466,19 @@ test_timer_ties_with_events (void **state)
 
 /* Timers against a sorted reference: arming, re-arming and cancelling by
  * key, mixed with plain pushes, pops and removals, ties frequent. */
+/* Pops every event of q, which must come in the reference's order. */
+static void
+assert_drains_as_ref (SesQueue *q, const GArray *ref)
+{
+  for (guint i = 0; i < ref->len; i++)
+    {
+      SesEvent ev;
+      assert_true (ses_queue_pop (q, &ev));
+      assert_memory_equal (&ev, &g_array_index (ref, SesEvent, i), sizeof ev);
+    }
+  assert_false (ses_queue_pop (q, NULL));
+}
+
 /* Pops the next event, which must be the reference's first (a timer, of
  * kind 2, from the timer heap, with the counter armed[] holds for its
  * key, which it clears); removes it from the reference. */
@@ -708,14 +721,7 @@ test_calendar_against_reference (void **state)
               c = ses_queue_copy_into (c, q);
             }
           assert_false (ses_queue_calendar (c));
-          for (guint i = 0; i < ref->len; i++)
-            {
-              SesEvent ev;
-              assert_true (ses_queue_pop (c, &ev));
-              assert_memory_equal (&ev, &g_array_index (ref, SesEvent, i),
-                                   sizeof ev);
-            }
-          assert_false (ses_queue_pop (c, NULL));
+          assert_drains_as_ref (c, ref);
           copies++;
         }
       else if (r < 60)
@@ -897,14 +903,7 @@ test_big_queue_against_reference (void **state)
           /* A copy drains in the reference order; the original goes on. */
           g_autoptr (SesQueue) c = ses_queue_copy (q);
           assert_int_equal (ses_queue_length (c), ref->len);
-          for (guint i = 0; i < ref->len; i++)
-            {
-              SesEvent ev;
-              assert_true (ses_queue_pop (c, &ev));
-              assert_memory_equal (&ev, &g_array_index (ref, SesEvent, i),
-                                   sizeof ev);
-            }
-          assert_false (ses_queue_pop (c, NULL));
+          assert_drains_as_ref (c, ref);
           copies++;
         }
     }
