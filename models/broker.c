@@ -534,10 +534,12 @@ prefetch_delivery (const SesMqtt *m, SesWorld *w, guint32 session)
     }
   if (s->queue.v.data != NULL)
     ses_prefetch_span (s->queue.v.data, sizeof (SesMessage));
+  /* The flights drain() looks through, and where the new one goes. */
   if (s->outflight.v.data != NULL)
-    ses_prefetch_span (s->outflight.v.data
-                         + (gsize) s->outflight.v.len * s->outflight.v.elt_size,
-                       sizeof (SesFlight));
+    ses_prefetch_span (s->outflight.v.data,
+                       MIN ((gsize) (s->outflight.v.len + 1)
+                              * s->outflight.v.elt_size,
+                            192));
 }
 
 static gint
