@@ -1274,6 +1274,11 @@ static void
 handle_publish (SesMqtt *m, SesWorld *w, guint32 slot, const SesPacket *pkt)
 {
   SesBrokerConn *c = &m->broker.conns[slot];
+  /* The topic's route starts loading while the packet is checked and
+   * acknowledged (among many clients: see cached_route). */
+  const GArray *routes = m->broker.routes;
+  if (routes != NULL && pkt->topic < routes->len)
+    __builtin_prefetch (&g_array_index (routes, SesRoute, pkt->topic));
   const SesProfile *p = profile_of (c->version);
   SesSession *s = &m->broker.sessions[c->session];
   SesMessage msg = message_from (m, w, pkt, c->version);
