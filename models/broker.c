@@ -31,6 +31,20 @@ clear_route (gpointer route)
   ses_vec_clear (&((SesRoute *) route)->targets);
 }
 
+/* Worlds of few sessions (the checker's) find a message's subscribers by
+ * going through the sessions' own subscriptions: every copy of a world
+ * rebuilt the subscriber index (by malloc) before its first route, which
+ * is most of the steps the checker tries, while a scan of a handful of
+ * sessions costs less than the index. The same subscriptions come out,
+ * ordered by session; such a world keeps no index at all. */
+#define SCAN_SESSIONS 16
+
+static inline gboolean
+scans_sessions (const SesBroker *b)
+{
+  return b->n_sessions <= SCAN_SESSIONS;
+}
+
 /* Every change to the subscriber index makes the routes built before it
  * stale. */
 static void
@@ -86,7 +100,7 @@ ses_broker_init (SesBroker *b, guint32 n_sessions, guint32 n_slots,
     b->conns[i].session = SES_NONE;
   ses_vec_init (&b->retained_vec, sizeof (SesMessage));
   b->retained = &b->retained_vec.view;
-  b->subscribers = index_new ();
+  b->subscribers = scans_sessions (b) ? NULL : index_new ();
   b->subs_gen = 1;
 }
 
@@ -573,20 +587,6 @@ retain_message (SesMqtt *m, const SesMessage *msg)
     ses_vec_insert (&m->broker.retained_vec, i, &kept);
 }
 
-/* Worlds of few sessions (the checker's) find a message's subscribers by
- * going through the sessions' own subscriptions: every copy of a world
- * rebuilt the subscriber index (by malloc) before its first route, which
- * is most of the steps the checker tries, while a scan of a handful of
- * sessions costs less than the index. The same subscriptions come out,
- * ordered by session. */
-#define SCAN_SESSIONS 16
-
-static inline gboolean
-scans_sessions (const SesBroker *b)
-{
-  return b->n_sessions <= SCAN_SESSIONS;
-}
-
 static gboolean
 is_matching (const GArray *filters, guint32 filter)
 {
@@ -619,11 +619,10 @@ scan_subscribers (const SesBroker *b, const GArray *filters,
   return n;
 }
 
-/* How many subscriptions match topic, over all sessions. */
+/* How many subscriptions match one of filters, over all sessions. */
 static guint
-count_subscribers (SesMqtt *m, guint32 topic)
+count_matching (SesMqtt *m, const GArray *filters)
 {
-  const GArray *filters = ses_mqtt_matching_filters (m, topic);
   if (scans_sessions (&m->broker))
     return scan_subscribers (&m->broker, filters, NULL);
   if (m->broker.subscribers == NULL)
@@ -638,12 +637,19 @@ count_subscribers (SesMqtt *m, guint32 topic)
   return n;
 }
 
-/* Writes the subscribers of every filter matching topic to out (room for
- * count_subscribers()), ordered by session; returns how many. */
+/* How many subscriptions match topic, over all sessions. */
 static guint
-collect_targets (SesMqtt *m, guint32 topic, SesRouteTarget *out)
+count_subscribers (SesMqtt *m, guint32 topic)
 {
-  const GArray *filters = ses_mqtt_matching_filters (m, topic);
+  return count_matching (m, ses_mqtt_matching_filters (m, topic));
+}
+
+/* Writes the subscriptions that match one of filters to out (room for
+ * count_matching(), which comes first), ordered by session; returns how
+ * many. */
+static guint
+collect_targets (SesMqtt *m, const GArray *filters, SesRouteTarget *out)
+{
   if (scans_sessions (&m->broker))
     return scan_subscribers (&m->broker, filters, out);
   guint n = 0;
@@ -682,9 +688,11 @@ cached_route (SesMqtt *m, guint32 topic)
     return &r->targets;
   if (r->gen == 0)
     ses_vec_init (&r->targets, sizeof (SesRouteTarget));
+  const GArray *filters = ses_mqtt_matching_filters (m, topic);
   ses_vec_truncate (&r->targets);
-  ses_vec_grow (&r->targets, count_subscribers (m, topic));
-  r->targets.v.len = collect_targets (m, topic, ses_vec_at (&r->targets, 0));
+  ses_vec_grow (&r->targets, count_matching (m, filters));
+  r->targets.v.len = collect_targets (m, filters,
+                                      ses_vec_at (&r->targets, 0));
   r->gen = b->subs_gen;
   return &r->targets;
 }
@@ -697,8 +705,6 @@ route (SesMqtt *m, SesWorld *w, const SesMessage *msg)
 {
   if (msg->retain)
     retain_message (m, msg);
-  if (m->broker.subscribers == NULL && !scans_sessions (&m->broker))
-    index_build (&m->broker);
   gboolean ahead = ses_world_look_ahead (w);
   /* The subscribers, collected before any is delivered to (a delivery
    * may end a session, and change the index): on the stack unless there
@@ -717,10 +723,11 @@ route (SesMqtt *m, SesWorld *w, const SesMessage *msg)
     }
   else
     {
-      n = count_subscribers (m, msg->topic);
+      const GArray *filters = ses_mqtt_matching_filters (m, msg->topic);
+      n = count_matching (m, filters);
       if (n > G_N_ELEMENTS (local))
         targets = g_new (SesRouteTarget, n);
-      n = collect_targets (m, msg->topic, targets);
+      n = collect_targets (m, filters, targets);
     }
   /* Every session's record starts loading before the first is written
    * to: among many sessions, each is a cache miss, and they overlap. */

@@ -56,7 +56,9 @@ typedef struct {
   /* (element-type SesVec) filter id -> (element-type SesRouteTarget)
    * subscribers with their granted QoS, by ascending session; empty, or
    * past the end, for filters nobody holds. Derived from the sessions'
-   * subscriptions; NULL itself in a copy until a message is routed. */
+   * subscriptions; NULL itself in a copy until a message is routed, and
+   * always in a world of few sessions, which scans them instead (see
+   * SCAN_SESSIONS in broker.c). */
   GArray *subscribers;
   /* Bumped by every change to the index above (never 0). */
   guint32 subs_gen;
