@@ -2655,8 +2655,8 @@ ses_invariants_copy_into (SesInvariants *dest, const SesInvariants *inv,
   dest->run_borrowed = borrowed;
   block_attach (dest);
   char *next = (char *) dest + head;
-  state_foreach_vec (&dest->st, dest->n_clients, dest->n_sessions, vec_pack_room,
-                     &next);
+  state_foreach_vec (&dest->st, dest->n_clients, dest->n_sessions,
+                     vec_pack_room, &next);
   violations_copy (&dest->st, &inv->st);
   ses_mqtt_set_observer (mqtt, observer, dest);
   return dest;

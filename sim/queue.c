@@ -3,10 +3,11 @@
  * timer is cancelled or re-armed where it lies; in big worlds, a calendar
  * of the plain events due soon beside them (below). A pop takes the
  * earliest of the tops, so events come out in exactly the (time, seq)
- * order one heap of everything would give; seq is never shared by two events, so the order
- * is total and reproducible. Keeping timers apart keeps the heap that
- * network traffic churns small (timers are far off and rarely fall due),
- * and cancelling leaves no dead timer behind to sink through it. */
+ * order one heap of everything would give; seq is never shared by two
+ * events, so the order is total and reproducible. Keeping timers apart
+ * keeps the heap that network traffic churns small (timers are far off and
+ * rarely fall due), and cancelling leaves no dead timer behind to sink
+ * through it. */
 #include "queue.h"
 #include "block.h"
 #include "hugepages.h"

@@ -128,6 +128,39 @@ ref_insert (GArray *ref, const SesEvent *ev)
   g_array_insert_val (ref, i, *ev);
 }
 
+/* Pops every event of q, which must come in the reference's order. */
+static void
+assert_drains_as_ref (SesQueue *q, const GArray *ref)
+{
+  for (guint i = 0; i < ref->len; i++)
+    {
+      SesEvent ev;
+      assert_true (ses_queue_pop (q, &ev));
+      assert_memory_equal (&ev, &g_array_index (ref, SesEvent, i), sizeof ev);
+    }
+  assert_false (ses_queue_pop (q, NULL));
+}
+
+/* Pops the next event, which must be the reference's first (a timer, of
+ * kind 2, from the timer heap, with the counter armed[] holds for its
+ * key, which it clears); removes it from the reference. */
+static SesEvent
+pop_matches_ref (SesQueue *q, GArray *ref, guint64 *armed)
+{
+  SesEvent ev;
+  gboolean timer;
+  assert_true (ses_queue_pop_ex (q, &ev, &timer));
+  assert_memory_equal (&ev, &g_array_index (ref, SesEvent, 0), sizeof ev);
+  assert_int_equal (timer, ev.kind == 2);
+  if (timer)
+    {
+      assert_int_equal (armed[ev.target], ev.seq);
+      armed[ev.target] = G_MAXUINT64;
+    }
+  g_array_remove_index (ref, 0);
+  return ev;
+}
+
 static void
 assert_matches_ref (const SesQueue *q, const GArray *ref)
 {
@@ -207,13 +240,7 @@ test_random_against_reference (void **state)
   assert_true (pops > 1000 && removes > 1000 && misses > 1000);
 
   /* Drain: the rest comes out in reference order. */
-  for (guint i = 0; i < ref->len; i++)
-    {
-      SesEvent ev;
-      assert_true (ses_queue_pop (q, &ev));
-      assert_memory_equal (&ev, &g_array_index (ref, SesEvent, i), sizeof ev);
-    }
-  assert_false (ses_queue_pop (q, NULL));
+  assert_drains_as_ref (q, ref);
 }
 
 static void
@@ -466,39 +493,6 @@ test_timer_ties_with_events (void **state)
 
 /* Timers against a sorted reference: arming, re-arming and cancelling by
  * key, mixed with plain pushes, pops and removals, ties frequent. */
-/* Pops every event of q, which must come in the reference's order. */
-static void
-assert_drains_as_ref (SesQueue *q, const GArray *ref)
-{
-  for (guint i = 0; i < ref->len; i++)
-    {
-      SesEvent ev;
-      assert_true (ses_queue_pop (q, &ev));
-      assert_memory_equal (&ev, &g_array_index (ref, SesEvent, i), sizeof ev);
-    }
-  assert_false (ses_queue_pop (q, NULL));
-}
-
-/* Pops the next event, which must be the reference's first (a timer, of
- * kind 2, from the timer heap, with the counter armed[] holds for its
- * key, which it clears); removes it from the reference. */
-static SesEvent
-pop_matches_ref (SesQueue *q, GArray *ref, guint64 *armed)
-{
-  SesEvent ev;
-  gboolean timer;
-  assert_true (ses_queue_pop_ex (q, &ev, &timer));
-  assert_memory_equal (&ev, &g_array_index (ref, SesEvent, 0), sizeof ev);
-  assert_int_equal (timer, ev.kind == 2);
-  if (timer)
-    {
-      assert_int_equal (armed[ev.target], ev.seq);
-      armed[ev.target] = G_MAXUINT64;
-    }
-  g_array_remove_index (ref, 0);
-  return ev;
-}
-
 static void
 test_timers_random_against_reference (void **state)
 {
@@ -624,7 +618,8 @@ test_calendar_against_reference (void **state)
           SesTime at = how == 0   ? now
                        : how == 1 ? now + 60000
                                       + (SesTime) ses_rng_below (&rng, 20000)
-                       : how == 2 ? now + (SesTime) ses_rng_below (&rng, 3000000)
+                       : how == 2 ? now + (SesTime) ses_rng_below (&rng,
+                                                                   3000000)
                                   : now + (SesTime) ses_rng_below (&rng, 3000);
           SesEvent ev = { .time_us = at, .kind = 1,
                           .target = (guint32) ses_rng_below (&rng, 1000),
